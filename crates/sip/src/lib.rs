@@ -1,1 +1,24 @@
-//! placeholder
+//! SIP for callvault: everything needed to understand SIP seen on the wire
+//! and to act as a SIPREC Session Recording Server, without sockets or a
+//! clock.
+//!
+//! Module map:
+//! - [`message`]: SIP message parsing ([`SipMessage`]), stream framing
+//!   ([`frame`]), typed header accessors, response building, serialisation.
+//! - [`uri`]: SIP/SIPS/tel URIs and name-addr values.
+//! - [`headers`]: typed single-header values (Via, CSeq, Content-Type,
+//!   Replaces, Session-Expires) and compact-name handling.
+//!
+//! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
+//! panic on input and are fuzzed; time enters as an `Instant` argument.
+#![forbid(unsafe_code)]
+
+pub mod headers;
+pub mod message;
+mod text;
+pub mod uri;
+
+pub use headers::{CSeq, MediaType, Method, Refresher, Replaces, SessionExpires, Via};
+pub use message::{Framing, Header, OwnedSipMessage, ParseError, SipMessage, StartLine, frame};
+pub use text::Params;
+pub use uri::{NameAddr, Scheme, Uri};
