@@ -1,0 +1,407 @@
+//! The catalog: one trait, two SQL backends (SQLite, PostgreSQL).
+//!
+//! Every method that changes state runs in one transaction and appends to the
+//! audit log in that same transaction, so the log never disagrees with the
+//! rows it describes. Every query that touches tenant data takes the tenant
+//! id and filters by it: there is no method that reads another tenant's rows
+//! by id alone.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use callvault_model::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Errors of the catalog. Messages never carry SQL or connection strings.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{what} already exists")]
+    Conflict { what: &'static str },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
+    #[error("catalog unavailable: {0}")]
+    Unavailable(String),
+    #[error("catalog error: {0}")]
+    Backend(String),
+}
+
+impl CatalogError {
+    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                CatalogError::Unavailable(err.to_string())
+            }
+            _ => CatalogError::Backend(err.to_string()),
+        }
+    }
+
+    /// Whether the error is a unique-constraint violation (a lost race
+    /// between two writers; the caller retries).
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+        match err {
+            sqlx::Error::Database(db) => db.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    /// Manages tenants and keys; sees no recordings.
+    Admin,
+    /// Reads and writes one tenant's data.
+    Tenant,
+}
+
+impl KeyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Admin => "admin",
+            KeyRole::Tenant => "tenant",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        match s {
+            "admin" => Ok(KeyRole::Admin),
+            "tenant" => Ok(KeyRole::Tenant),
+            _ => Err(CatalogError::Backend(format!("unknown key role {s:?}"))),
+        }
+    }
+}
+
+/// A stored API key. The secret itself is never stored, only its sha256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub tenant_id: Option<TenantId>,
+    pub role: KeyRole,
+    pub label: String,
+    /// The first characters of the key, shown in listings to tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A key to insert; `hash` is the lowercase hex sha256 of the full secret.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub tenant_id: Option<TenantId>,
+    pub role: KeyRole,
+    pub label: String,
+    pub prefix: String,
+    pub hash: String,
+}
+
+/// A participant as an upload or a capture reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewParticipant {
+    pub side: Side,
+    pub address: Option<String>,
+    pub display_name: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// What is known about the conversation a new recording belongs to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationHints {
+    /// Ids that find (or, when new, identify) the conversation.
+    pub external_ids: Vec<ExternalId>,
+    pub direction: Option<Direction>,
+    pub external_number: Option<String>,
+    pub company_number: Option<String>,
+}
+
+/// A recording whose object is already durably stored and verified, to be
+/// made visible in one transaction together with its conversation,
+/// participants, copy and audit entries.
+#[derive(Debug, Clone)]
+pub struct NewRecording {
+    pub id: RecordingId,
+    pub tenant_id: TenantId,
+    pub idempotency_key: Option<String>,
+    pub conversation: ConversationHints,
+    pub participants: Vec<NewParticipant>,
+    pub source: RecordingSource,
+    pub format: AudioFormat,
+    pub codec: String,
+    pub channels: u16,
+    pub sample_rate: u32,
+    pub duration_ms: u64,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub object_key: String,
+    pub flags: Vec<String>,
+    /// The store that holds the object (the copy row's `store`).
+    pub store: String,
+    pub actor: String,
+}
+
+/// The result of [`Catalog::commit_recording`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommitOutcome {
+    /// A new recording is now visible.
+    Created(Recording),
+    /// The same upload was already stored (same idempotency key, or the same
+    /// bytes): nothing was written; the caller removes its own object.
+    Existing(Recording),
+}
+
+/// A conversation as the search lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationSummary {
+    pub conversation: Conversation,
+    pub recording_count: u32,
+    pub participant_count: u32,
+}
+
+/// A recording together with its copies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordingWithCopies {
+    pub recording: Recording,
+    pub codec: String,
+    pub copies: Vec<Copy>,
+}
+
+/// Everything the API shows about one conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationDetail {
+    pub conversation: Conversation,
+    pub participants: Vec<Participant>,
+    pub recordings: Vec<RecordingWithCopies>,
+}
+
+/// A position in the conversation listing (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub started_at: DateTime<Utc>,
+    pub id: ConversationId,
+}
+
+/// Filters of [`Catalog::search_conversations`]; all of them combine with AND.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationQuery {
+    /// Conversations that started at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Conversations that started before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// A phone number in any notation; matched on its last 10 digits against
+    /// the external and company numbers and every participant's address.
+    pub number: Option<String>,
+    /// A participant's address (extension, number, SIP user) or display name.
+    pub participant: Option<String>,
+    /// An external id; `kind` None matches any kind.
+    pub external_id: Option<(Option<String>, String)>,
+    pub has_recording: Option<bool>,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// One page of results and the cursor of the next, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+/// An object written to a store whose recording was not yet committed.
+/// Rows like this exist only while an upload is in flight; after a crash
+/// they name exactly the objects to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingObject {
+    pub store: String,
+    pub object_key: String,
+    pub tenant_id: TenantId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The catalog of tenants, keys, conversations, recordings and copies.
+#[async_trait]
+pub trait Catalog: Send + Sync + 'static {
+    /// Which backend this is (`sqlite`, `postgres`), for logs and metrics.
+    fn backend(&self) -> &'static str;
+
+    /// Apply pending migrations; idempotent.
+    async fn migrate(&self) -> Result<()>;
+
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> Result<()>;
+
+    // --- tenants and keys -------------------------------------------------
+
+    async fn create_tenant(&self, name: &str, actor: &str) -> Result<Tenant>;
+    async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>>;
+    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
+    async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+
+    async fn create_api_key(&self, key: NewApiKey, actor: &str) -> Result<ApiKey>;
+    /// The active (not revoked) key with this hash.
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    async fn list_api_keys(&self, tenant: Option<TenantId>) -> Result<Vec<ApiKey>>;
+    async fn revoke_api_key(&self, id: ApiKeyId, actor: &str) -> Result<()>;
+
+    // --- ingest -----------------------------------------------------------
+
+    /// Note that `object_key` is about to be written for `tenant`. Must be
+    /// called before the object is stored.
+    async fn add_pending_object(&self, pending: &PendingObject) -> Result<()>;
+    /// Forget a pending object (its upload failed and the object is gone).
+    async fn remove_pending_object(&self, store: &str, object_key: &str) -> Result<()>;
+    async fn pending_objects(&self) -> Result<Vec<PendingObject>>;
+
+    /// The recording stored earlier under this idempotency key, or with this
+    /// sha256, in this tenant.
+    async fn find_duplicate(
+        &self,
+        tenant: TenantId,
+        idempotency_key: Option<&str>,
+        sha256: &str,
+    ) -> Result<Option<Recording>>;
+
+    /// Make a stored recording visible: find or create its conversation by
+    /// its external ids, merge participants, insert the recording and its
+    /// copy, clear the pending object and write the audit log, atomically.
+    async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome>;
+
+    // --- reads ------------------------------------------------------------
+
+    async fn search_conversations(
+        &self,
+        tenant: TenantId,
+        query: &ConversationQuery,
+    ) -> Result<Page<ConversationSummary>>;
+    async fn conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+    ) -> Result<Option<ConversationDetail>>;
+    async fn recording(&self, tenant: TenantId, id: RecordingId) -> Result<Option<Recording>>;
+
+    // --- copies and consistency --------------------------------------------
+
+    /// Copies in `store`, ordered by object key, after `after`.
+    async fn list_copies(&self, store: &str, after: Option<&str>, limit: u32) -> Result<Vec<Copy>>;
+    /// Which of `keys` the catalog knows in `store` (as a copy or a pending
+    /// object).
+    async fn known_object_keys(&self, store: &str, keys: &[String]) -> Result<HashSet<String>>;
+    async fn mark_copy_verified(&self, id: CopyId, at: DateTime<Utc>) -> Result<()>;
+
+    /// Audit events, oldest first, after sequence number `after`.
+    async fn audit_events(
+        &self,
+        tenant: Option<TenantId>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+
+    /// Counts for the metrics endpoint: conversations, recordings, bytes.
+    async fn totals(&self) -> Result<Totals>;
+
+    /// Insert `count` synthetic conversations for `tenant`, for the search
+    /// benchmark only. Uses the backend's bulk path; writes no audit entries.
+    #[doc(hidden)]
+    async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()>;
+}
+
+/// Catalog-wide counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub tenants: u64,
+    pub conversations: u64,
+    pub recordings: u64,
+    pub recording_bytes: u64,
+}
+
+/// The last up to 10 digits of a phone number in any notation, the form in
+/// which numbers are indexed and searched (`+7 (912) 345-67-89` and
+/// `89123456789` both give `9123456789`). None when there are no digits.
+pub fn number_tail(number: &str) -> Option<String> {
+    let digits: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let start = digits.len().saturating_sub(10);
+    Some(String::from_utf8_lossy(&digits[start..]).into_owned())
+}
+
+/// The tails to index for a conversation.
+pub(crate) fn number_tails<'a>(numbers: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut tails: Vec<String> = numbers.into_iter().filter_map(number_tail).collect();
+    tails.sort();
+    tails.dedup();
+    tails
+}
+
+/// Checks shared by both backends before a commit touches the database.
+pub(crate) fn validate_new_recording(new: &NewRecording) -> Result<()> {
+    let invalid = |reason: &str| CatalogError::Invalid { what: "recording", reason: reason.into() };
+    if new.sha256.len() != 64 || !new.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid("sha256 must be 64 hex digits"));
+    }
+    if new.ended_at < new.started_at {
+        return Err(invalid("ends before it starts"));
+    }
+    if new.object_key.is_empty() {
+        return Err(invalid("empty object key"));
+    }
+    for id in &new.conversation.external_ids {
+        if id.kind.is_empty() || id.value.is_empty() {
+            return Err(invalid("external ids need a kind and a value"));
+        }
+    }
+    Ok(())
+}
+
+/// Microseconds since the Unix epoch: the precision the catalog keeps.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// Truncate to the catalog's precision, so that values read back compare
+/// equal to values written.
+pub fn catalog_time(t: DateTime<Utc>) -> DateTime<Utc> {
+    from_micros(to_micros(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_tail_normalises_notations() {
+        assert_eq!(number_tail("+7 (912) 345-67-89").as_deref(), Some("9123456789"));
+        assert_eq!(number_tail("89123456789").as_deref(), Some("9123456789"));
+        assert_eq!(number_tail("101").as_deref(), Some("101"));
+        assert_eq!(number_tail("sip:alice@example.com"), None);
+    }
+}
+
+/// Tenant names are short, lowercase identifiers that the CLI and URLs use.
+pub(crate) fn validate_tenant_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(CatalogError::Invalid {
+            what: "tenant name",
+            reason: "use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit".into(),
+        })
+    }
+}
