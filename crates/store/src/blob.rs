@@ -19,7 +19,10 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, PutMode, PutOptions, PutPayload, WriteMultipart};
+use object_store::{
+    GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    WriteMultipart,
+};
 use sha2::{Digest, Sha256};
 
 /// Objects up to this size go to remote stores in one conditional PUT
@@ -48,7 +51,9 @@ pub enum BlobError {
 impl BlobError {
     fn from_store(err: object_store::Error, key: &str) -> Self {
         match err {
-            object_store::Error::AlreadyExists { .. } => BlobError::AlreadyExists { key: key.to_owned() },
+            object_store::Error::AlreadyExists { .. } => {
+                BlobError::AlreadyExists { key: key.to_owned() }
+            }
             object_store::Error::NotFound { .. } => BlobError::NotFound { key: key.to_owned() },
             other => BlobError::Store(other.to_string()),
         }
@@ -213,7 +218,8 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(BlobError::from_store(e, key)),
         }
-        let upload = self.inner.put_multipart(&path).await.map_err(|e| BlobError::from_store(e, key))?;
+        let upload =
+            self.inner.put_multipart(&path).await.map_err(|e| BlobError::from_store(e, key))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut file = File::open(&staged.path)?;
         loop {
@@ -261,7 +267,10 @@ impl BlobStore {
             });
         }
         if actual.0 != sha256 {
-            return Err(BlobError::Verification { key: key.to_owned(), reason: "sha256 differs".into() });
+            return Err(BlobError::Verification {
+                key: key.to_owned(),
+                reason: "sha256 differs".into(),
+            });
         }
         Ok(())
     }
@@ -269,7 +278,11 @@ impl BlobStore {
     /// Read an object, or a byte range of it.
     pub async fn get(&self, key: &str, range: Option<Range<u64>>) -> Result<ObjectRead, BlobError> {
         let opts = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
-        let res = self.inner.get_opts(&Path::from(key), opts).await.map_err(|e| BlobError::from_store(e, key))?;
+        let res = self
+            .inner
+            .get_opts(&Path::from(key), opts)
+            .await
+            .map_err(|e| BlobError::from_store(e, key))?;
         let size = res.meta.size;
         let range = res.range.clone();
         let stream = res.into_stream().map_err(|e| BlobError::Store(e.to_string())).boxed();
@@ -306,7 +319,10 @@ impl BlobStore {
         let prefix = Path::from(prefix);
         self.inner
             .list(Some(&prefix))
-            .map(|r| r.map(|m| (m.location.to_string(), m.size)).map_err(|e| BlobError::Store(e.to_string())))
+            .map(|r| {
+                r.map(|m| (m.location.to_string(), m.size))
+                    .map_err(|e| BlobError::Store(e.to_string()))
+            })
             .boxed()
     }
 }
@@ -343,7 +359,8 @@ fn link_durably(root: &FsPath, src: &FsPath, key: &str) -> Result<(), BlobError>
         return Err(BlobError::Store(format!("invalid object key {key:?}")));
     }
     let dest = root.join(key);
-    let parent = dest.parent().ok_or_else(|| BlobError::Store("object key has no parent".into()))?;
+    let parent =
+        dest.parent().ok_or_else(|| BlobError::Store("object key has no parent".into()))?;
     // Which ancestors are new: they need an fsync of their own parent.
     let mut new_dirs = Vec::new();
     let mut dir = parent;
@@ -404,7 +421,8 @@ impl StagingFile {
     }
 
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError> {
-        let file = self.file.as_mut().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
+        let file =
+            self.file.as_mut().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
         file.write_all(chunk)?;
         self.hasher.update(chunk);
         self.size += chunk.len() as u64;
@@ -417,7 +435,8 @@ impl StagingFile {
 
     /// Flush and fsync; the object is then ready for [`BlobStore::commit`].
     pub fn finish(mut self) -> Result<StagedObject, BlobError> {
-        let file = self.file.take().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
+        let file =
+            self.file.take().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
         file.sync_all()?;
         drop(file);
         let hasher = std::mem::take(&mut self.hasher);

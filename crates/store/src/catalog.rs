@@ -390,18 +390,31 @@ mod tests {
     }
 }
 
+/// The statements of a migration script: split at a `;` that ends a line
+/// (statements whose bodies contain `;`, such as triggers, keep those inside
+/// one line), without empty and comment-only pieces.
+pub(crate) fn sql_statements(script: &str) -> impl Iterator<Item = &str> {
+    script
+        .split(";\n")
+        .map(str::trim)
+        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+}
+
 /// Tenant names are short, lowercase identifiers that the CLI and URLs use.
 pub(crate) fn validate_tenant_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && name.as_bytes()[0].is_ascii_alphanumeric();
     if ok {
         Ok(())
     } else {
         Err(CatalogError::Invalid {
             what: "tenant name",
-            reason: "use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit".into(),
+            reason: "use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
+                .into(),
         })
     }
 }

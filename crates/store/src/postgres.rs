@@ -7,7 +7,8 @@ use sqlx::{Pool, Postgres};
 
 use crate::catalog::{CatalogError, Result, catalog_time};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
 
 /// Any constant: the advisory lock that serialises migrations when several
 /// servers start at once.
@@ -36,7 +37,9 @@ impl PgCatalog {
         &self.pool
     }
 
-    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
         self.pool.begin().await
     }
 
@@ -54,23 +57,28 @@ impl PgCatalog {
         .execute(&mut *tx)
         .await
         .map_err(CatalogError::from_sqlx)?;
-        for (version, name, sql) in MIGRATIONS {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(CatalogError::from_sqlx)?;
+        for &(version, name, sql) in MIGRATIONS {
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(CatalogError::from_sqlx)?;
             if done.is_some() {
                 continue;
             }
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
-            sqlx::query("INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(version)
-                .bind(name)
-                .bind(chrono::Utc::now())
-                .execute(&mut *tx)
-                .await
-                .map_err(CatalogError::from_sqlx)?;
+            for statement in crate::catalog::sql_statements(sql) {
+                sqlx::query(statement).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
+            }
+            sqlx::query(
+                "INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(version)
+            .bind(name)
+            .bind(chrono::Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(CatalogError::from_sqlx)?;
             tracing::info!(version, name, "applied catalog migration");
         }
         tx.commit().await.map_err(CatalogError::from_sqlx)
@@ -89,7 +97,10 @@ fn get_t(row: &sqlx::postgres::PgRow, col: &str) -> Result<chrono::DateTime<chro
     sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)
 }
 
-fn get_t_opt(row: &sqlx::postgres::PgRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn get_t_opt(
+    row: &sqlx::postgres::PgRow,
+    col: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)
 }
 

@@ -241,6 +241,7 @@ macro_rules! impl_catalog {
                     }
                 }
 
+                let is_new = conversation_id.is_none();
                 let conversation_id = match conversation_id {
                     Some(cid) => {
                         let row = sqlx::query(
@@ -306,11 +307,23 @@ macro_rules! impl_catalog {
                     }
                 };
 
+                // A new conversation claims its ids without ON CONFLICT: if a
+                // concurrent writer claimed one first, the unique violation
+                // rolls this attempt back and the retry joins that
+                // conversation instead of creating a second one.
+                let claim = if is_new {
+                    "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id) \
+                     VALUES ($1, $2, $3, $4)"
+                } else {
+                    "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+                };
+                let mut claimed = std::collections::HashSet::new();
                 for id in &new.conversation.external_ids {
-                    sqlx::query(
-                        "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    )
+                    if !claimed.insert((id.kind.as_str(), id.value.as_str())) {
+                        continue;
+                    }
+                    sqlx::query(claim)
                     .bind(tenant)
                     .bind(&id.kind)
                     .bind(&id.value)
@@ -1029,7 +1042,7 @@ macro_rules! impl_catalog {
                     "SELECT (SELECT COUNT(*) FROM tenants) AS tenants, \
                      (SELECT COUNT(*) FROM conversations) AS conversations, \
                      (SELECT COUNT(*) FROM recordings) AS recordings, \
-                     (SELECT COALESCE(SUM(size_bytes), 0) FROM recordings) AS bytes",
+                     (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM recordings) AS bytes",
                 )
                 .fetch_one(self.reader())
                 .await

@@ -6,12 +6,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Pool, Sqlite};
 
 use crate::catalog::{CatalogError, Result, from_micros, to_micros};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
 
 /// The SQLite catalog.
 pub struct SqliteCatalog {
@@ -76,23 +79,28 @@ impl SqliteCatalog {
         .execute(&mut *tx)
         .await
         .map_err(CatalogError::from_sqlx)?;
-        for (version, name, sql) in MIGRATIONS {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(CatalogError::from_sqlx)?;
+        for &(version, name, sql) in MIGRATIONS {
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(CatalogError::from_sqlx)?;
             if done.is_some() {
                 continue;
             }
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
-            sqlx::query("INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(version)
-                .bind(name)
-                .bind(t(chrono::Utc::now()))
-                .execute(&mut *tx)
-                .await
-                .map_err(CatalogError::from_sqlx)?;
+            for statement in crate::catalog::sql_statements(sql) {
+                sqlx::query(statement).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
+            }
+            sqlx::query(
+                "INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(version)
+            .bind(name)
+            .bind(t(chrono::Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(CatalogError::from_sqlx)?;
             tracing::info!(version, name, "applied catalog migration");
         }
         tx.commit().await.map_err(CatalogError::from_sqlx)
@@ -112,7 +120,10 @@ fn get_t(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<chrono::DateTime<ch
     Ok(from_micros(us))
 }
 
-fn get_t_opt(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn get_t_opt(
+    row: &sqlx::sqlite::SqliteRow,
+    col: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let us: Option<i64> = sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)?;
     Ok(us.map(from_micros))
 }

@@ -121,10 +121,6 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_tenant ON audit_log (tenant_id, seq);
 
 -- The audit log is append-only: the database refuses to change history.
-CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit log is append-only';
-END;
-$$ LANGUAGE plpgsql;
+CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
