@@ -1,0 +1,324 @@
+//! Configuration: one TOML tree, every key overridable by an environment
+//! variable, unknown keys refused, defaults that run with no file at all.
+//!
+//! Environment variables: `CALLVAULT_<SECTION>__<KEY>` sets `section.key`
+//! (`CALLVAULT_SERVER__LISTEN=0.0.0.0:8080`), values parsed as TOML where
+//! they parse (numbers, booleans) and as strings otherwise. Two short forms
+//! are kept for the settings everyone changes: `CALLVAULT_DATABASE_URL`
+//! (`catalog.url`) and `CALLVAULT_STORE_URL` (`store.url`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that are not configuration keys.
+const NOT_KEYS: &[&str] = &["CALLVAULT_CONFIG", "CALLVAULT_LOG"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where callvault keeps its own files: the SQLite catalog, the default
+    /// local store and upload staging.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub catalog: CatalogConfig,
+    pub store: StoreSection,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address of the HTTP API.
+    pub listen: SocketAddr,
+    /// How long shutdown waits for in-flight requests (uploads) to finish.
+    pub shutdown_grace_secs: u64,
+    /// Largest accepted audio upload.
+    pub max_upload_bytes: u64,
+    /// Largest accepted metadata part of an upload.
+    pub max_metadata_bytes: usize,
+    /// How long a verified API key is cached before it is looked up again
+    /// (a revoked key stops working within this time).
+    pub key_cache_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Empty: SQLite in
+    /// `data_dir/catalog.db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// `file://PATH`, `s3://BUCKET[/PREFIX]`, `gs://BUCKET`, `az://CONTAINER`.
+    /// Empty: local disk in `data_dir/objects`.
+    pub url: String,
+    /// Backend options in `object_store`'s names (`aws_endpoint`,
+    /// `aws_region`, `aws_access_key_id`, `aws_secret_access_key`,
+    /// `aws_allow_http`, `google_service_account`, `azure_storage_account_name`...).
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter: `info`, `callvault=debug,info`, ...
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./callvault-data"),
+            server: ServerConfig::default(),
+            catalog: CatalogConfig::default(),
+            store: StoreSection::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            shutdown_grace_secs: 60,
+            max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            max_metadata_bytes: 64 * 1024,
+            key_cache_secs: 30,
+        }
+    }
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        Self { url: String::new(), max_connections: 16 }
+    }
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self { url: String::new(), options: BTreeMap::new() }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".into(), format: "text".into() }
+    }
+}
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("config key {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+impl Config {
+    /// Load the file (when given), overlay the environment, validate.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut tree = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse { path: p.to_owned(), message: e.message().to_owned() })?
+            }
+            None => toml::Table::new(),
+        };
+        // Validate the file alone first, so that its errors name the file.
+        if let Some(p) = path {
+            Self::from_tree(tree.clone()).map_err(|message| ConfigError::Parse { path: p.to_owned(), message })?;
+        }
+        let mut env_keys = Vec::new();
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix("CALLVAULT_") else { continue };
+            if NOT_KEYS.contains(&var.as_str()) {
+                continue;
+            }
+            let key: Vec<String> = match rest {
+                "DATABASE_URL" => vec!["catalog".into(), "url".into()],
+                "STORE_URL" => vec!["store".into(), "url".into()],
+                _ => rest.split("__").map(|s| s.to_ascii_lowercase()).collect(),
+            };
+            if key.iter().any(String::is_empty) {
+                return Err(ConfigError::Env { var, message: "empty key segment".into() });
+            }
+            set_path(&mut tree, &key, parse_env_value(&value))
+                .map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            env_keys.push((var, key.join(".")));
+        }
+        let config = Self::from_tree(tree).map_err(|message| {
+            // Name the variable when the bad key came from the environment.
+            match env_keys.iter().find(|(_, key)| message.contains(key.as_str())) {
+                Some((var, _)) => ConfigError::Env { var: var.clone(), message },
+                None => ConfigError::Invalid { key: "(environment)".into(), message },
+            }
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_tree(tree: toml::Table) -> Result<Self, String> {
+        let text = toml::to_string(&tree).map_err(|e| e.to_string())?;
+        let de = toml::Deserializer::parse(&text).map_err(|e| e.to_string())?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.message().trim_end().to_owned();
+            if path == "." || path.is_empty() { message } else { format!("at {path}: {message}") }
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid { key: key.into(), message: message.into() };
+        if !self.catalog.url.is_empty()
+            && !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| self.catalog.url.starts_with(p))
+        {
+            return Err(invalid("catalog.url", "expected sqlite://PATH or postgres://..."));
+        }
+        if !self.store.url.is_empty()
+            && !["file://", "s3://", "s3a://", "gs://", "az://", "azure://", "abfs://", "abfss://"]
+                .iter()
+                .any(|p| self.store.url.starts_with(p))
+        {
+            return Err(invalid("store.url", "expected file://, s3://, gs:// or az://"));
+        }
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            return Err(invalid("log.format", "expected \"text\" or \"json\""));
+        }
+        if self.server.max_upload_bytes == 0 {
+            return Err(invalid("server.max_upload_bytes", "must be positive"));
+        }
+        if self.catalog.max_connections == 0 {
+            return Err(invalid("catalog.max_connections", "must be positive"));
+        }
+        Ok(())
+    }
+
+    /// The catalog URL, defaulting to SQLite in the data directory.
+    pub fn catalog_url(&self) -> String {
+        if self.catalog.url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("catalog.db").display())
+        } else {
+            self.catalog.url.clone()
+        }
+    }
+
+    /// The primary store URL, defaulting to local disk in the data directory.
+    pub fn store_url(&self) -> String {
+        if self.store.url.is_empty() {
+            format!("file://{}", self.data_dir.join("objects").display())
+        } else {
+            self.store.url.clone()
+        }
+    }
+
+    /// The primary store's configuration.
+    pub fn primary_store(&self) -> callvault_store::StoreConfig {
+        callvault_store::StoreConfig {
+            name: "primary".into(),
+            url: self.store_url(),
+            options: self.store.options.clone(),
+            staging_dir: self.data_dir.join("staging"),
+        }
+    }
+}
+
+fn parse_env_value(value: &str) -> toml::Value {
+    // `key = <value>` parses numbers, booleans and arrays; anything else
+    // (a URL, a path) is a string.
+    match format!("v = {value}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(value.to_owned())),
+        Err(_) => toml::Value::String(value.to_owned()),
+    }
+}
+
+fn set_path(tree: &mut toml::Table, key: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = key.split_last().ok_or("empty key")?;
+    let mut table = tree;
+    for seg in parents {
+        let entry = table.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry.as_table_mut().ok_or_else(|| format!("{seg} is not a section"))?;
+    }
+    // A string where the file has a number stays what the environment says;
+    // the typed deserialisation reports a mismatch with the key's name.
+    table.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.catalog_url(), "sqlite://./callvault-data/catalog.db");
+        assert_eq!(c.store_url(), "file://./callvault-data/objects");
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\nkey_cache_secs = 5\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("CALLVAULT_SERVER__LISTEN", "0.0.0.0:7000"),
+                ("CALLVAULT_DATABASE_URL", "postgres://u@h/db"),
+                ("CALLVAULT_STORE_URL", "s3://bucket/prefix"),
+                ("CALLVAULT_STORE__OPTIONS__AWS_ENDPOINT", "http://127.0.0.1:5000"),
+                ("CALLVAULT_SERVER__MAX_UPLOAD_BYTES", "1000"),
+                ("PATH", "/usr/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.server.listen.to_string(), "0.0.0.0:7000");
+        assert_eq!(c.server.key_cache_secs, 5);
+        assert_eq!(c.server.max_upload_bytes, 1000);
+        assert_eq!(c.catalog_url(), "postgres://u@h/db");
+        assert_eq!(c.store_url(), "s3://bucket/prefix");
+        assert_eq!(c.store.options["aws_endpoint"], "http://127.0.0.1:5000");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nlisen = \"127.0.0.1:9000\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+        assert!(err.contains("c.toml"), "{err}");
+
+        let err = Config::load(None, env(&[("CALLVAULT_SERVER__BOGUS", "1")])).unwrap_err().to_string();
+        assert!(err.contains("CALLVAULT_SERVER__BOGUS") && err.contains("bogus"), "{err}");
+
+        let err = Config::load(None, env(&[("CALLVAULT_SERVER__LISTEN", "nowhere")])).unwrap_err().to_string();
+        assert!(err.contains("CALLVAULT_SERVER__LISTEN"), "{err}");
+
+        let err = Config::load(None, env(&[("CALLVAULT_DATABASE_URL", "mysql://x")])).unwrap_err().to_string();
+        assert!(err.contains("catalog.url"), "{err}");
+    }
+}

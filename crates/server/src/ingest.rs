@@ -1,0 +1,557 @@
+//! Ingest: the one path by which audio made elsewhere enters the vault,
+//! shared by the HTTP API and the bulk importer.
+//!
+//! 1. The bytes stream into a staging file on a blocking thread, hashed and
+//!    probed chunk by chunk; junk is refused at the first bad byte.
+//! 2. The staging file is fsynced; the probe checks the audio is complete.
+//! 3. A duplicate (same idempotency key or same bytes) returns the existing
+//!    recording and stores nothing.
+//! 4. A pending-object row names the object key, then the object is written
+//!    create-only and read back to verify its sha256.
+//! 5. One catalog transaction makes the recording visible with its
+//!    conversation, participants, copy and audit entries, and clears the
+//!    pending row.
+//!
+//! Only then is the upload acknowledged. A crash before step 5 leaves a
+//! pending row that start-up recovery resolves by deleting the object.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use callvault_model::*;
+use callvault_probe::{AudioInfo, ProbeError, ProbeLimits, Prober};
+use callvault_store::{
+    BlobError, BlobStore, Catalog, CatalogError, CommitOutcome, ConversationHints, NewParticipant, NewRecording,
+    PendingObject, StagedObject, catalog_time,
+};
+use chrono::{DateTime, Datelike, Utc};
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::metrics::Metrics;
+
+/// Limits on what one upload's metadata may hold.
+pub const MAX_FIELD_CHARS: usize = 256;
+pub const MAX_EXTERNAL_IDS: usize = 32;
+pub const MAX_PARTICIPANTS: usize = 32;
+
+/// What a client says about a recording it uploads. Every field is optional;
+/// the audio itself says format and duration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingMetadata {
+    /// Asterisk `${CDR(linkedid)}`: shared by every leg of one call.
+    pub linkedid: Option<String>,
+    /// Asterisk `${UNIQUEID}` of the recorded channel.
+    pub uniqueid: Option<String>,
+    /// The SIP Call-ID of the recorded leg.
+    pub call_id: Option<String>,
+    /// Any key the client uses to group uploads into one conversation.
+    pub conversation_key: Option<String>,
+    /// More ids by kind (`cisco_guid`, `freeswitch_uuid`, ...).
+    #[serde(default)]
+    pub external_ids: BTreeMap<String, String>,
+    /// `inbound`, `outbound`, `internal`.
+    pub direction: Option<String>,
+    /// The calling number as signalled.
+    pub caller: Option<String>,
+    /// The called number or extension.
+    pub callee: Option<String>,
+    /// The external party's number, when the client knows which one it is.
+    pub external_number: Option<String>,
+    /// The company-side number or extension first reached.
+    pub company_number: Option<String>,
+    /// When the recorded audio starts. Default: upload time minus duration.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ends. Default: start plus the audio's duration.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The participant whose leg this file recorded.
+    pub participant: Option<ParticipantMetadata>,
+    /// Everyone else known to be on the call.
+    #[serde(default)]
+    pub participants: Vec<ParticipantMetadata>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantMetadata {
+    pub address: Option<String>,
+    pub name: Option<String>,
+    /// `external` or `company`.
+    pub side: Option<String>,
+    pub joined_at: Option<DateTime<Utc>>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// Why an upload was not stored. `Refused` is the client's to fix (4xx);
+/// `Unavailable` is ours (5xx, retry later).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("invalid metadata: {0}")]
+    Metadata(String),
+    #[error("{0}")]
+    Audio(#[from] ProbeError),
+    #[error("upload exceeds the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the upload was cut off: {0}")]
+    Incomplete(String),
+    #[error("idempotency key {key:?} was used for different audio")]
+    IdempotencyMismatch { key: String, existing: Box<Recording> },
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The result of a successful ingest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestOutcome {
+    Created(Recording),
+    /// The same upload was stored before; nothing new was written.
+    Duplicate(Recording),
+}
+
+impl IngestOutcome {
+    pub fn recording(&self) -> &Recording {
+        match self {
+            IngestOutcome::Created(r) | IngestOutcome::Duplicate(r) => r,
+        }
+    }
+}
+
+/// Who is uploading what.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    pub tenant: TenantId,
+    pub metadata: RecordingMetadata,
+    pub idempotency_key: Option<String>,
+    pub source: RecordingSource,
+    pub actor: String,
+}
+
+/// A chunk source: an HTTP body, a file.
+pub type ChunkResult = Result<Bytes, std::io::Error>;
+
+pub struct Ingestor {
+    pub catalog: Arc<dyn Catalog>,
+    pub store: Arc<BlobStore>,
+    pub metrics: Arc<Metrics>,
+    pub max_upload_bytes: u64,
+}
+
+impl Ingestor {
+    /// Receive, validate, store and catalog one recording.
+    pub async fn ingest<S>(&self, req: IngestRequest, body: S) -> Result<IngestOutcome, IngestError>
+    where
+        S: Stream<Item = ChunkResult> + Send + Unpin,
+    {
+        let hints = validate_metadata(&req.metadata)?;
+        if let Some(key) = &req.idempotency_key {
+            check_field("Idempotency-Key", key)?;
+        }
+        let (staged, info) = self.receive(body).await?;
+        let result = self.store_staged(&req, hints, staged, info).await;
+        match &result {
+            Ok(IngestOutcome::Created(r)) => {
+                self.metrics.ingest_outcome("created");
+                self.metrics.ingest_bytes.inc_by(r.size_bytes);
+                tracing::info!(
+                    tenant = %r.tenant_id, recording = %r.id, conversation = %r.conversation_id,
+                    bytes = r.size_bytes, duration_ms = r.duration_ms, "recording stored"
+                );
+            }
+            Ok(IngestOutcome::Duplicate(r)) => {
+                self.metrics.ingest_outcome("duplicate");
+                tracing::info!(tenant = %r.tenant_id, recording = %r.id, "duplicate upload; nothing stored");
+            }
+            Err(e) => self.count_error(e),
+        }
+        result
+    }
+
+    fn count_error(&self, e: &IngestError) {
+        let outcome = match e {
+            IngestError::Unavailable(_) => "failed",
+            IngestError::Metadata(_) => "refused_metadata",
+            IngestError::Audio(p) => match p.code() {
+                "empty" => "refused_empty",
+                "truncated" => "refused_truncated",
+                "unsupported" => "refused_unsupported",
+                _ => "refused_invalid_audio",
+            },
+            IngestError::TooLarge { .. } => "refused_too_large",
+            IngestError::Incomplete(_) => "refused_incomplete",
+            IngestError::IdempotencyMismatch { .. } => "refused_idempotency",
+        };
+        self.metrics.ingest_outcome(outcome);
+        match e {
+            IngestError::Unavailable(err) => tracing::error!(error = %err, "ingest failed"),
+            other => tracing::info!(error = %other, "upload refused"),
+        }
+    }
+
+    /// Stream the body into a staging file on a blocking thread, probing as
+    /// it goes. Memory stays bounded by the channel's few chunks.
+    async fn receive<S>(&self, mut body: S) -> Result<(StagedObject, AudioInfo), IngestError>
+    where
+        S: Stream<Item = ChunkResult> + Send + Unpin,
+    {
+        let staging = self.store.stage().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+        let writer = tokio::task::spawn_blocking(move || -> Result<(StagedObject, AudioInfo), IngestError> {
+            let mut staging = staging;
+            let mut prober = Prober::new(ProbeLimits::default());
+            while let Some(chunk) = rx.blocking_recv() {
+                prober.push(&chunk)?;
+                staging.write(&chunk).map_err(|e| IngestError::Unavailable(e.to_string()))?;
+            }
+            let info = prober.finish()?;
+            let staged = staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+            Ok((staged, info))
+        });
+        let _in_flight = InFlight::new(&self.metrics);
+        let mut received = 0u64;
+        let mut failure = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    failure = Some(IngestError::Incomplete(e.to_string()));
+                    break;
+                }
+            };
+            received += chunk.len() as u64;
+            if received > self.max_upload_bytes {
+                failure = Some(IngestError::TooLarge { limit: self.max_upload_bytes });
+                break;
+            }
+            if tx.send(chunk).await.is_err() {
+                // The writer stopped early: its result says why.
+                break;
+            }
+        }
+        drop(tx);
+        let written = writer.await.map_err(|e| IngestError::Unavailable(e.to_string()));
+        match failure {
+            // The staging file is dropped (and removed) with the result.
+            Some(err) => Err(err),
+            None => written?,
+        }
+    }
+
+    async fn store_staged(
+        &self,
+        req: &IngestRequest,
+        hints: Hints,
+        staged: StagedObject,
+        info: AudioInfo,
+    ) -> Result<IngestOutcome, IngestError> {
+        let unavailable = |e: CatalogError| IngestError::Unavailable(e.to_string());
+        let sha256 = staged.sha256.clone();
+        if let Some(existing) =
+            self.catalog.find_duplicate(req.tenant, req.idempotency_key.as_deref(), &sha256).await.map_err(unavailable)?
+        {
+            return duplicate_or_conflict(req, existing, &sha256);
+        }
+
+        let now = Utc::now();
+        let duration = chrono::Duration::milliseconds(i64::try_from(info.duration_ms).unwrap_or(i64::MAX / 2));
+        let mut flags = Vec::new();
+        let (started_at, ended_at) = match (req.metadata.started_at, req.metadata.ended_at) {
+            (Some(s), Some(e)) if e >= s => (s, e),
+            (Some(s), _) => (s, s + duration),
+            (None, Some(e)) => (e - duration, e),
+            (None, None) => {
+                flags.push("start_estimated".to_owned());
+                (now - duration, now)
+            }
+        };
+        let id = RecordingId::new();
+        let object_key = format!(
+            "tenants/{}/{:04}/{:02}/{:02}/{}.{}",
+            req.tenant,
+            started_at.year(),
+            started_at.month(),
+            started_at.day(),
+            id,
+            info.format.extension()
+        );
+        let participants = hints.participants(started_at, ended_at);
+        let new = NewRecording {
+            id,
+            tenant_id: req.tenant,
+            idempotency_key: req.idempotency_key.clone(),
+            conversation: hints.conversation,
+            participants,
+            source: req.source,
+            format: info.format,
+            codec: info.codec.clone(),
+            channels: info.channels,
+            sample_rate: info.sample_rate,
+            duration_ms: info.duration_ms,
+            size_bytes: staged.size,
+            sha256: staged.sha256.clone(),
+            started_at,
+            ended_at,
+            object_key: object_key.clone(),
+            flags,
+            store: self.store.name().to_owned(),
+            actor: req.actor.clone(),
+        };
+
+        let pending = PendingObject {
+            store: self.store.name().to_owned(),
+            object_key: object_key.clone(),
+            tenant_id: req.tenant,
+            created_at: catalog_time(now),
+        };
+        self.catalog.add_pending_object(&pending).await.map_err(unavailable)?;
+        if let Err(e) = self.store.commit(staged, &object_key).await {
+            self.undo_object(&object_key).await;
+            return Err(IngestError::Unavailable(store_error_text(&e)));
+        }
+        match self.catalog.commit_recording(new).await {
+            Ok(CommitOutcome::Created(rec)) => Ok(IngestOutcome::Created(rec)),
+            Ok(CommitOutcome::Existing(existing)) => {
+                // A concurrent upload of the same bytes won the race.
+                self.undo_object(&object_key).await;
+                duplicate_or_conflict(req, existing, &sha256)
+            }
+            Err(e) => {
+                self.undo_object(&object_key).await;
+                Err(unavailable(e))
+            }
+        }
+    }
+
+    /// Remove an object that will not be acknowledged, then its pending row.
+    /// If either step fails the pending row stays, and start-up recovery
+    /// finishes the job.
+    async fn undo_object(&self, key: &str) {
+        match self.store.delete(key).await {
+            Ok(()) => {
+                if let Err(e) = self.catalog.remove_pending_object(self.store.name(), key).await {
+                    tracing::warn!(error = %e, "pending object left for recovery");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "unacknowledged object left for recovery"),
+        }
+    }
+}
+
+fn duplicate_or_conflict(req: &IngestRequest, existing: Recording, sha256: &str) -> Result<IngestOutcome, IngestError> {
+    match &req.idempotency_key {
+        Some(key) if existing.sha256 != sha256 => {
+            Err(IngestError::IdempotencyMismatch { key: key.clone(), existing: Box::new(existing) })
+        }
+        _ => Ok(IngestOutcome::Duplicate(existing)),
+    }
+}
+
+fn store_error_text(e: &BlobError) -> String {
+    // Paths and credentials stay out of client-facing text.
+    match e {
+        BlobError::Verification { .. } => "the stored object failed verification".into(),
+        BlobError::AlreadyExists { .. } => "object key collision".into(),
+        _ => "the object store did not accept the recording".into(),
+    }
+}
+
+/// Upload-in-flight gauge, decremented however the upload ends.
+struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn new(m: &'a Metrics) -> Self {
+        m.uploads_in_flight.inc();
+        Self(m)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.uploads_in_flight.dec();
+    }
+}
+
+/// Metadata checked and turned into catalog terms.
+pub struct Hints {
+    pub conversation: ConversationHints,
+    participants: Vec<(Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+}
+
+impl Hints {
+    fn participants(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<NewParticipant> {
+        self.participants
+            .iter()
+            .map(|(side, address, name, joined, left)| NewParticipant {
+                side: *side,
+                address: address.clone(),
+                display_name: name.clone(),
+                joined_at: joined.unwrap_or(start),
+                left_at: Some(left.unwrap_or(end)),
+            })
+            .collect()
+    }
+}
+
+fn check_field(name: &str, value: &str) -> Result<(), IngestError> {
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(IngestError::Metadata(format!("{name} is longer than {MAX_FIELD_CHARS} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(IngestError::Metadata(format!("{name} contains control characters")));
+    }
+    Ok(())
+}
+
+fn opt_field(name: &str, value: &Option<String>) -> Result<Option<String>, IngestError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => {
+            check_field(name, v)?;
+            Ok(Some(v.to_owned()))
+        }
+    }
+}
+
+/// Check an upload's metadata and derive the conversation hints: external
+/// ids, direction, which number is the external party's, participants.
+pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
+    let mut ids = Vec::new();
+    for (kind, value) in [
+        ("asterisk_linkedid", &m.linkedid),
+        ("asterisk_uniqueid", &m.uniqueid),
+        ("sip_call_id", &m.call_id),
+        ("conversation_key", &m.conversation_key),
+    ] {
+        if let Some(v) = opt_field(kind, value)? {
+            ids.push(ExternalId::new(kind, v));
+        }
+    }
+    if m.external_ids.len() > MAX_EXTERNAL_IDS {
+        return Err(IngestError::Metadata(format!("more than {MAX_EXTERNAL_IDS} external ids")));
+    }
+    for (kind, value) in &m.external_ids {
+        let kind_ok = !kind.is_empty()
+            && kind.len() <= 64
+            && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !kind_ok {
+            return Err(IngestError::Metadata(format!(
+                "external id kind {kind:?} must be 1-64 characters of a-z, 0-9 and '_'"
+            )));
+        }
+        if let Some(v) = opt_field(kind, &Some(value.clone()))? {
+            ids.push(ExternalId::new(kind.clone(), v));
+        }
+    }
+    ids.sort_by(|a, b| (&a.kind, &a.value).cmp(&(&b.kind, &b.value)));
+    ids.dedup();
+
+    let direction = match opt_field("direction", &m.direction)? {
+        Some(d) => Some(d.parse::<Direction>().map_err(|e| IngestError::Metadata(e.to_string()))?),
+        None => None,
+    };
+    let caller = opt_field("caller", &m.caller)?;
+    let callee = opt_field("callee", &m.callee)?;
+    let (mut external_number, mut company_number) =
+        (opt_field("external_number", &m.external_number)?, opt_field("company_number", &m.company_number)?);
+    match direction {
+        Some(Direction::Outbound) => {
+            external_number = external_number.or_else(|| callee.clone());
+            company_number = company_number.or_else(|| caller.clone());
+        }
+        Some(Direction::Internal) => {
+            company_number = company_number.or_else(|| caller.clone());
+        }
+        _ => {
+            external_number = external_number.or_else(|| caller.clone());
+            company_number = company_number.or_else(|| callee.clone());
+        }
+    }
+
+    if m.participants.len() + usize::from(m.participant.is_some()) > MAX_PARTICIPANTS {
+        return Err(IngestError::Metadata(format!("more than {MAX_PARTICIPANTS} participants")));
+    }
+    let mut participants = Vec::new();
+    for p in m.participant.iter().chain(&m.participants) {
+        let side = match opt_field("participant side", &p.side)? {
+            Some(s) => s.parse::<Side>().map_err(|e| IngestError::Metadata(e.to_string()))?,
+            None => Side::Company,
+        };
+        let address = opt_field("participant address", &p.address)?;
+        let name = opt_field("participant name", &p.name)?;
+        if address.is_none() && name.is_none() {
+            return Err(IngestError::Metadata("a participant needs an address or a name".into()));
+        }
+        if let (Some(j), Some(l)) = (p.joined_at, p.left_at) {
+            if l < j {
+                return Err(IngestError::Metadata("a participant leaves before joining".into()));
+            }
+        }
+        participants.push((side, address, name, p.joined_at, p.left_at));
+    }
+    if m.participant.is_none() && m.participants.is_empty() {
+        // No participant named: the numbers are the participants.
+        if let Some(n) = &company_number {
+            participants.push((Side::Company, Some(n.clone()), None, None, None));
+        }
+        if let Some(n) = &external_number {
+            participants.push((Side::External, Some(n.clone()), None, None, None));
+        }
+    }
+    if let (Some(s), Some(e)) = (m.started_at, m.ended_at) {
+        if e < s {
+            return Err(IngestError::Metadata("ended_at is before started_at".into()));
+        }
+    }
+    Ok(Hints {
+        conversation: ConversationHints { external_ids: ids, direction, external_number, company_number },
+        participants,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_direction() {
+        let m = RecordingMetadata {
+            direction: Some("outbound".into()),
+            caller: Some("101".into()),
+            callee: Some("+15550001111".into()),
+            linkedid: Some("1700.1".into()),
+            ..Default::default()
+        };
+        let h = validate_metadata(&m).unwrap();
+        assert_eq!(h.conversation.external_number.as_deref(), Some("+15550001111"));
+        assert_eq!(h.conversation.company_number.as_deref(), Some("101"));
+        assert_eq!(h.conversation.external_ids, vec![ExternalId::new("asterisk_linkedid", "1700.1")]);
+        assert_eq!(h.participants.len(), 2);
+    }
+
+    #[test]
+    fn bad_metadata_is_refused() {
+        let long = "x".repeat(MAX_FIELD_CHARS + 1);
+        for m in [
+            RecordingMetadata { direction: Some("sideways".into()), ..Default::default() },
+            RecordingMetadata { linkedid: Some(long), ..Default::default() },
+            RecordingMetadata { caller: Some("1\n2".into()), ..Default::default() },
+            RecordingMetadata {
+                external_ids: [("Bad Kind".to_string(), "x".to_string())].into_iter().collect(),
+                ..Default::default()
+            },
+            RecordingMetadata {
+                participant: Some(ParticipantMetadata {
+                    address: None,
+                    name: None,
+                    side: None,
+                    joined_at: None,
+                    left_at: None,
+                }),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(validate_metadata(&m), Err(IngestError::Metadata(_))), "{m:?}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Prometheus metrics. Every error both logs and counts.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+pub struct Metrics {
+    pub registry: Registry,
+    pub http_requests: Family<HttpLabels, Counter>,
+    pub http_duration: Family<RouteLabels, Histogram>,
+    /// Recordings offered for ingest by outcome: created, duplicate,
+    /// refused_<reason>, failed.
+    pub ingest: Family<OutcomeLabels, Counter>,
+    pub ingest_bytes: Counter,
+    pub uploads_in_flight: Gauge,
+    pub orphan_objects: Gauge,
+    pub recovered_pending_objects: Counter,
+    pub catalog_conversations: Gauge,
+    pub catalog_recordings: Gauge,
+    pub catalog_recording_bytes: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("callvault");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
+        let http_duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 18))
+        });
+        registry.register("http_request_duration_seconds", "HTTP request latency", http_duration.clone());
+        let ingest = Family::<OutcomeLabels, Counter>::default();
+        registry.register("ingest_recordings", "Recordings offered for ingest, by outcome", ingest.clone());
+        let ingest_bytes = Counter::default();
+        registry.register("ingest_bytes", "Audio bytes stored by ingest", ingest_bytes.clone());
+        let uploads_in_flight = Gauge::default();
+        registry.register("uploads_in_flight", "Uploads being received right now", uploads_in_flight.clone());
+        let orphan_objects = Gauge::default();
+        registry.register(
+            "orphan_objects",
+            "Objects in the primary store that no catalog row knows, at the last scan",
+            orphan_objects.clone(),
+        );
+        let recovered_pending_objects = Counter::default();
+        registry.register(
+            "recovered_pending_objects",
+            "Unacknowledged objects removed at start-up after a crash",
+            recovered_pending_objects.clone(),
+        );
+        let catalog_conversations = Gauge::default();
+        registry.register("catalog_conversations", "Conversations in the catalog", catalog_conversations.clone());
+        let catalog_recordings = Gauge::default();
+        registry.register("catalog_recordings", "Recordings in the catalog", catalog_recordings.clone());
+        let catalog_recording_bytes = Gauge::default();
+        registry.register(
+            "catalog_recording_bytes",
+            "Bytes of recordings in the catalog",
+            catalog_recording_bytes.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            http_duration,
+            ingest,
+            ingest_bytes,
+            uploads_in_flight,
+            orphan_objects,
+            recovered_pending_objects,
+            catalog_conversations,
+            catalog_recordings,
+            catalog_recording_bytes,
+        }
+    }
+
+    pub fn ingest_outcome(&self, outcome: &str) {
+        self.ingest.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
