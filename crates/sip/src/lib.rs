@@ -8,6 +8,7 @@
 //! - [`uri`]: SIP/SIPS/tel URIs and name-addr values.
 //! - [`headers`]: typed single-header values (Via, CSeq, Content-Type,
 //!   Replaces, Session-Expires) and compact-name handling.
+//! - [`sdp`]: SDP parsing and writing, the SRS recvonly answer.
 //!
 //! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
 //! panic on input and are fuzzed; time enters as an `Instant` argument.
@@ -15,6 +16,7 @@
 
 pub mod headers;
 pub mod message;
+pub mod sdp;
 mod text;
 pub mod uri;
 
