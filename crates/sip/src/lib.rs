@@ -8,6 +8,10 @@
 //! - [`uri`]: SIP/SIPS/tel URIs and name-addr values.
 //! - [`headers`]: typed single-header values (Via, CSeq, Content-Type,
 //!   Replaces, Session-Expires) and compact-name handling.
+//! - [`sdp`]: SDP parsing and writing, the SRS recvonly answer.
+//! - [`multipart`]: `multipart/mixed` splitting.
+//! - [`siprec`]: RFC 7865 recording metadata, normalised across vendors, and
+//!   the SIPREC offer body (SDP + metadata).
 //!
 //! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
 //! panic on input and are fuzzed; time enters as an `Instant` argument.
@@ -15,6 +19,9 @@
 
 pub mod headers;
 pub mod message;
+pub mod multipart;
+pub mod sdp;
+pub mod siprec;
 mod text;
 pub mod uri;
 

@@ -1,0 +1,202 @@
+//! Payload decoding: RTP payload → mono PCM16 at the timeline's rate.
+//!
+//! | codec | implementation |
+//! |---|---|
+//! | PCMU, PCMA | own tables ([`g711`]) |
+//! | G.722 | own implementation ([`g722`]) |
+//! | Opus | `unsafe-libopus` (pure Rust translation of libopus 1.3) |
+//! | L16 | big-endian PCM, any rate and channel count |
+//! | G.729 | not decoded: no pure-Rust decoder exists; kept raw and flagged |
+pub mod g711;
+pub mod g722;
+pub mod opus;
+
+use crate::resample::Resampler;
+
+/// A codec as negotiated in SDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Pcmu,
+    Pcma,
+    G722,
+    Opus { channels: u8 },
+    L16 { rate: u32, channels: u8 },
+    G729,
+    /// RFC 4733 telephone-event: kept as events, never decoded as audio.
+    TelephoneEvent { rate: u32 },
+    /// RFC 3389 comfort noise: silence on the timeline.
+    ComfortNoise,
+}
+
+impl Codec {
+    /// The RTP clock rate.
+    pub fn clock_rate(self) -> u32 {
+        match self {
+            Codec::Pcmu | Codec::Pcma | Codec::G722 | Codec::G729 | Codec::ComfortNoise => 8000,
+            Codec::Opus { .. } => 48_000,
+            Codec::L16 { rate, .. } | Codec::TelephoneEvent { rate } => rate,
+        }
+    }
+
+    /// Maps an SDP `a=rtpmap` encoding name, clock rate and channel count.
+    pub fn from_rtpmap(name: &str, rate: u32, channels: u8) -> Option<Codec> {
+        let c = match name.to_ascii_uppercase().as_str() {
+            "PCMU" => Codec::Pcmu,
+            "PCMA" => Codec::Pcma,
+            "G722" => Codec::G722,
+            "OPUS" => Codec::Opus { channels: channels.clamp(1, 2) },
+            "L16" => Codec::L16 { rate: rate.max(1), channels: channels.max(1) },
+            "G729" => Codec::G729,
+            "TELEPHONE-EVENT" => Codec::TelephoneEvent { rate: rate.max(1) },
+            "CN" => Codec::ComfortNoise,
+            _ => return None,
+        };
+        Some(c)
+    }
+}
+
+/// Payload type → codec, for one flow. Starts with the static types of
+/// RFC 3551 and `telephone-event/8000` on 101; set the dynamic ones from SDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadMap {
+    map: [Option<Codec>; 128],
+}
+
+impl Default for PayloadMap {
+    fn default() -> Self {
+        let mut map = [None; 128];
+        map[0] = Some(Codec::Pcmu);
+        map[8] = Some(Codec::Pcma);
+        map[9] = Some(Codec::G722);
+        map[10] = Some(Codec::L16 { rate: 44_100, channels: 2 });
+        map[11] = Some(Codec::L16 { rate: 44_100, channels: 1 });
+        map[13] = Some(Codec::ComfortNoise);
+        map[18] = Some(Codec::G729);
+        map[101] = Some(Codec::TelephoneEvent { rate: 8000 });
+        PayloadMap { map }
+    }
+}
+
+impl PayloadMap {
+    pub fn set(&mut self, payload_type: u8, codec: Codec) {
+        if let Some(slot) = self.map.get_mut(usize::from(payload_type)) {
+            *slot = Some(codec);
+        }
+    }
+
+    pub fn get(&self, payload_type: u8) -> Option<Codec> {
+        self.map.get(usize::from(payload_type)).copied().flatten()
+    }
+
+    /// The tracker configuration for this map (clock rates, event types).
+    pub fn apply_to(&self, config: &mut callvault_rtp::TrackerConfig) {
+        config.event_payload_types = 0;
+        for (pt, c) in self.map.iter().enumerate() {
+            if let Some(c) = c {
+                config.set_clock_rate(pt as u8, c.clock_rate());
+                if matches!(c, Codec::TelephoneEvent { .. }) {
+                    config.set_event_payload_type(pt as u8);
+                }
+            }
+        }
+    }
+}
+
+/// Why a payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("codec {0:?} cannot be decoded as audio")]
+    NotAudio(Codec),
+    #[error(transparent)]
+    Opus(#[from] opus::OpusError),
+}
+
+enum State {
+    Pcmu,
+    Pcma,
+    G722(Box<g722::G722Decoder>),
+    Opus(opus::OpusDecoder),
+    L16 { channels: usize },
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Pcmu => "Pcmu",
+            State::Pcma => "Pcma",
+            State::G722(_) => "G722",
+            State::Opus(_) => "Opus",
+            State::L16 { .. } => "L16",
+        })
+    }
+}
+
+/// A stateful decoder for one stream, producing mono PCM16 at `out_rate`.
+#[derive(Debug)]
+pub struct Decoder {
+    codec: Codec,
+    state: State,
+    resampler: Resampler,
+    scratch: Vec<i16>,
+}
+
+/// Opus decodes natively at these rates; anything else goes through 48 kHz.
+fn opus_rate(out_rate: u32) -> u32 {
+    if [8000, 12_000, 16_000, 24_000, 48_000].contains(&out_rate) { out_rate } else { 48_000 }
+}
+
+impl Decoder {
+    /// A decoder for an audio codec; `Err(NotAudio)` for events, comfort
+    /// noise and G.729.
+    pub fn new(codec: Codec, out_rate: u32) -> Result<Self, DecodeError> {
+        let (state, native) = match codec {
+            Codec::Pcmu => (State::Pcmu, 8000),
+            Codec::Pcma => (State::Pcma, 8000),
+            Codec::G722 => (State::G722(Box::default()), 16_000),
+            Codec::Opus { .. } => {
+                let r = opus_rate(out_rate);
+                (State::Opus(opus::OpusDecoder::new(r, 1)?), r)
+            }
+            Codec::L16 { rate, channels } => (State::L16 { channels: usize::from(channels.max(1)) }, rate),
+            Codec::G729 | Codec::TelephoneEvent { .. } | Codec::ComfortNoise => {
+                return Err(DecodeError::NotAudio(codec));
+            }
+        };
+        Ok(Decoder { codec, state, resampler: Resampler::new(native, out_rate), scratch: Vec::new() })
+    }
+
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Decodes one payload, appending mono samples at the output rate.
+    pub fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<(), DecodeError> {
+        let direct = self.resampler.is_identity();
+        let buf = if direct { &mut *out } else { &mut self.scratch };
+        if !direct {
+            buf.clear();
+        }
+        match &mut self.state {
+            State::Pcmu => g711::decode_ulaw(payload, buf),
+            State::Pcma => g711::decode_alaw(payload, buf),
+            State::G722(d) => d.decode(payload, buf),
+            State::Opus(d) => {
+                d.decode(payload, buf)?;
+            }
+            State::L16 { channels } => {
+                let ch = *channels;
+                for frame in payload.chunks_exact(2 * ch) {
+                    let sum: i32 = frame
+                        .chunks_exact(2)
+                        .map(|s| i32::from(i16::from_be_bytes([s[0], s[1]])))
+                        .sum();
+                    buf.push((sum / ch as i32) as i16);
+                }
+            }
+        }
+        if !direct {
+            self.resampler.process(&self.scratch, out);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! Safe wrappers around `unsafe-libopus` (libopus 1.3 translated to Rust).
+//!
+//! This is the only module with `unsafe`: each call passes buffers whose
+//! lengths are checked here, and the state pointers live exactly as long as
+//! the wrapper.
+#![allow(unsafe_code)]
+
+use unsafe_libopus as op;
+
+/// An Opus failure code with its libopus name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("opus error {0}")]
+pub struct OpusError(pub i32);
+
+/// Opus encoder settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpusEncoderConfig {
+    pub sample_rate: u32,
+    pub channels: u8,
+    /// Target bitrate for all channels together, bits/s.
+    pub bitrate: u32,
+    /// 0 (fastest) ..= 10 (best).
+    pub complexity: u8,
+    /// Discontinuous transmission: near-empty packets for silence.
+    pub dtx: bool,
+}
+
+/// A libopus encoder (VOIP application).
+#[derive(Debug)]
+pub struct OpusEncoder {
+    st: *mut op::OpusEncoder,
+    channels: usize,
+}
+
+// SAFETY: the encoder state is plain memory owned by this value and never
+// shared; libopus keeps no thread-local or global mutable state.
+unsafe impl Send for OpusEncoder {}
+
+impl OpusEncoder {
+    pub fn new(c: &OpusEncoderConfig) -> Result<Self, OpusError> {
+        let mut err = 0i32;
+        // SAFETY: arguments are plain integers and a valid out-pointer.
+        let st = unsafe {
+            op::opus_encoder_create(
+                c.sample_rate as i32,
+                i32::from(c.channels),
+                op::OPUS_APPLICATION_VOIP,
+                &mut err,
+            )
+        };
+        if st.is_null() || err != op::OPUS_OK {
+            return Err(OpusError(err));
+        }
+        let enc = OpusEncoder { st, channels: usize::from(c.channels) };
+        enc.ctl(op::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
+        enc.ctl(op::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
+        enc.ctl(op::OPUS_SET_DTX_REQUEST, i32::from(c.dtx))?;
+        enc.ctl(op::OPUS_SET_SIGNAL_REQUEST, op::OPUS_SIGNAL_VOICE)?;
+        Ok(enc)
+    }
+
+    fn ctl(&self, request: i32, value: i32) -> Result<(), OpusError> {
+        // SAFETY: `st` is a live encoder; the request takes one i32.
+        let r = unsafe { op::opus_encoder_ctl_impl(self.st, request, op::varargs!(value)) };
+        if r == op::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+    }
+
+    /// Samples (per channel, at the encoder rate) of algorithmic delay.
+    pub fn lookahead(&self) -> Result<u32, OpusError> {
+        let mut v = 0i32;
+        // SAFETY: `st` is live; the request writes one i32 through the pointer.
+        let r = unsafe {
+            op::opus_encoder_ctl_impl(
+                self.st,
+                op::OPUS_GET_LOOKAHEAD_REQUEST,
+                op::varargs!(&mut v),
+            )
+        };
+        if r == op::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
+    }
+
+    /// Encodes one frame of interleaved samples (2.5–60 ms), returning the
+    /// packet length written to `out`.
+    pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize, OpusError> {
+        let frame = pcm.len() / self.channels.max(1);
+        // SAFETY: `pcm` holds `frame * channels` samples; `out` is writable
+        // for `out.len()` bytes.
+        let n = unsafe {
+            op::opus_encode(self.st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
+        };
+        if n < 0 { Err(OpusError(n)) } else { Ok(n as usize) }
+    }
+}
+
+impl Drop for OpusEncoder {
+    fn drop(&mut self) {
+        // SAFETY: created by opus_encoder_create, destroyed once.
+        unsafe { op::opus_encoder_destroy(self.st) }
+    }
+}
+
+/// A libopus decoder.
+#[derive(Debug)]
+pub struct OpusDecoder {
+    st: *mut op::OpusDecoder,
+    channels: usize,
+    sample_rate: u32,
+}
+
+// SAFETY: as for the encoder.
+unsafe impl Send for OpusDecoder {}
+
+impl OpusDecoder {
+    pub fn new(sample_rate: u32, channels: u8) -> Result<Self, OpusError> {
+        let mut err = 0i32;
+        // SAFETY: plain integers and a valid out-pointer.
+        let st = unsafe { op::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err) };
+        if st.is_null() || err != op::OPUS_OK {
+            return Err(OpusError(err));
+        }
+        Ok(OpusDecoder { st, channels: usize::from(channels), sample_rate })
+    }
+
+    /// Decodes one packet, appending interleaved samples to `out`; an empty
+    /// packet asks for concealment of one 20 ms frame.
+    pub fn decode(&mut self, packet: &[u8], out: &mut Vec<i16>) -> Result<usize, OpusError> {
+        // 120 ms is the longest Opus packet.
+        let max = (self.sample_rate as usize * 120 / 1000) * self.channels;
+        let start = out.len();
+        out.resize(start + max, 0);
+        let frame = if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
+        let ptr = if packet.is_empty() { std::ptr::null() } else { packet.as_ptr() };
+        // SAFETY: `out[start..]` has room for `frame * channels` samples;
+        // `packet` is readable for its length (or null for concealment).
+        let n = unsafe {
+            op::opus_decode(
+                self.st,
+                ptr,
+                packet.len() as i32,
+                out[start..].as_mut_ptr(),
+                frame as i32,
+                0,
+            )
+        };
+        if n < 0 {
+            out.truncate(start);
+            return Err(OpusError(n));
+        }
+        out.truncate(start + n as usize * self.channels);
+        Ok(n as usize)
+    }
+}
+
+impl Drop for OpusDecoder {
+    fn drop(&mut self) {
+        // SAFETY: created by opus_decoder_create, destroyed once.
+        unsafe { op::opus_decoder_destroy(self.st) }
+    }
+}

@@ -1,0 +1,129 @@
+//! Ogg/Opus (RFC 7845) writing, with OpusHead/OpusTags written here, and a
+//! reader that decodes such a file back (for checks and tests).
+use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
+
+use super::RenderError;
+use crate::codec::opus::{OpusDecoder, OpusEncoder, OpusEncoderConfig, OpusError};
+
+const SERIAL: u32 = 0x6361_6c6c; // "call"
+const VENDOR: &str = "callvault (libopus 1.3 via unsafe-libopus)";
+
+/// Encodes equal-length channels (1 or 2) at `rate` (8/12/16/24/48 kHz).
+pub fn encode(channels: &[Vec<i16>], rate: u32, bitrate: u32, complexity: u8) -> Result<Vec<u8>, RenderError> {
+    let n = channels.len().clamp(1, 2);
+    let mut enc = OpusEncoder::new(&OpusEncoderConfig {
+        sample_rate: rate,
+        channels: n as u8,
+        bitrate,
+        complexity,
+        dtx: true,
+    })?;
+    let scale = 48_000 / u64::from(rate.max(1));
+    let pre_skip = u64::from(enc.lookahead()?) * scale;
+    let frames = channels.first().map_or(0, Vec::len);
+    let mut w = PacketWriter::new(Vec::with_capacity(frames / 4 + 4096));
+    // OpusHead (RFC 7845 §5.1)
+    let mut head = Vec::with_capacity(19);
+    head.extend_from_slice(b"OpusHead");
+    head.push(1);
+    head.push(n as u8);
+    head.extend_from_slice(&(pre_skip as u16).to_le_bytes());
+    head.extend_from_slice(&rate.to_le_bytes());
+    head.extend_from_slice(&0i16.to_le_bytes());
+    head.push(0);
+    w.write_packet(head, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+    // OpusTags (§5.2)
+    let mut tags = Vec::new();
+    tags.extend_from_slice(b"OpusTags");
+    tags.extend_from_slice(&(VENDOR.len() as u32).to_le_bytes());
+    tags.extend_from_slice(VENDOR.as_bytes());
+    tags.extend_from_slice(&0u32.to_le_bytes());
+    w.write_packet(tags, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+    let frame = rate as usize / 50; // 20 ms
+    // Pad so that the encoder's delay is flushed out too.
+    let total = frames + (pre_skip / scale) as usize;
+    let packets = total.div_ceil(frame).max(1);
+    let mut pcm = vec![0i16; frame * n];
+    let mut out = vec![0u8; 1500];
+    for k in 0..packets {
+        for i in 0..frame {
+            for (c, ch) in channels.iter().take(n).enumerate() {
+                pcm[i * n + c] = ch.get(k * frame + i).copied().unwrap_or(0);
+            }
+        }
+        let len = enc.encode(&pcm, &mut out)?;
+        let last = k + 1 == packets;
+        let granule = if last {
+            pre_skip + frames as u64 * scale
+        } else {
+            ((k + 1) * frame) as u64 * scale
+        };
+        // One page per second keeps overhead at ~1 % and seeking cheap.
+        let info = if last {
+            PacketWriteEndInfo::EndStream
+        } else if (k + 1) % 50 == 0 {
+            PacketWriteEndInfo::EndPage
+        } else {
+            PacketWriteEndInfo::NormalPacket
+        };
+        w.write_packet(out[..len].to_vec(), SERIAL, info, granule)?;
+    }
+    Ok(w.into_inner())
+}
+
+/// A decoded Ogg/Opus file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedOpus {
+    pub channels: u8,
+    pub input_rate: u32,
+    pub pre_skip: u16,
+    /// Per-channel samples at `input_rate`, pre-skip and end trimming applied.
+    pub samples: Vec<Vec<i16>>,
+}
+
+/// Why an Ogg/Opus file could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum OggOpusError {
+    #[error("ogg: {0}")]
+    Ogg(#[from] ogg::OggReadError),
+    #[error("opus: {0}")]
+    Opus(#[from] OpusError),
+    #[error("missing or bad OpusHead")]
+    BadHead,
+}
+
+/// Decodes an Ogg/Opus file at its input rate (8/12/16/24/48 kHz).
+pub fn decode(bytes: &[u8]) -> Result<DecodedOpus, OggOpusError> {
+    let mut r = PacketReader::new(std::io::Cursor::new(bytes));
+    let head = r.read_packet()?.ok_or(OggOpusError::BadHead)?;
+    let h = &head.data;
+    if h.len() < 19 || &h[..8] != b"OpusHead" {
+        return Err(OggOpusError::BadHead);
+    }
+    let channels = h[9];
+    let pre_skip = u16::from_le_bytes([h[10], h[11]]);
+    let input_rate = u32::from_le_bytes([h[12], h[13], h[14], h[15]]);
+    if !(1..=2).contains(&channels) || ![8000, 12_000, 16_000, 24_000, 48_000].contains(&input_rate) {
+        return Err(OggOpusError::BadHead);
+    }
+    let _tags = r.read_packet()?.ok_or(OggOpusError::BadHead)?;
+    let mut dec = OpusDecoder::new(input_rate, channels)?;
+    let mut inter = Vec::new();
+    let mut last_granule = 0u64;
+    while let Some(p) = r.read_packet()? {
+        dec.decode(&p.data, &mut inter)?;
+        last_granule = p.absgp_page();
+    }
+    let scale = 48_000 / u64::from(input_rate);
+    let skip = (u64::from(pre_skip) / scale) as usize;
+    let end = (last_granule.saturating_sub(u64::from(pre_skip)) / scale) as usize;
+    let n = usize::from(channels);
+    let mut samples = vec![Vec::with_capacity(end); n];
+    for (i, s) in inter.iter().enumerate() {
+        let frame = i / n;
+        if frame >= skip && frame < skip + end {
+            samples[i % n].push(*s);
+        }
+    }
+    Ok(DecodedOpus { channels, input_rate, pre_skip, samples })
+}

@@ -1,0 +1,459 @@
+//! The crash-safe spool: an append-only file of checksummed records.
+//!
+//! ```text
+//! record := 0xC5 kind:u8 len:u32le payload[len] crc32(kind‖len‖payload):u32le
+//! ```
+//! Records are encoded and decoded by pure functions ([`encode_record`],
+//! [`decode_record`]) so that the format is fuzzable; [`SpoolWriter`] adds the
+//! file, a write buffer and a sync driven by the caller's `now`. A reader
+//! stops at the first record that is truncated or fails its checksum: a crash
+//! can only tear the tail, and everything before the last sync is intact.
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// First byte of every record.
+pub const RECORD_MAGIC: u8 = 0xC5;
+/// Spool format version, written in the `Begin` record.
+pub const SPOOL_VERSION: u16 = 1;
+/// Largest payload accepted (the reader rejects bigger lengths as corrupt).
+pub const MAX_PAYLOAD: usize = 1 << 20;
+/// Bytes of framing around each payload.
+pub const RECORD_OVERHEAD: usize = 10;
+/// File name extension of spool files.
+pub const SPOOL_EXTENSION: &str = "cvspool";
+
+/// One spool record. Times are nanoseconds since the caller's epoch;
+/// positions are sample indices on the conversation timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record<'a> {
+    Begin { version: u16, conversation: [u8; 16], origin_ns: u64, sample_rate: u32 },
+    /// A media stream (flow) attached to a participant.
+    Stream { stream: u16, participant: [u8; 16], side: u8 },
+    Joined { participant: [u8; 16], side: u8, at_ns: u64, label: &'a str },
+    Left { participant: [u8; 16], at_ns: u64 },
+    /// Mono PCM16 little-endian samples starting at `start`.
+    Audio { stream: u16, start: u64, pcm: &'a [u8] },
+    Dtmf { stream: u16, start: u64, event: u8, volume: u8, duration: u32 },
+    /// A payload that could not be decoded, kept as it came.
+    Raw { stream: u16, start: u64, payload_type: u8, payload: &'a [u8] },
+    /// Packets lost before `start` on a stream (for the quality report).
+    Loss { stream: u16, start: u64, packets: u32 },
+    Sync { at_ns: u64 },
+    End { at_ns: u64 },
+}
+
+/// Why bytes are not a valid record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SpoolError {
+    #[error("record incomplete")]
+    Incomplete,
+    #[error("bad record magic {0:#04x}")]
+    BadMagic(u8),
+    #[error("record length {0} too large")]
+    TooLarge(usize),
+    #[error("record checksum mismatch")]
+    BadChecksum,
+    #[error("unknown record kind {0}")]
+    UnknownKind(u8),
+    #[error("malformed {0} record")]
+    Malformed(&'static str),
+}
+
+mod kind {
+    pub const BEGIN: u8 = 1;
+    pub const STREAM: u8 = 2;
+    pub const JOINED: u8 = 3;
+    pub const LEFT: u8 = 4;
+    pub const AUDIO: u8 = 5;
+    pub const DTMF: u8 = 6;
+    pub const RAW: u8 = 7;
+    pub const LOSS: u8 = 8;
+    pub const SYNC: u8 = 9;
+    pub const END: u8 = 10;
+}
+
+/// Appends the encoding of `rec` to `out`.
+pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&[RECORD_MAGIC, 0, 0, 0, 0, 0]);
+    let k = match rec {
+        Record::Begin { version, conversation, origin_ns, sample_rate } => {
+            out.extend_from_slice(&version.to_le_bytes());
+            out.extend_from_slice(conversation);
+            out.extend_from_slice(&origin_ns.to_le_bytes());
+            out.extend_from_slice(&sample_rate.to_le_bytes());
+            kind::BEGIN
+        }
+        Record::Stream { stream, participant, side } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(participant);
+            out.push(*side);
+            kind::STREAM
+        }
+        Record::Joined { participant, side, at_ns, label } => {
+            out.extend_from_slice(participant);
+            out.push(*side);
+            out.extend_from_slice(&at_ns.to_le_bytes());
+            let l = &label.as_bytes()[..label.len().min(1024)];
+            let l = std::str::from_utf8(l).map(str::as_bytes).unwrap_or(b"");
+            out.extend_from_slice(l);
+            kind::JOINED
+        }
+        Record::Left { participant, at_ns } => {
+            out.extend_from_slice(participant);
+            out.extend_from_slice(&at_ns.to_le_bytes());
+            kind::LEFT
+        }
+        Record::Audio { stream, start, pcm } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(pcm);
+            kind::AUDIO
+        }
+        Record::Dtmf { stream, start, event, volume, duration } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*event);
+            out.push(*volume);
+            out.extend_from_slice(&duration.to_le_bytes());
+            kind::DTMF
+        }
+        Record::Raw { stream, start, payload_type, payload } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*payload_type);
+            out.extend_from_slice(payload);
+            kind::RAW
+        }
+        Record::Loss { stream, start, packets } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&packets.to_le_bytes());
+            kind::LOSS
+        }
+        Record::Sync { at_ns } => {
+            out.extend_from_slice(&at_ns.to_le_bytes());
+            kind::SYNC
+        }
+        Record::End { at_ns } => {
+            out.extend_from_slice(&at_ns.to_le_bytes());
+            kind::END
+        }
+    };
+    let len = (out.len() - start - 6) as u32;
+    out[start + 1] = k;
+    out[start + 2..start + 6].copy_from_slice(&len.to_le_bytes());
+    let crc = crc32fast::hash(&out[start + 1..]);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+struct Cur<'a>(&'a [u8], &'static str);
+
+impl<'a> Cur<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SpoolError> {
+        if self.0.len() < n {
+            return Err(SpoolError::Malformed(self.1));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn u8(&mut self) -> Result<u8, SpoolError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, SpoolError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, SpoolError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, SpoolError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn id(&mut self) -> Result<[u8; 16], SpoolError> {
+        let b = self.take(16)?;
+        let mut a = [0u8; 16];
+        a.copy_from_slice(b);
+        Ok(a)
+    }
+    fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.0)
+    }
+    fn end(&self) -> Result<(), SpoolError> {
+        if self.0.is_empty() { Ok(()) } else { Err(SpoolError::Malformed(self.1)) }
+    }
+}
+
+/// Decodes the record at the start of `buf`, returning it and its encoded
+/// length. Never panics.
+pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
+    let [magic, k, l0, l1, l2, l3, ..] = *buf else {
+        return Err(SpoolError::Incomplete);
+    };
+    if magic != RECORD_MAGIC {
+        return Err(SpoolError::BadMagic(magic));
+    }
+    let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+    if len > MAX_PAYLOAD {
+        return Err(SpoolError::TooLarge(len));
+    }
+    let total = len + RECORD_OVERHEAD;
+    let Some(rec) = buf.get(..total) else {
+        return Err(SpoolError::Incomplete);
+    };
+    let body = &rec[6..6 + len];
+    let crc_bytes = &rec[6 + len..];
+    let crc = u32::from_le_bytes([crc_bytes[0], crc_bytes[1], crc_bytes[2], crc_bytes[3]]);
+    if crc32fast::hash(&rec[1..6 + len]) != crc {
+        return Err(SpoolError::BadChecksum);
+    }
+    let r = match k {
+        kind::BEGIN => {
+            let mut c = Cur(body, "begin");
+            let r = Record::Begin { version: c.u16()?, conversation: c.id()?, origin_ns: c.u64()?, sample_rate: c.u32()? };
+            c.end()?;
+            r
+        }
+        kind::STREAM => {
+            let mut c = Cur(body, "stream");
+            let r = Record::Stream { stream: c.u16()?, participant: c.id()?, side: c.u8()? };
+            c.end()?;
+            r
+        }
+        kind::JOINED => {
+            let mut c = Cur(body, "joined");
+            let participant = c.id()?;
+            let side = c.u8()?;
+            let at_ns = c.u64()?;
+            let label = std::str::from_utf8(c.rest()).map_err(|_| SpoolError::Malformed("joined"))?;
+            Record::Joined { participant, side, at_ns, label }
+        }
+        kind::LEFT => {
+            let mut c = Cur(body, "left");
+            let r = Record::Left { participant: c.id()?, at_ns: c.u64()? };
+            c.end()?;
+            r
+        }
+        kind::AUDIO => {
+            let mut c = Cur(body, "audio");
+            let stream = c.u16()?;
+            let start = c.u64()?;
+            let pcm = c.rest();
+            if pcm.len() % 2 != 0 {
+                return Err(SpoolError::Malformed("audio"));
+            }
+            Record::Audio { stream, start, pcm }
+        }
+        kind::DTMF => {
+            let mut c = Cur(body, "dtmf");
+            let r = Record::Dtmf { stream: c.u16()?, start: c.u64()?, event: c.u8()?, volume: c.u8()?, duration: c.u32()? };
+            c.end()?;
+            r
+        }
+        kind::RAW => {
+            let mut c = Cur(body, "raw");
+            Record::Raw { stream: c.u16()?, start: c.u64()?, payload_type: c.u8()?, payload: c.rest() }
+        }
+        kind::LOSS => {
+            let mut c = Cur(body, "loss");
+            let r = Record::Loss { stream: c.u16()?, start: c.u64()?, packets: c.u32()? };
+            c.end()?;
+            r
+        }
+        kind::SYNC => {
+            let mut c = Cur(body, "sync");
+            let r = Record::Sync { at_ns: c.u64()? };
+            c.end()?;
+            r
+        }
+        kind::END => {
+            let mut c = Cur(body, "end");
+            let r = Record::End { at_ns: c.u64()? };
+            c.end()?;
+            r
+        }
+        other => return Err(SpoolError::UnknownKind(other)),
+    };
+    Ok((r, total))
+}
+
+/// Iterates the valid prefix of a spool: stops (and remembers why) at the
+/// first undecodable record.
+#[derive(Debug, Clone)]
+pub struct RecordIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    /// Set once iteration stopped on an invalid record.
+    pub stopped: Option<SpoolError>,
+}
+
+impl<'a> RecordIter<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        RecordIter { buf, pos: 0, stopped: None }
+    }
+
+    /// Bytes of valid records consumed so far.
+    pub fn valid_len(&self) -> usize {
+        self.pos
+    }
+}
+
+impl<'a> Iterator for RecordIter<'a> {
+    type Item = Record<'a>;
+    fn next(&mut self) -> Option<Record<'a>> {
+        if self.stopped.is_some() || self.pos >= self.buf.len() {
+            return None;
+        }
+        match decode_record(&self.buf[self.pos..]) {
+            Ok((r, n)) => {
+                self.pos += n;
+                Some(r)
+            }
+            Err(e) => {
+                self.stopped = Some(e);
+                None
+            }
+        }
+    }
+}
+
+/// Spool writer settings.
+#[derive(Debug, Clone)]
+pub struct SpoolConfig {
+    pub dir: PathBuf,
+    /// Buffered records are written and `fdatasync`ed at this interval.
+    pub sync_interval: Duration,
+    /// A spool file never grows beyond this; later audio is dropped and the
+    /// recording is flagged as truncated.
+    pub max_bytes: u64,
+}
+
+impl Default for SpoolConfig {
+    fn default() -> Self {
+        SpoolConfig {
+            dir: std::env::temp_dir().join("callvault-spool"),
+            sync_interval: Duration::from_secs(1),
+            max_bytes: 512 << 20,
+        }
+    }
+}
+
+/// An open spool file with its write buffer.
+#[derive(Debug)]
+pub struct SpoolWriter {
+    file: File,
+    path: PathBuf,
+    buf: Vec<u8>,
+    written: u64,
+    last_sync: Duration,
+    sync_interval: Duration,
+    max_bytes: u64,
+    truncated: bool,
+    syncs: u64,
+}
+
+impl SpoolWriter {
+    /// Creates `dir/<name>.cvspool`; fails if it exists.
+    pub fn create(config: &SpoolConfig, name: &str, now: Duration) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&config.dir)?;
+        let path = config.dir.join(format!("{name}.{SPOOL_EXTENSION}"));
+        let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
+        // Make the directory entry durable too.
+        if let Ok(d) = File::open(&config.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(SpoolWriter {
+            file,
+            path,
+            buf: Vec::with_capacity(32 << 10),
+            written: 0,
+            last_sync: now,
+            sync_interval: config.sync_interval,
+            max_bytes: config.max_bytes,
+            truncated: false,
+            syncs: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True once audio was dropped because the spool reached its bound.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Bytes written to the file plus those buffered.
+    pub fn len(&self) -> u64 {
+        self.written + self.buf.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Heap bytes held by the write buffer.
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Buffers a record. Audio, raw and DTMF records beyond the size bound
+    /// are dropped (the spool is flagged truncated); control records always
+    /// go in.
+    pub fn append(&mut self, rec: &Record<'_>) {
+        let media = matches!(rec, Record::Audio { .. } | Record::Raw { .. } | Record::Dtmf { .. } | Record::Loss { .. });
+        if media && self.len() >= self.max_bytes {
+            self.truncated = true;
+            return;
+        }
+        encode_record(rec, &mut self.buf);
+    }
+
+    /// Writes and syncs if the interval has passed since the last sync.
+    /// Returns whether it synced.
+    pub fn poll(&mut self, now: Duration) -> std::io::Result<bool> {
+        if now.saturating_sub(self.last_sync) < self.sync_interval {
+            return Ok(false);
+        }
+        self.sync(now)?;
+        Ok(true)
+    }
+
+    /// When the next sync is due.
+    pub fn next_sync(&self) -> Duration {
+        self.last_sync + self.sync_interval
+    }
+
+    /// Writes a `Sync` marker and everything buffered, then `fdatasync`s.
+    pub fn sync(&mut self, now: Duration) -> std::io::Result<()> {
+        encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut self.buf);
+        self.file.write_all(&self.buf)?;
+        self.written += self.buf.len() as u64;
+        self.buf.clear();
+        self.file.sync_data()?;
+        self.last_sync = now;
+        self.syncs += 1;
+        Ok(())
+    }
+
+    /// Number of completed syncs.
+    pub fn syncs(&self) -> u64 {
+        self.syncs
+    }
+}
+
+/// Deletes a spool file once its recording is safely in the vault.
+pub fn remove_spool(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    }
+}
