@@ -1,1 +1,341 @@
-fn main() {}
+//! The `callvault` command: the server and the operator's tools.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use callvault_server::config::Config;
+use callvault_server::{Vault, auth, import, recovery};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "callvault", version, about = "Call recordings that never go missing")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "CALLVAULT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Catalog URL (sqlite://PATH or postgres://...); overrides catalog.url.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Primary store URL (file://, s3://, gs://, az://); overrides store.url.
+    #[arg(long, global = true)]
+    store_url: Option<String>,
+    /// Data directory; overrides data_dir.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server.
+    Serve {
+        /// Address to listen on; overrides server.listen.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Import an existing archive of recordings (resumable, idempotent).
+    Import {
+        /// The directory to import (searched recursively).
+        dir: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        /// Metadata CSV with a `file` column (relative path or file name).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// UTC offset of times in file names and the CSV, e.g. +03:00.
+        #[arg(long, default_value = "+00:00")]
+        utc_offset: String,
+        /// Files imported at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Check the catalog against the store: unacknowledged uploads, objects
+    /// without rows, rows without objects.
+    Fsck {
+        /// Read every object back and check its sha256 (slow).
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Print the effective configuration.
+    Config,
+    /// Run a benchmark and print its figures.
+    #[command(subcommand)]
+    Bench(callvault_server::bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant.
+    Create { name: String },
+    /// List tenants.
+    List,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key; the secret is printed once.
+    Create {
+        /// The tenant the key belongs to.
+        #[arg(long, required_unless_present = "admin", conflicts_with = "admin")]
+        tenant: Option<String>,
+        /// Create an admin key (manages tenants and keys).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a key by id.
+    Revoke { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match load_config(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("callvault: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config, matches!(cli.command, Command::Serve { .. }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("callvault: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("callvault: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(url) = &cli.database_url {
+        config.catalog.url = url.clone();
+    }
+    if let Some(url) = &cli.store_url {
+        config.store.url = url.clone();
+    }
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Command::Serve { listen: Some(addr) } = &cli.command {
+        config.server.listen = *addr;
+    }
+    Ok(config)
+}
+
+fn init_logging(config: &Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    // Operator commands print their own results; their logs stay quiet.
+    let default = if serving { config.log.level.clone() } else { "warn".to_owned() };
+    let filter =
+        EnvFilter::try_from_env("CALLVAULT_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { .. } => {
+            callvault_server::serve(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config => {
+            let mut shown = config.clone();
+            for v in shown.store.options.values_mut() {
+                *v = "<redacted>".into();
+            }
+            shown.catalog.url = redact_url(&config.catalog_url());
+            shown.store.url = config.store_url();
+            println!("{}", toml_string(&shown)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant(cmd) => {
+            let vault = Vault::open(config).await?;
+            match cmd {
+                TenantCommand::Create { name } => {
+                    let t = vault.catalog.create_tenant(&name, "cli").await?;
+                    println!("created tenant {} ({})", t.name, t.id);
+                }
+                TenantCommand::List => {
+                    for t in vault.catalog.list_tenants().await? {
+                        println!("{}\t{}\t{}", t.name, t.id, t.created_at.to_rfc3339());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Key(cmd) => {
+            let vault = Vault::open(config).await?;
+            match cmd {
+                KeyCommand::Create { tenant, admin, label } => {
+                    let tenant_id = match (&tenant, admin) {
+                        (_, true) => None,
+                        (Some(name), false) => Some(
+                            vault
+                                .catalog
+                                .tenant_by_name(name)
+                                .await?
+                                .with_context(|| format!("no tenant named {name:?}"))?
+                                .id,
+                        ),
+                        (None, false) => bail!("give --tenant NAME or --admin"),
+                    };
+                    let issued =
+                        auth::issue_key(vault.catalog.as_ref(), tenant_id, &label, "cli").await?;
+                    eprintln!(
+                        "key {} created; store the secret now, it is not shown again:",
+                        issued.key.id
+                    );
+                    println!("{}", issued.secret);
+                }
+                KeyCommand::List { tenant } => {
+                    let tenant_id = match tenant {
+                        Some(name) => Some(
+                            vault
+                                .catalog
+                                .tenant_by_name(&name)
+                                .await?
+                                .with_context(|| format!("no tenant named {name:?}"))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    for k in vault.catalog.list_api_keys(tenant_id).await? {
+                        let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                        println!(
+                            "{}\t{}\t{}…\t{}\t{}",
+                            k.id,
+                            k.role.as_str(),
+                            k.prefix,
+                            state,
+                            k.label
+                        );
+                    }
+                }
+                KeyCommand::Revoke { id } => {
+                    let id = id.parse().with_context(|| format!("{id:?} is not a key id"))?;
+                    vault.catalog.revoke_api_key(id, "cli").await?;
+                    println!("revoked {id}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { dir, tenant, csv, utc_offset, parallel, no_progress } => {
+            let offset: chrono::FixedOffset = utc_offset
+                .parse()
+                .with_context(|| format!("--utc-offset {utc_offset:?} is not like +03:00"))?;
+            if !dir.is_dir() {
+                bail!("{} is not a directory", dir.display());
+            }
+            let vault = Vault::open(config).await?;
+            vault.recover().await?;
+            let tenant = vault
+                .catalog
+                .tenant_by_name(&tenant)
+                .await?
+                .with_context(|| format!("no tenant named {tenant:?}"))?;
+            let opts = import::ImportOptions {
+                dir,
+                tenant: tenant.id,
+                csv,
+                utc_offset: offset,
+                parallel,
+                progress: !no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            let summary = import::run(&vault.ingestor(), &opts).await?;
+            println!(
+                "found {}, imported {} ({} bytes), skipped {} already imported, refused {}",
+                summary.found,
+                summary.imported,
+                summary.bytes,
+                summary.skipped,
+                summary.refused.len()
+            );
+            for (path, reason) in &summary.refused {
+                println!("refused {}: {reason}", path.display());
+            }
+            Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+        Command::Fsck { verify } => {
+            let vault = Vault::open(config).await?;
+            let recovered = vault.recover().await?;
+            let orphans = recovery::scan_orphans(vault.catalog.as_ref(), &vault.store).await?;
+            let copies =
+                recovery::check_copies(vault.catalog.as_ref(), &vault.store, verify).await?;
+            println!(
+                "recovered {} unacknowledged uploads; scanned {} objects, {} unknown to the catalog; \
+                 checked {} copies, {} missing, {} damaged",
+                recovered.pending_objects_removed,
+                orphans.objects_scanned,
+                orphans.orphans.len(),
+                copies.copies_checked,
+                copies.missing.len(),
+                copies.damaged.len()
+            );
+            for k in &orphans.orphans {
+                println!("orphan {k}");
+            }
+            for k in &copies.missing {
+                println!("missing {k}");
+            }
+            for k in &copies.damaged {
+                println!("damaged {k}");
+            }
+            let clean = orphans.orphans.is_empty()
+                && copies.missing.is_empty()
+                && copies.damaged.is_empty();
+            Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(4) })
+        }
+        Command::Bench(cmd) => {
+            callvault_server::bench::run(cmd, config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    // postgres://user:secret@host/db -> postgres://user:<redacted>@host/db
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:<redacted>{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn toml_string(config: &Config) -> anyhow::Result<String> {
+    Ok(callvault_server::config::to_toml(config)?)
+}

@@ -35,6 +35,9 @@ pub mod timeline;
 
 pub use codec::{Codec, Decoder, PayloadMap};
 pub use recorder::{FlowKey, Recorder, RecorderConfig, RecorderStats};
-pub use render::{Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderedFile, render, render_tracks};
+pub use render::{
+    Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderedFile, render,
+    render_tracks,
+};
 pub use spool::{SpoolConfig, remove_spool};
 pub use timeline::{ClosedTimeline, RecoveredConversation, TimelineEvent, recover_spool};

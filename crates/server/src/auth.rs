@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use callvault_store::{ApiKey, Catalog, CatalogError, KeyRole, NewApiKey};
 use callvault_model::TenantId;
+use callvault_store::{ApiKey, Catalog, CatalogError, KeyRole, NewApiKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -34,11 +34,18 @@ pub async fn issue_key(
         KeyRole::Tenant => "cv_",
         KeyRole::Admin => "cva_",
     };
-    let secret = format!("{scheme}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
+    let secret =
+        format!("{scheme}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
     let prefix: String = secret.chars().take(scheme.len() + 6).collect();
     let key = catalog
         .create_api_key(
-            NewApiKey { tenant_id: tenant, role, label: label.to_owned(), prefix, hash: hash_key(&secret) },
+            NewApiKey {
+                tenant_id: tenant,
+                role,
+                label: label.to_owned(),
+                prefix,
+                hash: hash_key(&secret),
+            },
             actor,
         )
         .await?;
@@ -63,7 +70,11 @@ impl KeyCache {
     }
 
     /// The active key with this secret, if any.
-    pub async fn lookup(&self, catalog: &dyn Catalog, secret: &str) -> Result<Option<ApiKey>, CatalogError> {
+    pub async fn lookup(
+        &self,
+        catalog: &dyn Catalog,
+        secret: &str,
+    ) -> Result<Option<ApiKey>, CatalogError> {
         if !(secret.starts_with("cv_") || secret.starts_with("cva_")) || secret.len() > 128 {
             return Ok(None);
         }

@@ -131,19 +131,25 @@ pub enum ConfigError {
 
 impl Config {
     /// Load the file (when given), overlay the environment, validate.
-    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let mut tree = match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Parse { path: p.to_owned(), message: e.message().to_owned() })?
+                text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
+                    path: p.to_owned(),
+                    message: e.message().to_owned(),
+                })?
             }
             None => toml::Table::new(),
         };
         // Validate the file alone first, so that its errors name the file.
         if let Some(p) = path {
-            Self::from_tree(tree.clone()).map_err(|message| ConfigError::Parse { path: p.to_owned(), message })?;
+            Self::from_tree(tree.clone())
+                .map_err(|message| ConfigError::Parse { path: p.to_owned(), message })?;
         }
         let mut env_keys = Vec::new();
         for (var, value) in env {
@@ -186,9 +192,14 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: &str| ConfigError::Invalid { key: key.into(), message: message.into() };
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        };
         if !self.catalog.url.is_empty()
-            && !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| self.catalog.url.starts_with(p))
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| self.catalog.url.starts_with(p))
         {
             return Err(invalid("catalog.url", "expected sqlite://PATH or postgres://..."));
         }
@@ -253,7 +264,8 @@ fn set_path(tree: &mut toml::Table, key: &[String], value: toml::Value) -> Resul
     let (last, parents) = key.split_last().ok_or("empty key")?;
     let mut table = tree;
     for seg in parents {
-        let entry = table.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry =
+            table.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         table = entry.as_table_mut().ok_or_else(|| format!("{seg} is not a section"))?;
     }
     // A string where the file has a number stays what the environment says;
@@ -282,7 +294,8 @@ mod tests {
     fn environment_overrides_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\nkey_cache_secs = 5\n").unwrap();
+        std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\nkey_cache_secs = 5\n")
+            .unwrap();
         let c = Config::load(
             Some(&path),
             env(&[
@@ -312,13 +325,23 @@ mod tests {
         assert!(err.contains("lisen"), "{err}");
         assert!(err.contains("c.toml"), "{err}");
 
-        let err = Config::load(None, env(&[("CALLVAULT_SERVER__BOGUS", "1")])).unwrap_err().to_string();
+        let err =
+            Config::load(None, env(&[("CALLVAULT_SERVER__BOGUS", "1")])).unwrap_err().to_string();
         assert!(err.contains("CALLVAULT_SERVER__BOGUS") && err.contains("bogus"), "{err}");
 
-        let err = Config::load(None, env(&[("CALLVAULT_SERVER__LISTEN", "nowhere")])).unwrap_err().to_string();
+        let err = Config::load(None, env(&[("CALLVAULT_SERVER__LISTEN", "nowhere")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("CALLVAULT_SERVER__LISTEN"), "{err}");
 
-        let err = Config::load(None, env(&[("CALLVAULT_DATABASE_URL", "mysql://x")])).unwrap_err().to_string();
+        let err = Config::load(None, env(&[("CALLVAULT_DATABASE_URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("catalog.url"), "{err}");
     }
+}
+
+/// The configuration as TOML (for `callvault config`).
+pub fn to_toml(config: &Config) -> Result<String, toml::ser::Error> {
+    toml::to_string(config)
 }

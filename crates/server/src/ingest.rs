@@ -21,8 +21,8 @@ use bytes::Bytes;
 use callvault_model::*;
 use callvault_probe::{AudioInfo, ProbeError, ProbeLimits, Prober};
 use callvault_store::{
-    BlobError, BlobStore, Catalog, CatalogError, CommitOutcome, ConversationHints, NewParticipant, NewRecording,
-    PendingObject, StagedObject, catalog_time,
+    BlobError, BlobStore, Catalog, CatalogError, CommitOutcome, ConversationHints, NewParticipant,
+    NewRecording, PendingObject, StagedObject, catalog_time,
 };
 use chrono::{DateTime, Datelike, Utc};
 use futures::{Stream, StreamExt};
@@ -131,6 +131,7 @@ pub struct IngestRequest {
 /// A chunk source: an HTTP body, a file.
 pub type ChunkResult = Result<Bytes, std::io::Error>;
 
+#[derive(Clone)]
 pub struct Ingestor {
     pub catalog: Arc<dyn Catalog>,
     pub store: Arc<BlobStore>,
@@ -144,12 +145,7 @@ impl Ingestor {
     where
         S: Stream<Item = ChunkResult> + Send + Unpin,
     {
-        let hints = validate_metadata(&req.metadata)?;
-        if let Some(key) = &req.idempotency_key {
-            check_field("Idempotency-Key", key)?;
-        }
-        let (staged, info) = self.receive(body).await?;
-        let result = self.store_staged(&req, hints, staged, info).await;
+        let result = self.ingest_inner(req, body).await;
         match &result {
             Ok(IngestOutcome::Created(r)) => {
                 self.metrics.ingest_outcome("created");
@@ -165,6 +161,33 @@ impl Ingestor {
             }
             Err(e) => self.count_error(e),
         }
+        result
+    }
+
+    async fn ingest_inner<S>(
+        &self,
+        req: IngestRequest,
+        body: S,
+    ) -> Result<IngestOutcome, IngestError>
+    where
+        S: Stream<Item = ChunkResult> + Send + Unpin,
+    {
+        let hints = validate_metadata(&req.metadata)?;
+        if let Some(key) = &req.idempotency_key {
+            check_field("Idempotency-Key", key)?;
+        }
+        let (staged, info) = self.receive(body).await?;
+        // Once every byte is here, finish the job even if the client goes
+        // away: the store and catalog steps run on their own task, which a
+        // dropped connection cannot cancel halfway.
+        let this = self.clone();
+        let req_owned = req.clone();
+        let result =
+            tokio::spawn(async move { this.store_staged(&req_owned, hints, staged, info).await })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(IngestError::Unavailable(format!("ingest task failed: {e}")))
+                });
         result
     }
 
@@ -197,18 +220,21 @@ impl Ingestor {
     {
         let staging = self.store.stage().map_err(|e| IngestError::Unavailable(e.to_string()))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-        let writer = tokio::task::spawn_blocking(move || -> Result<(StagedObject, AudioInfo), IngestError> {
-            let mut staging = staging;
-            let mut prober = Prober::new(ProbeLimits::default());
-            while let Some(chunk) = rx.blocking_recv() {
-                prober.push(&chunk)?;
-                staging.write(&chunk).map_err(|e| IngestError::Unavailable(e.to_string()))?;
-            }
-            let info = prober.finish()?;
-            let staged = staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
-            Ok((staged, info))
-        });
-        let _in_flight = InFlight::new(&self.metrics);
+        let writer = tokio::task::spawn_blocking(
+            move || -> Result<(StagedObject, AudioInfo), IngestError> {
+                let mut staging = staging;
+                let mut prober = Prober::new(ProbeLimits::default());
+                while let Some(chunk) = rx.blocking_recv() {
+                    prober.push(&chunk)?;
+                    staging.write(&chunk).map_err(|e| IngestError::Unavailable(e.to_string()))?;
+                }
+                let info = prober.finish()?;
+                let staged =
+                    staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+                Ok((staged, info))
+            },
+        );
+        let mut in_flight = InFlight::new(&self.metrics);
         let mut received = 0u64;
         let mut failure = None;
         while let Some(chunk) = body.next().await {
@@ -231,6 +257,7 @@ impl Ingestor {
         }
         drop(tx);
         let written = writer.await.map_err(|e| IngestError::Unavailable(e.to_string()));
+        in_flight.finished = true;
         match failure {
             // The staging file is dropped (and removed) with the result.
             Some(err) => Err(err),
@@ -247,14 +274,18 @@ impl Ingestor {
     ) -> Result<IngestOutcome, IngestError> {
         let unavailable = |e: CatalogError| IngestError::Unavailable(e.to_string());
         let sha256 = staged.sha256.clone();
-        if let Some(existing) =
-            self.catalog.find_duplicate(req.tenant, req.idempotency_key.as_deref(), &sha256).await.map_err(unavailable)?
+        if let Some(existing) = self
+            .catalog
+            .find_duplicate(req.tenant, req.idempotency_key.as_deref(), &sha256)
+            .await
+            .map_err(unavailable)?
         {
             return duplicate_or_conflict(req, existing, &sha256);
         }
 
         let now = Utc::now();
-        let duration = chrono::Duration::milliseconds(i64::try_from(info.duration_ms).unwrap_or(i64::MAX / 2));
+        let duration =
+            chrono::Duration::milliseconds(i64::try_from(info.duration_ms).unwrap_or(i64::MAX / 2));
         let mut flags = Vec::new();
         let (started_at, ended_at) = match (req.metadata.started_at, req.metadata.ended_at) {
             (Some(s), Some(e)) if e >= s => (s, e),
@@ -338,7 +369,11 @@ impl Ingestor {
     }
 }
 
-fn duplicate_or_conflict(req: &IngestRequest, existing: Recording, sha256: &str) -> Result<IngestOutcome, IngestError> {
+fn duplicate_or_conflict(
+    req: &IngestRequest,
+    existing: Recording,
+    sha256: &str,
+) -> Result<IngestOutcome, IngestError> {
     match &req.idempotency_key {
         Some(key) if existing.sha256 != sha256 => {
             Err(IngestError::IdempotencyMismatch { key: key.clone(), existing: Box::new(existing) })
@@ -356,26 +391,37 @@ fn store_error_text(e: &BlobError) -> String {
     }
 }
 
-/// Upload-in-flight gauge, decremented however the upload ends.
-struct InFlight<'a>(&'a Metrics);
+/// Upload-in-flight gauge, decremented however the upload ends. An upload
+/// whose future is dropped while receiving (the client disconnected and the
+/// server dropped the request) counts as `aborted`; its staging file is
+/// removed by the writer thread when the channel closes.
+struct InFlight<'a> {
+    metrics: &'a Metrics,
+    finished: bool,
+}
 
 impl<'a> InFlight<'a> {
-    fn new(m: &'a Metrics) -> Self {
-        m.uploads_in_flight.inc();
-        Self(m)
+    fn new(metrics: &'a Metrics) -> Self {
+        metrics.uploads_in_flight.inc();
+        Self { metrics, finished: false }
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.uploads_in_flight.dec();
+        self.metrics.uploads_in_flight.dec();
+        if !self.finished {
+            self.metrics.ingest_outcome("aborted");
+            tracing::info!("upload aborted by the client");
+        }
     }
 }
 
 /// Metadata checked and turned into catalog terms.
 pub struct Hints {
     pub conversation: ConversationHints,
-    participants: Vec<(Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    participants:
+        Vec<(Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
 }
 
 impl Hints {
@@ -395,7 +441,9 @@ impl Hints {
 
 fn check_field(name: &str, value: &str) -> Result<(), IngestError> {
     if value.chars().count() > MAX_FIELD_CHARS {
-        return Err(IngestError::Metadata(format!("{name} is longer than {MAX_FIELD_CHARS} characters")));
+        return Err(IngestError::Metadata(format!(
+            "{name} is longer than {MAX_FIELD_CHARS} characters"
+        )));
     }
     if value.chars().any(char::is_control) {
         return Err(IngestError::Metadata(format!("{name} contains control characters")));
@@ -452,8 +500,10 @@ pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
     };
     let caller = opt_field("caller", &m.caller)?;
     let callee = opt_field("callee", &m.callee)?;
-    let (mut external_number, mut company_number) =
-        (opt_field("external_number", &m.external_number)?, opt_field("company_number", &m.company_number)?);
+    let (mut external_number, mut company_number) = (
+        opt_field("external_number", &m.external_number)?,
+        opt_field("company_number", &m.company_number)?,
+    );
     match direction {
         Some(Direction::Outbound) => {
             external_number = external_number.or_else(|| callee.clone());
@@ -504,7 +554,12 @@ pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
         }
     }
     Ok(Hints {
-        conversation: ConversationHints { external_ids: ids, direction, external_number, company_number },
+        conversation: ConversationHints {
+            external_ids: ids,
+            direction,
+            external_number,
+            company_number,
+        },
         participants,
     })
 }
@@ -525,7 +580,10 @@ mod tests {
         let h = validate_metadata(&m).unwrap();
         assert_eq!(h.conversation.external_number.as_deref(), Some("+15550001111"));
         assert_eq!(h.conversation.company_number.as_deref(), Some("101"));
-        assert_eq!(h.conversation.external_ids, vec![ExternalId::new("asterisk_linkedid", "1700.1")]);
+        assert_eq!(
+            h.conversation.external_ids,
+            vec![ExternalId::new("asterisk_linkedid", "1700.1")]
+        );
         assert_eq!(h.participants.len(), 2);
     }
 

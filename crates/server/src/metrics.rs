@@ -44,17 +44,33 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("callvault");
         let http_requests = Family::<HttpLabels, Counter>::default();
-        registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
         let http_duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 18))
         });
-        registry.register("http_request_duration_seconds", "HTTP request latency", http_duration.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_duration.clone(),
+        );
         let ingest = Family::<OutcomeLabels, Counter>::default();
-        registry.register("ingest_recordings", "Recordings offered for ingest, by outcome", ingest.clone());
+        registry.register(
+            "ingest_recordings",
+            "Recordings offered for ingest, by outcome",
+            ingest.clone(),
+        );
         let ingest_bytes = Counter::default();
         registry.register("ingest_bytes", "Audio bytes stored by ingest", ingest_bytes.clone());
         let uploads_in_flight = Gauge::default();
-        registry.register("uploads_in_flight", "Uploads being received right now", uploads_in_flight.clone());
+        registry.register(
+            "uploads_in_flight",
+            "Uploads being received right now",
+            uploads_in_flight.clone(),
+        );
         let orphan_objects = Gauge::default();
         registry.register(
             "orphan_objects",
@@ -68,9 +84,17 @@ impl Metrics {
             recovered_pending_objects.clone(),
         );
         let catalog_conversations = Gauge::default();
-        registry.register("catalog_conversations", "Conversations in the catalog", catalog_conversations.clone());
+        registry.register(
+            "catalog_conversations",
+            "Conversations in the catalog",
+            catalog_conversations.clone(),
+        );
         let catalog_recordings = Gauge::default();
-        registry.register("catalog_recordings", "Recordings in the catalog", catalog_recordings.clone());
+        registry.register(
+            "catalog_recordings",
+            "Recordings in the catalog",
+            catalog_recordings.clone(),
+        );
         let catalog_recording_bytes = Gauge::default();
         registry.register(
             "catalog_recording_bytes",

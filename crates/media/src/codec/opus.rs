@@ -70,11 +70,7 @@ impl OpusEncoder {
         let mut v = 0i32;
         // SAFETY: `st` is live; the request writes one i32 through the pointer.
         let r = unsafe {
-            op::opus_encoder_ctl_impl(
-                self.st,
-                op::OPUS_GET_LOOKAHEAD_REQUEST,
-                op::varargs!(&mut v),
-            )
+            op::opus_encoder_ctl_impl(self.st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
         };
         if r == op::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
     }
@@ -114,7 +110,8 @@ impl OpusDecoder {
     pub fn new(sample_rate: u32, channels: u8) -> Result<Self, OpusError> {
         let mut err = 0i32;
         // SAFETY: plain integers and a valid out-pointer.
-        let st = unsafe { op::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err) };
+        let st =
+            unsafe { op::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err) };
         if st.is_null() || err != op::OPUS_OK {
             return Err(OpusError(err));
         }
@@ -128,7 +125,8 @@ impl OpusDecoder {
         let max = (self.sample_rate as usize * 120 / 1000) * self.channels;
         let start = out.len();
         out.resize(start + max, 0);
-        let frame = if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
+        let frame =
+            if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
         let ptr = if packet.is_empty() { std::ptr::null() } else { packet.as_ptr() };
         // SAFETY: `out[start..]` has room for `frame * channels` samples;
         // `packet` is readable for its length (or null for concealment).

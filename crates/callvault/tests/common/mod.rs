@@ -1,0 +1,179 @@
+//! Helpers for tests that run the real `callvault` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_callvault");
+
+/// A data directory plus the environment that points the binary at it.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub vars: Vec<(String, String)>,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self { vars: vec![("CALLVAULT_DATA_DIR".into(), dir.path().display().to_string())], dir }
+    }
+
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.vars.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.env_remove("CALLVAULT_CONFIG");
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Run a CLI command to completion.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// `callvault tenant create` + `callvault key create`: the key's secret.
+    pub fn tenant_with_key(&self, name: &str) -> String {
+        let out = self.cli(&["tenant", "create", name]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self.cli(&["key", "create", "--tenant", name, "--label", "test"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    pub fn admin_key(&self) -> String {
+        let out = self.cli(&["key", "create", "--admin"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    pub fn objects_dir(&self) -> PathBuf {
+        self.data_dir().join("objects")
+    }
+
+    /// Every object file under the local store (staging excluded).
+    pub fn object_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.objects_dir().join("tenants")];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    out.push(e.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    pub fn staging_files(&self) -> usize {
+        std::fs::read_dir(self.objects_dir().join(".staging")).map(|rd| rd.count()).unwrap_or(0)
+    }
+}
+
+/// A running `callvault serve`.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(env: &Env) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = env
+            .command()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("CALLVAULT_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Self { child, url: format!("http://127.0.0.1:{port}") };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("callvault serve exited early: {status}");
+            }
+            if reqwest::blocking_get_ok(&format!("{}/readyz", self.url)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("callvault serve did not become ready");
+    }
+
+    /// SIGKILL, no goodbye.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+mod reqwest {
+    /// A readiness probe without an async runtime.
+    pub fn blocking_get_ok(url: &str) -> bool {
+        use std::io::{Read, Write};
+        let Some(rest) = url.strip_prefix("http://") else { return false };
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let Ok(mut s) = std::net::TcpStream::connect(host) else { return false };
+        let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        if write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").is_err() {
+            return false;
+        }
+        let mut buf = String::new();
+        let _ = s.read_to_string(&mut buf);
+        buf.starts_with("HTTP/1.1 200")
+    }
+}
+
+/// A valid WAV of `frames` 16-bit mono 8 kHz samples whose content depends
+/// on `seed` (distinct seeds give distinct sha256s).
+pub fn wav(frames: usize, seed: u64) -> Vec<u8> {
+    let data_len = (frames * 2) as u32;
+    let mut out = callvault_server::bench::wav_header(data_len);
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for i in 0..frames {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let v = (((i as f64) * 0.05).sin() * 8000.0) as i16 ^ (s as i16 & 0xff);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}

@@ -1,0 +1,519 @@
+//! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
+
+mod dto;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{
+    DefaultBodyLimit, FromRequestParts, MatchedPath, Multipart, Path, Query, Request, State,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use callvault_model::*;
+use callvault_store::{ApiKey, BlobStore, Catalog, ConversationQuery, KeyRole};
+use futures::TryStreamExt;
+
+use crate::auth::{self, KeyCache};
+use crate::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
+use crate::metrics::{HttpLabels, Metrics, RouteLabels};
+pub use dto::*;
+pub use problem::Problem;
+
+/// Everything a request handler may use.
+pub struct AppState {
+    pub catalog: Arc<dyn Catalog>,
+    pub store: Arc<BlobStore>,
+    pub metrics: Arc<Metrics>,
+    pub keys: KeyCache,
+    pub ingestor: Ingestor,
+    pub max_metadata_bytes: usize,
+    /// Start-up recovery done and the catalog reachable.
+    pub ready: AtomicBool,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// The router of the whole HTTP surface.
+pub fn router(state: SharedState) -> Router {
+    let v1 = Router::new()
+        .route("/recordings", post(upload_recording))
+        .route("/recordings/{id}", get(get_recording))
+        .route("/recordings/{id}/audio", get(get_audio))
+        .route("/conversations", get(list_conversations))
+        .route("/conversations/{id}", get(get_conversation))
+        .route("/tenants", post(create_tenant).get(list_tenants))
+        .route("/tenants/{name}/keys", post(create_key).get(list_keys))
+        .route("/keys/{id}", delete(revoke_key))
+        .route("/audit", get(audit_log))
+        .route("/openapi.json", get(openapi_document))
+        // Uploads are limited by `server.max_upload_bytes` while streaming.
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .nest("/v1", v1)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { Problem::not_found("route") })
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Count and time every request by its route template (never by raw path,
+/// which would carry ids and grow the label set without bound).
+async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route =
+        req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let method = req.method().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&HttpLabels { method, route: route.clone(), status })
+        .inc();
+    state
+        .metrics
+        .http_duration
+        .get_or_create(&RouteLabels { route })
+        .observe(start.elapsed().as_secs_f64());
+    resp
+}
+
+/// The caller, as its bearer key says.
+pub struct Caller(pub ApiKey);
+
+impl Caller {
+    fn tenant(&self) -> Result<TenantId, Problem> {
+        match (self.0.role, self.0.tenant_id) {
+            (KeyRole::Tenant, Some(t)) => Ok(t),
+            _ => Err(Problem::forbidden("this endpoint needs a tenant key")),
+        }
+    }
+
+    fn admin(&self) -> Result<(), Problem> {
+        match self.0.role {
+            KeyRole::Admin => Ok(()),
+            KeyRole::Tenant => Err(Problem::forbidden("this endpoint needs an admin key")),
+        }
+    }
+
+    fn actor(&self) -> String {
+        format!("api_key:{}", self.0.id)
+    }
+}
+
+impl FromRequestParts<SharedState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(Problem::unauthorized("missing Authorization: Bearer <key>"));
+        };
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| Problem::unauthorized("expected Authorization: Bearer <key>"))?;
+        match state.keys.lookup(state.catalog.as_ref(), secret).await? {
+            Some(key) => Ok(Caller(key)),
+            None => {
+                tracing::info!("request with an unknown or revoked api key");
+                Err(Problem::unauthorized("unknown or revoked api key"))
+            }
+        }
+    }
+}
+
+fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Problem> {
+    // A malformed id is as absent as a foreign one: 404, never a hint.
+    raw.parse().map_err(|_| Problem::not_found(what))
+}
+
+async fn upload_recording(
+    State(state): State<SharedState>,
+    caller: Caller,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, Problem> {
+    let tenant = caller.tenant()?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    Problem::bad_request("invalid_header", "Idempotency-Key must be visible ASCII")
+                })?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let mut metadata: Option<RecordingMetadata> = None;
+    let mut outcome: Option<IngestOutcome> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        Problem::bad_request("invalid_multipart", format!("malformed multipart body: {e}"))
+    })? {
+        match field.name() {
+            Some("metadata") => {
+                if outcome.is_some() {
+                    return Err(Problem::bad_request(
+                        "invalid_multipart",
+                        "the metadata part must come before the audio part",
+                    ));
+                }
+                let text = read_limited(field, state.max_metadata_bytes).await?;
+                let parsed: RecordingMetadata = serde_json::from_slice(&text).map_err(|e| {
+                    Problem::bad_request("invalid_metadata", format!("metadata is not valid: {e}"))
+                })?;
+                metadata = Some(parsed);
+            }
+            Some("audio") => {
+                if outcome.is_some() {
+                    return Err(Problem::bad_request(
+                        "invalid_multipart",
+                        "only one audio part per upload",
+                    ));
+                }
+                let req = IngestRequest {
+                    tenant,
+                    metadata: metadata.clone().unwrap_or_default(),
+                    idempotency_key: idempotency_key.clone(),
+                    source: RecordingSource::Upload,
+                    actor: caller.actor(),
+                };
+                let body = field.map_err(|e| std::io::Error::other(e.to_string()));
+                outcome = Some(state.ingestor.ingest(req, body).await?);
+            }
+            Some(other) => {
+                return Err(Problem::bad_request(
+                    "invalid_multipart",
+                    format!("unexpected part {other:?}; expected \"metadata\" and \"audio\""),
+                ));
+            }
+            None => return Err(Problem::bad_request("invalid_multipart", "a part without a name")),
+        }
+    }
+    let Some(outcome) = outcome else {
+        return Err(Problem::bad_request("missing_audio", "the upload has no \"audio\" part"));
+    };
+    let (status, rec) = match &outcome {
+        IngestOutcome::Created(r) => (StatusCode::CREATED, r),
+        IngestOutcome::Duplicate(r) => (StatusCode::OK, r),
+    };
+    let mut resp = (status, Json(RecordingDto::from(rec))).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/v1/recordings/{}", rec.id)) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    if matches!(outcome, IngestOutcome::Duplicate(_)) {
+        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+async fn read_limited(
+    mut field: axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<Vec<u8>, Problem> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        Problem::bad_request("invalid_multipart", format!("malformed multipart body: {e}"))
+    })? {
+        if buf.len() + chunk.len() > limit {
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "metadata_too_large",
+                "Metadata too large",
+                format!("the metadata part exceeds {limit} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+async fn get_recording(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordingDto>, Problem> {
+    let tenant = caller.tenant()?;
+    let id: RecordingId = parse_id(&id, "recording")?;
+    let rec = state
+        .catalog
+        .recording(tenant, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("recording"))?;
+    Ok(Json(RecordingDto::from(&rec)))
+}
+
+async fn get_audio(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let tenant = caller.tenant()?;
+    let id: RecordingId = parse_id(&id, "recording")?;
+    let rec = state
+        .catalog
+        .recording(tenant, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("recording"))?;
+    let size = rec.size_bytes;
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(spec) => match parse_range(spec, size) {
+            RangeSpec::Satisfiable(r) => Some(r),
+            RangeSpec::Ignore => None,
+            RangeSpec::Unsatisfiable => {
+                let mut p = Problem::new(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "range_not_satisfiable",
+                    "Range not satisfiable",
+                    format!("the recording has {size} bytes"),
+                );
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    p.headers.push((header::CONTENT_RANGE, v));
+                }
+                return Err(p);
+            }
+        },
+        None => None,
+    };
+    let read = state.store.get(&rec.object_key, range.clone()).await.map_err(|e| {
+        tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
+        Problem::unavailable("the recording's object cannot be read right now")
+    })?;
+    let served = read.range.clone();
+    let body = Body::from_stream(read.stream.map_err(|e| std::io::Error::other(e.to_string())));
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(rec.format.content_type()));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", rec.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&(served.end - served.start).to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{}.{}\"",
+        rec.id,
+        rec.format.extension()
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if range.is_some() {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "bytes {}-{}/{}",
+            served.start,
+            served.end - 1,
+            read.size
+        )) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    Ok(resp)
+}
+
+/// What a `Range` header asks of an object of `size` bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RangeSpec {
+    Satisfiable(std::ops::Range<u64>),
+    /// Malformed or multi-range: serve the whole object (RFC 9110 allows it).
+    Ignore,
+    Unsatisfiable,
+}
+
+pub fn parse_range(spec: &str, size: u64) -> RangeSpec {
+    let Some(set) = spec.trim().strip_prefix("bytes=") else { return RangeSpec::Ignore };
+    if set.contains(',') {
+        return RangeSpec::Ignore;
+    }
+    let Some((a, b)) = set.trim().split_once('-') else { return RangeSpec::Ignore };
+    let (a, b) = (a.trim(), b.trim());
+    let parse = |s: &str| s.parse::<u64>().ok();
+    match (a.is_empty(), b.is_empty()) {
+        (true, false) => match parse(b) {
+            Some(0) => RangeSpec::Unsatisfiable,
+            Some(n) if size > 0 => RangeSpec::Satisfiable(size.saturating_sub(n)..size),
+            Some(_) => RangeSpec::Unsatisfiable,
+            None => RangeSpec::Ignore,
+        },
+        (false, _) => {
+            let Some(start) = parse(a) else { return RangeSpec::Ignore };
+            let end = if b.is_empty() {
+                size
+            } else {
+                match parse(b) {
+                    Some(e) if e >= start => e.saturating_add(1).min(size),
+                    _ => return RangeSpec::Ignore,
+                }
+            };
+            if start >= size {
+                RangeSpec::Unsatisfiable
+            } else {
+                RangeSpec::Satisfiable(start..end)
+            }
+        }
+        (true, true) => RangeSpec::Ignore,
+    }
+}
+
+async fn list_conversations(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(params): Query<ConversationParams>,
+) -> Result<Json<ConversationPage>, Problem> {
+    let tenant = caller.tenant()?;
+    let query: ConversationQuery = params.into_query()?;
+    let page = state.catalog.search_conversations(tenant, &query).await?;
+    Ok(Json(ConversationPage::from(page)))
+}
+
+async fn get_conversation(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationDetailDto>, Problem> {
+    let tenant = caller.tenant()?;
+    let id: ConversationId = parse_id(&id, "conversation")?;
+    let detail = state
+        .catalog
+        .conversation(tenant, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("conversation"))?;
+    Ok(Json(ConversationDetailDto::from(detail)))
+}
+
+async fn create_tenant(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Json(body): Json<NewTenantDto>,
+) -> Result<(StatusCode, Json<TenantDto>), Problem> {
+    caller.admin()?;
+    let tenant = state.catalog.create_tenant(&body.name, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(TenantDto::from(tenant))))
+}
+
+async fn list_tenants(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> Result<Json<Vec<TenantDto>>, Problem> {
+    caller.admin()?;
+    Ok(Json(state.catalog.list_tenants().await?.into_iter().map(TenantDto::from).collect()))
+}
+
+async fn create_key(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: Option<Json<NewKeyDto>>,
+) -> Result<(StatusCode, Json<IssuedKeyDto>), Problem> {
+    caller.admin()?;
+    let tenant =
+        state.catalog.tenant_by_name(&name).await?.ok_or_else(|| Problem::not_found("tenant"))?;
+    let label = body.map(|Json(b)| b.label).unwrap_or_default();
+    if label.chars().count() > 128 {
+        return Err(Problem::bad_request("invalid", "label is longer than 128 characters"));
+    }
+    let issued =
+        auth::issue_key(state.catalog.as_ref(), Some(tenant.id), &label, &caller.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedKeyDto { secret: issued.secret, key: KeyDto::from(issued.key) }),
+    ))
+}
+
+async fn list_keys(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<KeyDto>>, Problem> {
+    caller.admin()?;
+    let tenant =
+        state.catalog.tenant_by_name(&name).await?.ok_or_else(|| Problem::not_found("tenant"))?;
+    Ok(Json(
+        state.catalog.list_api_keys(Some(tenant.id)).await?.into_iter().map(KeyDto::from).collect(),
+    ))
+}
+
+async fn revoke_key(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    caller.admin()?;
+    let id: ApiKeyId = parse_id(&id, "api key")?;
+    state.catalog.revoke_api_key(id, &caller.actor()).await?;
+    state.keys.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit_log(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<Vec<AuditEventDto>>, Problem> {
+    let tenant = match caller.0.role {
+        KeyRole::Admin => None,
+        KeyRole::Tenant => Some(caller.tenant()?),
+    };
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let events = state.catalog.audit_events(tenant, params.after.unwrap_or(0), limit).await?;
+    Ok(Json(events.into_iter().map(AuditEventDto::from).collect()))
+}
+
+async fn openapi_document() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], openapi::document().to_string())
+}
+
+async fn readyz(State(state): State<SharedState>) -> Response {
+    if !state.ready.load(Ordering::Acquire) {
+        return Problem::unavailable("start-up recovery has not finished").into_response();
+    }
+    match state.catalog.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.encode(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        use RangeSpec::*;
+        assert_eq!(parse_range("bytes=0-99", 1000), Satisfiable(0..100));
+        assert_eq!(parse_range("bytes=900-", 1000), Satisfiable(900..1000));
+        assert_eq!(parse_range("bytes=-100", 1000), Satisfiable(900..1000));
+        assert_eq!(parse_range("bytes=-5000", 1000), Satisfiable(0..1000));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Satisfiable(990..1000));
+        assert_eq!(parse_range("bytes=1000-", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=5-1", 1000), Ignore);
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Ignore);
+        assert_eq!(parse_range("items=0-1", 1000), Ignore);
+        assert_eq!(parse_range("bytes=x-", 1000), Ignore);
+    }
+}

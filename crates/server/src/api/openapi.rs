@@ -1,0 +1,259 @@
+//! The OpenAPI 3.1 document served at `/v1/openapi.json`. A test checks
+//! that every route of the router is described here and nothing else.
+
+use serde_json::{Value, json};
+
+fn problem_responses(codes: &[&str]) -> Value {
+    let mut map = serde_json::Map::new();
+    for code in codes {
+        map.insert(
+            (*code).to_owned(),
+            json!({
+                "description": "Problem details (RFC 9457)",
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+            }),
+        );
+    }
+    Value::Object(map)
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
+fn id_param(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let tenant_errors = problem_responses(&["401", "403", "404", "503"]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "callvault",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Call recordings that never go missing: ingest, search and playback of recorded conversations."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/v1/recordings": {
+                "post": {
+                    "summary": "Ingest a recording made elsewhere",
+                    "description": "Streams the audio into the vault. Acknowledged only once durably stored and verified. \
+                        The same Idempotency-Key, or the same bytes, again returns the stored recording (200) instead of a new one (201).",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 256 } }],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["audio"],
+                                "properties": {
+                                    "metadata": { "$ref": "#/components/schemas/RecordingMetadata" },
+                                    "audio": { "type": "string", "contentMediaType": "application/octet-stream", "description": "WAV, MP3, Ogg/Opus or FLAC" }
+                                }
+                            },
+                            "encoding": { "metadata": { "contentType": "application/json" } }
+                        } }
+                    },
+                    "responses": with(json!({
+                        "201": { "description": "Stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Recording" } } } },
+                        "200": { "description": "Already stored (idempotent replay)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Recording" } } } }
+                    }), problem_responses(&["400", "401", "403", "409", "413", "422", "503"]))
+                }
+            },
+            "/v1/recordings/{id}": {
+                "get": {
+                    "summary": "A recording",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The recording", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Recording" } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/recordings/{id}/audio": {
+                "get": {
+                    "summary": "A recording's audio, with HTTP Range support",
+                    "parameters": [id_param("id"), { "name": "Range", "in": "header", "required": false, "schema": { "type": "string", "example": "bytes=0-1023" } }],
+                    "responses": with(json!({
+                        "200": { "description": "The whole object", "content": { "audio/*": { "schema": { "type": "string", "format": "binary" } } } },
+                        "206": { "description": "The requested range", "content": { "audio/*": { "schema": { "type": "string", "format": "binary" } } } }
+                    }), problem_responses(&["401", "403", "404", "416", "503"]))
+                }
+            },
+            "/v1/conversations": {
+                "get": {
+                    "summary": "Search conversations, newest first",
+                    "parameters": [
+                        { "name": "from", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "started at or after" },
+                        { "name": "to", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "started before" },
+                        { "name": "number", "in": "query", "schema": { "type": "string" }, "description": "a phone number in any notation, matched on its last 10 digits" },
+                        { "name": "participant", "in": "query", "schema": { "type": "string" }, "description": "a participant's address or display name" },
+                        { "name": "external_id", "in": "query", "schema": { "type": "string" }, "description": "kind:value, or a bare value of any kind" },
+                        { "name": "has_recording", "in": "query", "schema": { "type": "boolean" } },
+                        { "name": "cursor", "in": "query", "schema": { "type": "string" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }
+                    ],
+                    "responses": with(json!({ "200": { "description": "A page", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ConversationPage" } } } } }), problem_responses(&["400", "401", "403", "503"]))
+                }
+            },
+            "/v1/conversations/{id}": {
+                "get": {
+                    "summary": "A conversation with its participant timeline, recordings and copies",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The conversation", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ConversationDetail" } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/tenants": {
+                "post": {
+                    "summary": "Create a tenant (admin)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$" } } } } } },
+                    "responses": with(json!({ "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Tenant" } } } } }), problem_responses(&["400", "401", "403", "409"]))
+                },
+                "get": {
+                    "summary": "List tenants (admin)",
+                    "responses": with(json!({ "200": { "description": "Tenants", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Tenant" } } } } } }), problem_responses(&["401", "403"]))
+                }
+            },
+            "/v1/tenants/{name}/keys": {
+                "post": {
+                    "summary": "Create an API key for a tenant (admin); the secret is shown once",
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "label": { "type": "string", "maxLength": 128 } } } } } },
+                    "responses": with(json!({ "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IssuedKey" } } } } }), problem_responses(&["400", "401", "403", "404"]))
+                },
+                "get": {
+                    "summary": "List a tenant's keys (admin)",
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": with(json!({ "200": { "description": "Keys", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Key" } } } } } }), problem_responses(&["401", "403", "404"]))
+                }
+            },
+            "/v1/keys/{id}": {
+                "delete": {
+                    "summary": "Revoke a key (admin)",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "204": { "description": "Revoked" } }), problem_responses(&["401", "403", "404"]))
+                }
+            },
+            "/v1/audit": {
+                "get": {
+                    "summary": "The append-only audit log (a tenant key sees its tenant; an admin key sees all)",
+                    "parameters": [
+                        { "name": "after", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                    ],
+                    "responses": with(json!({ "200": { "description": "Events", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEvent" } } } } } }), problem_responses(&["401"]))
+                }
+            },
+            "/v1/openapi.json": {
+                "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "code"],
+                    "properties": {
+                        "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+                        "detail": { "type": "string" }, "code": { "type": "string" }
+                    }
+                },
+                "Participant": {
+                    "type": "object",
+                    "properties": {
+                        "address": { "type": "string" }, "name": { "type": "string" },
+                        "side": { "enum": ["external", "company"] },
+                        "joined_at": { "type": "string", "format": "date-time" }, "left_at": { "type": "string", "format": "date-time" }
+                    }
+                },
+                "RecordingMetadata": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "linkedid": { "type": "string" }, "uniqueid": { "type": "string" }, "call_id": { "type": "string" },
+                        "conversation_key": { "type": "string" },
+                        "external_ids": { "type": "object", "additionalProperties": { "type": "string" } },
+                        "direction": { "enum": ["inbound", "outbound", "internal"] },
+                        "caller": { "type": "string" }, "callee": { "type": "string" },
+                        "external_number": { "type": "string" }, "company_number": { "type": "string" },
+                        "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": "string", "format": "date-time" },
+                        "participant": { "$ref": "#/components/schemas/Participant" },
+                        "participants": { "type": "array", "items": { "$ref": "#/components/schemas/Participant" } }
+                    }
+                },
+                "Recording": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "conversation_id": { "type": "string", "format": "uuid" },
+                        "participant_id": { "type": ["string", "null"], "format": "uuid" },
+                        "source": { "enum": ["upload", "import", "capture", "siprec"] },
+                        "format": { "enum": ["wav", "mp3", "opus", "flac"] }, "content_type": { "type": "string" },
+                        "channels": { "type": "integer" }, "sample_rate": { "type": "integer" }, "duration_ms": { "type": "integer" },
+                        "size_bytes": { "type": "integer" }, "sha256": { "type": "string" },
+                        "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": "string", "format": "date-time" },
+                        "flags": { "type": "array", "items": { "type": "string" } },
+                        "created_at": { "type": "string", "format": "date-time" }, "audio_url": { "type": "string" }
+                    }
+                },
+                "Conversation": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" },
+                        "direction": { "enum": ["inbound", "outbound", "internal", "unknown"] },
+                        "external_number": { "type": ["string", "null"] }, "company_number": { "type": ["string", "null"] },
+                        "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": ["string", "null"], "format": "date-time" },
+                        "external_ids": { "type": "array", "items": { "type": "object", "properties": { "kind": { "type": "string" }, "value": { "type": "string" } } } },
+                        "recording_count": { "type": "integer" }, "participant_count": { "type": "integer" }
+                    }
+                },
+                "ConversationPage": {
+                    "type": "object",
+                    "properties": {
+                        "items": { "type": "array", "items": { "$ref": "#/components/schemas/Conversation" } },
+                        "next_cursor": { "type": ["string", "null"] }
+                    }
+                },
+                "ConversationDetail": {
+                    "allOf": [{ "$ref": "#/components/schemas/Conversation" }],
+                    "properties": {
+                        "participants": { "type": "array", "items": { "type": "object" } },
+                        "recordings": { "type": "array", "items": { "$ref": "#/components/schemas/Recording" } },
+                        "timeline": { "type": "array", "items": { "type": "object", "properties": {
+                            "at": { "type": "string", "format": "date-time" }, "offset_ms": { "type": "integer" },
+                            "event": { "enum": ["joined", "left", "recording_started", "recording_ended"] }
+                        } } }
+                    }
+                },
+                "Tenant": {
+                    "type": "object",
+                    "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } }
+                },
+                "Key": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "tenant_id": { "type": ["string", "null"] },
+                        "role": { "enum": ["admin", "tenant"] }, "label": { "type": "string" }, "prefix": { "type": "string" },
+                        "created_at": { "type": "string", "format": "date-time" }, "revoked_at": { "type": ["string", "null"] }
+                    }
+                },
+                "IssuedKey": {
+                    "allOf": [{ "$ref": "#/components/schemas/Key" }],
+                    "properties": { "secret": { "type": "string" } }
+                },
+                "AuditEvent": {
+                    "type": "object",
+                    "properties": {
+                        "seq": { "type": "integer" }, "tenant_id": { "type": ["string", "null"] },
+                        "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string" },
+                        "action": { "type": "string" }, "subject": { "type": "string" }, "detail": { "type": "object" }
+                    }
+                }
+            }
+        }
+    })
+}

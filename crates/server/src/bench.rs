@@ -1,0 +1,395 @@
+//! `callvault bench`: the vault's hot paths measured end to end, printing
+//! figures. Timing lives here, never in tests.
+//!
+//! - `upload`: real `callvault serve` processes on this machine, uploads of
+//!   generated WAV files over HTTP by 1..N concurrent clients, compared with
+//!   `dd conv=fsync` writing the same bytes to the same disk; the server's
+//!   peak memory (VmHWM) per scenario.
+//! - `search`: a catalog seeded with many conversations, latency percentiles
+//!   of the API's search queries.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use callvault_store::{Catalog, ConversationQuery, open_catalog};
+use clap::Subcommand;
+use futures::StreamExt;
+
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Upload throughput and server memory versus dd.
+    Upload {
+        /// File sizes in MiB.
+        #[arg(long, value_delimiter = ',', default_value = "1,100")]
+        sizes_mib: Vec<u64>,
+        /// Concurrent clients.
+        #[arg(long, value_delimiter = ',', default_value = "1,32")]
+        clients: Vec<usize>,
+        /// Bytes uploaded per scenario, in MiB (at least one file per client).
+        #[arg(long, default_value_t = 1024)]
+        volume_mib: u64,
+        /// Directory on the disk to measure (default: data_dir).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Search latency over a large catalog.
+    Search {
+        /// Conversations to seed (skipped when the bench tenant already has them).
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: u64,
+        /// Queries per query kind.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+    },
+}
+
+pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Upload { sizes_mib, clients, volume_mib, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            upload(&sizes_mib, &clients, volume_mib, &dir).await
+        }
+        BenchCommand::Search { conversations, queries } => {
+            search(&config, conversations, queries).await
+        }
+    }
+}
+
+/// A WAV header for `data_len` bytes of 16-bit mono 8 kHz PCM.
+pub fn wav_header(data_len: u32) -> Vec<u8> {
+    let mut h = Vec::with_capacity(44);
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&(36 + data_len).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    h.extend_from_slice(&1u16.to_le_bytes()); // mono
+    h.extend_from_slice(&8000u32.to_le_bytes());
+    h.extend_from_slice(&16000u32.to_le_bytes());
+    h.extend_from_slice(&2u16.to_le_bytes());
+    h.extend_from_slice(&16u16.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&data_len.to_le_bytes());
+    h
+}
+
+/// A WAV file of `total` bytes whose samples are noise seeded by `seed`,
+/// produced chunk by chunk so that no file is ever held in memory.
+pub fn wav_stream(
+    total: u64,
+    seed: u64,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let data_len = (total.saturating_sub(44) & !1) as u32;
+    let header = Bytes::from(wav_header(data_len));
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut left = u64::from(data_len);
+    let body = futures::stream::iter(std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let n = left.min(256 * 1024) as usize;
+        left -= n as u64;
+        let mut buf = vec![0u8; n];
+        for chunk in buf.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let bytes = state.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Some(Ok(Bytes::from(buf)))
+    }));
+    futures::stream::once(async move { Ok(header) }).chain(body)
+}
+
+struct ServerProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServerProcess {
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(data_dir: &Path) -> anyhow::Result<(ServerProcess, String)> {
+    let exe = std::env::current_exe()?;
+    // Tenant and key first, through the catalog the server will open.
+    let mut config = Config::default();
+    config.data_dir = data_dir.to_owned();
+    let vault = crate::Vault::open(config).await?;
+    let tenant = vault.catalog.create_tenant("bench", "bench").await?;
+    let key =
+        crate::auth::issue_key(vault.catalog.as_ref(), Some(tenant.id), "bench", "bench").await?;
+    drop(vault);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    let child = std::process::Command::new(exe)
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("CALLVAULT_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start callvault serve")?;
+    let server = ServerProcess { child, url: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/readyz", server.url))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok((server, key.secret));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the server did not become ready")
+}
+
+async fn upload(
+    sizes_mib: &[u64],
+    clients: &[usize],
+    volume_mib: u64,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    println!(
+        "upload benchmark in {} ({} cores)",
+        dir.display(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "{:>8} {:>7} {:>6} {:>10} {:>10} {:>7} {:>12}",
+        "size", "clients", "files", "MB/s", "dd MB/s", "ratio", "peak RSS"
+    );
+    for &size_mib in sizes_mib {
+        for &n_clients in clients {
+            let size = size_mib * 1024 * 1024;
+            let files = ((volume_mib / size_mib.max(1)) as usize).max(n_clients);
+            let data_dir = dir
+                .join(format!("upload-{size_mib}m-{n_clients}c-{}", uuid::Uuid::now_v7().simple()));
+            let (server, key) = start_server(&data_dir).await?;
+            let client = reqwest::Client::builder().pool_max_idle_per_host(n_clients).build()?;
+            let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let start = Instant::now();
+            let workers = (0..n_clients).map(|_| {
+                let client = client.clone();
+                let next = next.clone();
+                let url = format!("{}/v1/recordings", server.url);
+                let key = key.clone();
+                async move {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= files {
+                            return Ok::<_, anyhow::Error>(());
+                        }
+                        let body = reqwest::Body::wrap_stream(wav_stream(size, i as u64 + 1));
+                        let part = reqwest::multipart::Part::stream_with_length(body, size)
+                            .file_name("bench.wav")
+                            .mime_str("audio/wav")?;
+                        let form = reqwest::multipart::Form::new().part("audio", part);
+                        let resp =
+                            client.post(&url).bearer_auth(&key).multipart(form).send().await?;
+                        if resp.status() != reqwest::StatusCode::CREATED {
+                            bail!(
+                                "upload {i}: {} {}",
+                                resp.status(),
+                                resp.text().await.unwrap_or_default()
+                            );
+                        }
+                    }
+                }
+            });
+            for r in futures::future::join_all(workers).await {
+                r?;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            let bytes = files as u64 * size;
+            let peak = server.peak_rss_kib();
+            drop(server);
+            let dd = dd_rate(&data_dir, size, files)?;
+            let rate = bytes as f64 / secs / 1e6;
+            println!(
+                "{:>6}MiB {:>7} {:>6} {:>10.1} {:>10.1} {:>7.2} {:>9} KiB",
+                size_mib,
+                n_clients,
+                files,
+                rate,
+                dd,
+                rate / dd,
+                peak.map_or("?".into(), |p| p.to_string())
+            );
+            let _ = std::fs::remove_dir_all(&data_dir);
+        }
+    }
+    Ok(())
+}
+
+/// MB/s of `dd conv=fsync` writing `files` files of `size` bytes, one after
+/// another, into `dir`: the same bytes on the same disk, with the same
+/// per-file durability.
+fn dd_rate(dir: &Path, size: u64, files: usize) -> anyhow::Result<f64> {
+    let mib = (size / (1024 * 1024)).max(1);
+    let start = Instant::now();
+    for i in 0..files {
+        let out = dir.join(format!("dd-{i}.bin"));
+        let status = std::process::Command::new("dd")
+            .arg("if=/dev/urandom")
+            .arg(format!("of={}", out.display()))
+            .arg("bs=1M")
+            .arg(format!("count={mib}"))
+            .arg("conv=fsync")
+            .stderr(Stdio::null())
+            .status()
+            .context("cannot run dd")?;
+        if !status.success() {
+            bail!("dd failed");
+        }
+        let _ = std::fs::remove_file(&out);
+    }
+    // /dev/urandom costs CPU that /dev/zero would not; reading it is far
+    // faster than any disk here, and zeros could be compressed or skipped
+    // by the storage layer.
+    Ok((files as u64 * mib * 1024 * 1024) as f64 / start.elapsed().as_secs_f64() / 1e6)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+async fn search(config: &Config, conversations: u64, queries: usize) -> anyhow::Result<()> {
+    let url = config.catalog_url();
+    let catalog: Arc<dyn Catalog> = open_catalog(&url, 8).await?;
+    println!("search benchmark on {} ({conversations} conversations)", catalog.backend());
+    let tenant = match catalog.tenant_by_name("bench-search").await? {
+        Some(t) => t,
+        None => catalog.create_tenant("bench-search", "bench").await?,
+    };
+    let have = catalog
+        .search_conversations(tenant.id, &ConversationQuery { limit: 1, ..Default::default() })
+        .await?
+        .items
+        .len();
+    if have == 0 {
+        let start = Instant::now();
+        catalog.bench_seed(tenant.id, conversations, 42).await?;
+        println!("seeded {conversations} conversations in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    // Sample real values to search for.
+    let sample = catalog
+        .search_conversations(tenant.id, &ConversationQuery { limit: 500, ..Default::default() })
+        .await?;
+    if sample.items.is_empty() {
+        bail!("the bench tenant has no conversations");
+    }
+    let pick = |i: usize| &sample.items[(i * 7919) % sample.items.len()].conversation;
+    let kinds: Vec<(&str, Box<dyn Fn(usize) -> ConversationQuery>)> = vec![
+        ("newest page", Box::new(|_| ConversationQuery { limit: 50, ..Default::default() })),
+        (
+            "by number",
+            Box::new(|i| ConversationQuery {
+                number: pick(i).external_number.clone(),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
+        (
+            "by participant",
+            Box::new(|i| ConversationQuery {
+                participant: pick(i).company_number.clone(),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
+        (
+            "by external id",
+            Box::new(|i| ConversationQuery {
+                external_id: pick(i).external_ids.first().map(|e| (None, e.value.clone())),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
+        (
+            "time range",
+            Box::new(|i| {
+                let t = pick(i).started_at;
+                ConversationQuery {
+                    from: Some(t - chrono::Duration::hours(12)),
+                    to: Some(t + chrono::Duration::hours(12)),
+                    has_recording: Some(true),
+                    limit: 50,
+                    ..Default::default()
+                }
+            }),
+        ),
+        (
+            "next page",
+            Box::new(|i| {
+                let c = pick(i);
+                ConversationQuery {
+                    after: Some(callvault_store::Cursor { started_at: c.started_at, id: c.id }),
+                    limit: 50,
+                    ..Default::default()
+                }
+            }),
+        ),
+    ];
+    println!("{:<16} {:>9} {:>9} {:>9}", "query", "p50 ms", "p95 ms", "max ms");
+    let mut all = Vec::new();
+    for (name, make) in &kinds {
+        let mut times = Vec::with_capacity(queries);
+        for i in 0..queries {
+            let q = make(i);
+            let start = Instant::now();
+            let page = catalog.search_conversations(tenant.id, &q).await?;
+            times.push(start.elapsed());
+            std::hint::black_box(page);
+        }
+        times.sort();
+        println!(
+            "{:<16} {:>9.2} {:>9.2} {:>9.2}",
+            name,
+            percentile(&times, 0.5).as_secs_f64() * 1e3,
+            percentile(&times, 0.95).as_secs_f64() * 1e3,
+            times.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        );
+        all.extend(times);
+    }
+    all.sort();
+    println!(
+        "{:<16} {:>9.2} {:>9.2} {:>9.2}",
+        "all",
+        percentile(&all, 0.5).as_secs_f64() * 1e3,
+        percentile(&all, 0.95).as_secs_f64() * 1e3,
+        all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    );
+    Ok(())
+}
