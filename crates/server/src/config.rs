@@ -170,10 +170,25 @@ impl Config {
             env_keys.push((var, key.join(".")));
         }
         let config = Self::from_tree(tree).map_err(|message| {
-            // Name the variable when the bad key came from the environment.
-            match env_keys.iter().find(|(_, key)| message.contains(key.as_str())) {
+            // Name the variable when the bad key came from the environment:
+            // the error's path is the key the variable set, or inside it.
+            let path = message
+                .strip_prefix("at ")
+                .and_then(|m| m.split_once(':'))
+                .map(|(p, _)| p.to_owned());
+            let from_env = env_keys.iter().find(|(_, key)| {
+                path.as_deref().is_some_and(|p| {
+                    p == key
+                        || p.starts_with(&format!("{key}."))
+                        || key.starts_with(&format!("{p}."))
+                })
+            });
+            match from_env {
                 Some((var, _)) => ConfigError::Env { var: var.clone(), message },
-                None => ConfigError::Invalid { key: "(environment)".into(), message },
+                None => ConfigError::Invalid {
+                    key: path.unwrap_or_else(|| "(environment)".into()),
+                    message,
+                },
             }
         })?;
         config.validate()?;

@@ -1,9 +1,9 @@
 //! The catalog contract: one suite, run against every backend.
 //!
 //! SQLite runs on a temporary file. PostgreSQL runs on a fresh database per
-//! test, created through `CALLVAULT_TEST_POSTGRES_URL` (the README's test
+//! test, created through `CV_TEST_POSTGRES_URL` (the README's test
 //! command starts a server and sets it). Without that variable the
-//! PostgreSQL half fails, unless `CALLVAULT_SKIP_POSTGRES=1` says to skip it
+//! PostgreSQL half fails, unless `CV_TEST_SKIP_SERVICES=1` says to skip it
 //! on purpose.
 
 use std::sync::Arc;
@@ -26,12 +26,12 @@ async fn sqlite() -> Db {
 }
 
 async fn postgres() -> Option<Db> {
-    let Ok(admin_url) = std::env::var("CALLVAULT_TEST_POSTGRES_URL") else {
-        if std::env::var("CALLVAULT_SKIP_POSTGRES").as_deref() == Ok("1") {
-            eprintln!("skipping the PostgreSQL contract suite: CALLVAULT_SKIP_POSTGRES=1");
+    let Ok(admin_url) = std::env::var("CV_TEST_POSTGRES_URL") else {
+        if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
+            eprintln!("skipping the PostgreSQL contract suite: CV_TEST_SKIP_SERVICES=1");
             return None;
         }
-        panic!("CALLVAULT_TEST_POSTGRES_URL is not set (or set CALLVAULT_SKIP_POSTGRES=1)");
+        panic!("CV_TEST_POSTGRES_URL is not set (or set CV_TEST_SKIP_SERVICES=1)");
     };
     let name = format!("cv_test_{}", uuid::Uuid::new_v4().simple());
     let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
