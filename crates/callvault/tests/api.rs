@@ -552,3 +552,91 @@ async fn shutdown_finishes_in_flight_uploads() {
 }
 
 use futures::StreamExt;
+
+#[tokio::test]
+async fn metadata_may_follow_the_audio() {
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let f = Form::new()
+        .part("audio", Part::bytes(wav(8000, 3)).file_name("a.wav"))
+        .part("metadata", Part::text(json!({ "call_id": "late@pbx" }).to_string()));
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/recordings", server.url))
+        .bearer_auth(&key)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let (_, page) = get_json(
+        &format!("{}/v1/conversations?external_id=sip_call_id:late@pbx", server.url),
+        &key,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // Invalid metadata after the audio stores nothing.
+    let f = Form::new()
+        .part("audio", Part::bytes(wav(8000, 4)).file_name("a.wav"))
+        .part("metadata", Part::text(json!({ "direction": "sideways" }).to_string()));
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/recordings", server.url))
+        .bearer_auth(&key)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(env.object_files().len(), 1);
+    assert_eq!(env.staging_files(), 0);
+}
+
+#[tokio::test]
+async fn fsck_next_to_a_running_server_leaves_its_uploads_alone() {
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let url = server.url.clone();
+    let audio = wav(8000 * 40, 6);
+    let sha = sha256_hex(&audio);
+    let len = audio.len() as u64;
+    let chunks: Vec<Vec<u8>> = audio.chunks(32 * 1024).map(<[u8]>::to_vec).collect();
+    let body = futures::stream::iter(chunks).then(|c| async move {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        Ok::<_, std::io::Error>(c)
+    });
+    let part = Part::stream_with_length(reqwest::Body::wrap_stream(body), len)
+        .file_name("a.wav")
+        .mime_str("audio/wav")
+        .unwrap();
+    let k = key.clone();
+    let upload = tokio::spawn(async move {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/v1/recordings"))
+            .bearer_auth(&k)
+            .multipart(Form::new().part("audio", part))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    });
+    // The upload is being staged while fsck (which runs recovery) goes by.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(env.staging_files(), 1);
+    let fsck = tokio::task::spawn_blocking({
+        let args = env.command().args(["fsck"]).output();
+        move || args
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(String::from_utf8_lossy(&fsck.stdout).contains("recovered 0 unacknowledged uploads"));
+    let (status, rec) = upload.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{rec}");
+    assert_eq!(rec["sha256"], sha);
+    let (s, _) =
+        get_json(&format!("{}/v1/recordings/{}", server.url, rec["id"].as_str().unwrap()), &key)
+            .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(env.object_files().len(), 1);
+}

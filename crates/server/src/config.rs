@@ -39,6 +39,9 @@ pub struct ServerConfig {
     pub max_upload_bytes: u64,
     /// Largest accepted metadata part of an upload.
     pub max_metadata_bytes: usize,
+    /// After how long an unfinished upload whose writer cannot be checked
+    /// (another machine sharing the catalog) counts as abandoned.
+    pub recovery_grace_secs: u64,
     /// How long a verified API key is cached before it is looked up again
     /// (a revoked key stops working within this time).
     pub key_cache_secs: u64,
@@ -94,6 +97,7 @@ impl Default for ServerConfig {
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
             max_metadata_bytes: 64 * 1024,
             key_cache_secs: 30,
+            recovery_grace_secs: 86_400,
         }
     }
 }

@@ -128,6 +128,26 @@ pub struct IngestRequest {
     pub actor: String,
 }
 
+/// Audio received into staging and probed, not yet stored.
+#[derive(Debug)]
+pub struct Received {
+    staged: StagedObject,
+    info: AudioInfo,
+}
+
+impl Received {
+    pub fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+}
+
+fn validate_request(req: &IngestRequest) -> Result<Hints, IngestError> {
+    if let Some(key) = &req.idempotency_key {
+        check_field("Idempotency-Key", key)?;
+    }
+    validate_metadata(&req.metadata)
+}
+
 /// A chunk source: an HTTP body, a file.
 pub type ChunkResult = Result<Bytes, std::io::Error>;
 
@@ -136,6 +156,8 @@ pub struct Ingestor {
     pub catalog: Arc<dyn Catalog>,
     pub store: Arc<BlobStore>,
     pub metrics: Arc<Metrics>,
+    /// The process instance, named on pending objects and staging files.
+    pub owner: String,
     pub max_upload_bytes: u64,
 }
 
@@ -145,7 +167,51 @@ impl Ingestor {
     where
         S: Stream<Item = ChunkResult> + Send + Unpin,
     {
-        let result = self.ingest_inner(req, body).await;
+        // Metadata is checked before the first byte is read, so that a bad
+        // request costs nothing; `commit` checks it again.
+        if let Err(e) = validate_request(&req) {
+            self.count_error(&e);
+            return Err(e);
+        }
+        let received = self.receive(body).await?;
+        self.commit(req, received).await
+    }
+
+    /// Stream a body into staging, probing it; nothing is visible yet. The
+    /// staging file is removed if the result is dropped uncommitted.
+    pub async fn receive<S>(&self, body: S) -> Result<Received, IngestError>
+    where
+        S: Stream<Item = ChunkResult> + Send + Unpin,
+    {
+        let result = self.receive_inner(body).await;
+        if let Err(e) = &result {
+            self.count_error(e);
+        }
+        result
+    }
+
+    /// Store and catalog received audio under the request's metadata.
+    pub async fn commit(
+        &self,
+        req: IngestRequest,
+        received: Received,
+    ) -> Result<IngestOutcome, IngestError> {
+        let result = match validate_request(&req) {
+            Err(e) => Err(e),
+            Ok(hints) => {
+                // Once every byte is here, finish the job even if the client
+                // goes away: the store and catalog steps run on their own
+                // task, which a dropped connection cannot cancel halfway.
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.store_staged(&req, hints, received.staged, received.info).await
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(IngestError::Unavailable(format!("ingest task failed: {e}")))
+                })
+            }
+        };
         match &result {
             Ok(IngestOutcome::Created(r)) => {
                 self.metrics.ingest_outcome("created");
@@ -161,33 +227,6 @@ impl Ingestor {
             }
             Err(e) => self.count_error(e),
         }
-        result
-    }
-
-    async fn ingest_inner<S>(
-        &self,
-        req: IngestRequest,
-        body: S,
-    ) -> Result<IngestOutcome, IngestError>
-    where
-        S: Stream<Item = ChunkResult> + Send + Unpin,
-    {
-        let hints = validate_metadata(&req.metadata)?;
-        if let Some(key) = &req.idempotency_key {
-            check_field("Idempotency-Key", key)?;
-        }
-        let (staged, info) = self.receive(body).await?;
-        // Once every byte is here, finish the job even if the client goes
-        // away: the store and catalog steps run on their own task, which a
-        // dropped connection cannot cancel halfway.
-        let this = self.clone();
-        let req_owned = req.clone();
-        let result =
-            tokio::spawn(async move { this.store_staged(&req_owned, hints, staged, info).await })
-                .await
-                .unwrap_or_else(|e| {
-                    Err(IngestError::Unavailable(format!("ingest task failed: {e}")))
-                });
         result
     }
 
@@ -214,11 +253,12 @@ impl Ingestor {
 
     /// Stream the body into a staging file on a blocking thread, probing as
     /// it goes. Memory stays bounded by the channel's few chunks.
-    async fn receive<S>(&self, mut body: S) -> Result<(StagedObject, AudioInfo), IngestError>
+    async fn receive_inner<S>(&self, mut body: S) -> Result<Received, IngestError>
     where
         S: Stream<Item = ChunkResult> + Send + Unpin,
     {
-        let staging = self.store.stage().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        let staging =
+            self.store.stage(&self.owner).map_err(|e| IngestError::Unavailable(e.to_string()))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
         let writer = tokio::task::spawn_blocking(
             move || -> Result<(StagedObject, AudioInfo), IngestError> {
@@ -261,7 +301,7 @@ impl Ingestor {
         match failure {
             // The staging file is dropped (and removed) with the result.
             Some(err) => Err(err),
-            None => written?,
+            None => written?.map(|(staged, info)| Received { staged, info }),
         }
     }
 
@@ -332,6 +372,7 @@ impl Ingestor {
         let pending = PendingObject {
             store: self.store.name().to_owned(),
             object_key: object_key.clone(),
+            owner: self.owner.clone(),
             tenant_id: req.tenant,
             created_at: catalog_time(now),
         };

@@ -19,6 +19,7 @@ pub mod bench;
 pub mod config;
 pub mod import;
 pub mod ingest;
+pub mod instance;
 pub mod metrics;
 pub mod recovery;
 
@@ -39,6 +40,7 @@ pub struct Vault {
     pub catalog: Arc<dyn Catalog>,
     pub store: Arc<BlobStore>,
     pub metrics: Arc<Metrics>,
+    pub instance: Arc<instance::Instance>,
     pub config: Config,
 }
 
@@ -52,7 +54,15 @@ impl Vault {
             .context("cannot open the catalog (catalog.url)")?;
         let store = BlobStore::open(&config.primary_store())
             .context("cannot open the primary store (store.url)")?;
-        Ok(Self { catalog, store: Arc::new(store), metrics: Arc::new(Metrics::new()), config })
+        let instance = instance::Instance::acquire(&config.data_dir)
+            .context("cannot register this process in data_dir")?;
+        Ok(Self {
+            catalog,
+            store: Arc::new(store),
+            metrics: Arc::new(Metrics::new()),
+            instance: Arc::new(instance),
+            config,
+        })
     }
 
     pub fn ingestor(&self) -> Ingestor {
@@ -60,13 +70,22 @@ impl Vault {
             catalog: self.catalog.clone(),
             store: self.store.clone(),
             metrics: self.metrics.clone(),
+            owner: self.instance.id().to_owned(),
             max_upload_bytes: self.config.server.max_upload_bytes,
         }
     }
 
     /// Undo interrupted uploads. Must run before anything else writes.
     pub async fn recover(&self) -> anyhow::Result<recovery::RecoveryReport> {
-        let report = recovery::recover(self.catalog.as_ref(), &self.store, &self.metrics).await?;
+        let grace = Duration::from_secs(self.config.server.recovery_grace_secs);
+        let report = recovery::recover(
+            self.catalog.as_ref(),
+            &self.store,
+            &self.metrics,
+            &self.instance,
+            grace,
+        )
+        .await?;
         if report != recovery::RecoveryReport::default() {
             tracing::warn!(
                 staging_files = report.staging_files_removed,
@@ -153,6 +172,23 @@ fn spawn_background(vault: &Vault, state: Arc<AppState>) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "store scan failed"),
+        }
+    });
+    // What other processes (a crashed import) left behind, every 10 minutes.
+    let catalog = vault.catalog.clone();
+    let store = vault.store.clone();
+    let metrics = vault.metrics.clone();
+    let instance = vault.instance.clone();
+    let grace = Duration::from_secs(vault.config.server.recovery_grace_secs);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let res = recovery::recover(catalog.as_ref(), &store, &metrics, &instance, grace).await;
+            if let Err(e) = res {
+                tracing::warn!(error = %e, "periodic recovery failed");
+            }
         }
     });
     // Catalog totals for the metrics endpoint, refreshed every minute.

@@ -14,6 +14,7 @@ use callvault_store::{BlobError, BlobStore, Catalog, CatalogError};
 use chrono::Utc;
 use futures::StreamExt;
 
+use crate::instance::Instance;
 use crate::metrics::Metrics;
 
 /// Where recording objects live in a store; anything else (staging) is not
@@ -34,17 +35,25 @@ pub struct RecoveryReport {
     pub pending_objects_removed: usize,
 }
 
-/// Undo what interrupted uploads left. Idempotent: a crash during recovery
-/// leaves rows the next run removes.
+/// Undo what interrupted uploads of dead processes left: their staging
+/// files and pending objects. What a live process (a server running next to
+/// `callvault fsck`) is writing is left alone; owners from other machines
+/// count as dead after `grace`. Idempotent: a crash during recovery leaves
+/// rows the next run removes.
 pub async fn recover(
     catalog: &dyn Catalog,
     store: &BlobStore,
     metrics: &Metrics,
+    instance: &Instance,
+    grace: std::time::Duration,
 ) -> Result<RecoveryReport, RecoveryError> {
-    let mut report =
-        RecoveryReport { staging_files_removed: store.clean_staging()?, ..Default::default() };
+    let staging_files_removed =
+        store.clean_staging(|owner, at| instance.is_abandoned(owner, at, grace))?;
+    let mut report = RecoveryReport { staging_files_removed, ..Default::default() };
     for pending in catalog.pending_objects().await? {
-        if pending.store != store.name() {
+        if pending.store != store.name()
+            || !instance.is_abandoned(&pending.owner, pending.created_at.into(), grace)
+        {
             continue;
         }
         // Object first, row second: the row is what tells a later run to
@@ -55,6 +64,7 @@ pub async fn recover(
         metrics.recovered_pending_objects.inc();
         tracing::warn!(tenant = %pending.tenant_id, key = %pending.object_key, "removed an unacknowledged upload");
     }
+    instance.reap_dead();
     Ok(report)
 }
 

@@ -155,19 +155,30 @@ impl BlobStore {
         self.local_root.as_deref()
     }
 
-    /// Start staging a new object. The file is removed when the returned
-    /// value (or the [`StagedObject`] it becomes) is dropped uncommitted.
-    pub fn stage(&self) -> Result<StagingFile, BlobError> {
-        StagingFile::create(&self.staging_dir)
+    /// Start staging a new object for the process instance `owner`. The
+    /// file is removed when the returned value (or the [`StagedObject`] it
+    /// becomes) is dropped uncommitted.
+    pub fn stage(&self, owner: &str) -> Result<StagingFile, BlobError> {
+        StagingFile::create(&self.staging_dir, owner)
     }
 
-    /// Remove staging files that a crash left behind: they were never
+    /// Remove staging files that a crash left behind, for the owners that
+    /// `is_dead(owner, modified)` says are gone: those files were never
     /// acknowledged. Returns how many were removed.
-    pub fn clean_staging(&self) -> Result<usize, BlobError> {
+    pub fn clean_staging(
+        &self,
+        is_dead: impl Fn(&str, std::time::SystemTime) -> bool,
+    ) -> Result<usize, BlobError> {
         let mut removed = 0;
         for entry in std::fs::read_dir(&self.staging_dir)? {
             let entry = entry?;
-            if entry.file_type()?.is_file() {
+            let meta = entry.metadata()?;
+            if !meta.is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let owner = name.split_once('.').map_or("", |(o, _)| o);
+            if is_dead(owner, meta.modified()?) {
                 std::fs::remove_file(entry.path())?;
                 removed += 1;
             }
@@ -414,8 +425,11 @@ pub struct StagingFile {
 }
 
 impl StagingFile {
-    fn create(dir: &FsPath) -> Result<Self, BlobError> {
-        let path = dir.join(format!("{}.part", uuid::Uuid::now_v7()));
+    fn create(dir: &FsPath, owner: &str) -> Result<Self, BlobError> {
+        if owner.is_empty() || !owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(BlobError::Store(format!("invalid staging owner {owner:?}")));
+        }
+        let path = dir.join(format!("{owner}.{}.part", uuid::Uuid::now_v7()));
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
         Ok(Self { path, file: Some(file), hasher: Sha256::new(), size: 0 })
     }

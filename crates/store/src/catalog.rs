@@ -221,6 +221,9 @@ pub struct Page<T> {
 pub struct PendingObject {
     pub store: String,
     pub object_key: String,
+    /// The process instance writing it; recovery removes the object only
+    /// once that instance is known to be dead.
+    pub owner: String,
     pub tenant_id: TenantId,
     pub created_at: DateTime<Utc>,
 }

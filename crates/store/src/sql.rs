@@ -674,10 +674,12 @@ macro_rules! impl_catalog {
             async fn add_pending_object(&self, pending: &PendingObject) -> Result<()> {
                 let mut tx = self.begin_write().await.map_err(sqlx_err)?;
                 sqlx::query(
-                    "INSERT INTO pending_objects (store, object_key, tenant_id, created_at) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO pending_objects (store, object_key, owner, tenant_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&pending.store)
                 .bind(&pending.object_key)
+                .bind(&pending.owner)
                 .bind(pending.tenant_id.0)
                 .bind(t(pending.created_at))
                 .execute(&mut *tx)
@@ -705,7 +707,7 @@ macro_rules! impl_catalog {
 
             async fn pending_objects(&self) -> Result<Vec<PendingObject>> {
                 let rows = sqlx::query(
-                    "SELECT store, object_key, tenant_id, created_at FROM pending_objects ORDER BY created_at",
+                    "SELECT store, object_key, owner, tenant_id, created_at FROM pending_objects ORDER BY created_at",
                 )
                 .fetch_all(self.reader())
                 .await
@@ -715,6 +717,7 @@ macro_rules! impl_catalog {
                         Ok(PendingObject {
                             store: row.try_get("store").map_err(sqlx_err)?,
                             object_key: row.try_get("object_key").map_err(sqlx_err)?,
+                            owner: row.try_get("owner").map_err(sqlx_err)?,
                             tenant_id: TenantId(row.try_get("tenant_id").map_err(sqlx_err)?),
                             created_at: get_t(row, "created_at")?,
                         })

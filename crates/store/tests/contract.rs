@@ -470,6 +470,7 @@ async fn pending_objects_are_cleared_by_commit(c: &dyn Catalog) {
     let pending = PendingObject {
         store: "primary".into(),
         object_key: r.object_key.clone(),
+        owner: "instance-1".into(),
         tenant_id: t.id,
         created_at: catalog_time(Utc::now()),
     };

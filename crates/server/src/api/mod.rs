@@ -160,17 +160,19 @@ async fn upload_recording(
         ),
         None => None,
     };
+    // Parts may come in either order: the audio is received into staging
+    // first and stored only once the whole request (metadata included) is in.
     let mut metadata: Option<RecordingMetadata> = None;
-    let mut outcome: Option<IngestOutcome> = None;
+    let mut received = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| {
         Problem::bad_request("invalid_multipart", format!("malformed multipart body: {e}"))
     })? {
         match field.name() {
             Some("metadata") => {
-                if outcome.is_some() {
+                if metadata.is_some() {
                     return Err(Problem::bad_request(
                         "invalid_multipart",
-                        "the metadata part must come before the audio part",
+                        "only one metadata part per upload",
                     ));
                 }
                 let text = read_limited(field, state.max_metadata_bytes).await?;
@@ -180,21 +182,14 @@ async fn upload_recording(
                 metadata = Some(parsed);
             }
             Some("audio") => {
-                if outcome.is_some() {
+                if received.is_some() {
                     return Err(Problem::bad_request(
                         "invalid_multipart",
                         "only one audio part per upload",
                     ));
                 }
-                let req = IngestRequest {
-                    tenant,
-                    metadata: metadata.clone().unwrap_or_default(),
-                    idempotency_key: idempotency_key.clone(),
-                    source: RecordingSource::Upload,
-                    actor: caller.actor(),
-                };
                 let body = field.map_err(|e| std::io::Error::other(e.to_string()));
-                outcome = Some(state.ingestor.ingest(req, body).await?);
+                received = Some(state.ingestor.receive(body).await?);
             }
             Some(other) => {
                 return Err(Problem::bad_request(
@@ -205,9 +200,17 @@ async fn upload_recording(
             None => return Err(Problem::bad_request("invalid_multipart", "a part without a name")),
         }
     }
-    let Some(outcome) = outcome else {
+    let Some(received) = received else {
         return Err(Problem::bad_request("missing_audio", "the upload has no \"audio\" part"));
     };
+    let req = IngestRequest {
+        tenant,
+        metadata: metadata.unwrap_or_default(),
+        idempotency_key,
+        source: RecordingSource::Upload,
+        actor: caller.actor(),
+    };
+    let outcome = state.ingestor.commit(req, received).await?;
     let (status, rec) = match &outcome {
         IngestOutcome::Created(r) => (StatusCode::CREATED, r),
         IngestOutcome::Duplicate(r) => (StatusCode::OK, r),

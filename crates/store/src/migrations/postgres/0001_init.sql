@@ -104,6 +104,7 @@ CREATE INDEX copies_by_recording ON copies (recording_id);
 CREATE TABLE pending_objects (
     store       TEXT NOT NULL,
     object_key  TEXT NOT NULL,
+    owner       TEXT NOT NULL,
     tenant_id   UUID NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (store, object_key)

@@ -105,6 +105,7 @@ CREATE INDEX copies_by_recording ON copies (recording_id);
 CREATE TABLE pending_objects (
     store       TEXT NOT NULL,
     object_key  TEXT NOT NULL,
+    owner       TEXT NOT NULL,
     tenant_id   BLOB NOT NULL,
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (store, object_key)

@@ -1,0 +1,118 @@
+//! Which process owns which in-flight upload, and whether it is still alive.
+//!
+//! Every process that opens the vault (the server, `callvault import`,
+//! `callvault fsck`) holds an exclusive lock on `data_dir/instances/ID.lock`
+//! for as long as it lives; the kernel releases it when the process dies,
+//! however it dies. Pending objects and staging files carry their owner's
+//! id, so recovery removes what a *dead* process left and never what a live
+//! one (a server next to an `fsck`) is still writing. An owner whose lock
+//! file is not on this machine (another node sharing the catalog) is judged
+//! by age alone.
+
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// What is known of an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Alive,
+    Dead,
+    /// Not an instance of this data directory.
+    Unknown,
+}
+
+pub struct Instance {
+    id: String,
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Instance {
+    /// Register this process: create and lock its lock file.
+    pub fn acquire(data_dir: &Path) -> std::io::Result<Self> {
+        let dir = data_dir.join("instances");
+        std::fs::create_dir_all(&dir)?;
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let file = File::create(dir.join(format!("{id}.lock")))?;
+        file.lock()?;
+        Ok(Self { id, dir, _lock: file })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn liveness(&self, owner: &str) -> Liveness {
+        if owner == self.id {
+            return Liveness::Alive;
+        }
+        if owner.is_empty() || !owner.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Liveness::Unknown;
+        }
+        let Ok(file) =
+            File::options().read(true).write(true).open(self.dir.join(format!("{owner}.lock")))
+        else {
+            return Liveness::Unknown;
+        };
+        match file.try_lock() {
+            Ok(()) => Liveness::Dead,
+            Err(TryLockError::WouldBlock) => Liveness::Alive,
+            Err(TryLockError::Error(_)) => Liveness::Unknown,
+        }
+    }
+
+    /// Whether what `owner` left, last touched at `at`, may be removed.
+    pub fn is_abandoned(&self, owner: &str, at: SystemTime, grace: Duration) -> bool {
+        match self.liveness(owner) {
+            Liveness::Alive => false,
+            Liveness::Dead => true,
+            Liveness::Unknown => at.elapsed().is_ok_and(|age| age > grace),
+        }
+    }
+
+    /// Remove the lock files of dead instances once nothing of theirs is left.
+    pub fn reap_dead(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(owner) = name.strip_suffix(".lock") {
+                if self.liveness(owner) == Liveness::Dead {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join(format!("{}.lock", self.id)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_instances_are_told_from_dead_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Instance::acquire(dir.path()).unwrap();
+        let b = Instance::acquire(dir.path()).unwrap();
+        assert_eq!(a.liveness(b.id()), Liveness::Alive);
+        assert_eq!(a.liveness(a.id()), Liveness::Alive);
+        assert_eq!(a.liveness("0123456789abcdef"), Liveness::Unknown);
+        // A crashed process leaves its file behind, unlocked.
+        std::fs::write(dir.path().join("instances/deadbeef.lock"), b"").unwrap();
+        assert_eq!(a.liveness("deadbeef"), Liveness::Dead);
+        let old = SystemTime::now() - Duration::from_secs(7200);
+        assert!(a.is_abandoned("deadbeef", SystemTime::now(), Duration::from_secs(3600)));
+        assert!(!a.is_abandoned(b.id(), old, Duration::from_secs(3600)));
+        assert!(a.is_abandoned("elsewhere", old, Duration::from_secs(3600)));
+        assert!(!a.is_abandoned("elsewhere", SystemTime::now(), Duration::from_secs(3600)));
+        a.reap_dead();
+        assert!(!dir.path().join("instances/deadbeef.lock").exists());
+        assert_eq!(a.liveness(b.id()), Liveness::Alive);
+    }
+}
