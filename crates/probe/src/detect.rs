@@ -46,7 +46,12 @@ pub(crate) fn id3v2_size(h: &[u8]) -> Result<u64, String> {
 const MAGICS: [&[u8]; 7] = [b"RIFF", b"RF64", b"BW64", b"OggS", b"fLaC", b"ID3", &[0xff]];
 
 impl Detect {
-    pub(crate) fn step(&mut self, data: &[u8], eof: bool, ctx: &Ctx) -> Result<Outcome, ProbeError> {
+    pub(crate) fn step(
+        &mut self,
+        data: &[u8],
+        eof: bool,
+        ctx: &Ctx,
+    ) -> Result<Outcome, ProbeError> {
         if self.id3_remaining > 0 {
             let n = usize::try_from(self.id3_remaining).unwrap_or(usize::MAX).min(data.len());
             self.id3_remaining -= n as u64;
@@ -81,7 +86,10 @@ impl Detect {
         if magic.starts_with(b"ID3") {
             if data.len() < 10 {
                 if eof {
-                    return Err(ProbeError::truncated("mp3", "the file ends inside the id3v2 tag header"));
+                    return Err(ProbeError::truncated(
+                        "mp3",
+                        "the file ends inside the id3v2 tag header",
+                    ));
                 }
                 return Ok(Outcome::Step(ctx.need("mp3", 10)?));
             }
@@ -103,7 +111,10 @@ impl Detect {
             if at + 4 > data.len() {
                 if eof {
                     if at == 0 {
-                        return Err(ProbeError::truncated("mp3", "the file ends inside a frame header"));
+                        return Err(ProbeError::truncated(
+                            "mp3",
+                            "the file ends inside a frame header",
+                        ));
                     }
                     break;
                 }
@@ -112,7 +123,10 @@ impl Detect {
             let h = match mp3::FrameHeader::parse_detailed(&data[at..at + 4]) {
                 Ok(h) => h,
                 Err(mp3::HeaderError::FreeFormat) if at == 0 => {
-                    return Err(ProbeError::unsupported("mp3", "free-format bitrate streams are not supported"));
+                    return Err(ProbeError::unsupported(
+                        "mp3",
+                        "free-format bitrate streams are not supported",
+                    ));
                 }
                 Err(_) => continue,
             };

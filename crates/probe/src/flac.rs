@@ -55,7 +55,10 @@ pub fn parse_streaminfo(b: &[u8]) -> Result<StreamInfo, ProbeError> {
         ));
     }
     if bits_per_sample < 4 {
-        return Err(ProbeError::malformed(C, format!("streaminfo declares {bits_per_sample} bits per sample")));
+        return Err(ProbeError::malformed(
+            C,
+            format!("streaminfo declares {bits_per_sample} bits per sample"),
+        ));
     }
     Ok(StreamInfo { min_block, max_block, sample_rate, channels, bits_per_sample, total_samples })
 }
@@ -232,18 +235,27 @@ impl Flac {
         let kind = data[0] & 0x7f;
         let len = be24(data, 1) as usize;
         if kind == 127 {
-            return Err(ProbeError::malformed(C, format!("invalid metadata block type at byte {}", ctx.pos)));
+            return Err(ProbeError::malformed(
+                C,
+                format!("invalid metadata block type at byte {}", ctx.pos),
+            ));
         }
         if self.info.is_none() {
             if kind != 0 {
                 return Err(ProbeError::malformed(C, "the first metadata block is not streaminfo"));
             }
             if len != 34 {
-                return Err(ProbeError::malformed(C, format!("streaminfo block is {len} bytes, expected 34")));
+                return Err(ProbeError::malformed(
+                    C,
+                    format!("streaminfo block is {len} bytes, expected 34"),
+                ));
             }
             if data.len() < 4 + len {
                 if eof {
-                    return Err(ProbeError::truncated(C, "the file ends inside the streaminfo block"));
+                    return Err(ProbeError::truncated(
+                        C,
+                        "the file ends inside the streaminfo block",
+                    ));
                 }
                 return ctx.need(C, 4 + len);
             }
@@ -273,7 +285,8 @@ impl Flac {
             None => true,
             Some(p) => {
                 let step = if p.variable_blocksize { u64::from(p.block_size) } else { 1 };
-                p.variable_blocksize == h.variable_blocksize && p.number.checked_add(step) == Some(h.number)
+                p.variable_blocksize == h.variable_blocksize
+                    && p.number.checked_add(step) == Some(h.number)
             }
         }
     }
@@ -291,7 +304,10 @@ impl Flac {
                 return Err(ProbeError::truncated(C, "the file ends inside a frame header"));
             }
             _ => {
-                return Err(ProbeError::malformed(C, format!("no valid flac frame header at byte {}", ctx.pos)));
+                return Err(ProbeError::malformed(
+                    C,
+                    format!("no valid flac frame header at byte {}", ctx.pos),
+                ));
             }
         };
         self.frame = Some(h);
@@ -340,7 +356,10 @@ impl Flac {
                     // but not the one expected: frames are missing.
                     return Err(ProbeError::malformed(
                         C,
-                        format!("flac frames missing or out of order at byte {}", ctx.pos + at as u64),
+                        format!(
+                            "flac frames missing or out of order at byte {}",
+                            ctx.pos + at as u64
+                        ),
                     ));
                 }
                 continue;
@@ -360,7 +379,10 @@ impl Flac {
         if self.frame_bytes > MAX_FRAME {
             return Err(ProbeError::malformed(
                 C,
-                format!("no valid frame follows the flac frame at byte {} within {MAX_FRAME} bytes", self.frame_start),
+                format!(
+                    "no valid frame follows the flac frame at byte {} within {MAX_FRAME} bytes",
+                    self.frame_start
+                ),
             ));
         }
         let _ = ctx;

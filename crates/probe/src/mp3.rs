@@ -66,7 +66,8 @@ impl FrameHeader {
     }
 
     pub fn parse_detailed(b: &[u8]) -> Result<Self, HeaderError> {
-        let [b0, b1, b2, b3] = *b.get(..4).and_then(|s| <&[u8; 4]>::try_from(s).ok()).ok_or(HeaderError::NoSync)?;
+        let [b0, b1, b2, b3] =
+            *b.get(..4).and_then(|s| <&[u8; 4]>::try_from(s).ok()).ok_or(HeaderError::NoSync)?;
         if b0 != 0xff || b1 & 0xe0 != 0xe0 {
             return Err(HeaderError::NoSync);
         }
@@ -120,7 +121,9 @@ impl FrameHeader {
 
     /// Same version, layer and rate: frames of one stream.
     pub fn same_stream(&self, other: &FrameHeader) -> bool {
-        self.version == other.version && self.layer == other.layer && self.sample_rate == other.sample_rate
+        self.version == other.version
+            && self.layer == other.layer
+            && self.sample_rate == other.sample_rate
     }
 
     /// Offset of a Xing/Info tag inside a layer III frame.
@@ -138,8 +141,14 @@ impl FrameHeader {
 #[derive(Debug)]
 enum St {
     Frame,
-    InFrame { remaining: usize, len: usize },
-    Skip { remaining: u64, what: &'static str },
+    InFrame {
+        remaining: usize,
+        len: usize,
+    },
+    Skip {
+        remaining: u64,
+        what: &'static str,
+    },
     /// Bytes after the last frame that are not a recognised tag: valid only
     /// if they turn out to be a header-less APEv2 tag (checked at the end).
     Trailer,
@@ -214,7 +223,10 @@ impl Mp3 {
 
     fn enter_trailer(&mut self, ctx: &Ctx) -> Result<Step, ProbeError> {
         if self.frames == 0 && self.first.is_none() {
-            return Err(ProbeError::malformed(C, format!("no valid mpeg frame at byte {}", ctx.pos)));
+            return Err(ProbeError::malformed(
+                C,
+                format!("no valid mpeg frame at byte {}", ctx.pos),
+            ));
         }
         self.trailer_start = ctx.pos;
         self.st = St::Trailer;
@@ -258,7 +270,10 @@ impl Mp3 {
                 if is_header { 32 + size } else { 32 }
             };
             self.saw_tag_after_frames = true;
-            self.st = St::Skip { remaining: total, what: if head == 10 { "id3v2 tag" } else { "apev2 tag" } };
+            self.st = St::Skip {
+                remaining: total,
+                what: if head == 10 { "id3v2 tag" } else { "apev2 tag" },
+            };
             return Ok(Step::Consumed(0));
         }
         if data.len() < 4 {
@@ -271,12 +286,18 @@ impl Mp3 {
         let h = match FrameHeader::parse_detailed(data) {
             Ok(h) => h,
             Err(HeaderError::FreeFormat) if self.first.is_none() => {
-                return Err(ProbeError::unsupported(C, "free-format bitrate streams are not supported"));
+                return Err(ProbeError::unsupported(
+                    C,
+                    "free-format bitrate streams are not supported",
+                ));
             }
             Err(_) => return self.enter_trailer(ctx),
         };
         if self.saw_tag_after_frames {
-            return Err(ProbeError::malformed(C, format!("mpeg frame after a trailing tag at byte {}", ctx.pos)));
+            return Err(ProbeError::malformed(
+                C,
+                format!("mpeg frame after a trailing tag at byte {}", ctx.pos),
+            ));
         }
         match &self.first {
             None => {
@@ -330,7 +351,11 @@ impl Mp3 {
             St::InFrame { remaining, len } => {
                 return Err(ProbeError::truncated(
                     C,
-                    format!("the last mpeg frame is cut short ({} of {} bytes)", len - remaining, len),
+                    format!(
+                        "the last mpeg frame is cut short ({} of {} bytes)",
+                        len - remaining,
+                        len
+                    ),
                 ));
             }
             St::Skip { remaining, what } if *remaining > 0 => {
@@ -345,7 +370,10 @@ impl Mp3 {
         {
             return Err(ProbeError::truncated(
                 C,
-                format!("the stream header announces {n} frames but only {} are present", self.frames),
+                format!(
+                    "the stream header announces {n} frames but only {} are present",
+                    self.frames
+                ),
             ));
         }
         if self.frames == 0 {

@@ -42,7 +42,10 @@ pub fn parse_opus_head(p: &[u8]) -> Result<OpusHead, ProbeError> {
     let mapping_family = p[18];
     if mapping_family == 0 {
         if channels > 2 {
-            return Err(ProbeError::malformed(C, format!("opus mapping family 0 with {channels} channels")));
+            return Err(ProbeError::malformed(
+                C,
+                format!("opus mapping family 0 with {channels} channels"),
+            ));
         }
     } else {
         let need = 21 + usize::from(channels);
@@ -69,7 +72,10 @@ fn identify_other_codec(p: &[u8]) -> ProbeError {
     } else if p.starts_with(b"fishead\0") {
         "a skeleton stream"
     } else {
-        return ProbeError::unsupported(C, "ogg stream with an unknown codec; only opus is accepted in ogg");
+        return ProbeError::unsupported(
+            C,
+            "ogg stream with an unknown codec; only opus is accepted in ogg",
+        );
     };
     ProbeError::unsupported(C, format!("ogg {name}; only opus is accepted in ogg"))
 }
@@ -124,12 +130,18 @@ impl Ogg {
             }
             St::Done => {
                 if data.starts_with(b"OggS") {
-                    return Err(ProbeError::unsupported(C, "chained ogg streams are not supported"));
+                    return Err(ProbeError::unsupported(
+                        C,
+                        "chained ogg streams are not supported",
+                    ));
                 }
                 if data.len() < 4 && !eof && b"OggS".starts_with(data) {
                     return ctx.need(C, 4);
                 }
-                Err(ProbeError::malformed(C, format!("data after the end of the ogg stream at byte {}", ctx.pos)))
+                Err(ProbeError::malformed(
+                    C,
+                    format!("data after the end of the ogg stream at byte {}", ctx.pos),
+                ))
             }
         }
     }
@@ -163,11 +175,17 @@ impl Ogg {
             return Err(self.lost_sync(ctx));
         }
         if data[4] != 0 {
-            return Err(ProbeError::unsupported(C, format!("ogg stream structure version {}", data[4])));
+            return Err(ProbeError::unsupported(
+                C,
+                format!("ogg stream structure version {}", data[4]),
+            ));
         }
         let flags = data[5];
         if flags & !7 != 0 {
-            return Err(ProbeError::malformed(C, format!("invalid ogg page flags at byte {}", ctx.pos)));
+            return Err(ProbeError::malformed(
+                C,
+                format!("invalid ogg page flags at byte {}", ctx.pos),
+            ));
         }
         let nseg = usize::from(data[26]);
         let header_len = HEADER + nseg;
@@ -186,12 +204,18 @@ impl Ogg {
         let first = self.pages == 0;
         if first {
             if !bos {
-                return Err(ProbeError::malformed(C, "the first ogg page lacks the beginning-of-stream flag"));
+                return Err(ProbeError::malformed(
+                    C,
+                    "the first ogg page lacks the beginning-of-stream flag",
+                ));
             }
             self.serial = serial;
         } else {
             if serial != self.serial || bos {
-                return Err(ProbeError::unsupported(C, "multiplexed ogg streams are not supported"));
+                return Err(ProbeError::unsupported(
+                    C,
+                    "multiplexed ogg streams are not supported",
+                ));
             }
             if seq != self.next_seq {
                 return Err(ProbeError::malformed(
@@ -204,7 +228,10 @@ impl Ogg {
             if let Some(last) = self.last_granule
                 && (granule as i64) < (last as i64)
             {
-                return Err(ProbeError::malformed(C, format!("ogg granule position goes backwards at byte {}", ctx.pos)));
+                return Err(ProbeError::malformed(
+                    C,
+                    format!("ogg granule position goes backwards at byte {}", ctx.pos),
+                ));
             }
             self.last_granule = Some(granule);
         }
@@ -240,24 +267,38 @@ impl Ogg {
             d.update(body);
             self.crc = d.finalize();
             if continued {
-                return Err(ProbeError::malformed(C, "an opus header page is marked as a continuation"));
+                return Err(ProbeError::malformed(
+                    C,
+                    "an opus header page is marked as a continuation",
+                ));
             }
             if first {
                 if !body.starts_with(b"OpusHead") {
                     return Err(identify_other_codec(body));
                 }
-                let single_packet = lacing.split_last().is_some_and(|(&last, rest)| last < 255 && rest.iter().all(|&l| l == 255));
+                let single_packet = lacing
+                    .split_last()
+                    .is_some_and(|(&last, rest)| last < 255 && rest.iter().all(|&l| l == 255));
                 if !single_packet {
-                    return Err(ProbeError::malformed(C, "the opushead page must hold exactly one packet"));
+                    return Err(ProbeError::malformed(
+                        C,
+                        "the opushead page must hold exactly one packet",
+                    ));
                 }
                 if granule != 0 {
-                    return Err(ProbeError::malformed(C, "the opushead page has a nonzero granule position"));
+                    return Err(ProbeError::malformed(
+                        C,
+                        "the opushead page has a nonzero granule position",
+                    ));
                 }
                 self.end_page()?;
                 self.head = Some(parse_opus_head(body)?);
             } else {
                 if !body.starts_with(b"OpusTags") {
-                    return Err(ProbeError::malformed(C, "the second ogg page does not start with opustags"));
+                    return Err(ProbeError::malformed(
+                        C,
+                        "the second ogg page does not start with opustags",
+                    ));
                 }
                 self.end_page()?;
                 self.tags = true;
@@ -280,7 +321,10 @@ impl Ogg {
         if let St::Body { remaining } = self.st {
             return Err(ProbeError::truncated(
                 C,
-                format!("the ogg page at byte {} is missing its last {remaining} bytes", self.page_start),
+                format!(
+                    "the ogg page at byte {} is missing its last {remaining} bytes",
+                    self.page_start
+                ),
             ));
         }
         let Some(head) = self.head else {

@@ -34,7 +34,14 @@ impl Noise {
 
 /// A `fmt ` chunk body; `extra` follows the 16 standard bytes (include the
 /// cbSize field yourself when you need one).
-pub fn wav_fmt(tag: u16, channels: u16, rate: u32, bits: u16, block_align: u16, extra: &[u8]) -> Vec<u8> {
+pub fn wav_fmt(
+    tag: u16,
+    channels: u16,
+    rate: u32,
+    bits: u16,
+    block_align: u16,
+    extra: &[u8],
+) -> Vec<u8> {
     let mut f = Vec::with_capacity(16 + extra.len());
     f.extend_from_slice(&tag.to_le_bytes());
     f.extend_from_slice(&channels.to_le_bytes());
@@ -90,7 +97,14 @@ pub fn wav_gsm(blocks: usize) -> Vec<u8> {
 // ---------------------------------------------------------------- MP3
 
 /// A 4-byte MPEG audio frame header. `version`: 1, 2 or 25 (2.5).
-pub fn mp3_header(version: u8, layer: u8, bitrate_index: u8, rate_index: u8, padding: bool, mono: bool) -> [u8; 4] {
+pub fn mp3_header(
+    version: u8,
+    layer: u8,
+    bitrate_index: u8,
+    rate_index: u8,
+    padding: bool,
+    mono: bool,
+) -> [u8; 4] {
     let v = match version {
         1 => 3,
         2 => 2,
@@ -109,7 +123,12 @@ pub fn mp3_header(version: u8, layer: u8, bitrate_index: u8, rate_index: u8, pad
 pub fn id3v2(payload: usize) -> Vec<u8> {
     let mut t = b"ID3\x04\x00\x00".to_vec();
     let s = payload as u32;
-    t.extend_from_slice(&[(s >> 21) as u8 & 0x7f, (s >> 14) as u8 & 0x7f, (s >> 7) as u8 & 0x7f, s as u8 & 0x7f]);
+    t.extend_from_slice(&[
+        (s >> 21) as u8 & 0x7f,
+        (s >> 14) as u8 & 0x7f,
+        (s >> 7) as u8 & 0x7f,
+        s as u8 & 0x7f,
+    ]);
     t.extend(std::iter::repeat_n(0u8, payload));
     t
 }
@@ -212,12 +231,22 @@ pub fn opus(channels: u8, pages: usize, packets_per_page: usize, packet_len: usi
 // ---------------------------------------------------------------- FLAC
 
 /// A STREAMINFO block (with its block header).
-pub fn flac_streaminfo(last: bool, block: u16, rate: u32, channels: u8, bits: u8, total: u64) -> Vec<u8> {
+pub fn flac_streaminfo(
+    last: bool,
+    block: u16,
+    rate: u32,
+    channels: u8,
+    bits: u8,
+    total: u64,
+) -> Vec<u8> {
     let mut b = vec![if last { 0x80 } else { 0 }, 0, 0, 34];
     b.extend_from_slice(&block.to_be_bytes());
     b.extend_from_slice(&block.to_be_bytes());
     b.extend_from_slice(&[0; 6]);
-    let x = (u64::from(rate) << 44) | (u64::from(channels - 1) << 41) | (u64::from(bits - 1) << 36) | total;
+    let x = (u64::from(rate) << 44)
+        | (u64::from(channels - 1) << 41)
+        | (u64::from(bits - 1) << 36)
+        | total;
     b.extend_from_slice(&x.to_be_bytes());
     b.extend_from_slice(&[0; 16]);
     b
@@ -252,7 +281,14 @@ pub enum FlacSubframe {
 }
 
 /// One 16-bit FLAC frame, fixed block size, channels independent.
-pub fn flac_frame(number: u64, block: u16, rate: u32, channels: u8, kind: FlacSubframe, noise: &mut Noise) -> Vec<u8> {
+pub fn flac_frame(
+    number: u64,
+    block: u16,
+    rate: u32,
+    channels: u8,
+    kind: FlacSubframe,
+    noise: &mut Noise,
+) -> Vec<u8> {
     let rate_code = match rate {
         8000 => 4,
         16000 => 5,
@@ -285,7 +321,14 @@ pub fn flac_frame(number: u64, block: u16, rate: u32, channels: u8, kind: FlacSu
 /// STREAMINFO (total samples stated) and a padding block.
 pub fn flac(channels: u8, rate: u32, block: u16, frames: usize, kind: FlacSubframe) -> Vec<u8> {
     let mut f = b"fLaC".to_vec();
-    f.extend_from_slice(&flac_streaminfo(false, block, rate, channels, 16, frames as u64 * u64::from(block)));
+    f.extend_from_slice(&flac_streaminfo(
+        false,
+        block,
+        rate,
+        channels,
+        16,
+        frames as u64 * u64::from(block),
+    ));
     f.extend_from_slice(&[0x81, 0, 0, 8]);
     f.extend_from_slice(&[0; 8]);
     let mut noise = Noise::new(5);

@@ -63,7 +63,10 @@ fn printable_id(id: &[u8]) -> bool {
 /// Parse a `fmt ` chunk body.
 pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
     if b.len() < 16 {
-        return Err(ProbeError::malformed(C, format!("fmt chunk is {} bytes, at least 16 expected", b.len())));
+        return Err(ProbeError::malformed(
+            C,
+            format!("fmt chunk is {} bytes, at least 16 expected", b.len()),
+        ));
     }
     let mut tag = le16(b, 0);
     let channels = le16(b, 2);
@@ -86,7 +89,10 @@ pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
         const GUID_TAIL: [u8; 14] =
             [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
         if b.get(26..40) != Some(&GUID_TAIL[..]) {
-            return Err(ProbeError::unsupported(C, "wave_format_extensible with a non-standard subformat guid"));
+            return Err(ProbeError::unsupported(
+                C,
+                "wave_format_extensible with a non-standard subformat guid",
+            ));
         }
         tag = le16(b, 24);
     }
@@ -95,7 +101,9 @@ pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
         if u32::from(block_align) != expect {
             return Err(ProbeError::malformed(
                 C,
-                format!("block alignment {block_align} does not match {channels} channels of {bits} bits"),
+                format!(
+                    "block alignment {block_align} does not match {channels} channels of {bits} bits"
+                ),
             ));
         }
         Ok(Fmt { codec, channels, sample_rate, block_align, samples_per_block: 1 })
@@ -117,7 +125,9 @@ pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
             if block_align != channels {
                 return Err(ProbeError::malformed(
                     C,
-                    format!("block alignment {block_align} does not match {channels} channels of 8-bit g.711"),
+                    format!(
+                        "block alignment {block_align} does not match {channels} channels of 8-bit g.711"
+                    ),
                 ));
             }
             let codec = if tag == 6 { "pcm_alaw" } else { "pcm_mulaw" };
@@ -125,7 +135,10 @@ pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
         }
         0x31 => {
             if channels != 1 {
-                return Err(ProbeError::unsupported(C, format!("gsm 6.10 with {channels} channels")));
+                return Err(ProbeError::unsupported(
+                    C,
+                    format!("gsm 6.10 with {channels} channels"),
+                ));
             }
             if block_align != 65 {
                 return Err(ProbeError::malformed(
@@ -179,7 +192,10 @@ impl Wav {
                     self.st = St::ChunkHeader;
                 } else if eof && !self.data_seen {
                     let id = String::from_utf8_lossy(&id[..]).into_owned();
-                    return Err(ProbeError::truncated(C, format!("the file ends inside the '{id}' chunk, before any audio data")));
+                    return Err(ProbeError::truncated(
+                        C,
+                        format!("the file ends inside the '{id}' chunk, before any audio data"),
+                    ));
                 }
                 Ok(Step::Consumed(n))
             }
@@ -188,7 +204,11 @@ impl Wav {
                 *remaining -= n as u64;
                 self.data_bytes += n as u64;
                 if *remaining == 0 {
-                    self.st = if *odd { St::Skip { id: *b"pad ", remaining: 1 } } else { St::ChunkHeader };
+                    self.st = if *odd {
+                        St::Skip { id: *b"pad ", remaining: 1 }
+                    } else {
+                        St::ChunkHeader
+                    };
                 }
                 Ok(Step::Consumed(n))
             }
@@ -213,7 +233,10 @@ impl Wav {
                 self.st = St::Trailing;
                 return Ok(Step::Consumed(0));
             }
-            return Err(ProbeError::truncated(C, format!("the file ends inside a chunk header at byte {}", ctx.pos)));
+            return Err(ProbeError::truncated(
+                C,
+                format!("the file ends inside a chunk header at byte {}", ctx.pos),
+            ));
         }
         let mut id = [0u8; 4];
         id.copy_from_slice(&data[..4]);
@@ -237,7 +260,10 @@ impl Wav {
                     if eof {
                         return Err(ProbeError::truncated(
                             C,
-                            format!("the file ends inside the '{}' chunk", String::from_utf8_lossy(&id)),
+                            format!(
+                                "the file ends inside the '{}' chunk",
+                                String::from_utf8_lossy(&id)
+                            ),
                         ));
                     }
                     return ctx.need(C, whole);
@@ -247,7 +273,10 @@ impl Wav {
                     self.fmt = Some(parse_fmt(body)?);
                 } else {
                     if body.len() < 24 {
-                        return Err(ProbeError::malformed(C, "ds64 chunk is shorter than 24 bytes"));
+                        return Err(ProbeError::malformed(
+                            C,
+                            "ds64 chunk is shorter than 24 bytes",
+                        ));
                     }
                     self.seen_ds64 = true;
                     let riff = le64(body, 0);
@@ -256,7 +285,11 @@ impl Wav {
                     }
                     self.ds64_data = Some(le64(body, 8));
                 }
-                self.st = if size & 1 == 1 { St::Skip { id: *b"pad ", remaining: 1 } } else { St::ChunkHeader };
+                self.st = if size & 1 == 1 {
+                    St::Skip { id: *b"pad ", remaining: 1 }
+                } else {
+                    St::ChunkHeader
+                };
                 Ok(Step::Consumed(whole))
             }
             b"data" if !self.data_seen => {
@@ -300,7 +333,10 @@ impl Wav {
             St::Skip { id, remaining } if !self.data_seen && *remaining > 0 && id != b"pad " => {
                 return Err(ProbeError::truncated(
                     C,
-                    format!("the file ends inside the '{}' chunk, before any audio data", String::from_utf8_lossy(id)),
+                    format!(
+                        "the file ends inside the '{}' chunk, before any audio data",
+                        String::from_utf8_lossy(id)
+                    ),
                 ));
             }
             _ => {}

@@ -5,7 +5,13 @@ use callvault_probe::synth::{self, FlacSubframe, Noise, chunk, riff_wave, wav_fm
 use callvault_probe::{AudioFormat, AudioInfo, ProbeError, ProbeLimits, Prober, probe_bytes};
 use proptest::prelude::*;
 
-fn info(format: AudioFormat, codec: &str, channels: u16, sample_rate: u32, duration_ms: u64) -> AudioInfo {
+fn info(
+    format: AudioFormat,
+    codec: &str,
+    channels: u16,
+    sample_rate: u32,
+    duration_ms: u64,
+) -> AudioInfo {
     AudioInfo { format, codec: codec.to_owned(), channels, sample_rate, duration_ms }
 }
 
@@ -22,7 +28,11 @@ fn check(name: &str, data: &[u8], expect: Expect) {
         (Expect::Ok(want), Ok(info)) => assert_eq!(info, want, "{name}"),
         (Expect::Err(code, frag), Err(e)) => {
             assert_eq!(e.code(), *code, "{name}: {e}");
-            assert!(e.to_string().contains(frag), "{name}: message {:?} lacks {frag:?}", e.to_string());
+            assert!(
+                e.to_string().contains(frag),
+                "{name}: message {:?} lacks {frag:?}",
+                e.to_string()
+            );
         }
         _ => panic!("{name}: unexpected {got:?}"),
     }
@@ -54,7 +64,9 @@ fn extensible(sub: u16, bits: u16, channels: u16) -> Vec<u8> {
     ext.extend_from_slice(&bits.to_le_bytes());
     ext.extend_from_slice(&3u32.to_le_bytes());
     ext.extend_from_slice(&sub.to_le_bytes());
-    ext.extend_from_slice(&[0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]);
+    ext.extend_from_slice(&[
+        0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+    ]);
     wav_fmt(0xfffe, channels, 48000, bits, channels * bits / 8, &ext)
 }
 
@@ -81,21 +93,40 @@ fn rf64(data_len: u64, payload: usize) -> Vec<u8> {
 #[test]
 fn wav_cases() {
     use AudioFormat::Wav;
-    let g711 = |tag| riff_wave(&[chunk(b"fmt ", &wav_fmt(tag, 1, 8000, 8, 1, &[])), chunk(b"data", &[0x55; 8000])]);
+    let g711 = |tag| {
+        riff_wave(&[
+            chunk(b"fmt ", &wav_fmt(tag, 1, 8000, 8, 1, &[])),
+            chunk(b"data", &[0x55; 8000]),
+        ])
+    };
     let cases: Vec<(&str, Vec<u8>, Expect)> = vec![
-        ("pcm16 mono", synth::wav_pcm16(1, 8000, 8000), Expect::Ok(info(Wav, "pcm_s16le", 1, 8000, 1000))),
-        ("pcm16 stereo", synth::wav_pcm16(2, 16000, 4000), Expect::Ok(info(Wav, "pcm_s16le", 2, 16000, 250))),
+        (
+            "pcm16 mono",
+            synth::wav_pcm16(1, 8000, 8000),
+            Expect::Ok(info(Wav, "pcm_s16le", 1, 8000, 1000)),
+        ),
+        (
+            "pcm16 stereo",
+            synth::wav_pcm16(2, 16000, 4000),
+            Expect::Ok(info(Wav, "pcm_s16le", 2, 16000, 250)),
+        ),
         ("alaw", g711(6), Expect::Ok(info(Wav, "pcm_alaw", 1, 8000, 1000))),
         ("mulaw", g711(7), Expect::Ok(info(Wav, "pcm_mulaw", 1, 8000, 1000))),
         ("gsm wav49", synth::wav_gsm(50), Expect::Ok(info(Wav, "gsm", 1, 8000, 2000))),
         (
             "float32",
-            riff_wave(&[chunk(b"fmt ", &wav_fmt(3, 1, 1000, 32, 4, &[])), chunk(b"data", &[0; 4000])]),
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(3, 1, 1000, 32, 4, &[])),
+                chunk(b"data", &[0; 4000]),
+            ]),
             Expect::Ok(info(Wav, "pcm_f32le", 1, 1000, 1000)),
         ),
         (
             "pcm u8 and s24",
-            riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 2, 1000, 24, 6, &[])), chunk(b"data", &[0; 600])]),
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(1, 2, 1000, 24, 6, &[])),
+                chunk(b"data", &[0; 600]),
+            ]),
             Expect::Ok(info(Wav, "pcm_s24le", 2, 1000, 100)),
         ),
         (
@@ -120,7 +151,11 @@ fn wav_cases() {
             Expect::Ok(info(Wav, "pcm_s16le", 1, 8000, 100)),
         ),
         ("rf64", rf64(16000, 16000), Expect::Ok(info(Wav, "pcm_s16le", 1, 8000, 1000))),
-        ("rf64 cut", rf64(16000, 15000), Expect::Err("truncated", "data chunk declares 16000 bytes")),
+        (
+            "rf64 cut",
+            rf64(16000, 15000),
+            Expect::Err("truncated", "data chunk declares 16000 bytes"),
+        ),
         (
             "data size 0xffffffff streams to the end",
             with_data_size(synth::wav_pcm16(1, 8000, 4000), u32::MAX),
@@ -131,9 +166,17 @@ fn wav_cases() {
             with_data_size(synth::wav_pcm16(1, 8000, 4000), 0),
             Expect::Ok(info(Wav, "pcm_s16le", 1, 8000, 500)),
         ),
-        ("data size 0, nothing follows", riff_wave(&[pcm_fmt(), chunk(b"data", &[])]), Expect::Err("empty", "no audio")),
+        (
+            "data size 0, nothing follows",
+            riff_wave(&[pcm_fmt(), chunk(b"data", &[])]),
+            Expect::Err("empty", "no audio"),
+        ),
         ("no data chunk", riff_wave(&[pcm_fmt()]), Expect::Err("empty", "no audio")),
-        ("less than one frame", riff_wave(&[pcm_fmt(), chunk(b"data", &[0])]), Expect::Err("empty", "no audio")),
+        (
+            "less than one frame",
+            riff_wave(&[pcm_fmt(), chunk(b"data", &[0])]),
+            Expect::Err("empty", "no audio"),
+        ),
         (
             "data cut short",
             synth::wav_pcm16(1, 8000, 100)[..150].to_vec(),
@@ -162,17 +205,26 @@ fn wav_cases() {
         ),
         (
             "zero channels",
-            riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 0, 8000, 16, 2, &[])), chunk(b"data", &[0; 10])]),
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(1, 0, 8000, 16, 2, &[])),
+                chunk(b"data", &[0; 10]),
+            ]),
             Expect::Err("malformed", "zero channels"),
         ),
         (
             "block align mismatch",
-            riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 2, 8000, 16, 2, &[])), chunk(b"data", &[0; 10])]),
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(1, 2, 8000, 16, 2, &[])),
+                chunk(b"data", &[0; 10]),
+            ]),
             Expect::Err("malformed", "block alignment 2 does not match 2 channels of 16 bits"),
         ),
         (
             "ima adpcm",
-            riff_wave(&[chunk(b"fmt ", &wav_fmt(0x11, 1, 8000, 4, 256, &[2, 0, 0xf9, 1])), chunk(b"data", &[0; 10])]),
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(0x11, 1, 8000, 4, 256, &[2, 0, 0xf9, 1])),
+                chunk(b"data", &[0; 10]),
+            ]),
             Expect::Err("unsupported", "ima adpcm audio (format tag 0x0011)"),
         ),
         (
@@ -189,7 +241,11 @@ fn wav_cases() {
             },
             Expect::Err("malformed", "ds64"),
         ),
-        ("riff avi", b"RIFF\x04\0\0\0AVI LIST".to_vec(), Expect::Err("unknown_format", "unrecognised")),
+        (
+            "riff avi",
+            b"RIFF\x04\0\0\0AVI LIST".to_vec(),
+            Expect::Err("unknown_format", "unrecognised"),
+        ),
         ("riff header only, cut", b"RIFF\x04\0\0\0WA".to_vec(), Expect::Err("truncated", "")),
     ];
     for (name, data, expect) in cases {
@@ -199,7 +255,10 @@ fn wav_cases() {
 
 #[test]
 fn wav_header_limit() {
-    let big = riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 1, 8000, 16, 2, &vec![0; 4096])), chunk(b"data", &[0; 10])]);
+    let big = riff_wave(&[
+        chunk(b"fmt ", &wav_fmt(1, 1, 8000, 16, 2, &vec![0; 4096])),
+        chunk(b"data", &[0; 10]),
+    ]);
     let mut p = Prober::new(ProbeLimits { max_header_bytes: 1024 });
     let e = p.push(&big).expect_err("fmt chunk over the limit");
     assert_eq!(e.code(), "header_too_large");
@@ -207,12 +266,13 @@ fn wav_header_limit() {
     assert_eq!(p.push(b"more").expect_err("sticky"), e);
     assert_eq!(p.finish().expect_err("sticky"), e);
     // The default limit takes it.
-    assert_eq!(probe_bytes(&big).expect("valid").duration_ms, 0 + 5 * 1000 / 8000);
+    assert_eq!(probe_bytes(&big).expect("valid").codec, "pcm_s16le");
 }
 
 #[test]
 fn wav_large_list_chunk_is_skipped_not_buffered() {
-    let f = riff_wave(&[chunk(b"LIST", &vec![b'x'; 3 << 20]), pcm_fmt(), chunk(b"data", &[0; 1600])]);
+    let f =
+        riff_wave(&[chunk(b"LIST", &vec![b'x'; 3 << 20]), pcm_fmt(), chunk(b"data", &[0; 1600])]);
     let mut p = Prober::new(ProbeLimits { max_header_bytes: 4096 });
     for c in f.chunks(1000) {
         p.push(c).expect("valid");
@@ -269,14 +329,30 @@ fn mp3_cases() {
     let layer2 = synth::mp3_header(1, 2, 10, 1, false, false); // 192 kbit/s, 48 kHz: 576 bytes
 
     let cases: Vec<(&str, Vec<u8>, Expect)> = vec![
-        ("plain", synth::mp3(100, false, false, false), Expect::Ok(info(Mp3, "mp3", 2, 44100, 2612))),
-        ("id3v2 + xing + id3v1", synth::mp3(100, true, true, true), Expect::Ok(info(Mp3, "mp3", 2, 44100, 2612))),
+        (
+            "plain",
+            synth::mp3(100, false, false, false),
+            Expect::Ok(info(Mp3, "mp3", 2, 44100, 2612)),
+        ),
+        (
+            "id3v2 + xing + id3v1",
+            synth::mp3(100, true, true, true),
+            Expect::Ok(info(Mp3, "mp3", 2, 44100, 2612)),
+        ),
         ("id3v2 with footer flag", footer_id3, Expect::Ok(info(Mp3, "mp3", 2, 44100, 104))),
         ("mpeg-2 mono", mpeg_stream(mpeg2, 72, 100), Expect::Ok(info(Mp3, "mp3", 1, 16000, 3600))),
-        ("mpeg-2.5 8 khz", mpeg_stream(mpeg25, 144, 100), Expect::Ok(info(Mp3, "mp3", 1, 8000, 7200))),
+        (
+            "mpeg-2.5 8 khz",
+            mpeg_stream(mpeg25, 144, 100),
+            Expect::Ok(info(Mp3, "mp3", 1, 8000, 7200)),
+        ),
         ("layer ii", mpeg_stream(layer2, 576, 50), Expect::Ok(info(Mp3, "mp2", 2, 48000, 1200))),
         ("apev2 with header", with_ape, Expect::Ok(info(Mp3, "mp3", 2, 44100, 261))),
-        ("header-less apev2 and id3v1", headerless_ape, Expect::Ok(info(Mp3, "mp3", 2, 44100, 261))),
+        (
+            "header-less apev2 and id3v1",
+            headerless_ape,
+            Expect::Ok(info(Mp3, "mp3", 2, 44100, 261)),
+        ),
         ("junk before the first frame", junk_first, Expect::Ok(info(Mp3, "mp3", 2, 44100, 130))),
         ("id3 only", synth::id3v2(50), Expect::Err("empty", "no audio")),
         ("xing only", synth::mp3(0, false, true, false), Expect::Err("empty", "no audio")),
@@ -305,7 +381,11 @@ fn mp3_cases() {
             b"ID3\x04\0\0\x80\0\0\0\xff\xfb".to_vec(),
             Expect::Err("malformed", "sync-safe"),
         ),
-        ("id3 tag cut", synth::id3v2(500)[..200].to_vec(), Expect::Err("truncated", "id3v2 tag declares 510 bytes")),
+        (
+            "id3 tag cut",
+            synth::id3v2(500)[..200].to_vec(),
+            Expect::Err("truncated", "id3v2 tag declares 510 bytes"),
+        ),
         (
             "nothing after id3",
             {
@@ -333,7 +413,8 @@ fn mp3_cases() {
 // ---------------------------------------------------------------- Ogg
 
 fn with_page_byte(mut f: Vec<u8>, page: usize, at: usize, v: u8) -> Vec<u8> {
-    let starts: Vec<usize> = f.windows(4).enumerate().filter(|(_, w)| *w == b"OggS").map(|(i, _)| i).collect();
+    let starts: Vec<usize> =
+        f.windows(4).enumerate().filter(|(_, w)| *w == b"OggS").map(|(i, _)| i).collect();
     f[starts[page] + at] = v;
     f
 }
@@ -386,20 +467,48 @@ fn ogg_cases() {
         ("no eos", no_eos, Expect::Err("truncated", "without an end-of-stream page")),
         ("sequence gap", gap, Expect::Err("malformed", "expected page 2, found 3")),
         ("second serial", other_serial, Expect::Err("unsupported", "multiplexed")),
-        ("granule backwards", backwards, Expect::Err("malformed", "granule position goes backwards")),
+        (
+            "granule backwards",
+            backwards,
+            Expect::Err("malformed", "granule position goes backwards"),
+        ),
         ("only pre-skip", only_preskip, Expect::Err("empty", "no audio")),
         ("chained", chained, Expect::Err("unsupported", "chained")),
-        ("trailing junk", trailing, Expect::Err("malformed", "data after the end of the ogg stream")),
-        ("bad crc", with_page_byte(synth::opus(1, 3, 2, 10), 2, 40, 0xaa), Expect::Err("malformed", "crc mismatch")),
-        ("bad crc in head", with_page_byte(synth::opus(1, 3, 2, 10), 0, 30, b'X'), Expect::Err("", "")),
+        (
+            "trailing junk",
+            trailing,
+            Expect::Err("malformed", "data after the end of the ogg stream"),
+        ),
+        (
+            "bad crc",
+            with_page_byte(synth::opus(1, 3, 2, 10), 2, 40, 0xaa),
+            Expect::Err("malformed", "crc mismatch"),
+        ),
+        (
+            "bad crc in head",
+            with_page_byte(synth::opus(1, 3, 2, 10), 0, 30, b'X'),
+            Expect::Err("", ""),
+        ),
         (
             "vorbis",
             synth::ogg_page(2, 0, 1, 0, &[b"\x01vorbis\0\0\0\0\x02\x44\xac\0\0"]),
             Expect::Err("unsupported", "ogg vorbis; only opus"),
         ),
-        ("flac in ogg", synth::ogg_page(2, 0, 1, 0, &[b"\x7fFLAC\x01\0\0\x01fLaC"]), Expect::Err("unsupported", "ogg flac")),
-        ("speex", synth::ogg_page(2, 0, 1, 0, &[b"Speex   1.2"]), Expect::Err("unsupported", "ogg speex")),
-        ("no bos", synth::ogg_page(0, 0, 1, 0, &[&synth::opus_head(1, 0, 0)]), Expect::Err("malformed", "beginning-of-stream")),
+        (
+            "flac in ogg",
+            synth::ogg_page(2, 0, 1, 0, &[b"\x7fFLAC\x01\0\0\x01fLaC"]),
+            Expect::Err("unsupported", "ogg flac"),
+        ),
+        (
+            "speex",
+            synth::ogg_page(2, 0, 1, 0, &[b"Speex   1.2"]),
+            Expect::Err("unsupported", "ogg speex"),
+        ),
+        (
+            "no bos",
+            synth::ogg_page(0, 0, 1, 0, &[&synth::opus_head(1, 0, 0)]),
+            Expect::Err("malformed", "beginning-of-stream"),
+        ),
         (
             "zero channels",
             head_pages(&synth::opus_head(0, 0, 0)),
@@ -423,7 +532,11 @@ fn ogg_cases() {
             },
             Expect::Err("malformed", "does not start with opustags"),
         ),
-        ("heads only", head_pages(&synth::opus_head(1, 0, 0)), Expect::Err("truncated", "end-of-stream")),
+        (
+            "heads only",
+            head_pages(&synth::opus_head(1, 0, 0)),
+            Expect::Err("truncated", "end-of-stream"),
+        ),
     ];
     for (name, data, expect) in cases {
         if name == "bad crc in head" {
@@ -488,17 +601,49 @@ fn flac_cases() {
         picture.extend_from_slice(fr);
     }
     let cases: Vec<(&str, Vec<u8>, Expect)> = vec![
-        ("verbatim mono", synth::flac(1, 8000, 4096, 10, FlacSubframe::Verbatim), Expect::Ok(info(Flac, "flac", 1, 8000, 5120))),
-        ("constant stereo", synth::flac(2, 48000, 4800, 10, FlacSubframe::Constant), Expect::Ok(info(Flac, "flac", 2, 48000, 1000))),
-        ("odd rate from streaminfo", synth::flac(1, 11025, 1000, 11, FlacSubframe::Constant), Expect::Ok(info(Flac, "flac", 1, 11025, 997))),
+        (
+            "verbatim mono",
+            synth::flac(1, 8000, 4096, 10, FlacSubframe::Verbatim),
+            Expect::Ok(info(Flac, "flac", 1, 8000, 5120)),
+        ),
+        (
+            "constant stereo",
+            synth::flac(2, 48000, 4800, 10, FlacSubframe::Constant),
+            Expect::Ok(info(Flac, "flac", 2, 48000, 1000)),
+        ),
+        (
+            "odd rate from streaminfo",
+            synth::flac(1, 11025, 1000, 11, FlacSubframe::Constant),
+            Expect::Ok(info(Flac, "flac", 1, 11025, 997)),
+        ),
         ("unknown total", flac_with_frames(&good, 0), Expect::Ok(info(Flac, "flac", 1, 8000, 720))),
         ("picture block of 0xff skipped", picture, Expect::Ok(info(Flac, "flac", 1, 8000, 720))),
-        ("frames short of streaminfo", flac_with_frames(&good, 1152 * 6), Expect::Err("truncated", "declares 6912 samples but the frames hold 5760")),
-        ("frame crc-16", flac_with_frames(&bad_crc16, 0), Expect::Err("malformed", "crc-16 mismatch in the flac frame at byte")),
-        ("first header crc-8", flac_with_frames(&bad_crc8, 0), Expect::Err("malformed", "no valid flac frame header at byte 42")),
-        ("missing frame", flac_with_frames(&skipped, 0), Expect::Err("malformed", "flac frames missing or out of order")),
+        (
+            "frames short of streaminfo",
+            flac_with_frames(&good, 1152 * 6),
+            Expect::Err("truncated", "declares 6912 samples but the frames hold 5760"),
+        ),
+        (
+            "frame crc-16",
+            flac_with_frames(&bad_crc16, 0),
+            Expect::Err("malformed", "crc-16 mismatch in the flac frame at byte"),
+        ),
+        (
+            "first header crc-8",
+            flac_with_frames(&bad_crc8, 0),
+            Expect::Err("malformed", "no valid flac frame header at byte 42"),
+        ),
+        (
+            "missing frame",
+            flac_with_frames(&skipped, 0),
+            Expect::Err("malformed", "flac frames missing or out of order"),
+        ),
         ("no frames, total unknown", flac_with_frames(&[], 0), Expect::Err("empty", "no audio")),
-        ("no frames, total known", flac_with_frames(&[], 100), Expect::Err("truncated", "declares 100 samples")),
+        (
+            "no frames, total known",
+            flac_with_frames(&[], 100),
+            Expect::Err("truncated", "declares 100 samples"),
+        ),
         (
             "last frame cut",
             {
@@ -508,14 +653,26 @@ fn flac_cases() {
             },
             Expect::Err("truncated", "is cut short"),
         ),
-        ("no streaminfo", b"fLaC\x81\0\0\x04abcd".to_vec(), Expect::Err("malformed", "first metadata block is not streaminfo")),
-        ("block type 127", {
-            let mut f = b"fLaC".to_vec();
-            f.extend_from_slice(&synth::flac_streaminfo(false, 1152, 8000, 1, 16, 0));
-            f.extend_from_slice(&[0xff, 0, 0, 0]);
-            f
-        }, Expect::Err("malformed", "invalid metadata block type")),
-        ("metadata cut", synth::flac(1, 8000, 4096, 1, FlacSubframe::Constant)[..30].to_vec(), Expect::Err("truncated", "streaminfo")),
+        (
+            "no streaminfo",
+            b"fLaC\x81\0\0\x04abcd".to_vec(),
+            Expect::Err("malformed", "first metadata block is not streaminfo"),
+        ),
+        (
+            "block type 127",
+            {
+                let mut f = b"fLaC".to_vec();
+                f.extend_from_slice(&synth::flac_streaminfo(false, 1152, 8000, 1, 16, 0));
+                f.extend_from_slice(&[0xff, 0, 0, 0]);
+                f
+            },
+            Expect::Err("malformed", "invalid metadata block type"),
+        ),
+        (
+            "metadata cut",
+            synth::flac(1, 8000, 4096, 1, FlacSubframe::Constant)[..30].to_vec(),
+            Expect::Err("truncated", "streaminfo"),
+        ),
     ];
     for (name, data, expect) in cases {
         check(name, &data, expect);
@@ -524,7 +681,20 @@ fn flac_cases() {
 
 #[test]
 fn flac_coded_numbers_round_trip() {
-    for n in [0u64, 1, 127, 128, 2047, 2048, 65535, 65536, 1 << 21, (1 << 31) - 1, 1 << 31, (1 << 36) - 1] {
+    for n in [
+        0u64,
+        1,
+        127,
+        128,
+        2047,
+        2048,
+        65535,
+        65536,
+        1 << 21,
+        (1 << 31) - 1,
+        1 << 31,
+        (1 << 36) - 1,
+    ] {
         let mut noise = Noise::new(2);
         let mut fr = synth::flac_frame(0, 16, 8000, 1, FlacSubframe::Constant, &mut noise);
         // Rebuild the header with the variable-blocksize number n.
@@ -556,10 +726,22 @@ fn crc8(data: &[u8]) -> u8 {
 fn junk_and_empty() {
     let cases: Vec<(&str, Vec<u8>, Expect)> = vec![
         ("empty", vec![], Expect::Err("empty", "no audio")),
-        ("one byte", vec![0x01], Expect::Err("unknown_format", "expected wav, mp3, ogg/opus or flac")),
+        (
+            "one byte",
+            vec![0x01],
+            Expect::Err("unknown_format", "expected wav, mp3, ogg/opus or flac"),
+        ),
         ("magic prefix", b"Og".to_vec(), Expect::Err("truncated", "only 2 bytes")),
-        ("html", b"<!doctype html><html><body>nope</body></html>".to_vec(), Expect::Err("unknown_format", "")),
-        ("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj".repeat(300), Expect::Err("unknown_format", "")),
+        (
+            "html",
+            b"<!doctype html><html><body>nope</body></html>".to_vec(),
+            Expect::Err("unknown_format", ""),
+        ),
+        (
+            "pdf",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj".repeat(300),
+            Expect::Err("unknown_format", ""),
+        ),
         ("zeros", vec![0; 100_000], Expect::Err("unknown_format", "")),
         ("noise", Noise::new(77).bytes(100_000), Expect::Err("unknown_format", "")),
         ("flac magic only", b"fLaC".to_vec(), Expect::Err("truncated", "")),
@@ -666,7 +848,10 @@ fn truncation_at_every_offset() {
             if audio.contains(&cut) && cut > audio.start {
                 assert_eq!(e.code(), "truncated", "{name} cut at {cut}: {e}");
             } else {
-                assert!(matches!(e.code(), "truncated" | "malformed" | "empty"), "{name} cut at {cut}: {e}");
+                assert!(
+                    matches!(e.code(), "truncated" | "malformed" | "empty"),
+                    "{name} cut at {cut}: {e}"
+                );
             }
         }
     }
