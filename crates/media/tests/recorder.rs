@@ -205,7 +205,7 @@ fn wideband_codecs_on_one_timeline() {
     rec.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
     let tone: Vec<i16> = (0..16_000 * 2).map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16).collect();
     let mut g = G722Encoder::new();
-    let mut o = OpusEncoder::new(&OpusEncoderConfig { sample_rate: 16_000, channels: 1, bitrate: 24_000, complexity: 0, dtx: false }).unwrap();
+    let mut o = OpusEncoder::new(&OpusEncoderConfig { sample_rate: 16_000, channels: 1, bitrate: 24_000, complexity: 0, dtx: false, uncoupled: false }).unwrap();
     let mut buf = [0u8; 1500];
     for i in 0..100usize {
         let now = at(i as u64 * 20);

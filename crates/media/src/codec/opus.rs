@@ -23,12 +23,23 @@ pub struct OpusEncoderConfig {
     pub complexity: u8,
     /// Discontinuous transmission: near-empty packets for silence.
     pub dtx: bool,
+    /// With 2 channels: code them as two independent mono streams (a
+    /// multistream packet, RFC 7845 mapping family 1) instead of coupled
+    /// stereo. libopus folds coupled stereo to mono at low bitrates, which
+    /// would mix the two sides of a call; uncoupled streams never do.
+    pub uncoupled: bool,
+}
+
+#[derive(Debug)]
+enum EncState {
+    Single(*mut op::OpusEncoder),
+    Multi(*mut op::OpusMSEncoder),
 }
 
 /// A libopus encoder (VOIP application).
 #[derive(Debug)]
 pub struct OpusEncoder {
-    st: *mut op::OpusEncoder,
+    st: EncState,
     channels: usize,
 }
 
@@ -39,18 +50,40 @@ unsafe impl Send for OpusEncoder {}
 impl OpusEncoder {
     pub fn new(c: &OpusEncoderConfig) -> Result<Self, OpusError> {
         let mut err = 0i32;
-        // SAFETY: arguments are plain integers and a valid out-pointer.
-        let st = unsafe {
-            op::opus_encoder_create(
-                c.sample_rate as i32,
-                i32::from(c.channels),
-                op::OPUS_APPLICATION_VOIP,
-                &mut err,
-            )
+        let st = if c.uncoupled && c.channels == 2 {
+            let mapping = [0u8, 1];
+            // SAFETY: plain integers, a 2-entry mapping for 2 channels, and a
+            // valid out-pointer.
+            let st = unsafe {
+                op::opus_multistream_encoder_create(
+                    c.sample_rate as i32,
+                    2,
+                    2,
+                    0,
+                    mapping.as_ptr(),
+                    op::OPUS_APPLICATION_VOIP,
+                    &mut err,
+                )
+            };
+            if st.is_null() || err != op::OPUS_OK {
+                return Err(OpusError(err));
+            }
+            EncState::Multi(st)
+        } else {
+            // SAFETY: arguments are plain integers and a valid out-pointer.
+            let st = unsafe {
+                op::opus_encoder_create(
+                    c.sample_rate as i32,
+                    i32::from(c.channels),
+                    op::OPUS_APPLICATION_VOIP,
+                    &mut err,
+                )
+            };
+            if st.is_null() || err != op::OPUS_OK {
+                return Err(OpusError(err));
+            }
+            EncState::Single(st)
         };
-        if st.is_null() || err != op::OPUS_OK {
-            return Err(OpusError(err));
-        }
         let enc = OpusEncoder { st, channels: usize::from(c.channels) };
         enc.ctl(op::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
         enc.ctl(op::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
@@ -61,8 +94,18 @@ impl OpusEncoder {
 
     fn ctl(&self, request: i32, value: i32) -> Result<(), OpusError> {
         // SAFETY: `st` is a live encoder; the request takes one i32.
-        let r = unsafe { op::opus_encoder_ctl_impl(self.st, request, op::varargs!(value)) };
+        let r = unsafe {
+            match self.st {
+                EncState::Single(st) => op::opus_encoder_ctl_impl(st, request, op::varargs!(value)),
+                EncState::Multi(st) => op::opus_multistream_encoder_ctl_impl(st, request, op::varargs!(value)),
+            }
+        };
         if r == op::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+    }
+
+    /// True when encoding two uncoupled streams (mapping family 1).
+    pub fn is_multistream(&self) -> bool {
+        matches!(self.st, EncState::Multi(_))
     }
 
     /// Samples (per channel, at the encoder rate) of algorithmic delay.
@@ -70,11 +113,14 @@ impl OpusEncoder {
         let mut v = 0i32;
         // SAFETY: `st` is live; the request writes one i32 through the pointer.
         let r = unsafe {
-            op::opus_encoder_ctl_impl(
-                self.st,
-                op::OPUS_GET_LOOKAHEAD_REQUEST,
-                op::varargs!(&mut v),
-            )
+            match self.st {
+                EncState::Single(st) => {
+                    op::opus_encoder_ctl_impl(st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
+                }
+                EncState::Multi(st) => {
+                    op::opus_multistream_encoder_ctl_impl(st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
+                }
+            }
         };
         if r == op::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
     }
@@ -86,7 +132,14 @@ impl OpusEncoder {
         // SAFETY: `pcm` holds `frame * channels` samples; `out` is writable
         // for `out.len()` bytes.
         let n = unsafe {
-            op::opus_encode(self.st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
+            match self.st {
+                EncState::Single(st) => {
+                    op::opus_encode(st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
+                }
+                EncState::Multi(st) => {
+                    op::opus_multistream_encode(st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
+                }
+            }
         };
         if n < 0 { Err(OpusError(n)) } else { Ok(n as usize) }
     }
@@ -94,15 +147,26 @@ impl OpusEncoder {
 
 impl Drop for OpusEncoder {
     fn drop(&mut self) {
-        // SAFETY: created by opus_encoder_create, destroyed once.
-        unsafe { op::opus_encoder_destroy(self.st) }
+        // SAFETY: created by the matching create function, destroyed once.
+        unsafe {
+            match self.st {
+                EncState::Single(st) => op::opus_encoder_destroy(st),
+                EncState::Multi(st) => op::opus_multistream_encoder_destroy(st),
+            }
+        }
     }
+}
+
+#[derive(Debug)]
+enum DecState {
+    Single(*mut op::OpusDecoder),
+    Multi(*mut op::OpusMSDecoder),
 }
 
 /// A libopus decoder.
 #[derive(Debug)]
 pub struct OpusDecoder {
-    st: *mut op::OpusDecoder,
+    st: DecState,
     channels: usize,
     sample_rate: u32,
 }
@@ -118,7 +182,22 @@ impl OpusDecoder {
         if st.is_null() || err != op::OPUS_OK {
             return Err(OpusError(err));
         }
-        Ok(OpusDecoder { st, channels: usize::from(channels), sample_rate })
+        Ok(OpusDecoder { st: DecState::Single(st), channels: usize::from(channels), sample_rate })
+    }
+
+    /// A decoder for two uncoupled mono streams on two channels (RFC 7845
+    /// mapping family 1, streams 2, coupled 0, mapping [0, 1]).
+    pub fn new_uncoupled_stereo(sample_rate: u32) -> Result<Self, OpusError> {
+        let mut err = 0i32;
+        let mapping = [0u8, 1];
+        // SAFETY: plain integers, a 2-entry mapping, a valid out-pointer.
+        let st = unsafe {
+            op::opus_multistream_decoder_create(sample_rate as i32, 2, 2, 0, mapping.as_ptr(), &mut err)
+        };
+        if st.is_null() || err != op::OPUS_OK {
+            return Err(OpusError(err));
+        }
+        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate })
     }
 
     /// Decodes one packet, appending interleaved samples to `out`; an empty
@@ -133,14 +212,19 @@ impl OpusDecoder {
         // SAFETY: `out[start..]` has room for `frame * channels` samples;
         // `packet` is readable for its length (or null for concealment).
         let n = unsafe {
-            op::opus_decode(
-                self.st,
-                ptr,
-                packet.len() as i32,
-                out[start..].as_mut_ptr(),
-                frame as i32,
-                0,
-            )
+            match self.st {
+                DecState::Single(st) => {
+                    op::opus_decode(st, ptr, packet.len() as i32, out[start..].as_mut_ptr(), frame as i32, 0)
+                }
+                DecState::Multi(st) => op::opus_multistream_decode(
+                    st,
+                    ptr,
+                    packet.len() as i32,
+                    out[start..].as_mut_ptr(),
+                    frame as i32,
+                    0,
+                ),
+            }
         };
         if n < 0 {
             out.truncate(start);
@@ -153,7 +237,12 @@ impl OpusDecoder {
 
 impl Drop for OpusDecoder {
     fn drop(&mut self) {
-        // SAFETY: created by opus_decoder_create, destroyed once.
-        unsafe { op::opus_decoder_destroy(self.st) }
+        // SAFETY: created by the matching create function, destroyed once.
+        unsafe {
+            match self.st {
+                DecState::Single(st) => op::opus_decoder_destroy(st),
+                DecState::Multi(st) => op::opus_multistream_decoder_destroy(st),
+            }
+        }
     }
 }
