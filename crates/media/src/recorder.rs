@@ -248,6 +248,12 @@ impl Recorder {
         std::mem::size_of::<Self>() + flows + self.pcm.capacity() * 2 + self.bytes.capacity()
     }
 
+    /// Number of completed spool syncs (audio before the last one is
+    /// durable).
+    pub fn spool_syncs(&self) -> u64 {
+        self.spool.syncs()
+    }
+
     /// Bytes held by the spool write buffer.
     pub fn spool_buffer_bytes(&self) -> usize {
         self.spool.buffer_capacity()
