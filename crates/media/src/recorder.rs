@@ -84,7 +84,6 @@ pub struct Recorder {
     next_stream: u16,
     spool: SpoolWriter,
     pcm: Vec<i16>,
-    bytes: Vec<u8>,
     stats: RecorderStats,
 }
 
@@ -93,7 +92,6 @@ struct Ctx<'a> {
     rate: u32,
     spool: &'a mut SpoolWriter,
     pcm: &'a mut Vec<i16>,
-    bytes: &'a mut Vec<u8>,
     stats: &'a mut RecorderStats,
 }
 
@@ -119,7 +117,6 @@ impl Recorder {
             next_stream: 0,
             spool,
             pcm: Vec::with_capacity(960),
-            bytes: Vec::with_capacity(1920),
             stats: RecorderStats::default(),
         })
     }
@@ -200,7 +197,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         let Some(f) = self.flows.iter_mut().find(|f| f.key == flow) else { return };
@@ -217,7 +213,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         for f in &mut self.flows {
@@ -245,7 +240,7 @@ impl Recorder {
                     + f.decoder.as_ref().map_or(0, |_| 1024)
             })
             .sum();
-        std::mem::size_of::<Self>() + flows + self.pcm.capacity() * 2 + self.bytes.capacity()
+        std::mem::size_of::<Self>() + flows + self.pcm.capacity() * 2
     }
 
     /// Number of completed spool syncs (audio before the last one is
@@ -267,7 +262,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         for f in &mut self.flows {
@@ -328,18 +322,21 @@ fn handle(
                 raw(stream, start, p, ctx);
                 return;
             };
-            ctx.pcm.clear();
-            if d.decode(p.payload, ctx.pcm).is_err() {
+            let mut failed = false;
+            let pcm = &mut *ctx.pcm;
+            ctx.spool.append_audio(stream, start, |buf| {
+                let at = buf.len();
+                if d.decode_le(p.payload, pcm, buf).is_err() {
+                    buf.truncate(at);
+                    failed = true;
+                }
+            });
+            if failed {
                 ctx.stats.decode_errors += 1;
                 raw(stream, start, p, ctx);
                 return;
             }
             ctx.stats.audio_packets += 1;
-            ctx.bytes.clear();
-            for s in ctx.pcm.iter() {
-                ctx.bytes.extend_from_slice(&s.to_le_bytes());
-            }
-            ctx.spool.append(&Record::Audio { stream, start, pcm: ctx.bytes });
         }
         None => raw(stream, start, p, ctx),
     }
