@@ -607,6 +607,11 @@ fn flac_cases() {
             Expect::Ok(info(Flac, "flac", 1, 8000, 5120)),
         ),
         (
+            "id3v2 before flac",
+            [synth::id3v2(40), synth::flac(1, 8000, 4096, 2, FlacSubframe::Constant)].concat(),
+            Expect::Ok(info(Flac, "flac", 1, 8000, 1024)),
+        ),
+        (
             "constant stereo",
             synth::flac(2, 48000, 4800, 10, FlacSubframe::Constant),
             Expect::Ok(info(Flac, "flac", 2, 48000, 1000)),
