@@ -7,9 +7,18 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut rest = data;
-    while let Framing::Complete(n) = frame(rest) {
-        assert!(n > 0 && n <= rest.len());
-        assert!(SipMessage::parse(&rest[..n]).is_ok(), "a framed message must parse");
-        rest = &rest[n..];
+    loop {
+        match frame(rest) {
+            Framing::Complete(n) => {
+                assert!(n > 0 && n <= rest.len());
+                assert!(SipMessage::parse(&rest[..n]).is_ok(), "a framed message must parse");
+                rest = &rest[n..];
+            }
+            Framing::KeepAlive(n) => {
+                assert!(n > 0 && n <= rest.len());
+                rest = &rest[n..];
+            }
+            Framing::Incomplete | Framing::Invalid(_) => break,
+        }
     }
 });

@@ -206,9 +206,12 @@ fn framing_cases() {
     let v = two_messages();
     let Framing::Complete(n1) = frame(&v) else { panic!("first") };
     assert_eq!(SipMessage::parse(&v[..n1]).unwrap().call_id(), Some("1"));
-    let Framing::Complete(n2) = frame(&v[n1..]) else { panic!("second") };
-    assert_eq!(n1 + n2, v.len());
-    assert_eq!(SipMessage::parse(&v[n1..]).unwrap().call_id(), Some("2"));
+    assert_eq!(frame(&v[n1..]), Framing::KeepAlive(4));
+    let Framing::Complete(n2) = frame(&v[n1 + 4..]) else { panic!("second") };
+    assert_eq!(n1 + 4 + n2, v.len());
+    assert_eq!(SipMessage::parse(&v[n1 + 4..]).unwrap().call_id(), Some("2"));
+    assert_eq!(frame(b"\r\n"), Framing::KeepAlive(2));
+    assert_eq!(frame(b""), Framing::Incomplete);
     for cut in 0..n1 {
         assert_eq!(frame(&v[..cut]), Framing::Incomplete, "cut at {cut}");
     }
@@ -243,10 +246,19 @@ proptest! {
             let n = feed.next().unwrap_or(17).min(stream.len() - pos);
             buf.extend_from_slice(&stream[pos..pos + n]);
             pos += n;
-            while let Framing::Complete(len) = frame(&buf) {
-                let m = SipMessage::parse(&buf[..len]).unwrap();
-                got.push(m.call_id().unwrap().to_owned());
-                buf.drain(..len);
+            loop {
+                match frame(&buf) {
+                    Framing::Complete(len) => {
+                        let m = SipMessage::parse(&buf[..len]).unwrap();
+                        got.push(m.call_id().unwrap().to_owned());
+                        buf.drain(..len);
+                    }
+                    Framing::KeepAlive(len) => {
+                        buf.drain(..len);
+                    }
+                    Framing::Incomplete => break,
+                    Framing::Invalid(why) => panic!("{why}"),
+                }
             }
         }
         prop_assert_eq!(got, vec!["1", "2", "1", "2"]);
