@@ -39,7 +39,8 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn speech() -> Vec<i16> {
-    let d = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap")).unwrap();
+    let d =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap")).unwrap();
     let mut pos = 24;
     let mut pcm = Vec::new();
     while pos + 16 <= d.len() {
@@ -54,8 +55,17 @@ fn speech() -> Vec<i16> {
 
 fn rtp(ssrc: u32, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
-    RtpPacket { marker: false, payload_type: 8, sequence: seq, timestamp: ts, ssrc, csrc_bytes: &[], extension: None, payload }
-        .write(&mut v);
+    RtpPacket {
+        marker: false,
+        payload_type: 8,
+        sequence: seq,
+        timestamp: ts,
+        ssrc,
+        csrc_bytes: &[],
+        extension: None,
+        payload,
+    }
+    .write(&mut v);
     v
 }
 
@@ -64,7 +74,15 @@ fn config(dir: &std::path::Path, sync: Duration) -> RecorderConfig {
 }
 
 fn config_fsync(dir: &std::path::Path, sync: Duration, fsync: bool) -> RecorderConfig {
-    RecorderConfig { spool: SpoolConfig { dir: dir.to_owned(), sync_interval: sync, fsync, ..SpoolConfig::default() }, ..RecorderConfig::default() }
+    RecorderConfig {
+        spool: SpoolConfig {
+            dir: dir.to_owned(),
+            sync_interval: sync,
+            fsync,
+            ..SpoolConfig::default()
+        },
+        ..RecorderConfig::default()
+    }
 }
 
 /// `calls` concurrent G.711 calls of `secs` seconds, packets interleaved in
@@ -77,7 +95,12 @@ fn packets_per_second(calls: usize, secs: usize, fsync: bool) -> (f64, u64) {
     let frames: Vec<&[u8]> = alaw.chunks_exact(160).collect();
     let mut recs: Vec<Recorder> = (0..calls)
         .map(|_| {
-            let mut r = Recorder::new(config_fsync(dir.path(), Duration::from_secs(1), fsync), ConversationId::new(), t0).unwrap();
+            let mut r = Recorder::new(
+                config_fsync(dir.path(), Duration::from_secs(1), fsync),
+                ConversationId::new(),
+                t0,
+            )
+            .unwrap();
             r.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
             r.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
             r
@@ -121,7 +144,8 @@ fn packets_per_second(calls: usize, secs: usize, fsync: bool) -> (f64, u64) {
 fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<i16>, Vec<i16>) {
     let pcm = speech();
     let t0 = Duration::from_secs(1);
-    let mut rec = Recorder::new(config(dir, Duration::from_secs(1)), ConversationId::new(), t0).unwrap();
+    let mut rec =
+        Recorder::new(config(dir, Duration::from_secs(1)), ConversationId::new(), t0).unwrap();
     rec.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
     rec.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
     let mut left = Vec::new();
@@ -132,7 +156,8 @@ fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<
         let talker_left = (i / 150) % 2 == 0;
         let k = (i * 160) % (pcm.len() - 160);
         let frame: Vec<u8> = pcm[k..k + 160].iter().map(|&s| g711::linear_to_alaw(s)).collect();
-        let (l, r): (&[u8], &[u8]) = if talker_left { (&frame, &silence) } else { (&silence, &frame) };
+        let (l, r): (&[u8], &[u8]) =
+            if talker_left { (&frame, &silence) } else { (&silence, &frame) };
         left.extend(l.iter().map(|&b| g711::ALAW_DECODE[usize::from(b)]));
         right.extend(r.iter().map(|&b| g711::ALAW_DECODE[usize::from(b)]));
         rec.on_rtp(now, FlowKey(1), &rtp(1, i as u16, (i * 160) as u32, l));
@@ -150,100 +175,137 @@ fn main() {
     let only = std::env::var("CALLVAULT_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("ingest") {
-    // 1. packets/s
-    let (pps_sync, n) = packets_per_second(200, 30, true);
-    let (pps_nosync, _) = packets_per_second(200, 30, false);
-    let (pps_one, _) = packets_per_second(1, 3000, false);
-    println!("## RTP ingest: parse → reorder → decode → spool (G.711, 200 calls × 2 flows × 30 s, {n} packets)");
-    println!("with 1 s fsync per call : {:>10.0} packets/s per core  (= {:.0} concurrent calls at 100 packets/s)", pps_sync, pps_sync / 100.0);
-    println!("1 s write, no fsync     : {:>10.0} packets/s per core  (= {:.0} concurrent calls)", pps_nosync, pps_nosync / 100.0);
-    println!("one call (cache-warm)   : {:>10.0} packets/s per core\n", pps_one);
-
+        // 1. packets/s
+        let (pps_sync, n) = packets_per_second(200, 30, true);
+        let (pps_nosync, _) = packets_per_second(200, 30, false);
+        let (pps_one, _) = packets_per_second(1, 3000, false);
+        println!(
+            "## RTP ingest: parse → reorder → decode → spool (G.711, 200 calls × 2 flows × 30 s, {n} packets)"
+        );
+        println!(
+            "with 1 s fsync per call : {:>10.0} packets/s per core  (= {:.0} concurrent calls at 100 packets/s)",
+            pps_sync,
+            pps_sync / 100.0
+        );
+        println!(
+            "1 s write, no fsync     : {:>10.0} packets/s per core  (= {:.0} concurrent calls)",
+            pps_nosync,
+            pps_nosync / 100.0
+        );
+        println!("one call (cache-warm)   : {:>10.0} packets/s per core\n", pps_one);
     }
     if run("render") {
-    // 2. render
-    let dir = tempfile::tempdir().unwrap();
-    let (tl, left, right) = conversation(dir.path());
-    let secs = tl.len_samples() as f64 / f64::from(tl.sample_rate);
-    println!("## Render: {secs:.0} s stereo conversation at 8 kHz (turn-taking speech)");
-    println!("{:<44} {:>14} {:>16}", "format", "x real time/ch", "bytes/stereo-min");
-    let formats: Vec<(&str, OutputFormat)> = vec![
-        ("Ogg/Opus 2×10 kbit/s cx0 (default)", OutputFormat::default()),
-        ("Ogg/Opus 2×8 kbit/s cx0", OutputFormat::Opus { bitrate_per_channel: 8000, complexity: 0 }),
-        ("Ogg/Opus 2×16 kbit/s cx5", OutputFormat::Opus { bitrate_per_channel: 16_000, complexity: 5 }),
-        ("WAV PCM16", OutputFormat::WavPcm16),
-        ("WAV A-law", OutputFormat::WavPcma),
-        ("WAV µ-law", OutputFormat::WavPcmu),
-        ("FLAC", OutputFormat::Flac),
-        ("MP3 32 kbit/s", OutputFormat::Mp3 { kbps: 32 }),
-    ];
-    for (name, f) in formats {
-        let reps = 3;
+        // 2. render
+        let dir = tempfile::tempdir().unwrap();
+        let (tl, left, right) = conversation(dir.path());
+        let secs = tl.len_samples() as f64 / f64::from(tl.sample_rate);
+        println!("## Render: {secs:.0} s stereo conversation at 8 kHz (turn-taking speech)");
+        println!("{:<44} {:>14} {:>16}", "format", "x real time/ch", "bytes/stereo-min");
+        let formats: Vec<(&str, OutputFormat)> = vec![
+            ("Ogg/Opus 2×10 kbit/s cx0 (default)", OutputFormat::default()),
+            (
+                "Ogg/Opus 2×8 kbit/s cx0",
+                OutputFormat::Opus { bitrate_per_channel: 8000, complexity: 0 },
+            ),
+            (
+                "Ogg/Opus 2×16 kbit/s cx5",
+                OutputFormat::Opus { bitrate_per_channel: 16_000, complexity: 5 },
+            ),
+            ("WAV PCM16", OutputFormat::WavPcm16),
+            ("WAV A-law", OutputFormat::WavPcma),
+            ("WAV µ-law", OutputFormat::WavPcmu),
+            ("FLAC", OutputFormat::Flac),
+            ("MP3 32 kbit/s", OutputFormat::Mp3 { kbps: 32 }),
+        ];
+        for (name, f) in formats {
+            let reps = 3;
+            let start = Instant::now();
+            let mut size = 0;
+            for _ in 0..reps {
+                size = render(&tl, &RenderOptions { format: f, layout: Layout::Stereo })
+                    .map(|r| r.bytes.len())
+                    .unwrap_or(0);
+            }
+            let el = start.elapsed().as_secs_f64() / f64::from(reps);
+            println!("{:<44} {:>14.0} {:>16.0}", name, secs * 2.0 / el, size as f64 * 60.0 / secs);
+        }
+        // mix only (reading the spool), to separate it from encoding
         let start = Instant::now();
-        let mut size = 0;
-        for _ in 0..reps {
-            size = render(&tl, &RenderOptions { format: f, layout: Layout::Stereo }).map(|r| r.bytes.len()).unwrap_or(0);
-        }
-        let el = start.elapsed().as_secs_f64() / f64::from(reps);
-        println!("{:<44} {:>14.0} {:>16.0}", name, secs * 2.0 / el, size as f64 * 60.0 / secs);
-    }
-    // mix only (reading the spool), to separate it from encoding
-    let start = Instant::now();
-    let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();
-    let el = start.elapsed().as_secs_f64();
-    println!("{:<44} {:>14.0}", "(spool read + mix alone)", secs * 2.0 / el);
+        let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();
+        let el = start.elapsed().as_secs_f64();
+        println!("{:<44} {:>14.0}", "(spool read + mix alone)", secs * 2.0 / el);
 
-    // opusenc comparison
-    let wav_path = dir.path().join("conv.wav");
-    std::fs::write(&wav_path, callvault_media::render::wav::encode(&[left, right], 8000, callvault_media::render::wav::WavCodec::Pcm16)).unwrap();
-    let out_path = dir.path().join("conv.opus");
-    let start = Instant::now();
-    match std::process::Command::new("opusenc")
-        .args(["--quiet", "--bitrate", "20", "--speech"])
-        .arg(&wav_path)
-        .arg(&out_path)
-        .status()
-    {
-        Ok(s) if s.success() => {
-            let el = start.elapsed().as_secs_f64();
-            let size = std::fs::metadata(&out_path).map(|m| m.len()).unwrap_or(0);
-            println!("{:<44} {:>14.0} {:>16.0}", "opusenc --bitrate 20 --speech (48 kHz, CLI)", secs * 2.0 / el, size as f64 * 60.0 / secs);
+        // opusenc comparison
+        let wav_path = dir.path().join("conv.wav");
+        std::fs::write(
+            &wav_path,
+            callvault_media::render::wav::encode(
+                &[left, right],
+                8000,
+                callvault_media::render::wav::WavCodec::Pcm16,
+            ),
+        )
+        .unwrap();
+        let out_path = dir.path().join("conv.opus");
+        let start = Instant::now();
+        match std::process::Command::new("opusenc")
+            .args(["--quiet", "--bitrate", "20", "--speech"])
+            .arg(&wav_path)
+            .arg(&out_path)
+            .status()
+        {
+            Ok(s) if s.success() => {
+                let el = start.elapsed().as_secs_f64();
+                let size = std::fs::metadata(&out_path).map(|m| m.len()).unwrap_or(0);
+                println!(
+                    "{:<44} {:>14.0} {:>16.0}",
+                    "opusenc --bitrate 20 --speech (48 kHz, CLI)",
+                    secs * 2.0 / el,
+                    size as f64 * 60.0 / secs
+                );
+            }
+            _ => println!("opusenc not installed: comparison skipped (apt-get install opus-tools)"),
         }
-        _ => println!("opusenc not installed: comparison skipped (apt-get install opus-tools)"),
-    }
-    println!();
-
+        println!();
     }
     if run("memory") {
-    // 3. memory per active call
-    let dir = tempfile::tempdir().unwrap();
-    let calls = 1000;
-    let before = LIVE.load(Ordering::Relaxed);
-    let mut recs = Vec::with_capacity(calls);
-    let base = LIVE.load(Ordering::Relaxed);
-    let t0 = Duration::from_secs(1);
-    let frame = [0xd5u8; 160];
-    for c in 0..calls {
-        let mut r = Recorder::new(config(dir.path(), Duration::from_secs(1)), ConversationId::new(), t0).unwrap();
-        r.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
-        r.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
-        for i in 0..20usize {
-            let now = t0 + Duration::from_millis(i as u64 * 20);
-            r.on_rtp(now, FlowKey(1), &rtp(c as u32, i as u16, (i * 160) as u32, &frame));
-            r.on_rtp(now, FlowKey(2), &rtp(c as u32, i as u16, (i * 160) as u32, &frame));
+        // 3. memory per active call
+        let dir = tempfile::tempdir().unwrap();
+        let calls = 1000;
+        let before = LIVE.load(Ordering::Relaxed);
+        let mut recs = Vec::with_capacity(calls);
+        let base = LIVE.load(Ordering::Relaxed);
+        let t0 = Duration::from_secs(1);
+        let frame = [0xd5u8; 160];
+        for c in 0..calls {
+            let mut r = Recorder::new(
+                config(dir.path(), Duration::from_secs(1)),
+                ConversationId::new(),
+                t0,
+            )
+            .unwrap();
+            r.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
+            r.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
+            for i in 0..20usize {
+                let now = t0 + Duration::from_millis(i as u64 * 20);
+                r.on_rtp(now, FlowKey(1), &rtp(c as u32, i as u16, (i * 160) as u32, &frame));
+                r.on_rtp(now, FlowKey(2), &rtp(c as u32, i as u16, (i * 160) as u32, &frame));
+            }
+            recs.push(r);
         }
-        recs.push(r);
-    }
-    let after = LIVE.load(Ordering::Relaxed);
-    let spool_buffers: usize = recs.iter().map(|r| r.spool_buffer_bytes()).sum();
-    let per_call = (after - base) as f64 / calls as f64 + std::mem::size_of::<Recorder>() as f64;
-    let per_call_ex = per_call - spool_buffers as f64 / calls as f64;
-    println!("## Memory per active G.711 call (2 flows, measured with a counting allocator over {calls} calls)");
-    println!("total heap + inline       : {per_call:>8.0} bytes");
-    println!("spool write buffer        : {:>8.0} bytes", spool_buffers as f64 / calls as f64);
-    println!("excluding spool buffer    : {per_call_ex:>8.0} bytes (target ≤ 65536)");
-    println!("size_of::<Recorder>()     : {:>8} bytes", std::mem::size_of::<Recorder>());
-    let _ = before;
-    drop(recs);
+        let after = LIVE.load(Ordering::Relaxed);
+        let spool_buffers: usize = recs.iter().map(|r| r.spool_buffer_bytes()).sum();
+        let per_call =
+            (after - base) as f64 / calls as f64 + std::mem::size_of::<Recorder>() as f64;
+        let per_call_ex = per_call - spool_buffers as f64 / calls as f64;
+        println!(
+            "## Memory per active G.711 call (2 flows, measured with a counting allocator over {calls} calls)"
+        );
+        println!("total heap + inline       : {per_call:>8.0} bytes");
+        println!("spool write buffer        : {:>8.0} bytes", spool_buffers as f64 / calls as f64);
+        println!("excluding spool buffer    : {per_call_ex:>8.0} bytes (target ≤ 65536)");
+        println!("size_of::<Recorder>()     : {:>8} bytes", std::mem::size_of::<Recorder>());
+        let _ = before;
+        drop(recs);
     }
 }

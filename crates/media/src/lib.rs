@@ -12,7 +12,7 @@
 //! - [`codec`]: payload decoders (G.711, G.722, Opus, L16) and [`PayloadMap`].
 //! - [`spool`]: the crash-safe record format and its writer.
 //! - [`timeline`]: [`ClosedTimeline`] built from a spool; [`recover_spool`].
-//! - [`render`]: mixing to stereo/mono/per-participant and encoding to
+//! - [`mod@render`]: mixing to stereo/mono/per-participant and encoding to
 //!   Ogg/Opus, WAV, FLAC, MP3; [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
 //!
@@ -35,6 +35,9 @@ pub mod timeline;
 
 pub use codec::{Codec, Decoder, PayloadMap};
 pub use recorder::{FlowKey, Recorder, RecorderConfig, RecorderStats};
-pub use render::{Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderedFile, render, render_tracks};
+pub use render::{
+    Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderedFile, render,
+    render_tracks,
+};
 pub use spool::{SpoolConfig, remove_spool};
 pub use timeline::{ClosedTimeline, RecoveredConversation, TimelineEvent, recover_spool};

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use callvault_model::{ConversationId, ParticipantId, Side};
-use callvault_rtp::{RtpPacket, StreamTracker, TelephoneEvent, TrackedPacket, TrackerConfig, is_rtcp};
+use callvault_rtp::{
+    RtpPacket, StreamTracker, TelephoneEvent, TrackedPacket, TrackerConfig, is_rtcp,
+};
 
 use crate::codec::{Codec, Decoder, PayloadMap};
 use crate::spool::{Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
@@ -33,7 +35,11 @@ pub struct RecorderConfig {
 
 impl Default for RecorderConfig {
     fn default() -> Self {
-        RecorderConfig { spool: SpoolConfig::default(), sample_rate: 8000, tracker: TrackerConfig::default() }
+        RecorderConfig {
+            spool: SpoolConfig::default(),
+            sample_rate: 8000,
+            tracker: TrackerConfig::default(),
+        }
     }
 }
 
@@ -98,7 +104,11 @@ struct Ctx<'a> {
 impl Recorder {
     /// Opens the spool `<spool.dir>/<conversation>.cvspool`. `now` is the
     /// conversation's origin on the caller's clock (e.g. the answer time).
-    pub fn new(config: RecorderConfig, conversation: ConversationId, now: Duration) -> std::io::Result<Self> {
+    pub fn new(
+        config: RecorderConfig,
+        conversation: ConversationId,
+        now: Duration,
+    ) -> std::io::Result<Self> {
         let rate = config.sample_rate.clamp(8000, 48_000);
         let mut spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), now)?;
         spool.append(&Record::Begin {
@@ -134,7 +144,13 @@ impl Recorder {
     }
 
     /// A participant joined (answer, transfer target, conference member).
-    pub fn participant_joined(&mut self, now: Duration, participant: ParticipantId, side: Side, label: &str) {
+    pub fn participant_joined(
+        &mut self,
+        now: Duration,
+        participant: ParticipantId,
+        side: Side,
+        label: &str,
+    ) {
         self.spool.append(&Record::Joined {
             participant: *participant.0.as_bytes(),
             side: side_to_u8(side),
@@ -146,17 +162,30 @@ impl Recorder {
     /// A participant left (hang-up, completed transfer). The recording goes on
     /// as long as anyone remains.
     pub fn participant_left(&mut self, now: Duration, participant: ParticipantId) {
-        self.spool.append(&Record::Left { participant: *participant.0.as_bytes(), at_ns: now.as_nanos() as u64 });
+        self.spool.append(&Record::Left {
+            participant: *participant.0.as_bytes(),
+            at_ns: now.as_nanos() as u64,
+        });
     }
 
     /// Declares that `flow` carries `participant`'s voice on `side`, with
     /// the payload types negotiated in SDP. Calling it again for the same flow
     /// (a re-INVITE, the same PBX leg now carrying someone else) starts a new
     /// stream on the timeline and keeps the flow's sequence tracking.
-    pub fn attach_flow(&mut self, flow: FlowKey, participant: ParticipantId, side: Side, payloads: PayloadMap) {
+    pub fn attach_flow(
+        &mut self,
+        flow: FlowKey,
+        participant: ParticipantId,
+        side: Side,
+        payloads: PayloadMap,
+    ) {
         let stream = self.next_stream;
         self.next_stream = self.next_stream.wrapping_add(1);
-        self.spool.append(&Record::Stream { stream, participant: *participant.0.as_bytes(), side: side_to_u8(side) });
+        self.spool.append(&Record::Stream {
+            stream,
+            participant: *participant.0.as_bytes(),
+            side: side_to_u8(side),
+        });
         let mut tc = self.tracker.clone();
         payloads.apply_to(&mut tc);
         match self.flows.iter_mut().find(|f| f.key == flow) {
@@ -190,7 +219,12 @@ impl Recorder {
             return;
         };
         if !self.flows.iter().any(|f| f.key == flow) {
-            self.attach_flow(flow, ParticipantId(uuid::Uuid::nil()), Side::Unknown, PayloadMap::default());
+            self.attach_flow(
+                flow,
+                ParticipantId(uuid::Uuid::nil()),
+                Side::Unknown,
+                PayloadMap::default(),
+            );
         }
         let mut ctx = Ctx {
             origin: self.origin,
@@ -308,7 +342,11 @@ fn handle(
         return;
     };
     if p.lost_before > 0 {
-        ctx.spool.append(&Record::Loss { stream, start, packets: p.lost_before.min(u64::from(u32::MAX)) as u32 });
+        ctx.spool.append(&Record::Loss {
+            stream,
+            start,
+            packets: p.lost_before.min(u64::from(u32::MAX)) as u32,
+        });
     }
     let codec = payloads.get(p.payload_type);
     match codec {
@@ -344,16 +382,35 @@ fn handle(
 
 fn raw(stream: u16, start: u64, p: &TrackedPacket<'_>, ctx: &mut Ctx<'_>) {
     ctx.stats.undecoded += 1;
-    ctx.spool.append(&Record::Raw { stream, start, payload_type: p.payload_type, payload: p.payload });
+    ctx.spool.append(&Record::Raw {
+        stream,
+        start,
+        payload_type: p.payload_type,
+        payload: p.payload,
+    });
 }
 
 fn emit_dtmf(stream: u16, d: &Dtmf, ctx: &mut Ctx<'_>) {
     ctx.stats.dtmf_events += 1;
-    let duration = (u64::from(d.duration) * u64::from(ctx.rate) / u64::from(d.clock_rate.max(1))) as u32;
-    ctx.spool.append(&Record::Dtmf { stream, start: d.start, event: d.event, volume: d.volume, duration });
+    let duration =
+        (u64::from(d.duration) * u64::from(ctx.rate) / u64::from(d.clock_rate.max(1))) as u32;
+    ctx.spool.append(&Record::Dtmf {
+        stream,
+        start: d.start,
+        event: d.event,
+        volume: d.volume,
+        duration,
+    });
 }
 
-fn on_event(stream: u16, state: &mut Option<Dtmf>, p: &TrackedPacket<'_>, rate: u32, start: u64, ctx: &mut Ctx<'_>) {
+fn on_event(
+    stream: u16,
+    state: &mut Option<Dtmf>,
+    p: &TrackedPacket<'_>,
+    rate: u32,
+    start: u64,
+    ctx: &mut Ctx<'_>,
+) {
     let Ok(ev) = TelephoneEvent::parse(p.payload) else {
         raw(stream, start, p, ctx);
         return;

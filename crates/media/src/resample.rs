@@ -28,8 +28,13 @@ impl Resampler {
             let mut sum = 0.0;
             for (i, c) in coeffs.iter_mut().enumerate() {
                 let x = i as f64 - mid;
-                let sinc = if x == 0.0 { 0.5 } else { (std::f64::consts::PI * 0.5 * x).sin() / (std::f64::consts::PI * x) };
-                let w = 0.54 - 0.46 * (2.0 * std::f64::consts::PI * i as f64 / (TAPS - 1) as f64).cos();
+                let sinc = if x == 0.0 {
+                    0.5
+                } else {
+                    (std::f64::consts::PI * 0.5 * x).sin() / (std::f64::consts::PI * x)
+                };
+                let w =
+                    0.54 - 0.46 * (2.0 * std::f64::consts::PI * i as f64 / (TAPS - 1) as f64).cos();
                 *c = (sinc * w) as f32;
                 sum += sinc * w;
             }

@@ -28,20 +28,60 @@ pub const SPOOL_EXTENSION: &str = "cvspool";
 /// positions are sample indices on the conversation timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record<'a> {
-    Begin { version: u16, conversation: [u8; 16], origin_ns: u64, sample_rate: u32 },
+    Begin {
+        version: u16,
+        conversation: [u8; 16],
+        origin_ns: u64,
+        sample_rate: u32,
+    },
     /// A media stream (flow) attached to a participant.
-    Stream { stream: u16, participant: [u8; 16], side: u8 },
-    Joined { participant: [u8; 16], side: u8, at_ns: u64, label: &'a str },
-    Left { participant: [u8; 16], at_ns: u64 },
+    Stream {
+        stream: u16,
+        participant: [u8; 16],
+        side: u8,
+    },
+    Joined {
+        participant: [u8; 16],
+        side: u8,
+        at_ns: u64,
+        label: &'a str,
+    },
+    Left {
+        participant: [u8; 16],
+        at_ns: u64,
+    },
     /// Mono PCM16 little-endian samples starting at `start`.
-    Audio { stream: u16, start: u64, pcm: &'a [u8] },
-    Dtmf { stream: u16, start: u64, event: u8, volume: u8, duration: u32 },
+    Audio {
+        stream: u16,
+        start: u64,
+        pcm: &'a [u8],
+    },
+    Dtmf {
+        stream: u16,
+        start: u64,
+        event: u8,
+        volume: u8,
+        duration: u32,
+    },
     /// A payload that could not be decoded, kept as it came.
-    Raw { stream: u16, start: u64, payload_type: u8, payload: &'a [u8] },
+    Raw {
+        stream: u16,
+        start: u64,
+        payload_type: u8,
+        payload: &'a [u8],
+    },
     /// Packets lost before `start` on a stream (for the quality report).
-    Loss { stream: u16, start: u64, packets: u32 },
-    Sync { at_ns: u64 },
-    End { at_ns: u64 },
+    Loss {
+        stream: u16,
+        start: u64,
+        packets: u32,
+    },
+    Sync {
+        at_ns: u64,
+    },
+    End {
+        at_ns: u64,
+    },
 }
 
 /// Why bytes are not a valid record.
@@ -217,7 +257,12 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
     let r = match k {
         kind::BEGIN => {
             let mut c = Cur(body, "begin");
-            let r = Record::Begin { version: c.u16()?, conversation: c.id()?, origin_ns: c.u64()?, sample_rate: c.u32()? };
+            let r = Record::Begin {
+                version: c.u16()?,
+                conversation: c.id()?,
+                origin_ns: c.u64()?,
+                sample_rate: c.u32()?,
+            };
             c.end()?;
             r
         }
@@ -232,7 +277,8 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
             let participant = c.id()?;
             let side = c.u8()?;
             let at_ns = c.u64()?;
-            let label = std::str::from_utf8(c.rest()).map_err(|_| SpoolError::Malformed("joined"))?;
+            let label =
+                std::str::from_utf8(c.rest()).map_err(|_| SpoolError::Malformed("joined"))?;
             Record::Joined { participant, side, at_ns, label }
         }
         kind::LEFT => {
@@ -253,13 +299,24 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
         }
         kind::DTMF => {
             let mut c = Cur(body, "dtmf");
-            let r = Record::Dtmf { stream: c.u16()?, start: c.u64()?, event: c.u8()?, volume: c.u8()?, duration: c.u32()? };
+            let r = Record::Dtmf {
+                stream: c.u16()?,
+                start: c.u64()?,
+                event: c.u8()?,
+                volume: c.u8()?,
+                duration: c.u32()?,
+            };
             c.end()?;
             r
         }
         kind::RAW => {
             let mut c = Cur(body, "raw");
-            Record::Raw { stream: c.u16()?, start: c.u64()?, payload_type: c.u8()?, payload: c.rest() }
+            Record::Raw {
+                stream: c.u16()?,
+                start: c.u64()?,
+                payload_type: c.u8()?,
+                payload: c.rest(),
+            }
         }
         kind::LOSS => {
             let mut c = Cur(body, "loss");
@@ -416,7 +473,10 @@ impl SpoolWriter {
     /// are dropped (the spool is flagged truncated); control records always
     /// go in.
     pub fn append(&mut self, rec: &Record<'_>) {
-        let media = matches!(rec, Record::Audio { .. } | Record::Raw { .. } | Record::Dtmf { .. } | Record::Loss { .. });
+        let media = matches!(
+            rec,
+            Record::Audio { .. } | Record::Raw { .. } | Record::Dtmf { .. } | Record::Loss { .. }
+        );
         if media && self.len() >= self.max_bytes {
             self.truncated = true;
             return;
@@ -438,7 +498,7 @@ impl SpoolWriter {
         self.buf.extend_from_slice(&start.to_le_bytes());
         let before = self.buf.len();
         fill(&mut self.buf);
-        if (self.buf.len() - before) % 2 != 0 || self.buf.len() - at - 6 > MAX_PAYLOAD {
+        if !(self.buf.len() - before).is_multiple_of(2) || self.buf.len() - at - 6 > MAX_PAYLOAD {
             // a filler bug must not corrupt the spool: drop the record
             self.buf.truncate(at);
             return;

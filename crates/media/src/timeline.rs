@@ -11,7 +11,9 @@ use std::time::Duration;
 use callvault_model::{ConversationId, ParticipantId, Side};
 use uuid::Uuid;
 
-use crate::spool::{MAX_PAYLOAD, RECORD_OVERHEAD, Record, SPOOL_EXTENSION, SpoolError, decode_record};
+use crate::spool::{
+    MAX_PAYLOAD, RECORD_OVERHEAD, Record, SPOOL_EXTENSION, SpoolError, decode_record,
+};
 
 /// Why a spool could not be turned into a timeline.
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +125,8 @@ impl ClosedTimeline {
 
     fn at_ms(&self, at_ns: u64) -> i64 {
         let origin = self.origin.as_nanos() as i64;
-        let start_ns = self.start_sample as i64 * 1_000_000_000 / i64::from(self.sample_rate.max(1));
+        let start_ns =
+            self.start_sample as i64 * 1_000_000_000 / i64::from(self.sample_rate.max(1));
         (at_ns as i64 - origin - start_ns) / 1_000_000
     }
 
@@ -148,64 +151,70 @@ impl ClosedTimeline {
         let mut joins: Vec<(usize, u64)> = Vec::new();
         let mut lefts: Vec<(usize, u64)> = Vec::new();
         let mut pending: Vec<(u64, TimelineEvent)> = Vec::new();
-        let scan = for_each_record(path, |rec| {
-            match rec {
-                Record::Begin { conversation, origin_ns, sample_rate, .. } if !begun => {
-                    begun = true;
-                    tl.conversation = ConversationId(Uuid::from_bytes(conversation));
-                    tl.origin = Duration::from_nanos(origin_ns);
-                    tl.sample_rate = sample_rate;
-                }
-                Record::Stream { stream, participant, side } => tl.streams.push(StreamInfo {
-                    stream,
-                    participant: ParticipantId(Uuid::from_bytes(participant)),
-                    side: side_from_u8(side),
-                }),
-                Record::Joined { participant, side, at_ns, label } => {
-                    let id = ParticipantId(Uuid::from_bytes(participant));
-                    let i = match tl.participants.iter().position(|p| p.participant == id) {
-                        Some(i) => i,
-                        None => {
-                            tl.participants.push(ParticipantSpan {
-                                participant: id,
-                                side: side_from_u8(side),
-                                label: label.to_owned(),
-                                joined_ms: None,
-                                left_ms: None,
-                            });
-                            tl.participants.len() - 1
-                        }
-                    };
-                    joins.push((i, at_ns));
-                }
-                Record::Left { participant, at_ns } => {
-                    let id = ParticipantId(Uuid::from_bytes(participant));
-                    if let Some(i) = tl.participants.iter().position(|p| p.participant == id) {
-                        lefts.push((i, at_ns));
-                    }
-                }
-                Record::Audio { start, pcm, .. } => {
-                    if !pcm.is_empty() {
-                        tl.start_sample = tl.start_sample.min(start);
-                        tl.end_sample = tl.end_sample.max(start + pcm.len() as u64 / 2);
-                    }
-                }
-                Record::Dtmf { stream, start, event, volume, duration } => {
-                    let rate = u64::from(tl.sample_rate.max(1));
-                    let duration_ms = (u64::from(duration) * 1000 / rate) as u32;
-                    pending.push((start, TimelineEvent::Dtmf { offset_ms: 0, stream, event, volume, duration_ms }));
-                }
-                Record::Raw { stream, start, payload_type, payload } => pending.push((
-                    start,
-                    TimelineEvent::UndecodedPayload { offset_ms: 0, stream, payload_type, bytes: payload.len() },
-                )),
-                Record::Loss { stream, start, packets } => {
-                    pending.push((start, TimelineEvent::Loss { offset_ms: 0, stream, packets }))
-                }
-                Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
-                Record::End { .. } => tl.cut_by_crash = false,
-                Record::Begin { .. } => {}
+        let scan = for_each_record(path, |rec| match rec {
+            Record::Begin { conversation, origin_ns, sample_rate, .. } if !begun => {
+                begun = true;
+                tl.conversation = ConversationId(Uuid::from_bytes(conversation));
+                tl.origin = Duration::from_nanos(origin_ns);
+                tl.sample_rate = sample_rate;
             }
+            Record::Stream { stream, participant, side } => tl.streams.push(StreamInfo {
+                stream,
+                participant: ParticipantId(Uuid::from_bytes(participant)),
+                side: side_from_u8(side),
+            }),
+            Record::Joined { participant, side, at_ns, label } => {
+                let id = ParticipantId(Uuid::from_bytes(participant));
+                let i = match tl.participants.iter().position(|p| p.participant == id) {
+                    Some(i) => i,
+                    None => {
+                        tl.participants.push(ParticipantSpan {
+                            participant: id,
+                            side: side_from_u8(side),
+                            label: label.to_owned(),
+                            joined_ms: None,
+                            left_ms: None,
+                        });
+                        tl.participants.len() - 1
+                    }
+                };
+                joins.push((i, at_ns));
+            }
+            Record::Left { participant, at_ns } => {
+                let id = ParticipantId(Uuid::from_bytes(participant));
+                if let Some(i) = tl.participants.iter().position(|p| p.participant == id) {
+                    lefts.push((i, at_ns));
+                }
+            }
+            Record::Audio { start, pcm, .. } => {
+                if !pcm.is_empty() {
+                    tl.start_sample = tl.start_sample.min(start);
+                    tl.end_sample = tl.end_sample.max(start + pcm.len() as u64 / 2);
+                }
+            }
+            Record::Dtmf { stream, start, event, volume, duration } => {
+                let rate = u64::from(tl.sample_rate.max(1));
+                let duration_ms = (u64::from(duration) * 1000 / rate) as u32;
+                pending.push((
+                    start,
+                    TimelineEvent::Dtmf { offset_ms: 0, stream, event, volume, duration_ms },
+                ));
+            }
+            Record::Raw { stream, start, payload_type, payload } => pending.push((
+                start,
+                TimelineEvent::UndecodedPayload {
+                    offset_ms: 0,
+                    stream,
+                    payload_type,
+                    bytes: payload.len(),
+                },
+            )),
+            Record::Loss { stream, start, packets } => {
+                pending.push((start, TimelineEvent::Loss { offset_ms: 0, stream, packets }))
+            }
+            Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
+            Record::End { .. } => tl.cut_by_crash = false,
+            Record::Begin { .. } => {}
         })?;
         if !begun {
             return Err(TimelineError::NoBegin);
@@ -266,17 +275,31 @@ pub fn for_each_record(path: &Path, mut f: impl FnMut(Record<'_>)) -> std::io::R
         match read_full(&mut r, &mut head)? {
             0 => return Ok(ScanEnd { valid_bytes: valid, total_bytes, stopped: None }),
             6 => {}
-            _ => return Ok(ScanEnd { valid_bytes: valid, total_bytes, stopped: Some(SpoolError::Incomplete) }),
+            _ => {
+                return Ok(ScanEnd {
+                    valid_bytes: valid,
+                    total_bytes,
+                    stopped: Some(SpoolError::Incomplete),
+                });
+            }
         }
         let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
         if len > MAX_PAYLOAD {
-            return Ok(ScanEnd { valid_bytes: valid, total_bytes, stopped: Some(SpoolError::TooLarge(len)) });
+            return Ok(ScanEnd {
+                valid_bytes: valid,
+                total_bytes,
+                stopped: Some(SpoolError::TooLarge(len)),
+            });
         }
         buf.extend_from_slice(&head);
         buf.resize(len + RECORD_OVERHEAD, 0);
         let need = len + 4;
         if read_full(&mut r, &mut buf[6..])? != need {
-            return Ok(ScanEnd { valid_bytes: valid, total_bytes, stopped: Some(SpoolError::Incomplete) });
+            return Ok(ScanEnd {
+                valid_bytes: valid,
+                total_bytes,
+                stopped: Some(SpoolError::Incomplete),
+            });
         }
         match decode_record(&buf) {
             Ok((rec, n)) => {

@@ -56,7 +56,15 @@ fn g722_decoder_at_8k() {
 #[test]
 fn opus_round_trip() {
     let src = speech_8k();
-    let mut enc = OpusEncoder::new(&OpusEncoderConfig { sample_rate: 8000, channels: 1, bitrate: 10_000, complexity: 0, dtx: false, uncoupled: false }).unwrap();
+    let mut enc = OpusEncoder::new(&OpusEncoderConfig {
+        sample_rate: 8000,
+        channels: 1,
+        bitrate: 10_000,
+        complexity: 0,
+        dtx: false,
+        uncoupled: false,
+    })
+    .unwrap();
     let mut d = Decoder::new(Codec::Opus { channels: 1 }, 8000).unwrap();
     let mut out = Vec::new();
     let mut buf = [0u8; 1500];

@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use callvault_media::render::{ogg_opus, wav};
 use callvault_media::spool::SpoolConfig;
-use callvault_media::{FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, recover_spool, remove_spool, render};
+use callvault_media::{
+    FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
+    recover_spool, remove_spool, render,
+};
 use callvault_model::{ConversationId, ParticipantId, Side};
 use common::{rtp, speech_8k};
 
@@ -47,8 +50,16 @@ fn spool_child() {
     let mut synced = 0;
     for i in 0..100_000usize {
         let now = T0 + Duration::from_millis(i as u64 * 20);
-        rec.on_rtp(now, FlowKey(1), &rtp(1, i as u16, (i * 160) as u32, 8, false, &alaw(&source(i, false))));
-        rec.on_rtp(now, FlowKey(2), &rtp(2, i as u16, (i * 160) as u32, 8, false, &alaw(&source(i, true))));
+        rec.on_rtp(
+            now,
+            FlowKey(1),
+            &rtp(1, i as u16, (i * 160) as u32, 8, false, &alaw(&source(i, false))),
+        );
+        rec.on_rtp(
+            now,
+            FlowKey(2),
+            &rtp(2, i as u16, (i * 160) as u32, 8, false, &alaw(&source(i, true))),
+        );
         rec.poll(now + Duration::from_millis(1)).unwrap();
         let s = rec.spool_syncs();
         if s != synced {
@@ -104,16 +115,24 @@ fn sigkill_at_random_points_then_recover() {
         // completed after the last line we read, so ≥).
         let want = synced_packets as u64 * 160;
         assert!(tl.len_samples() >= want, "run {run}: {} < {want}", tl.len_samples());
-        let out = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo }).unwrap();
+        let out =
+            render(tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo })
+                .unwrap();
         assert!(out.cut_by_crash);
         let (_, _, pcm) = wav::decode(&out.bytes).unwrap();
         for i in 0..synced_packets {
-            assert!(pcm[0][i * 160..(i + 1) * 160] == source(i, false)[..], "run {run} left packet {i}");
-            assert!(pcm[1][i * 160..(i + 1) * 160] == source(i, true)[..], "run {run} right packet {i}");
+            assert!(
+                pcm[0][i * 160..(i + 1) * 160] == source(i, false)[..],
+                "run {run} left packet {i}"
+            );
+            assert!(
+                pcm[1][i * 160..(i + 1) * 160] == source(i, true)[..],
+                "run {run} right packet {i}"
+            );
         }
         checked_audio += synced_packets;
         // The default rendering plays: it decodes to the recorded length.
-        let opus = render(&tl, &RenderOptions::default()).unwrap();
+        let opus = render(tl, &RenderOptions::default()).unwrap();
         let d = ogg_opus::decode(&opus.bytes).unwrap();
         assert_eq!(d.samples[0].len() as u64, tl.len_samples(), "run {run}");
         remove_spool(&found[0].path).unwrap();

@@ -7,8 +7,8 @@ use std::time::Duration;
 use callvault_media::render::wav;
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
-    Codec, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, TimelineEvent,
-    render, render_tracks,
+    Codec, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
+    TimelineEvent, render, render_tracks,
 };
 use callvault_model::{ConversationId, ParticipantId, Side};
 use common::{energy, rtp, speech_8k};
@@ -58,7 +58,8 @@ fn transfer_keeps_recording_until_last_hang_up() {
     let dir = tempfile::tempdir().unwrap();
     let conv = ConversationId::new();
     let mut rec = Recorder::new(config(dir.path()), conv, T0).unwrap();
-    let (caller, secretary, colleague) = (ParticipantId::new(), ParticipantId::new(), ParticipantId::new());
+    let (caller, secretary, colleague) =
+        (ParticipantId::new(), ParticipantId::new(), ParticipantId::new());
     rec.participant_joined(at(0), caller, Side::External, "caller");
     rec.participant_joined(at(0), secretary, Side::Company, "secretary");
     rec.attach_flow(FlowKey(1), caller, Side::External, PayloadMap::default());
@@ -75,7 +76,8 @@ fn transfer_keeps_recording_until_last_hang_up() {
         if (100..105).contains(&i) {
             let end = if i >= 103 { 0x8a } else { 0x0a };
             let dur = ((i - 99) * 160) as u16;
-            let mut p = rtp(a.ssrc, a.seq, 16_000, 101, i == 100, &[5, end, (dur >> 8) as u8, dur as u8]);
+            let mut p =
+                rtp(a.ssrc, a.seq, 16_000, 101, i == 100, &[5, end, (dur >> 8) as u8, dur as u8]);
             a.seq = a.seq.wrapping_add(1);
             if i == 104 {
                 a.ts = 16_000 + 800;
@@ -121,14 +123,19 @@ fn transfer_keeps_recording_until_last_hang_up() {
     let sec = tl.participants.iter().find(|p| p.participant == secretary).unwrap();
     assert_eq!((sec.joined_ms, sec.left_ms), (Some(0), Some(8000)));
     // DTMF kept as an event, once, not as audio
-    let dtmf: Vec<_> = tl.events.iter().filter(|e| matches!(e, TimelineEvent::Dtmf { .. })).collect();
+    let dtmf: Vec<_> =
+        tl.events.iter().filter(|e| matches!(e, TimelineEvent::Dtmf { .. })).collect();
     assert_eq!(dtmf.len(), 1, "{:?}", tl.events);
     let TimelineEvent::Dtmf { offset_ms, event, duration_ms, .. } = dtmf[0] else { unreachable!() };
     assert_eq!((*offset_ms, *event, *duration_ms), (2000, 5, 80));
-    assert!(tl.events.iter().any(|e| matches!(e,
-        TimelineEvent::UndecodedPayload { offset_ms: 3000, payload_type: 96, bytes: 3, .. })));
+    assert!(tl.events.iter().any(|e| matches!(
+        e,
+        TimelineEvent::UndecodedPayload { offset_ms: 3000, payload_type: 96, bytes: 3, .. }
+    )));
 
-    let out = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo }).unwrap();
+    let out =
+        render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo })
+            .unwrap();
     let (ch, rate, pcm) = wav::decode(&out.bytes).unwrap();
     assert_eq!((ch, rate), (2, 8000));
     let (left, right) = (&pcm[0], &pcm[1]);
@@ -161,7 +168,8 @@ fn transfer_keeps_recording_until_last_hang_up() {
         }
     }
     // mono mix
-    let mono = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Mono }).unwrap();
+    let mono = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Mono })
+        .unwrap();
     assert_eq!(mono.channels, 1);
 }
 
@@ -181,7 +189,8 @@ fn hold_gap_is_silence_on_the_wall_clock() {
     }
     let tl = rec.close(at(8000)).unwrap();
     assert_eq!(tl.duration_ms(), 7000);
-    let out = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Mono }).unwrap();
+    let out = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Mono })
+        .unwrap();
     let (_, _, pcm) = wav::decode(&out.bytes).unwrap();
     let m = &pcm[0];
     assert!(m[8000..48_000].iter().all(|&x| x == 0));
@@ -203,9 +212,18 @@ fn wideband_codecs_on_one_timeline() {
     map.set(111, Codec::Opus { channels: 2 });
     rec.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, map);
     rec.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
-    let tone: Vec<i16> = (0..16_000 * 2).map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16).collect();
+    let tone: Vec<i16> =
+        (0..16_000 * 2).map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16).collect();
     let mut g = G722Encoder::new();
-    let mut o = OpusEncoder::new(&OpusEncoderConfig { sample_rate: 16_000, channels: 1, bitrate: 24_000, complexity: 0, dtx: false, uncoupled: false }).unwrap();
+    let mut o = OpusEncoder::new(&OpusEncoderConfig {
+        sample_rate: 16_000,
+        channels: 1,
+        bitrate: 24_000,
+        complexity: 0,
+        dtx: false,
+        uncoupled: false,
+    })
+    .unwrap();
     let mut buf = [0u8; 1500];
     for i in 0..100usize {
         let now = at(i as u64 * 20);
@@ -222,7 +240,9 @@ fn wideband_codecs_on_one_timeline() {
     let tl = rec.close(at(2100)).unwrap();
     assert_eq!(tl.sample_rate, 16_000);
     assert_eq!(tl.duration_ms(), 2000);
-    let out = render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo }).unwrap();
+    let out =
+        render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo })
+            .unwrap();
     let (_, rate, pcm) = wav::decode(&out.bytes).unwrap();
     assert_eq!(rate, 16_000);
     let c_opus = common::correlation(&tone[4000..28_000], &pcm[0][4000..28_000], 200);

@@ -8,8 +8,8 @@ use std::time::Duration;
 use callvault_media::render::{ogg_opus, wav};
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
-    ClosedTimeline, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, RenderPool,
-    render,
+    ClosedTimeline, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig,
+    RenderOptions, RenderPool, render,
 };
 use callvault_model::{ConversationId, ParticipantId, Side};
 use common::{correlation, high_pass, rtp, speech_8k};
@@ -20,15 +20,21 @@ const T0: Duration = Duration::from_secs(50);
 /// speech reversed on the right (different content per channel, so a
 /// channel swap or bleed would fail).
 fn conversation(dir: &std::path::Path) -> (ClosedTimeline, Vec<i16>, Vec<i16>) {
-    let cfg = RecorderConfig { spool: SpoolConfig { dir: dir.to_owned(), ..SpoolConfig::default() }, ..RecorderConfig::default() };
+    let cfg = RecorderConfig {
+        spool: SpoolConfig { dir: dir.to_owned(), ..SpoolConfig::default() },
+        ..RecorderConfig::default()
+    };
     let mut rec = Recorder::new(cfg, ConversationId::new(), T0).unwrap();
     rec.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
     rec.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
     let speech = speech_8k();
     let n = 500; // 10 s
     let left: Vec<i16> = (0..n * 160).map(|i| speech[i % speech.len()]).collect();
-    let right: Vec<i16> = (0..n * 160).map(|i| speech[speech.len() - 1 - i % speech.len()]).collect();
-    let enc = |s: &[i16]| s.iter().map(|&x| callvault_media::codec::g711::linear_to_alaw(x)).collect::<Vec<u8>>();
+    let right: Vec<i16> =
+        (0..n * 160).map(|i| speech[speech.len() - 1 - i % speech.len()]).collect();
+    let enc = |s: &[i16]| {
+        s.iter().map(|&x| callvault_media::codec::g711::linear_to_alaw(x)).collect::<Vec<u8>>()
+    };
     for i in 0..n {
         let now = T0 + Duration::from_millis(i as u64 * 20);
         let l = enc(&left[i * 160..(i + 1) * 160]);
@@ -75,13 +81,16 @@ fn round_trip_every_format() {
         (OutputFormat::default(), 0.93, true, 40),
         (OutputFormat::Opus { bitrate_per_channel: 8_000, complexity: 0 }, 0.88, true, 40),
         (OutputFormat::Opus { bitrate_per_channel: 16_000, complexity: 5 }, 0.95, true, 40),
-        (OutputFormat::Mp3 { kbps: 32 }, 0.60, false, 2000),
     ];
+    #[cfg(feature = "mp3")]
+    let formats = [formats, vec![(OutputFormat::Mp3 { kbps: 32 }, 0.60, false, 2000)]].concat();
     for (format, threshold, hp, lag) in formats {
         let out = render(&tl, &RenderOptions { format, layout: Layout::Stereo }).unwrap();
         assert_eq!((out.channels, out.sample_rate, out.duration_ms), (2, 8000, 10_000));
         let decoded = match format {
-            OutputFormat::WavPcm16 | OutputFormat::WavPcma | OutputFormat::WavPcmu => wav::decode(&out.bytes).unwrap().2,
+            OutputFormat::WavPcm16 | OutputFormat::WavPcma | OutputFormat::WavPcmu => {
+                wav::decode(&out.bytes).unwrap().2
+            }
             OutputFormat::Flac => decode_flac(&out.bytes),
             OutputFormat::Opus { .. } => {
                 let d = ogg_opus::decode(&out.bytes).unwrap();
@@ -101,7 +110,11 @@ fn round_trip_every_format() {
         for (src, got, name) in [(&left, &decoded[0], "left"), (&right, &decoded[1], "right")] {
             let src = if hp { high_pass(src) } else { src.clone() };
             // lossy formats: compare 1–5 s (the lag search is quadratic)
-            let c = if lag == 0 { correlation(&src, got, 0) } else { correlation(&src[8000..40_000], &got[8000..], lag) };
+            let c = if lag == 0 {
+                correlation(&src, got, 0)
+            } else {
+                correlation(&src[8000..40_000], &got[8000..], lag)
+            };
             assert!(c >= threshold, "{format:?} {name}: correlation {c} < {threshold}");
             if threshold == 1.0 {
                 assert!(src == *got, "{format:?} {name} not bit-exact");
@@ -115,7 +128,8 @@ fn opus_size_and_pool() {
     let dir = tempfile::tempdir().unwrap();
     let (tl, _, _) = conversation(dir.path());
     let pool = RenderPool::new(2).unwrap();
-    let handles: Vec<_> = (0..4).map(|_| pool.submit(tl.clone(), RenderOptions::default())).collect();
+    let handles: Vec<_> =
+        (0..4).map(|_| pool.submit(tl.clone(), RenderOptions::default())).collect();
     let files: Vec<_> = handles.into_iter().map(|h| h.wait().unwrap()).collect();
     assert!(files.windows(2).all(|w| w[0].bytes == w[1].bytes), "rendering is deterministic");
     // Both sides talking all the time (the worst case): ≤ 20 kbit/s + Ogg.

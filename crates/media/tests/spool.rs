@@ -35,21 +35,41 @@ fn invalid_inputs() {
     let cases: Vec<(Vec<u8>, SpoolError)> = vec![
         (vec![], SpoolError::Incomplete),
         (one[..one.len() - 1].to_vec(), SpoolError::Incomplete),
-        ({ let mut b = one.clone(); b[0] = 0; b }, SpoolError::BadMagic(0)),
-        ({ let mut b = one.clone(); b[7] ^= 1; b }, SpoolError::BadChecksum),
+        (
+            {
+                let mut b = one.clone();
+                b[0] = 0;
+                b
+            },
+            SpoolError::BadMagic(0),
+        ),
+        (
+            {
+                let mut b = one.clone();
+                b[7] ^= 1;
+                b
+            },
+            SpoolError::BadChecksum,
+        ),
         (vec![0xC5, 5, 0xff, 0xff, 0xff, 0x7f], SpoolError::TooLarge(0x7fff_ffff)),
-        ({
-            // valid checksum, unknown kind
-            let mut b = vec![0xC5, 99, 0, 0, 0, 0];
-            b.extend_from_slice(&crc32fast::hash(&b[1..]).to_le_bytes());
-            b
-        }, SpoolError::UnknownKind(99)),
-        ({
-            // valid checksum, sync body too short
-            let mut b = vec![0xC5, 9, 1, 0, 0, 0, 0];
-            b.extend_from_slice(&crc32fast::hash(&b[1..]).to_le_bytes());
-            b
-        }, SpoolError::Malformed("sync")),
+        (
+            {
+                // valid checksum, unknown kind
+                let mut b = vec![0xC5, 99, 0, 0, 0, 0];
+                b.extend_from_slice(&crc32fast::hash(&b[1..]).to_le_bytes());
+                b
+            },
+            SpoolError::UnknownKind(99),
+        ),
+        (
+            {
+                // valid checksum, sync body too short
+                let mut b = vec![0xC5, 9, 1, 0, 0, 0, 0];
+                b.extend_from_slice(&crc32fast::hash(&b[1..]).to_le_bytes());
+                b
+            },
+            SpoolError::Malformed("sync"),
+        ),
     ];
     for (bytes, want) in cases {
         assert_eq!(decode_record(&bytes).err(), Some(want), "{bytes:?}");

@@ -284,7 +284,9 @@ impl StreamTracker {
             }
             return;
         }
-        if self.used > 0 && self.slots.iter().any(|s| s.used && s.sub == sub.index && s.ext_seq == ext_seq) {
+        if self.used > 0
+            && self.slots.iter().any(|s| s.used && s.sub == sub.index && s.ext_seq == ext_seq)
+        {
             self.stats.duplicates += 1;
             return;
         }

@@ -19,11 +19,18 @@ pub enum Codec {
     Pcmu,
     Pcma,
     G722,
-    Opus { channels: u8 },
-    L16 { rate: u32, channels: u8 },
+    Opus {
+        channels: u8,
+    },
+    L16 {
+        rate: u32,
+        channels: u8,
+    },
     G729,
     /// RFC 4733 telephone-event: kept as events, never decoded as audio.
-    TelephoneEvent { rate: u32 },
+    TelephoneEvent {
+        rate: u32,
+    },
     /// RFC 3389 comfort noise: silence on the timeline.
     ComfortNoise,
 }
@@ -157,12 +164,19 @@ impl Decoder {
                 let r = opus_rate(out_rate);
                 (State::Opus(opus::OpusDecoder::new(r, 1)?), r)
             }
-            Codec::L16 { rate, channels } => (State::L16 { channels: usize::from(channels.max(1)) }, rate),
+            Codec::L16 { rate, channels } => {
+                (State::L16 { channels: usize::from(channels.max(1)) }, rate)
+            }
             Codec::G729 | Codec::TelephoneEvent { .. } | Codec::ComfortNoise => {
                 return Err(DecodeError::NotAudio(codec));
             }
         };
-        Ok(Decoder { codec, state, resampler: Resampler::new(native, out_rate), scratch: Vec::new() })
+        Ok(Decoder {
+            codec,
+            state,
+            resampler: Resampler::new(native, out_rate),
+            scratch: Vec::new(),
+        })
     }
 
     pub fn codec(&self) -> Codec {
@@ -172,7 +186,12 @@ impl Decoder {
     /// Decodes one payload, appending mono samples at the output rate as
     /// little-endian bytes (the spool's sample format). G.711 at its native
     /// rate goes straight from table to bytes.
-    pub fn decode_le(&mut self, payload: &[u8], scratch: &mut Vec<i16>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    pub fn decode_le(
+        &mut self,
+        payload: &[u8],
+        scratch: &mut Vec<i16>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecodeError> {
         if self.resampler.is_identity() {
             let table = match self.state {
                 State::Pcmu => Some(&g711::ULAW_DECODE),

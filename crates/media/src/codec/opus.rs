@@ -5,8 +5,6 @@
 //! the wrapper.
 #![allow(unsafe_code)]
 
-use unsafe_libopus as op;
-
 /// An Opus failure code with its libopus name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("opus error {0}")]
@@ -32,8 +30,8 @@ pub struct OpusEncoderConfig {
 
 #[derive(Debug)]
 enum EncState {
-    Single(*mut op::OpusEncoder),
-    Multi(*mut op::OpusMSEncoder),
+    Single(*mut unsafe_libopus::OpusEncoder),
+    Multi(*mut unsafe_libopus::OpusMSEncoder),
 }
 
 /// A libopus encoder (VOIP application).
@@ -55,40 +53,40 @@ impl OpusEncoder {
             // SAFETY: plain integers, a 2-entry mapping for 2 channels, and a
             // valid out-pointer.
             let st = unsafe {
-                op::opus_multistream_encoder_create(
+                unsafe_libopus::opus_multistream_encoder_create(
                     c.sample_rate as i32,
                     2,
                     2,
                     0,
                     mapping.as_ptr(),
-                    op::OPUS_APPLICATION_VOIP,
+                    unsafe_libopus::OPUS_APPLICATION_VOIP,
                     &mut err,
                 )
             };
-            if st.is_null() || err != op::OPUS_OK {
+            if st.is_null() || err != unsafe_libopus::OPUS_OK {
                 return Err(OpusError(err));
             }
             EncState::Multi(st)
         } else {
             // SAFETY: arguments are plain integers and a valid out-pointer.
             let st = unsafe {
-                op::opus_encoder_create(
+                unsafe_libopus::opus_encoder_create(
                     c.sample_rate as i32,
                     i32::from(c.channels),
-                    op::OPUS_APPLICATION_VOIP,
+                    unsafe_libopus::OPUS_APPLICATION_VOIP,
                     &mut err,
                 )
             };
-            if st.is_null() || err != op::OPUS_OK {
+            if st.is_null() || err != unsafe_libopus::OPUS_OK {
                 return Err(OpusError(err));
             }
             EncState::Single(st)
         };
         let enc = OpusEncoder { st, channels: usize::from(c.channels) };
-        enc.ctl(op::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
-        enc.ctl(op::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
-        enc.ctl(op::OPUS_SET_DTX_REQUEST, i32::from(c.dtx))?;
-        enc.ctl(op::OPUS_SET_SIGNAL_REQUEST, op::OPUS_SIGNAL_VOICE)?;
+        enc.ctl(unsafe_libopus::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
+        enc.ctl(unsafe_libopus::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
+        enc.ctl(unsafe_libopus::OPUS_SET_DTX_REQUEST, i32::from(c.dtx))?;
+        enc.ctl(unsafe_libopus::OPUS_SET_SIGNAL_REQUEST, unsafe_libopus::OPUS_SIGNAL_VOICE)?;
         Ok(enc)
     }
 
@@ -96,11 +94,19 @@ impl OpusEncoder {
         // SAFETY: `st` is a live encoder; the request takes one i32.
         let r = unsafe {
             match self.st {
-                EncState::Single(st) => op::opus_encoder_ctl_impl(st, request, op::varargs!(value)),
-                EncState::Multi(st) => op::opus_multistream_encoder_ctl_impl(st, request, op::varargs!(value)),
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    request,
+                    unsafe_libopus::varargs!(value),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    request,
+                    unsafe_libopus::varargs!(value),
+                ),
             }
         };
-        if r == op::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+        if r == unsafe_libopus::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
     }
 
     /// True when encoding two uncoupled streams (mapping family 1).
@@ -114,15 +120,19 @@ impl OpusEncoder {
         // SAFETY: `st` is live; the request writes one i32 through the pointer.
         let r = unsafe {
             match self.st {
-                EncState::Single(st) => {
-                    op::opus_encoder_ctl_impl(st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
-                }
-                EncState::Multi(st) => {
-                    op::opus_multistream_encoder_ctl_impl(st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
-                }
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_GET_LOOKAHEAD_REQUEST,
+                    unsafe_libopus::varargs!(&mut v),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_GET_LOOKAHEAD_REQUEST,
+                    unsafe_libopus::varargs!(&mut v),
+                ),
             }
         };
-        if r == op::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
+        if r == unsafe_libopus::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
     }
 
     /// Encodes one frame of interleaved samples (2.5–60 ms), returning the
@@ -133,12 +143,20 @@ impl OpusEncoder {
         // for `out.len()` bytes.
         let n = unsafe {
             match self.st {
-                EncState::Single(st) => {
-                    op::opus_encode(st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
-                }
-                EncState::Multi(st) => {
-                    op::opus_multistream_encode(st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
-                }
+                EncState::Single(st) => unsafe_libopus::opus_encode(
+                    st,
+                    pcm.as_ptr(),
+                    frame as i32,
+                    out.as_mut_ptr(),
+                    out.len() as i32,
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encode(
+                    st,
+                    pcm.as_ptr(),
+                    frame as i32,
+                    out.as_mut_ptr(),
+                    out.len() as i32,
+                ),
             }
         };
         if n < 0 { Err(OpusError(n)) } else { Ok(n as usize) }
@@ -150,8 +168,8 @@ impl Drop for OpusEncoder {
         // SAFETY: created by the matching create function, destroyed once.
         unsafe {
             match self.st {
-                EncState::Single(st) => op::opus_encoder_destroy(st),
-                EncState::Multi(st) => op::opus_multistream_encoder_destroy(st),
+                EncState::Single(st) => unsafe_libopus::opus_encoder_destroy(st),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_destroy(st),
             }
         }
     }
@@ -159,8 +177,8 @@ impl Drop for OpusEncoder {
 
 #[derive(Debug)]
 enum DecState {
-    Single(*mut op::OpusDecoder),
-    Multi(*mut op::OpusMSDecoder),
+    Single(*mut unsafe_libopus::OpusDecoder),
+    Multi(*mut unsafe_libopus::OpusMSDecoder),
 }
 
 /// A libopus decoder.
@@ -178,8 +196,10 @@ impl OpusDecoder {
     pub fn new(sample_rate: u32, channels: u8) -> Result<Self, OpusError> {
         let mut err = 0i32;
         // SAFETY: plain integers and a valid out-pointer.
-        let st = unsafe { op::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err) };
-        if st.is_null() || err != op::OPUS_OK {
+        let st = unsafe {
+            unsafe_libopus::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err)
+        };
+        if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
         Ok(OpusDecoder { st: DecState::Single(st), channels: usize::from(channels), sample_rate })
@@ -192,9 +212,16 @@ impl OpusDecoder {
         let mapping = [0u8, 1];
         // SAFETY: plain integers, a 2-entry mapping, a valid out-pointer.
         let st = unsafe {
-            op::opus_multistream_decoder_create(sample_rate as i32, 2, 2, 0, mapping.as_ptr(), &mut err)
+            unsafe_libopus::opus_multistream_decoder_create(
+                sample_rate as i32,
+                2,
+                2,
+                0,
+                mapping.as_ptr(),
+                &mut err,
+            )
         };
-        if st.is_null() || err != op::OPUS_OK {
+        if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
         Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate })
@@ -207,16 +234,22 @@ impl OpusDecoder {
         let max = (self.sample_rate as usize * 120 / 1000) * self.channels;
         let start = out.len();
         out.resize(start + max, 0);
-        let frame = if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
+        let frame =
+            if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
         let ptr = if packet.is_empty() { std::ptr::null() } else { packet.as_ptr() };
         // SAFETY: `out[start..]` has room for `frame * channels` samples;
         // `packet` is readable for its length (or null for concealment).
         let n = unsafe {
             match self.st {
-                DecState::Single(st) => {
-                    op::opus_decode(st, ptr, packet.len() as i32, out[start..].as_mut_ptr(), frame as i32, 0)
-                }
-                DecState::Multi(st) => op::opus_multistream_decode(
+                DecState::Single(st) => unsafe_libopus::opus_decode(
+                    st,
+                    ptr,
+                    packet.len() as i32,
+                    out[start..].as_mut_ptr(),
+                    frame as i32,
+                    0,
+                ),
+                DecState::Multi(st) => unsafe_libopus::opus_multistream_decode(
                     st,
                     ptr,
                     packet.len() as i32,
@@ -240,8 +273,8 @@ impl Drop for OpusDecoder {
         // SAFETY: created by the matching create function, destroyed once.
         unsafe {
             match self.st {
-                DecState::Single(st) => op::opus_decoder_destroy(st),
-                DecState::Multi(st) => op::opus_multistream_decoder_destroy(st),
+                DecState::Single(st) => unsafe_libopus::opus_decoder_destroy(st),
+                DecState::Multi(st) => unsafe_libopus::opus_multistream_decoder_destroy(st),
             }
         }
     }

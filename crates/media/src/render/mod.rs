@@ -44,7 +44,9 @@ pub enum OutputFormat {
     WavPcma,
     Flac,
     /// MP3 via LAME (cargo feature `mp3`, on by default).
-    Mp3 { kbps: u32 },
+    Mp3 {
+        kbps: u32,
+    },
 }
 
 impl Default for OutputFormat {
@@ -58,7 +60,9 @@ impl OutputFormat {
     pub fn audio_format(self) -> AudioFormat {
         match self {
             OutputFormat::Opus { .. } => AudioFormat::Opus,
-            OutputFormat::WavPcm16 | OutputFormat::WavPcmu | OutputFormat::WavPcma => AudioFormat::Wav,
+            OutputFormat::WavPcm16 | OutputFormat::WavPcmu | OutputFormat::WavPcma => {
+                AudioFormat::Wav
+            }
             OutputFormat::Flac => AudioFormat::Flac,
             OutputFormat::Mp3 { .. } => AudioFormat::Mp3,
         }
@@ -137,7 +141,11 @@ pub fn mix(
     Ok(out)
 }
 
-fn encode(tl: &ClosedTimeline, channels: &[Vec<i16>], format: OutputFormat) -> Result<RenderedFile, RenderError> {
+fn encode(
+    tl: &ClosedTimeline,
+    channels: &[Vec<i16>],
+    format: OutputFormat,
+) -> Result<RenderedFile, RenderError> {
     let rate = tl.sample_rate;
     let n = channels.len();
     let bytes = match format {

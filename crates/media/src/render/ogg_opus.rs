@@ -17,7 +17,12 @@ const VENDOR: &str = "callvault (libopus 1.3 via unsafe-libopus)";
 const FRAME_MS: usize = 60;
 
 /// Encodes equal-length channels (1 or 2) at `rate` (8/12/16/24/48 kHz).
-pub fn encode(channels: &[Vec<i16>], rate: u32, bitrate: u32, complexity: u8) -> Result<Vec<u8>, RenderError> {
+pub fn encode(
+    channels: &[Vec<i16>],
+    rate: u32,
+    bitrate: u32,
+    complexity: u8,
+) -> Result<Vec<u8>, RenderError> {
     let n = channels.len().clamp(1, 2);
     let mut enc = OpusEncoder::new(&OpusEncoderConfig {
         sample_rate: rate,
@@ -69,11 +74,8 @@ pub fn encode(channels: &[Vec<i16>], rate: u32, bitrate: u32, complexity: u8) ->
         }
         let len = enc.encode(&pcm, &mut out)?;
         let last = k + 1 == packets;
-        let granule = if last {
-            pre_skip + frames as u64 * scale
-        } else {
-            ((k + 1) * frame) as u64 * scale
-        };
+        let granule =
+            if last { pre_skip + frames as u64 * scale } else { ((k + 1) * frame) as u64 * scale };
         // One page per second keeps overhead at ~1 % and seeking cheap.
         let info = if last {
             PacketWriteEndInfo::EndStream
@@ -119,15 +121,20 @@ pub fn decode(bytes: &[u8]) -> Result<DecodedOpus, OggOpusError> {
     let channels = h[9];
     let pre_skip = u16::from_le_bytes([h[10], h[11]]);
     let input_rate = u32::from_le_bytes([h[12], h[13], h[14], h[15]]);
-    if !(1..=2).contains(&channels) || ![8000, 12_000, 16_000, 24_000, 48_000].contains(&input_rate) {
+    if !(1..=2).contains(&channels) || ![8000, 12_000, 16_000, 24_000, 48_000].contains(&input_rate)
+    {
         return Err(OggOpusError::BadHead);
     }
     let family = h[18];
     let _tags = r.read_packet()?.ok_or(OggOpusError::BadHead)?;
     let mut dec = match family {
         0 => OpusDecoder::new(input_rate, channels)?,
-        1 if channels == 2 && h.get(19..23) == Some(&[2, 0, 0, 1]) => OpusDecoder::new_uncoupled_stereo(input_rate)?,
-        1 if channels == 2 && h.get(19..23) == Some(&[1, 1, 0, 1]) => OpusDecoder::new(input_rate, 2)?,
+        1 if channels == 2 && h.get(19..23) == Some(&[2, 0, 0, 1]) => {
+            OpusDecoder::new_uncoupled_stereo(input_rate)?
+        }
+        1 if channels == 2 && h.get(19..23) == Some(&[1, 1, 0, 1]) => {
+            OpusDecoder::new(input_rate, 2)?
+        }
         _ => return Err(OggOpusError::BadHead),
     };
     let mut inter = Vec::new();
@@ -149,4 +156,3 @@ pub fn decode(bytes: &[u8]) -> Result<DecodedOpus, OggOpusError> {
     }
     Ok(DecodedOpus { channels, input_rate, pre_skip, samples })
 }
-

@@ -8,7 +8,8 @@ use callvault_rtp::RtpPacket;
 /// RTP datagrams (arrival, bytes) of tests/data/g711a-rtp.pcap: 4.7 s of
 /// recorded speech, G.711 A-law (the fixture sipp ships).
 pub fn fixture_rtp() -> Vec<(Duration, Vec<u8>)> {
-    let d = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap")).unwrap();
+    let d =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap")).unwrap();
     let mut pos = 24;
     let mut out = Vec::new();
     while pos + 16 <= d.len() {
@@ -18,7 +19,10 @@ pub fn fixture_rtp() -> Vec<(Duration, Vec<u8>)> {
         pos += 16 + incl;
         let ihl = usize::from(pkt[14] & 0x0f) * 4;
         let udp = 14 + ihl;
-        out.push((Duration::from_secs(u64::from(sec)) + Duration::from_micros(u64::from(usec)), pkt[udp + 8..].to_vec()));
+        out.push((
+            Duration::from_secs(u64::from(sec)) + Duration::from_micros(u64::from(usec)),
+            pkt[udp + 8..].to_vec(),
+        ));
     }
     out
 }
@@ -59,8 +63,17 @@ pub fn correlation(a: &[i16], b: &[i16], max_lag: usize) -> f64 {
 /// Packs an RTP packet.
 pub fn rtp(ssrc: u32, seq: u16, ts: u32, pt: u8, marker: bool, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(12 + payload.len());
-    RtpPacket { marker, payload_type: pt, sequence: seq, timestamp: ts, ssrc, csrc_bytes: &[], extension: None, payload }
-        .write(&mut v);
+    RtpPacket {
+        marker,
+        payload_type: pt,
+        sequence: seq,
+        timestamp: ts,
+        ssrc,
+        csrc_bytes: &[],
+        extension: None,
+        payload,
+    }
+    .write(&mut v);
     v
 }
 
