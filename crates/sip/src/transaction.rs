@@ -234,6 +234,11 @@ fn is_reliable(msg: &SipMessage<'_>) -> bool {
     msg.top_via().is_some_and(|v| !v.transport.eq_ignore_ascii_case("UDP"))
 }
 
+/// `now + d`, or `now` when that would overflow (absurd timer settings).
+fn after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d).unwrap_or(now)
+}
+
 /// A stable tag for responses the layer makes itself (FNV-1a of the key).
 fn derived_tag(key: &TransactionKey) -> String {
     let text = format!("{key:?}");
@@ -323,7 +328,11 @@ impl ServerTransactions {
             }
             return RequestOutcome::Retransmission(key);
         }
-        if self.transactions.len() >= self.config.max_transactions {
+        // a CANCEL of a live INVITE is always taken: it frees capacity, and
+        // there is at most one per INVITE, so the bound still holds (2x)
+        let cancels_live_invite = method == Method::Cancel
+            && self.transactions.contains_key(&key.with_other_method("INVITE"));
+        if self.transactions.len() >= self.config.max_transactions && !cancels_live_invite {
             return RequestOutcome::Overloaded;
         }
         let reliable = is_reliable(msg);
@@ -401,7 +410,7 @@ impl ServerTransactions {
                     if tx.reliable {
                         self.terminate(&key);
                     } else {
-                        tx.timeout_at = Some(now + self.config.t4); // timer I
+                        tx.timeout_at = Some(after(now, self.config.t4)); // timer I
                         self.rearm(&key);
                     }
                     return;
@@ -469,8 +478,8 @@ impl ServerTransactions {
         if tx.invite && code < 300 {
             tx.state = State::Accepted;
             tx.retransmit_interval = t1;
-            tx.retransmit_at = Some(now + t1);
-            tx.timeout_at = Some(now + 64 * t1); // timer L / §13.3.1.4 give-up
+            tx.retransmit_at = Some(after(now, t1));
+            tx.timeout_at = Some(after(now, t1.saturating_mul(64))); // timer L / §13.3.1.4 give-up
             let dialog = response.call_id().zip(response.cseq()).map(|(c, s)| {
                 (
                     c.to_owned(),
@@ -485,15 +494,15 @@ impl ServerTransactions {
         } else if tx.invite {
             tx.state = State::Completed;
             tx.retransmit_interval = t1;
-            tx.retransmit_at = (!tx.reliable).then_some(now + t1); // timer G
-            tx.timeout_at = Some(now + 64 * t1); // timer H
+            tx.retransmit_at = (!tx.reliable).then_some(after(now, t1)); // timer G
+            tx.timeout_at = Some(after(now, t1.saturating_mul(64))); // timer H
         } else {
             tx.state = State::Completed;
             if tx.reliable {
                 self.terminate(key);
                 return Ok(());
             }
-            tx.timeout_at = Some(now + 64 * t1); // timer J
+            tx.timeout_at = Some(after(now, t1.saturating_mul(64))); // timer J
         }
         self.rearm(key);
         Ok(())
@@ -535,8 +544,9 @@ impl ServerTransactions {
                     self.transmits
                         .push_back(Transmit { destination: tx.remote, contents: bytes.clone() });
                 }
-                tx.retransmit_interval = (tx.retransmit_interval * 2).min(self.config.t2);
-                tx.retransmit_at = Some(now + tx.retransmit_interval);
+                tx.retransmit_interval =
+                    tx.retransmit_interval.saturating_mul(2).min(self.config.t2);
+                tx.retransmit_at = Some(after(now, tx.retransmit_interval));
             }
             self.rearm(&key);
         }

@@ -303,6 +303,23 @@ fn capacity_limit_and_stateless_503() {
     h.uas.send_stateless(h.from, &m.response(503, "Service Unavailable", Some("x")));
     h.drain();
     assert_eq!(h.sent.last().map(|s| s.1), Some(503));
+    // a CANCEL for an INVITE is taken even at capacity
+    let mut full = Harness::new(Config { max_transactions: 1, ..Config::default() });
+    let invite = request("INVITE", "z9hG4bKfull", "UDP", 1, None);
+    let ikey = new_key(full.recv(&invite));
+    assert_eq!(
+        full.recv(&request("OPTIONS", "z9hG4bKo9", "UDP", 1, None)),
+        RequestOutcome::Overloaded
+    );
+    assert_eq!(
+        full.recv(&request("CANCEL", "z9hG4bKfull", "UDP", 1, None)),
+        RequestOutcome::Cancel { invite_found: true }
+    );
+    assert_eq!(full.count(|e| matches!(e, Event::Cancelled { invite, .. } if *invite == ikey)), 1);
+    assert_eq!(
+        full.recv(&request("CANCEL", "z9hG4bKnoinv", "UDP", 1, None)),
+        RequestOutcome::Overloaded
+    );
     // retransmissions of existing transactions still work at capacity
     assert_eq!(h.recv(&a), RequestOutcome::Retransmission(ka.clone()));
     h.respond(&ka, &a, 200);
