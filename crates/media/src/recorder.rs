@@ -110,14 +110,13 @@ impl Recorder {
         now: Duration,
     ) -> std::io::Result<Self> {
         let rate = config.sample_rate.clamp(8000, 48_000);
-        let mut spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), now)?;
-        spool.append(&Record::Begin {
+        let header = Record::Begin {
             version: SPOOL_VERSION,
             conversation: *conversation.0.as_bytes(),
             origin_ns: now.as_nanos() as u64,
             sample_rate: rate,
-        });
-        spool.sync(now)?;
+        };
+        let spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), &header, now)?;
         Ok(Recorder {
             conversation,
             origin: now,

@@ -423,11 +423,29 @@ pub struct SpoolWriter {
 }
 
 impl SpoolWriter {
-    /// Creates `dir/<name>.cvspool`; fails if it exists.
-    pub fn create(config: &SpoolConfig, name: &str, now: Duration) -> std::io::Result<Self> {
+    /// Creates `dir/<name>.cvspool` holding `header` (the `Begin` record),
+    /// durably: the header is written and synced under a temporary name and
+    /// then renamed, so a spool file that exists always starts with a valid
+    /// header. Fails if the spool exists.
+    pub fn create(
+        config: &SpoolConfig,
+        name: &str,
+        header: &Record<'_>,
+        now: Duration,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(&config.dir)?;
         let path = config.dir.join(format!("{name}.{SPOOL_EXTENSION}"));
-        let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
+        if path.exists() {
+            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "spool exists"));
+        }
+        let tmp = config.dir.join(format!(".{name}.{SPOOL_EXTENSION}.tmp"));
+        let mut file = OpenOptions::new().create(true).truncate(true).write(true).open(&tmp)?;
+        let mut head = Vec::new();
+        encode_record(header, &mut head);
+        encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut head);
+        file.write_all(&head)?;
+        file.sync_data()?;
+        std::fs::rename(&tmp, &path)?;
         // Make the directory entry durable too.
         if let Ok(d) = File::open(&config.dir) {
             let _ = d.sync_all();
@@ -436,12 +454,12 @@ impl SpoolWriter {
             file,
             path,
             buf: Vec::with_capacity(32 << 10),
-            written: 0,
+            written: head.len() as u64,
             last_sync: now,
             sync_interval: config.sync_interval,
             max_bytes: config.max_bytes,
             truncated: false,
-            syncs: 0,
+            syncs: 1,
             fsync: config.fsync,
         })
     }

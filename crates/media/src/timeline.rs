@@ -332,7 +332,8 @@ pub struct RecoveredConversation {
 }
 
 /// Finds every spool in `dir` (after a restart): each is a conversation
-/// that was not yet stored in the vault. Interrupted ones come back with
+/// that was not yet stored in the vault. Leftovers of interrupted spool
+/// creation (nothing recorded yet) are deleted. Interrupted ones come back with
 /// `cut_by_crash` set and all audio up to their last sync. Render them, store
 /// them, then [`crate::spool::remove_spool`].
 pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> {
@@ -344,6 +345,12 @@ pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> 
     };
     for entry in entries {
         let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            // A spool whose creation was interrupted: nothing was recorded.
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some(SPOOL_EXTENSION) {
             continue;
         }
