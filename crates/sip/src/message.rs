@@ -303,23 +303,20 @@ impl<'a> SipMessage<'a> {
         let mut malformed_lines = 0u32;
         let mut body_start = body_start;
         while body_start.is_none() {
-            let (line, line_start) = match lines.next_line() {
-                Some(x) => x,
+            let line = match lines.next_line() {
+                Some((l, _)) => l,
                 None => {
-                    // last line without terminator, then no body
+                    // a last line without terminator, then no body
                     let tail = buf.get(lines.pos..).unwrap_or(&[]);
                     let tail = tail.strip_suffix(b"\r").unwrap_or(tail);
-                    let p = buf.len();
-                    lines.pos = p;
+                    lines.pos = buf.len();
+                    body_start = Some(buf.len());
                     if tail.is_empty() {
-                        body_start = Some(p);
                         break;
                     }
-                    body_start = Some(p);
-                    (tail, p)
+                    tail
                 }
             };
-            let _ = line_start;
             if line.is_empty() {
                 body_start = Some(lines.pos);
                 break;

@@ -23,6 +23,7 @@ Min-SE: 90
 X-Linkedid: 1700000000.42
 Cisco-Guid: 1234-5678
 Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000
+X-Cisco-Recording-Participant: \"Agent\" <sip:1000@10.0.0.1>;media-index=\"1\"
 Subject: a folded
   subject line
 \tcontinued
@@ -61,6 +62,12 @@ fn compact_forms_folding_lists() {
     assert_eq!(m.header("CISCO-GUID"), Some("1234-5678"));
     assert!(m.header("session-id").unwrap().starts_with("ab30317f"));
     assert_eq!(m.header("Subject"), Some("a folded subject line continued"));
+    let crp =
+        callvault_sip::NameAddr::parse(m.header("x-cisco-recording-participant").unwrap()).unwrap();
+    assert_eq!(
+        (crp.user(), crp.params.get_unquoted("media-index").as_deref()),
+        (Some("1000"), Some("1"))
+    );
     assert!(m.content_type().unwrap().is("application", "sdp"));
     assert_eq!(m.content_length(), Some(5));
     assert_eq!(&*m.body, b"v=0\r\n");
