@@ -14,7 +14,7 @@ use callvault_rtp::{
 };
 
 use crate::codec::{Codec, Decoder, PayloadMap};
-use crate::spool::{Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
+use crate::spool::{PendingSync, Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
 use crate::timeline::{ClosedTimeline, TimelineError, side_to_u8};
 
 /// Identifies one media flow (one direction of one RTP stream). The caller
@@ -253,6 +253,24 @@ impl Recorder {
         }
         self.spool.poll(now)?;
         Ok(())
+    }
+
+    /// Like [`Recorder::poll`], but returns the due `fdatasync` instead of
+    /// running it: run it on an I/O thread (`spawn_blocking`). The packet
+    /// path then never waits for the disk; audio is durable once the
+    /// returned sync has run.
+    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
+        let mut ctx = Ctx {
+            origin: self.origin,
+            rate: self.rate,
+            spool: &mut self.spool,
+            pcm: &mut self.pcm,
+            stats: &mut self.stats,
+        };
+        for f in &mut self.flows {
+            drain(f, &mut ctx, Some(now));
+        }
+        self.spool.poll_deferred(now)
     }
 
     /// The earliest time [`Recorder::poll`] has work.

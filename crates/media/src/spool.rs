@@ -11,6 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// First byte of every record.
@@ -410,7 +411,7 @@ impl Default for SpoolConfig {
 /// An open spool file with its write buffer.
 #[derive(Debug)]
 pub struct SpoolWriter {
-    file: File,
+    file: Arc<File>,
     path: PathBuf,
     buf: Vec<u8>,
     written: u64,
@@ -451,7 +452,7 @@ impl SpoolWriter {
             let _ = d.sync_all();
         }
         Ok(SpoolWriter {
-            file,
+            file: Arc::new(file),
             path,
             buf: Vec::with_capacity(32 << 10),
             written: head.len() as u64,
@@ -544,21 +545,48 @@ impl SpoolWriter {
 
     /// Writes a `Sync` marker and everything buffered, then `fdatasync`s.
     pub fn sync(&mut self, now: Duration) -> std::io::Result<()> {
+        if let Some(p) = self.write_out(now)? {
+            p.run()?;
+        }
+        Ok(())
+    }
+
+    /// Like [`SpoolWriter::poll`], but hands the `fdatasync` back to the
+    /// caller as a [`PendingSync`] to run on an I/O thread, so that a slow
+    /// disk never stalls packet processing. Audio is durable once that
+    /// sync has run.
+    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
+        if now.saturating_sub(self.last_sync) < self.sync_interval {
+            return Ok(None);
+        }
+        self.write_out(now)
+    }
+
+    fn write_out(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
         encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut self.buf);
-        self.file.write_all(&self.buf)?;
+        (&*self.file).write_all(&self.buf)?;
         self.written += self.buf.len() as u64;
         self.buf.clear();
-        if self.fsync {
-            self.file.sync_data()?;
-        }
         self.last_sync = now;
         self.syncs += 1;
-        Ok(())
+        Ok(self.fsync.then(|| PendingSync { file: Arc::clone(&self.file) }))
     }
 
     /// Number of completed syncs.
     pub fn syncs(&self) -> u64 {
         self.syncs
+    }
+}
+
+/// An `fdatasync` of a spool, to run on a blocking/I-O thread.
+#[derive(Debug)]
+pub struct PendingSync {
+    file: Arc<File>,
+}
+
+impl PendingSync {
+    pub fn run(self) -> std::io::Result<()> {
+        self.file.sync_data()
     }
 }
 
