@@ -274,6 +274,32 @@ fn main() {
             let el = start.elapsed().as_secs_f64() / f64::from(reps);
             println!("{:<44} {:>14.0} {:>16.0}", name, secs * 2.0 / el, size as f64 * 60.0 / secs);
         }
+        // the Opus encoder alone on both-silent and both-talking audio
+        {
+            let n = left.len();
+            let zeros = vec![0i16; n];
+            let talk: Vec<i16> = (0..n).map(|i| left[i].wrapping_add(right[i])).collect();
+            for (name, l, r) in [
+                ("Opus encoder only, both sides silent", &zeros, &zeros),
+                ("Opus encoder only, both sides talking", &talk, &talk),
+            ] {
+                let start = Instant::now();
+                let b = callvault_media::render::ogg_opus::encode(
+                    &[l.clone(), r.clone()],
+                    8000,
+                    20_000,
+                    0,
+                )
+                .unwrap();
+                let el = start.elapsed().as_secs_f64();
+                println!(
+                    "{:<44} {:>14.0} {:>16.0}",
+                    name,
+                    secs * 2.0 / el,
+                    b.len() as f64 * 60.0 / secs
+                );
+            }
+        }
         // mix only (reading the spool), to separate it from encoding
         let start = Instant::now();
         let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();

@@ -136,3 +136,43 @@ fn opus_size_and_pool() {
     let per_minute = files[0].bytes.len() as f64 * 6.0;
     assert!(per_minute <= 160_000.0, "{per_minute} bytes per stereo minute");
 }
+
+/// Turn-taking with silent gaps exercises silence skipping: speech after a
+/// skipped stretch is intact, silence decodes to silence, and the file is
+/// much smaller than continuous speech.
+#[test]
+fn opus_silence_skipping_keeps_speech_and_silence() {
+    let speech = speech_8k();
+    let seg = 24_000; // 3 s turns
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    for turn in 0..4 {
+        let talk: Vec<i16> = speech[(turn * 7919) % 20_000..][..seg].to_vec();
+        let quiet = vec![0i16; seg];
+        if turn % 2 == 0 {
+            left.extend(&talk);
+            right.extend(&quiet);
+        } else {
+            left.extend(&quiet);
+            right.extend(&talk);
+        }
+    }
+    let bytes = ogg_opus::encode(&[left.clone(), right.clone()], 8000, 20_000, 0).unwrap();
+    let d = ogg_opus::decode(&bytes).unwrap();
+    assert_eq!(d.samples[0].len(), left.len());
+    for turn in 0..4 {
+        let r = turn * seg..(turn + 1) * seg;
+        let (talk_src, talk_got, quiet_got) = if turn % 2 == 0 {
+            (&left[r.clone()], &d.samples[0][r.clone()], &d.samples[1][r.clone()])
+        } else {
+            (&right[r.clone()], &d.samples[1][r.clone()], &d.samples[0][r.clone()])
+        };
+        // the whole turn, including the frame that resets the encoder
+        let c = correlation(&high_pass(talk_src), talk_got, 40);
+        assert!(c >= 0.90, "turn {turn}: correlation {c}");
+        let peak = quiet_got[800..].iter().map(|s| s.unsigned_abs()).max().unwrap();
+        assert!(peak <= 200, "turn {turn}: silence peaks at {peak}");
+    }
+    // 12 s of stereo in which one side is always silent
+    assert!(bytes.len() < 12 * 2 * 1000, "{} bytes", bytes.len());
+}

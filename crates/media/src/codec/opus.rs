@@ -109,6 +109,27 @@ impl OpusEncoder {
         if r == unsafe_libopus::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
     }
 
+    /// Forgets all history (the next frame is coded independently), as after
+    /// a gap the encoder did not see.
+    pub fn reset(&mut self) -> Result<(), OpusError> {
+        // SAFETY: `st` is live; OPUS_RESET_STATE takes no argument.
+        let r = unsafe {
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_RESET_STATE,
+                    unsafe_libopus::varargs!(),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_RESET_STATE,
+                    unsafe_libopus::varargs!(),
+                ),
+            }
+        };
+        if r == unsafe_libopus::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+    }
+
     /// True when encoding two uncoupled streams (mapping family 1).
     pub fn is_multistream(&self) -> bool {
         matches!(self.st, EncState::Multi(_))
@@ -179,6 +200,46 @@ impl Drop for OpusEncoder {
 enum DecState {
     Single(*mut unsafe_libopus::OpusDecoder),
     Multi(*mut unsafe_libopus::OpusMSDecoder),
+}
+
+/// Appends `packet` in self-delimited framing (RFC 6716 Appendix B), as
+/// every stream but the last of a multistream packet must be.
+pub fn self_delimit(packet: &[u8], out: &mut Vec<u8>) -> Result<(), OpusError> {
+    // SAFETY: the repacketizer is created and destroyed here; `packet`
+    // outlives it (it keeps pointers into the packet); `out` has room for
+    // `packet.len() + 2` more bytes, the most self-delimiting adds for one
+    // 1275-byte frame length.
+    unsafe {
+        let rp = unsafe_libopus::opus_repacketizer_create();
+        if rp.is_null() {
+            return Err(OpusError(unsafe_libopus::OPUS_ALLOC_FAIL));
+        }
+        let r = unsafe_libopus::opus_repacketizer_cat(rp, packet.as_ptr(), packet.len() as i32);
+        if r != unsafe_libopus::OPUS_OK {
+            unsafe_libopus::opus_repacketizer_destroy(rp);
+            return Err(OpusError(r));
+        }
+        let frames = unsafe_libopus::opus_repacketizer_get_nb_frames(rp);
+        let start = out.len();
+        let room = packet.len() + 4;
+        out.resize(start + room, 0);
+        let n = unsafe_libopus::opus_repacketizer_out_range_impl(
+            rp,
+            0,
+            frames,
+            out[start..].as_mut_ptr(),
+            room as i32,
+            1,
+            0,
+        );
+        unsafe_libopus::opus_repacketizer_destroy(rp);
+        if n < 0 {
+            out.truncate(start);
+            return Err(OpusError(n));
+        }
+        out.truncate(start + n as usize);
+    }
+    Ok(())
 }
 
 /// A libopus decoder.
