@@ -83,6 +83,11 @@ pub enum Record<'a> {
     End {
         at_ns: u64,
     },
+    /// The spool reached its size bound at `at_sample`; later media was
+    /// dropped.
+    Truncated {
+        at_sample: u64,
+    },
 }
 
 /// Why bytes are not a valid record.
@@ -113,6 +118,7 @@ mod kind {
     pub const LOSS: u8 = 8;
     pub const SYNC: u8 = 9;
     pub const END: u8 = 10;
+    pub const TRUNCATED: u8 = 11;
 }
 
 /// Appends the encoding of `rec` to `out`.
@@ -181,6 +187,10 @@ pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
         Record::End { at_ns } => {
             out.extend_from_slice(&at_ns.to_le_bytes());
             kind::END
+        }
+        Record::Truncated { at_sample } => {
+            out.extend_from_slice(&at_sample.to_le_bytes());
+            kind::TRUNCATED
         }
     };
     let len = (out.len() - start - 6) as u32;
@@ -334,6 +344,12 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
         kind::END => {
             let mut c = Cur(body, "end");
             let r = Record::End { at_ns: c.u64()? };
+            c.end()?;
+            r
+        }
+        kind::TRUNCATED => {
+            let mut c = Cur(body, "truncated");
+            let r = Record::Truncated { at_sample: c.u64()? };
             c.end()?;
             r
         }
@@ -492,15 +508,27 @@ impl SpoolWriter {
     /// are dropped (the spool is flagged truncated); control records always
     /// go in.
     pub fn append(&mut self, rec: &Record<'_>) {
-        let media = matches!(
-            rec,
-            Record::Audio { .. } | Record::Raw { .. } | Record::Dtmf { .. } | Record::Loss { .. }
-        );
-        if media && self.len() >= self.max_bytes {
-            self.truncated = true;
+        let media = match rec {
+            Record::Audio { start, .. }
+            | Record::Raw { start, .. }
+            | Record::Dtmf { start, .. }
+            | Record::Loss { start, .. } => Some(*start),
+            _ => None,
+        };
+        if let Some(start) = media
+            && self.len() >= self.max_bytes
+        {
+            self.mark_truncated(start);
             return;
         }
         encode_record(rec, &mut self.buf);
+    }
+
+    fn mark_truncated(&mut self, at_sample: u64) {
+        if !self.truncated {
+            self.truncated = true;
+            encode_record(&Record::Truncated { at_sample }, &mut self.buf);
+        }
     }
 
     /// Buffers an audio record whose samples `fill` appends (as i16
@@ -508,7 +536,7 @@ impl SpoolWriter {
     /// copies on the hot path. Same encoding as [`Record::Audio`].
     pub fn append_audio(&mut self, stream: u16, start: u64, fill: impl FnOnce(&mut Vec<u8>)) {
         if self.len() >= self.max_bytes {
-            self.truncated = true;
+            self.mark_truncated(start);
             return;
         }
         let at = self.buf.len();

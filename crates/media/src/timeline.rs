@@ -90,6 +90,9 @@ pub struct ClosedTimeline {
     pub events: Vec<TimelineEvent>,
     /// No end record: the recorder died; audio runs to the last sync.
     pub cut_by_crash: bool,
+    /// The spool hit its size bound at this sample; media after it is
+    /// missing.
+    pub truncated_at: Option<u64>,
     /// Bytes of the spool that held valid records.
     pub valid_bytes: u64,
     /// Bytes after the first invalid record (torn tail), ignored.
@@ -143,6 +146,7 @@ impl ClosedTimeline {
             participants: Vec::new(),
             events: Vec::new(),
             cut_by_crash: true,
+            truncated_at: None,
             valid_bytes: 0,
             discarded_bytes: 0,
             last_sync: None,
@@ -214,6 +218,7 @@ impl ClosedTimeline {
             }
             Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
             Record::End { .. } => tl.cut_by_crash = false,
+            Record::Truncated { at_sample } => tl.truncated_at = Some(at_sample),
             Record::Begin { .. } => {}
         })?;
         if !begun {

@@ -15,6 +15,7 @@ fn samples() -> Vec<Record<'static>> {
         Record::Loss { stream: 2, start: 8, packets: 4 },
         Record::Sync { at_ns: u64::MAX },
         Record::End { at_ns: 0 },
+        Record::Truncated { at_sample: 99 },
     ]
 }
 
