@@ -12,7 +12,7 @@
 //! - [`codec`]: payload decoders (G.711, G.722, Opus, L16) and [`PayloadMap`].
 //! - [`spool`]: the crash-safe record format and its writer.
 //! - [`timeline`]: [`ClosedTimeline`] built from a spool; [`recover_spool`].
-//! - [`render`]: mixing to stereo/mono/per-participant and encoding to
+//! - [`mod@render`]: mixing to stereo/mono/per-participant and encoding to
 //!   Ogg/Opus, WAV, FLAC, MP3; [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
 //!

@@ -14,7 +14,7 @@ use callvault_rtp::{
 };
 
 use crate::codec::{Codec, Decoder, PayloadMap};
-use crate::spool::{Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
+use crate::spool::{PendingSync, Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
 use crate::timeline::{ClosedTimeline, TimelineError, side_to_u8};
 
 /// Identifies one media flow (one direction of one RTP stream). The caller
@@ -90,7 +90,6 @@ pub struct Recorder {
     next_stream: u16,
     spool: SpoolWriter,
     pcm: Vec<i16>,
-    bytes: Vec<u8>,
     stats: RecorderStats,
 }
 
@@ -99,7 +98,6 @@ struct Ctx<'a> {
     rate: u32,
     spool: &'a mut SpoolWriter,
     pcm: &'a mut Vec<i16>,
-    bytes: &'a mut Vec<u8>,
     stats: &'a mut RecorderStats,
 }
 
@@ -112,14 +110,13 @@ impl Recorder {
         now: Duration,
     ) -> std::io::Result<Self> {
         let rate = config.sample_rate.clamp(8000, 48_000);
-        let mut spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), now)?;
-        spool.append(&Record::Begin {
+        let header = Record::Begin {
             version: SPOOL_VERSION,
             conversation: *conversation.0.as_bytes(),
             origin_ns: now.as_nanos() as u64,
             sample_rate: rate,
-        });
-        spool.sync(now)?;
+        };
+        let spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), &header, now)?;
         Ok(Recorder {
             conversation,
             origin: now,
@@ -129,7 +126,6 @@ impl Recorder {
             next_stream: 0,
             spool,
             pcm: Vec::with_capacity(960),
-            bytes: Vec::with_capacity(1920),
             stats: RecorderStats::default(),
         })
     }
@@ -234,7 +230,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         let Some(f) = self.flows.iter_mut().find(|f| f.key == flow) else { return };
@@ -251,7 +246,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         for f in &mut self.flows {
@@ -259,6 +253,24 @@ impl Recorder {
         }
         self.spool.poll(now)?;
         Ok(())
+    }
+
+    /// Like [`Recorder::poll`], but returns the due `fdatasync` instead of
+    /// running it: run it on an I/O thread (`spawn_blocking`). The packet
+    /// path then never waits for the disk; audio is durable once the
+    /// returned sync has run.
+    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
+        let mut ctx = Ctx {
+            origin: self.origin,
+            rate: self.rate,
+            spool: &mut self.spool,
+            pcm: &mut self.pcm,
+            stats: &mut self.stats,
+        };
+        for f in &mut self.flows {
+            drain(f, &mut ctx, Some(now));
+        }
+        self.spool.poll_deferred(now)
     }
 
     /// The earliest time [`Recorder::poll`] has work.
@@ -279,7 +291,13 @@ impl Recorder {
                     + f.decoder.as_ref().map_or(0, |_| 1024)
             })
             .sum();
-        std::mem::size_of::<Self>() + flows + self.pcm.capacity() * 2 + self.bytes.capacity()
+        std::mem::size_of::<Self>() + flows + self.pcm.capacity() * 2
+    }
+
+    /// Number of completed spool syncs (audio before the last one is
+    /// durable).
+    pub fn spool_syncs(&self) -> u64 {
+        self.spool.syncs()
     }
 
     /// Bytes held by the spool write buffer.
@@ -295,7 +313,6 @@ impl Recorder {
             rate: self.rate,
             spool: &mut self.spool,
             pcm: &mut self.pcm,
-            bytes: &mut self.bytes,
             stats: &mut self.stats,
         };
         for f in &mut self.flows {
@@ -360,18 +377,21 @@ fn handle(
                 raw(stream, start, p, ctx);
                 return;
             };
-            ctx.pcm.clear();
-            if d.decode(p.payload, ctx.pcm).is_err() {
+            let mut failed = false;
+            let pcm = &mut *ctx.pcm;
+            ctx.spool.append_audio(stream, start, |buf| {
+                let at = buf.len();
+                if d.decode_le(p.payload, pcm, buf).is_err() {
+                    buf.truncate(at);
+                    failed = true;
+                }
+            });
+            if failed {
                 ctx.stats.decode_errors += 1;
                 raw(stream, start, p, ctx);
                 return;
             }
             ctx.stats.audio_packets += 1;
-            ctx.bytes.clear();
-            for s in ctx.pcm.iter() {
-                ctx.bytes.extend_from_slice(&s.to_le_bytes());
-            }
-            ctx.spool.append(&Record::Audio { stream, start, pcm: ctx.bytes });
         }
         None => raw(stream, start, p, ctx),
     }

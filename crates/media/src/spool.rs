@@ -11,6 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// First byte of every record.
@@ -82,6 +83,11 @@ pub enum Record<'a> {
     End {
         at_ns: u64,
     },
+    /// The spool reached its size bound at `at_sample`; later media was
+    /// dropped.
+    Truncated {
+        at_sample: u64,
+    },
 }
 
 /// Why bytes are not a valid record.
@@ -112,6 +118,7 @@ mod kind {
     pub const LOSS: u8 = 8;
     pub const SYNC: u8 = 9;
     pub const END: u8 = 10;
+    pub const TRUNCATED: u8 = 11;
 }
 
 /// Appends the encoding of `rec` to `out`.
@@ -180,6 +187,10 @@ pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
         Record::End { at_ns } => {
             out.extend_from_slice(&at_ns.to_le_bytes());
             kind::END
+        }
+        Record::Truncated { at_sample } => {
+            out.extend_from_slice(&at_sample.to_le_bytes());
+            kind::TRUNCATED
         }
     };
     let len = (out.len() - start - 6) as u32;
@@ -336,6 +347,12 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
             c.end()?;
             r
         }
+        kind::TRUNCATED => {
+            let mut c = Cur(body, "truncated");
+            let r = Record::Truncated { at_sample: c.u64()? };
+            c.end()?;
+            r
+        }
         other => return Err(SpoolError::UnknownKind(other)),
     };
     Ok((r, total))
@@ -390,6 +407,10 @@ pub struct SpoolConfig {
     /// A spool file never grows beyond this; later audio is dropped and the
     /// recording is flagged as truncated.
     pub max_bytes: u64,
+    /// `fdatasync` after each write (default). Without it a write survives a
+    /// crash of the recorder process (the page cache keeps it) but not a
+    /// power loss or kernel crash.
+    pub fsync: bool,
 }
 
 impl Default for SpoolConfig {
@@ -398,6 +419,7 @@ impl Default for SpoolConfig {
             dir: std::env::temp_dir().join("callvault-spool"),
             sync_interval: Duration::from_secs(1),
             max_bytes: 512 << 20,
+            fsync: true,
         }
     }
 }
@@ -405,7 +427,7 @@ impl Default for SpoolConfig {
 /// An open spool file with its write buffer.
 #[derive(Debug)]
 pub struct SpoolWriter {
-    file: File,
+    file: Arc<File>,
     path: PathBuf,
     buf: Vec<u8>,
     written: u64,
@@ -414,28 +436,48 @@ pub struct SpoolWriter {
     max_bytes: u64,
     truncated: bool,
     syncs: u64,
+    fsync: bool,
 }
 
 impl SpoolWriter {
-    /// Creates `dir/<name>.cvspool`; fails if it exists.
-    pub fn create(config: &SpoolConfig, name: &str, now: Duration) -> std::io::Result<Self> {
+    /// Creates `dir/<name>.cvspool` holding `header` (the `Begin` record),
+    /// durably: the header is written and synced under a temporary name and
+    /// then renamed, so a spool file that exists always starts with a valid
+    /// header. Fails if the spool exists.
+    pub fn create(
+        config: &SpoolConfig,
+        name: &str,
+        header: &Record<'_>,
+        now: Duration,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(&config.dir)?;
         let path = config.dir.join(format!("{name}.{SPOOL_EXTENSION}"));
-        let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
+        if path.exists() {
+            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "spool exists"));
+        }
+        let tmp = config.dir.join(format!(".{name}.{SPOOL_EXTENSION}.tmp"));
+        let mut file = OpenOptions::new().create(true).truncate(true).write(true).open(&tmp)?;
+        let mut head = Vec::new();
+        encode_record(header, &mut head);
+        encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut head);
+        file.write_all(&head)?;
+        file.sync_data()?;
+        std::fs::rename(&tmp, &path)?;
         // Make the directory entry durable too.
         if let Ok(d) = File::open(&config.dir) {
             let _ = d.sync_all();
         }
         Ok(SpoolWriter {
-            file,
+            file: Arc::new(file),
             path,
             buf: Vec::with_capacity(32 << 10),
-            written: 0,
+            written: head.len() as u64,
             last_sync: now,
             sync_interval: config.sync_interval,
             max_bytes: config.max_bytes,
             truncated: false,
-            syncs: 0,
+            syncs: 1,
+            fsync: config.fsync,
         })
     }
 
@@ -466,15 +508,52 @@ impl SpoolWriter {
     /// are dropped (the spool is flagged truncated); control records always
     /// go in.
     pub fn append(&mut self, rec: &Record<'_>) {
-        let media = matches!(
-            rec,
-            Record::Audio { .. } | Record::Raw { .. } | Record::Dtmf { .. } | Record::Loss { .. }
-        );
-        if media && self.len() >= self.max_bytes {
-            self.truncated = true;
+        let media = match rec {
+            Record::Audio { start, .. }
+            | Record::Raw { start, .. }
+            | Record::Dtmf { start, .. }
+            | Record::Loss { start, .. } => Some(*start),
+            _ => None,
+        };
+        if let Some(start) = media
+            && self.len() >= self.max_bytes
+        {
+            self.mark_truncated(start);
             return;
         }
         encode_record(rec, &mut self.buf);
+    }
+
+    fn mark_truncated(&mut self, at_sample: u64) {
+        if !self.truncated {
+            self.truncated = true;
+            encode_record(&Record::Truncated { at_sample }, &mut self.buf);
+        }
+    }
+
+    /// Buffers an audio record whose samples `fill` appends (as i16
+    /// little-endian bytes) straight into the write buffer: no intermediate
+    /// copies on the hot path. Same encoding as [`Record::Audio`].
+    pub fn append_audio(&mut self, stream: u16, start: u64, fill: impl FnOnce(&mut Vec<u8>)) {
+        if self.len() >= self.max_bytes {
+            self.mark_truncated(start);
+            return;
+        }
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[RECORD_MAGIC, kind::AUDIO, 0, 0, 0, 0]);
+        self.buf.extend_from_slice(&stream.to_le_bytes());
+        self.buf.extend_from_slice(&start.to_le_bytes());
+        let before = self.buf.len();
+        fill(&mut self.buf);
+        if !(self.buf.len() - before).is_multiple_of(2) || self.buf.len() - at - 6 > MAX_PAYLOAD {
+            // a filler bug must not corrupt the spool: drop the record
+            self.buf.truncate(at);
+            return;
+        }
+        let len = (self.buf.len() - at - 6) as u32;
+        self.buf[at + 2..at + 6].copy_from_slice(&len.to_le_bytes());
+        let crc = crc32fast::hash(&self.buf[at + 1..]);
+        self.buf.extend_from_slice(&crc.to_le_bytes());
     }
 
     /// Writes and syncs if the interval has passed since the last sync.
@@ -494,19 +573,48 @@ impl SpoolWriter {
 
     /// Writes a `Sync` marker and everything buffered, then `fdatasync`s.
     pub fn sync(&mut self, now: Duration) -> std::io::Result<()> {
+        if let Some(p) = self.write_out(now)? {
+            p.run()?;
+        }
+        Ok(())
+    }
+
+    /// Like [`SpoolWriter::poll`], but hands the `fdatasync` back to the
+    /// caller as a [`PendingSync`] to run on an I/O thread, so that a slow
+    /// disk never stalls packet processing. Audio is durable once that
+    /// sync has run.
+    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
+        if now.saturating_sub(self.last_sync) < self.sync_interval {
+            return Ok(None);
+        }
+        self.write_out(now)
+    }
+
+    fn write_out(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
         encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut self.buf);
-        self.file.write_all(&self.buf)?;
+        (&*self.file).write_all(&self.buf)?;
         self.written += self.buf.len() as u64;
         self.buf.clear();
-        self.file.sync_data()?;
         self.last_sync = now;
         self.syncs += 1;
-        Ok(())
+        Ok(self.fsync.then(|| PendingSync { file: Arc::clone(&self.file) }))
     }
 
     /// Number of completed syncs.
     pub fn syncs(&self) -> u64 {
         self.syncs
+    }
+}
+
+/// An `fdatasync` of a spool, to run on a blocking/I-O thread.
+#[derive(Debug)]
+pub struct PendingSync {
+    file: Arc<File>,
+}
+
+impl PendingSync {
+    pub fn run(self) -> std::io::Result<()> {
+        self.file.sync_data()
     }
 }
 

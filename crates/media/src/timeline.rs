@@ -90,6 +90,9 @@ pub struct ClosedTimeline {
     pub events: Vec<TimelineEvent>,
     /// No end record: the recorder died; audio runs to the last sync.
     pub cut_by_crash: bool,
+    /// The spool hit its size bound at this sample; media after it is
+    /// missing.
+    pub truncated_at: Option<u64>,
     /// Bytes of the spool that held valid records.
     pub valid_bytes: u64,
     /// Bytes after the first invalid record (torn tail), ignored.
@@ -143,6 +146,7 @@ impl ClosedTimeline {
             participants: Vec::new(),
             events: Vec::new(),
             cut_by_crash: true,
+            truncated_at: None,
             valid_bytes: 0,
             discarded_bytes: 0,
             last_sync: None,
@@ -214,6 +218,7 @@ impl ClosedTimeline {
             }
             Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
             Record::End { .. } => tl.cut_by_crash = false,
+            Record::Truncated { at_sample } => tl.truncated_at = Some(at_sample),
             Record::Begin { .. } => {}
         })?;
         if !begun {
@@ -332,7 +337,8 @@ pub struct RecoveredConversation {
 }
 
 /// Finds every spool in `dir` (after a restart): each is a conversation
-/// that was not yet stored in the vault. Interrupted ones come back with
+/// that was not yet stored in the vault. Leftovers of interrupted spool
+/// creation (nothing recorded yet) are deleted. Interrupted ones come back with
 /// `cut_by_crash` set and all audio up to their last sync. Render them, store
 /// them, then [`crate::spool::remove_spool`].
 pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> {
@@ -344,6 +350,12 @@ pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> 
     };
     for entry in entries {
         let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            // A spool whose creation was interrupted: nothing was recorded.
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some(SPOOL_EXTENSION) {
             continue;
         }

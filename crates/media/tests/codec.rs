@@ -62,6 +62,7 @@ fn opus_round_trip() {
         bitrate: 10_000,
         complexity: 0,
         dtx: false,
+        uncoupled: false,
     })
     .unwrap();
     let mut d = Decoder::new(Codec::Opus { channels: 1 }, 8000).unwrap();

@@ -221,6 +221,7 @@ fn wideband_codecs_on_one_timeline() {
         bitrate: 24_000,
         complexity: 0,
         dtx: false,
+        uncoupled: false,
     })
     .unwrap();
     let mut buf = [0u8; 1500];
@@ -263,4 +264,30 @@ fn garbage_is_counted() {
     assert_eq!(tl.len_samples(), 0);
     let out = render(&tl, &RenderOptions::default()).unwrap();
     assert_eq!(out.duration_ms, 0);
+}
+
+/// A spool is bounded: past `max_bytes` media is dropped, the recording is
+/// flagged truncated at that point, and the call still closes cleanly.
+#[test]
+fn spool_size_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.spool.max_bytes = 20_000;
+    let mut rec = Recorder::new(cfg, ConversationId::new(), T0).unwrap();
+    let frames = alaw_frames();
+    let mut a = Sender { ssrc: 1, seq: 0, ts: 0 };
+    for i in 0..500u64 {
+        let p = a.packet(8, &frames[i as usize % frames.len()]);
+        rec.on_rtp(at(i * 20), FlowKey(1), &p);
+        rec.poll(at(i * 20)).unwrap();
+    }
+    let path = rec.spool_path().to_owned();
+    let tl = rec.close(at(10_000)).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 20_000 + 4096, "spool grew to {size}");
+    let cut = tl.truncated_at.expect("flagged truncated");
+    assert_eq!(tl.end_sample, cut);
+    assert!(!tl.cut_by_crash);
+    // ~340 spool bytes per 20 ms packet: 20 000 bytes hold ~1.2 s
+    assert!((8000..12_000).contains(&cut), "{cut}");
 }

@@ -167,6 +167,8 @@ pub struct StreamTracker {
     /// Candidate restart: (ssrc, expected next seq).
     probation: Option<(u32, u16)>,
     slots: Vec<Slot>,
+    /// Slots in use.
+    used: usize,
     released_subs: u32,
     stats: FlowStats,
 }
@@ -190,6 +192,7 @@ impl StreamTracker {
             next_sub: 0,
             probation: None,
             slots,
+            used: 0,
             released_subs: 0,
             stats: FlowStats::default(),
         }
@@ -281,7 +284,9 @@ impl StreamTracker {
             }
             return;
         }
-        if self.slots.iter().any(|s| s.used && s.sub == sub.index && s.ext_seq == ext_seq) {
+        if self.used > 0
+            && self.slots.iter().any(|s| s.used && s.sub == sub.index && s.ext_seq == ext_seq)
+        {
             self.stats.duplicates += 1;
             return;
         }
@@ -330,7 +335,10 @@ impl StreamTracker {
         // The caller polls after each push, so a slot is free; if it did not,
         // the oldest packet is overwritten and counted as lost.
         let idx = match self.free_slot() {
-            Some(i) => i,
+            Some(i) => {
+                self.used += 1;
+                i
+            }
             None => {
                 self.stats.lost += 1;
                 match self.min_slot() {
@@ -358,6 +366,9 @@ impl StreamTracker {
     }
 
     fn min_slot(&self) -> Option<usize> {
+        if self.used == 0 {
+            return None;
+        }
         let mut best: Option<(usize, (u32, i64))> = None;
         for (i, s) in self.slots.iter().enumerate() {
             if !s.used {
@@ -373,7 +384,7 @@ impl StreamTracker {
     }
 
     fn buffered(&self) -> usize {
-        self.slots.iter().filter(|s| s.used).count()
+        self.used
     }
 
     /// Releases the next packet that is ready at `now`, in order. Call until
@@ -431,6 +442,7 @@ impl StreamTracker {
         };
         let clock_rate = self.rate(self.slots[i].pt);
         self.slots[i].used = false;
+        self.used -= 1;
         let s = &self.slots[i];
         Some(TrackedPacket {
             sub_stream: s.sub,

@@ -12,6 +12,7 @@
 //! - [`multipart`]: `multipart/mixed` splitting.
 //! - [`siprec`]: RFC 7865 recording metadata, normalised across vendors, and
 //!   the SIPREC offer body (SDP + metadata).
+//! - [`transaction`]: sans-IO UAS server transactions with 2xx retransmission.
 //!
 //! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
 //! panic on input and are fuzzed; time enters as an `Instant` argument.
@@ -23,6 +24,7 @@ pub mod multipart;
 pub mod sdp;
 pub mod siprec;
 mod text;
+pub mod transaction;
 pub mod uri;
 
 pub use headers::{CSeq, MediaType, Method, Refresher, Replaces, SessionExpires, Via};

@@ -33,9 +33,12 @@ pub enum ParseError {
 /// Result of [`frame`] on a stream buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Framing {
-    /// The first message (with any CRLF keep-alives before it) is this many
-    /// bytes long.
+    /// The first message is this many bytes long.
     Complete(usize),
+    /// The buffer starts with this many CR/LF bytes: RFC 5626 keep-alives
+    /// (a `CRLFCRLF` ping, to be answered with a `CRLF` pong, or a pong).
+    /// Consume them and call [`frame`] again.
+    KeepAlive(usize),
     /// More bytes are needed.
     Incomplete,
     /// The stream cannot be SIP from here on (garbage start line, huge
@@ -45,11 +48,13 @@ pub enum Framing {
 }
 
 /// Finds the length of the first message in a stream buffer (TCP, TLS
-/// plaintext). Leading CR/LF (RFC 5626 keep-alives) are counted into the
-/// message that follows them. A missing Content-Length means an empty body.
+/// plaintext). A missing Content-Length means an empty body.
 pub fn frame(buf: &[u8]) -> Framing {
     let skip = buf.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
-    let rest = buf.get(skip..).unwrap_or(&[]);
+    if skip > 0 {
+        return Framing::KeepAlive(skip);
+    }
+    let rest = buf;
     if rest.is_empty() {
         return Framing::Incomplete;
     }
@@ -98,7 +103,7 @@ pub fn frame(buf: &[u8]) -> Framing {
     if cl > MAX_BODY_BYTES {
         return Framing::Invalid("body too large");
     }
-    let total = skip + lines.pos + cl;
+    let total = lines.pos + cl;
     if buf.len() >= total { Framing::Complete(total) } else { Framing::Incomplete }
 }
 
@@ -298,23 +303,20 @@ impl<'a> SipMessage<'a> {
         let mut malformed_lines = 0u32;
         let mut body_start = body_start;
         while body_start.is_none() {
-            let (line, line_start) = match lines.next_line() {
-                Some(x) => x,
+            let line = match lines.next_line() {
+                Some((l, _)) => l,
                 None => {
-                    // last line without terminator, then no body
+                    // a last line without terminator, then no body
                     let tail = buf.get(lines.pos..).unwrap_or(&[]);
                     let tail = tail.strip_suffix(b"\r").unwrap_or(tail);
-                    let p = buf.len();
-                    lines.pos = p;
+                    lines.pos = buf.len();
+                    body_start = Some(buf.len());
                     if tail.is_empty() {
-                        body_start = Some(p);
                         break;
                     }
-                    body_start = Some(p);
-                    (tail, p)
+                    tail
                 }
             };
-            let _ = line_start;
             if line.is_empty() {
                 body_start = Some(lines.pos);
                 break;

@@ -23,6 +23,7 @@ Min-SE: 90
 X-Linkedid: 1700000000.42
 Cisco-Guid: 1234-5678
 Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000
+X-Cisco-Recording-Participant: \"Agent\" <sip:1000@10.0.0.1>;media-index=\"1\"
 Subject: a folded
   subject line
 \tcontinued
@@ -61,6 +62,12 @@ fn compact_forms_folding_lists() {
     assert_eq!(m.header("CISCO-GUID"), Some("1234-5678"));
     assert!(m.header("session-id").unwrap().starts_with("ab30317f"));
     assert_eq!(m.header("Subject"), Some("a folded subject line continued"));
+    let crp =
+        callvault_sip::NameAddr::parse(m.header("x-cisco-recording-participant").unwrap()).unwrap();
+    assert_eq!(
+        (crp.user(), crp.params.get_unquoted("media-index").as_deref()),
+        (Some("1000"), Some("1"))
+    );
     assert!(m.content_type().unwrap().is("application", "sdp"));
     assert_eq!(m.content_length(), Some(5));
     assert_eq!(&*m.body, b"v=0\r\n");
@@ -206,9 +213,12 @@ fn framing_cases() {
     let v = two_messages();
     let Framing::Complete(n1) = frame(&v) else { panic!("first") };
     assert_eq!(SipMessage::parse(&v[..n1]).unwrap().call_id(), Some("1"));
-    let Framing::Complete(n2) = frame(&v[n1..]) else { panic!("second") };
-    assert_eq!(n1 + n2, v.len());
-    assert_eq!(SipMessage::parse(&v[n1..]).unwrap().call_id(), Some("2"));
+    assert_eq!(frame(&v[n1..]), Framing::KeepAlive(4));
+    let Framing::Complete(n2) = frame(&v[n1 + 4..]) else { panic!("second") };
+    assert_eq!(n1 + 4 + n2, v.len());
+    assert_eq!(SipMessage::parse(&v[n1 + 4..]).unwrap().call_id(), Some("2"));
+    assert_eq!(frame(b"\r\n"), Framing::KeepAlive(2));
+    assert_eq!(frame(b""), Framing::Incomplete);
     for cut in 0..n1 {
         assert_eq!(frame(&v[..cut]), Framing::Incomplete, "cut at {cut}");
     }
@@ -243,10 +253,19 @@ proptest! {
             let n = feed.next().unwrap_or(17).min(stream.len() - pos);
             buf.extend_from_slice(&stream[pos..pos + n]);
             pos += n;
-            while let Framing::Complete(len) = frame(&buf) {
-                let m = SipMessage::parse(&buf[..len]).unwrap();
-                got.push(m.call_id().unwrap().to_owned());
-                buf.drain(..len);
+            loop {
+                match frame(&buf) {
+                    Framing::Complete(len) => {
+                        let m = SipMessage::parse(&buf[..len]).unwrap();
+                        got.push(m.call_id().unwrap().to_owned());
+                        buf.drain(..len);
+                    }
+                    Framing::KeepAlive(len) => {
+                        buf.drain(..len);
+                    }
+                    Framing::Incomplete => break,
+                    Framing::Invalid(why) => panic!("{why}"),
+                }
             }
         }
         prop_assert_eq!(got, vec!["1", "2", "1", "2"]);

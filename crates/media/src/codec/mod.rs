@@ -183,6 +183,40 @@ impl Decoder {
         self.codec
     }
 
+    /// Decodes one payload, appending mono samples at the output rate as
+    /// little-endian bytes (the spool's sample format). G.711 at its native
+    /// rate goes straight from table to bytes.
+    pub fn decode_le(
+        &mut self,
+        payload: &[u8],
+        scratch: &mut Vec<i16>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecodeError> {
+        if self.resampler.is_identity() {
+            let table = match self.state {
+                State::Pcmu => Some(&g711::ULAW_DECODE),
+                State::Pcma => Some(&g711::ALAW_DECODE),
+                _ => None,
+            };
+            if let Some(t) = table {
+                let at = out.len();
+                out.resize(at + payload.len() * 2, 0);
+                for (d, &b) in out[at..].chunks_exact_mut(2).zip(payload) {
+                    d.copy_from_slice(&t[usize::from(b)].to_le_bytes());
+                }
+                return Ok(());
+            }
+        }
+        scratch.clear();
+        self.decode(payload, scratch)?;
+        let at = out.len();
+        out.resize(at + scratch.len() * 2, 0);
+        for (d, s) in out[at..].chunks_exact_mut(2).zip(scratch.iter()) {
+            d.copy_from_slice(&s.to_le_bytes());
+        }
+        Ok(())
+    }
+
     /// Decodes one payload, appending mono samples at the output rate.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<(), DecodeError> {
         let direct = self.resampler.is_identity();

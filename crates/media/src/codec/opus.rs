@@ -5,8 +5,6 @@
 //! the wrapper.
 #![allow(unsafe_code)]
 
-use unsafe_libopus as op;
-
 /// An Opus failure code with its libopus name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("opus error {0}")]
@@ -23,12 +21,23 @@ pub struct OpusEncoderConfig {
     pub complexity: u8,
     /// Discontinuous transmission: near-empty packets for silence.
     pub dtx: bool,
+    /// With 2 channels: code them as two independent mono streams (a
+    /// multistream packet, RFC 7845 mapping family 1) instead of coupled
+    /// stereo. libopus folds coupled stereo to mono at low bitrates, which
+    /// would mix the two sides of a call; uncoupled streams never do.
+    pub uncoupled: bool,
+}
+
+#[derive(Debug)]
+enum EncState {
+    Single(*mut unsafe_libopus::OpusEncoder),
+    Multi(*mut unsafe_libopus::OpusMSEncoder),
 }
 
 /// A libopus encoder (VOIP application).
 #[derive(Debug)]
 pub struct OpusEncoder {
-    st: *mut op::OpusEncoder,
+    st: EncState,
     channels: usize,
 }
 
@@ -39,30 +48,91 @@ unsafe impl Send for OpusEncoder {}
 impl OpusEncoder {
     pub fn new(c: &OpusEncoderConfig) -> Result<Self, OpusError> {
         let mut err = 0i32;
-        // SAFETY: arguments are plain integers and a valid out-pointer.
-        let st = unsafe {
-            op::opus_encoder_create(
-                c.sample_rate as i32,
-                i32::from(c.channels),
-                op::OPUS_APPLICATION_VOIP,
-                &mut err,
-            )
+        let st = if c.uncoupled && c.channels == 2 {
+            let mapping = [0u8, 1];
+            // SAFETY: plain integers, a 2-entry mapping for 2 channels, and a
+            // valid out-pointer.
+            let st = unsafe {
+                unsafe_libopus::opus_multistream_encoder_create(
+                    c.sample_rate as i32,
+                    2,
+                    2,
+                    0,
+                    mapping.as_ptr(),
+                    unsafe_libopus::OPUS_APPLICATION_VOIP,
+                    &mut err,
+                )
+            };
+            if st.is_null() || err != unsafe_libopus::OPUS_OK {
+                return Err(OpusError(err));
+            }
+            EncState::Multi(st)
+        } else {
+            // SAFETY: arguments are plain integers and a valid out-pointer.
+            let st = unsafe {
+                unsafe_libopus::opus_encoder_create(
+                    c.sample_rate as i32,
+                    i32::from(c.channels),
+                    unsafe_libopus::OPUS_APPLICATION_VOIP,
+                    &mut err,
+                )
+            };
+            if st.is_null() || err != unsafe_libopus::OPUS_OK {
+                return Err(OpusError(err));
+            }
+            EncState::Single(st)
         };
-        if st.is_null() || err != op::OPUS_OK {
-            return Err(OpusError(err));
-        }
         let enc = OpusEncoder { st, channels: usize::from(c.channels) };
-        enc.ctl(op::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
-        enc.ctl(op::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
-        enc.ctl(op::OPUS_SET_DTX_REQUEST, i32::from(c.dtx))?;
-        enc.ctl(op::OPUS_SET_SIGNAL_REQUEST, op::OPUS_SIGNAL_VOICE)?;
+        enc.ctl(unsafe_libopus::OPUS_SET_BITRATE_REQUEST, c.bitrate as i32)?;
+        enc.ctl(unsafe_libopus::OPUS_SET_COMPLEXITY_REQUEST, i32::from(c.complexity.min(10)))?;
+        enc.ctl(unsafe_libopus::OPUS_SET_DTX_REQUEST, i32::from(c.dtx))?;
+        enc.ctl(unsafe_libopus::OPUS_SET_SIGNAL_REQUEST, unsafe_libopus::OPUS_SIGNAL_VOICE)?;
         Ok(enc)
     }
 
     fn ctl(&self, request: i32, value: i32) -> Result<(), OpusError> {
         // SAFETY: `st` is a live encoder; the request takes one i32.
-        let r = unsafe { op::opus_encoder_ctl_impl(self.st, request, op::varargs!(value)) };
-        if r == op::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+        let r = unsafe {
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    request,
+                    unsafe_libopus::varargs!(value),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    request,
+                    unsafe_libopus::varargs!(value),
+                ),
+            }
+        };
+        if r == unsafe_libopus::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+    }
+
+    /// Forgets all history (the next frame is coded independently), as after
+    /// a gap the encoder did not see.
+    pub fn reset(&mut self) -> Result<(), OpusError> {
+        // SAFETY: `st` is live; OPUS_RESET_STATE takes no argument.
+        let r = unsafe {
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_RESET_STATE,
+                    unsafe_libopus::varargs!(),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_RESET_STATE,
+                    unsafe_libopus::varargs!(),
+                ),
+            }
+        };
+        if r == unsafe_libopus::OPUS_OK { Ok(()) } else { Err(OpusError(r)) }
+    }
+
+    /// True when encoding two uncoupled streams (mapping family 1).
+    pub fn is_multistream(&self) -> bool {
+        matches!(self.st, EncState::Multi(_))
     }
 
     /// Samples (per channel, at the encoder rate) of algorithmic delay.
@@ -70,9 +140,20 @@ impl OpusEncoder {
         let mut v = 0i32;
         // SAFETY: `st` is live; the request writes one i32 through the pointer.
         let r = unsafe {
-            op::opus_encoder_ctl_impl(self.st, op::OPUS_GET_LOOKAHEAD_REQUEST, op::varargs!(&mut v))
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_GET_LOOKAHEAD_REQUEST,
+                    unsafe_libopus::varargs!(&mut v),
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_ctl_impl(
+                    st,
+                    unsafe_libopus::OPUS_GET_LOOKAHEAD_REQUEST,
+                    unsafe_libopus::varargs!(&mut v),
+                ),
+            }
         };
-        if r == op::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
+        if r == unsafe_libopus::OPUS_OK { Ok(v.max(0) as u32) } else { Err(OpusError(r)) }
     }
 
     /// Encodes one frame of interleaved samples (2.5–60 ms), returning the
@@ -82,7 +163,22 @@ impl OpusEncoder {
         // SAFETY: `pcm` holds `frame * channels` samples; `out` is writable
         // for `out.len()` bytes.
         let n = unsafe {
-            op::opus_encode(self.st, pcm.as_ptr(), frame as i32, out.as_mut_ptr(), out.len() as i32)
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encode(
+                    st,
+                    pcm.as_ptr(),
+                    frame as i32,
+                    out.as_mut_ptr(),
+                    out.len() as i32,
+                ),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encode(
+                    st,
+                    pcm.as_ptr(),
+                    frame as i32,
+                    out.as_mut_ptr(),
+                    out.len() as i32,
+                ),
+            }
         };
         if n < 0 { Err(OpusError(n)) } else { Ok(n as usize) }
     }
@@ -90,15 +186,66 @@ impl OpusEncoder {
 
 impl Drop for OpusEncoder {
     fn drop(&mut self) {
-        // SAFETY: created by opus_encoder_create, destroyed once.
-        unsafe { op::opus_encoder_destroy(self.st) }
+        // SAFETY: created by the matching create function, destroyed once.
+        unsafe {
+            match self.st {
+                EncState::Single(st) => unsafe_libopus::opus_encoder_destroy(st),
+                EncState::Multi(st) => unsafe_libopus::opus_multistream_encoder_destroy(st),
+            }
+        }
     }
+}
+
+#[derive(Debug)]
+enum DecState {
+    Single(*mut unsafe_libopus::OpusDecoder),
+    Multi(*mut unsafe_libopus::OpusMSDecoder),
+}
+
+/// Appends `packet` in self-delimited framing (RFC 6716 Appendix B), as
+/// every stream but the last of a multistream packet must be.
+pub fn self_delimit(packet: &[u8], out: &mut Vec<u8>) -> Result<(), OpusError> {
+    // SAFETY: the repacketizer is created and destroyed here; `packet`
+    // outlives it (it keeps pointers into the packet); `out` has room for
+    // `packet.len() + 2` more bytes, the most self-delimiting adds for one
+    // 1275-byte frame length.
+    unsafe {
+        let rp = unsafe_libopus::opus_repacketizer_create();
+        if rp.is_null() {
+            return Err(OpusError(unsafe_libopus::OPUS_ALLOC_FAIL));
+        }
+        let r = unsafe_libopus::opus_repacketizer_cat(rp, packet.as_ptr(), packet.len() as i32);
+        if r != unsafe_libopus::OPUS_OK {
+            unsafe_libopus::opus_repacketizer_destroy(rp);
+            return Err(OpusError(r));
+        }
+        let frames = unsafe_libopus::opus_repacketizer_get_nb_frames(rp);
+        let start = out.len();
+        let room = packet.len() + 4;
+        out.resize(start + room, 0);
+        let n = unsafe_libopus::opus_repacketizer_out_range_impl(
+            rp,
+            0,
+            frames,
+            out[start..].as_mut_ptr(),
+            room as i32,
+            1,
+            0,
+        );
+        unsafe_libopus::opus_repacketizer_destroy(rp);
+        if n < 0 {
+            out.truncate(start);
+            return Err(OpusError(n));
+        }
+        out.truncate(start + n as usize);
+    }
+    Ok(())
 }
 
 /// A libopus decoder.
 #[derive(Debug)]
 pub struct OpusDecoder {
-    st: *mut op::OpusDecoder,
+    st: DecState,
     channels: usize,
     sample_rate: u32,
 }
@@ -110,12 +257,35 @@ impl OpusDecoder {
     pub fn new(sample_rate: u32, channels: u8) -> Result<Self, OpusError> {
         let mut err = 0i32;
         // SAFETY: plain integers and a valid out-pointer.
-        let st =
-            unsafe { op::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err) };
-        if st.is_null() || err != op::OPUS_OK {
+        let st = unsafe {
+            unsafe_libopus::opus_decoder_create(sample_rate as i32, i32::from(channels), &mut err)
+        };
+        if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
-        Ok(OpusDecoder { st, channels: usize::from(channels), sample_rate })
+        Ok(OpusDecoder { st: DecState::Single(st), channels: usize::from(channels), sample_rate })
+    }
+
+    /// A decoder for two uncoupled mono streams on two channels (RFC 7845
+    /// mapping family 1, streams 2, coupled 0, mapping [0, 1]).
+    pub fn new_uncoupled_stereo(sample_rate: u32) -> Result<Self, OpusError> {
+        let mut err = 0i32;
+        let mapping = [0u8, 1];
+        // SAFETY: plain integers, a 2-entry mapping, a valid out-pointer.
+        let st = unsafe {
+            unsafe_libopus::opus_multistream_decoder_create(
+                sample_rate as i32,
+                2,
+                2,
+                0,
+                mapping.as_ptr(),
+                &mut err,
+            )
+        };
+        if st.is_null() || err != unsafe_libopus::OPUS_OK {
+            return Err(OpusError(err));
+        }
+        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate })
     }
 
     /// Decodes one packet, appending interleaved samples to `out`; an empty
@@ -131,14 +301,24 @@ impl OpusDecoder {
         // SAFETY: `out[start..]` has room for `frame * channels` samples;
         // `packet` is readable for its length (or null for concealment).
         let n = unsafe {
-            op::opus_decode(
-                self.st,
-                ptr,
-                packet.len() as i32,
-                out[start..].as_mut_ptr(),
-                frame as i32,
-                0,
-            )
+            match self.st {
+                DecState::Single(st) => unsafe_libopus::opus_decode(
+                    st,
+                    ptr,
+                    packet.len() as i32,
+                    out[start..].as_mut_ptr(),
+                    frame as i32,
+                    0,
+                ),
+                DecState::Multi(st) => unsafe_libopus::opus_multistream_decode(
+                    st,
+                    ptr,
+                    packet.len() as i32,
+                    out[start..].as_mut_ptr(),
+                    frame as i32,
+                    0,
+                ),
+            }
         };
         if n < 0 {
             out.truncate(start);
@@ -151,7 +331,12 @@ impl OpusDecoder {
 
 impl Drop for OpusDecoder {
     fn drop(&mut self) {
-        // SAFETY: created by opus_decoder_create, destroyed once.
-        unsafe { op::opus_decoder_destroy(self.st) }
+        // SAFETY: created by the matching create function, destroyed once.
+        unsafe {
+            match self.st {
+                DecState::Single(st) => unsafe_libopus::opus_decoder_destroy(st),
+                DecState::Multi(st) => unsafe_libopus::opus_multistream_decoder_destroy(st),
+            }
+        }
     }
 }

@@ -38,9 +38,9 @@ pub fn encode(channels: &[Vec<i16>], rate: u32, kbps: u32) -> Result<Vec<u8>, Re
             enc.encode_to_vec(MonoPcm(&channels[0][i..end]), &mut out).map_err(|x| e(&x))?;
         } else {
             buf.clear();
-            for k in i..end {
-                buf.push(channels[0][k]);
-                buf.push(channels[1][k]);
+            for (l, r) in channels[0][i..end].iter().zip(&channels[1][i..end]) {
+                buf.push(*l);
+                buf.push(*r);
             }
             enc.encode_to_vec(InterleavedPcm(&buf), &mut out).map_err(|x| e(&x))?;
         }
