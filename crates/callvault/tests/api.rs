@@ -205,7 +205,9 @@ async fn bad_input_gets_a_clear_error_and_leaves_no_trace() {
 
     let mut truncated = wav(8000, 8);
     truncated.truncate(truncated.len() / 2);
-    let cases: Vec<(&str, Option<Value>, Vec<u8>, StatusCode, &str)> = vec![
+    // (case, metadata, audio, expected status, expected problem code)
+    type Case = (&'static str, Option<Value>, Vec<u8>, StatusCode, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "junk",
             None,

@@ -80,10 +80,10 @@ impl KeyCache {
         }
         let hash = hash_key(secret);
         let now = Instant::now();
-        if let Some((key, at)) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
-            if now.duration_since(*at) < self.ttl {
-                return Ok(Some(key.clone()));
-            }
+        if let Some((key, at)) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&hash)
+            && now.duration_since(*at) < self.ttl
+        {
+            return Ok(Some(key.clone()));
         }
         let found = catalog.api_key_by_hash(&hash).await?;
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());

@@ -133,8 +133,7 @@ impl Drop for ServerProcess {
 async fn start_server(data_dir: &Path) -> anyhow::Result<(ServerProcess, String)> {
     let exe = std::env::current_exe()?;
     // Tenant and key first, through the catalog the server will open.
-    let mut config = Config::default();
-    config.data_dir = data_dir.to_owned();
+    let config = Config { data_dir: data_dir.to_owned(), ..Default::default() };
     let vault = crate::Vault::open(config).await?;
     let tenant = vault.catalog.create_tenant("bench", "bench").await?;
     let key =
@@ -311,7 +310,8 @@ async fn search(config: &Config, conversations: u64, queries: usize) -> anyhow::
         bail!("the bench tenant has no conversations");
     }
     let pick = |i: usize| &sample.items[(i * 7919) % sample.items.len()].conversation;
-    let kinds: Vec<(&str, Box<dyn Fn(usize) -> ConversationQuery>)> = vec![
+    type MakeQuery<'a> = Box<dyn Fn(usize) -> ConversationQuery + 'a>;
+    let kinds: Vec<(&str, MakeQuery)> = vec![
         ("newest page", Box::new(|_| ConversationQuery { limit: 50, ..Default::default() })),
         (
             "by number",

@@ -56,7 +56,7 @@ pub struct CatalogConfig {
     pub max_connections: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSection {
     /// `file://PATH`, `s3://BUCKET[/PREFIX]`, `gs://BUCKET`, `az://CONTAINER`.
@@ -105,12 +105,6 @@ impl Default for ServerConfig {
 impl Default for CatalogConfig {
     fn default() -> Self {
         Self { url: String::new(), max_connections: 16 }
-    }
-}
-
-impl Default for StoreSection {
-    fn default() -> Self {
-        Self { url: String::new(), options: BTreeMap::new() }
     }
 }
 
@@ -293,6 +287,11 @@ fn set_path(tree: &mut toml::Table, key: &[String], value: toml::Value) -> Resul
     Ok(())
 }
 
+/// The configuration as TOML (for `callvault config`).
+pub fn to_toml(config: &Config) -> Result<String, toml::ser::Error> {
+    toml::to_string(config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,9 +357,4 @@ mod tests {
             .to_string();
         assert!(err.contains("catalog.url"), "{err}");
     }
-}
-
-/// The configuration as TOML (for `callvault config`).
-pub fn to_toml(config: &Config) -> Result<String, toml::ser::Error> {
-    toml::to_string(config)
 }

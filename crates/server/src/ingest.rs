@@ -458,11 +458,15 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// A participant as the metadata names them: side, address, name, and the
+/// times they joined and left when known.
+type ParticipantHint =
+    (Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Metadata checked and turned into catalog terms.
 pub struct Hints {
     pub conversation: ConversationHints,
-    participants:
-        Vec<(Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    participants: Vec<ParticipantHint>,
 }
 
 impl Hints {
@@ -573,10 +577,10 @@ pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
         if address.is_none() && name.is_none() {
             return Err(IngestError::Metadata("a participant needs an address or a name".into()));
         }
-        if let (Some(j), Some(l)) = (p.joined_at, p.left_at) {
-            if l < j {
-                return Err(IngestError::Metadata("a participant leaves before joining".into()));
-            }
+        if let (Some(j), Some(l)) = (p.joined_at, p.left_at)
+            && l < j
+        {
+            return Err(IngestError::Metadata("a participant leaves before joining".into()));
         }
         participants.push((side, address, name, p.joined_at, p.left_at));
     }
@@ -589,10 +593,10 @@ pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
             participants.push((Side::External, Some(n.clone()), None, None, None));
         }
     }
-    if let (Some(s), Some(e)) = (m.started_at, m.ended_at) {
-        if e < s {
-            return Err(IngestError::Metadata("ended_at is before started_at".into()));
-        }
+    if let (Some(s), Some(e)) = (m.started_at, m.ended_at)
+        && e < s
+    {
+        return Err(IngestError::Metadata("ended_at is before started_at".into()));
     }
     Ok(Hints {
         conversation: ConversationHints {

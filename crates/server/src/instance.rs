@@ -76,10 +76,10 @@ impl Instance {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(owner) = name.strip_suffix(".lock") {
-                if self.liveness(owner) == Liveness::Dead {
-                    let _ = std::fs::remove_file(entry.path());
-                }
+            if let Some(owner) = name.strip_suffix(".lock")
+                && self.liveness(owner) == Liveness::Dead
+            {
+                let _ = std::fs::remove_file(entry.path());
             }
         }
     }

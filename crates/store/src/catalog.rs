@@ -380,19 +380,6 @@ pub fn catalog_time(t: DateTime<Utc>) -> DateTime<Utc> {
     from_micros(to_micros(t))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn number_tail_normalises_notations() {
-        assert_eq!(number_tail("+7 (912) 345-67-89").as_deref(), Some("9123456789"));
-        assert_eq!(number_tail("89123456789").as_deref(), Some("9123456789"));
-        assert_eq!(number_tail("101").as_deref(), Some("101"));
-        assert_eq!(number_tail("sip:alice@example.com"), None);
-    }
-}
-
 /// The statements of a migration script: split at a `;` that ends a line
 /// (statements whose bodies contain `;`, such as triggers, keep those inside
 /// one line), without empty and comment-only pieces.
@@ -419,5 +406,18 @@ pub(crate) fn validate_tenant_name(name: &str) -> Result<()> {
             reason: "use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
                 .into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_tail_normalises_notations() {
+        assert_eq!(number_tail("+7 (912) 345-67-89").as_deref(), Some("9123456789"));
+        assert_eq!(number_tail("89123456789").as_deref(), Some("9123456789"));
+        assert_eq!(number_tail("101").as_deref(), Some("101"));
+        assert_eq!(number_tail("sip:alice@example.com"), None);
     }
 }

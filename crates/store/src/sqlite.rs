@@ -37,12 +37,12 @@ impl SqliteCatalog {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        if let Some(parent) = opts.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    CatalogError::Unavailable(format!("cannot create the database directory: {e}"))
-                })?;
-            }
+        if let Some(parent) = opts.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CatalogError::Unavailable(format!("cannot create the database directory: {e}"))
+            })?;
         }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

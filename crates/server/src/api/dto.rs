@@ -86,10 +86,10 @@ impl ConversationParams {
                 ));
             }
         }
-        if let Some(n) = &self.number {
-            if !n.bytes().any(|b| b.is_ascii_digit()) {
-                return Err(Problem::bad_request("invalid_query", "number has no digits"));
-            }
+        if let Some(n) = &self.number
+            && !n.bytes().any(|b| b.is_ascii_digit())
+        {
+            return Err(Problem::bad_request("invalid_query", "number has no digits"));
         }
         let external_id = self.external_id.map(|raw| match raw.split_once(':') {
             Some((kind, value))
