@@ -7,7 +7,7 @@
 //! - [`api`]: the HTTP API (axum) with problem+json errors and OpenAPI.
 //! - [`recovery`]: crash recovery, orphan scans, copy checks.
 //! - [`import`]: bulk import of existing archives.
-//! - [`bench`]: the benchmarks behind `callvault bench`.
+//! - [`mod@bench`]: the benchmarks behind `callvault bench`.
 //!
 //! **Architecture invariant:** the HTTP layer never writes to the catalog or
 //! a store directly; every recording goes through [`ingest::Ingestor`].

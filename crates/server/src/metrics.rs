@@ -29,7 +29,7 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram>,
     /// Recordings offered for ingest by outcome: created, duplicate,
-    /// refused_<reason>, failed.
+    /// `refused_<reason>`, failed.
     pub ingest: Family<OutcomeLabels, Counter>,
     pub ingest_bytes: Counter,
     pub uploads_in_flight: Gauge,

@@ -1,7 +1,7 @@
 //! Storage for callvault: the SQL catalog and the object stores.
 //!
 //! - [`catalog`]: the [`Catalog`] trait and its types; [`sqlite`] and
-//!   [`postgres`] implement it over one body of SQL ([`sql`]).
+//!   [`postgres`] implement it over one body of SQL (the private `sql` module).
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
 //! - [`open_catalog`]: pick the backend from a database URL.
