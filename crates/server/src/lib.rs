@@ -191,6 +191,17 @@ fn spawn_background(vault: &Vault, state: Arc<AppState>) {
             }
         }
     });
+    // Planner statistics: at start-up, then hourly.
+    let catalog = vault.catalog.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = catalog.maintain().await {
+                tracing::warn!(error = %e, "catalog maintenance failed");
+            }
+        }
+    });
     // Catalog totals for the metrics endpoint, refreshed every minute.
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -46,6 +46,18 @@ impl CatalogError {
             _ => false,
         }
     }
+
+    /// Whether running the transaction again may succeed: a lost race on a
+    /// unique key, or PostgreSQL aborting one side of a deadlock (40P01) or
+    /// of a serialization conflict (40001).
+    pub(crate) fn is_retryable(err: &sqlx::Error) -> bool {
+        match err {
+            sqlx::Error::Database(db) => {
+                db.is_unique_violation() || matches!(db.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -239,6 +251,11 @@ pub trait Catalog: Send + Sync + 'static {
 
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<()>;
+
+    /// Refresh the query planner's statistics. Run at start-up and
+    /// periodically: without them SQLite may walk the time index of every
+    /// conversation to find the one with a given number.
+    async fn maintain(&self) -> Result<()>;
 
     // --- tenants and keys -------------------------------------------------
 

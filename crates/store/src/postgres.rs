@@ -43,6 +43,12 @@ impl PgCatalog {
         self.pool.begin().await
     }
 
+    async fn analyze(&self) -> Result<()> {
+        // Autovacuum analyzes too, but lags behind bulk loads.
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(CatalogError::from_sqlx)?;
+        Ok(())
+    }
+
     async fn run_migrations(&self) -> Result<()> {
         let mut tx = self.begin_write().await.map_err(CatalogError::from_sqlx)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")

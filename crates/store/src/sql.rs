@@ -242,6 +242,9 @@ macro_rules! impl_catalog {
                 }
 
                 let is_new = conversation_id.is_none();
+                // The conversation's start after this recording, which the
+                // search keys carry.
+                let mut conversation_start = new.started_at;
                 let conversation_id = match conversation_id {
                     Some(cid) => {
                         let row = sqlx::query(
@@ -255,6 +258,14 @@ macro_rules! impl_catalog {
                         let conv = conversation_from_row(&row, Vec::new())
                             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
                         let started = conv.started_at.min(new.started_at);
+                        conversation_start = started;
+                        if started != conv.started_at {
+                            sqlx::query("UPDATE conversation_keys SET started_at = $1 WHERE conversation_id = $2")
+                                .bind(t(started))
+                                .bind(cid)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         let ended = conv.ended_at.map_or(new.ended_at, |e| e.max(new.ended_at));
                         let direction = match (conv.direction, new.conversation.direction) {
                             (Direction::Unknown, Some(d)) => d,
@@ -405,14 +416,25 @@ macro_rules! impl_catalog {
                     .flatten()
                     .map(String::as_str)
                     .chain(new.participants.iter().filter_map(|p| p.address.as_deref()));
-                for tail in number_tails(numbers) {
+                let mut keys: Vec<(&str, String)> =
+                    number_tails(numbers).into_iter().map(|tail| ("number", tail)).collect();
+                for p in &new.participants {
+                    keys.extend(
+                        [&p.address, &p.display_name].into_iter().flatten().map(|v| ("participant", v.clone())),
+                    );
+                }
+                keys.sort();
+                keys.dedup();
+                for (kind, value) in keys {
                     sqlx::query(
-                        "INSERT INTO conversation_numbers (tenant_id, tail, conversation_id) \
-                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        "INSERT INTO conversation_keys (tenant_id, kind, value, conversation_id, started_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                     )
                     .bind(tenant)
-                    .bind(tail)
+                    .bind(kind)
+                    .bind(value)
                     .bind(conversation_id)
+                    .bind(t(conversation_start))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -496,6 +518,10 @@ macro_rules! impl_catalog {
 
             async fn migrate(&self) -> Result<()> {
                 self.run_migrations().await
+            }
+
+            async fn maintain(&self) -> Result<()> {
+                self.analyze().await
             }
 
             async fn ping(&self) -> Result<()> {
@@ -770,7 +796,7 @@ macro_rules! impl_catalog {
                 loop {
                     match self.try_commit(&new).await {
                         Ok(outcome) => return Ok(outcome),
-                        Err(e) if CatalogError::is_unique_violation(&e) && attempts < 5 => {
+                        Err(e) if CatalogError::is_retryable(&e) && attempts < 8 => {
                             attempts += 1;
                             tracing::debug!(attempts, "commit raced another writer; retrying");
                         }
@@ -785,37 +811,55 @@ macro_rules! impl_catalog {
                 query: &ConversationQuery,
             ) -> Result<Page<ConversationSummary>> {
                 let limit = query.limit.clamp(1, 1000);
+                let tail = match &query.number {
+                    Some(number) => Some(number_tail(number).ok_or_else(|| CatalogError::Invalid {
+                        what: "number",
+                        reason: "has no digits".into(),
+                    })?),
+                    None => None,
+                };
+                // A number or participant filter drives the query from the
+                // search keys, already in time order; otherwise the time
+                // index of the conversations does.
+                let driver = match (&tail, &query.participant) {
+                    (Some(tail), _) => Some(("number", tail.clone())),
+                    (None, Some(who)) => Some(("participant", who.clone())),
+                    (None, None) => None,
+                };
+                let (time_col, id_col) =
+                    if driver.is_some() { ("k.started_at", "k.conversation_id") } else { ("c.started_at", "c.id") };
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "SELECT c.id, c.tenant_id, c.direction, c.external_number, c.company_number, c.started_at, \
                      c.ended_at, c.recording_count, c.created_at, c.updated_at, \
-                     (SELECT COUNT(*) FROM participants p WHERE p.conversation_id = c.id) AS participant_count \
-                     FROM conversations c WHERE c.tenant_id = ",
+                     (SELECT COUNT(*) FROM participants p WHERE p.conversation_id = c.id) AS participant_count ",
                 );
-                qb.push_bind(tenant.0);
+                match &driver {
+                    Some((kind, value)) => {
+                        // CROSS JOIN fixes the join order in SQLite (keys
+                        // first); PostgreSQL plans it as an inner join.
+                        qb.push("FROM conversation_keys k CROSS JOIN conversations c WHERE k.tenant_id = ")
+                            .push_bind(tenant.0)
+                            .push(" AND k.kind = ")
+                            .push_bind(*kind)
+                            .push(" AND k.value = ")
+                            .push_bind(value.clone())
+                            .push(" AND c.id = k.conversation_id AND c.tenant_id = ")
+                            .push_bind(tenant.0);
+                    }
+                    None => {
+                        qb.push("FROM conversations c WHERE c.tenant_id = ").push_bind(tenant.0);
+                    }
+                }
                 if let Some(from) = query.from {
-                    qb.push(" AND c.started_at >= ").push_bind(t(from));
+                    qb.push(format!(" AND {time_col} >= ")).push_bind(t(from));
                 }
                 if let Some(to) = query.to {
-                    qb.push(" AND c.started_at < ").push_bind(t(to));
+                    qb.push(format!(" AND {time_col} < ")).push_bind(t(to));
                 }
-                if let Some(number) = &query.number {
-                    let Some(tail) = number_tail(number) else {
-                        return Err(CatalogError::Invalid { what: "number", reason: "has no digits".into() });
-                    };
-                    qb.push(" AND c.id IN (SELECT conversation_id FROM conversation_numbers WHERE tenant_id = ")
+                if let (Some(_), Some(who)) = (&tail, &query.participant) {
+                    qb.push(" AND c.id IN (SELECT conversation_id FROM conversation_keys WHERE tenant_id = ")
                         .push_bind(tenant.0)
-                        .push(" AND tail = ")
-                        .push_bind(tail)
-                        .push(")");
-                }
-                if let Some(who) = &query.participant {
-                    qb.push(" AND c.id IN (SELECT conversation_id FROM participants WHERE tenant_id = ")
-                        .push_bind(tenant.0)
-                        .push(" AND address = ")
-                        .push_bind(who.clone())
-                        .push(" UNION SELECT conversation_id FROM participants WHERE tenant_id = ")
-                        .push_bind(tenant.0)
-                        .push(" AND display_name = ")
+                        .push(" AND kind = 'participant' AND value = ")
                         .push_bind(who.clone())
                         .push(")");
                 }
@@ -837,15 +881,15 @@ macro_rules! impl_catalog {
                     None => {}
                 }
                 if let Some(after) = query.after {
-                    qb.push(" AND (c.started_at < ")
+                    qb.push(format!(" AND ({time_col} < "))
                         .push_bind(t(after.started_at))
-                        .push(" OR (c.started_at = ")
+                        .push(format!(" OR ({time_col} = "))
                         .push_bind(t(after.started_at))
-                        .push(" AND c.id < ")
+                        .push(format!(" AND {id_col} < "))
                         .push_bind(after.id.0)
                         .push("))");
                 }
-                qb.push(" ORDER BY c.started_at DESC, c.id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+                qb.push(format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT ")).push_bind(i64::from(limit) + 1);
                 let rows = qb.build().fetch_all(self.reader()).await.map_err(sqlx_err)?;
                 let ids: Vec<uuid::Uuid> = rows
                     .iter()
@@ -1103,10 +1147,14 @@ macro_rules! impl_catalog {
                     });
                     qb.build().execute(&mut *tx).await.map_err(sqlx_err)?;
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO conversation_numbers (tenant_id, tail, conversation_id) ",
+                        "INSERT INTO conversation_keys (tenant_id, kind, value, conversation_id, started_at) ",
                     );
-                    qb.push_values(&rows, |mut b, (id, _, number, _, _)| {
-                        b.push_bind(tenant.0).push_bind(number_tail(number).unwrap_or_default()).push_bind(*id);
+                    let keys = rows.iter().flat_map(|(id, started, number, ext, _)| {
+                        [("number", number_tail(number).unwrap_or_default()), ("participant", ext.clone())]
+                            .map(|(kind, value)| (*id, *started, kind, value))
+                    });
+                    qb.push_values(keys, |mut b, (id, started, kind, value)| {
+                        b.push_bind(tenant.0).push_bind(kind).push_bind(value).push_bind(id).push_bind(t(started));
                     });
                     qb.build().execute(&mut *tx).await.map_err(sqlx_err)?;
                     let mut qb = sqlx::QueryBuilder::<$db>::new(

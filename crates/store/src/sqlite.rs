@@ -47,6 +47,9 @@ impl SqliteCatalog {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            // Waiting for the one writer is normal under load (a burst of
+            // uploads each fsyncing their commit); not worth a warning.
+            .acquire_slow_threshold(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await
             .map_err(CatalogError::from_sqlx)?;
@@ -68,6 +71,17 @@ impl SqliteCatalog {
         // before it writes cannot fail on upgrade when another process (the
         // CLI next to a running server) writes too.
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn analyze(&self) -> Result<()> {
+        let mut conn = self.writer.acquire().await.map_err(CatalogError::from_sqlx)?;
+        // A bounded sample per index keeps this to milliseconds at any size.
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await
+            .map_err(CatalogError::from_sqlx)?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await.map_err(CatalogError::from_sqlx)?;
+        Ok(())
     }
 
     async fn run_migrations(&self) -> Result<()> {

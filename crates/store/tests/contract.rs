@@ -277,6 +277,50 @@ async fn uploads_sharing_a_conversation_key_form_one_conversation(c: &dyn Catalo
     assert_eq!(d.participants[1].left_at, Some(at(10, 2, 30)));
     assert_eq!(d.conversation.ended_at, Some(at(10, 2, 30)));
 
+    // A leg that started earlier moves the conversation's start, and the
+    // number and participant searches follow it.
+    let before_ten = |number: Option<&str>, who: Option<&str>| ConversationQuery {
+        number: number.map(str::to_owned),
+        participant: who.map(str::to_owned),
+        to: Some(at(10, 0, 0)),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(
+        c.search_conversations(t.id, &before_ten(Some("89123456789"), None))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    created(
+        c.commit_recording(recording(&t, 5, &[("asterisk_linkedid", "1700.1")], at(9, 59, 0), 30))
+            .await
+            .unwrap(),
+    );
+    let found = c.search_conversations(t.id, &before_ten(Some("89123456789"), None)).await.unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].conversation.started_at, at(9, 59, 0));
+    assert_eq!(
+        c.search_conversations(t.id, &before_ten(None, Some("agent 1"))).await.unwrap().items.len(),
+        1
+    );
+    assert_eq!(
+        c.search_conversations(t.id, &before_ten(Some("89123456789"), Some("102")))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    assert!(
+        c.search_conversations(t.id, &before_ten(Some("89123456789"), Some("999")))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
     // A different linkedid is a different conversation.
     let other = created(
         c.commit_recording(recording(&t, 4, &[("asterisk_linkedid", "1800.1")], at(11, 0, 0), 10))
@@ -376,6 +420,22 @@ async fn search_filters_and_paginates(c: &dyn Catalog) {
         }
     }
     assert_eq!(seen, expected);
+
+    // Paging through a participant's conversations (the key index drives).
+    let mut seen = Vec::new();
+    let mut q =
+        ConversationQuery { participant: Some("201".into()), limit: 4, ..Default::default() };
+    loop {
+        let page = c.search_conversations(t.id, &q).await.unwrap();
+        seen.extend(page.items.iter().map(|s| s.conversation.id));
+        match page.next {
+            Some(cursor) => q.after = Some(cursor),
+            None => break,
+        }
+    }
+    let even: Vec<_> =
+        expected.iter().enumerate().filter(|(i, _)| (24 - i) % 2 == 0).map(|(_, id)| *id).collect();
+    assert_eq!(seen, even);
 
     let count = |q: ConversationQuery| async move {
         c.search_conversations(t.id, &ConversationQuery { limit: 100, ..q })

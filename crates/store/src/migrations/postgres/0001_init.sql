@@ -41,12 +41,21 @@ CREATE TABLE conversation_external_ids (
 CREATE INDEX external_ids_by_value ON conversation_external_ids (tenant_id, value);
 CREATE INDEX external_ids_by_conversation ON conversation_external_ids (conversation_id);
 
-CREATE TABLE conversation_numbers (
+-- What a conversation can be searched by, each in the conversation's time
+-- order: kind 'number' (the last 10 digits of every number on the call) and
+-- 'participant' (each participant's address and display name). One index
+-- range scan answers a search newest-first and stops at the page size.
+CREATE TABLE conversation_keys (
     tenant_id        UUID NOT NULL,
-    tail             TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    value            TEXT NOT NULL,
     conversation_id  UUID NOT NULL REFERENCES conversations(id),
-    PRIMARY KEY (tenant_id, tail, conversation_id)
+    started_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, kind, value, conversation_id)
 );
+CREATE INDEX conversation_keys_by_time
+    ON conversation_keys (tenant_id, kind, value, started_at DESC, conversation_id DESC);
+CREATE INDEX conversation_keys_by_conversation ON conversation_keys (conversation_id);
 
 CREATE TABLE participants (
     id               UUID PRIMARY KEY,
