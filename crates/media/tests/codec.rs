@@ -130,7 +130,8 @@ fn payload_map_from_sdp() {
 }
 
 /// Interoperability: against a bitstream and decode made by ffmpeg 5.1's
-/// G.722 (tests/data/g722-*, 1 s of the speech fixture at 16 kHz), our
+/// G.722 (tests/data/g722-*: 1 s of the speech fixture, 1.5–2.5 s, at
+/// 16 kHz), our
 /// decoder and our encoder are bit-exact.
 #[test]
 fn g722_bit_exact_with_ffmpeg() {
