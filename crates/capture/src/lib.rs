@@ -8,6 +8,7 @@
 //! - [`defrag`]: bounded IP fragment reassembly driven by packet time;
 //! - [`tcp`]: per-flow TCP reassembly cut into SIP messages;
 //! - [`hep`]: HEP v3 decoding (and encoding, for tests and forwarding);
+//! - [`synth`]: packet builders for tests, benchmarks and synthetic captures;
 //! - [`demux`]: [`CaptureDemux`], frames in, [`Event`]s out, with counters.
 //!
 //! Nothing here reads the clock or opens a socket: time is the capture's
@@ -20,6 +21,7 @@ pub mod file;
 pub mod hep;
 pub mod ip;
 pub mod link;
+pub mod synth;
 pub mod tcp;
 pub mod time;
 

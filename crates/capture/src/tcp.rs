@@ -296,12 +296,13 @@ fn cut(h: &mut Half, cfg: &TcpConfig, st: &mut TcpStats, out: &mut Vec<Vec<u8>>)
     h.buf.drain(..pos.min(h.buf.len()));
 }
 
-/// Offset of the first line after the start of `buf` that begins a SIP
-/// message.
+/// Offset of the first SIP start line after the start of `buf`: at a line
+/// start, or a status line glued to the end of a body without a newline.
 fn resync_point(buf: &[u8]) -> Option<usize> {
-    buf.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i + 1).find(|&p| {
+    (1..buf.len()).find(|&p| {
         let rest = buf.get(p..).unwrap_or_default();
-        !rest.is_empty() && starts_like_sip(rest)
+        let line_start = buf.get(p - 1) == Some(&b'\n');
+        (line_start || rest.starts_with(b"SIP/2.0 ")) && starts_like_sip(rest)
     })
 }
 
