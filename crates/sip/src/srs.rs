@@ -312,6 +312,9 @@ pub enum EndReason {
     Rejected,
     /// Neither accepted nor rejected within [`SrsConfig::answer_timeout`].
     NotAnswered,
+    /// [`Srs::end_session`] (the driver saw no RTP, an operator stopped
+    /// it...); the driver should send BYE.
+    Local,
 }
 
 /// What the driver and the recorder must hear about.
@@ -956,6 +959,27 @@ impl Srs {
         Ok(())
     }
 
+    /// Ends a session from the driver's side (no RTP for too long, shutdown)
+    /// with [`EndReason::Local`]: forgets the dialog and releases its ports.
+    /// A session still waiting for [`accept`](Self::accept) is refused with
+    /// 480. The SRS sends no BYE; the driver must, when it wants the SRC told.
+    pub fn end_session(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        ports: &mut dyn PortAllocator,
+    ) -> Result<(), SrsError> {
+        let s = self.sessions.get(&id).ok_or(SrsError::UnknownSession)?;
+        if let Phase::Offered { key, request, .. } = &s.phase {
+            let resp = self.build(request, 480, "Temporarily Unavailable", Some(&s.local_tag), &[]);
+            let key = key.clone();
+            let _ = self.tx.send_response(now, &key, &resp);
+        }
+        self.end(id, EndReason::Local, ports);
+        self.pump(now, ports);
+        Ok(())
+    }
+
     /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
     /// has work.
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -1075,8 +1099,7 @@ impl Srs {
         now: Instant,
         key: &TransactionKey,
         req: &SipMessage<'_>,
-        code: u16,
-        reason: &str,
+        (code, reason): (u16, &str),
         tag: Option<&str>,
         extra: &[(&str, String)],
     ) {
@@ -1096,7 +1119,7 @@ impl Srs {
         tag: Option<&str>,
         (code, reason, extra): Refusal,
     ) {
-        self.respond(now, key, req, code, reason, tag, &extra);
+        self.respond(now, key, req, (code, reason), tag, &extra);
     }
 
     /// Handles every event the transaction layer queued.
@@ -1183,8 +1206,7 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                481,
-                "Call/Transaction Does Not Exist",
+                (481, "Call/Transaction Does Not Exist"),
                 to_tag.as_deref(),
                 &[],
             );
@@ -1199,8 +1221,7 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                code,
-                reason,
+                (code, reason),
                 to_tag.as_deref(),
                 &[("Allow", ALLOW.to_owned())],
             );
@@ -1215,7 +1236,7 @@ impl Srs {
                 ("Supported", SUPPORTED_TAGS.join(", ")),
                 ("Contact", format!("<{}>", self.config.contact_uri)),
             ];
-            return self.respond(now, &key, &req, 200, "OK", to_tag.as_deref(), &extra);
+            return self.respond(now, &key, &req, (200, "OK"), to_tag.as_deref(), &extra);
         }
         let Some(id) = session else {
             if method == Method::Invite {
@@ -1226,8 +1247,7 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                481,
-                "Call/Transaction Does Not Exist",
+                (481, "Call/Transaction Does Not Exist"),
                 None,
                 &[],
             );
@@ -1237,7 +1257,7 @@ impl Srs {
         let Some(s) = self.sessions.get_mut(&id) else { return };
         if cseq < s.remote_cseq {
             let tag = s.local_tag.clone();
-            return self.respond(now, &key, &req, 500, "CSeq Out Of Order", Some(&tag), &[]);
+            return self.respond(now, &key, &req, (500, "CSeq Out Of Order"), Some(&tag), &[]);
         }
         s.remote_cseq = cseq;
         match method {
@@ -1263,7 +1283,7 @@ impl Srs {
             .values()
             .any(|s| s.call_id == call_id && s.remote_tag == remote_tag && s.initial_cseq == cseq)
         {
-            return self.respond(now, &key, &req, 482, "Loop Detected", None, &[]);
+            return self.respond(now, &key, &req, (482, "Loop Detected"), None, &[]);
         }
         if self.sessions.len() >= self.config.max_sessions {
             let retry = self.config.retry_after_secs.to_string();
@@ -1271,19 +1291,18 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                503,
-                "Service Unavailable",
+                (503, "Service Unavailable"),
                 None,
                 &[("Retry-After", retry)],
             );
         }
         let offer = match parse_offer(&req) {
             Ok(Some(o)) => o,
-            Ok(None) => return self.respond(now, &key, &req, 400, "Missing SDP", None, &[]),
+            Ok(None) => return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]),
             Err(r) => return self.refuse(now, &key, &req, None, r),
         };
         let Some(sdp) = offer.sdp else {
-            return self.respond(now, &key, &req, 400, "Missing SDP", None, &[]);
+            return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]);
         };
         let has_cisco = req.header("X-Cisco-Recording-Participant").is_some();
         let src_contact = req.contacts().iter().any(|c| c.params.contains("+sip.src"));
@@ -1298,7 +1317,7 @@ impl Srs {
         } else if self.config.accept_plain_invites {
             SessionKind::Plain
         } else {
-            return self.respond(now, &key, &req, 488, "Not Acceptable Here", None, &[]);
+            return self.respond(now, &key, &req, (488, "Not Acceptable Here"), None, &[]);
         };
         let timer = match negotiate_timer(&req, &self.config) {
             Ok(t) => t,
@@ -1307,8 +1326,7 @@ impl Srs {
                     now,
                     &key,
                     &req,
-                    422,
-                    "Session Interval Too Small",
+                    (422, "Session Interval Too Small"),
                     None,
                     &[("Min-SE", min.to_string())],
                 );
@@ -1318,7 +1336,7 @@ impl Srs {
             if kind == SessionKind::Plain { 1 } else { self.config.max_streams_per_session };
         let lines = recordable_lines(&sdp, limit);
         if lines.is_empty() {
-            return self.respond(now, &key, &req, 488, "Not Acceptable Here", None, &[]);
+            return self.respond(now, &key, &req, (488, "Not Acceptable Here"), None, &[]);
         }
         let Some(got) = ports.allocate(lines.len()) else {
             self.stats.ports_exhausted += 1;
@@ -1327,8 +1345,7 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                503,
-                "Out Of Media Ports",
+                (503, "Out Of Media Ports"),
                 None,
                 &[("Retry-After", retry)],
             );
@@ -1341,8 +1358,7 @@ impl Srs {
                 now,
                 &key,
                 &req,
-                503,
-                "Out Of Media Ports",
+                (503, "Out Of Media Ports"),
                 None,
                 &[("Retry-After", retry)],
             );
@@ -1491,7 +1507,7 @@ impl Srs {
             self.apply_metadata_only(id, md);
         }
         let tag = self.sessions.get(&id).map(|s| s.local_tag.clone());
-        self.respond(now, &key, req, 200, "OK", tag.as_deref(), &[]);
+        self.respond(now, &key, req, (200, "OK"), tag.as_deref(), &[]);
         self.end(id, EndReason::Bye, ports);
     }
 
@@ -1562,8 +1578,7 @@ impl Srs {
                     now,
                     &key,
                     req,
-                    422,
-                    "Session Interval Too Small",
+                    (422, "Session Interval Too Small"),
                     Some(&tag),
                     &[("Min-SE", min.to_string())],
                 );
