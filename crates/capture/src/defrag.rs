@@ -106,7 +106,8 @@ impl Defragmenter {
         let key = Key { src, dst, proto, id: frag.id };
         let start = frag.offset as usize;
         let end = start + data.len();
-        let bad_size = end > self.config.max_datagram_bytes || (frag.more && data.len() % 8 != 0);
+        let bad_size =
+            end > self.config.max_datagram_bytes || (frag.more && !data.len().is_multiple_of(8));
         if bad_size || (frag.more && data.is_empty()) {
             self.stats.invalid += 1;
             self.pending.remove(&key);

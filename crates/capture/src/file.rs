@@ -96,9 +96,16 @@ struct Interface {
     snaplen: u32,
 }
 
+/// The caller's reader behind the magic bytes already read.
+type Source<R> = Chain<Cursor<Vec<u8>>, R>;
+
+/// Frame metadata: time, link type, interface, original length, captured
+/// length (the bytes are at the start of the reader's buffer).
+type Meta = (Timestamp, LinkType, u32, u32, usize);
+
 enum Input<R: Read> {
-    Plain(BufReader<Chain<Cursor<Vec<u8>>, R>>),
-    Gzip(Box<BufReader<MultiGzDecoder<Chain<Cursor<Vec<u8>>, R>>>>),
+    Plain(BufReader<Source<R>>),
+    Gzip(Box<BufReader<MultiGzDecoder<Source<R>>>>),
 }
 
 impl<R: Read> Read for Input<R> {
@@ -264,10 +271,7 @@ impl<R: Read> CaptureReader<R> {
         Ok(())
     }
 
-    #[allow(clippy::type_complexity)]
-    fn next_pcap(
-        &mut self,
-    ) -> Result<Option<(Timestamp, LinkType, u32, u32, usize)>, CaptureError> {
+    fn next_pcap(&mut self) -> Result<Option<Meta>, CaptureError> {
         let State::Pcap { big_endian, link_type, resol } = self.state else {
             return Ok(None);
         };
@@ -307,7 +311,7 @@ impl<R: Read> CaptureReader<R> {
         };
         debug_assert_eq!(u32_at(&self.buf, 4, big_endian), Some(PCAPNG_BOM));
         let total = u32_at(&self.buf, 0, big_endian).unwrap_or(0) as u64;
-        if total < 28 || total % 4 != 0 {
+        if total < 28 || !total.is_multiple_of(4) {
             return Err(CaptureError::Malformed { what: "section header length", offset: start });
         }
         if total > MAX_RECORD_BYTES as u64 {
@@ -318,10 +322,7 @@ impl<R: Read> CaptureReader<R> {
         Ok(())
     }
 
-    #[allow(clippy::type_complexity)]
-    fn next_pcapng(
-        &mut self,
-    ) -> Result<Option<(Timestamp, LinkType, u32, u32, usize)>, CaptureError> {
+    fn next_pcapng(&mut self) -> Result<Option<Meta>, CaptureError> {
         loop {
             let start = self.offset;
             if !self.fill(4, true)? {
@@ -336,7 +337,7 @@ impl<R: Read> CaptureReader<R> {
             let btype = u32_at(&self.buf, 0, be).unwrap_or(0);
             self.fill(4, false)?;
             let total = u32_at(&self.buf, 0, be).unwrap_or(0) as u64;
-            if total < 12 || total % 4 != 0 {
+            if total < 12 || !total.is_multiple_of(4) {
                 return Err(CaptureError::Malformed { what: "block length", offset: start });
             }
             let body_len = total - 12;
@@ -413,12 +414,7 @@ impl<R: Read> CaptureReader<R> {
 
     /// Moves the packet data of an EPB/SPB/PB to the start of `buf` and
     /// returns the frame metadata.
-    fn parse_packet_block(
-        &mut self,
-        btype: u32,
-        body_len: usize,
-        be: bool,
-    ) -> Option<(Timestamp, LinkType, u32, u32, usize)> {
+    fn parse_packet_block(&mut self, btype: u32, body_len: usize, be: bool) -> Option<Meta> {
         let State::PcapNg { interfaces, .. } = &self.state else { return None };
         let body = self.buf.get(..body_len)?;
         let (iface_id, ts_hi, ts_lo, cap, orig, data_at) = match btype {

@@ -104,7 +104,7 @@ impl Ng {
     }
     fn block(&mut self, btype: u32, body: &[u8]) {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let total = body.len() as u32 + 12;
