@@ -82,6 +82,9 @@ pub struct SrsConfig {
     pub session_expires: u32,
     /// Smallest session interval accepted; below it, 422.
     pub min_se: u32,
+    /// Largest body read (SDP + metadata); beyond it, 413. Bounds the
+    /// metadata a session keeps.
+    pub max_body_bytes: usize,
     /// Record INVITEs that are neither SIPREC nor Cisco NBR (one stream).
     pub accept_plain_invites: bool,
     /// Answer 200 as soon as the INVITE is processed. When false, the SRS
@@ -102,7 +105,8 @@ pub struct SrsConfig {
 }
 
 impl SrsConfig {
-    /// Defaults: 1000 sessions, 8 streams each, Session-Expires 1800 s,
+    /// Defaults: 1000 sessions, 8 streams each, bodies up to 256 KiB,
+    /// Session-Expires 1800 s,
     /// Min-SE 90 s, plain INVITEs accepted, automatic answer, 503 with
     /// Retry-After 10 s.
     pub fn new(contact_uri: impl Into<String>, rtp_ip: IpAddr) -> Self {
@@ -111,6 +115,7 @@ impl SrsConfig {
             rtp_ip,
             max_sessions: 1000,
             max_streams_per_session: 8,
+            max_body_bytes: 256 * 1024,
             session_expires: 1800,
             min_se: 90,
             accept_plain_invites: true,
@@ -484,9 +489,12 @@ fn body_type_ok(ct: &MediaType<'_>) -> bool {
 
 /// Parses the body of an INVITE, re-INVITE, UPDATE or BYE. `Ok(None)` for an
 /// empty body.
-fn parse_offer(req: &SipMessage<'_>) -> Result<Option<Offer>, Refusal> {
+fn parse_offer(req: &SipMessage<'_>, max_body: usize) -> Result<Option<Offer>, Refusal> {
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
+    }
+    if req.body.len() > max_body {
+        return Err((413, "Request Entity Too Large", Vec::new()));
     }
     if req.body_truncated {
         return Err((400, "Truncated Body", Vec::new()));
@@ -1296,7 +1304,7 @@ impl Srs {
                 &[("Retry-After", retry)],
             );
         }
-        let offer = match parse_offer(&req) {
+        let offer = match parse_offer(&req, self.config.max_body_bytes) {
             Ok(Some(o)) => o,
             Ok(None) => return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]),
             Err(r) => return self.refuse(now, &key, &req, None, r),
@@ -1503,7 +1511,9 @@ impl Srs {
         ports: &mut dyn PortAllocator,
     ) {
         // Sonus sends partial metadata in the BYE: keep it
-        if let Ok(Some(Offer { metadata: Some(md), .. })) = parse_offer(req) {
+        if let Ok(Some(Offer { metadata: Some(md), .. })) =
+            parse_offer(req, self.config.max_body_bytes)
+        {
             self.apply_metadata_only(id, md);
         }
         let tag = self.sessions.get(&id).map(|s| s.local_tag.clone());
@@ -1567,7 +1577,7 @@ impl Srs {
         let Some(s) = self.sessions.get(&id) else { return };
         let tag = s.local_tag.clone();
         let kind = s.kind;
-        let offer = match parse_offer(req) {
+        let offer = match parse_offer(req, self.config.max_body_bytes) {
             Ok(o) => o,
             Err(r) => return self.refuse(now, &key, req, Some(&tag), r),
         };

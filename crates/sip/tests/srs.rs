@@ -882,6 +882,13 @@ fn malformed_requests_get_400_and_the_srs_keeps_serving() {
             "Bad Extension",
         )
             .into_req(),
+        (
+            Req::new("INVITE", "m13", 1)
+                .body("application/sdp", format!("{offer}{}", "a=x\r\n".repeat(60_000))),
+            413,
+            "Request Entity Too Large",
+        )
+            .into_req(),
         (Req::new("INFO", "m9", 1).bytes(), 405, "Method Not Allowed"),
         (Req::new("REGISTER", "m10", 1).bytes(), 405, "Method Not Allowed"),
         (Req::new("FROB", "m11", 1).bytes(), 501, "Not Implemented"),
