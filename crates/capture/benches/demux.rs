@@ -101,23 +101,28 @@ fn main() -> std::io::Result<()> {
         .stderr(Stdio::null())
         .status();
     if tcpdump.is_ok_and(|s| s.success()) {
-        let start = Instant::now();
-        let status = Command::new("tcpdump")
-            .args(["-r"])
-            .arg(&path)
-            .args(["-w", "/dev/null"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        let t = start.elapsed().as_secs_f64();
-        if status.success() {
+        let mut t = f64::MAX;
+        let mut ok = true;
+        for _ in 0..3 {
+            let start = Instant::now();
+            let status = Command::new("tcpdump")
+                .arg("-r")
+                .arg(&path)
+                .args(["-w", "/dev/null"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()?;
+            ok &= status.success();
+            t = t.min(start.elapsed().as_secs_f64());
+        }
+        if ok {
             println!(
                 "tcpdump -r FILE -w /dev/null: {:.0} packets/s; callvault/tcpdump time ratio {:.2}",
                 packets as f64 / t,
                 best / t
             );
         } else {
-            println!("tcpdump failed ({status}); no comparison");
+            println!("tcpdump failed; no comparison");
         }
     } else {
         println!("tcpdump not installed; no comparison");

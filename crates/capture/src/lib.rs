@@ -2,7 +2,7 @@
 //! UDP datagrams, sans-IO.
 //!
 //! Module map:
-//! - [`file`]: streaming pcap/pcapng reader (plain or gzip) and a pcap writer;
+//! - [`mod@file`]: streaming pcap/pcapng reader (plain or gzip) and a pcap writer;
 //! - [`link`]: Ethernet, VLAN/QinQ, Linux SLL/SLL2, raw IP, BSD loopback;
 //! - [`ip`]: IPv4/IPv6 headers, IPv6 extension headers;
 //! - [`defrag`]: bounded IP fragment reassembly driven by packet time;
