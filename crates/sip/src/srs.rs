@@ -327,7 +327,57 @@ pub enum EndReason {
 pub enum SrsEvent {
     SessionStarted(SessionStarted),
     SessionUpdated(SessionUpdated),
-    SessionEnded { id: SessionId, call_id: String, group_key: GroupKey, reason: EndReason },
+    SessionEnded {
+        id: SessionId,
+        call_id: String,
+        group_key: GroupKey,
+        reason: EndReason,
+        /// The dialog as it was, to send a BYE with when `reason` asks for
+        /// one ([`DialogInfo::bye`]).
+        dialog: Box<DialogInfo>,
+    },
+}
+
+/// The SRS side of a recording dialog: what a driver needs to send the BYE
+/// the SRS itself cannot (it has no client transactions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogInfo {
+    pub call_id: String,
+    pub local_tag: String,
+    pub remote_tag: String,
+    /// The INVITE's To value (the SRS's address, without tag).
+    pub local_party: String,
+    /// The INVITE's From value (the SRC, with its tag).
+    pub remote_party: String,
+    /// The SRC's Contact URI, refreshed by re-INVITE and UPDATE.
+    pub remote_target: Option<String>,
+    /// Record-Route values of the INVITE, in order (the UAS route set).
+    pub route_set: Vec<String>,
+    /// Where the SRC's requests came from.
+    pub signalling_peer: SocketAddr,
+    /// Highest CSeq seen from the SRC.
+    pub remote_cseq: u32,
+}
+
+impl DialogInfo {
+    /// A BYE in this dialog (RFC 3261 §12.2.1.1, loose routing only): the
+    /// driver sends it to the first route or the remote target and runs the
+    /// non-INVITE client retransmissions itself. `via` is the whole Via
+    /// value, e.g. `SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK...`;
+    /// `cseq` any number (the SRS has sent no request in the dialog).
+    /// `None` without a remote target.
+    pub fn bye(&self, via: &str, cseq: u32) -> Option<Vec<u8>> {
+        let target = self.remote_target.as_deref()?;
+        let mut out = format!("BYE {target} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n");
+        for r in &self.route_set {
+            out.push_str(&format!("Route: {r}\r\n"));
+        }
+        out.push_str(&format!(
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} BYE\r\nContent-Length: 0\r\n\r\n",
+            self.local_party, self.local_tag, self.remote_party, self.call_id
+        ));
+        Some(out.into_bytes())
+    }
 }
 
 /// Errors of [`Srs::accept`] and [`Srs::reject`].
@@ -371,6 +421,11 @@ struct Session {
     local_tag: String,
     initial_cseq: u32,
     remote_cseq: u32,
+    local_party: String,
+    remote_party: String,
+    remote_target: Option<String>,
+    route_set: Vec<String>,
+    signalling_peer: SocketAddr,
     kind: SessionKind,
     group_key: GroupKey,
     /// Local port per offered m-line (0 = not recorded).
@@ -859,6 +914,25 @@ impl Srs {
         &self.stats
     }
 
+    /// The dialog of session `id`, e.g. to send a BYE.
+    pub fn dialog(&self, id: SessionId) -> Option<DialogInfo> {
+        self.sessions.get(&id).map(Self::dialog_info)
+    }
+
+    fn dialog_info(s: &Session) -> DialogInfo {
+        DialogInfo {
+            call_id: s.call_id.clone(),
+            local_tag: s.local_tag.clone(),
+            remote_tag: s.remote_tag.clone(),
+            local_party: s.local_party.clone(),
+            remote_party: s.remote_party.clone(),
+            remote_target: s.remote_target.clone(),
+            route_set: s.route_set.clone(),
+            signalling_peer: s.signalling_peer,
+            remote_cseq: s.remote_cseq,
+        }
+    }
+
     /// Local ports held by session `id`.
     pub fn session_ports(&self, id: SessionId) -> Option<Vec<u16>> {
         self.sessions.get(&id).map(|s| s.ports.iter().copied().filter(|&p| p != 0).collect())
@@ -956,13 +1030,11 @@ impl Srs {
             return Err(SrsError::BadStatus);
         }
         let s = self.sessions.get(&id).ok_or(SrsError::UnknownSession)?;
-        let Phase::Offered { key, request, .. } = &s.phase else {
+        if !matches!(s.phase, Phase::Offered { .. }) {
             return Err(SrsError::AlreadyAnswered);
-        };
-        let resp = self.build(request, code, "Rejected", Some(&s.local_tag), &[]);
-        let key = key.clone();
-        let _ = self.tx.send_response(now, &key, &resp);
-        self.end(id, EndReason::Rejected, ports);
+        }
+        self.finish_offer(now, id, code, "Rejected");
+        self.end(now, id, EndReason::Rejected, ports);
         self.pump(now, ports);
         Ok(())
     }
@@ -977,13 +1049,10 @@ impl Srs {
         id: SessionId,
         ports: &mut dyn PortAllocator,
     ) -> Result<(), SrsError> {
-        let s = self.sessions.get(&id).ok_or(SrsError::UnknownSession)?;
-        if let Phase::Offered { key, request, .. } = &s.phase {
-            let resp = self.build(request, 480, "Temporarily Unavailable", Some(&s.local_tag), &[]);
-            let key = key.clone();
-            let _ = self.tx.send_response(now, &key, &resp);
+        if !self.sessions.contains_key(&id) {
+            return Err(SrsError::UnknownSession);
         }
-        self.end(id, EndReason::Local, ports);
+        self.end(now, id, EndReason::Local, ports);
         self.pump(now, ports);
         Ok(())
     }
@@ -1010,22 +1079,11 @@ impl Srs {
             self.deadlines.remove(&(at, id));
             let Some(s) = self.sessions.get_mut(&id) else { continue };
             s.deadline = None;
-            let Some(s) = self.sessions.get(&id) else { continue };
-            match &s.phase {
-                Phase::Offered { key, request, .. } => {
-                    let resp = self.build(
-                        request,
-                        480,
-                        "Temporarily Unavailable",
-                        Some(&s.local_tag),
-                        &[],
-                    );
-                    let key = key.clone();
-                    let _ = self.tx.send_response(now, &key, &resp);
-                    self.end(id, EndReason::NotAnswered, ports);
-                }
-                Phase::Confirmed => self.end(id, EndReason::SessionTimerExpired, ports),
-            }
+            let reason = match s.phase {
+                Phase::Offered { .. } => EndReason::NotAnswered,
+                Phase::Confirmed => EndReason::SessionTimerExpired,
+            };
+            self.end(now, id, reason, ports);
         }
         self.pump(now, ports);
     }
@@ -1145,7 +1203,7 @@ impl Srs {
                 Event::Cancelled { invite, .. } => self.on_cancel(now, invite, ports),
                 Event::AckTimeout { key } => {
                     if let Some(id) = self.invites.get(&key).copied() {
-                        self.end(id, EndReason::AckTimeout, ports);
+                        self.end(now, id, EndReason::AckTimeout, ports);
                     }
                 }
                 Event::Timeout { .. } => {}
@@ -1158,15 +1216,43 @@ impl Srs {
 
     fn on_cancel(&mut self, now: Instant, invite: TransactionKey, ports: &mut dyn PortAllocator) {
         let Some(id) = self.invites.get(&invite).copied() else { return };
-        let Some(s) = self.sessions.get(&id) else { return };
-        let Phase::Offered { request, .. } = &s.phase else { return };
-        let resp = self.build(request, 487, "Request Terminated", Some(&s.local_tag), &[]);
-        let _ = self.tx.send_response(now, &invite, &resp);
-        self.end(id, EndReason::Cancelled, ports);
+        if self.sessions.get(&id).is_some_and(|s| matches!(s.phase, Phase::Offered { .. })) {
+            self.end(now, id, EndReason::Cancelled, ports);
+        }
     }
 
-    /// Removes a session, gives its ports back and reports the end.
-    fn end(&mut self, id: SessionId, reason: EndReason, ports: &mut dyn PortAllocator) {
+    /// Sends the final response to an INVITE still waiting for
+    /// [`accept`](Self::accept); no-op once answered.
+    fn finish_offer(&mut self, now: Instant, id: SessionId, code: u16, reason: &str) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let Phase::Offered { key, request, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
+        else {
+            return;
+        };
+        let tag = s.local_tag.clone();
+        let resp = self.build(&request, code, reason, Some(&tag), &[]);
+        if code >= 300 {
+            self.stats.rejected += 1;
+        }
+        let _ = self.tx.send_response(now, &key, &resp);
+    }
+
+    /// Removes a session, gives its ports back and reports the end. An
+    /// INVITE still waiting for its answer gets one first (487 when the SRC
+    /// ended it, 480 otherwise), so every INVITE transaction ends.
+    fn end(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        reason: EndReason,
+        ports: &mut dyn PortAllocator,
+    ) {
+        match reason {
+            EndReason::Cancelled | EndReason::Bye => {
+                self.finish_offer(now, id, 487, "Request Terminated")
+            }
+            _ => self.finish_offer(now, id, 480, "Temporarily Unavailable"),
+        }
         self.set_deadline(id, None);
         let Some(s) = self.sessions.remove(&id) else { return };
         self.dialogs.remove(&(s.call_id.clone(), s.remote_tag.clone(), s.local_tag.clone()));
@@ -1174,11 +1260,13 @@ impl Srs {
         if !held.is_empty() {
             ports.release(&held);
         }
+        let dialog = Box::new(Self::dialog_info(&s));
         self.events.push_back(SrsEvent::SessionEnded {
             id,
             call_id: s.call_id,
             group_key: s.group_key,
             reason,
+            dialog,
         });
     }
 
@@ -1268,6 +1356,10 @@ impl Srs {
             return self.respond(now, &key, &req, (500, "CSeq Out Of Order"), Some(&tag), &[]);
         }
         s.remote_cseq = cseq;
+        if method != Method::Bye && matches!(s.phase, Phase::Offered { .. }) {
+            let tag = s.local_tag.clone();
+            return self.respond(now, &key, &req, (491, "Request Pending"), Some(&tag), &[]);
+        }
         match method {
             Method::Bye => self.on_bye(now, key, id, &req, ports),
             _ => self.on_modify(now, key, id, &req, method == Method::Invite, ports),
@@ -1421,6 +1513,11 @@ impl Srs {
             from: req.header("From").map(str::to_owned),
             to: req.header("To").map(str::to_owned),
         };
+        let local_party = req.header("To").unwrap_or("").to_owned();
+        let remote_party = req.header("From").unwrap_or("").to_owned();
+        let remote_target = req.contacts().first().map(|c| c.uri_str.to_owned());
+        let route_set: Vec<String> =
+            req.header_list("Record-Route").map(|r| r.trim().to_owned()).collect();
         let phase = if self.config.auto_answer {
             let _ = self.tx.send_response(now, &key, &ok);
             Phase::Confirmed
@@ -1437,6 +1534,11 @@ impl Srs {
                 local_tag,
                 initial_cseq: cseq,
                 remote_cseq: cseq,
+                local_party,
+                remote_party,
+                remote_target,
+                route_set,
+                signalling_peer: from,
                 kind,
                 group_key,
                 ports: port_map,
@@ -1518,7 +1620,7 @@ impl Srs {
         }
         let tag = self.sessions.get(&id).map(|s| s.local_tag.clone());
         self.respond(now, &key, req, (200, "OK"), tag.as_deref(), &[]);
-        self.end(id, EndReason::Bye, ports);
+        self.end(now, id, EndReason::Bye, ports);
     }
 
     fn apply_metadata_only(&mut self, id: SessionId, md: Result<RecordingMetadata, String>) {
@@ -1600,6 +1702,9 @@ impl Srs {
         };
         let Some(s) = self.sessions.get_mut(&id) else { return };
         s.timer = timer.map(|(i, r, _)| (i, r));
+        if let Some(c) = req.contacts().first() {
+            s.remote_target = Some(c.uri_str.to_owned());
+        }
         let mut changes = Vec::new();
         let new_md = match metadata {
             Some(md) => Self::next_metadata(s.metadata.as_ref(), md, &mut changes),

@@ -750,8 +750,18 @@ fn session_timer_expiry_and_refresh() {
     h.run_until(147);
     assert!(ended(&h.take_events()).is_empty(), "refreshed in time");
     h.run_until(149);
-    assert_eq!(ended(&h.take_events()), [EndReason::SessionTimerExpired]);
+    let ev = h.take_events();
+    assert_eq!(ended(&ev), [EndReason::SessionTimerExpired]);
     assert!(h.ports.live.is_empty());
+    // the driver sends the BYE the SRS cannot
+    let Some(SrsEvent::SessionEnded { dialog, .. }) = ev.last() else { panic!("no end") };
+    let bye = dialog.bye("SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKsrsbye1", 1).unwrap();
+    let bye = SipMessage::parse(&bye).unwrap();
+    assert_eq!(bye.request_uri(), Some("sip:src@192.0.2.1:5060"));
+    assert_eq!(bye.to().unwrap().tag(), Some("src-tag"));
+    assert_eq!(bye.from().unwrap().tag(), Some(tag.as_str()));
+    assert_eq!(bye.from().unwrap().uri_str, "sip:srs@192.0.2.9");
+    assert_eq!((bye.call_id(), bye.cseq().unwrap().method_str), (Some("timer"), "BYE"));
     // a later BYE finds no dialog
     assert_eq!(codes(&h.send(&Req::in_dialog("BYE", "timer", 3, &tag).bytes())), [481]);
 
@@ -1077,4 +1087,79 @@ proptest! {
         let rs = h.send(&invite.bytes());
         prop_assert_eq!(codes(&rs), vec![100, 200]);
     }
+}
+
+#[test]
+fn early_bye_and_offers_while_unanswered() {
+    let mut cfg = config();
+    cfg.auto_answer = false;
+    let mut h = Harness::new(cfg);
+    let invite =
+        siprec_invite("early", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"));
+    assert_eq!(codes(&h.send(&invite.bytes())), [100]);
+    let ev = h.take_events();
+    let id = started(&ev)[0].id;
+    let tag = h.srs.dialog(id).unwrap().local_tag;
+    // a second offer while the first is unanswered
+    let rs = h.send(&Req::in_dialog("UPDATE", "early", 2, &tag).bytes());
+    assert_eq!(codes(&rs), [491]);
+    // BYE in the early dialog: 200 for it, 487 for the INVITE
+    let rs = h.send(&Req::in_dialog("BYE", "early", 3, &tag).bytes());
+    assert_eq!(codes(&rs), [200, 487]);
+    assert_eq!(rs[1].cseq().unwrap().method_str, "INVITE");
+    assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+    assert!(h.ports.live.is_empty());
+    // the driver can end a session too; an unanswered one gets 480
+    let invite =
+        siprec_invite("drop", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"));
+    h.send(&invite.bytes());
+    let ev = h.take_events();
+    let id = started(&ev)[0].id;
+    h.srs.end_session(h.now, id, &mut h.ports).unwrap();
+    assert_eq!(codes(&h.drain()), [480]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Local]);
+    assert!(h.srs.end_session(h.now, id, &mut h.ports).is_err());
+    assert!(h.ports.live.is_empty());
+}
+
+#[test]
+fn lost_and_duplicated_messages() {
+    let mut h = Harness::new(config());
+    let offer = sdp(&[(30000, "1", "sendonly"), (30002, "2", "sendonly")]);
+    let invite = siprec_invite("lossy", &offer, &basic_metadata("g", "c"));
+    let rs = h.send(&invite.bytes());
+    let ok = rs[1].clone();
+    let tag = to_tag(&ok);
+    // the ACK is lost twice: the 200 comes again at 0.5 s and 1.5 s
+    let rs = h.run_until(2);
+    assert_eq!(codes(&rs), [200, 200]);
+    assert!(rs.iter().all(|r| r.to_bytes() == ok.to_bytes()));
+    // then arrives, twice
+    assert!(h.send(&ack(&invite, &tag)).is_empty());
+    assert!(h.send(&ack(&invite, &tag)).is_empty());
+    assert!(codes(&h.run_until(10)).is_empty(), "no retransmission after the ACK");
+    // a re-INVITE duplicated: one update, the same 200 twice
+    let moved = sdp(&[(30100, "1", "sendonly"), (30002, "2", "sendonly")]);
+    let re = Req::in_dialog("INVITE", "lossy", 2, &tag).body("application/sdp", moved);
+    let a = h.send(&re.bytes());
+    let b = h.send(&re.bytes());
+    assert_eq!((codes(&a), codes(&b)), (vec![100, 200], vec![200]));
+    assert_eq!(a[1].to_bytes(), b[0].to_bytes());
+    h.send(&ack(&re, &tag));
+    // a BYE duplicated, and a late UPDATE reordered after it
+    let bye = Req::in_dialog("BYE", "lossy", 4, &tag);
+    assert_eq!(codes(&h.send(&bye.bytes())), [200]);
+    assert_eq!(codes(&h.send(&bye.bytes())), [200]);
+    assert_eq!(codes(&h.send(&Req::in_dialog("UPDATE", "lossy", 3, &tag).bytes())), [481]);
+    let ev = h.take_events();
+    assert_eq!(started(&ev).len(), 1);
+    assert_eq!(updated(&ev).len(), 1);
+    assert!(
+        updated(&ev)[0]
+            .changes
+            .iter()
+            .any(|c| matches!(c, SessionChange::RemoteMoved { index: 0, .. }))
+    );
+    assert_eq!(ended(&ev), [EndReason::Bye]);
+    assert!(h.ports.live.is_empty());
 }
