@@ -71,8 +71,10 @@ impl Default for DemuxConfig {
     }
 }
 
-/// Counters: every frame lands in exactly one outcome bucket
-/// (`link_*`, `non_ip`, `ip_*`, `fragments` pending, a transport counter).
+/// Counters by layer. A frame that is dropped is counted where it was
+/// dropped (`link_*`, `non_ip`, `ip_*`, `udp_malformed`, `tcp_malformed`,
+/// `defrag.invalid`); a reassembled datagram counts once per fragment in
+/// `defrag.fragments` and once more at its transport.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemuxStats {
     pub frames: u64,

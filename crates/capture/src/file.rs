@@ -118,7 +118,7 @@ impl<R: Read> Read for Input<R> {
 }
 
 enum State {
-    Pcap { big_endian: bool, link_type: LinkType, resol: TsResol },
+    Pcap { big_endian: bool, link_type: LinkType, resol: TsResol, header_len: usize },
     PcapNg { big_endian: bool, interfaces: Vec<Interface> },
 }
 
@@ -135,6 +135,8 @@ pub struct CaptureReader<R: Read> {
 
 const PCAP_MAGIC_US: u32 = 0xa1b2_c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b2_3c4d;
+/// Kuznetzov's patched libpcap: 8 more bytes per record header.
+const PCAP_MAGIC_KUZNETZOV: u32 = 0xa1b2_cd34;
 const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
 const PCAPNG_BOM: u32 = 0x1a2b_3c4d;
 
@@ -185,6 +187,7 @@ impl<R: Read> CaptureReader<R> {
                 big_endian: false,
                 link_type: LinkType(0),
                 resol: TsResol::Dec(6),
+                header_len: 16,
             },
             format: FileFormat::Pcap,
             buf: Vec::new(),
@@ -199,11 +202,13 @@ impl<R: Read> CaptureReader<R> {
             reader.state = State::PcapNg { big_endian: false, interfaces: Vec::new() };
             reader.read_shb_rest()?;
         } else {
-            let (big_endian, resol) = match (le, be) {
-                (PCAP_MAGIC_US, _) => (false, TsResol::Dec(6)),
-                (PCAP_MAGIC_NS, _) => (false, TsResol::Dec(9)),
-                (_, PCAP_MAGIC_US) => (true, TsResol::Dec(6)),
-                (_, PCAP_MAGIC_NS) => (true, TsResol::Dec(9)),
+            let (big_endian, resol, header_len) = match (le, be) {
+                (PCAP_MAGIC_US, _) => (false, TsResol::Dec(6), 16),
+                (PCAP_MAGIC_NS, _) => (false, TsResol::Dec(9), 16),
+                (PCAP_MAGIC_KUZNETZOV, _) => (false, TsResol::Dec(6), 24),
+                (_, PCAP_MAGIC_US) => (true, TsResol::Dec(6), 16),
+                (_, PCAP_MAGIC_NS) => (true, TsResol::Dec(9), 16),
+                (_, PCAP_MAGIC_KUZNETZOV) => (true, TsResol::Dec(6), 24),
                 _ => return Err(CaptureError::UnknownFormat(head)),
             };
             let mut rest = [0u8; 20];
@@ -215,7 +220,8 @@ impl<R: Read> CaptureReader<R> {
             // version(2+2) thiszone(4) sigfigs(4) snaplen(4) linktype(4);
             // the top bits of linktype may carry FCS info: keep the low 16.
             let link = u32_at(&rest, 16, big_endian).unwrap_or(0) & 0xffff;
-            reader.state = State::Pcap { big_endian, link_type: LinkType(link as u16), resol };
+            reader.state =
+                State::Pcap { big_endian, link_type: LinkType(link as u16), resol, header_len };
         }
         Ok(reader)
     }
@@ -272,11 +278,11 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn next_pcap(&mut self) -> Result<Option<Meta>, CaptureError> {
-        let State::Pcap { big_endian, link_type, resol } = self.state else {
+        let State::Pcap { big_endian, link_type, resol, header_len } = self.state else {
             return Ok(None);
         };
         let start = self.offset;
-        if !self.fill(16, true)? {
+        if !self.fill(header_len, true)? {
             return Ok(None);
         }
         let h = self.buf.get(..16).unwrap_or_default();

@@ -341,3 +341,19 @@ fn a_written_call_capture_replays_through_reader_and_demux() {
         assert_eq!(callvault_rtp::RtpPacket::parse(payload).unwrap().sequence, i as u16);
     }
 }
+
+#[test]
+fn kuznetzov_pcap_records_have_longer_headers() {
+    let std = sample_pcap(Precision::Micro);
+    let mut k = std[..24].to_vec();
+    k[0..4].copy_from_slice(&0xa1b2_cd34u32.to_le_bytes());
+    let mut at = 24;
+    while at < std.len() {
+        let len = u32::from_le_bytes(std[at + 8..at + 12].try_into().unwrap()) as usize;
+        k.extend_from_slice(&std[at..at + 16]);
+        k.extend_from_slice(&[0xee; 8]); // ifindex, protocol, pkt_type, pad
+        k.extend_from_slice(&std[at + 16..at + 16 + len]);
+        at += 16 + len;
+    }
+    assert_eq!(read_all(&k), read_all(&std));
+}
