@@ -88,6 +88,10 @@ struct Half {
     last_seen: Timestamp,
 }
 
+/// A segment this far behind the expected sequence number that starts a
+/// SIP message is taken for a new connection, not a retransmission.
+const FAR_BEHIND: u32 = 1 << 20;
+
 /// Most out-of-order segments held per direction.
 const MAX_OOO_SEGMENTS: usize = 256;
 
@@ -209,7 +213,14 @@ fn data(
 ) {
     let Some(next) = h.next_seq else { return };
     let rel = seq.wrapping_sub(next) as i32;
-    if rel < 0 {
+    if rel < -(FAR_BEHIND as i32) && starts_like_sip(payload) {
+        // Far behind the stream: a new connection on the same addresses
+        // whose SYN was not captured. Follow the new one.
+        st.resyncs += 1;
+        desync(h);
+        h.next_seq = Some(seq.wrapping_add(payload.len() as u32));
+        h.buf.extend_from_slice(payload);
+    } else if rel < 0 {
         let skip = rel.unsigned_abs() as usize;
         match payload.get(skip..) {
             Some(rest) if !rest.is_empty() => append(h, rest),

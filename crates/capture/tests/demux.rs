@@ -366,3 +366,16 @@ fn truncated_frames_never_panic_and_are_counted() {
         assert!(bad > 0);
     }
 }
+
+#[test]
+fn tcp_sequence_jump_back_with_a_start_line_is_a_new_connection() {
+    let m = invite("jump", 0);
+    let frames = tcp_frames(&[
+        (1000, &m),
+        (1000u32.wrapping_sub(5_000_000), &m),
+        (1000u32.wrapping_sub(5_000_000), &m),
+    ]);
+    let demux = check(&frames, &format!("{INV} {n}\n{INV} {n}\n", n = m.len()));
+    let st = demux.stats().tcp;
+    assert_eq!((st.resyncs, st.retransmissions), (1, 1));
+}
