@@ -1163,3 +1163,77 @@ fn lost_and_duplicated_messages() {
     assert_eq!(ended(&ev), [EndReason::Bye]);
     assert!(h.ports.live.is_empty());
 }
+
+#[test]
+fn srs_as_refresher_never_expires_locally() {
+    let mut h = Harness::new(config());
+    let invite = siprec_invite("uas", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))
+        .header("Supported: timer")
+        .header("Session-Expires: 1000;refresher=uas");
+    let ok = establish(&mut h, &invite);
+    // 1000 s is below the configured 1800 s, so it is kept
+    assert_eq!(ok.header("Session-Expires"), Some("1000;refresher=uas"));
+    h.take_events();
+    h.run_until(5000);
+    assert!(ended(&h.take_events()).is_empty(), "the SRC, not the SRS, ends it");
+    assert_eq!(h.srs.session_count(), 1);
+    // and a long interval is lowered to the configured one
+    let invite =
+        siprec_invite("long", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))
+            .header("Supported: timer")
+            .header("Session-Expires: 7200");
+    let ok = establish(&mut h, &invite);
+    assert_eq!(ok.header("Session-Expires"), Some("1800;refresher=uac"));
+}
+
+#[test]
+fn labels_that_do_not_match_the_metadata_fall_back_to_order() {
+    let mut h = Harness::new(config());
+    // SDP labels 10/20, metadata labels 1/2
+    let offer = sdp(&[(30000, "10", "sendonly"), (30002, "20", "sendonly")]);
+    establish(&mut h, &siprec_invite("labels", &offer, &basic_metadata("g", "c")));
+    let ev = h.take_events();
+    let s = started(&ev)[0];
+    let senders: Vec<(Option<&str>, SenderSource)> = s
+        .streams
+        .iter()
+        .map(|st| {
+            let p = st.sender.as_ref().unwrap();
+            (p.participant_id.as_deref(), p.source)
+        })
+        .collect();
+    assert_eq!(
+        senders,
+        [
+            (Some("alice"), SenderSource::MetadataPosition),
+            (Some("bob"), SenderSource::MetadataPosition)
+        ]
+    );
+    // one SDP label matches: no guessing for the other
+    let offer = sdp(&[(30000, "1", "sendonly"), (30002, "20", "sendonly")]);
+    establish(&mut h, &siprec_invite("labels2", &offer, &basic_metadata("g", "c")));
+    let ev = h.take_events();
+    let s = started(&ev)[0];
+    assert_eq!(s.streams[0].sender.as_ref().unwrap().participant_id.as_deref(), Some("alice"));
+    assert!(s.streams[1].sender.is_none());
+}
+
+#[test]
+fn cancel_after_an_automatic_answer_changes_nothing() {
+    let mut h = Harness::new(config());
+    let invite =
+        siprec_invite("late-cancel", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"));
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    let mut cancel = Req::new("CANCEL", "late-cancel", 1);
+    cancel.branch = invite.branch.clone();
+    // the CANCEL is answered 200 by the transaction layer; the INVITE already
+    // has its final answer, so the SRC must ACK and BYE (RFC 3261 §9.2)
+    assert_eq!(codes(&h.send(&cancel.bytes())), [200]);
+    assert!(ended(&h.take_events()).is_empty());
+    assert_eq!(h.srs.session_count(), 1);
+    let tag = to_tag(&rs[1]);
+    h.send(&ack(&invite, &tag));
+    assert_eq!(codes(&h.send(&Req::in_dialog("BYE", "late-cancel", 2, &tag).bytes())), [200]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+}
