@@ -33,11 +33,13 @@ pub enum Event {
         transport: Transport,
         /// Carried inside HEP3 (addresses and time are the agent's).
         hep: bool,
+        /// Outermost VLAN id of the frame, if tagged.
+        vlan: Option<u16>,
         message: Vec<u8>,
     },
     /// A UDP datagram that is not SIP (RTP, RTCP, anything else): the call
     /// tracker routes it by address.
-    Udp { ts: Timestamp, src: SocketAddr, dst: SocketAddr, payload: Vec<u8> },
+    Udp { ts: Timestamp, src: SocketAddr, dst: SocketAddr, vlan: Option<u16>, payload: Vec<u8> },
 }
 
 impl Event {
@@ -120,6 +122,8 @@ pub struct CaptureDemux {
     stats: DemuxStats,
     last_sweep: Option<Timestamp>,
     scratch: Vec<Vec<u8>>,
+    /// VLAN id of the frame being decoded.
+    vlan: Option<u16>,
 }
 
 impl Default for CaptureDemux {
@@ -141,6 +145,7 @@ impl CaptureDemux {
             stats: DemuxStats::default(),
             last_sweep: None,
             scratch: Vec::new(),
+            vlan: None,
         }
     }
 
@@ -154,8 +159,8 @@ impl CaptureDemux {
         self.stats.frames += 1;
         self.stats.bytes += data.len() as u64;
         self.sweep(ts);
-        let mut vlan = None;
-        match decode_link(link, data, &mut vlan) {
+        self.vlan = None;
+        match decode_link(link, data, &mut self.vlan) {
             LinkPayload::Ip(ip) => self.ip(ts, ip, 0),
             LinkPayload::Other => self.stats.non_ip += 1,
             LinkPayload::Unsupported => self.stats.link_unsupported += 1,
@@ -275,12 +280,19 @@ impl CaptureDemux {
                 dst,
                 transport: Transport::Udp,
                 hep: false,
+                vlan: self.vlan,
                 message: payload.to_vec(),
             });
         } else if !payload.is_empty() && payload.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             self.stats.sip_keepalives += 1;
         } else {
-            self.events.push_back(Event::Udp { ts, src, dst, payload: payload.to_vec() });
+            self.events.push_back(Event::Udp {
+                ts,
+                src,
+                dst,
+                vlan: self.vlan,
+                payload: payload.to_vec(),
+            });
         }
     }
 
@@ -299,6 +311,7 @@ impl CaptureDemux {
             dst: h.dst,
             transport,
             hep: true,
+            vlan: self.vlan,
             message: h.payload.to_vec(),
         });
     }
@@ -318,6 +331,7 @@ impl CaptureDemux {
         let dst = SocketAddr::new(dst, dport);
         let mut out = std::mem::take(&mut self.scratch);
         self.tcp.segment(ts, src, dst, seq, flags, payload, &mut out);
+        let vlan = self.vlan;
         for message in out.drain(..) {
             self.stats.sip_tcp += 1;
             self.events.push_back(Event::Sip {
@@ -326,6 +340,7 @@ impl CaptureDemux {
                 dst,
                 transport: Transport::Tcp,
                 hep: false,
+                vlan,
                 message,
             });
         }
