@@ -13,6 +13,9 @@
 //! - [`siprec`]: RFC 7865 recording metadata, normalised across vendors, and
 //!   the SIPREC offer body (SDP + metadata).
 //! - [`transaction`]: sans-IO UAS server transactions with 2xx retransmission.
+//! - [`srs`]: the sans-IO SIPREC Session Recording Server core (dialogs,
+//!   offers/answers, metadata updates, session timers) on top of
+//!   [`transaction`].
 //!
 //! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
 //! panic on input and are fuzzed; time enters as an `Instant` argument.
@@ -23,6 +26,7 @@ pub mod message;
 pub mod multipart;
 pub mod sdp;
 pub mod siprec;
+pub mod srs;
 mod text;
 pub mod transaction;
 pub mod uri;

@@ -96,6 +96,11 @@ mod tests {
         assert_eq!(ALAW_DECODE[0x55], -8);
         assert_eq!(ALAW_DECODE[0xaa], 32256);
         assert_eq!(ALAW_DECODE[0x2a], -32256);
+        // spot values of the ITU/Sun reference tables (also CPython's audioop)
+        assert_eq!(ULAW_DECODE[..4], [-32124, -31100, -30076, -29052]);
+        assert_eq!(ALAW_DECODE[..4], [-5504, -5248, -6016, -5760]);
+        assert_eq!((linear_to_ulaw(5000), linear_to_alaw(5000)), (171, 134));
+        assert_eq!((linear_to_ulaw(-1000), linear_to_alaw(-1000)), (78, 122));
         assert_eq!(linear_to_ulaw(0), 0xff);
         assert_eq!(linear_to_alaw(0), 0xd5);
     }

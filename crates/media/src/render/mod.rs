@@ -30,7 +30,8 @@ pub enum Layout {
 /// Container and codec of the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
-    /// Ogg/Opus (RFC 7845) at the timeline rate, VOIP mode with DTX.
+    /// Ogg/Opus (RFC 7845) at the timeline rate, VOIP mode, 60 ms packets;
+    /// stereo as two uncoupled mono streams, each side's silence skipped.
     Opus {
         /// Bits/s per channel.
         bitrate_per_channel: u32,

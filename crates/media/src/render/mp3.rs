@@ -1,5 +1,5 @@
 //! MP3 through LAME (`mp3lame-encoder`, bundled C built with `cc`).
-use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, InterleavedPcm, MonoPcm, Quality};
+use mp3lame_encoder::{Bitrate, Builder, FlushGap, InterleavedPcm, MonoPcm, Quality};
 
 use super::RenderError;
 
@@ -47,6 +47,16 @@ pub fn encode(channels: &[Vec<i16>], rate: u32, kbps: u32) -> Result<Vec<u8>, Re
         i = end;
     }
     out.reserve(7200);
-    enc.flush_to_vec::<FlushNoGap>(&mut out).map_err(|x| e(&x))?;
+    enc.flush_to_vec::<FlushGap>(&mut out).map_err(|x| e(&x))?;
+    // LAME reserved the first frame for its Xing/LAME tag; fill it in now
+    // (the whole file is in memory). It carries the encoder delay and end
+    // padding, so gapless-aware players (ffmpeg, browsers) play exactly the
+    // conversation's span.
+    let mut tag = Vec::with_capacity(enc.lame_tag_size());
+    if enc.lame_tag_encode_to_vec(&mut tag).is_some()
+        && let Some(head) = out.get_mut(..tag.len())
+    {
+        head.copy_from_slice(&tag);
+    }
     Ok(out)
 }

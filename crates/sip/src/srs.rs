@@ -1,0 +1,1832 @@
+//! A sans-IO SIPREC Session Recording Server core (RFC 7866, metadata per
+//! RFC 7865), plus Cisco CUBE network-based recording and, optionally, plain
+//! INVITEs.
+//!
+//! [`Srs`] sits on top of [`ServerTransactions`] and owns the dialogs of the
+//! recording sessions. Drive it like the transaction layer: feed datagrams
+//! with [`Srs::handle_datagram`] (or parsed messages with
+//! [`Srs::handle_message`]), fire [`Srs::handle_timeout`] at
+//! [`Srs::poll_timeout`], and drain [`Srs::poll_transmit`] and
+//! [`Srs::poll_event`] after every call. RTP ports come from the caller's
+//! [`PortAllocator`], passed to every call that may allocate or release.
+//!
+//! What it decides:
+//! - an INVITE with a SIPREC body (SDP + `application/rs-metadata+xml` or
+//!   `application/rs-metadata`), or with `+sip.src`/`Require: siprec` and
+//!   plain SDP, starts a [`SessionKind::Siprec`] session; an INVITE with
+//!   `X-Cisco-Recording-Participant` a [`SessionKind::CiscoNbr`] one; any
+//!   other INVITE a [`SessionKind::Plain`] one when
+//!   [`SrsConfig::accept_plain_invites`] (only its first audio m-line is
+//!   recorded), else 488;
+//! - every accepted audio m-line gets one local port and a `recvonly` answer;
+//! - metadata that does not parse never costs the audio: the session starts
+//!   and the error is kept as a string in the event;
+//! - re-INVITE and UPDATE keep a stream's local port while its m-line stays
+//!   accepted, allocate for new m-lines, release for rejected ones; partial
+//!   metadata is merged into what the session knew (a stream has one
+//!   sender: a participant that now sends it takes it from the previous one).
+//!
+//! What it does not do (no client transactions exist): it never sends BYE or
+//! session refreshes. When the session timer runs out (refresher `uac`) or a
+//! 2xx is never acknowledged, it ends the session and reports it; sending a
+//! BYE to the SRC is left to the driver. When the SRC asks the SRS to be the
+//! refresher (`refresher=uas`), the SRS agrees but never refreshes, so the
+//! SRC will end the session when the interval runs out.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use crate::headers::{MediaType, Method, Refresher};
+use crate::message::{OwnedSipMessage, SipMessage};
+use crate::sdp::{AnswerConfig, Codec, Direction, SessionDescription, build_recvonly_answer};
+use crate::siprec::{DataMode, Participant, RecordingMetadata, parse_siprec_body};
+use crate::transaction::{self, Event, RequestOutcome, ServerTransactions, TransactionKey};
+
+pub use crate::transaction::Transmit;
+
+/// Methods the SRS answers (the `Allow` header).
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE";
+/// Body types the SRS understands (the `Accept` header).
+pub const ACCEPT: &str =
+    "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
+/// Option tags the SRS supports.
+const SUPPORTED_TAGS: [&str; 2] = ["siprec", "timer"];
+/// Upper bound of groups, sessions, participants and streams kept per
+/// recording session when partial metadata accumulates.
+pub const MAX_METADATA_ITEMS: usize = 256;
+
+/// Hands out and takes back local RTP ports. The driver implements it over
+/// its socket pool; tests use a deterministic one.
+pub trait PortAllocator {
+    /// Exactly `n` distinct ports, or `None` when they are not available.
+    fn allocate(&mut self, n: usize) -> Option<Vec<u16>>;
+    /// Gives back ports returned by [`allocate`](Self::allocate).
+    fn release(&mut self, ports: &[u16]);
+}
+
+/// Settings of an [`Srs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrsConfig {
+    /// URI put in Contact (`sip:srs@10.0.0.5:5060`); `+sip.srs` is added for
+    /// SIPREC sessions.
+    pub contact_uri: String,
+    /// Address written in the SDP answer: where RTP must go.
+    pub rtp_ip: IpAddr,
+    /// Live sessions (answered or being answered) at most; beyond, 503.
+    pub max_sessions: usize,
+    /// Audio m-lines recorded per session at most; further lines get port 0.
+    pub max_streams_per_session: usize,
+    /// Session interval the SRS offers or lowers to (RFC 4028), seconds.
+    pub session_expires: u32,
+    /// Smallest session interval accepted; below it, 422.
+    pub min_se: u32,
+    /// Largest body read (SDP + metadata); beyond it, 413. Bounds the
+    /// metadata a session keeps.
+    pub max_body_bytes: usize,
+    /// Record INVITEs that are neither SIPREC nor Cisco NBR (one stream).
+    pub accept_plain_invites: bool,
+    /// Answer 200 as soon as the INVITE is processed. When false, the SRS
+    /// announces the session and waits for [`Srs::accept`] or
+    /// [`Srs::reject`] (at most `answer_timeout`, then 480).
+    pub auto_answer: bool,
+    pub answer_timeout: Duration,
+    /// `Retry-After` of 503 answers, seconds.
+    pub retry_after_secs: u32,
+    /// `Server` header, when set.
+    pub server_name: Option<String>,
+    /// `o=` username of SDP answers.
+    pub sdp_username: String,
+    /// Mixed into To tags and SDP session ids; give a random value at
+    /// start-up so they differ across restarts.
+    pub tag_seed: u64,
+    pub transactions: transaction::Config,
+}
+
+impl SrsConfig {
+    /// Defaults: 1000 sessions, 8 streams each, bodies up to 256 KiB,
+    /// Session-Expires 1800 s,
+    /// Min-SE 90 s, plain INVITEs accepted, automatic answer, 503 with
+    /// Retry-After 10 s.
+    pub fn new(contact_uri: impl Into<String>, rtp_ip: IpAddr) -> Self {
+        SrsConfig {
+            contact_uri: contact_uri.into(),
+            rtp_ip,
+            max_sessions: 1000,
+            max_streams_per_session: 8,
+            max_body_bytes: 256 * 1024,
+            session_expires: 1800,
+            min_se: 90,
+            accept_plain_invites: true,
+            auto_answer: true,
+            answer_timeout: Duration::from_secs(30),
+            retry_after_secs: 10,
+            server_name: None,
+            sdp_username: "callvault".into(),
+            tag_seed: 0,
+            transactions: transaction::Config::default(),
+        }
+    }
+}
+
+/// Internal id of a recording session (one SIP dialog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "srs-{}", self.0)
+    }
+}
+
+/// How the session was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// RFC 7866 recording session.
+    Siprec,
+    /// Cisco CUBE network-based recording: one dialog per direction, linked
+    /// by `Cisco-Guid`.
+    CiscoNbr,
+    /// An INVITE with neither; recorded as one stream and flagged so.
+    Plain,
+}
+
+/// The key under which sessions of one conversation meet. Sessions with
+/// equal keys belong together (SRC failover, a transfer recorded as a new
+/// session, the two Cisco NBR legs).
+///
+/// Chosen at session start, in this order: the metadata's group id
+/// (`<group>` or the session's `group-ref`); its first `sipSessionID`
+/// (RFC 7989, the two UUIDs sorted, the all-zero UUID dropped); the
+/// metadata communication-session id; for Cisco NBR the `Cisco-Guid`
+/// header; otherwise the recording dialog's Call-ID. It does not change
+/// when later metadata adds a group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupKey {
+    SiprecGroup(String),
+    SipSessionId(String),
+    SiprecSession(String),
+    CiscoGuid(String),
+    CallId(String),
+}
+
+impl fmt::Display for GroupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupKey::SiprecGroup(v) => write!(f, "siprec-group:{v}"),
+            GroupKey::SipSessionId(v) => write!(f, "sip-session-id:{v}"),
+            GroupKey::SiprecSession(v) => write!(f, "siprec-session:{v}"),
+            GroupKey::CiscoGuid(v) => write!(f, "cisco-guid:{v}"),
+            GroupKey::CallId(v) => write!(f, "call-id:{v}"),
+        }
+    }
+}
+
+/// Where a stream's sender came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderSource {
+    /// The metadata stream with the SDP label.
+    MetadataLabel,
+    /// No label matched; the n-th labelled metadata stream for the n-th
+    /// recorded m-line (only when the counts agree).
+    MetadataPosition,
+    /// `X-Cisco-Recording-Participant`.
+    CiscoHeader,
+}
+
+/// The participant that sends a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSender {
+    /// Metadata participant id (none for Cisco NBR).
+    pub participant_id: Option<String>,
+    pub aor: Option<String>,
+    pub name: Option<String>,
+    pub source: SenderSource,
+}
+
+/// One recorded RTP stream (an accepted m-line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// Index of the m-line in the offer.
+    pub index: usize,
+    /// `a=label`.
+    pub label: Option<String>,
+    /// Local port RTP arrives on.
+    pub local_port: u16,
+    pub codec: Codec,
+    /// The encoding name as offered (`PCMU`, `opus`).
+    pub encoding: String,
+    pub payload_type: u8,
+    pub clock_rate: u32,
+    pub telephone_event: Option<u8>,
+    /// Direction as offered: `sendonly` while the SRC sends, `inactive` (or
+    /// `recvonly`) while on hold.
+    pub offered_direction: Direction,
+    /// Where the SRC said it sends from (`c=` + `m=` port).
+    pub remote: Option<SocketAddr>,
+    pub sender: Option<StreamSender>,
+}
+
+/// Payload of [`SrsEvent::SessionStarted`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionStarted {
+    pub id: SessionId,
+    pub call_id: String,
+    pub kind: SessionKind,
+    pub group_key: GroupKey,
+    /// First metadata communication session id.
+    pub siprec_session_id: Option<String>,
+    /// Metadata group id.
+    pub siprec_group_id: Option<String>,
+    /// `None` without a metadata part; `Err` holds why it did not parse.
+    pub metadata: Option<Result<RecordingMetadata, String>>,
+    pub streams: Vec<StreamInfo>,
+    /// Where the signalling came from.
+    pub signalling_peer: SocketAddr,
+    /// From and To of the INVITE, as written.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One thing a re-INVITE, UPDATE or BYE changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChange {
+    StreamAdded {
+        index: usize,
+    },
+    StreamRemoved {
+        index: usize,
+    },
+    RemoteMoved {
+        index: usize,
+        from: Option<SocketAddr>,
+        to: Option<SocketAddr>,
+    },
+    /// Hold (`sendonly` → `inactive`) or resume.
+    DirectionChanged {
+        index: usize,
+        from: Direction,
+        to: Direction,
+    },
+    CodecChanged {
+        index: usize,
+    },
+    SenderChanged {
+        index: usize,
+        from: Option<StreamSender>,
+        to: Option<StreamSender>,
+    },
+    ParticipantAssociated {
+        participant_id: String,
+        aor: Option<String>,
+    },
+    ParticipantDisassociated {
+        participant_id: String,
+        aor: Option<String>,
+    },
+    /// New metadata arrived but did not parse; the previous one is kept.
+    MetadataError(String),
+}
+
+/// Payload of [`SrsEvent::SessionUpdated`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUpdated {
+    pub id: SessionId,
+    pub call_id: String,
+    pub group_key: GroupKey,
+    /// The streams now.
+    pub streams: Vec<StreamInfo>,
+    /// The metadata now (partial updates merged).
+    pub metadata: Option<RecordingMetadata>,
+    pub changes: Vec<SessionChange>,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Bye,
+    /// CANCEL before the 200.
+    Cancelled,
+    /// No refresh within the session interval (refresher `uac`); the driver
+    /// should send BYE.
+    SessionTimerExpired,
+    /// The 2xx was never acknowledged; the driver should send BYE.
+    AckTimeout,
+    /// [`Srs::reject`].
+    Rejected,
+    /// Neither accepted nor rejected within [`SrsConfig::answer_timeout`].
+    NotAnswered,
+    /// [`Srs::end_session`] (the driver saw no RTP, an operator stopped
+    /// it...); the driver should send BYE.
+    Local,
+}
+
+/// What the driver and the recorder must hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SrsEvent {
+    SessionStarted(SessionStarted),
+    SessionUpdated(SessionUpdated),
+    SessionEnded {
+        id: SessionId,
+        call_id: String,
+        group_key: GroupKey,
+        reason: EndReason,
+        /// The dialog as it was, to send a BYE with when `reason` asks for
+        /// one ([`DialogInfo::bye`]).
+        dialog: Box<DialogInfo>,
+    },
+}
+
+/// The SRS side of a recording dialog: what a driver needs to send the BYE
+/// the SRS itself cannot (it has no client transactions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogInfo {
+    pub call_id: String,
+    pub local_tag: String,
+    pub remote_tag: String,
+    /// The INVITE's To value (the SRS's address, without tag).
+    pub local_party: String,
+    /// The INVITE's From value (the SRC, with its tag).
+    pub remote_party: String,
+    /// The SRC's Contact URI, refreshed by re-INVITE and UPDATE.
+    pub remote_target: Option<String>,
+    /// Record-Route values of the INVITE, in order (the UAS route set).
+    pub route_set: Vec<String>,
+    /// Where the SRC's requests came from.
+    pub signalling_peer: SocketAddr,
+    /// Highest CSeq seen from the SRC.
+    pub remote_cseq: u32,
+}
+
+impl DialogInfo {
+    /// A BYE in this dialog (RFC 3261 §12.2.1.1, loose routing only): the
+    /// driver sends it to the first route or the remote target and runs the
+    /// non-INVITE client retransmissions itself. `via` is the whole Via
+    /// value, e.g. `SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK...`;
+    /// `cseq` any number (the SRS has sent no request in the dialog).
+    /// `None` without a remote target.
+    pub fn bye(&self, via: &str, cseq: u32) -> Option<Vec<u8>> {
+        let target = self.remote_target.as_deref()?;
+        let mut out = format!("BYE {target} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n");
+        for r in &self.route_set {
+            out.push_str(&format!("Route: {r}\r\n"));
+        }
+        out.push_str(&format!(
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} BYE\r\nContent-Length: 0\r\n\r\n",
+            self.local_party, self.local_tag, self.remote_party, self.call_id
+        ));
+        Some(out.into_bytes())
+    }
+}
+
+/// Errors of [`Srs::accept`] and [`Srs::reject`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SrsError {
+    #[error("no such session")]
+    UnknownSession,
+    #[error("session already answered")]
+    AlreadyAnswered,
+    #[error("status code must be 300..=699")]
+    BadStatus,
+}
+
+/// Counters of input the SRS did not turn into a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SrsStats {
+    /// Datagrams that are not SIP at all.
+    pub unparsable: u64,
+    /// Responses received (the SRS sends no requests).
+    pub responses_ignored: u64,
+    /// Requests without enough to answer (no Via) or stray ACKs.
+    pub dropped: u64,
+    /// Requests answered with a 4xx/5xx/6xx.
+    pub rejected: u64,
+    /// Times the allocator had no ports.
+    pub ports_exhausted: u64,
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Waiting for [`Srs::accept`]; the prepared 200.
+    Offered { key: TransactionKey, request: Box<OwnedSipMessage>, ok: Box<OwnedSipMessage> },
+    /// 200 sent.
+    Confirmed,
+}
+
+#[derive(Debug)]
+struct Session {
+    call_id: String,
+    remote_tag: String,
+    local_tag: String,
+    initial_cseq: u32,
+    remote_cseq: u32,
+    local_party: String,
+    remote_party: String,
+    remote_target: Option<String>,
+    route_set: Vec<String>,
+    signalling_peer: SocketAddr,
+    kind: SessionKind,
+    group_key: GroupKey,
+    /// Local port per offered m-line (0 = not recorded).
+    ports: Vec<u16>,
+    streams: Vec<StreamInfo>,
+    metadata: Option<RecordingMetadata>,
+    cisco: Vec<CiscoParticipant>,
+    sdp_session_id: u64,
+    sdp_version: u64,
+    last_answer: Option<SessionDescription>,
+    phase: Phase,
+    /// Session interval and refresher, when a timer runs.
+    timer: Option<(u32, Refresher)>,
+    deadline: Option<Instant>,
+}
+
+type DialogId = (String, String, String);
+
+#[derive(Debug, Clone)]
+struct CiscoParticipant {
+    media_index: Option<usize>,
+    sender: StreamSender,
+}
+
+/// A parsed offer body.
+struct Offer {
+    sdp: Option<SessionDescription>,
+    metadata: Option<Result<RecordingMetadata, String>>,
+}
+
+/// A request the SRS refuses: code, reason, extra headers.
+type Refusal = (u16, &'static str, Vec<(&'static str, String)>);
+
+/// The recording server.
+#[derive(Debug)]
+pub struct Srs {
+    config: SrsConfig,
+    tx: ServerTransactions,
+    sessions: HashMap<SessionId, Session>,
+    dialogs: HashMap<DialogId, SessionId>,
+    /// INVITE transactions (initial and re-INVITE) → their session.
+    invites: HashMap<TransactionKey, SessionId>,
+    deadlines: BTreeSet<(Instant, SessionId)>,
+    events: VecDeque<SrsEvent>,
+    next_id: u64,
+    stats: SrsStats,
+}
+
+fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d).unwrap_or(now)
+}
+
+fn refresher_str(r: Refresher) -> &'static str {
+    match r {
+        Refresher::Uac => "uac",
+        Refresher::Uas => "uas",
+    }
+}
+
+/// RFC 4028 negotiation for a request: `Ok(None)` without a timer,
+/// `Err(min_se)` for 422.
+fn negotiate_timer(
+    req: &SipMessage<'_>,
+    cfg: &SrsConfig,
+) -> Result<Option<(u32, Refresher, bool)>, u32> {
+    let uac_supports =
+        req.supported().iter().any(|t| t.eq_ignore_ascii_case("timer")) || req.requires("timer");
+    match req.session_expires() {
+        Some(se) => {
+            if se.delta_secs < cfg.min_se {
+                return Err(cfg.min_se);
+            }
+            let interval = se
+                .delta_secs
+                .min(cfg.session_expires.max(cfg.min_se))
+                .max(req.min_se().unwrap_or(0))
+                .max(cfg.min_se);
+            let refresher =
+                se.refresher.unwrap_or(if uac_supports { Refresher::Uac } else { Refresher::Uas });
+            Ok(Some((interval, refresher, uac_supports)))
+        }
+        None if uac_supports && cfg.session_expires > 0 => {
+            Ok(Some((cfg.session_expires.max(cfg.min_se), Refresher::Uac, true)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// When the SRS gives up on a session refreshed by the SRC (RFC 4028 §10:
+/// the interval minus min(32 s, a third of it)).
+fn expiry(now: Instant, interval: u32) -> Instant {
+    let margin = (interval / 3).min(32);
+    after(now, Duration::from_secs(u64::from(interval.saturating_sub(margin))))
+}
+
+/// Content types the SRS reads.
+fn body_type_ok(ct: &MediaType<'_>) -> bool {
+    ct.is("application", "sdp")
+        || ct.type_.eq_ignore_ascii_case("multipart")
+        || ct.is("application", "rs-metadata+xml")
+        || ct.is("application", "rs-metadata")
+}
+
+/// Parses the body of an INVITE, re-INVITE, UPDATE or BYE. `Ok(None)` for an
+/// empty body.
+fn parse_offer(req: &SipMessage<'_>, max_body: usize) -> Result<Option<Offer>, Refusal> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if req.body.len() > max_body {
+        return Err((413, "Request Entity Too Large", Vec::new()));
+    }
+    if req.body_truncated {
+        return Err((400, "Truncated Body", Vec::new()));
+    }
+    let ct_text = req.header("Content-Type");
+    if let Some(ct) = req.content_type()
+        && !body_type_ok(&ct)
+    {
+        return Err((415, "Unsupported Media Type", vec![("Accept", ACCEPT.to_owned())]));
+    }
+    let body = parse_siprec_body(ct_text, &req.body)
+        .map_err(|_| (400, "Bad Multipart Body", Vec::new()))?;
+    let sdp = match body.sdp {
+        Some(Ok(s)) => Some(s),
+        Some(Err(_)) => return Err((400, "Bad SDP", Vec::new())),
+        None => None,
+    };
+    let metadata = body.metadata.map(|m| m.map_err(|e| e.to_string()));
+    Ok(Some(Offer { sdp, metadata }))
+}
+
+/// Normalised RFC 7989 Session-ID: both UUIDs, lower case, sorted, the
+/// all-zero one dropped.
+fn normalise_sip_session_id(v: &str) -> Option<String> {
+    let (local, params) = v.split_once(';').unwrap_or((v, ""));
+    let mut ids: Vec<String> = std::iter::once(local)
+        .chain(crate::text::Params(params).get("remote"))
+        .map(|s| s.trim().trim_matches('"').to_ascii_lowercase())
+        .filter(|s| !s.is_empty() && !s.bytes().all(|b| b == b'0'))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    (!ids.is_empty()).then(|| ids.join("/"))
+}
+
+fn metadata_group(md: &RecordingMetadata) -> Option<String> {
+    md.groups
+        .first()
+        .map(|g| g.id.clone())
+        .or_else(|| md.sessions.iter().find_map(|s| s.group_ref.clone()))
+        .filter(|g| !g.is_empty())
+}
+
+fn group_key_for(
+    kind: SessionKind,
+    md: Option<&RecordingMetadata>,
+    req: &SipMessage<'_>,
+    call_id: &str,
+) -> GroupKey {
+    if let Some(md) = md {
+        if let Some(g) = metadata_group(md) {
+            return GroupKey::SiprecGroup(g);
+        }
+        if let Some(s) = md
+            .sessions
+            .iter()
+            .flat_map(|s| s.sip_session_ids.iter())
+            .find_map(|v| normalise_sip_session_id(v))
+        {
+            return GroupKey::SipSessionId(s);
+        }
+        if let Some(s) = md.sessions.iter().map(|s| &s.id).find(|id| !id.is_empty()) {
+            return GroupKey::SiprecSession(s.clone());
+        }
+    }
+    if kind == SessionKind::CiscoNbr
+        && let Some(g) = req.header("Cisco-Guid").map(str::trim).filter(|g| !g.is_empty())
+    {
+        return GroupKey::CiscoGuid(g.to_owned());
+    }
+    GroupKey::CallId(call_id.to_owned())
+}
+
+fn cisco_participants(req: &SipMessage<'_>) -> Vec<CiscoParticipant> {
+    req.header_values("X-Cisco-Recording-Participant")
+        .filter_map(crate::uri::NameAddr::parse)
+        .take(MAX_METADATA_ITEMS)
+        .map(|n| CiscoParticipant {
+            media_index: n.params.get_unquoted("media-index").and_then(|v| v.trim().parse().ok()),
+            sender: StreamSender {
+                participant_id: None,
+                aor: (!n.uri_str.is_empty()).then(|| n.uri_str.to_owned()),
+                name: n.display_name.as_deref().map(str::to_owned).filter(|s| !s.is_empty()),
+                source: SenderSource::CiscoHeader,
+            },
+        })
+        .collect()
+}
+
+fn sender_from(p: &Participant, source: SenderSource) -> StreamSender {
+    StreamSender {
+        participant_id: Some(p.id.clone()),
+        aor: p.aor.clone(),
+        name: p.name.clone(),
+        source,
+    }
+}
+
+/// Fills `sender` of every stream from metadata labels or Cisco headers.
+fn resolve_senders(
+    streams: &mut [StreamInfo],
+    md: Option<&RecordingMetadata>,
+    cisco: &[CiscoParticipant],
+) {
+    if let Some(md) = md {
+        for s in streams.iter_mut() {
+            s.sender = s
+                .label
+                .as_deref()
+                .and_then(|l| md.sender_of_label(l))
+                .map(|p| sender_from(p, SenderSource::MetadataLabel));
+        }
+        let none_matched = streams.iter().all(|s| s.sender.is_none());
+        let labelled = md.label_senders();
+        if none_matched && !streams.is_empty() && labelled.len() == streams.len() {
+            for (s, l) in streams.iter_mut().zip(labelled) {
+                s.sender = l.participant.map(|p| sender_from(p, SenderSource::MetadataPosition));
+            }
+        }
+    } else if !cisco.is_empty() {
+        for s in streams.iter_mut() {
+            let exact = cisco.iter().find(|c| c.media_index == Some(s.index));
+            let any = cisco.iter().find(|c| c.media_index.is_none());
+            s.sender = exact.or(any).map(|c| c.sender.clone());
+        }
+    }
+}
+
+fn is_associated(p: &Participant) -> bool {
+    match (&p.associate_time, &p.disassociate_time) {
+        (_, None) => true,
+        (Some(a), Some(d)) => matches!((a.utc, d.utc), (Some(a), Some(d)) if a > d),
+        (None, Some(_)) => false,
+    }
+}
+
+fn union(into: &mut Vec<String>, from: Vec<String>) {
+    for s in from {
+        if into.len() >= MAX_METADATA_ITEMS {
+            break;
+        }
+        if !into.contains(&s) {
+            into.push(s);
+        }
+    }
+}
+
+/// Merges a partial update into what the session knew.
+fn merge_metadata(base: &mut RecordingMetadata, upd: RecordingMetadata) {
+    for g in upd.groups {
+        match base.groups.iter().position(|b| b.id == g.id) {
+            Some(i) => {
+                let Some(b) = base.groups.get_mut(i) else { continue };
+                b.associate_time = g.associate_time.or(b.associate_time.take());
+                b.disassociate_time = g.disassociate_time.or(b.disassociate_time.take());
+            }
+            None if base.groups.len() < MAX_METADATA_ITEMS => base.groups.push(g),
+            None => {}
+        }
+    }
+    for s in upd.sessions {
+        match base.sessions.iter().position(|b| b.id == s.id) {
+            Some(i) => {
+                let Some(b) = base.sessions.get_mut(i) else { continue };
+                b.group_ref = s.group_ref.or(b.group_ref.take());
+                union(&mut b.sip_session_ids, s.sip_session_ids);
+                b.start_time = s.start_time.or(b.start_time.take());
+                b.stop_time = s.stop_time.or(b.stop_time.take());
+                b.associate_time = s.associate_time.or(b.associate_time.take());
+                b.disassociate_time = s.disassociate_time.or(b.disassociate_time.take());
+            }
+            None if base.sessions.len() < MAX_METADATA_ITEMS => base.sessions.push(s),
+            None => {}
+        }
+    }
+    for s in upd.streams {
+        match base.streams.iter().position(|b| b.id == s.id) {
+            Some(i) => {
+                let Some(b) = base.streams.get_mut(i) else { continue };
+                b.label = s.label.or(b.label.take());
+                b.session_id = s.session_id.or(b.session_id.take());
+                b.associate_time = s.associate_time.or(b.associate_time.take());
+                b.disassociate_time = s.disassociate_time.or(b.disassociate_time.take());
+            }
+            None if base.streams.len() < MAX_METADATA_ITEMS => base.streams.push(s),
+            None => {}
+        }
+    }
+    for p in upd.participants {
+        // a stream has one sender: whoever sends it now takes it over
+        for other in base.participants.iter_mut().filter(|b| b.id != p.id) {
+            other.send.retain(|s| !p.send.contains(s));
+        }
+        match base.participants.iter().position(|b| b.id == p.id) {
+            Some(i) => {
+                let Some(b) = base.participants.get_mut(i) else { continue };
+                b.aor = p.aor.or(b.aor.take());
+                b.name = p.name.or(b.name.take());
+                union(&mut b.sessions, p.sessions);
+                union(&mut b.send, p.send);
+                union(&mut b.recv, p.recv);
+                b.associate_time = p.associate_time.or(b.associate_time.take());
+                b.disassociate_time = p.disassociate_time.or(b.disassociate_time.take());
+            }
+            None if base.participants.len() < MAX_METADATA_ITEMS => base.participants.push(p),
+            None => {}
+        }
+    }
+}
+
+/// Participants that joined or left between two metadata states.
+fn participant_changes(
+    old: Option<&RecordingMetadata>,
+    new: Option<&RecordingMetadata>,
+    out: &mut Vec<SessionChange>,
+) {
+    let Some(new) = new else { return };
+    for p in &new.participants {
+        let was = old.and_then(|o| o.participant(&p.id)).is_some_and(is_associated);
+        let is = is_associated(p);
+        if is && !was {
+            out.push(SessionChange::ParticipantAssociated {
+                participant_id: p.id.clone(),
+                aor: p.aor.clone(),
+            });
+        } else if was && !is {
+            out.push(SessionChange::ParticipantDisassociated {
+                participant_id: p.id.clone(),
+                aor: p.aor.clone(),
+            });
+        }
+    }
+    for p in old.map(|o| o.participants.as_slice()).unwrap_or(&[]) {
+        if is_associated(p) && new.participant(&p.id).is_none() {
+            out.push(SessionChange::ParticipantDisassociated {
+                participant_id: p.id.clone(),
+                aor: p.aor.clone(),
+            });
+        }
+    }
+}
+
+fn stream_changes(old: &[StreamInfo], new: &[StreamInfo], out: &mut Vec<SessionChange>) {
+    for n in new {
+        let Some(o) = old.iter().find(|o| o.index == n.index) else {
+            out.push(SessionChange::StreamAdded { index: n.index });
+            continue;
+        };
+        if o.remote != n.remote {
+            out.push(SessionChange::RemoteMoved { index: n.index, from: o.remote, to: n.remote });
+        }
+        if o.offered_direction != n.offered_direction {
+            out.push(SessionChange::DirectionChanged {
+                index: n.index,
+                from: o.offered_direction,
+                to: n.offered_direction,
+            });
+        }
+        if (o.codec, o.payload_type) != (n.codec, n.payload_type) {
+            out.push(SessionChange::CodecChanged { index: n.index });
+        }
+        if o.sender != n.sender {
+            out.push(SessionChange::SenderChanged {
+                index: n.index,
+                from: o.sender.clone(),
+                to: n.sender.clone(),
+            });
+        }
+    }
+    for o in old {
+        if !new.iter().any(|n| n.index == o.index) {
+            out.push(SessionChange::StreamRemoved { index: o.index });
+        }
+    }
+}
+
+/// Indices of the m-lines the SRS records.
+fn recordable_lines(offer: &SessionDescription, limit: usize) -> Vec<usize> {
+    offer
+        .media
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.media.eq_ignore_ascii_case("audio")
+                && m.port != 0
+                && m.payload_types()
+                    .any(|pt| matches!(m.codec(pt), Some(c) if c != Codec::TelephoneEvent))
+        })
+        .map(|(i, _)| i)
+        .take(limit)
+        .collect()
+}
+
+fn stream_infos(
+    offer: &SessionDescription,
+    answer: &[crate::sdp::AnsweredStream],
+) -> Vec<StreamInfo> {
+    answer
+        .iter()
+        .filter(|a| a.port != 0)
+        .filter_map(|a| {
+            let m = offer.media.get(a.index)?;
+            let (codec, pt) = a.codec?;
+            let rtpmap = m.rtpmap(pt);
+            let (name, rate) = match codec {
+                Codec::Pcmu => ("PCMU", 8000),
+                Codec::Pcma => ("PCMA", 8000),
+                Codec::G722 => ("G722", 8000),
+                Codec::Opus => ("opus", 48000),
+                Codec::TelephoneEvent => ("telephone-event", 8000),
+            };
+            Some(StreamInfo {
+                index: a.index,
+                label: a.label.clone(),
+                local_port: a.port,
+                codec,
+                encoding: rtpmap.map_or_else(|| name.to_owned(), |r| r.encoding.clone()),
+                payload_type: pt,
+                clock_rate: rtpmap.map_or(rate, |r| r.clock_rate),
+                telephone_event: a.telephone_event,
+                offered_direction: m.effective_direction(offer),
+                remote: m
+                    .effective_connection(offer)
+                    .and_then(|c| c.ip())
+                    .map(|ip| SocketAddr::new(ip, m.port)),
+                sender: None,
+            })
+        })
+        .collect()
+}
+
+impl Srs {
+    pub fn new(config: SrsConfig) -> Self {
+        Srs {
+            tx: ServerTransactions::new(config.transactions.clone()),
+            config,
+            sessions: HashMap::new(),
+            dialogs: HashMap::new(),
+            invites: HashMap::new(),
+            deadlines: BTreeSet::new(),
+            events: VecDeque::new(),
+            next_id: 1,
+            stats: SrsStats::default(),
+        }
+    }
+
+    pub fn config(&self) -> &SrsConfig {
+        &self.config
+    }
+
+    /// Live sessions (being answered or answered).
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Live server transactions.
+    pub fn transaction_count(&self) -> usize {
+        self.tx.len()
+    }
+
+    pub fn stats(&self) -> &SrsStats {
+        &self.stats
+    }
+
+    /// The dialog of session `id`, e.g. to send a BYE.
+    pub fn dialog(&self, id: SessionId) -> Option<DialogInfo> {
+        self.sessions.get(&id).map(Self::dialog_info)
+    }
+
+    fn dialog_info(s: &Session) -> DialogInfo {
+        DialogInfo {
+            call_id: s.call_id.clone(),
+            local_tag: s.local_tag.clone(),
+            remote_tag: s.remote_tag.clone(),
+            local_party: s.local_party.clone(),
+            remote_party: s.remote_party.clone(),
+            remote_target: s.remote_target.clone(),
+            route_set: s.route_set.clone(),
+            signalling_peer: s.signalling_peer,
+            remote_cseq: s.remote_cseq,
+        }
+    }
+
+    /// Local ports held by session `id`.
+    pub fn session_ports(&self, id: SessionId) -> Option<Vec<u16>> {
+        self.sessions.get(&id).map(|s| s.ports.iter().copied().filter(|&p| p != 0).collect())
+    }
+
+    /// Feeds one datagram (or one framed stream message).
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        bytes: &[u8],
+        ports: &mut dyn PortAllocator,
+    ) {
+        match SipMessage::parse(bytes) {
+            Ok(msg) => self.handle_message(now, from, &msg, ports),
+            Err(_) => self.stats.unparsable += 1,
+        }
+    }
+
+    /// Feeds one parsed message.
+    pub fn handle_message(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        msg: &SipMessage<'_>,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let Some(method) = msg.method() else {
+            self.stats.responses_ignored += 1;
+            return;
+        };
+        if msg.top_via().is_none() {
+            self.stats.dropped += 1;
+            return;
+        }
+        if let Some(reason) = Self::malformed(msg) {
+            if method == Method::Ack {
+                self.stats.dropped += 1;
+            } else {
+                self.stateless(from, msg, 400, reason, &[]);
+            }
+            return;
+        }
+        match self.tx.handle_request(now, from, msg) {
+            RequestOutcome::Overloaded => {
+                let retry = self.config.retry_after_secs.to_string();
+                self.stateless(from, msg, 503, "Service Unavailable", &[("Retry-After", retry)]);
+            }
+            RequestOutcome::Invalid => self.stats.dropped += 1,
+            _ => {}
+        }
+        self.pump(now, ports);
+    }
+
+    /// What makes a request unanswerable in a transaction.
+    fn malformed(msg: &SipMessage<'_>) -> Option<&'static str> {
+        if msg.call_id().is_none() {
+            return Some("Missing Call-ID");
+        }
+        if msg.from().is_none() {
+            return Some("Missing From");
+        }
+        if msg.to().is_none() {
+            return Some("Missing To");
+        }
+        let Some(cseq) = msg.cseq() else { return Some("Bad CSeq") };
+        if Some(cseq.method_str) != msg.method_str() {
+            return Some("CSeq Method Mismatch");
+        }
+        None
+    }
+
+    /// Starts the 200 of a session held by [`SrsConfig::auto_answer`] `false`.
+    pub fn accept(&mut self, now: Instant, id: SessionId) -> Result<(), SrsError> {
+        let s = self.sessions.get_mut(&id).ok_or(SrsError::UnknownSession)?;
+        let Phase::Offered { key, ok, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
+        else {
+            return Err(SrsError::AlreadyAnswered);
+        };
+        let _ = self.tx.send_response(now, &key, &ok);
+        self.arm_timer(now, id);
+        Ok(())
+    }
+
+    /// Refuses a session held by [`SrsConfig::auto_answer`] `false` with
+    /// `code` (3xx–6xx); ends it with [`EndReason::Rejected`].
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        code: u16,
+        ports: &mut dyn PortAllocator,
+    ) -> Result<(), SrsError> {
+        if !(300..=699).contains(&code) {
+            return Err(SrsError::BadStatus);
+        }
+        let s = self.sessions.get(&id).ok_or(SrsError::UnknownSession)?;
+        if !matches!(s.phase, Phase::Offered { .. }) {
+            return Err(SrsError::AlreadyAnswered);
+        }
+        self.finish_offer(now, id, code, "Rejected");
+        self.end(now, id, EndReason::Rejected, ports);
+        self.pump(now, ports);
+        Ok(())
+    }
+
+    /// Ends a session from the driver's side (no RTP for too long, shutdown)
+    /// with [`EndReason::Local`]: forgets the dialog and releases its ports.
+    /// A session still waiting for [`accept`](Self::accept) is refused with
+    /// 480. The SRS sends no BYE; the driver must, when it wants the SRC told.
+    pub fn end_session(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        ports: &mut dyn PortAllocator,
+    ) -> Result<(), SrsError> {
+        if !self.sessions.contains_key(&id) {
+            return Err(SrsError::UnknownSession);
+        }
+        self.end(now, id, EndReason::Local, ports);
+        self.pump(now, ports);
+        Ok(())
+    }
+
+    /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
+    /// has work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let s = self.deadlines.first().map(|(t, _)| *t);
+        match (self.tx.poll_timeout(), s) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs transaction timers, session timers and answer timeouts due at
+    /// `now`.
+    pub fn handle_timeout(&mut self, now: Instant, ports: &mut dyn PortAllocator) {
+        self.tx.handle_timeout(now);
+        self.pump(now, ports);
+        while let Some(&(at, id)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.remove(&(at, id));
+            let Some(s) = self.sessions.get_mut(&id) else { continue };
+            s.deadline = None;
+            let reason = match s.phase {
+                Phase::Offered { .. } => EndReason::NotAnswered,
+                Phase::Confirmed => EndReason::SessionTimerExpired,
+            };
+            self.end(now, id, reason, ports);
+        }
+        self.pump(now, ports);
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.tx.poll_transmit()
+    }
+
+    pub fn poll_event(&mut self) -> Option<SrsEvent> {
+        self.events.pop_front()
+    }
+
+    // ---- internals ----
+
+    fn set_deadline(&mut self, id: SessionId, at: Option<Instant>) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        if let Some(old) = s.deadline.take() {
+            self.deadlines.remove(&(old, id));
+        }
+        if let Some(at) = at {
+            s.deadline = Some(at);
+            self.deadlines.insert((at, id));
+        }
+    }
+
+    /// (Re)arms the session timer after a 2xx that (re)negotiated it.
+    fn arm_timer(&mut self, now: Instant, id: SessionId) {
+        let at = match self.sessions.get(&id).and_then(|s| s.timer) {
+            Some((interval, Refresher::Uac)) => Some(expiry(now, interval)),
+            _ => None,
+        };
+        self.set_deadline(id, at);
+    }
+
+    fn derived_tag(&self, msg: &SipMessage<'_>) -> String {
+        let h = fnv(&[
+            &self.config.tag_seed.to_le_bytes(),
+            msg.call_id().unwrap_or("").as_bytes(),
+            msg.from().and_then(|f| f.tag()).unwrap_or("").as_bytes(),
+        ]);
+        format!("cvs{h:016x}")
+    }
+
+    /// A response with the headers every SRS answer carries.
+    fn build(
+        &self,
+        req: &SipMessage<'_>,
+        code: u16,
+        reason: &str,
+        tag: Option<&str>,
+        extra: &[(&str, String)],
+    ) -> OwnedSipMessage {
+        let mut r = req.response(code, reason, tag);
+        for (n, v) in extra {
+            r.push_header(n.to_string(), v.clone());
+        }
+        if let Some(s) = &self.config.server_name {
+            r.push_header("Server", s.clone());
+        }
+        r
+    }
+
+    fn stateless(
+        &mut self,
+        to: SocketAddr,
+        req: &SipMessage<'_>,
+        code: u16,
+        reason: &str,
+        extra: &[(&str, String)],
+    ) {
+        self.stats.rejected += 1;
+        let tag = self.derived_tag(req);
+        let resp = self.build(req, code, reason, Some(&tag), extra);
+        self.tx.send_stateless(to, &resp);
+    }
+
+    fn respond(
+        &mut self,
+        now: Instant,
+        key: &TransactionKey,
+        req: &SipMessage<'_>,
+        (code, reason): (u16, &str),
+        tag: Option<&str>,
+        extra: &[(&str, String)],
+    ) {
+        if code >= 300 {
+            self.stats.rejected += 1;
+        }
+        let tag = tag.map(str::to_owned).unwrap_or_else(|| self.derived_tag(req));
+        let resp = self.build(req, code, reason, Some(&tag), extra);
+        let _ = self.tx.send_response(now, key, &resp);
+    }
+
+    fn refuse(
+        &mut self,
+        now: Instant,
+        key: &TransactionKey,
+        req: &SipMessage<'_>,
+        tag: Option<&str>,
+        (code, reason, extra): Refusal,
+    ) {
+        self.respond(now, key, req, (code, reason), tag, &extra);
+    }
+
+    /// Handles every event the transaction layer queued.
+    fn pump(&mut self, now: Instant, ports: &mut dyn PortAllocator) {
+        while let Some(e) = self.tx.poll_event() {
+            match e {
+                Event::Request { key, from, request } => {
+                    self.on_request(now, key, from, request, ports)
+                }
+                Event::Ack { key, .. } => {
+                    if key.is_none() {
+                        self.stats.dropped += 1;
+                    }
+                }
+                Event::Cancelled { invite, .. } => self.on_cancel(now, invite, ports),
+                Event::AckTimeout { key } => {
+                    if let Some(id) = self.invites.get(&key).copied() {
+                        self.end(now, id, EndReason::AckTimeout, ports);
+                    }
+                }
+                Event::Timeout { .. } => {}
+                Event::Terminated { key } => {
+                    self.invites.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn on_cancel(&mut self, now: Instant, invite: TransactionKey, ports: &mut dyn PortAllocator) {
+        let Some(id) = self.invites.get(&invite).copied() else { return };
+        if self.sessions.get(&id).is_some_and(|s| matches!(s.phase, Phase::Offered { .. })) {
+            self.end(now, id, EndReason::Cancelled, ports);
+        }
+    }
+
+    /// Sends the final response to an INVITE still waiting for
+    /// [`accept`](Self::accept); no-op once answered.
+    fn finish_offer(&mut self, now: Instant, id: SessionId, code: u16, reason: &str) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let Phase::Offered { key, request, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
+        else {
+            return;
+        };
+        let tag = s.local_tag.clone();
+        let resp = self.build(&request, code, reason, Some(&tag), &[]);
+        if code >= 300 {
+            self.stats.rejected += 1;
+        }
+        let _ = self.tx.send_response(now, &key, &resp);
+    }
+
+    /// Removes a session, gives its ports back and reports the end. An
+    /// INVITE still waiting for its answer gets one first (487 when the SRC
+    /// ended it, 480 otherwise), so every INVITE transaction ends.
+    fn end(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        reason: EndReason,
+        ports: &mut dyn PortAllocator,
+    ) {
+        match reason {
+            EndReason::Cancelled | EndReason::Bye => {
+                self.finish_offer(now, id, 487, "Request Terminated")
+            }
+            _ => self.finish_offer(now, id, 480, "Temporarily Unavailable"),
+        }
+        self.set_deadline(id, None);
+        let Some(s) = self.sessions.remove(&id) else { return };
+        self.dialogs.remove(&(s.call_id.clone(), s.remote_tag.clone(), s.local_tag.clone()));
+        let held: Vec<u16> = s.ports.iter().copied().filter(|&p| p != 0).collect();
+        if !held.is_empty() {
+            ports.release(&held);
+        }
+        let dialog = Box::new(Self::dialog_info(&s));
+        self.events.push_back(SrsEvent::SessionEnded {
+            id,
+            call_id: s.call_id,
+            group_key: s.group_key,
+            reason,
+            dialog,
+        });
+    }
+
+    fn unsupported_require(req: &SipMessage<'_>) -> Option<Refusal> {
+        let bad: Vec<&str> = req
+            .require()
+            .into_iter()
+            .filter(|t| !SUPPORTED_TAGS.iter().any(|s| s.eq_ignore_ascii_case(t)))
+            .collect();
+        (!bad.is_empty()).then(|| (420, "Bad Extension", vec![("Unsupported", bad.join(", "))]))
+    }
+
+    fn on_request(
+        &mut self,
+        now: Instant,
+        key: TransactionKey,
+        from: SocketAddr,
+        req: OwnedSipMessage,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let method = req.method().unwrap_or(Method::Other);
+        let to_tag = req.to().and_then(|t| t.tag().map(str::to_owned));
+        let dialog = to_tag.as_ref().map(|tt| {
+            (
+                req.call_id().unwrap_or("").to_owned(),
+                req.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default(),
+                tt.clone(),
+            )
+        });
+        let session = dialog.as_ref().and_then(|d| self.dialogs.get(d).copied());
+        if to_tag.is_some() && session.is_none() {
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (481, "Call/Transaction Does Not Exist"),
+                to_tag.as_deref(),
+                &[],
+            );
+        }
+        if !matches!(method, Method::Invite | Method::Bye | Method::Options | Method::Update) {
+            let (code, reason) = if method == Method::Other {
+                (501, "Not Implemented")
+            } else {
+                (405, "Method Not Allowed")
+            };
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (code, reason),
+                to_tag.as_deref(),
+                &[("Allow", ALLOW.to_owned())],
+            );
+        }
+        if let Some(refusal) = Self::unsupported_require(&req) {
+            return self.refuse(now, &key, &req, to_tag.as_deref(), refusal);
+        }
+        if method == Method::Options {
+            let extra = [
+                ("Allow", ALLOW.to_owned()),
+                ("Accept", ACCEPT.to_owned()),
+                ("Supported", SUPPORTED_TAGS.join(", ")),
+                ("Contact", format!("<{}>", self.config.contact_uri)),
+            ];
+            return self.respond(now, &key, &req, (200, "OK"), to_tag.as_deref(), &extra);
+        }
+        let Some(id) = session else {
+            if method == Method::Invite {
+                return self.on_initial_invite(now, key, from, req, ports);
+            }
+            // BYE or UPDATE outside any dialog
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (481, "Call/Transaction Does Not Exist"),
+                None,
+                &[],
+            );
+        };
+        // in-dialog: CSeq order (RFC 3261 §12.2.2)
+        let cseq = req.cseq().map(|c| c.seq).unwrap_or(0);
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        if cseq < s.remote_cseq {
+            let tag = s.local_tag.clone();
+            return self.respond(now, &key, &req, (500, "CSeq Out Of Order"), Some(&tag), &[]);
+        }
+        s.remote_cseq = cseq;
+        if method != Method::Bye && matches!(s.phase, Phase::Offered { .. }) {
+            let tag = s.local_tag.clone();
+            return self.respond(now, &key, &req, (491, "Request Pending"), Some(&tag), &[]);
+        }
+        match method {
+            Method::Bye => self.on_bye(now, key, id, &req, ports),
+            _ => self.on_modify(now, key, id, &req, method == Method::Invite, ports),
+        }
+    }
+
+    fn on_initial_invite(
+        &mut self,
+        now: Instant,
+        key: TransactionKey,
+        from: SocketAddr,
+        req: OwnedSipMessage,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let call_id = req.call_id().unwrap_or("").to_owned();
+        let remote_tag = req.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let cseq = req.cseq().map(|c| c.seq).unwrap_or(0);
+        // a merged request (RFC 3261 §8.2.2.2): same INVITE via another path
+        if self
+            .sessions
+            .values()
+            .any(|s| s.call_id == call_id && s.remote_tag == remote_tag && s.initial_cseq == cseq)
+        {
+            return self.respond(now, &key, &req, (482, "Loop Detected"), None, &[]);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            let retry = self.config.retry_after_secs.to_string();
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (503, "Service Unavailable"),
+                None,
+                &[("Retry-After", retry)],
+            );
+        }
+        let offer = match parse_offer(&req, self.config.max_body_bytes) {
+            Ok(Some(o)) => o,
+            Ok(None) => return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]),
+            Err(r) => return self.refuse(now, &key, &req, None, r),
+        };
+        let Some(sdp) = offer.sdp else {
+            return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]);
+        };
+        let has_cisco = req.header("X-Cisco-Recording-Participant").is_some();
+        let src_contact = req.contacts().iter().any(|c| c.params.contains("+sip.src"));
+        let siprec_tag = req
+            .header_list("Require")
+            .chain(req.header_list("Supported"))
+            .any(|t| t.eq_ignore_ascii_case("siprec"));
+        let kind = if offer.metadata.is_some() || src_contact || siprec_tag {
+            SessionKind::Siprec
+        } else if has_cisco {
+            SessionKind::CiscoNbr
+        } else if self.config.accept_plain_invites {
+            SessionKind::Plain
+        } else {
+            return self.respond(now, &key, &req, (488, "Not Acceptable Here"), None, &[]);
+        };
+        let timer = match negotiate_timer(&req, &self.config) {
+            Ok(t) => t,
+            Err(min) => {
+                return self.respond(
+                    now,
+                    &key,
+                    &req,
+                    (422, "Session Interval Too Small"),
+                    None,
+                    &[("Min-SE", min.to_string())],
+                );
+            }
+        };
+        let limit =
+            if kind == SessionKind::Plain { 1 } else { self.config.max_streams_per_session };
+        let lines = recordable_lines(&sdp, limit);
+        if lines.is_empty() {
+            return self.respond(now, &key, &req, (488, "Not Acceptable Here"), None, &[]);
+        }
+        let Some(got) = ports.allocate(lines.len()) else {
+            self.stats.ports_exhausted += 1;
+            let retry = self.config.retry_after_secs.to_string();
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (503, "Out Of Media Ports"),
+                None,
+                &[("Retry-After", retry)],
+            );
+        };
+        if got.len() != lines.len() || got.contains(&0) {
+            ports.release(&got);
+            self.stats.ports_exhausted += 1;
+            let retry = self.config.retry_after_secs.to_string();
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (503, "Out Of Media Ports"),
+                None,
+                &[("Retry-After", retry)],
+            );
+        }
+        let mut port_map = vec![0u16; sdp.media.len()];
+        for (i, p) in lines.iter().zip(got) {
+            if let Some(slot) = port_map.get_mut(*i) {
+                *slot = p;
+            }
+        }
+        let id = SessionId(self.next_id);
+        self.next_id += 1;
+        let local_tag = format!(
+            "cv{:x}{:08x}",
+            id.0,
+            fnv(&[&self.config.tag_seed.to_le_bytes(), call_id.as_bytes(), remote_tag.as_bytes()])
+                as u32
+        );
+        let sdp_session_id = fnv(&[&self.config.tag_seed.to_le_bytes(), &id.0.to_le_bytes()])
+            & 0x7fff_ffff_ffff_ffff;
+        let (answer, answered) = build_recvonly_answer(
+            &sdp,
+            &AnswerConfig {
+                local_ip: self.config.rtp_ip,
+                ports: &port_map,
+                origin_username: &self.config.sdp_username,
+                session_id: sdp_session_id,
+                session_version: 1,
+            },
+        );
+        let cisco = if kind == SessionKind::CiscoNbr { cisco_participants(&req) } else { vec![] };
+        let md_ok = match &offer.metadata {
+            Some(Ok(m)) => Some(m.clone()),
+            _ => None,
+        };
+        let mut streams = stream_infos(&sdp, &answered);
+        resolve_senders(&mut streams, md_ok.as_ref(), &cisco);
+        let group_key = group_key_for(kind, md_ok.as_ref(), &req, &call_id);
+        let ok = self.ok_response(&req, &local_tag, kind, timer, Some(&answer));
+        let started = SessionStarted {
+            id,
+            call_id: call_id.clone(),
+            kind,
+            group_key: group_key.clone(),
+            siprec_session_id: md_ok
+                .as_ref()
+                .and_then(|m| m.sessions.first().map(|s| s.id.clone())),
+            siprec_group_id: md_ok.as_ref().and_then(metadata_group),
+            metadata: offer.metadata,
+            streams: streams.clone(),
+            signalling_peer: from,
+            from: req.header("From").map(str::to_owned),
+            to: req.header("To").map(str::to_owned),
+        };
+        let local_party = req.header("To").unwrap_or("").to_owned();
+        let remote_party = req.header("From").unwrap_or("").to_owned();
+        let remote_target = req.contacts().first().map(|c| c.uri_str.to_owned());
+        let route_set: Vec<String> =
+            req.header_list("Record-Route").map(|r| r.trim().to_owned()).collect();
+        let phase = if self.config.auto_answer {
+            let _ = self.tx.send_response(now, &key, &ok);
+            Phase::Confirmed
+        } else {
+            Phase::Offered { key: key.clone(), request: Box::new(req), ok: Box::new(ok) }
+        };
+        self.dialogs.insert((call_id.clone(), remote_tag.clone(), local_tag.clone()), id);
+        self.invites.insert(key, id);
+        self.sessions.insert(
+            id,
+            Session {
+                call_id,
+                remote_tag,
+                local_tag,
+                initial_cseq: cseq,
+                remote_cseq: cseq,
+                local_party,
+                remote_party,
+                remote_target,
+                route_set,
+                signalling_peer: from,
+                kind,
+                group_key,
+                ports: port_map,
+                streams,
+                metadata: md_ok,
+                cisco,
+                sdp_session_id,
+                sdp_version: 1,
+                last_answer: Some(answer),
+                phase,
+                timer: timer.map(|(i, r, _)| (i, r)),
+                deadline: None,
+            },
+        );
+        if self.config.auto_answer {
+            self.arm_timer(now, id);
+        } else {
+            let at = after(now, self.config.answer_timeout);
+            self.set_deadline(id, Some(at));
+        }
+        self.events.push_back(SrsEvent::SessionStarted(started));
+    }
+
+    /// The 200 to an INVITE or UPDATE of a session.
+    fn ok_response(
+        &self,
+        req: &SipMessage<'_>,
+        local_tag: &str,
+        kind: SessionKind,
+        timer: Option<(u32, Refresher, bool)>,
+        sdp: Option<&SessionDescription>,
+    ) -> OwnedSipMessage {
+        let contact = if kind == SessionKind::Siprec {
+            format!("<{}>;+sip.srs", self.config.contact_uri)
+        } else {
+            format!("<{}>", self.config.contact_uri)
+        };
+        let mut extra = vec![
+            ("Contact", contact),
+            ("Allow", ALLOW.to_owned()),
+            ("Supported", "timer".to_owned()),
+        ];
+        let mut require = Vec::new();
+        if req.requires("siprec") {
+            require.push("siprec");
+        }
+        if let Some((interval, refresher, uac_supports)) = timer {
+            extra.push((
+                "Session-Expires",
+                format!("{interval};refresher={}", refresher_str(refresher)),
+            ));
+            if uac_supports {
+                require.push("timer");
+            }
+        }
+        if !require.is_empty() {
+            extra.push(("Require", require.join(", ")));
+        }
+        let mut r = self.build(req, 200, "OK", Some(local_tag), &extra);
+        if let Some(sdp) = sdp {
+            r.set_body("application/sdp", sdp.to_string().into_bytes());
+        }
+        r
+    }
+
+    fn on_bye(
+        &mut self,
+        now: Instant,
+        key: TransactionKey,
+        id: SessionId,
+        req: &SipMessage<'_>,
+        ports: &mut dyn PortAllocator,
+    ) {
+        // Sonus sends partial metadata in the BYE: keep it
+        if let Ok(Some(Offer { metadata: Some(md), .. })) =
+            parse_offer(req, self.config.max_body_bytes)
+        {
+            self.apply_metadata_only(id, md);
+        }
+        let tag = self.sessions.get(&id).map(|s| s.local_tag.clone());
+        self.respond(now, &key, req, (200, "OK"), tag.as_deref(), &[]);
+        self.end(now, id, EndReason::Bye, ports);
+    }
+
+    fn apply_metadata_only(&mut self, id: SessionId, md: Result<RecordingMetadata, String>) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let mut changes = Vec::new();
+        let new_md = Self::next_metadata(s.metadata.as_ref(), md, &mut changes);
+        let mut streams = s.streams.clone();
+        resolve_senders(&mut streams, new_md.as_ref(), &s.cisco);
+        participant_changes(s.metadata.as_ref(), new_md.as_ref(), &mut changes);
+        stream_changes(&s.streams, &streams, &mut changes);
+        s.metadata = new_md;
+        s.streams = streams;
+        if !changes.is_empty() {
+            self.events.push_back(SrsEvent::SessionUpdated(SessionUpdated {
+                id,
+                call_id: s.call_id.clone(),
+                group_key: s.group_key.clone(),
+                streams: s.streams.clone(),
+                metadata: s.metadata.clone(),
+                changes,
+            }));
+        }
+    }
+
+    /// The metadata after an update: complete replaces, partial merges, an
+    /// error keeps the old one.
+    fn next_metadata(
+        old: Option<&RecordingMetadata>,
+        update: Result<RecordingMetadata, String>,
+        changes: &mut Vec<SessionChange>,
+    ) -> Option<RecordingMetadata> {
+        match update {
+            Err(e) => {
+                changes.push(SessionChange::MetadataError(e));
+                old.cloned()
+            }
+            Ok(md) if md.data_mode == Some(DataMode::Complete) || old.is_none() => Some(md),
+            Ok(md) => {
+                let mut base = old.cloned().unwrap_or_default();
+                merge_metadata(&mut base, md);
+                Some(base)
+            }
+        }
+    }
+
+    /// re-INVITE or UPDATE in a confirmed dialog.
+    fn on_modify(
+        &mut self,
+        now: Instant,
+        key: TransactionKey,
+        id: SessionId,
+        req: &SipMessage<'_>,
+        is_invite: bool,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let Some(s) = self.sessions.get(&id) else { return };
+        let tag = s.local_tag.clone();
+        let kind = s.kind;
+        let offer = match parse_offer(req, self.config.max_body_bytes) {
+            Ok(o) => o,
+            Err(r) => return self.refuse(now, &key, req, Some(&tag), r),
+        };
+        let timer = match negotiate_timer(req, &self.config) {
+            Ok(t) => t,
+            Err(min) => {
+                return self.respond(
+                    now,
+                    &key,
+                    req,
+                    (422, "Session Interval Too Small"),
+                    Some(&tag),
+                    &[("Min-SE", min.to_string())],
+                );
+            }
+        };
+        let (sdp, metadata) = match offer {
+            Some(o) => (o.sdp, o.metadata),
+            None => (None, None),
+        };
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        s.timer = timer.map(|(i, r, _)| (i, r));
+        if let Some(c) = req.contacts().first() {
+            s.remote_target = Some(c.uri_str.to_owned());
+        }
+        let mut changes = Vec::new();
+        let new_md = match metadata {
+            Some(md) => Self::next_metadata(s.metadata.as_ref(), md, &mut changes),
+            None => s.metadata.clone(),
+        };
+        let answer = match &sdp {
+            Some(offer) => {
+                let limit = if kind == SessionKind::Plain {
+                    1
+                } else {
+                    self.config.max_streams_per_session
+                };
+                let lines = recordable_lines(offer, limit);
+                let mut port_map = vec![0u16; offer.media.len()];
+                let mut need = Vec::new();
+                for &i in &lines {
+                    match s.ports.get(i).copied().filter(|&p| p != 0) {
+                        Some(p) => {
+                            if let Some(slot) = port_map.get_mut(i) {
+                                *slot = p;
+                            }
+                        }
+                        None => need.push(i),
+                    }
+                }
+                if !need.is_empty() {
+                    match ports.allocate(need.len()) {
+                        Some(got) if got.len() == need.len() && !got.contains(&0) => {
+                            for (i, p) in need.iter().zip(got) {
+                                if let Some(slot) = port_map.get_mut(*i) {
+                                    *slot = p;
+                                }
+                            }
+                        }
+                        Some(got) => {
+                            ports.release(&got);
+                            self.stats.ports_exhausted += 1;
+                        }
+                        None => self.stats.ports_exhausted += 1,
+                    }
+                }
+                let freed: Vec<u16> = s
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &p)| p != 0 && port_map.get(i).copied() != Some(p))
+                    .map(|(_, &p)| p)
+                    .collect();
+                if !freed.is_empty() {
+                    ports.release(&freed);
+                }
+                s.ports = port_map;
+                let cfg = |version| AnswerConfig {
+                    local_ip: self.config.rtp_ip,
+                    ports: &s.ports,
+                    origin_username: &self.config.sdp_username,
+                    session_id: s.sdp_session_id,
+                    session_version: version,
+                };
+                let (mut answer, mut answered) = build_recvonly_answer(offer, &cfg(s.sdp_version));
+                if s.last_answer.as_ref().map(|a| &a.media) != Some(&answer.media) {
+                    s.sdp_version = s.sdp_version.saturating_add(1);
+                    (answer, answered) = build_recvonly_answer(offer, &cfg(s.sdp_version));
+                }
+                let streams = stream_infos(offer, &answered);
+                s.last_answer = Some(answer.clone());
+                Some((answer, streams))
+            }
+            // a re-INVITE without SDP asks for an offer: ours is the last answer
+            None if is_invite => s.last_answer.clone().map(|a| (a, s.streams.clone())),
+            None => None,
+        };
+        let mut streams = match &answer {
+            Some((_, st)) => st.clone(),
+            None => s.streams.clone(),
+        };
+        resolve_senders(&mut streams, new_md.as_ref(), &s.cisco);
+        participant_changes(s.metadata.as_ref(), new_md.as_ref(), &mut changes);
+        stream_changes(&s.streams, &streams, &mut changes);
+        s.metadata = new_md;
+        s.streams = streams;
+        let ok = self.ok_response(req, &tag, kind, timer, answer.as_ref().map(|(a, _)| a));
+        let _ = self.tx.send_response(now, &key, &ok);
+        if is_invite {
+            self.invites.insert(key, id);
+        }
+        self.arm_timer(now, id);
+        let Some(s) = self.sessions.get(&id) else { return };
+        if !changes.is_empty() {
+            self.events.push_back(SrsEvent::SessionUpdated(SessionUpdated {
+                id,
+                call_id: s.call_id.clone(),
+                group_key: s.group_key.clone(),
+                streams: s.streams.clone(),
+                metadata: s.metadata.clone(),
+                changes,
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_session_id_normalisation() {
+        assert_eq!(
+            normalise_sip_session_id("B;remote=a").as_deref(),
+            normalise_sip_session_id("a;remote=b").as_deref()
+        );
+        assert_eq!(
+            normalise_sip_session_id("ab12;remote=00000000000000000000000000000000").as_deref(),
+            Some("ab12")
+        );
+        assert_eq!(normalise_sip_session_id("0000"), None);
+    }
+
+    #[test]
+    fn session_timer_expiry_margin() {
+        let t0 = Instant::now();
+        assert_eq!(expiry(t0, 1800) - t0, Duration::from_secs(1768));
+        assert_eq!(expiry(t0, 90) - t0, Duration::from_secs(60));
+    }
+}
