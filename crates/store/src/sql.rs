@@ -833,7 +833,45 @@ macro_rules! impl_catalog {
                      c.ended_at, c.recording_count, c.created_at, c.updated_at, \
                      (SELECT COUNT(*) FROM participants p WHERE p.conversation_id = c.id) AS participant_count ",
                 );
+                // With no filter beyond the key, time range and cursor, the
+                // page is cut from the key index alone (LIMIT inside), and
+                // only the page's rows are joined and sorted. Otherwise the
+                // join is filtered first, which may sort every match.
+                let keys_only = driver.is_some()
+                    && query.external_id.is_none()
+                    && query.has_recording.is_none()
+                    && !(tail.is_some() && query.participant.is_some());
+                let push_time_and_cursor = |qb: &mut sqlx::QueryBuilder<'_, $db>, time_col: &str, id_col: &str| {
+                    if let Some(from) = query.from {
+                        qb.push(format!(" AND {time_col} >= ")).push_bind(t(from));
+                    }
+                    if let Some(to) = query.to {
+                        qb.push(format!(" AND {time_col} < ")).push_bind(t(to));
+                    }
+                    if let Some(after) = query.after {
+                        qb.push(format!(" AND ({time_col} < "))
+                            .push_bind(t(after.started_at))
+                            .push(format!(" OR ({time_col} = "))
+                            .push_bind(t(after.started_at))
+                            .push(format!(" AND {id_col} < "))
+                            .push_bind(after.id.0)
+                            .push("))");
+                    }
+                };
                 match &driver {
+                    Some((kind, value)) if keys_only => {
+                        qb.push("FROM (SELECT conversation_id, started_at FROM conversation_keys WHERE tenant_id = ")
+                            .push_bind(tenant.0)
+                            .push(" AND kind = ")
+                            .push_bind(*kind)
+                            .push(" AND value = ")
+                            .push_bind(value.clone());
+                        push_time_and_cursor(&mut qb, "started_at", "conversation_id");
+                        qb.push(" ORDER BY started_at DESC, conversation_id DESC LIMIT ")
+                            .push_bind(i64::from(limit) + 1)
+                            .push(") k CROSS JOIN conversations c WHERE c.id = k.conversation_id AND c.tenant_id = ")
+                            .push_bind(tenant.0);
+                    }
                     Some((kind, value)) => {
                         // CROSS JOIN fixes the join order in SQLite (keys
                         // first); PostgreSQL plans it as an inner join.
@@ -845,16 +883,12 @@ macro_rules! impl_catalog {
                             .push_bind(value.clone())
                             .push(" AND c.id = k.conversation_id AND c.tenant_id = ")
                             .push_bind(tenant.0);
+                        push_time_and_cursor(&mut qb, time_col, id_col);
                     }
                     None => {
                         qb.push("FROM conversations c WHERE c.tenant_id = ").push_bind(tenant.0);
+                        push_time_and_cursor(&mut qb, time_col, id_col);
                     }
-                }
-                if let Some(from) = query.from {
-                    qb.push(format!(" AND {time_col} >= ")).push_bind(t(from));
-                }
-                if let Some(to) = query.to {
-                    qb.push(format!(" AND {time_col} < ")).push_bind(t(to));
                 }
                 if let (Some(_), Some(who)) = (&tail, &query.participant) {
                     qb.push(" AND c.id IN (SELECT conversation_id FROM conversation_keys WHERE tenant_id = ")
@@ -879,15 +913,6 @@ macro_rules! impl_catalog {
                         qb.push(" AND c.recording_count = 0");
                     }
                     None => {}
-                }
-                if let Some(after) = query.after {
-                    qb.push(format!(" AND ({time_col} < "))
-                        .push_bind(t(after.started_at))
-                        .push(format!(" OR ({time_col} = "))
-                        .push_bind(t(after.started_at))
-                        .push(format!(" AND {id_col} < "))
-                        .push_bind(after.id.0)
-                        .push("))");
                 }
                 qb.push(format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT ")).push_bind(i64::from(limit) + 1);
                 let rows = qb.build().fetch_all(self.reader()).await.map_err(sqlx_err)?;
