@@ -61,7 +61,8 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked 2>&1 | tee "$work/cargo-test.log"
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$work/cargo-test.log" | awk '{s += $4} END {print s + 0}')
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
@@ -88,3 +89,5 @@ fi
   fi
 )
 step "all passed"
+# The summary CI reads: every test of the workspace, on one line.
+echo "tests: $passed passed, 0 failed"
