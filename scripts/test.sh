@@ -33,17 +33,19 @@ if [ ! -x "$work/venv/bin/moto_server" ]; then
   "$work/venv/bin/pip" install -q 'moto[server]'
 fi
 
-pg_dir="$work/pg"
+# PostgreSQL runs as the postgres user, who may not be able to enter the
+# clone's directory (a home directory of mode 700): its data lives in /tmp.
+pg_dir=$(mktemp -d /tmp/callvault-test-pg.XXXXXX)
 s3_port=${CV_TEST_S3_PORT:-55055}
 pg_port=${CV_TEST_PG_PORT:-55432}
 cleanup() {
   [ -n "${moto_pid:-}" ] && kill "$moto_pid" 2>/dev/null || true
   scripts/postgres.sh stop "$pg_dir" || true
+  rm -rf "$pg_dir"
 }
 trap cleanup EXIT
 
 step "PostgreSQL on port $pg_port"
-rm -rf "$pg_dir"
 export CV_TEST_POSTGRES_URL=$(scripts/postgres.sh start "$pg_dir" "$pg_port" off)
 psql "$CV_TEST_POSTGRES_URL" -qAtc 'select version()'
 
