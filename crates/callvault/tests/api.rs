@@ -31,6 +31,21 @@ async fn upload(url: &str, key: &str, meta: Option<Value>, audio: Vec<u8>) -> (S
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// An audio part whose body arrives in `chunk`-byte pieces, `delay` apart:
+/// an upload that is still in flight when the test acts.
+fn slow_part(audio: &[u8], chunk: usize, delay: Duration) -> Part {
+    let len = audio.len() as u64;
+    let chunks: Vec<Vec<u8>> = audio.chunks(chunk).map(<[u8]>::to_vec).collect();
+    let body = futures::stream::iter(chunks).then(move |c| async move {
+        tokio::time::sleep(delay).await;
+        Ok::<_, std::io::Error>(c)
+    });
+    Part::stream_with_length(reqwest::Body::wrap_stream(body), len)
+        .file_name("a.wav")
+        .mime_str("audio/wav")
+        .unwrap()
+}
+
 async fn get_json(url: &str, key: &str) -> (StatusCode, Value) {
     let resp = reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap();
     let status = resp.status();
@@ -354,17 +369,7 @@ async fn kill_9_during_50_concurrent_uploads_loses_nothing_acknowledged() {
         tasks.push(tokio::spawn(async move {
             let audio = wav(8000 * 80, 1000 + i);
             let sha = sha256_hex(&audio);
-            let chunks: Vec<Vec<u8>> = audio.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
-            let delay = Duration::from_millis(5 + (i % 7) * 10);
-            let body = futures::stream::iter(chunks).then(move |c| async move {
-                tokio::time::sleep(delay).await;
-                Ok::<_, std::io::Error>(c)
-            });
-            let part =
-                Part::stream_with_length(reqwest::Body::wrap_stream(body), audio.len() as u64)
-                    .file_name("a.wav")
-                    .mime_str("audio/wav")
-                    .unwrap();
+            let part = slow_part(&audio, 64 * 1024, Duration::from_millis(5 + (i % 7) * 10));
             let resp = client
                 .post(format!("{url}/v1/recordings"))
                 .bearer_auth(&key)
@@ -527,16 +532,7 @@ async fn shutdown_finishes_in_flight_uploads() {
     let server = Server::start(&env);
     let url = server.url.clone();
     let audio = wav(8000 * 40, 5);
-    let len = audio.len() as u64;
-    let chunks: Vec<Vec<u8>> = audio.chunks(32 * 1024).map(<[u8]>::to_vec).collect();
-    let body = futures::stream::iter(chunks).then(|c| async move {
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        Ok::<_, std::io::Error>(c)
-    });
-    let part = Part::stream_with_length(reqwest::Body::wrap_stream(body), len)
-        .file_name("a.wav")
-        .mime_str("audio/wav")
-        .unwrap();
+    let part = slow_part(&audio, 32 * 1024, Duration::from_millis(40));
     let upload = tokio::spawn(async move {
         reqwest::Client::new()
             .post(format!("{url}/v1/recordings"))
@@ -601,16 +597,7 @@ async fn fsck_next_to_a_running_server_leaves_its_uploads_alone() {
     let url = server.url.clone();
     let audio = wav(8000 * 40, 6);
     let sha = sha256_hex(&audio);
-    let len = audio.len() as u64;
-    let chunks: Vec<Vec<u8>> = audio.chunks(32 * 1024).map(<[u8]>::to_vec).collect();
-    let body = futures::stream::iter(chunks).then(|c| async move {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        Ok::<_, std::io::Error>(c)
-    });
-    let part = Part::stream_with_length(reqwest::Body::wrap_stream(body), len)
-        .file_name("a.wav")
-        .mime_str("audio/wav")
-        .unwrap();
+    let part = slow_part(&audio, 32 * 1024, Duration::from_millis(30));
     let k = key.clone();
     let upload = tokio::spawn(async move {
         let r = reqwest::Client::new()
