@@ -174,7 +174,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 *v = "<redacted>".into();
             }
             shown.catalog.url = redact_url(&config.catalog_url());
-            shown.store.url = config.store_url();
+            shown.store.url = redact_url(&config.store_url());
             println!("{}", toml_string(&shown)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -323,6 +323,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 }
 
 fn redact_url(url: &str) -> String {
+    // Query parameters may carry passwords and keys (?password=, ?sslkey=).
+    let url = match url.split_once('?') {
+        Some((base, _)) => format!("{base}?<redacted>"),
+        None => url.to_owned(),
+    };
+    let url = url.as_str();
     // postgres://user:secret@host/db -> postgres://user:<redacted>@host/db
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {

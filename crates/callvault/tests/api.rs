@@ -200,11 +200,22 @@ async fn uploads_are_idempotent() {
     let same = send(None, wav(8000, 1)).await.unwrap();
     assert_eq!(same.status(), StatusCode::OK);
     assert_eq!(same.json::<Value>().await.unwrap()["id"], a["id"]);
+    // The same bytes for another call (two silent files of one length) are
+    // another recording.
+    let other_call = client
+        .post(format!("{}/v1/recordings", server.url))
+        .bearer_auth(&key)
+        .multipart(form(Some(json!({ "call_id": "other@pbx" })), wav(8000, 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_call.status(), StatusCode::CREATED);
+    assert_ne!(other_call.json::<Value>().await.unwrap()["id"], a["id"]);
     // The same key for other audio is a client bug: 409, nothing stored.
     let other = send(Some("mixmonitor-1"), wav(8000, 2)).await.unwrap();
     assert_eq!(other.status(), StatusCode::CONFLICT);
     assert_eq!(other.json::<Value>().await.unwrap()["code"], "idempotency_key_reused");
-    assert_eq!(env.object_files().len(), 1);
+    assert_eq!(env.object_files().len(), 2);
     assert_eq!(env.staging_files(), 0);
 }
 
@@ -299,8 +310,21 @@ async fn bad_input_gets_a_clear_error_and_leaves_no_trace() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, body) = get_json(&format!("{url}/v1/conversations?cursor=garbage"), &key).await;
     assert_eq!((s, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
-    let (s, _) = get_json(&format!("{url}/v1/conversations?bogus=1"), &key).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Rejections of the framework's own extractors are problem+json too.
+    for q in ["bogus=1", "from=yesterday", "limit=-1"] {
+        let resp = client
+            .get(format!("{url}/v1/conversations?{q}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(resp.headers()["content-type"], "application/problem+json", "{q}");
+    }
+    let put = client.put(format!("{url}/v1/recordings")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.headers()["content-type"], "application/problem+json");
+    assert!(put.headers().contains_key("allow"));
 
     // An upload cut off midway: the client dies after half the body.
     cut_off_upload(url, &key).await;

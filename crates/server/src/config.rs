@@ -42,6 +42,9 @@ pub struct ServerConfig {
     /// After how long an unfinished upload whose writer cannot be checked
     /// (another machine sharing the catalog) counts as abandoned.
     pub recovery_grace_secs: u64,
+    /// Uploads that may be in their store-and-commit phase at once (each
+    /// holds up to 16 MiB in memory when the store is remote).
+    pub max_concurrent_commits: usize,
     /// How long a verified API key is cached before it is looked up again
     /// (a revoked key stops working within this time).
     pub key_cache_secs: u64,
@@ -98,6 +101,7 @@ impl Default for ServerConfig {
             max_metadata_bytes: 64 * 1024,
             key_cache_secs: 30,
             recovery_grace_secs: 86_400,
+            max_concurrent_commits: 16,
         }
     }
 }

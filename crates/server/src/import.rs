@@ -156,7 +156,7 @@ async fn import_one(
     };
     let known = ingestor
         .catalog
-        .find_duplicate(opts.tenant, Some(&key), "")
+        .find_duplicate(opts.tenant, Some(&key), "-")
         .await
         .map_err(|e| IngestError::Unavailable(e.to_string()))?;
     if known.is_some() {

@@ -158,6 +158,8 @@ pub struct Ingestor {
     pub metrics: Arc<Metrics>,
     /// The process instance, named on pending objects and staging files.
     pub owner: String,
+    /// Uploads in the store-and-commit phase at once.
+    pub commits: Arc<tokio::sync::Semaphore>,
     pub max_upload_bytes: u64,
 }
 
@@ -314,9 +316,10 @@ impl Ingestor {
     ) -> Result<IngestOutcome, IngestError> {
         let unavailable = |e: CatalogError| IngestError::Unavailable(e.to_string());
         let sha256 = staged.sha256.clone();
+        let upload_key = upload_key(&sha256, &req.metadata);
         if let Some(existing) = self
             .catalog
-            .find_duplicate(req.tenant, req.idempotency_key.as_deref(), &sha256)
+            .find_duplicate(req.tenant, req.idempotency_key.as_deref(), &upload_key)
             .await
             .map_err(unavailable)?
         {
@@ -327,13 +330,15 @@ impl Ingestor {
         let duration =
             chrono::Duration::milliseconds(i64::try_from(info.duration_ms).unwrap_or(i64::MAX / 2));
         let mut flags = Vec::new();
+        let out_of_range =
+            || IngestError::Metadata("started_at or ended_at is out of range".into());
         let (started_at, ended_at) = match (req.metadata.started_at, req.metadata.ended_at) {
             (Some(s), Some(e)) if e >= s => (s, e),
-            (Some(s), _) => (s, s + duration),
-            (None, Some(e)) => (e - duration, e),
+            (Some(s), _) => (s, s.checked_add_signed(duration).ok_or_else(out_of_range)?),
+            (None, Some(e)) => (e.checked_sub_signed(duration).ok_or_else(out_of_range)?, e),
             (None, None) => {
                 flags.push("start_estimated".to_owned());
-                (now - duration, now)
+                (now.checked_sub_signed(duration).ok_or_else(out_of_range)?, now)
             }
         };
         let id = RecordingId::new();
@@ -351,6 +356,7 @@ impl Ingestor {
             id,
             tenant_id: req.tenant,
             idempotency_key: req.idempotency_key.clone(),
+            upload_key,
             conversation: hints.conversation,
             participants,
             source: req.source,
@@ -376,9 +382,23 @@ impl Ingestor {
             tenant_id: req.tenant,
             created_at: catalog_time(now),
         };
+        // Bounded concurrency from here on: a remote store buffers a part
+        // (up to 16 MiB) per upload in memory.
+        let _permit =
+            self.commits.acquire().await.map_err(|e| IngestError::Unavailable(e.to_string()))?;
         self.catalog.add_pending_object(&pending).await.map_err(unavailable)?;
         if let Err(e) = self.store.commit(staged, &object_key).await {
-            self.undo_object(&object_key).await;
+            if matches!(e, BlobError::AlreadyExists { .. }) {
+                // Not ours to delete: only our pending row goes.
+                if let Err(e) =
+                    self.catalog.remove_pending_object(self.store.name(), &object_key).await
+                {
+                    tracing::warn!(error = %e, "pending object left for recovery");
+                }
+            } else {
+                self.undo_object(&object_key).await;
+            }
+            tracing::error!(error = %e, "object store commit failed");
             return Err(IngestError::Unavailable(store_error_text(&e)));
         }
         match self.catalog.commit_recording(new).await {
@@ -389,8 +409,22 @@ impl Ingestor {
                 duplicate_or_conflict(req, existing, &sha256)
             }
             Err(e) => {
-                self.undo_object(&object_key).await;
-                Err(unavailable(e))
+                // The error may have come after the commit reached the
+                // database (a connection lost on COMMIT). Delete the object
+                // only once the catalog says the recording is not there;
+                // when it cannot say, recovery decides later.
+                tracing::error!(error = %e, recording = %id, "catalog commit failed");
+                match self.catalog.recording(req.tenant, id).await {
+                    Ok(Some(rec)) => Ok(IngestOutcome::Created(rec)),
+                    Ok(None) => {
+                        self.undo_object(&object_key).await;
+                        Err(unavailable(e))
+                    }
+                    Err(check) => {
+                        tracing::warn!(error = %check, "commit outcome unknown; object left for recovery");
+                        Err(unavailable(e))
+                    }
+                }
             }
         }
     }
@@ -408,6 +442,17 @@ impl Ingestor {
             Err(e) => tracing::warn!(error = %e, "unacknowledged object left for recovery"),
         }
     }
+}
+
+/// Identifies one upload: its bytes and what the client said about them. The
+/// same bytes with other metadata are another call's recording.
+fn upload_key(sha256: &str, metadata: &RecordingMetadata) -> String {
+    let meta = serde_json::to_string(metadata).unwrap_or_default();
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut h, sha256.as_bytes());
+    sha2::Digest::update(&mut h, b"\n");
+    sha2::Digest::update(&mut h, meta.as_bytes());
+    hex::encode(sha2::Digest::finalize(h))
 }
 
 fn duplicate_or_conflict(

@@ -34,8 +34,12 @@ impl Instance {
         let dir = data_dir.join("instances");
         std::fs::create_dir_all(&dir)?;
         let id = uuid::Uuid::now_v7().simple().to_string();
-        let file = File::create(dir.join(format!("{id}.lock")))?;
+        // Locked before it is visible under its name: a recovery that looks
+        // in between must not take a fresh instance for a dead one.
+        let hidden = dir.join(format!(".{id}.new"));
+        let file = File::create(&hidden)?;
         file.lock()?;
+        std::fs::rename(&hidden, dir.join(format!("{id}.lock")))?;
         Ok(Self { id, dir, _lock: file })
     }
 
@@ -80,6 +84,15 @@ impl Instance {
                 && self.liveness(owner) == Liveness::Dead
             {
                 let _ = std::fs::remove_file(entry.path());
+            } else if name.starts_with('.') && name.ends_with(".new") {
+                // A process that died between creating and naming its file.
+                let free = File::options()
+                    .write(true)
+                    .open(entry.path())
+                    .is_ok_and(|f| f.try_lock().is_ok());
+                if free {
+                    let _ = std::fs::remove_file(entry.path());
+                }
             }
         }
     }

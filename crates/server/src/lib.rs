@@ -41,6 +41,8 @@ pub struct Vault {
     pub store: Arc<BlobStore>,
     pub metrics: Arc<Metrics>,
     pub instance: Arc<instance::Instance>,
+    /// Shared by every ingestor of this process.
+    commits: Arc<tokio::sync::Semaphore>,
     pub config: Config,
 }
 
@@ -61,6 +63,9 @@ impl Vault {
             store: Arc::new(store),
             metrics: Arc::new(Metrics::new()),
             instance: Arc::new(instance),
+            commits: Arc::new(tokio::sync::Semaphore::new(
+                config.server.max_concurrent_commits.max(1),
+            )),
             config,
         })
     }
@@ -71,6 +76,7 @@ impl Vault {
             store: self.store.clone(),
             metrics: self.metrics.clone(),
             owner: self.instance.id().to_owned(),
+            commits: self.commits.clone(),
             max_upload_bytes: self.config.server.max_upload_bytes,
         }
     }

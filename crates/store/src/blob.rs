@@ -232,18 +232,33 @@ impl BlobStore {
         let upload =
             self.inner.put_multipart(&path).await.map_err(|e| BlobError::from_store(e, key))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let mut file = File::open(&staged.path)?;
-        loop {
-            let chunk = read_chunk_blocking(file, PART_SIZE).await?;
-            file = chunk.0;
-            if chunk.1.is_empty() {
-                break;
+        let written: Result<(), BlobError> = async {
+            let mut file = File::open(&staged.path)?;
+            loop {
+                let (f, chunk) = read_chunk_blocking(file, PART_SIZE).await?;
+                file = f;
+                if chunk.is_empty() {
+                    return Ok(());
+                }
+                writer.wait_for_capacity(2).await.map_err(|e| BlobError::from_store(e, key))?;
+                writer.write(&chunk);
             }
-            writer.wait_for_capacity(2).await.map_err(|e| BlobError::from_store(e, key))?;
-            writer.write(&chunk.1);
         }
-        writer.finish().await.map_err(|e| BlobError::from_store(e, key))?;
-        Ok(())
+        .await;
+        match written {
+            Ok(()) => {
+                writer.finish().await.map_err(|e| BlobError::from_store(e, key))?;
+                Ok(())
+            }
+            Err(e) => {
+                // An incomplete multipart upload is invisible to listings
+                // but still billed: abort it.
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, "cannot abort a failed multipart upload");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Read the object back and check its size and sha256.
@@ -372,16 +387,6 @@ fn link_durably(root: &FsPath, src: &FsPath, key: &str) -> Result<(), BlobError>
     let dest = root.join(key);
     let parent =
         dest.parent().ok_or_else(|| BlobError::Store("object key has no parent".into()))?;
-    // Which ancestors are new: they need an fsync of their own parent.
-    let mut new_dirs = Vec::new();
-    let mut dir = parent;
-    while !dir.exists() && dir.starts_with(root) {
-        new_dirs.push(dir.to_path_buf());
-        match dir.parent() {
-            Some(p) => dir = p,
-            None => break,
-        }
-    }
     std::fs::create_dir_all(parent)?;
     match std::fs::hard_link(src, &dest) {
         Ok(()) => {}
@@ -390,11 +395,16 @@ fn link_durably(root: &FsPath, src: &FsPath, key: &str) -> Result<(), BlobError>
         }
         Err(e) => return Err(e.into()),
     }
-    File::open(parent)?.sync_all()?;
-    for d in &new_dirs {
-        if let Some(p) = d.parent() {
-            File::open(p)?.sync_all()?;
+    // Every directory from the object's up to the root, whether or not this
+    // call created it: a concurrent upload may have created one and not yet
+    // synced it, and this object is acknowledged as soon as we return.
+    let mut dir = Some(parent);
+    while let Some(d) = dir {
+        File::open(d)?.sync_all()?;
+        if d == root {
+            break;
         }
+        dir = d.parent().filter(|p| p.starts_with(root));
     }
     Ok(())
 }

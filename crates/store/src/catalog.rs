@@ -140,6 +140,9 @@ pub struct NewRecording {
     pub id: RecordingId,
     pub tenant_id: TenantId,
     pub idempotency_key: Option<String>,
+    /// Identifies the upload (its bytes and its metadata): the same upload
+    /// again is a duplicate, the same bytes for another call are not.
+    pub upload_key: String,
     pub conversation: ConversationHints,
     pub participants: Vec<NewParticipant>,
     pub source: RecordingSource,
@@ -165,7 +168,7 @@ pub enum CommitOutcome {
     /// A new recording is now visible.
     Created(Recording),
     /// The same upload was already stored (same idempotency key, or the same
-    /// bytes): nothing was written; the caller removes its own object.
+    /// upload key): nothing was written; the caller removes its own object.
     Existing(Recording),
 }
 
@@ -280,12 +283,12 @@ pub trait Catalog: Send + Sync + 'static {
     async fn pending_objects(&self) -> Result<Vec<PendingObject>>;
 
     /// The recording stored earlier under this idempotency key, or with this
-    /// sha256, in this tenant.
+    /// upload key, in this tenant.
     async fn find_duplicate(
         &self,
         tenant: TenantId,
         idempotency_key: Option<&str>,
-        sha256: &str,
+        upload_key: &str,
     ) -> Result<Option<Recording>>;
 
     /// Make a stored recording visible: find or create its conversation by

@@ -207,10 +207,10 @@ macro_rules! impl_catalog {
                 let existing = match existing {
                     Some(row) => Some(row),
                     None => sqlx::query(&format!(
-                        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE tenant_id = $1 AND sha256 = $2"
+                        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE tenant_id = $1 AND upload_key = $2"
                     ))
                     .bind(tenant)
-                    .bind(&new.sha256)
+                    .bind(&new.upload_key)
                     .fetch_optional(&mut *tx)
                     .await?,
                 };
@@ -247,9 +247,14 @@ macro_rules! impl_catalog {
                 let mut conversation_start = new.started_at;
                 let conversation_id = match conversation_id {
                     Some(cid) => {
+                        // An UPDATE rather than a SELECT: it takes the row lock
+                        // before reading, so concurrent commits to one
+                        // conversation (PostgreSQL) merge instead of overwriting
+                        // each other's start, end and direction.
                         let row = sqlx::query(
-                            "SELECT id, tenant_id, direction, external_number, company_number, started_at, \
-                             ended_at, created_at, updated_at FROM conversations WHERE id = $1 AND tenant_id = $2",
+                            "UPDATE conversations SET updated_at = updated_at WHERE id = $1 AND tenant_id = $2 \
+                             RETURNING id, tenant_id, direction, external_number, company_number, started_at, \
+                             ended_at, created_at, updated_at",
                         )
                         .bind(cid)
                         .bind(tenant)
@@ -440,8 +445,8 @@ macro_rules! impl_catalog {
                 }
 
                 let row = sqlx::query(&format!(
-                    "INSERT INTO recordings ({RECORDING_COLUMNS}, idempotency_key) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                    "INSERT INTO recordings ({RECORDING_COLUMNS}, idempotency_key, upload_key) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
                      RETURNING {RECORDING_COLUMNS}"
                 ))
                 .bind(new.id.0)
@@ -462,6 +467,7 @@ macro_rules! impl_catalog {
                 .bind(Json(&new.flags))
                 .bind(t(now))
                 .bind(&new.idempotency_key)
+                .bind(&new.upload_key)
                 .fetch_one(&mut *tx)
                 .await?;
                 let (recording, _) = recording_from_row(&row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
@@ -722,12 +728,28 @@ macro_rules! impl_catalog {
 
             async fn remove_pending_object(&self, store: &str, object_key: &str) -> Result<()> {
                 let mut tx = self.begin_write().await.map_err(sqlx_err)?;
-                sqlx::query("DELETE FROM pending_objects WHERE store = $1 AND object_key = $2")
-                    .bind(store)
-                    .bind(object_key)
-                    .execute(&mut *tx)
+                let tenant: Option<uuid::Uuid> = sqlx::query_scalar(
+                    "DELETE FROM pending_objects WHERE store = $1 AND object_key = $2 RETURNING tenant_id",
+                )
+                .bind(store)
+                .bind(object_key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sqlx_err)?;
+                if let Some(tenant) = tenant {
+                    // An upload that was never acknowledged and is now gone:
+                    // worth a line in the history of the tenant's data.
+                    Self::audit_in(
+                        &mut tx,
+                        Some(TenantId(tenant)),
+                        "system",
+                        "upload.discarded",
+                        format!("object:{store}/{object_key}"),
+                        serde_json::json!({}),
+                    )
                     .await
                     .map_err(sqlx_err)?;
+                }
                 tx.commit().await.map_err(sqlx_err)
             }
 
@@ -755,7 +777,7 @@ macro_rules! impl_catalog {
                 &self,
                 tenant: TenantId,
                 idempotency_key: Option<&str>,
-                sha256: &str,
+                upload_key: &str,
             ) -> Result<Option<Recording>> {
                 if let Some(key) = idempotency_key {
                     let row = sqlx::query(&format!(
@@ -771,10 +793,10 @@ macro_rules! impl_catalog {
                     }
                 }
                 let row = sqlx::query(&format!(
-                    "SELECT {RECORDING_COLUMNS} FROM recordings WHERE tenant_id = $1 AND sha256 = $2"
+                    "SELECT {RECORDING_COLUMNS} FROM recordings WHERE tenant_id = $1 AND upload_key = $2"
                 ))
                 .bind(tenant.0)
-                .bind(sha256)
+                .bind(upload_key)
                 .fetch_optional(self.reader())
                 .await
                 .map_err(sqlx_err)?;
@@ -1034,7 +1056,9 @@ macro_rules! impl_catalog {
             async fn known_object_keys(&self, store: &str, keys: &[String]) -> Result<__HashSet<String>> {
                 let mut known = __HashSet::new();
                 for chunk in keys.chunks(500) {
-                    for table in ["copies", "pending_objects"] {
+                    // Pending first: rows only move from pending to copies, so a
+                    // commit between the two queries cannot hide a key.
+                    for table in ["pending_objects", "copies"] {
                         let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
                             "SELECT object_key FROM {table} WHERE store = "
                         ));

@@ -102,6 +102,7 @@ fn recording(
         id,
         tenant_id: tenant.id,
         idempotency_key: None,
+        upload_key: sha(n),
         conversation: ConversationHints {
             external_ids: ids.iter().map(|(k, v)| ExternalId::new(*k, *v)).collect(),
             direction: Some(Direction::Inbound),
@@ -340,11 +341,19 @@ async fn duplicates_are_found_by_idempotency_key_and_by_content(c: &dyn Catalog)
     retry.idempotency_key = Some("upload-1".into());
     assert_eq!(c.commit_recording(retry).await.unwrap(), CommitOutcome::Existing(first.clone()));
 
-    let same_bytes = recording(&t, 1, &[], at(9, 0, 0), 10);
+    let same_upload = recording(&t, 1, &[], at(9, 0, 0), 10);
     assert_eq!(
-        c.commit_recording(same_bytes).await.unwrap(),
+        c.commit_recording(same_upload).await.unwrap(),
         CommitOutcome::Existing(first.clone())
     );
+
+    // The same bytes for another call (two silent recordings of one length)
+    // are two recordings.
+    let mut other_call = recording(&t, 1, &[("sip_call_id", "other@pbx")], at(11, 0, 0), 10);
+    other_call.upload_key = sha(1001);
+    let second = created(c.commit_recording(other_call).await.unwrap());
+    assert_ne!(second.conversation_id, first.conversation_id);
+    assert_eq!(second.sha256, first.sha256);
 
     assert_eq!(
         c.find_duplicate(t.id, Some("upload-1"), &sha(99)).await.unwrap(),
@@ -352,7 +361,7 @@ async fn duplicates_are_found_by_idempotency_key_and_by_content(c: &dyn Catalog)
     );
     assert_eq!(c.find_duplicate(t.id, None, &sha(1)).await.unwrap(), Some(first.clone()));
     assert_eq!(c.find_duplicate(t.id, Some("other"), &sha(99)).await.unwrap(), None);
-    assert_eq!(c.totals().await.unwrap().recordings, 1);
+    assert_eq!(c.totals().await.unwrap().recordings, 2);
 }
 
 async fn tenants_never_see_each_other(c: &dyn Catalog) {
@@ -550,6 +559,12 @@ async fn pending_objects_are_cleared_by_commit(c: &dyn Catalog) {
     c.add_pending_object(&other).await.unwrap();
     c.remove_pending_object("primary", &other.object_key).await.unwrap();
     assert!(c.pending_objects().await.unwrap().is_empty());
+    let last = c.audit_events(Some(t.id), 0, 100).await.unwrap().pop().unwrap();
+    assert_eq!((last.action.as_str(), last.actor.as_str()), ("upload.discarded", "system"));
+    assert_eq!(last.subject, "object:primary/tenants/x/gone.wav");
+    // Removing it again is a no-op, not an error, and audits nothing.
+    c.remove_pending_object("primary", &other.object_key).await.unwrap();
+    assert_eq!(c.audit_events(Some(t.id), last.seq, 100).await.unwrap().len(), 0);
 }
 
 async fn concurrent_commits_of_one_call_make_one_conversation(c: &dyn Catalog) {

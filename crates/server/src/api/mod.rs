@@ -68,13 +68,19 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// Count and time every request by its route template (never by raw path,
-/// which would carry ids and grow the label set without bound).
+/// which would carry ids and grow the label set without bound), and make
+/// every error a problem+json, including the rejections of axum's own
+/// extractors (a malformed query, a wrong content type, 405).
 async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route =
         req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
-    let method = req.method().to_string();
-    let resp = next.run(req).await;
+    // Any token is a valid HTTP method: only the standard ones get a label.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+        _ => "other".to_owned(),
+    };
+    let resp = as_problem(next.run(req).await).await;
     let status = resp.status().as_u16();
     state
         .metrics
@@ -87,6 +93,36 @@ async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> 
         .get_or_create(&RouteLabels { route })
         .observe(start.elapsed().as_secs_f64());
     resp
+}
+
+/// An error response that is not problem+json yet becomes one, its text as
+/// the detail (bounded).
+async fn as_problem(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).trim().to_owned();
+    let (code, title) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported media type"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "Request too large"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "Invalid request body"),
+        s if s.is_server_error() => ("internal", "Internal error"),
+        _ => ("bad_request", "Bad request"),
+    };
+    let detail = if detail.is_empty() { title.to_owned() } else { detail };
+    let mut problem = Problem::new(status, code, title, detail);
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        problem.headers.push((header::ALLOW, allow.clone()));
+    }
+    problem.into_response()
 }
 
 /// The caller, as its bearer key says.

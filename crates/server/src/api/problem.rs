@@ -144,7 +144,11 @@ impl From<IngestError> for Problem {
                 "Idempotency key reused",
                 e.to_string(),
             ),
-            IngestError::Unavailable(_) => Problem::unavailable(e.to_string()),
+            // The cause is logged where it happened; clients get no SQL,
+            // paths or hostnames.
+            IngestError::Unavailable(_) => Problem::unavailable(
+                "storage is unavailable; the recording was not stored, retry later",
+            ),
         }
     }
 }

@@ -77,6 +77,9 @@ CREATE TABLE recordings (
     conversation_id  UUID NOT NULL REFERENCES conversations(id),
     participant_id   UUID REFERENCES participants(id),
     idempotency_key  TEXT,
+    -- sha256 of the audio's sha256 and the upload's metadata: the same
+    -- upload twice, as opposed to the same bytes for another call.
+    upload_key       TEXT NOT NULL,
     source           TEXT NOT NULL,
     format           TEXT NOT NULL,
     codec            TEXT NOT NULL,
@@ -93,7 +96,8 @@ CREATE TABLE recordings (
 );
 CREATE UNIQUE INDEX recordings_by_idempotency ON recordings (tenant_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-CREATE UNIQUE INDEX recordings_by_sha ON recordings (tenant_id, sha256);
+CREATE UNIQUE INDEX recordings_by_upload ON recordings (tenant_id, upload_key);
+CREATE INDEX recordings_by_sha ON recordings (tenant_id, sha256);
 CREATE INDEX recordings_by_conversation ON recordings (conversation_id, started_at);
 
 CREATE TABLE copies (
