@@ -10,10 +10,6 @@ use crate::catalog::{CatalogError, Result, catalog_time};
 const MIGRATIONS: &[(i64, &str, &str)] =
     &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
 
-/// Any constant: the advisory lock that serialises migrations when several
-/// servers start at once.
-const MIGRATION_LOCK: i64 = 0x63_61_6c_6c_76_61_75_6c;
-
 /// The PostgreSQL catalog.
 pub struct PgCatalog {
     pool: PgPool,
@@ -43,51 +39,18 @@ impl PgCatalog {
         self.pool.begin().await
     }
 
+    /// The advisory lock ('callvaul' as an i64) that serialises servers
+    /// starting at once, then the migrations table in this dialect.
+    const MIGRATION_PREAMBLE: &'static [&'static str] = &[
+        "SELECT pg_advisory_xact_lock(7161124095594165612)",
+        "CREATE TABLE IF NOT EXISTS callvault_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+    ];
+
     async fn analyze(&self) -> Result<()> {
         // Autovacuum analyzes too, but lags behind bulk loads.
         sqlx::query("ANALYZE").execute(&self.pool).await.map_err(CatalogError::from_sqlx)?;
         Ok(())
-    }
-
-    async fn run_migrations(&self) -> Result<()> {
-        let mut tx = self.begin_write().await.map_err(CatalogError::from_sqlx)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(MIGRATION_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(CatalogError::from_sqlx)?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS callvault_migrations \
-             (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(CatalogError::from_sqlx)?;
-        for &(version, name, sql) in MIGRATIONS {
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(CatalogError::from_sqlx)?;
-            if done.is_some() {
-                continue;
-            }
-            for statement in crate::catalog::sql_statements(sql) {
-                sqlx::query(statement).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
-            }
-            sqlx::query(
-                "INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(version)
-            .bind(name)
-            .bind(chrono::Utc::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(CatalogError::from_sqlx)?;
-            tracing::info!(version, name, "applied catalog migration");
-        }
-        tx.commit().await.map_err(CatalogError::from_sqlx)
     }
 }
 

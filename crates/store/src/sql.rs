@@ -136,6 +136,38 @@ macro_rules! impl_catalog {
         }
 
         impl $ty {
+            /// Apply what `MIGRATIONS` holds and the database lacks, in one
+            /// transaction, after the backend's `MIGRATION_PREAMBLE`.
+            async fn run_migrations(&self) -> Result<()> {
+                let mut tx = self.begin_write().await.map_err(sqlx_err)?;
+                for statement in Self::MIGRATION_PREAMBLE {
+                    sqlx::query(statement).execute(&mut *tx).await.map_err(sqlx_err)?;
+                }
+                for &(version, name, script) in MIGRATIONS {
+                    let done: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
+                            .bind(version)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(sqlx_err)?;
+                    if done.is_some() {
+                        continue;
+                    }
+                    for statement in sql_statements(script) {
+                        sqlx::query(statement).execute(&mut *tx).await.map_err(sqlx_err)?;
+                    }
+                    sqlx::query("INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                        .bind(version)
+                        .bind(name)
+                        .bind(t(Utc::now()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sqlx_err)?;
+                    tracing::info!(version, name, "applied catalog migration");
+                }
+                tx.commit().await.map_err(sqlx_err)
+            }
+
             async fn audit_in(
                 tx: &mut Tx<'_>,
                 tenant: Option<TenantId>,

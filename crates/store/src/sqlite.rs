@@ -73,6 +73,12 @@ impl SqliteCatalog {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// The migrations table in this dialect, and nothing to take first:
+    /// BEGIN IMMEDIATE already excludes other writers.
+    const MIGRATION_PREAMBLE: &'static [&'static str] =
+        &["CREATE TABLE IF NOT EXISTS callvault_migrations \
+         (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"];
+
     async fn analyze(&self) -> Result<()> {
         let mut conn = self.writer.acquire().await.map_err(CatalogError::from_sqlx)?;
         // A bounded sample per index keeps this to milliseconds at any size.
@@ -82,42 +88,6 @@ impl SqliteCatalog {
             .map_err(CatalogError::from_sqlx)?;
         sqlx::query("ANALYZE").execute(&mut *conn).await.map_err(CatalogError::from_sqlx)?;
         Ok(())
-    }
-
-    async fn run_migrations(&self) -> Result<()> {
-        let mut tx = self.begin_write().await.map_err(CatalogError::from_sqlx)?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS callvault_migrations \
-             (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(CatalogError::from_sqlx)?;
-        for &(version, name, sql) in MIGRATIONS {
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM callvault_migrations WHERE version = $1")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(CatalogError::from_sqlx)?;
-            if done.is_some() {
-                continue;
-            }
-            for statement in crate::catalog::sql_statements(sql) {
-                sqlx::query(statement).execute(&mut *tx).await.map_err(CatalogError::from_sqlx)?;
-            }
-            sqlx::query(
-                "INSERT INTO callvault_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(version)
-            .bind(name)
-            .bind(t(chrono::Utc::now()))
-            .execute(&mut *tx)
-            .await
-            .map_err(CatalogError::from_sqlx)?;
-            tracing::info!(version, name, "applied catalog migration");
-        }
-        tx.commit().await.map_err(CatalogError::from_sqlx)
     }
 }
 
