@@ -156,6 +156,13 @@ pub enum TrackerOutput {
         participant: ParticipantKey,
         ts: Timestamp,
     },
+    /// A later leg showed the participant on another side (a B2BUA leg
+    /// answered before the external one); later RTP carries the new side.
+    ParticipantSideChanged {
+        conversation: ConversationKey,
+        participant: ParticipantKey,
+        side: Side,
+    },
     /// First packet of a flow: attach it before its [`TrackerOutput::Rtp`].
     FlowStarted {
         conversation: ConversationKey,
@@ -548,7 +555,7 @@ impl CallTracker {
                 return;
             }
             match code {
-                101..=199 => self.apply_sdp(&call_id, sender, msg),
+                100..=199 => self.apply_sdp(&call_id, sender, msg),
                 200..=299 => {
                     if d.answered {
                         if d.to_tag != to_tag {
@@ -766,6 +773,13 @@ impl CallTracker {
         }
         // A new negotiated address replaces the old ones (new ports).
         let old = std::mem::replace(&mut p.media, vec![addr]);
+        d.flows.retain(|f| {
+            let stale = old.contains(&f.1);
+            if stale {
+                self.flows.remove(f);
+            }
+            !stale
+        });
         for a in old {
             self.unroute(a, call_id);
         }
@@ -858,6 +872,20 @@ impl CallTracker {
                 cv.participants.iter_mut().find(|q| !p.number.is_empty() && q.number == p.number);
             let key = match existing {
                 Some(q) => {
+                    // A number seen outside the company on any leg is external
+                    // (its company-side appearances are the PBX relaying it).
+                    if side == Side::External && q.side != Side::External
+                        || q.side == Side::Unknown && side != Side::Unknown
+                    {
+                        q.side = side;
+                        if q.present {
+                            self.out.push_back(TrackerOutput::ParticipantSideChanged {
+                                conversation: conv,
+                                participant: q.key,
+                                side,
+                            });
+                        }
+                    }
                     if !q.present {
                         q.present = true;
                         self.out.push_back(TrackerOutput::ParticipantJoined {
@@ -999,12 +1027,17 @@ impl CallTracker {
             self.stats.rtp_unanswered += 1;
             return;
         };
+        let side = self
+            .conversations
+            .get(&conv)
+            .and_then(|c| c.participants.iter().find(|q| q.key == participant))
+            .map_or(p.side, |q| q.side);
         self.stats.rtp_routed += 1;
         self.out.push_back(TrackerOutput::Rtp {
             conversation: conv,
             flow: flow.id,
             participant,
-            side: p.side,
+            side,
             ts,
             payload: payload.to_vec(),
         });
