@@ -927,7 +927,11 @@ impl CallTracker {
 
     fn end_dialog(&mut self, call_id: &str, reason: EndReason) {
         let Some(d) = self.dialogs.remove(call_id) else { return };
-        let ts = self.now.max(d.last_activity);
+        // A call that went quiet ended at its last packet, not at the sweep.
+        let ts = match reason {
+            EndReason::Inactive => d.last_activity,
+            EndReason::HungUp => self.now.max(d.last_activity),
+        };
         for p in &d.parties {
             for a in &p.media {
                 self.unroute(*a, call_id);

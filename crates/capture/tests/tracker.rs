@@ -550,6 +550,15 @@ fn call_without_bye_ends_after_inactivity() {
     let ended = sim.ended();
     assert_eq!(ended.len(), 1);
     assert_eq!(ended[0].1, EndReason::Inactive);
+    let end_ts = sim.out.iter().find_map(|o| match o {
+        TrackerOutput::ConversationEnded { ts, .. } => Some(*ts),
+        _ => None,
+    });
+    let last_rtp = sim.out.iter().rev().find_map(|o| match o {
+        TrackerOutput::Rtp { ts, .. } => Some(*ts),
+        _ => None,
+    });
+    assert_eq!(end_ts, last_rtp, "ends at the last packet, not at the sweep");
     assert_eq!(sim.tracker.stats().inactive_timeouts, 1);
     assert_eq!(sim.tracker.dialogs(), 0);
 }
