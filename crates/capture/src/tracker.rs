@@ -309,6 +309,8 @@ struct PendingRefer {
     target: String,
     /// Call-ID named by `?Replaces=` (attended transfer).
     replaces: Option<String>,
+    /// Number of the party asked to make the call (stays present meanwhile).
+    transferee: String,
     expires: Timestamp,
 }
 
@@ -716,7 +718,12 @@ impl CallTracker {
     }
 
     fn on_refer(&mut self, ts: Timestamp, call_id: &str, msg: &SipMessage<'_>) {
-        let Some(conv) = self.dialogs.get(call_id).and_then(|d| d.conv) else { return };
+        let Some(d) = self.dialogs.get(call_id) else { return };
+        let Some(conv) = d.conv else { return };
+        // The REFER's recipient is the transferee.
+        let from_tag = msg.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let transferee = if from_tag == d.from_tag { &d.parties[1] } else { &d.parties[0] };
+        let transferee = transferee.number.clone();
         // Attended transfers are matched by the Replaces of the next INVITE.
         let replaces = msg.refer_to_replaces().map(|r| r.call_id);
         let target = msg.refer_to().and_then(|r| r.user().map(str::to_owned)).unwrap_or_default();
@@ -736,6 +743,7 @@ impl CallTracker {
             conv,
             target,
             replaces,
+            transferee,
             expires: ts.saturating_add(self.config.sip_timeout),
         });
     }
@@ -960,7 +968,10 @@ impl CallTracker {
                     q.key == Some(key)
                         || (!o.answered && !q.number.is_empty() && q.number == p.number)
                 })
-            });
+            }) || self
+                .refers
+                .iter()
+                .any(|r| r.conv == conv && !r.transferee.is_empty() && r.transferee == p.number);
             if !elsewhere
                 && let Some(q) = cv.participants.iter_mut().find(|q| q.key == key)
                 && q.present

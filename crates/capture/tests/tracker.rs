@@ -599,3 +599,102 @@ fn cancelled_and_rejected_invites_leave_nothing() {
     assert_eq!(sim.tracker.dialogs(), 0);
     assert!(sim.started().is_empty());
 }
+
+fn ms_total(tl: &callvault_media::ClosedTimeline) -> i64 {
+    tl.duration_ms() as i64
+}
+
+/// Tracker outputs driving a `callvault_media::Recorder`, as the server
+/// will: the blind transfer ends as one recording with three participants,
+/// the caller's audio on the external side throughout.
+#[test]
+fn blind_transfer_drives_one_recording() {
+    use std::collections::HashMap;
+
+    use callvault_media::spool::SpoolConfig;
+    use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig};
+    use callvault_model::{ConversationId, ParticipantId};
+
+    let mut sim = Sim::new();
+    let leg1 = Leg::new("rec-1", ("15551230000", EXT), ("100", SEC));
+    leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
+    sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 100);
+    let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
+    sim.sip(SEC, EXT, &refer);
+    leg1.bye(&mut sim, false, 2);
+    let leg2 = Leg::new("rec-2", ("15551230000", EXT), ("200", COL));
+    leg2.setup(&mut sim, EXT_MEDIA, COL_MEDIA, &[]);
+    sim.rtp_both(EXT_MEDIA, COL_MEDIA, 100);
+    leg2.bye(&mut sim, true, 2);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dur = |ts: Timestamp| Duration::from_nanos(ts.as_nanos());
+    let mut rec: Option<Recorder> = None;
+    let mut ids: HashMap<ParticipantKey, ParticipantId> = HashMap::new();
+    let mut timeline = None;
+    let mut routed = 0u64;
+    let mut left_events = 0;
+    for o in std::mem::take(&mut sim.out) {
+        match o {
+            TrackerOutput::ConversationStarted { ts, .. } => {
+                let config = RecorderConfig {
+                    spool: SpoolConfig { dir: dir.path().to_owned(), ..SpoolConfig::default() },
+                    ..RecorderConfig::default()
+                };
+                rec = Some(Recorder::new(config, ConversationId::new(), dur(ts)).expect("spool"));
+            }
+            TrackerOutput::ParticipantJoined { participant, number, side, ts, .. } => {
+                let id = *ids.entry(participant).or_insert_with(ParticipantId::new);
+                rec.as_mut().expect("started").participant_joined(dur(ts), id, side, &number);
+            }
+            TrackerOutput::ParticipantLeft { participant, ts, .. } => {
+                left_events += 1;
+                let id = ids[&participant];
+                rec.as_mut().expect("started").participant_left(dur(ts), id);
+            }
+            TrackerOutput::FlowStarted { flow, participant, side, rtpmaps, .. } => {
+                let mut payloads = PayloadMap::default();
+                for m in &rtpmaps {
+                    let ch = m.channels.unwrap_or(1);
+                    if let Some(c) = Codec::from_rtpmap(&m.encoding, m.clock_rate, ch) {
+                        payloads.set(m.payload_type, c);
+                    }
+                }
+                let r = rec.as_mut().expect("started");
+                r.attach_flow(FlowKey(flow.0), ids[&participant], side, payloads);
+            }
+            TrackerOutput::Rtp { flow, ts, payload, .. } => {
+                routed += 1;
+                let r = rec.as_mut().expect("started");
+                r.on_rtp(dur(ts), FlowKey(flow.0), &payload);
+                r.poll(dur(ts)).expect("spool write");
+            }
+            TrackerOutput::ConversationEnded { ts, .. } => {
+                let r = rec.take().expect("started");
+                assert_eq!(r.stats().audio_packets, routed);
+                timeline = Some(r.close(dur(ts)).expect("close"));
+            }
+            TrackerOutput::ParticipantSideChanged { .. } => {}
+        }
+    }
+    let tl = timeline.expect("conversation ended");
+    let caller = tl.participants.iter().find(|p| p.label == "15551230000").expect("caller");
+    assert!(caller.joined_ms.expect("joined") <= 0, "{caller:?}");
+    assert!(caller.left_ms.expect("left") > ms_total(&tl) - 100, "{caller:?}");
+    assert_eq!(routed, 400);
+    assert_eq!(tl.participants.len(), 3);
+    // About 2 × 100 packets of 20 ms plus signalling.
+    let ms = tl.duration_ms();
+    assert!((4000..4500).contains(&ms), "{ms}");
+    let sides: Vec<Side> = tl.streams.iter().map(|s| s.side).collect();
+    assert_eq!(sides.iter().filter(|s| **s == Side::External).count(), 2, "{sides:?}");
+    assert_eq!(sides.iter().filter(|s| **s == Side::Company).count(), 2, "{sides:?}");
+    let secretary = tl.participants.iter().find(|p| p.label == "100").expect("secretary");
+    let colleague = tl.participants.iter().find(|p| p.label == "200").expect("colleague");
+    let (left, joined) = (secretary.left_ms.expect("left"), colleague.joined_ms.expect("joined"));
+    assert_eq!(
+        left_events, 3,
+        "the caller left once, at the end, though the secretary hung up first"
+    );
+    assert!(left <= joined && joined < ms as i64, "{left} {joined}");
+}
