@@ -644,7 +644,7 @@ fn blind_transfer_drives_one_recording() {
                 rec = Some(Recorder::new(config, ConversationId::new(), dur(ts)).expect("spool"));
             }
             TrackerOutput::ParticipantJoined { participant, number, side, ts, .. } => {
-                let id = *ids.entry(participant).or_insert_with(ParticipantId::new);
+                let id = *ids.entry(participant).or_default();
                 rec.as_mut().expect("started").participant_joined(dur(ts), id, side, &number);
             }
             TrackerOutput::ParticipantLeft { participant, ts, .. } => {
