@@ -301,6 +301,8 @@ struct Conversation {
     correlation: Vec<(String, String)>,
     participants: Vec<Participant>,
     pending_refers: usize,
+    /// When its last leg ended (the end time if a pending REFER expires).
+    last_end: Timestamp,
 }
 
 #[derive(Debug)]
@@ -850,6 +852,7 @@ impl CallTracker {
                                 correlation: Vec::new(),
                                 participants: Vec::new(),
                                 pending_refers: 0,
+                                last_end: ts,
                             },
                         );
                         self.out.push_back(TrackerOutput::ConversationStarted {
@@ -987,8 +990,9 @@ impl CallTracker {
         self.maybe_end_conversation_at(conv, reason, ts);
     }
 
+    /// Ends `conv` if nothing keeps it, at the end of its last leg.
     fn maybe_end_conversation(&mut self, conv: ConversationKey, reason: EndReason) {
-        self.maybe_end_conversation_at(conv, reason, self.now);
+        self.maybe_end_conversation_at(conv, reason, Timestamp::default());
     }
 
     fn maybe_end_conversation_at(
@@ -997,10 +1001,12 @@ impl CallTracker {
         reason: EndReason,
         ts: Timestamp,
     ) {
-        let Some(cv) = self.conversations.get(&conv) else { return };
+        let Some(cv) = self.conversations.get_mut(&conv) else { return };
+        cv.last_end = cv.last_end.max(ts);
         if !cv.dialogs.is_empty() || cv.pending_refers > 0 {
             return;
         }
+        let ts = cv.last_end;
         let Some(cv) = self.conversations.remove(&conv) else { return };
         self.by_correlation.retain(|_, c| *c != conv);
         for p in cv.participants.iter().filter(|p| p.present) {

@@ -16,6 +16,8 @@ fn a(s: &str) -> SocketAddr {
 }
 
 struct Sim {
+    /// Send every SIP message twice (retransmissions).
+    dup_sip: bool,
     demux: CaptureDemux,
     tracker: CallTracker,
     now_ms: u64,
@@ -30,6 +32,7 @@ impl Sim {
 
     fn with(config: TrackerConfig) -> Self {
         Self {
+            dup_sip: false,
             demux: CaptureDemux::new(DemuxConfig::default()),
             tracker: CallTracker::new(config),
             now_ms: 1_000_000,
@@ -60,6 +63,10 @@ impl Sim {
     fn sip(&mut self, src: &str, dst: &str, text: &str) {
         self.now_ms += 10;
         self.send(a(src), a(dst), text.as_bytes());
+        if self.dup_sip {
+            self.now_ms += 1;
+            self.send(a(src), a(dst), text.as_bytes());
+        }
     }
 
     /// `n` packets each way between two media addresses, 20 ms apart.
@@ -697,4 +704,60 @@ fn blind_transfer_drives_one_recording() {
         "the caller left once, at the end, though the secretary hung up first"
     );
     assert!(left <= joined && joined < ms as i64, "{left} {joined}");
+}
+
+/// The blind transfer with every SIP message retransmitted once gives the
+/// same conversations, participants and routing as without.
+#[test]
+fn duplicated_sip_changes_nothing() {
+    fn run(dup: bool) -> (Vec<String>, usize, u64) {
+        let mut sim = Sim::new();
+        sim.dup_sip = dup;
+        let leg1 = Leg::new("dup-1", ("15551230000", EXT), ("100", SEC));
+        leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
+        sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 10);
+        let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
+        sim.sip(SEC, EXT, &refer);
+        let leg2 = Leg::new("dup-2", ("15551230000", EXT), ("200", COL));
+        leg2.setup(&mut sim, EXT_MEDIA, COL_MEDIA, &[]);
+        leg1.bye(&mut sim, false, 2);
+        sim.rtp_both(EXT_MEDIA, COL_MEDIA, 10);
+        leg2.bye(&mut sim, true, 2);
+        let kinds = sim
+            .out
+            .iter()
+            .filter(|o| !matches!(o, TrackerOutput::Rtp { .. }))
+            .map(|o| format!("{o:?}").split([' ', '{']).next().unwrap_or("").to_string())
+            .collect();
+        (kinds, sim.ended().len(), sim.tracker.stats().rtp_routed)
+    }
+    let once = run(false);
+    assert_eq!(once.1, 1);
+    assert_eq!(once.2, 40);
+    assert_eq!(run(true), once);
+}
+
+/// A REFER whose INVITE never comes keeps the conversation open until
+/// `sip_timeout`, then it ends at its last hang-up.
+#[test]
+fn transfer_that_never_happens_ends_at_the_hang_up() {
+    let mut sim = Sim::new();
+    let leg1 = Leg::new("norefer-1", ("15551230000", EXT), ("100", SEC));
+    leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
+    let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
+    sim.sip(SEC, EXT, &refer);
+    leg1.bye(&mut sim, false, 2);
+    let bye_ts = sim.ts();
+    assert!(sim.ended().is_empty(), "waits for the transferee's INVITE");
+    sim.advance(40_000);
+    let end = sim.out.iter().find_map(|o| match o {
+        TrackerOutput::ConversationEnded { ts, reason, .. } => Some((*ts, *reason)),
+        _ => None,
+    });
+    let (ts, reason) = end.expect("ended after sip_timeout");
+    assert_eq!(reason, EndReason::HungUp);
+    assert!(
+        ts <= bye_ts && ts.saturating_add(Duration::from_millis(20)) >= bye_ts,
+        "{ts} {bye_ts}"
+    );
 }
