@@ -274,7 +274,8 @@ struct Dialog {
     from_tag: String,
     to_tag: Option<String>,
     invite_cseq: u32,
-    last_cseq: Option<(u32, Method)>,
+    /// Last request per direction (CSeq spaces are per sender).
+    last_cseq: [Option<(u32, Method)>; 2],
     answered: bool,
     parties: [PartyInfo; 2],
     conv: Option<ConversationKey>,
@@ -517,16 +518,18 @@ impl CallTracker {
             }
             let Some(d) = self.dialogs.get_mut(&call_id) else { return };
             d.last_activity = ts;
-            if d.last_cseq == Some((cseq.seq, method)) && method != Method::Ack {
+            let sender = if from_tag == d.from_tag { Party::Caller } else { Party::Callee };
+            let last = &mut d.last_cseq[sender.idx()];
+            if *last == Some((cseq.seq, method)) && method != Method::Ack {
                 self.stats.retransmissions += 1;
                 return;
             }
             if method != Method::Ack {
-                d.last_cseq = Some((cseq.seq, method));
+                *last = Some((cseq.seq, method));
             }
-            let sender = if from_tag == d.from_tag { Party::Caller } else { Party::Callee };
+            let initial = sender == Party::Caller && cseq.seq == d.invite_cseq;
             match method {
-                Method::Invite if cseq.seq == d.invite_cseq => self.stats.retransmissions += 1,
+                Method::Invite if initial => self.stats.retransmissions += 1,
                 Method::Invite | Method::Update | Method::Ack => {
                     if method == Method::Invite {
                         self.stats.reinvites += 1;
@@ -551,7 +554,7 @@ impl CallTracker {
                 return;
             }
             let to_tag = msg.to().and_then(|t| t.tag().map(str::to_owned));
-            if cseq.seq != d.invite_cseq {
+            if sender == Party::Caller || cseq.seq != d.invite_cseq {
                 // Response to a re-INVITE.
                 if (200..300).contains(&code) {
                     self.apply_sdp(&call_id, sender, msg);
@@ -678,7 +681,7 @@ impl CallTracker {
                 from_tag,
                 to_tag: None,
                 invite_cseq: cseq,
-                last_cseq: Some((cseq, Method::Invite)),
+                last_cseq: [Some((cseq, Method::Invite)), None],
                 answered: false,
                 parties,
                 conv,
@@ -1008,7 +1011,12 @@ impl CallTracker {
         }
         let ts = cv.last_end;
         let Some(cv) = self.conversations.remove(&conv) else { return };
-        self.by_correlation.retain(|_, c| *c != conv);
+        for (n, v) in &cv.correlation {
+            let key = (n.to_ascii_lowercase(), v.clone());
+            if self.by_correlation.get(&key) == Some(&conv) {
+                self.by_correlation.remove(&key);
+            }
+        }
         for p in cv.participants.iter().filter(|p| p.present) {
             self.out.push_back(TrackerOutput::ParticipantLeft {
                 conversation: conv,

@@ -761,3 +761,22 @@ fn transfer_that_never_happens_ends_at_the_hang_up() {
         "{ts} {bye_ts}"
     );
 }
+
+/// The callee's own CSeq space starts at 1 too: its re-INVITE with CSeq 1
+/// (new port) is not taken for a retransmission of the caller's INVITE.
+#[test]
+fn callee_reinvite_with_its_own_cseq_moves_its_port() {
+    let mut sim = Sim::new();
+    let leg = Leg::new("cre-1", ("15551230000", EXT), ("100", SEC));
+    leg.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
+    sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 5);
+    sim.sip(SEC, EXT, &leg.request(false, "INVITE", 1, &[], &sdp("10.0.0.20:30002", "sendrecv")));
+    let ok = msg("SIP/2.0 200 OK", &leg.base(false, "1 INVITE", true), &sdp(EXT_MEDIA, "sendrecv"));
+    sim.sip(EXT, SEC, &ok);
+    sim.rtp_both(EXT_MEDIA, "10.0.0.20:30002", 5);
+    assert_eq!(sim.tracker.stats().reinvites, 1);
+    assert_eq!(sim.rtp_by(sim.key_of("15551230000")), (10, Some(Side::External)));
+    assert_eq!(sim.rtp_by(sim.key_of("100")), (10, Some(Side::Company)));
+    leg.bye(&mut sim, true, 2);
+    assert_eq!(sim.ended().len(), 1);
+}
