@@ -181,6 +181,11 @@ pub enum TrackerOutput {
         participant: ParticipantKey,
         side: Side,
         ts: Timestamp,
+        /// Sent by a B2BUA relaying another leg of the same conversation:
+        /// its media IP is also on another answered leg sharing a
+        /// correlation value. Mixing it with the original doubles that
+        /// voice; the consumer decides (nothing is dropped here).
+        relayed: bool,
         payload: Vec<u8>,
     },
     ConversationEnded {
@@ -215,6 +220,8 @@ pub struct TrackerStats {
     pub rtp_unmatched: u64,
     /// RTP of a dialog not (yet) in a conversation: early media.
     pub rtp_unanswered: u64,
+    /// Routed RTP flagged `relayed` (B2BUA copies of another leg's audio).
+    pub rtp_relayed: u64,
     pub addresses_learnt: u64,
 }
 
@@ -1051,16 +1058,29 @@ impl CallTracker {
         let Some(flow) = self.flows.get(&flow_key) else { return };
         let Some(d) = self.dialogs.get_mut(&flow.call_id) else { return };
         d.last_activity = ts;
+        let Some(d) = self.dialogs.get(&flow.call_id) else { return };
         let p = &d.parties[flow.sender.idx()];
         let (Some(conv), Some(participant)) = (d.conv, p.key) else {
             self.stats.rtp_unanswered += 1;
             return;
         };
-        let side = self
-            .conversations
-            .get(&conv)
+        let cv = self.conversations.get(&conv);
+        let side = cv
             .and_then(|c| c.participants.iter().find(|q| q.key == participant))
             .map_or(p.side, |q| q.side);
+        let relayed = !d.correlation.is_empty()
+            && cv.is_some_and(|c| {
+                c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
+                    self.dialogs.get(o).is_some_and(|o| {
+                        o.answered
+                            && o.correlation.iter().any(|x| d.correlation.contains(x))
+                            && o.parties.iter().any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+                    })
+                })
+            });
+        if relayed {
+            self.stats.rtp_relayed += 1;
+        }
         self.stats.rtp_routed += 1;
         self.out.push_back(TrackerOutput::Rtp {
             conversation: conv,
@@ -1068,6 +1088,7 @@ impl CallTracker {
             participant,
             side,
             ts,
+            relayed,
             payload: payload.to_vec(),
         });
     }

@@ -505,6 +505,33 @@ fn b2bua_legs_sharing_a_correlation_header_are_one_conversation() {
     assert_eq!(sim.rtp_by(sim.key_of("15551230000")).1, Some(Side::External));
     assert_eq!(sim.rtp_by(sim.key_of("201")), (10, Some(Side::Company)));
     assert_eq!(sim.tracker.stats().correlation_linked, 1);
+    // The PBX's copies of each voice are flagged, the originals are not.
+    let relayed: Vec<bool> = sim
+        .out
+        .iter()
+        .filter_map(|o| match o {
+            TrackerOutput::Rtp { relayed, .. } => Some(*relayed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(relayed.len(), 40);
+    assert_eq!(relayed.iter().filter(|r| **r).count(), 20);
+    assert_eq!(sim.tracker.stats().rtp_relayed, 20);
+    let original_sources: std::collections::BTreeSet<SocketAddr> = sim
+        .out
+        .iter()
+        .filter_map(|o| match o {
+            TrackerOutput::FlowStarted { src, flow, .. } => Some((*flow, *src)),
+            _ => None,
+        })
+        .filter(|(flow, _)| {
+            sim.out.iter().any(
+                |o| matches!(o, TrackerOutput::Rtp { flow: f, relayed: false, .. } if f == flow),
+            )
+        })
+        .map(|(_, src)| src)
+        .collect();
+    assert_eq!(original_sources, [a(EXT_MEDIA), a(SEC_MEDIA)].into_iter().collect());
 }
 
 #[test]
