@@ -807,3 +807,27 @@ fn callee_reinvite_with_its_own_cseq_moves_its_port() {
     leg.bye(&mut sim, true, 2);
     assert_eq!(sim.ended().len(), 1);
 }
+
+/// End of a capture file: `finish` closes every live call at its last packet.
+#[test]
+fn finish_closes_live_calls() {
+    let mut sim = Sim::new();
+    let leg = Leg::new("eof-1", ("15551230000", EXT), ("100", SEC));
+    leg.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
+    sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 5);
+    let last = sim.ts();
+    // A second call still ringing is simply forgotten.
+    let ringing = Leg::new("eof-2", ("15551239999", EXT), ("101", SEC));
+    sim.sip(EXT, SEC, &ringing.invite("203.0.113.10:20010", &[]));
+    sim.tracker.finish(sim.ts());
+    sim.drain();
+    let ended = sim.ended();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].1, EndReason::Inactive);
+    let ts = sim.out.iter().find_map(|o| match o {
+        TrackerOutput::ConversationEnded { ts, .. } => Some(*ts),
+        _ => None,
+    });
+    assert_eq!(ts, Some(last));
+    assert_eq!((sim.tracker.dialogs(), sim.tracker.conversations()), (0, 0));
+}
