@@ -9,7 +9,8 @@
 //! - [`tcp`]: per-flow TCP reassembly cut into SIP messages;
 //! - [`hep`]: HEP v3 decoding (and encoding, for tests and forwarding);
 //! - [`synth`]: packet builders for tests, benchmarks and synthetic captures;
-//! - [`demux`]: [`CaptureDemux`], frames in, [`Event`]s out, with counters.
+//! - [`demux`]: [`CaptureDemux`], frames in, [`Event`]s out, with counters;
+//! - [`tracker`]: [`CallTracker`], events in, conversations and routed RTP out.
 //!
 //! Nothing here reads the clock or opens a socket: time is the capture's
 //! timestamps, and bytes come from whatever `Read` the caller supplies.
@@ -24,6 +25,7 @@ pub mod link;
 pub mod synth;
 pub mod tcp;
 pub mod time;
+pub mod tracker;
 
 pub use demux::{CaptureDemux, DemuxConfig, DemuxStats, Event, Transport};
 pub use file::{
@@ -31,3 +33,4 @@ pub use file::{
 };
 pub use link::LinkType;
 pub use time::Timestamp;
+pub use tracker::{CallTracker, TrackerConfig, TrackerOutput, TrackerStats};

@@ -1,0 +1,1167 @@
+//! Sans-IO call tracker: [`Event`]s from [`crate::CaptureDemux`] in,
+//! conversations, participants and routed RTP out.
+//!
+//! A *dialog* is one INVITE dialog, keyed by Call-ID. Dialogs are stitched
+//! into one *conversation* by REFER (the transferee's next INVITE to the
+//! Refer-To target), by `Replaces`, and by a configured correlation header
+//! value (X-Linkedid, Cisco-Guid, Session-ID...) shared by legs. A
+//! conversation lives from the first answer to the last hang-up of its legs.
+//!
+//! RTP is routed by destination address: the negotiated (SDP) receive
+//! address of one party of a live dialog; the datagram's source is then
+//! learnt as the other party's address (symmetric RTP behind NAT). Flows
+//! are keyed by (source, destination), never by SSRC.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use callvault_model::Side;
+use callvault_sip::sdp::{RtpMap, SessionDescription};
+use callvault_sip::{Method, SipMessage};
+
+use crate::demux::Event;
+use crate::time::Timestamp;
+
+/// An IP network in CIDR notation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl IpNet {
+    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address.
+    pub fn parse(s: &str) -> Option<IpNet> {
+        let (a, p) = s.trim().split_once('/').unwrap_or((s.trim(), ""));
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = if p.is_empty() { max } else { p.parse().ok()? };
+        (prefix <= max).then_some(IpNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn bits(ip: IpAddr) -> (u128, u8) {
+            match ip {
+                IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+                IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(a), 128),
+                },
+            }
+        }
+        let (net, nlen) = bits(self.addr);
+        let (x, xlen) = bits(ip);
+        if nlen != xlen {
+            return false;
+        }
+        let prefix = u32::from(self.prefix.min(nlen));
+        if prefix == 0 {
+            return true;
+        }
+        let shift = u32::from(nlen) - prefix;
+        net.checked_shr(shift) == x.checked_shr(shift)
+    }
+}
+
+/// Settings of [`CallTracker`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackerConfig {
+    /// An unanswered INVITE is forgotten after this long; a REFER waits this
+    /// long for the transferee's INVITE.
+    pub sip_timeout: Duration,
+    /// An answered dialog with neither SIP nor RTP for this long ends (a
+    /// call whose BYE was not captured).
+    pub rtp_timeout: Duration,
+    /// Headers whose value links legs into one conversation.
+    pub correlation_headers: Vec<String>,
+    /// Addresses of the company side (PBX, phones, company SBC): a party
+    /// whose media (else signalling) address is inside is
+    /// [`Side::Company`], otherwise [`Side::External`]. Empty: every
+    /// party is [`Side::Unknown`].
+    pub company_networks: Vec<IpNet>,
+    /// Dialogs held at once; over it the oldest unanswered one is evicted
+    /// (or, when every dialog is answered, the new INVITE is ignored).
+    pub max_dialogs: usize,
+    /// REFERs waiting for their INVITE.
+    pub max_pending_refers: usize,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self {
+            sip_timeout: Duration::from_secs(180),
+            rtp_timeout: Duration::from_secs(300),
+            correlation_headers: vec![
+                "X-Linkedid".into(),
+                "Cisco-Guid".into(),
+                "Session-ID".into(),
+            ],
+            company_networks: Vec::new(),
+            max_dialogs: 10_000,
+            max_pending_refers: 1024,
+        }
+    }
+}
+
+/// A conversation, numbered by the tracker from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationKey(pub u64);
+
+/// A participant, unique across the tracker's conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParticipantKey(pub u64);
+
+/// One RTP flow (source, destination); map it to `callvault_media::FlowKey`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId(pub u64);
+
+/// A participant as the conversation ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantSummary {
+    pub participant: ParticipantKey,
+    /// URI user part (number or extension); empty when unknown.
+    pub number: String,
+    pub display_name: Option<String>,
+    pub side: Side,
+}
+
+/// Why a conversation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The last leg was hung up (BYE).
+    HungUp,
+    /// The last leg saw neither SIP nor RTP for `rtp_timeout`.
+    Inactive,
+}
+
+/// What the tracker found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackerOutput {
+    ConversationStarted {
+        conversation: ConversationKey,
+        ts: Timestamp,
+        call_id: String,
+    },
+    ParticipantJoined {
+        conversation: ConversationKey,
+        participant: ParticipantKey,
+        number: String,
+        display_name: Option<String>,
+        side: Side,
+        ts: Timestamp,
+    },
+    ParticipantLeft {
+        conversation: ConversationKey,
+        participant: ParticipantKey,
+        ts: Timestamp,
+    },
+    /// A later leg showed the participant on another side (a B2BUA leg
+    /// answered before the external one); later RTP carries the new side.
+    ParticipantSideChanged {
+        conversation: ConversationKey,
+        participant: ParticipantKey,
+        side: Side,
+    },
+    /// First packet of a flow: attach it before its [`TrackerOutput::Rtp`].
+    FlowStarted {
+        conversation: ConversationKey,
+        flow: FlowId,
+        participant: ParticipantKey,
+        side: Side,
+        src: SocketAddr,
+        dst: SocketAddr,
+        call_id: String,
+        /// `a=rtpmap` lines of the sender's SDP (static types are implied).
+        rtpmaps: Vec<RtpMap>,
+    },
+    Rtp {
+        conversation: ConversationKey,
+        flow: FlowId,
+        participant: ParticipantKey,
+        side: Side,
+        ts: Timestamp,
+        /// Sent by a B2BUA relaying another leg of the same conversation:
+        /// its media IP is also on another answered leg sharing a
+        /// correlation value. Mixing it with the original doubles that
+        /// voice; the consumer decides (nothing is dropped here).
+        relayed: bool,
+        payload: Vec<u8>,
+    },
+    ConversationEnded {
+        conversation: ConversationKey,
+        ts: Timestamp,
+        reason: EndReason,
+        call_ids: Vec<String>,
+        /// (header name as configured, value).
+        correlation: Vec<(String, String)>,
+        participants: Vec<ParticipantSummary>,
+    },
+}
+
+/// Counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrackerStats {
+    pub sip_unparsable: u64,
+    pub dialogs_created: u64,
+    pub retransmissions: u64,
+    /// Unanswered dialogs evicted to stay under `max_dialogs`.
+    pub evicted: u64,
+    /// INVITEs ignored because every held dialog was answered.
+    pub overload_dropped: u64,
+    pub unanswered_timeouts: u64,
+    pub inactive_timeouts: u64,
+    pub reinvites: u64,
+    pub forked_answers: u64,
+    pub transfers_linked: u64,
+    pub replaces_linked: u64,
+    pub correlation_linked: u64,
+    pub rtp_routed: u64,
+    pub rtp_unmatched: u64,
+    /// RTP of a dialog not (yet) in a conversation: early media.
+    pub rtp_unanswered: u64,
+    /// Routed RTP flagged `relayed` (B2BUA copies of another leg's audio).
+    pub rtp_relayed: u64,
+    pub addresses_learnt: u64,
+}
+
+const MAX_ADDRS: usize = 8;
+const MAX_FLOWS_PER_DIALOG: usize = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Party {
+    Caller,
+    Callee,
+}
+
+impl Party {
+    fn idx(self) -> usize {
+        match self {
+            Party::Caller => 0,
+            Party::Callee => 1,
+        }
+    }
+    fn other(self) -> Party {
+        match self {
+            Party::Caller => Party::Callee,
+            Party::Callee => Party::Caller,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PartyInfo {
+    number: String,
+    display_name: Option<String>,
+    signalling: Option<IpAddr>,
+    /// Receive addresses: negotiated first, then learnt.
+    media: Vec<SocketAddr>,
+    rtpmaps: Vec<RtpMap>,
+    key: Option<ParticipantKey>,
+    side: Side,
+}
+
+impl Default for PartyInfo {
+    fn default() -> Self {
+        Self {
+            number: String::new(),
+            display_name: None,
+            signalling: None,
+            media: Vec::new(),
+            rtpmaps: Vec::new(),
+            key: None,
+            side: Side::Unknown,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Dialog {
+    seq: u64,
+    from_tag: String,
+    to_tag: Option<String>,
+    invite_cseq: u32,
+    /// Last request per direction (CSeq spaces are per sender).
+    last_cseq: [Option<(u32, Method)>; 2],
+    answered: bool,
+    parties: [PartyInfo; 2],
+    conv: Option<ConversationKey>,
+    correlation: Vec<(String, String)>,
+    created: Timestamp,
+    last_activity: Timestamp,
+    flows: Vec<(SocketAddr, SocketAddr)>,
+}
+
+#[derive(Debug)]
+struct Participant {
+    key: ParticipantKey,
+    number: String,
+    display_name: Option<String>,
+    side: Side,
+    present: bool,
+}
+
+#[derive(Debug)]
+struct Conversation {
+    /// Dialogs that are in it (answered) or on their way (linked at INVITE).
+    dialogs: Vec<String>,
+    call_ids: Vec<String>,
+    correlation: Vec<(String, String)>,
+    participants: Vec<Participant>,
+    pending_refers: usize,
+    /// When its last leg ended (the end time if a pending REFER expires).
+    last_end: Timestamp,
+}
+
+#[derive(Debug)]
+struct PendingRefer {
+    conv: ConversationKey,
+    target: String,
+    /// Call-ID named by `?Replaces=` (attended transfer).
+    replaces: Option<String>,
+    /// Number of the party asked to make the call (stays present meanwhile).
+    transferee: String,
+    expires: Timestamp,
+}
+
+#[derive(Debug)]
+struct Flow {
+    id: FlowId,
+    call_id: String,
+    sender: Party,
+}
+
+/// The call tracker. Feed it every [`Event`] in capture order with
+/// [`CallTracker::push`], call [`CallTracker::poll`] when time moves without
+/// events, and drain [`CallTracker::poll_output`].
+#[derive(Debug)]
+pub struct CallTracker {
+    config: TrackerConfig,
+    dialogs: HashMap<String, Dialog>,
+    /// Unanswered dialogs in creation order (lazily cleaned: seq checked).
+    pending_order: VecDeque<(u64, String)>,
+    /// Receive address → dialogs and party owning it (latest last).
+    routes: HashMap<SocketAddr, Vec<(String, Party)>>,
+    flows: HashMap<(SocketAddr, SocketAddr), Flow>,
+    conversations: HashMap<ConversationKey, Conversation>,
+    by_correlation: HashMap<(String, String), ConversationKey>,
+    refers: VecDeque<PendingRefer>,
+    /// Call-IDs of ended dialogs (retransmissions must not revive them).
+    ended: VecDeque<(Timestamp, String)>,
+    ended_set: HashMap<String, Timestamp>,
+    out: VecDeque<TrackerOutput>,
+    stats: TrackerStats,
+    next_seq: u64,
+    next_conv: u64,
+    next_participant: u64,
+    next_flow: u64,
+    now: Timestamp,
+    next_sweep: Timestamp,
+}
+
+impl CallTracker {
+    pub fn new(mut config: TrackerConfig) -> Self {
+        config.max_dialogs = config.max_dialogs.max(1);
+        Self {
+            config,
+            dialogs: HashMap::new(),
+            pending_order: VecDeque::new(),
+            routes: HashMap::new(),
+            flows: HashMap::new(),
+            conversations: HashMap::new(),
+            by_correlation: HashMap::new(),
+            refers: VecDeque::new(),
+            ended: VecDeque::new(),
+            ended_set: HashMap::new(),
+            out: VecDeque::new(),
+            stats: TrackerStats::default(),
+            next_seq: 0,
+            next_conv: 0,
+            next_participant: 0,
+            next_flow: 0,
+            now: Timestamp::default(),
+            next_sweep: Timestamp::default(),
+        }
+    }
+
+    pub fn stats(&self) -> TrackerStats {
+        self.stats
+    }
+
+    /// Dialogs held (answered or not).
+    pub fn dialogs(&self) -> usize {
+        self.dialogs.len()
+    }
+
+    /// Conversations currently live.
+    pub fn conversations(&self) -> usize {
+        self.conversations.len()
+    }
+
+    pub fn poll_output(&mut self) -> Option<TrackerOutput> {
+        self.out.pop_front()
+    }
+
+    /// One event from the demultiplexer.
+    pub fn push(&mut self, event: &Event) {
+        let ts = event.ts();
+        self.poll(ts);
+        match event {
+            Event::Sip { src, dst, message, .. } => match SipMessage::parse(message) {
+                Ok(msg) => self.on_sip(ts, *src, *dst, &msg),
+                Err(_) => self.stats.sip_unparsable += 1,
+            },
+            Event::Udp { src, dst, payload, .. } => self.on_udp(ts, *src, *dst, payload),
+        }
+    }
+
+    /// Runs timeouts up to `now` (packet time; never goes backwards).
+    pub fn poll(&mut self, now: Timestamp) {
+        if now > self.now {
+            self.now = now;
+        }
+        if self.now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = self.now.saturating_add(Duration::from_secs(1));
+        self.sweep();
+    }
+
+    /// Ends every live dialog now (end of a capture file).
+    pub fn finish(&mut self, now: Timestamp) {
+        self.poll(now);
+        let ids: Vec<String> = self.dialogs.keys().cloned().collect();
+        for id in ids {
+            self.end_dialog(&id, EndReason::Inactive);
+        }
+        self.refers.clear();
+        let convs: Vec<ConversationKey> = self.conversations.keys().copied().collect();
+        for c in convs {
+            if let Some(conv) = self.conversations.get_mut(&c) {
+                conv.pending_refers = 0;
+            }
+            self.maybe_end_conversation(c, EndReason::Inactive);
+        }
+    }
+
+    fn sweep(&mut self) {
+        let now = self.now;
+        // Unanswered dialogs past sip_timeout, oldest first.
+        while let Some((seq, id)) = self.pending_order.front() {
+            let expired = match self.dialogs.get(id) {
+                Some(d) if d.seq == *seq && !d.answered => {
+                    now.saturating_since(d.created) >= self.config.sip_timeout
+                }
+                _ => {
+                    self.pending_order.pop_front();
+                    continue;
+                }
+            };
+            if !expired {
+                break;
+            }
+            let id = id.clone();
+            self.pending_order.pop_front();
+            self.stats.unanswered_timeouts += 1;
+            self.end_dialog(&id, EndReason::Inactive);
+        }
+        let idle: Vec<String> = self
+            .dialogs
+            .iter()
+            .filter(|(_, d)| {
+                d.answered && now.saturating_since(d.last_activity) >= self.config.rtp_timeout
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for id in idle {
+            self.stats.inactive_timeouts += 1;
+            self.end_dialog(&id, EndReason::Inactive);
+        }
+        while let Some(r) = self.refers.front() {
+            if r.expires > now {
+                break;
+            }
+            let conv = r.conv;
+            self.refers.pop_front();
+            if let Some(c) = self.conversations.get_mut(&conv) {
+                c.pending_refers = c.pending_refers.saturating_sub(1);
+            }
+            self.maybe_end_conversation(conv, EndReason::HungUp);
+        }
+        while let Some((t, _)) = self.ended.front() {
+            if now.saturating_since(*t) < self.config.sip_timeout {
+                break;
+            }
+            if let Some((t, id)) = self.ended.pop_front()
+                && self.ended_set.get(&id) == Some(&t)
+            {
+                self.ended_set.remove(&id);
+            }
+        }
+    }
+
+    fn on_sip(&mut self, ts: Timestamp, src: SocketAddr, dst: SocketAddr, msg: &SipMessage<'_>) {
+        let Some(call_id) = msg.call_id().map(str::to_owned) else {
+            self.stats.sip_unparsable += 1;
+            return;
+        };
+        let Some(cseq) = msg.cseq() else {
+            self.stats.sip_unparsable += 1;
+            return;
+        };
+        let from_tag = msg.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        if msg.is_request() {
+            let method = msg.method().unwrap_or(Method::Other);
+            if !self.dialogs.contains_key(&call_id) {
+                if method == Method::Invite
+                    && msg.to().and_then(|t| t.tag().map(str::to_owned)).is_none()
+                    && !self.ended_set.contains_key(&call_id)
+                {
+                    self.new_dialog(ts, src, dst, &call_id, from_tag, cseq.seq, msg);
+                } else if method == Method::Invite {
+                    self.stats.retransmissions += 1;
+                }
+                return;
+            }
+            let Some(d) = self.dialogs.get_mut(&call_id) else { return };
+            d.last_activity = ts;
+            let sender = if from_tag == d.from_tag { Party::Caller } else { Party::Callee };
+            let last = &mut d.last_cseq[sender.idx()];
+            if *last == Some((cseq.seq, method)) && method != Method::Ack {
+                self.stats.retransmissions += 1;
+                return;
+            }
+            if method != Method::Ack {
+                *last = Some((cseq.seq, method));
+            }
+            let initial = sender == Party::Caller && cseq.seq == d.invite_cseq;
+            match method {
+                Method::Invite if initial => self.stats.retransmissions += 1,
+                Method::Invite | Method::Update | Method::Ack => {
+                    if method == Method::Invite {
+                        self.stats.reinvites += 1;
+                    }
+                    self.apply_sdp(&call_id, sender, msg);
+                }
+                Method::Bye => self.end_dialog(&call_id, EndReason::HungUp),
+                Method::Cancel if !d.answered => self.end_dialog(&call_id, EndReason::HungUp),
+                Method::Refer => self.on_refer(ts, &call_id, msg),
+                _ => {}
+            }
+        } else {
+            let Some(code) = msg.status() else { return };
+            let Some(d) = self.dialogs.get_mut(&call_id) else { return };
+            d.last_activity = ts;
+            // A response comes from the party that did not send the request.
+            let sender = if from_tag == d.from_tag { Party::Callee } else { Party::Caller };
+            if cseq.method != Method::Invite {
+                if cseq.method == Method::Update && (200..300).contains(&code) {
+                    self.apply_sdp(&call_id, sender, msg);
+                }
+                return;
+            }
+            let to_tag = msg.to().and_then(|t| t.tag().map(str::to_owned));
+            if sender == Party::Caller || cseq.seq != d.invite_cseq {
+                // Response to a re-INVITE.
+                if (200..300).contains(&code) {
+                    self.apply_sdp(&call_id, sender, msg);
+                }
+                return;
+            }
+            match code {
+                100..=199 => self.apply_sdp(&call_id, sender, msg),
+                200..=299 => {
+                    if d.answered {
+                        if d.to_tag != to_tag {
+                            self.stats.forked_answers += 1;
+                        } else {
+                            self.stats.retransmissions += 1;
+                        }
+                        return;
+                    }
+                    d.to_tag = to_tag;
+                    d.answered = true;
+                    if d.parties[1].signalling.is_none() {
+                        d.parties[1].signalling = Some(src.ip());
+                    }
+                    let _ = dst;
+                    self.apply_sdp(&call_id, sender, msg);
+                    self.answer(ts, &call_id);
+                }
+                _ => {
+                    if !d.answered {
+                        self.end_dialog(&call_id, EndReason::HungUp);
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_dialog(
+        &mut self,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+        call_id: &str,
+        from_tag: String,
+        cseq: u32,
+        msg: &SipMessage<'_>,
+    ) {
+        if self.dialogs.len() >= self.config.max_dialogs && !self.evict_oldest_pending() {
+            self.stats.overload_dropped += 1;
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let mut parties: [PartyInfo; 2] = Default::default();
+        if let Some(f) = msg.from() {
+            parties[0].number = f.user().unwrap_or("").to_owned();
+            parties[0].display_name = f.display_name.map(|d| d.into_owned());
+        }
+        if let Some(t) = msg.to() {
+            parties[1].number = t.user().unwrap_or("").to_owned();
+            parties[1].display_name = t.display_name.map(|d| d.into_owned());
+        }
+        parties[0].signalling = Some(src.ip());
+        parties[1].signalling = Some(dst.ip());
+        let mut correlation = Vec::new();
+        for name in &self.config.correlation_headers {
+            if let Some(v) = msg.header(name) {
+                // Parameters vary per leg (Session-ID's `remote=`): drop them.
+                let v = v.split(';').next().unwrap_or("").trim();
+                if !v.is_empty() && correlation.len() < 8 {
+                    correlation.push((name.clone(), v.to_owned()));
+                }
+            }
+        }
+        // Which conversation this leg continues, if any.
+        let mut conv = None;
+        if let Some(r) = msg.replaces() {
+            // Attended transfer: the REFER's conversation (the transferee's)
+            // wins over the replaced consultation leg's.
+            if let Some(pos) =
+                self.refers.iter().rposition(|p| p.replaces.as_deref() == Some(&r.call_id))
+                && let Some(p) = self.refers.remove(pos)
+                && let Some(c) = self.conversations.get_mut(&p.conv)
+            {
+                c.pending_refers = c.pending_refers.saturating_sub(1);
+                conv = Some(p.conv);
+            } else if let Some(c) = self.dialogs.get(&r.call_id).and_then(|d| d.conv) {
+                conv = Some(c);
+            }
+            if conv.is_some() {
+                self.stats.replaces_linked += 1;
+            }
+        }
+        if conv.is_none() {
+            let target = parties[1].number.clone();
+            let ruri_user = msg
+                .request_uri()
+                .and_then(callvault_sip::Uri::parse)
+                .and_then(|u| u.user.map(str::to_owned))
+                .unwrap_or_default();
+            if let Some(pos) = self.refers.iter().rposition(|r| {
+                r.replaces.is_none()
+                    && !r.target.is_empty()
+                    && (r.target == target || r.target == ruri_user)
+            }) && let Some(r) = self.refers.remove(pos)
+                && let Some(c) = self.conversations.get_mut(&r.conv)
+            {
+                c.pending_refers = c.pending_refers.saturating_sub(1);
+                conv = Some(r.conv);
+                self.stats.transfers_linked += 1;
+            }
+        }
+        if conv.is_none() {
+            conv = self.correlated(&correlation);
+        }
+        if let Some(c) = conv
+            && let Some(cv) = self.conversations.get_mut(&c)
+        {
+            cv.dialogs.push(call_id.to_owned());
+        }
+        self.dialogs.insert(
+            call_id.to_owned(),
+            Dialog {
+                seq,
+                from_tag,
+                to_tag: None,
+                invite_cseq: cseq,
+                last_cseq: [Some((cseq, Method::Invite)), None],
+                answered: false,
+                parties,
+                conv,
+                correlation,
+                created: ts,
+                last_activity: ts,
+                flows: Vec::new(),
+            },
+        );
+        self.pending_order.push_back((seq, call_id.to_owned()));
+        self.stats.dialogs_created += 1;
+        self.apply_sdp(call_id, Party::Caller, msg);
+        if self.pending_order.len() > self.config.max_dialogs.saturating_mul(2) {
+            let dialogs = &self.dialogs;
+            self.pending_order
+                .retain(|(s, id)| dialogs.get(id).is_some_and(|d| d.seq == *s && !d.answered));
+        }
+    }
+
+    fn correlated(&mut self, correlation: &[(String, String)]) -> Option<ConversationKey> {
+        for (n, v) in correlation {
+            if let Some(c) = self.by_correlation.get(&(n.to_ascii_lowercase(), v.clone())) {
+                self.stats.correlation_linked += 1;
+                return Some(*c);
+            }
+        }
+        None
+    }
+
+    fn evict_oldest_pending(&mut self) -> bool {
+        while let Some((seq, id)) = self.pending_order.pop_front() {
+            if self.dialogs.get(&id).is_some_and(|d| d.seq == seq && !d.answered) {
+                self.stats.evicted += 1;
+                self.end_dialog(&id, EndReason::Inactive);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn on_refer(&mut self, ts: Timestamp, call_id: &str, msg: &SipMessage<'_>) {
+        let Some(d) = self.dialogs.get(call_id) else { return };
+        let Some(conv) = d.conv else { return };
+        // The REFER's recipient is the transferee.
+        let from_tag = msg.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let transferee = if from_tag == d.from_tag { &d.parties[1] } else { &d.parties[0] };
+        let transferee = transferee.number.clone();
+        // Attended transfers are matched by the Replaces of the next INVITE.
+        let replaces = msg.refer_to_replaces().map(|r| r.call_id);
+        let target = msg.refer_to().and_then(|r| r.user().map(str::to_owned)).unwrap_or_default();
+        if target.is_empty() && replaces.is_none() {
+            return;
+        }
+        if self.refers.len() >= self.config.max_pending_refers.max(1)
+            && let Some(old) = self.refers.pop_front()
+            && let Some(c) = self.conversations.get_mut(&old.conv)
+        {
+            c.pending_refers = c.pending_refers.saturating_sub(1);
+        }
+        if let Some(c) = self.conversations.get_mut(&conv) {
+            c.pending_refers += 1;
+        }
+        self.refers.push_back(PendingRefer {
+            conv,
+            target,
+            replaces,
+            transferee,
+            expires: ts.saturating_add(self.config.sip_timeout),
+        });
+    }
+
+    /// Takes the SDP of `msg` as `sender`'s receive address and codecs.
+    fn apply_sdp(&mut self, call_id: &str, sender: Party, msg: &SipMessage<'_>) {
+        let is_sdp = msg.content_type().is_some_and(|t| {
+            t.type_.eq_ignore_ascii_case("application") && t.subtype.eq_ignore_ascii_case("sdp")
+        });
+        if !is_sdp || msg.body.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&msg.body);
+        let Ok(sdp) = SessionDescription::parse(&text) else { return };
+        let Some(md) = sdp
+            .media
+            .iter()
+            .find(|m| m.media.eq_ignore_ascii_case("audio") && m.port != 0)
+            .or_else(|| sdp.media.iter().find(|m| m.port != 0))
+        else {
+            return;
+        };
+        let Some(ip) = md.effective_connection(&sdp).and_then(|c| c.ip()) else { return };
+        let rtpmaps = md.rtpmaps.clone();
+        let Some(d) = self.dialogs.get_mut(call_id) else { return };
+        let p = &mut d.parties[sender.idx()];
+        p.rtpmaps = rtpmaps;
+        if ip.is_unspecified() {
+            // RFC 2543 hold: keep routing to the address we know.
+            return;
+        }
+        let addr = SocketAddr::new(ip, md.port);
+        if p.media.first() == Some(&addr) {
+            return;
+        }
+        // A new negotiated address replaces the old ones (new ports).
+        let old = std::mem::replace(&mut p.media, vec![addr]);
+        d.flows.retain(|f| {
+            let stale = old.contains(&f.1);
+            if stale {
+                self.flows.remove(f);
+            }
+            !stale
+        });
+        for a in old {
+            self.unroute(a, call_id);
+        }
+        self.route(addr, call_id, sender);
+    }
+
+    fn route(&mut self, addr: SocketAddr, call_id: &str, party: Party) {
+        let v = self.routes.entry(addr).or_default();
+        v.retain(|(c, _)| c != call_id);
+        v.push((call_id.to_owned(), party));
+    }
+
+    fn unroute(&mut self, addr: SocketAddr, call_id: &str) {
+        if let Some(v) = self.routes.get_mut(&addr) {
+            v.retain(|(c, _)| c != call_id);
+            if v.is_empty() {
+                self.routes.remove(&addr);
+            }
+        }
+    }
+
+    fn side_of(&self, p: &PartyInfo) -> Side {
+        if self.config.company_networks.is_empty() {
+            return Side::Unknown;
+        }
+        let ip = p.media.first().map(|a| a.ip()).or(p.signalling);
+        match ip {
+            Some(ip) if self.config.company_networks.iter().any(|n| n.contains(ip)) => {
+                Side::Company
+            }
+            Some(_) => Side::External,
+            None => Side::Unknown,
+        }
+    }
+
+    /// The INVITE was answered: the dialog joins (or starts) a conversation.
+    fn answer(&mut self, ts: Timestamp, call_id: &str) {
+        let Some(d) = self.dialogs.get(call_id) else { return };
+        let sides = [self.side_of(&d.parties[0]), self.side_of(&d.parties[1])];
+        let live = d.conv.filter(|c| self.conversations.contains_key(c));
+        let conv = match live {
+            Some(c) => c,
+            None => {
+                let corr = d.correlation.clone();
+                match self.correlated(&corr) {
+                    Some(c) => {
+                        if let Some(cv) = self.conversations.get_mut(&c) {
+                            cv.dialogs.push(call_id.to_owned());
+                        }
+                        c
+                    }
+                    None => {
+                        self.next_conv += 1;
+                        let c = ConversationKey(self.next_conv);
+                        self.conversations.insert(
+                            c,
+                            Conversation {
+                                dialogs: vec![call_id.to_owned()],
+                                call_ids: Vec::new(),
+                                correlation: Vec::new(),
+                                participants: Vec::new(),
+                                pending_refers: 0,
+                                last_end: ts,
+                            },
+                        );
+                        self.out.push_back(TrackerOutput::ConversationStarted {
+                            conversation: c,
+                            ts,
+                            call_id: call_id.to_owned(),
+                        });
+                        c
+                    }
+                }
+            }
+        };
+        let Some(d) = self.dialogs.get_mut(call_id) else { return };
+        d.conv = Some(conv);
+        let Some(cv) = self.conversations.get_mut(&conv) else { return };
+        if !cv.call_ids.iter().any(|c| c == call_id) {
+            cv.call_ids.push(call_id.to_owned());
+        }
+        for (n, v) in &d.correlation {
+            if !cv.correlation.contains(&(n.clone(), v.clone())) {
+                cv.correlation.push((n.clone(), v.clone()));
+            }
+            self.by_correlation.insert((n.to_ascii_lowercase(), v.clone()), conv);
+        }
+        for (i, p) in d.parties.iter_mut().enumerate() {
+            let side = sides.get(i).copied().unwrap_or(Side::Unknown);
+            let existing =
+                cv.participants.iter_mut().find(|q| !p.number.is_empty() && q.number == p.number);
+            let key = match existing {
+                Some(q) => {
+                    // A number seen outside the company on any leg is external
+                    // (its company-side appearances are the PBX relaying it).
+                    if side == Side::External && q.side != Side::External
+                        || q.side == Side::Unknown && side != Side::Unknown
+                    {
+                        q.side = side;
+                        if q.present {
+                            self.out.push_back(TrackerOutput::ParticipantSideChanged {
+                                conversation: conv,
+                                participant: q.key,
+                                side,
+                            });
+                        }
+                    }
+                    if !q.present {
+                        q.present = true;
+                        self.out.push_back(TrackerOutput::ParticipantJoined {
+                            conversation: conv,
+                            participant: q.key,
+                            number: q.number.clone(),
+                            display_name: q.display_name.clone(),
+                            side: q.side,
+                            ts,
+                        });
+                    }
+                    q.key
+                }
+                None => {
+                    self.next_participant += 1;
+                    let key = ParticipantKey(self.next_participant);
+                    cv.participants.push(Participant {
+                        key,
+                        number: p.number.clone(),
+                        display_name: p.display_name.clone(),
+                        side,
+                        present: true,
+                    });
+                    self.out.push_back(TrackerOutput::ParticipantJoined {
+                        conversation: conv,
+                        participant: key,
+                        number: p.number.clone(),
+                        display_name: p.display_name.clone(),
+                        side,
+                        ts,
+                    });
+                    key
+                }
+            };
+            p.key = Some(key);
+            p.side = cv.participants.iter().find(|q| q.key == key).map_or(side, |q| q.side);
+        }
+    }
+
+    fn end_dialog(&mut self, call_id: &str, reason: EndReason) {
+        let Some(d) = self.dialogs.remove(call_id) else { return };
+        // A call that went quiet ended at its last packet, not at the sweep.
+        let ts = match reason {
+            EndReason::Inactive => d.last_activity,
+            EndReason::HungUp => self.now.max(d.last_activity),
+        };
+        for p in &d.parties {
+            for a in &p.media {
+                self.unroute(*a, call_id);
+            }
+        }
+        for f in &d.flows {
+            self.flows.remove(f);
+        }
+        self.ended_set.insert(call_id.to_owned(), self.now);
+        self.ended.push_back((self.now, call_id.to_owned()));
+        while self.ended.len() > self.config.max_dialogs {
+            if let Some((t, id)) = self.ended.pop_front()
+                && self.ended_set.get(&id) == Some(&t)
+            {
+                self.ended_set.remove(&id);
+            }
+        }
+        let Some(conv) = d.conv else { return };
+        let Some(cv) = self.conversations.get_mut(&conv) else { return };
+        cv.dialogs.retain(|c| c != call_id);
+        // Parties still on another leg (answered or ringing) stay.
+        for p in &d.parties {
+            let Some(key) = p.key else { continue };
+            let elsewhere = cv.dialogs.iter().filter_map(|c| self.dialogs.get(c)).any(|o| {
+                o.parties.iter().any(|q| {
+                    q.key == Some(key)
+                        || (!o.answered && !q.number.is_empty() && q.number == p.number)
+                })
+            }) || self
+                .refers
+                .iter()
+                .any(|r| r.conv == conv && !r.transferee.is_empty() && r.transferee == p.number);
+            if !elsewhere
+                && let Some(q) = cv.participants.iter_mut().find(|q| q.key == key)
+                && q.present
+            {
+                q.present = false;
+                self.out.push_back(TrackerOutput::ParticipantLeft {
+                    conversation: conv,
+                    participant: key,
+                    ts,
+                });
+            }
+        }
+        self.maybe_end_conversation_at(conv, reason, ts);
+    }
+
+    /// Ends `conv` if nothing keeps it, at the end of its last leg.
+    fn maybe_end_conversation(&mut self, conv: ConversationKey, reason: EndReason) {
+        self.maybe_end_conversation_at(conv, reason, Timestamp::default());
+    }
+
+    fn maybe_end_conversation_at(
+        &mut self,
+        conv: ConversationKey,
+        reason: EndReason,
+        ts: Timestamp,
+    ) {
+        let Some(cv) = self.conversations.get_mut(&conv) else { return };
+        cv.last_end = cv.last_end.max(ts);
+        if !cv.dialogs.is_empty() || cv.pending_refers > 0 {
+            return;
+        }
+        let ts = cv.last_end;
+        let Some(cv) = self.conversations.remove(&conv) else { return };
+        for (n, v) in &cv.correlation {
+            let key = (n.to_ascii_lowercase(), v.clone());
+            if self.by_correlation.get(&key) == Some(&conv) {
+                self.by_correlation.remove(&key);
+            }
+        }
+        for p in cv.participants.iter().filter(|p| p.present) {
+            self.out.push_back(TrackerOutput::ParticipantLeft {
+                conversation: conv,
+                participant: p.key,
+                ts,
+            });
+        }
+        self.out.push_back(TrackerOutput::ConversationEnded {
+            conversation: conv,
+            ts,
+            reason,
+            call_ids: cv.call_ids,
+            correlation: cv.correlation,
+            participants: cv
+                .participants
+                .into_iter()
+                .map(|p| ParticipantSummary {
+                    participant: p.key,
+                    number: p.number,
+                    display_name: p.display_name,
+                    side: p.side,
+                })
+                .collect(),
+        });
+    }
+
+    fn on_udp(&mut self, ts: Timestamp, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
+        let flow_key = (src, dst);
+        if !self.flows.contains_key(&flow_key) && !self.new_flow(src, dst) {
+            return;
+        }
+        let Some(flow) = self.flows.get(&flow_key) else { return };
+        let Some(d) = self.dialogs.get_mut(&flow.call_id) else { return };
+        d.last_activity = ts;
+        let Some(d) = self.dialogs.get(&flow.call_id) else { return };
+        let p = &d.parties[flow.sender.idx()];
+        let (Some(conv), Some(participant)) = (d.conv, p.key) else {
+            self.stats.rtp_unanswered += 1;
+            return;
+        };
+        let cv = self.conversations.get(&conv);
+        let side = cv
+            .and_then(|c| c.participants.iter().find(|q| q.key == participant))
+            .map_or(p.side, |q| q.side);
+        let relayed = !d.correlation.is_empty()
+            && cv.is_some_and(|c| {
+                c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
+                    self.dialogs.get(o).is_some_and(|o| {
+                        o.answered
+                            && o.correlation.iter().any(|x| d.correlation.contains(x))
+                            && o.parties.iter().any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+                    })
+                })
+            });
+        if relayed {
+            self.stats.rtp_relayed += 1;
+        }
+        self.stats.rtp_routed += 1;
+        self.out.push_back(TrackerOutput::Rtp {
+            conversation: conv,
+            flow: flow.id,
+            participant,
+            side,
+            ts,
+            relayed,
+            payload: payload.to_vec(),
+        });
+    }
+
+    /// Finds the dialog of a datagram by its destination; prefers the
+    /// dialog whose other party is known at the source. Returns whether a
+    /// flow now exists (it may still be unanswered).
+    fn new_flow(&mut self, src: SocketAddr, dst: SocketAddr) -> bool {
+        let Some(cands) = self.routes.get(&dst) else {
+            self.stats.rtp_unmatched += 1;
+            return false;
+        };
+        let pick = cands
+            .iter()
+            .rev()
+            .find(|(c, party)| {
+                self.dialogs
+                    .get(c)
+                    .is_some_and(|d| d.parties[party.other().idx()].media.contains(&src))
+            })
+            .or_else(|| cands.last())
+            .cloned();
+        let Some((call_id, receiver)) = pick else {
+            self.stats.rtp_unmatched += 1;
+            return false;
+        };
+        let sender = receiver.other();
+        let Some(d) = self.dialogs.get_mut(&call_id) else { return false };
+        if d.flows.len() >= MAX_FLOWS_PER_DIALOG {
+            self.stats.rtp_unmatched += 1;
+            return false;
+        }
+        let learn = {
+            let p = &mut d.parties[sender.idx()];
+            if !p.media.contains(&src) && p.media.len() < MAX_ADDRS {
+                p.media.push(src);
+                true
+            } else {
+                false
+            }
+        };
+        d.flows.push((src, dst));
+        let (conv, key, side, rtpmaps) = {
+            let p = &d.parties[sender.idx()];
+            (d.conv, p.key, p.side, p.rtpmaps.clone())
+        };
+        if learn {
+            self.stats.addresses_learnt += 1;
+            self.route(src, &call_id, sender);
+        }
+        self.next_flow += 1;
+        let id = FlowId(self.next_flow);
+        if let (Some(conversation), Some(participant)) = (conv, key) {
+            self.out.push_back(TrackerOutput::FlowStarted {
+                conversation,
+                flow: id,
+                participant,
+                side,
+                src,
+                dst,
+                call_id: call_id.clone(),
+                rtpmaps,
+            });
+        } else {
+            // Early media: forget the flow so that it is announced once
+            // the dialog is answered.
+            if let Some(d) = self.dialogs.get_mut(&call_id) {
+                d.flows.retain(|f| *f != (src, dst));
+            }
+            self.stats.rtp_unanswered += 1;
+            return false;
+        }
+        self.flows.insert((src, dst), Flow { id, call_id, sender });
+        true
+    }
+}
