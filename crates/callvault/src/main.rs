@@ -61,6 +61,19 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Record the calls in capture files (pcap, pcapng, gzipped too): one
+    /// conversation per call across transfers, stored in the vault.
+    Capture {
+        /// Capture files to read, in order.
+        #[arg(long = "read", required = true)]
+        read: Vec<PathBuf>,
+        #[arg(long)]
+        tenant: String,
+        /// A network of the company side (PBX, phones), e.g. 10.0.0.0/8;
+        /// repeatable. Everyone outside is the external party.
+        #[arg(long = "company-net")]
+        company_net: Vec<String>,
+    },
     /// Check the catalog against the store: unacknowledged uploads, objects
     /// without rows, rows without objects.
     Fsck {
@@ -282,6 +295,40 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             );
             for (path, reason) in &summary.refused {
                 println!("refused {}: {reason}", path.display());
+            }
+            Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+        Command::Capture { read, tenant, company_net } => {
+            let mut networks = Vec::new();
+            for n in &company_net {
+                networks.push(callvault_capture::tracker::IpNet::parse(n).with_context(|| {
+                    format!("--company-net {n:?} is not a network like 10.0.0.0/8")
+                })?);
+            }
+            let vault = Vault::open(config).await?;
+            vault.recover().await?;
+            let tenant = vault
+                .catalog
+                .tenant_by_name(&tenant)
+                .await?
+                .with_context(|| format!("no tenant named {tenant:?}"))?;
+            let opts = callvault_server::capture::CaptureOptions {
+                files: read,
+                tenant: tenant.id,
+                company_networks: networks,
+                spool_dir: vault.config.data_dir.join("spool"),
+            };
+            let summary = callvault_server::capture::run(&vault.ingestor(), opts).await?;
+            println!(
+                "read {} frames: {} conversations, {} recordings stored, {} already stored, {} refused",
+                summary.frames,
+                summary.conversations,
+                summary.stored,
+                summary.duplicates,
+                summary.refused.len()
+            );
+            for r in &summary.refused {
+                println!("refused: {r}");
             }
             Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod capture;
 pub mod config;
 pub mod import;
 pub mod ingest;

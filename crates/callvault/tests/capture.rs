@@ -1,0 +1,254 @@
+//! `callvault capture --read`: a capture of a transferred call becomes one
+//! conversation with one stereo recording in the vault.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use callvault_capture::synth::{self, Encap};
+use callvault_capture::{PcapWriter, Precision, Timestamp};
+use common::*;
+use serde_json::Value;
+
+const EXT: &str = "203.0.113.10:5060";
+const EXT_MEDIA: &str = "203.0.113.10:20000";
+const SEC: &str = "10.0.0.20:5060";
+const SEC_MEDIA: &str = "10.0.0.20:30000";
+const COL: &str = "10.0.0.30:5060";
+const COL_MEDIA: &str = "10.0.0.30:32000";
+
+struct Capture {
+    writer: PcapWriter<Vec<u8>>,
+    now_ms: u64,
+}
+
+impl Capture {
+    fn send(&mut self, src: &str, dst: &str, payload: &[u8]) {
+        let (src, dst): (SocketAddr, SocketAddr) = (src.parse().unwrap(), dst.parse().unwrap());
+        let (_, frame) = synth::wrap(Encap::Ethernet, &synth::udp_packet(src, dst, payload));
+        self.writer.write_frame(Timestamp::from_nanos(self.now_ms * 1_000_000), &frame).unwrap();
+    }
+
+    fn sip(&mut self, src: &str, dst: &str, text: String) {
+        self.now_ms += 10;
+        self.send(src, dst, text.as_bytes());
+    }
+
+    /// `n` A-law packets each way, 20 ms apart; each side has its own tone.
+    fn rtp(&mut self, x: &str, y: &str, n: u16, ssrc: u32) {
+        for i in 0..n {
+            self.now_ms += 20;
+            let tone = |f: f64| -> Vec<u8> {
+                (0..160)
+                    .map(|k| {
+                        let t = (u64::from(i) * 160 + k) as f64 / 8000.0;
+                        alaw((8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16)
+                    })
+                    .collect()
+            };
+            self.send(x, y, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &tone(440.0)));
+            self.send(y, x, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &tone(1000.0)));
+        }
+    }
+}
+
+/// G.711 A-law of one sample (ITU-T G.711, segment search).
+fn alaw(pcm: i16) -> u8 {
+    let mut x = i32::from(pcm) >> 3;
+    let sign = if x >= 0 { 0xD5 } else { 0x55 };
+    if x < 0 {
+        x = -x - 1;
+    }
+    let mut seg = 0;
+    while seg < 8 && x > (0x1F << seg) {
+        seg += 1;
+    }
+    let v = if seg >= 8 {
+        0x7F
+    } else if seg < 1 {
+        (x >> 1) as u8
+    } else {
+        ((seg as u8) << 4) | ((x >> seg) & 0x0F) as u8
+    };
+    v ^ sign
+}
+
+fn sdp(media: &str) -> String {
+    let (ip, port) = media.split_once(':').unwrap();
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
+    )
+}
+
+fn msg(first: &str, headers: &[String], body: &str) -> String {
+    let mut m = format!("{first}\r\n");
+    for h in headers {
+        m.push_str(h);
+        m.push_str("\r\n");
+    }
+    if !body.is_empty() {
+        m.push_str("Content-Type: application/sdp\r\n");
+    }
+    m.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    m
+}
+
+/// The headers of a request from `from` to `to` in dialog `call_id`.
+fn headers(
+    call_id: &str,
+    from: (&str, &str),
+    to: (&str, &str),
+    cseq: &str,
+    to_tag: bool,
+) -> Vec<String> {
+    vec![
+        format!("Via: SIP/2.0/UDP {};branch=z9hG4bK-{call_id}-{}", from.1, cseq.replace(' ', "")),
+        format!("From: <sip:{}@{}>;tag={call_id}-f", from.0, from.1),
+        format!(
+            "To: <sip:{}@{}>{}",
+            to.0,
+            to.1,
+            if to_tag { format!(";tag={call_id}-t") } else { String::new() }
+        ),
+        format!("Call-ID: {call_id}"),
+        format!("CSeq: {cseq}"),
+        format!("Contact: <sip:{}@{}>", from.0, from.1),
+    ]
+}
+
+fn call(c: &mut Capture, call_id: &str, caller: (&str, &str, &str), callee: (&str, &str, &str)) {
+    let (a, b) = ((caller.0, caller.1), (callee.0, callee.1));
+    c.sip(
+        caller.1,
+        callee.1,
+        msg(
+            &format!("INVITE sip:{}@{} SIP/2.0", b.0, b.1),
+            &headers(call_id, a, b, "1 INVITE", false),
+            &sdp(caller.2),
+        ),
+    );
+    c.sip(
+        callee.1,
+        caller.1,
+        msg("SIP/2.0 200 OK", &headers(call_id, a, b, "1 INVITE", true), &sdp(callee.2)),
+    );
+    c.sip(
+        caller.1,
+        callee.1,
+        msg(
+            &format!("ACK sip:{}@{} SIP/2.0", b.0, b.1),
+            &headers(call_id, a, b, "1 ACK", true),
+            "",
+        ),
+    );
+}
+
+#[test]
+fn a_captured_blind_transfer_is_one_stereo_recording() {
+    let mut c = Capture {
+        writer: PcapWriter::new(
+            Vec::new(),
+            callvault_capture::LinkType::ETHERNET,
+            Precision::Micro,
+        )
+        .unwrap(),
+        now_ms: 1_764_000_000_000,
+    };
+    // The caller reaches the secretary, who transfers to a colleague and hangs up.
+    call(&mut c, "leg-1", ("15551230000", EXT, EXT_MEDIA), ("100", SEC, SEC_MEDIA));
+    c.rtp(EXT_MEDIA, SEC_MEDIA, 100, 0xCA11_0000);
+    let refer = msg(
+        &format!("REFER sip:15551230000@{EXT} SIP/2.0"),
+        &[
+            headers("leg-1", ("100", SEC), ("15551230000", EXT), "2 REFER", true),
+            vec![format!("Refer-To: <sip:200@{COL}>")],
+        ]
+        .concat(),
+        "",
+    );
+    c.sip(SEC, EXT, refer);
+    let bye = msg(
+        &format!("BYE sip:15551230000@{EXT} SIP/2.0"),
+        &headers("leg-1", ("100", SEC), ("15551230000", EXT), "3 BYE", true),
+        "",
+    );
+    c.sip(SEC, EXT, bye);
+    call(&mut c, "leg-2", ("15551230000", EXT, EXT_MEDIA), ("200", COL, COL_MEDIA));
+    c.rtp(EXT_MEDIA, COL_MEDIA, 150, 0xCA11_0001);
+    let bye = msg(
+        &format!("BYE sip:200@{COL} SIP/2.0"),
+        &headers("leg-2", ("15551230000", EXT), ("200", COL), "2 BYE", true),
+        "",
+    );
+    c.sip(EXT, COL, bye);
+
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let file = env.data_dir().join("transfer.pcap");
+    std::fs::write(&file, c.writer.into_inner().unwrap()).unwrap();
+    let out = env.cli(&[
+        "capture",
+        "--read",
+        file.to_str().unwrap(),
+        "--tenant",
+        "acme",
+        "--company-net",
+        "10.0.0.0/8",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("1 conversations, 1 recordings stored"), "{text}");
+    // Spools are gone once the recording is in the vault.
+    let spools = std::fs::read_dir(env.data_dir().join("spool")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(spools, 0);
+
+    let server = Server::start(&env);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let page: Value = client
+            .get(format!("{}/v1/conversations?number=15551230000", server.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{page}");
+        let id = items[0]["id"].as_str().unwrap();
+        let conv: Value = client
+            .get(format!("{}/v1/conversations/{id}", server.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let who: Vec<_> = conv["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["address"].as_str().unwrap_or("").to_owned())
+            .collect();
+        for n in ["15551230000", "100", "200"] {
+            assert!(who.iter().any(|w| w == n), "{n} missing from {who:?}");
+        }
+        let rec = &conv["recordings"][0];
+        assert_eq!(rec["source"], "capture");
+        assert_eq!(rec["format"], "opus");
+        assert_eq!(rec["channels"], 2);
+        // 100 + 150 packets of 20 ms plus signalling, across the transfer.
+        let ms = rec["duration_ms"].as_u64().unwrap();
+        assert!((5000..5600).contains(&ms), "{ms}");
+        let ids: Vec<_> = conv["external_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["value"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(ids.contains(&"leg-1".to_owned()) && ids.contains(&"leg-2".to_owned()), "{ids:?}");
+    });
+}
