@@ -316,13 +316,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 files: read,
                 tenant: tenant.id,
                 company_networks: networks,
-                spool_dir: vault.config.data_dir.join("spool"),
+                spool_root: vault.config.data_dir.join("spool"),
             };
-            let summary = callvault_server::capture::run(&vault.ingestor(), opts).await?;
+            let grace = std::time::Duration::from_secs(vault.config.server.recovery_grace_secs);
+            let summary =
+                callvault_server::capture::run(&vault.ingestor(), &vault.instance, grace, opts)
+                    .await?;
             println!(
-                "read {} frames: {} conversations, {} recordings stored, {} already stored, {} refused",
+                "read {} frames: {} conversations, {} recovered from an interrupted run, \
+                 {} recordings stored, {} already stored, {} refused",
                 summary.frames,
                 summary.conversations,
+                summary.recovered,
                 summary.stored,
                 summary.duplicates,
                 summary.refused.len()

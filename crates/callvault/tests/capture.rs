@@ -197,7 +197,10 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("1 conversations, 1 recordings stored"), "{text}");
+    assert!(
+        text.contains("1 conversations, 0 recovered from an interrupted run, 1 recordings stored"),
+        "{text}"
+    );
     // Spools are gone once the recording is in the vault.
     let spools = std::fs::read_dir(env.data_dir().join("spool")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(spools, 0);
@@ -250,5 +253,92 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
             .map(|e| e["value"].as_str().unwrap().to_owned())
             .collect();
         assert!(ids.contains(&"leg-1".to_owned()) && ids.contains(&"leg-2".to_owned()), "{ids:?}");
+    });
+}
+
+#[test]
+fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
+    use std::time::Duration;
+
+    use callvault_media::spool::SpoolConfig;
+    use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig};
+    use callvault_model::{ConversationId, ParticipantId, Side};
+
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    // A capture process that died: its lock file is left, unlocked, and its
+    // spool holds 3 s of a call that never ended.
+    let dead = "0123456789abcdef0123456789abcdef";
+    std::fs::create_dir_all(env.data_dir().join("instances")).unwrap();
+    std::fs::write(env.data_dir().join(format!("instances/{dead}.lock")), b"").unwrap();
+    let spool = env.data_dir().join("spool").join(dead);
+    std::fs::create_dir_all(&spool).unwrap();
+    let t0 = Duration::from_secs(1_764_000_000);
+    let config = RecorderConfig {
+        spool: SpoolConfig { dir: spool.clone(), ..SpoolConfig::default() },
+        ..RecorderConfig::default()
+    };
+    let mut rec = Recorder::new(config, ConversationId::new(), t0).unwrap();
+    let (caller, agent) = (ParticipantId::new(), ParticipantId::new());
+    rec.participant_joined(t0, caller, Side::External, "15551230000");
+    rec.participant_joined(t0, agent, Side::Company, "100");
+    let mut pcma = PayloadMap::default();
+    pcma.set(8, Codec::from_rtpmap("PCMA", 8000, 1).unwrap());
+    rec.attach_flow(FlowKey(1), caller, Side::External, pcma.clone());
+    rec.attach_flow(FlowKey(2), agent, Side::Company, pcma);
+    for i in 0..150u16 {
+        let now = t0 + Duration::from_millis(20 * u64::from(i) + 20);
+        let samples: Vec<u8> =
+            (0..160).map(|k| alaw(((k as f64 * 0.3).sin() * 6000.0) as i16)).collect();
+        rec.on_rtp(now, FlowKey(1), &synth::rtp(8, i, u32::from(i) * 160, 1, &samples));
+        rec.on_rtp(now, FlowKey(2), &synth::rtp(8, i, u32::from(i) * 160, 2, &samples));
+        rec.poll(now).unwrap();
+    }
+    drop(rec); // the crash: no close, no end record
+
+    // The next capture run (here on an empty capture) recovers it first.
+    let empty = env.data_dir().join("empty.pcap");
+    let writer =
+        PcapWriter::new(Vec::new(), callvault_capture::LinkType::ETHERNET, Precision::Micro)
+            .unwrap();
+    std::fs::write(&empty, writer.into_inner().unwrap()).unwrap();
+    let args = ["capture", "--read", empty.to_str().unwrap(), "--tenant", "acme"];
+    let out = env.cli(&args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("1 recovered from an interrupted run, 1 recordings stored"), "{text}");
+    assert!(!spool.exists(), "the recovered spool is removed once stored");
+    // Nothing left to recover: a second run stores nothing.
+    let text = String::from_utf8_lossy(&env.cli(&args).stdout).into_owned();
+    assert!(text.contains("0 recovered from an interrupted run, 0 recordings stored"), "{text}");
+
+    let server = Server::start(&env);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let page: Value = reqwest::Client::new()
+            .get(format!("{}/v1/conversations?number=15551230000", server.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+        let id = page["items"][0]["id"].as_str().unwrap();
+        let conv: Value = reqwest::Client::new()
+            .get(format!("{}/v1/conversations/{id}", server.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rec = &conv["recordings"][0];
+        assert_eq!(rec["flags"], serde_json::json!(["cut_by_crash"]));
+        // Audio up to the last sync (at least 2 s of the 3 s) survives.
+        let ms = rec["duration_ms"].as_u64().unwrap();
+        assert!((2000..=3100).contains(&ms), "{ms}");
     });
 }

@@ -177,6 +177,7 @@ async fn import_one(
         idempotency_key: Some(key),
         source: RecordingSource::Import,
         actor: "cli:import".into(),
+        flags: Vec::new(),
     };
     ingestor.ingest(req, body).await.map(Some)
 }

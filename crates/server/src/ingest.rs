@@ -126,6 +126,8 @@ pub struct IngestRequest {
     pub idempotency_key: Option<String>,
     pub source: RecordingSource,
     pub actor: String,
+    /// Flags to record on the recording (`cut_by_crash`, ...).
+    pub flags: Vec<String>,
 }
 
 /// Audio received into staging and probed, not yet stored.
@@ -329,7 +331,7 @@ impl Ingestor {
         let now = Utc::now();
         let duration =
             chrono::Duration::milliseconds(i64::try_from(info.duration_ms).unwrap_or(i64::MAX / 2));
-        let mut flags = Vec::new();
+        let mut flags = req.flags.clone();
         let out_of_range =
             || IngestError::Metadata("started_at or ended_at is out of range".into());
         let (started_at, ended_at) = match (req.metadata.started_at, req.metadata.ended_at) {

@@ -75,13 +75,21 @@ impl Instance {
         }
     }
 
-    /// Remove the lock files of dead instances once nothing of theirs is left.
+    /// Remove the lock files of dead instances once nothing of theirs is left
+    /// (pending objects and staging files are gone by then; spools under
+    /// `data_dir/spool/ID` keep the file until a capture run recovers them).
     pub fn reap_dead(&self) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            // The lock file is the proof of its owner's death: it stays while
+            // the owner left spools that a capture run has yet to recover.
+            let has_spools = |owner: &str| {
+                self.dir.parent().is_some_and(|data| data.join("spool").join(owner).exists())
+            };
             if let Some(owner) = name.strip_suffix(".lock")
                 && self.liveness(owner) == Liveness::Dead
+                && !has_spools(owner)
             {
                 let _ = std::fs::remove_file(entry.path());
             } else if name.starts_with('.') && name.ends_with(".new") {

@@ -245,6 +245,7 @@ async fn upload_recording(
         idempotency_key,
         source: RecordingSource::Upload,
         actor: caller.actor(),
+        flags: Vec::new(),
     };
     let outcome = state.ingestor.commit(req, received).await?;
     let (status, rec) = match &outcome {
