@@ -46,12 +46,6 @@ fn slow_part(audio: &[u8], chunk: usize, delay: Duration) -> Part {
         .unwrap()
 }
 
-async fn get_json(url: &str, key: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_transferred_call_uploaded_in_two_files_is_one_conversation() {
     let env = Env::new();

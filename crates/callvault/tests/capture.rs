@@ -208,28 +208,12 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
     let server = Server::start(&env);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let client = reqwest::Client::new();
-        let page: Value = client
-            .get(format!("{}/v1/conversations?number=15551230000", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value =
+            get_json(&format!("{}/v1/conversations?number=15551230000", server.url), &key).await.1;
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{page}");
         let id = items[0]["id"].as_str().unwrap();
-        let conv: Value = client
-            .get(format!("{}/v1/conversations/{id}", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let conv: Value = get_json(&format!("{}/v1/conversations/{id}", server.url), &key).await.1;
         let who: Vec<_> = conv["participants"]
             .as_array()
             .unwrap()
@@ -315,26 +299,11 @@ fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
     let server = Server::start(&env);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let page: Value = reqwest::Client::new()
-            .get(format!("{}/v1/conversations?number=15551230000", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value =
+            get_json(&format!("{}/v1/conversations?number=15551230000", server.url), &key).await.1;
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
         let id = page["items"][0]["id"].as_str().unwrap();
-        let conv: Value = reqwest::Client::new()
-            .get(format!("{}/v1/conversations/{id}", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let conv: Value = get_json(&format!("{}/v1/conversations/{id}", server.url), &key).await.1;
         let rec = &conv["recordings"][0];
         assert_eq!(rec["flags"], serde_json::json!(["cut_by_crash"]));
         // Audio up to the last sync (at least 2 s of the 3 s) survives.

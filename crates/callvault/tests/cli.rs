@@ -97,31 +97,19 @@ fn import_is_resumable_and_idempotent() {
     let server = Server::start(&env);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let client = reqwest::Client::new();
-        let page: Value = client
-            .get(format!(
-                "{}/v1/conversations?external_id=asterisk_linkedid:1763633700.42",
-                server.url
-            ))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = get_json(
+            &format!("{}/v1/conversations?external_id=asterisk_linkedid:1763633700.42", server.url),
+            &key,
+        )
+        .await
+        .1;
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{page}");
         assert_eq!(items[0]["recording_count"], 2);
-        let page: Value = client
-            .get(format!("{}/v1/conversations?number=+7 (495) 123-45-67", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value =
+            get_json(&format!("{}/v1/conversations?number=+7 (495) 123-45-67", server.url), &key)
+                .await
+                .1;
         assert_eq!(page["items"][0]["direction"], "outbound", "{page}");
     });
 
@@ -164,15 +152,8 @@ fn round_trip(env: &Env) {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::CREATED);
         let rec: Value = resp.json().await.unwrap();
-        let page: Value = client
-            .get(format!("{}/v1/conversations?number=15550001111", server.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value =
+            get_json(&format!("{}/v1/conversations?number=15550001111", server.url), &key).await.1;
         assert_eq!(page["items"][0]["id"], rec["conversation_id"]);
         let bytes = client
             .get(format!("{}{}", server.url, rec["audio_url"].as_str().unwrap()))

@@ -173,6 +173,14 @@ pub fn wav(frames: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// GET a JSON resource with a bearer key: the status and the body (Null
+/// when the body is not JSON).
+pub async fn get_json(url: &str, key: &str) -> (::reqwest::StatusCode, serde_json::Value) {
+    let resp = ::reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
