@@ -13,6 +13,7 @@
 //! - [`siprec`]: RFC 7865 recording metadata, normalised across vendors, and
 //!   the SIPREC offer body (SDP + metadata).
 //! - [`transaction`]: sans-IO UAS server transactions with 2xx retransmission.
+//! - [`client`]: sans-IO non-INVITE client transactions (the SRS's own BYE).
 //! - [`srs`]: the sans-IO SIPREC Session Recording Server core (dialogs,
 //!   offers/answers, metadata updates, session timers) on top of
 //!   [`transaction`].
@@ -21,6 +22,7 @@
 //! panic on input and are fuzzed; time enters as an `Instant` argument.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod headers;
 pub mod message;
 pub mod multipart;

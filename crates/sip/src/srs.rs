@@ -247,6 +247,9 @@ pub struct SessionStarted {
     /// From and To of the INVITE, as written.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Every header of the INVITE in wire order (names as written), for
+    /// tenant routing by header and vendor correlation values.
+    pub headers: Vec<(String, String)>,
 }
 
 /// One thing a re-INVITE, UPDATE or BYE changed.
@@ -672,7 +675,12 @@ fn resolve_senders(
     } else if !cisco.is_empty() {
         for s in streams.iter_mut() {
             let exact = cisco.iter().find(|c| c.media_index == Some(s.index));
-            let any = cisco.iter().find(|c| c.media_index.is_none());
+            // One participant header names the one party of the dialog,
+            // whatever its media-index (CUBE numbers legs, not m-lines).
+            let any = cisco
+                .iter()
+                .find(|c| c.media_index.is_none())
+                .or_else(|| cisco.first().filter(|_| cisco.len() == 1));
             s.sender = exact.or(any).map(|c| c.sender.clone());
         }
     }
@@ -1512,6 +1520,11 @@ impl Srs {
             signalling_peer: from,
             from: req.header("From").map(str::to_owned),
             to: req.header("To").map(str::to_owned),
+            headers: req
+                .headers
+                .iter()
+                .map(|h| (h.name.clone().into_owned(), h.value.clone().into_owned()))
+                .collect(),
         };
         let local_party = req.header("To").unwrap_or("").to_owned();
         let remote_party = req.header("From").unwrap_or("").to_owned();
