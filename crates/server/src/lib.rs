@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod instance;
 pub mod metrics;
 pub mod recovery;
+pub mod siprec;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -123,6 +124,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ready: AtomicBool::new(false),
     });
     spawn_background(&vault, state.clone());
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let sip = if vault.config.sip.enabled {
+        let deps = siprec::SipDeps {
+            catalog: vault.catalog.clone(),
+            ingestor: vault.ingestor(),
+            metrics: vault.metrics.clone(),
+            instance: vault.instance.clone(),
+            data_dir: vault.config.data_dir.clone(),
+            grace: Duration::from_secs(vault.config.server.recovery_grace_secs),
+        };
+        Some(siprec::start(vault.config.sip.clone(), deps, stop_rx.clone()).await?)
+    } else {
+        None
+    };
     state.ready.store(true, Ordering::Release);
     tracing::info!(
         %listen,
@@ -131,7 +146,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         "callvault serving"
     );
     let grace = Duration::from_secs(vault.config.server.shutdown_grace_secs);
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let app = api::router(state.clone());
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
@@ -149,6 +163,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     state.ready.store(false, Ordering::Release);
+    if let Some(sip) = sip {
+        // The SRS ends its sessions and stores their recordings; what does
+        // not finish in time stays in the spools for the next start.
+        if tokio::time::timeout(grace, sip.task).await.is_err() {
+            tracing::warn!("SIPREC sessions not stored in time; their spools are kept");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

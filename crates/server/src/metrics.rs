@@ -38,6 +38,15 @@ pub struct Metrics {
     pub catalog_conversations: Gauge,
     pub catalog_recordings: Gauge,
     pub catalog_recording_bytes: Gauge,
+    /// SIPREC sessions by outcome: started, refused_no_tenant, recorded,
+    /// empty, failed.
+    pub sip_sessions: Family<OutcomeLabels, Counter>,
+    pub sip_sessions_active: Gauge,
+    /// SIP messages not processed: unparsable, queue full, oversized.
+    pub sip_dropped: Family<OutcomeLabels, Counter>,
+    pub sip_rtp_packets: Counter,
+    /// BYEs the SRS sent, by outcome: answered, timed_out.
+    pub sip_byes: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -101,6 +110,32 @@ impl Metrics {
             "Bytes of recordings in the catalog",
             catalog_recording_bytes.clone(),
         );
+        let sip_sessions = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "sip_sessions",
+            "SIPREC recording sessions, by outcome",
+            sip_sessions.clone(),
+        );
+        let sip_sessions_active = Gauge::default();
+        registry.register(
+            "sip_sessions_active",
+            "SIPREC recording sessions being recorded now",
+            sip_sessions_active.clone(),
+        );
+        let sip_dropped = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "sip_dropped_messages",
+            "SIP messages dropped before the SRS core, by reason",
+            sip_dropped.clone(),
+        );
+        let sip_rtp_packets = Counter::default();
+        registry.register(
+            "sip_rtp_packets",
+            "RTP packets received by the SRS",
+            sip_rtp_packets.clone(),
+        );
+        let sip_byes = Family::<OutcomeLabels, Counter>::default();
+        registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
         Self {
             registry,
             http_requests,
@@ -113,11 +148,24 @@ impl Metrics {
             catalog_conversations,
             catalog_recordings,
             catalog_recording_bytes,
+            sip_sessions,
+            sip_sessions_active,
+            sip_dropped,
+            sip_rtp_packets,
+            sip_byes,
         }
     }
 
     pub fn ingest_outcome(&self, outcome: &str) {
         self.ingest.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn sip_session(&self, outcome: &str) {
+        self.sip_sessions.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn sip_drop(&self, reason: &str) {
+        self.sip_dropped.get_or_create(&OutcomeLabels { outcome: reason.to_owned() }).inc();
     }
 
     pub fn encode(&self) -> String {

@@ -1,0 +1,628 @@
+//! One recording session at the edge: its RTP sockets, its
+//! `media::Recorder`, and at the end the render and the hand-off to the
+//! vault.
+//!
+//! Every stream's socket has a task that feeds packets to the session's
+//! recorder (behind a mutex only the session's own tasks take). A control
+//! task applies what re-INVITEs and UPDATEs changed, syncs the spool off
+//! the runtime, watches RTP inactivity and, when the session ends, closes
+//! the recorder, renders on a blocking thread and stores through the
+//! [`Ingestor`]. The spool is removed only once the vault has the
+//! recording; until then a crash leaves it for [`super::recover`].
+
+use std::collections::HashMap;
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use callvault_media::spool::SpoolConfig;
+use callvault_media::{
+    ClosedTimeline, Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions,
+};
+use callvault_model::{ConversationId, ParticipantId, RecordingSource, Side, TenantId};
+use callvault_sip::sdp::Direction;
+use callvault_sip::srs::{
+    EndReason, GroupKey, SessionChange, SessionId, SessionKind, SessionStarted, SessionUpdated,
+    StreamInfo,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::routing::side_of;
+use super::{Input, Shared};
+use crate::ingest::{IngestError, IngestRequest, ParticipantMetadata, RecordingMetadata};
+
+/// What the SIP core tells a session.
+pub(crate) enum SessionCmd {
+    Update { update: Box<SessionUpdated>, sockets: Vec<(u16, UdpSocket)> },
+    End { reason: EndReason },
+}
+
+/// What survives a crash beside the spool: enough to store the recording
+/// under the right tenant and conversation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Sidecar {
+    pub tenant: TenantId,
+    pub call_id: String,
+    pub group: (String, String),
+    pub siprec_session: Option<String>,
+    pub metadata_error: Option<String>,
+}
+
+pub(crate) fn sidecar_path(spool: &Path) -> PathBuf {
+    spool.with_extension("json")
+}
+
+/// The external id a group key becomes: sessions sharing it are merged
+/// into one conversation by the catalog.
+pub(crate) fn group_external_id(group: &GroupKey) -> (String, String) {
+    match group {
+        GroupKey::SiprecGroup(v) => ("siprec_group".into(), format!("group:{v}")),
+        GroupKey::SipSessionId(v) => ("siprec_group".into(), format!("session-id:{v}")),
+        GroupKey::SiprecSession(v) => ("siprec_group".into(), format!("cs:{v}")),
+        GroupKey::CiscoGuid(v) => ("cisco_guid".into(), v.clone()),
+        GroupKey::CallId(v) => ("siprec_group".into(), format!("call-id:{v}")),
+    }
+}
+
+struct Party {
+    id: ParticipantId,
+    side: Side,
+    address: Option<String>,
+    name: Option<String>,
+    joined: Option<DateTime<Utc>>,
+    left: Option<DateTime<Utc>>,
+}
+
+struct Media {
+    recorder: Option<Recorder>,
+    last_rtp: Instant,
+}
+
+struct StreamState {
+    party: String,
+    direction: Direction,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    id: SessionId,
+    tenant: TenantId,
+    kind: SessionKind,
+    call_id: String,
+    group: GroupKey,
+    siprec_session: Option<String>,
+    metadata_error: Option<String>,
+    media: Arc<Mutex<Media>>,
+    streams: HashMap<u16, StreamState>,
+    parties: HashMap<String, Party>,
+    spool: PathBuf,
+    conversation: ConversationId,
+    started_at: DateTime<Utc>,
+}
+
+fn wall() -> Duration {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()
+}
+
+fn to_utc(d: Duration) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn payloads(stream: &StreamInfo) -> PayloadMap {
+    let mut map = PayloadMap::default();
+    if let Some(c) = Codec::from_rtpmap(&stream.encoding, stream.clock_rate, 1) {
+        map.set(stream.payload_type, c);
+    }
+    if let Some(pt) = stream.telephone_event
+        && let Some(c) = Codec::from_rtpmap("telephone-event", 8000, 1)
+    {
+        map.set(pt, c);
+    }
+    map
+}
+
+impl Session {
+    /// Opens the spool and the sidecar; the session is recording when this
+    /// returns.
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        tenant: TenantId,
+        started: &SessionStarted,
+    ) -> std::io::Result<Session> {
+        let now = wall();
+        let conversation = ConversationId::new();
+        let config = RecorderConfig {
+            spool: SpoolConfig { dir: shared.spool_dir.clone(), ..SpoolConfig::default() },
+            ..RecorderConfig::default()
+        };
+        let recorder = Recorder::new(config, conversation, now)?;
+        let spool = recorder.spool_path().to_owned();
+        let metadata_error = match &started.metadata {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        };
+        let sidecar = Sidecar {
+            tenant,
+            call_id: started.call_id.clone(),
+            group: group_external_id(&started.group_key),
+            siprec_session: started.siprec_session_id.clone(),
+            metadata_error: metadata_error.clone(),
+        };
+        let tmp = spool.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&sidecar).unwrap_or_default())?;
+        std::fs::rename(&tmp, sidecar_path(&spool))?;
+        Ok(Session {
+            shared,
+            id: started.id,
+            tenant,
+            kind: started.kind,
+            call_id: started.call_id.clone(),
+            group: started.group_key.clone(),
+            siprec_session: started.siprec_session_id.clone(),
+            metadata_error,
+            media: Arc::new(Mutex::new(Media {
+                recorder: Some(recorder),
+                last_rtp: Instant::now(),
+            })),
+            streams: HashMap::new(),
+            parties: HashMap::new(),
+            spool,
+            conversation,
+            started_at: to_utc(now),
+        })
+    }
+
+    /// The participant key and what we know of who sends `stream`.
+    fn sender_key(&self, stream: &StreamInfo) -> (String, Option<String>, Option<String>) {
+        match &stream.sender {
+            Some(s) => {
+                let key = s
+                    .participant_id
+                    .clone()
+                    .or_else(|| s.aor.clone())
+                    .unwrap_or_else(|| format!("stream:{}", stream.index));
+                (key, s.aor.clone(), s.name.clone())
+            }
+            None => (format!("stream:{}", stream.index), None, None),
+        }
+    }
+
+    fn side_for(&self, address: Option<&str>, stream_index: usize, streams: usize) -> Side {
+        if self.kind == SessionKind::CiscoNbr {
+            // One dialog per direction: the header names the party.
+            return address.and_then(|a| side_of(&self.shared.config, a)).unwrap_or(Side::Unknown);
+        }
+        if self.kind == SessionKind::Plain || streams <= 1 {
+            // One mixed line carries both parties: it belongs to both channels.
+            return Side::Unknown;
+        }
+        address.and_then(|a| side_of(&self.shared.config, a)).unwrap_or(if stream_index == 0 {
+            Side::External
+        } else {
+            Side::Company
+        })
+    }
+
+    fn join(&mut self, key: &str, address: Option<String>, name: Option<String>, side: Side) {
+        let now = wall();
+        let party = self.parties.entry(key.to_owned()).or_insert_with(|| Party {
+            id: ParticipantId::new(),
+            side,
+            address: address.clone(),
+            name: name.clone(),
+            joined: None,
+            left: None,
+        });
+        if party.address.is_none() {
+            party.address = address;
+        }
+        if party.name.is_none() {
+            party.name = name;
+        }
+        if party.joined.is_some() && party.left.is_none() {
+            return;
+        }
+        party.joined.get_or_insert(to_utc(now));
+        party.left = None;
+        let label = party.address.clone().or_else(|| party.name.clone()).unwrap_or_default();
+        let (id, side) = (party.id, party.side);
+        if let Some(r) = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.as_mut() {
+            r.participant_joined(now, id, side, &label);
+        }
+    }
+
+    fn leave(&mut self, key: &str) {
+        let now = wall();
+        let Some(party) = self.parties.get_mut(key) else { return };
+        if party.left.is_some() {
+            return;
+        }
+        party.left = Some(to_utc(now));
+        let id = party.id;
+        if let Some(r) = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.as_mut() {
+            r.participant_left(now, id);
+        }
+    }
+
+    /// Attaches `stream` (new or with a new sender/codec) to its sender.
+    fn attach(&mut self, stream: &StreamInfo, total: usize) {
+        let (key, aor, name) = self.sender_key(stream);
+        let side = self.side_for(aor.as_deref(), stream.index, total);
+        self.join(&key, aor, name, side);
+        let Some(party) = self.parties.get(&key) else { return };
+        let (id, side) = (party.id, party.side);
+        if let Some(r) = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.as_mut() {
+            r.attach_flow(FlowKey(u64::from(stream.local_port)), id, side, payloads(stream));
+        }
+        if let Some(s) = self.streams.get_mut(&stream.local_port) {
+            s.party = key;
+            s.direction = stream.offered_direction;
+        }
+    }
+
+    fn add_socket(&mut self, stream: &StreamInfo, socket: UdpSocket) {
+        let port = stream.local_port;
+        let socket = match tokio::net::UdpSocket::from_std(socket) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, port, "cannot use an RTP socket");
+                return;
+            }
+        };
+        let media = self.media.clone();
+        let packets = self.shared.metrics.sip_rtp_packets.clone();
+        let flow = FlowKey(u64::from(port));
+        let task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            loop {
+                let Ok((n, _from)) = socket.recv_from(&mut buf).await else { continue };
+                packets.inc();
+                let now = wall();
+                let mut m = media.lock().unwrap_or_else(|e| e.into_inner());
+                m.last_rtp = Instant::now();
+                if let Some(r) = m.recorder.as_mut() {
+                    r.on_rtp(now, flow, &buf[..n]);
+                }
+            }
+        });
+        if let Some(old) = self.streams.insert(
+            port,
+            StreamState { party: String::new(), direction: stream.offered_direction, task },
+        ) {
+            old.task.abort();
+        }
+    }
+
+    /// Every stream the SRC sends nothing on by its own offer (hold).
+    fn on_hold(&self) -> bool {
+        !self.streams.is_empty()
+            && self
+                .streams
+                .values()
+                .all(|s| matches!(s.direction, Direction::Inactive | Direction::RecvOnly))
+    }
+
+    fn apply_started(&mut self, started: &SessionStarted, sockets: Vec<(u16, UdpSocket)>) {
+        let mut sockets: HashMap<u16, UdpSocket> = sockets.into_iter().collect();
+        let recorded: Vec<&StreamInfo> =
+            started.streams.iter().filter(|s| s.local_port != 0).collect();
+        for s in &recorded {
+            if let Some(sock) = sockets.remove(&s.local_port) {
+                self.add_socket(s, sock);
+            }
+            self.attach(s, recorded.len());
+        }
+        // Participants the metadata names that send nothing (yet) are on the
+        // call too.
+        if let Some(Ok(md)) = &started.metadata {
+            for p in &md.participants {
+                if !self.parties.contains_key(&p.id) && p.disassociate_time.is_none() {
+                    let side = self.side_for(p.aor.as_deref(), usize::MAX, recorded.len());
+                    if side != Side::Unknown || recorded.len() <= 1 {
+                        self.join(&p.id.clone(), p.aor.clone(), p.name.clone(), side);
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_update(&mut self, update: &SessionUpdated, sockets: Vec<(u16, UdpSocket)>) {
+        let mut sockets: HashMap<u16, UdpSocket> = sockets.into_iter().collect();
+        let recorded: Vec<&StreamInfo> =
+            update.streams.iter().filter(|s| s.local_port != 0).collect();
+        // Streams gone: stop their sockets.
+        let live: Vec<u16> = recorded.iter().map(|s| s.local_port).collect();
+        self.streams.retain(|port, s| {
+            let keep = live.contains(port);
+            if !keep {
+                s.task.abort();
+            }
+            keep
+        });
+        for s in &recorded {
+            if let Some(sock) = sockets.remove(&s.local_port) {
+                self.add_socket(s, sock);
+            }
+        }
+        for change in &update.changes {
+            match change {
+                SessionChange::StreamAdded { index }
+                | SessionChange::CodecChanged { index }
+                | SessionChange::SenderChanged { index, .. } => {
+                    if let Some(s) = recorded.iter().find(|s| s.index == *index) {
+                        self.attach(s, recorded.len());
+                    }
+                }
+                SessionChange::DirectionChanged { index, to, .. } => {
+                    if let Some(s) = recorded.iter().find(|s| s.index == *index)
+                        && let Some(st) = self.streams.get_mut(&s.local_port)
+                    {
+                        st.direction = *to;
+                    }
+                }
+                SessionChange::ParticipantAssociated { participant_id, aor } => {
+                    let name = update
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.participant(participant_id))
+                        .and_then(|p| p.name.clone());
+                    let side = self.side_for(aor.as_deref(), usize::MAX, recorded.len());
+                    let side = if side == Side::Unknown && recorded.len() > 1 {
+                        Side::Company
+                    } else {
+                        side
+                    };
+                    self.join(participant_id, aor.clone(), name, side);
+                }
+                SessionChange::ParticipantDisassociated { participant_id, .. } => {
+                    self.leave(participant_id);
+                }
+                SessionChange::MetadataError(e) => {
+                    tracing::warn!(session = self.id.0, error = %e, "SIPREC metadata update did not parse; audio continues");
+                    self.metadata_error.get_or_insert_with(|| e.clone());
+                }
+                SessionChange::StreamRemoved { .. } | SessionChange::RemoteMoved { .. } => {}
+            }
+        }
+        // A party no stream is sent by any more, and that the metadata
+        // did not already take off the call, has left when its stream went.
+        let senders: Vec<String> = self.streams.values().map(|s| s.party.clone()).collect();
+        let gone: Vec<String> = self
+            .parties
+            .iter()
+            .filter(|(k, p)| k.starts_with("stream:") && p.left.is_none() && !senders.contains(k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in gone {
+            self.leave(&k);
+        }
+    }
+
+    /// Runs the session until the core ends it, then stores the recording.
+    pub(crate) async fn run(
+        mut self,
+        started: SessionStarted,
+        sockets: Vec<(u16, UdpSocket)>,
+        mut rx: mpsc::Receiver<SessionCmd>,
+    ) {
+        self.apply_started(&started, sockets);
+        drop(started);
+        let timeout = Duration::from_secs(self.shared.config.rtp_timeout_secs.max(1));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut timeout_reported = false;
+        let reason = loop {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(SessionCmd::Update { update, sockets }) => {
+                        self.apply_update(&update, sockets);
+                        if !self.on_hold() {
+                            self.media.lock().unwrap_or_else(|e| e.into_inner()).last_rtp = Instant::now();
+                        }
+                    }
+                    Some(SessionCmd::End { reason }) => break reason,
+                    None => break EndReason::Local,
+                },
+                _ = tick.tick() => {
+                    let (pending, idle) = {
+                        let mut m = self.media.lock().unwrap_or_else(|e| e.into_inner());
+                        let idle = m.last_rtp.elapsed();
+                        let pending = m.recorder.as_mut().map(|r| r.poll_deferred(wall()));
+                        (pending, idle)
+                    };
+                    match pending {
+                        Some(Ok(Some(sync))) => {
+                            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || sync.run()).await {
+                                tracing::error!(error = %e, "spool sync failed");
+                            }
+                        }
+                        Some(Err(e)) => tracing::error!(error = %e, "spool write failed"),
+                        _ => {}
+                    }
+                    if self.on_hold() {
+                        self.media.lock().unwrap_or_else(|e| e.into_inner()).last_rtp = Instant::now();
+                    } else if idle > timeout && !timeout_reported {
+                        timeout_reported = true;
+                        tracing::info!(session = self.id.0, idle_secs = idle.as_secs(), "no RTP: ending the recording session");
+                        let _ = self.shared.core.send(Input::RtpTimeout { id: self.id }).await;
+                    }
+                }
+            }
+        };
+        self.finish(reason).await;
+    }
+
+    async fn finish(mut self, reason: EndReason) {
+        for (_, s) in self.streams.drain() {
+            s.task.abort();
+        }
+        let now = wall();
+        for key in self.parties.keys().cloned().collect::<Vec<_>>() {
+            self.leave(&key);
+        }
+        let recorder = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.take();
+        let Some(recorder) = recorder else { return };
+        let stats = recorder.stats();
+        let permit = self.shared.renders.clone().acquire_owned().await.ok();
+        let rendered = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let timeline = recorder.close(now).map_err(|e| e.to_string())?;
+            render(&timeline)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        tracing::debug!(session = self.id.0, ?reason, packets = stats.packets, "session ended");
+        let (rendered, timeline_start) = match rendered {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                self.shared.metrics.sip_session("empty");
+                remove_spool(&self.spool);
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, spool = %self.spool.display(), "cannot render a SIPREC recording; spool kept for recovery");
+                self.shared.metrics.sip_session("failed");
+                return;
+            }
+        };
+        let mut metadata = RecordingMetadata {
+            call_id: Some(self.call_id.clone()),
+            started_at: Some(timeline_start.unwrap_or(self.started_at)),
+            ..Default::default()
+        };
+        metadata.ended_at = metadata
+            .started_at
+            .map(|s| s + chrono::Duration::milliseconds(rendered.duration_ms as i64));
+        let (kind, value) = group_external_id(&self.group);
+        metadata.external_ids.insert(kind, value);
+        if let Some(cs) = &self.siprec_session {
+            metadata.external_ids.insert("siprec_session".into(), cs.clone());
+        }
+        let mut parties: Vec<&Party> = self.parties.values().collect();
+        parties.sort_by_key(|p| p.joined);
+        for p in parties {
+            if p.address.is_none() && p.name.is_none() {
+                continue;
+            }
+            let side = match p.side {
+                Side::External => "external",
+                _ => "company",
+            };
+            let number = p.address.as_deref().map(number_or_address);
+            if p.side == Side::External && metadata.external_number.is_none() {
+                metadata.external_number = number.clone();
+            }
+            if p.side == Side::Company && metadata.company_number.is_none() {
+                metadata.company_number = number;
+            }
+            metadata.participants.push(ParticipantMetadata {
+                address: p.address.clone(),
+                name: p.name.clone(),
+                side: Some(side.into()),
+                joined_at: p.joined,
+                left_at: p.left,
+            });
+        }
+        metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
+        let mut flags = Vec::new();
+        if self.metadata_error.is_some() {
+            flags.push("siprec_metadata_unparsable".to_owned());
+        }
+        let stored = store(
+            &self.shared,
+            self.tenant,
+            self.conversation,
+            metadata,
+            rendered.bytes,
+            flags,
+            &self.spool,
+        )
+        .await;
+        self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
+    }
+}
+
+/// The number of an address whose user part is a phone number or an
+/// extension (`tel:+14155550100` → `+14155550100`), else the address.
+fn number_or_address(address: &str) -> String {
+    let user = super::routing::user_part(address);
+    let is_number = !user.is_empty()
+        && user.chars().any(|c| c.is_ascii_digit())
+        && user.chars().all(|c| c.is_ascii_digit() || "+-() .".contains(c));
+    if is_number { user.to_owned() } else { address.to_owned() }
+}
+
+/// Renders a closed timeline; `None` when it holds no audio.
+#[allow(clippy::type_complexity)]
+pub(crate) fn render(
+    timeline: &ClosedTimeline,
+) -> Result<Option<(callvault_media::RenderedFile, Option<DateTime<Utc>>)>, String> {
+    if timeline.len_samples() == 0 {
+        return Ok(None);
+    }
+    let rendered =
+        callvault_media::render(timeline, &RenderOptions::default()).map_err(|e| e.to_string())?;
+    let rate = u64::from(timeline.sample_rate.max(1));
+    let start =
+        timeline.origin + Duration::from_nanos(timeline.start_sample * 1_000_000_000 / rate);
+    Ok(Some((rendered, Some(to_utc(start)))))
+}
+
+pub(crate) fn remove_spool(spool: &Path) {
+    if let Err(e) = callvault_media::spool::remove_spool(spool) {
+        tracing::warn!(error = %e, "cannot remove a spool");
+    }
+    let _ = std::fs::remove_file(sidecar_path(spool));
+}
+
+/// Stores a rendered recording, retrying while the vault is unavailable
+/// (the spool stays until it is stored). `true` once stored.
+pub(crate) async fn store(
+    shared: &Shared,
+    tenant: TenantId,
+    conversation: ConversationId,
+    metadata: RecordingMetadata,
+    audio: Vec<u8>,
+    flags: Vec<String>,
+    spool: &Path,
+) -> bool {
+    let audio = Bytes::from(audio);
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let req = IngestRequest {
+            tenant,
+            metadata: metadata.clone(),
+            idempotency_key: Some(format!("siprec:{conversation}")),
+            source: RecordingSource::Siprec,
+            actor: "siprec".into(),
+            flags: flags.clone(),
+        };
+        let bytes = audio.clone();
+        let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+        match shared.ingestor.ingest(req, Box::pin(body)).await {
+            Ok(_) => {
+                remove_spool(spool);
+                return true;
+            }
+            Err(IngestError::Unavailable(e)) => {
+                if *shared.stopping.borrow() {
+                    tracing::error!(error = %e, spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
+                    return false;
+                }
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "vault unavailable; SIPREC recording kept in its spool");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, spool = %spool.display(), "SIPREC recording refused by ingest; spool kept");
+                return false;
+            }
+        }
+    }
+}
