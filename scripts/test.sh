@@ -21,6 +21,8 @@ pkgs=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v curl >/dev/null || pkgs+=(curl)
+command -v sipp >/dev/null || pkgs+=(sip-tester)
+command -v openssl >/dev/null || pkgs+=(openssl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 if [ ${#pkgs[@]} -gt 0 ]; then
   as_root apt-get update -qq

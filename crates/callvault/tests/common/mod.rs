@@ -16,7 +16,13 @@ pub struct Env {
 impl Env {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        Self { vars: vec![("CALLVAULT_DATA_DIR".into(), dir.path().display().to_string())], dir }
+        // SIP stays off unless a test turns it on: parallel servers would
+        // all want port 5060.
+        let vars = vec![
+            ("CALLVAULT_DATA_DIR".into(), dir.path().display().to_string()),
+            ("CALLVAULT_SIP__ENABLED".into(), "false".into()),
+        ];
+        Self { vars, dir }
     }
 
     pub fn with(mut self, key: &str, value: &str) -> Self {

@@ -1,0 +1,729 @@
+//! The SIPREC recording server inside `callvault serve`, driven by sipp
+//! acting as the SRC (scenarios in tests/data/siprec). sipp does the
+//! signalling; RTP goes from this test to the ports the SRS answered
+//! (sipp cannot read ports out of a multipart answer, so the scenarios
+//! write them to a file). Each test checks the conversation, its
+//! participants and the rendered audio through the API.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/siprec");
+const EXTERNAL: &str = "tel:+14155550100";
+const AGENT: &str = "sip:101@pbx.example.com";
+const COLLEAGUE: &str = "sip:102@pbx.example.com";
+/// Tones of the two streams: stream 1 (the external party) and stream 2.
+const TONES: [f64; 2] = [440.0, 1000.0];
+
+fn sipp_present() -> bool {
+    let ok = Command::new("sipp").arg("-v").output().is_ok();
+    if !ok && std::env::var_os("CV_TEST_SKIP_SERVICES").is_some() {
+        eprintln!("skipped: sipp is not installed and CV_TEST_SKIP_SERVICES is set");
+        return false;
+    }
+    assert!(ok, "sipp is not installed (Debian package sip-tester; scripts/test.sh installs it)");
+    true
+}
+
+/// A UDP port whose TCP twin is free too.
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+struct Srs {
+    env: Env,
+    server: Server,
+    sip: SocketAddr,
+    key: String,
+}
+
+impl Srs {
+    fn start(extra: &[(&str, &str)]) -> Srs {
+        let port = free_port();
+        let mut env = Env::new()
+            .with("CALLVAULT_SIP__ENABLED", "true")
+            .with("CALLVAULT_SIP__LISTEN", &format!("127.0.0.1:{port}"))
+            .with("CALLVAULT_SIP__RTP_PORTS", "30000-39999")
+            .with("CALLVAULT_SIP__DEFAULT_TENANT", "acme");
+        for (k, v) in extra {
+            env = env.with(k, v);
+        }
+        let key = env.tenant_with_key("acme");
+        let server = Server::start(&env);
+        Srs { env, server, sip: SocketAddr::from(([127, 0, 0, 1], port)), key }
+    }
+
+    async fn conversations(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("{}/v1/conversations?limit=100", self.server.url);
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = get_json(&url, &self.key).await;
+            assert_eq!(status, 200, "{page}");
+            out.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Waits until `n` conversations hold `recordings` recordings in all.
+    async fn wait_recordings(&self, conversations: usize, recordings: u64) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let list = self.conversations().await;
+            let total: u64 = list.iter().map(|c| c["recording_count"].as_u64().unwrap()).sum();
+            if list.len() >= conversations && total >= recordings {
+                return list;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {conversations} conversations / {recordings} recordings, have {} / {total}",
+                list.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn detail(&self, id: &str) -> Value {
+        let (status, d) =
+            get_json(&format!("{}/v1/conversations/{id}", self.server.url), &self.key).await;
+        assert_eq!(status, 200, "{d}");
+        d
+    }
+
+    async fn audio(&self, recording: &str) -> callvault_media::render::ogg_opus::DecodedOpus {
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1/recordings/{recording}/audio", self.server.url))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let bytes = resp.bytes().await.unwrap();
+        callvault_media::render::ogg_opus::decode(&bytes).unwrap()
+    }
+
+    async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.server.url)).await.unwrap().text().await.unwrap()
+    }
+}
+
+/// One sipp process playing an SRC.
+struct Sipp {
+    child: Child,
+    dir: tempfile::TempDir,
+    portfile: PathBuf,
+}
+
+impl Sipp {
+    fn start(scenario: &str, srs: SocketAddr, keys: &[(&str, &str)], args: &[&str]) -> Sipp {
+        let dir = tempfile::tempdir().unwrap();
+        let portfile = dir.path().join("ports");
+        std::fs::write(&portfile, b"").unwrap();
+        let local = free_port().to_string();
+        let mut cmd = Command::new("sipp");
+        cmd.current_dir(dir.path())
+            .arg("-sf")
+            .arg(Path::new(SCENARIOS).join(scenario))
+            .arg(srs.to_string())
+            .args(["-i", "127.0.0.1", "-p", &local, "-nostdin", "-trace_err"])
+            .args(["-timeout", "90s", "-timeout_error", "-max_recv_loops", "10000"])
+            .arg("-key")
+            .arg("portfile")
+            .arg(&portfile);
+        for (k, v) in keys {
+            cmd.args(["-key", k, v]);
+        }
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        Sipp { child: cmd.spawn().expect("sipp"), dir, portfile }
+    }
+
+    /// Waits for sipp and asserts every call succeeded.
+    fn finish(mut self) {
+        let status = self.child.wait().unwrap();
+        if !status.success() {
+            let mut out = String::new();
+            let _ = self.child.stdout.take().unwrap().read_to_string(&mut out);
+            let mut logs = String::new();
+            for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+                if e.file_name().to_string_lossy().ends_with(".log") {
+                    logs.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+            let tail: String = out
+                .lines()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
+            panic!("sipp failed ({status}):\n{tail}\n--- logs ---\n{logs}");
+        }
+    }
+}
+
+/// When a call's streams carry audio, in ms after the SRS answered.
+#[derive(Clone)]
+struct Plan(Vec<(u64, u64)>);
+
+/// Sends G.711 A-law RTP (a tone per stream) to the ports each call of
+/// `portfiles` announces, following `plan`, until `calls` calls have been
+/// played. Returns packets sent.
+fn feed(
+    portfiles: Vec<(PathBuf, Vec<f64>)>,
+    plan: Plan,
+    calls: usize,
+) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        struct Call {
+            start: Instant,
+            streams: Vec<(u16, f64, u32)>,
+        }
+        let mut seen: HashMap<(usize, String), ()> = HashMap::new();
+        let mut live: Vec<Call> = Vec::new();
+        let mut done = 0usize;
+        let mut sent = 0u64;
+        let end = plan.0.iter().map(|s| s.1).max().unwrap_or(0);
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let mut tick = Instant::now();
+        let mut ssrc = 0x1000u32;
+        while done < calls && Instant::now() < deadline {
+            for (i, (file, tones)) in portfiles.iter().enumerate() {
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                for line in text.lines() {
+                    if seen.insert((i, line.to_owned()), ()).is_some() {
+                        continue;
+                    }
+                    let ports: Vec<u16> =
+                        line.split_whitespace().skip(1).filter_map(|p| p.parse().ok()).collect();
+                    let streams = ports
+                        .iter()
+                        .zip(tones)
+                        .map(|(p, f)| {
+                            ssrc += 1;
+                            (*p, *f, ssrc)
+                        })
+                        .collect();
+                    live.push(Call { start: Instant::now(), streams });
+                }
+            }
+            let now = Instant::now();
+            live.retain(|c| {
+                let ms = now.duration_since(c.start).as_millis() as u64;
+                if ms >= end {
+                    done += 1;
+                    return false;
+                }
+                if plan.0.iter().any(|(a, b)| ms >= *a && ms < *b) {
+                    let n = ms / 20;
+                    for (port, f, ssrc) in &c.streams {
+                        let payload: Vec<u8> = (0..160u64)
+                            .map(|k| {
+                                let t = (n * 160 + k) as f64 / 8000.0;
+                                callvault_media::codec::g711::linear_to_alaw(
+                                    (8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16,
+                                )
+                            })
+                            .collect();
+                        let mut pkt = vec![0x80, 8];
+                        pkt.extend_from_slice(&(n as u16).to_be_bytes());
+                        pkt.extend_from_slice(&((n * 160) as u32).to_be_bytes());
+                        pkt.extend_from_slice(&ssrc.to_be_bytes());
+                        pkt.extend_from_slice(&payload);
+                        let _ = sock.send_to(&pkt, ("127.0.0.1", *port));
+                        sent += 1;
+                    }
+                }
+                true
+            });
+            tick += Duration::from_millis(20);
+            if let Some(wait) = tick.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            } else {
+                tick = Instant::now();
+            }
+        }
+        sent
+    })
+}
+
+/// Power of `f` in `s` (Goertzel), normalised by length.
+fn tone_power(s: &[i16], f: f64) -> f64 {
+    let w = std::f64::consts::TAU * f / 8000.0;
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in s {
+        let s0 = f64::from(x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (s.len().max(1) as f64).powi(2)
+}
+
+/// Which of the two test tones `s` carries, if either clearly.
+fn dominant_tone(s: &[i16]) -> Option<f64> {
+    let (a, b) = (tone_power(s, TONES[0]), tone_power(s, TONES[1]));
+    if a > 20.0 * b && a > 1000.0 {
+        Some(TONES[0])
+    } else if b > 20.0 * a && b > 1000.0 {
+        Some(TONES[1])
+    } else {
+        None
+    }
+}
+
+fn ms(samples: &[i16], from: u64, to: u64) -> &[i16] {
+    let a = (from * 8) as usize;
+    let b = ((to * 8) as usize).min(samples.len());
+    &samples[a.min(b)..b]
+}
+
+fn participant<'a>(detail: &'a Value, address: &str) -> &'a Value {
+    detail["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["address"] == address)
+        .unwrap_or_else(|| panic!("no participant {address} in {detail}"))
+}
+
+fn keys(group: &str) -> Vec<(&str, &str)> {
+    vec![("group", group), ("a", EXTERNAL), ("b", AGENT), ("c", COLLEAGUE)]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_call_is_recorded_in_stereo_external_left() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("basic"), &["-m", "1", "-d", "3000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2800)]), 1);
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 200);
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!(c["participant_count"], 2);
+    assert_eq!(c["external_number"], "+14155550100");
+    assert_eq!(c["company_number"], "101");
+    let d = srs.detail(c["id"].as_str().unwrap()).await;
+    assert_eq!(participant(&d, EXTERNAL)["side"], "external");
+    assert_eq!(participant(&d, EXTERNAL)["display_name"], "Caller");
+    assert_eq!(participant(&d, AGENT)["side"], "company");
+    let ids: Vec<&str> =
+        d["external_ids"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"siprec_group") && ids.contains(&"sip_call_id"), "{ids:?}");
+    let rec = &d["recordings"][0];
+    assert_eq!(rec["source"], "siprec");
+    assert_eq!(rec["channels"], 2);
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((2500..=3300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(audio.channels, 2);
+    let (left, right) = (&audio.samples[0], &audio.samples[1]);
+    assert_eq!(dominant_tone(ms(left, 200, 2400)), Some(TONES[0]), "left: external party");
+    assert_eq!(dominant_tone(ms(right, 200, 2400)), Some(TONES[1]), "right: the company");
+    assert!(srs.metrics().await.contains("callvault_sip_sessions_total{outcome=\"recorded\"} 1"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_call_over_tcp() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start(
+        "siprec_call.xml",
+        srs.sip,
+        &keys("tcp"),
+        &["-m", "1", "-d", "2000", "-t", "t1"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1800)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let dur = d["recordings"][0]["duration_ms"].as_u64().unwrap();
+    assert!((1500..=2300).contains(&dur), "duration {dur}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transfer_by_metadata_update_keeps_one_conversation() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_transfer.xml", srs.sip, &keys("transfer"), &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 3900)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    assert_eq!(d["participants"].as_array().unwrap().len(), 3, "{d}");
+    let agent = participant(&d, AGENT);
+    let colleague = participant(&d, COLLEAGUE);
+    assert_eq!(colleague["side"], "company");
+    let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    // The agent left at the transfer, the colleague joined then and stayed.
+    let agent_left = t(&agent["left_at"]);
+    let colleague_joined = t(&colleague["joined_at"]);
+    assert!((agent_left - colleague_joined).num_milliseconds().abs() < 500);
+    assert!((agent_left - t(&agent["joined_at"])).num_milliseconds() > 1500);
+    assert!((t(&colleague["left_at"]) - colleague_joined).num_milliseconds() > 1500);
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((3500..=4400).contains(&dur), "the whole call, across the transfer: {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    // The company channel carries the agent, then the colleague.
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 300, 1700)), Some(TONES[1]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 2300, 3600)), Some(TONES[1]));
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 2300, 3600)), Some(TONES[0]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hold_and_resume_keep_the_silence_on_the_timeline() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_hold.xml", srs.sip, &keys("hold"), &["-m", "1"]);
+    let feeder =
+        feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1400), (3150, 4400)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["participant_count"], 2);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((4000..=4700).contains(&dur), "hold kept as silence: {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    let left = &audio.samples[0];
+    assert_eq!(dominant_tone(ms(left, 200, 1200)), Some(TONES[0]));
+    let on_hold = ms(left, 1800, 2800);
+    assert!(on_hold.iter().all(|s| s.abs() < 300), "silence while on hold");
+    assert_eq!(dominant_tone(ms(left, 3500, 4000)), Some(TONES[0]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn src_restart_continues_the_same_group() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    // Two recording sessions (two SRC processes, two Call-IDs) of one group.
+    for _ in 0..2 {
+        let sipp =
+            Sipp::start("siprec_call.xml", srs.sip, &keys("failover"), &["-m", "1", "-d", "1500"]);
+        let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1300)]), 1);
+        sipp.finish();
+        feeder.join().unwrap();
+    }
+    let list = srs.wait_recordings(1, 2).await;
+    assert_eq!(list.len(), 1, "one conversation: {list:?}");
+    assert_eq!(list[0]["recording_count"], 2);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let call_ids =
+        d["external_ids"].as_array().unwrap().iter().filter(|e| e["kind"] == "sip_call_id").count();
+    assert_eq!(call_ids, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cisco_nbr_legs_join_by_guid() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let guid = "0123456789-1234567890-1357924680-2468013579";
+    let ext = Sipp::start(
+        "cisco_nbr.xml",
+        srs.sip,
+        &[("guid", guid), ("who", "+14155550100"), ("midx", "0")],
+        &["-m", "1", "-d", "2000"],
+    );
+    let agent = Sipp::start(
+        "cisco_nbr.xml",
+        srs.sip,
+        &[("guid", guid), ("who", "101"), ("midx", "1")],
+        &["-m", "1", "-d", "2000"],
+    );
+    let feeder = feed(
+        vec![(ext.portfile.clone(), vec![TONES[0]]), (agent.portfile.clone(), vec![TONES[1]])],
+        Plan(vec![(0, 1800)]),
+        2,
+    );
+    ext.finish();
+    agent.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 2).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    assert_eq!(participant(&d, "sip:+14155550100@10.0.0.1")["side"], "external");
+    assert_eq!(participant(&d, "sip:101@10.0.0.1")["side"], "company");
+    let ids: Vec<&str> =
+        d["external_ids"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"cisco_guid"), "{ids:?}");
+    // Each leg's recording carries its own party on its own side.
+    for rec in d["recordings"].as_array().unwrap() {
+        let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+        let l = dominant_tone(ms(&audio.samples[0], 200, 1500));
+        let r = dominant_tone(ms(&audio.samples[1], 200, 1500));
+        assert!(
+            (l == Some(TONES[0]) && r.is_none()) || (r == Some(TONES[1]) && l.is_none()),
+            "{l:?} {r:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rtp_inactivity_ends_the_session_with_a_bye() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[("CALLVAULT_SIP__RTP_TIMEOUT_SECS", "2")]);
+    let sipp = Sipp::start("siprec_timeout.xml", srs.sip, &keys("idle"), &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1000)]), 1);
+    // sipp succeeds only when the SRS's BYE arrives.
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let dur = d["recordings"][0]["duration_ms"].as_u64().unwrap();
+    assert!((800..=1300).contains(&dur), "audio up to the last packet: {dur}");
+    assert!(srs.metrics().await.contains("callvault_sip_byes_total{outcome=\"answered\"} 1"));
+}
+
+/// A raw SIP exchange over UDP: send, and collect what comes back.
+fn exchange(sock: &UdpSocket, to: SocketAddr, msg: &str) -> Vec<String> {
+    sock.send_to(msg.as_bytes(), to).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65_536];
+    sock.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+    while let Ok((n, _)) = sock.recv_from(&mut buf) {
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let final_ = !text.starts_with("SIP/2.0 1");
+        out.push(text);
+        if final_ {
+            break;
+        }
+    }
+    out
+}
+
+fn invite(local: SocketAddr, call_id: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "INVITE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{call_id}\r\n\
+         From: <sip:src@127.0.0.1>;tag=t{call_id}\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: {call_id}\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:src@{local}>;+sip.src\r\nRequire: siprec\r\nMax-Forwards: 70\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_sip_sdp_and_xml_get_clear_answers_and_the_server_keeps_serving() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let local = sock.local_addr().unwrap();
+
+    // Garbage and half messages: no answer possible, no crash.
+    for junk in [&b"\x00\x01\x02garbage"[..], b"INVITE", b"SIP/2.0 200 OK\r\n\r\n", &[0xff; 3000]] {
+        sock.send_to(junk, srs.sip).unwrap();
+    }
+    // A request without Call-ID: 400.
+    let no_call_id = format!(
+        "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKx1\r\n\
+         From: <sip:a@b>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+    let r = exchange(&sock, srs.sip, &no_call_id);
+    assert!(r.last().unwrap().starts_with("SIP/2.0 400"), "{r:?}");
+    // OPTIONS ping: 200.
+    let ping = no_call_id.replace("CSeq:", "Call-ID: ping1\r\nCSeq:").replace("x1", "x2");
+    let r = exchange(&sock, srs.sip, &ping);
+    assert!(r.last().unwrap().starts_with("SIP/2.0 200"), "{r:?}");
+    // SDP that is not SDP: 4xx.
+    let r =
+        exchange(&sock, srs.sip, &invite(local, "badsdp", "application/sdp", "this is not sdp"));
+    let last = r.last().unwrap();
+    assert!(last.starts_with("SIP/2.0 4"), "{r:?}");
+    // The ACK of a non-2xx final response stops its retransmissions.
+    let to = last.lines().find(|l| l.starts_with("To:")).unwrap();
+    let ack = format!(
+        "ACK sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKbadsdp\r\n\
+         From: <sip:src@127.0.0.1>;tag=tbadsdp\r\n{to}\r\nCall-ID: badsdp\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    sock.send_to(ack.as_bytes(), srs.sip).unwrap();
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let local = sock.local_addr().unwrap();
+    // Metadata that does not parse costs nothing of the audio: 200, and the
+    // recording carries a flag.
+    let body = "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n\
+                c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=label:1\r\na=sendonly\r\n\
+                m=audio 40002 RTP/AVP 8\r\na=label:2\r\na=sendonly\r\n\r\n--b\r\n\
+                Content-Type: application/rs-metadata+xml\r\n\r\n<recording xmlns=\"urn:ietf:params:xml:ns:recording:1\"><participant\r\n--b--\r\n";
+    let r = exchange(&sock, srs.sip, &invite(local, "badxml", "multipart/mixed;boundary=b", body));
+    let ok = r.last().unwrap();
+    assert!(ok.starts_with("SIP/2.0 200"), "{r:?}");
+    let to = ok.lines().find(|l| l.starts_with("To:")).unwrap().to_owned();
+    let ports: Vec<u16> = ok
+        .lines()
+        .filter_map(|l| l.strip_prefix("m=audio "))
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(ports.len(), 2);
+    let ack = format!(
+        "ACK sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKack\r\n\
+         From: <sip:src@127.0.0.1>;tag=tbadxml\r\n{to}\r\nCall-ID: badxml\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    sock.send_to(ack.as_bytes(), srs.sip).unwrap();
+    let portfile = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(portfile.path(), format!("1 {} {}\n", ports[0], ports[1])).unwrap();
+    feed(vec![(portfile.path().to_owned(), TONES.to_vec())], Plan(vec![(0, 1000)]), 1)
+        .join()
+        .unwrap();
+    let bye = format!(
+        "BYE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKbye\r\n\
+         From: <sip:src@127.0.0.1>;tag=tbadxml\r\n{to}\r\nCall-ID: badxml\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+    );
+    let r = exchange(&sock, srs.sip, &bye);
+    assert!(r.last().unwrap().starts_with("SIP/2.0 200"), "{r:?}");
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let flags = d["recordings"][0]["flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f == "siprec_metadata_unparsable"), "{flags:?}");
+
+    // And the server still records a normal call.
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("after"), &["-m", "1", "-d", "1500"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1300)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    srs.wait_recordings(2, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_concurrent_sessions() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    // 100 new sessions/s, each 4 s long: all 200 are up at once.
+    let sipp = Sipp::start(
+        "siprec_call.xml",
+        srs.sip,
+        &keys("load"),
+        &["-m", "200", "-l", "200", "-r", "100", "-d", "4000"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 3500)]), 200);
+    sipp.finish();
+    let sent = feeder.join().unwrap();
+    assert!(sent >= 200 * 2 * 150, "sent {sent}");
+    let list = srs.wait_recordings(200, 200).await;
+    assert_eq!(list.len(), 200);
+    assert!(list.iter().all(|c| c["participant_count"] == 2 && c["recording_count"] == 1));
+    // Spot-check a few recordings' audio.
+    for c in list.iter().step_by(67) {
+        let d = srs.detail(c["id"].as_str().unwrap()).await;
+        let dur = d["recordings"][0]["duration_ms"].as_u64().unwrap();
+        assert!((3000..=4300).contains(&dur), "duration {dur}");
+        let audio = srs.audio(d["recordings"][0]["id"].as_str().unwrap()).await;
+        assert_eq!(dominant_tone(ms(&audio.samples[0], 300, 2800)), Some(TONES[0]));
+        assert_eq!(dominant_tone(ms(&audio.samples[1], 300, 2800)), Some(TONES[1]));
+    }
+    let _ = srs.env.data_dir();
+}
+
+/// SIP over TLS (sipp has no TLS here): an OPTIONS ping through rustls.
+#[tokio::test(flavor = "multi_thread")]
+async fn options_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(made.success());
+    let tls_port = free_port();
+    let srs = Srs::start(&[
+        ("CALLVAULT_SIP__TLS_LISTEN", &format!("127.0.0.1:{tls_port}")),
+        ("CALLVAULT_SIP__TLS_CERT", cert.to_str().unwrap()),
+        ("CALLVAULT_SIP__TLS_KEY", key.to_str().unwrap()),
+    ]);
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(&cert).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", tls_port)).await.unwrap();
+    let local = tcp.local_addr().unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let options = format!(
+        "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS {local};branch=z9hG4bKtls1\r\n\
+         From: <sips:a@example.com>;tag=1\r\nTo: <sips:srs@127.0.0.1>\r\nCall-ID: tls1\r\n\
+         CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tls.write_all(options.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n =
+        tokio::time::timeout(Duration::from_secs(10), tls.read(&mut buf)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
+    assert!(answer.contains("Allow:"), "{answer}");
+    drop(srs);
+    let _ = std::io::stdout().flush();
+}
