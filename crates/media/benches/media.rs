@@ -3,6 +3,7 @@
 //!   G.711 calls (with the real 1 s fsync per call, and without it);
 //! - render speed (× real time per channel, one core) and bytes per stereo
 //!   call-minute per format, and `opusenc` on the same audio when installed;
+//! - G.729 decode speed (× real time, one core);
 //! - memory per active call (counted by a tracking allocator).
 #![allow(unsafe_code)] // the counting global allocator below
 
@@ -209,7 +210,7 @@ fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
 
-    // CALLVAULT_BENCH=ingest|render|memory runs one section (for profiling).
+    // CALLVAULT_BENCH=ingest|render|decode|memory runs one section (for profiling).
     let only = std::env::var("CALLVAULT_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("ingest") {
@@ -339,8 +340,29 @@ fn main() {
         }
         println!();
     }
+    if run("decode") {
+        // 3. G.729 decoding (the only decoder with real DSP cost besides Opus)
+        let frames =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g729-frames.bit"))
+                .unwrap();
+        let bits: Vec<u8> = frames.iter().copied().cycle().take(frames.len() * 15).collect();
+        let secs = (bits.len() / 10) as f64 * 0.01;
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let mut d = callvault_media::codec::g729::G729Decoder::new();
+            let mut out = Vec::with_capacity(bits.len() * 8);
+            let start = Instant::now();
+            for packet in bits.chunks(20) {
+                d.decode(packet, &mut out);
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+            assert_eq!(out.len(), bits.len() * 8);
+        }
+        println!("## Decode: G.729 ({secs:.0} s, 2 frames per packet, one stream)");
+        println!("G.729 decode            : {:>10.0} x real time per core\n", secs / best);
+    }
     if run("memory") {
-        // 3. memory per active call
+        // 4. memory per active call
         let dir = tempfile::tempdir().unwrap();
         let calls = 1000;
         let before = LIVE.load(Ordering::Relaxed);
