@@ -383,14 +383,17 @@ impl G729Decoder {
             start -= 1;
         }
         let phase = phase as usize;
+        // One 20-tap kernel over exc[x − 9 ..= x + 10]: the left half of the
+        // interpolation filter at this phase reversed, then the right half.
+        let mut kernel = [0.0f32; 2 * INTERP_TAPS];
+        for i in 0..INTERP_TAPS {
+            kernel[INTERP_TAPS - 1 - i] = f32::from(INTER_3L[phase + 3 * i]) * Q15;
+            kernel[INTERP_TAPS + i] = f32::from(INTER_3L[3 - phase + 3 * i]) * Q15;
+        }
         for j in 0..SUBFRAME {
-            let x = start + j;
-            let mut s = 0.0;
-            for i in 0..INTERP_TAPS {
-                s += self.exc[x - i] * f32::from(INTER_3L[phase + 3 * i]);
-                s += self.exc[x + 1 + i] * f32::from(INTER_3L[3 - phase + 3 * i]);
-            }
-            self.exc[base + j] = s * Q15;
+            let from = start + j + 1 - INTERP_TAPS;
+            let window = &self.exc[from..from + 2 * INTERP_TAPS];
+            self.exc[base + j] = dot(&kernel, window);
         }
     }
 
@@ -438,14 +441,13 @@ impl G729Decoder {
     }
 
     fn filter_subframe(&mut self, a: &[f32; M + 1], base: usize, at: usize) -> bool {
+        let rev = reversed(a);
         let mut overflow = false;
         for i in 0..SUBFRAME {
-            let mut s = self.exc[base + i];
-            for (j, aj) in a.iter().enumerate().skip(1) {
-                s -= aj * self.syn[at + i - j];
-            }
+            let n = at + i;
+            let s = self.exc[base + i] - dot(&rev, &self.syn[n - M..n]);
             overflow |= !(-32768.0..=32767.0).contains(&s);
-            self.syn[at + i] = s;
+            self.syn[n] = s;
         }
         overflow
     }
@@ -462,8 +464,9 @@ impl G729Decoder {
                 + a[1] * self.hp_y[1];
             self.hp_x = [s, self.hp_x[0]];
             self.hp_y = [y, self.hp_y[0]];
-            let v = (2.0 * y).round().clamp(-32768.0, 32767.0);
-            out.push(v as i16);
+            // Round half away from zero; `as` saturates to the i16 range.
+            let v = 2.0 * y;
+            out.push(if v >= 0.0 { v + 0.5 } else { v - 0.5 } as i16);
         }
     }
 }
@@ -506,14 +509,13 @@ impl PostFilter {
         let at = M + sub * SUBFRAME;
         let num = weight(a, GAMMA_NUM);
         let den = weight(a, GAMMA_DEN);
+        let den_rev = reversed(&den);
 
         // Residual through A(z/γn).
+        let num_rev = reversed(&num);
         for i in 0..SUBFRAME {
-            let mut s = syn[at + i];
-            for j in 1..=M {
-                s += num[j] * syn[at + i - j];
-            }
-            self.res[PIT_MAX + i] = s;
+            let n = at + i;
+            self.res[PIT_MAX + i] = syn[n] + dot(&num_rev, &syn[n - M..n]);
         }
 
         // Long-term post-filter: best integer lag within ±3 of the decoded one.
@@ -553,15 +555,13 @@ impl PostFilter {
         }
 
         // Tilt compensation from the impulse response of A(z/γn)/A(z/γd).
-        let mut h = [0.0f32; IMPULSE_LEN];
-        h[..=M].copy_from_slice(&num);
+        // (computed with M leading zeros as the filter's memory)
+        let mut hz = [0.0f32; M + IMPULSE_LEN];
         for i in 0..IMPULSE_LEN {
-            let mut s = h[i];
-            for j in 1..=M.min(i) {
-                s -= den[j] * h[i - j];
-            }
-            h[i] = s;
+            let x = num.get(i).copied().unwrap_or(0.0);
+            hz[M + i] = x - dot(&den_rev, &hz[i..i + M]);
         }
+        let h = &hz[M..];
         let rh0: f32 = h.iter().map(|x| x * x).sum();
         let rh1: f32 = h.windows(2).map(|w| w[0] * w[1]).sum();
         let tilt = if rh1 > 0.0 && rh0 > 0.0 { TILT_MU * rh1 / rh0 } else { 0.0 };
@@ -576,12 +576,8 @@ impl PostFilter {
         // Short-term post-filter 1/A(z/γd), memory first.
         let mut y = [0.0f32; M + SUBFRAME];
         y[..M].copy_from_slice(&self.mem_syn);
-        for i in 0..SUBFRAME {
-            let mut s = pst[i];
-            for j in 1..=M {
-                s -= den[j] * y[M + i - j];
-            }
-            y[M + i] = s;
+        for (i, p) in pst.iter().enumerate() {
+            y[M + i] = p - dot(&den_rev, &y[i..i + M]);
         }
         self.mem_syn.copy_from_slice(&y[SUBFRAME..]);
         let dst = &mut out[sub * SUBFRAME..(sub + 1) * SUBFRAME];
@@ -603,6 +599,17 @@ impl PostFilter {
 
         self.res.copy_within(SUBFRAME.., 0);
     }
+}
+
+/// Σ a[k]·x[k] over the shorter of the two.
+#[inline(always)]
+fn dot(a: &[f32], x: &[f32]) -> f32 {
+    a.iter().zip(x).fold(0.0, |s, (p, q)| s + p * q)
+}
+
+/// a[10], a[9], …, a[1]: the taps in the order of the history they meet.
+fn reversed(a: &[f32; M + 1]) -> [f32; M] {
+    std::array::from_fn(|k| a[M - k])
 }
 
 /// a[i]·γ^i.
