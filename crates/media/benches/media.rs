@@ -207,8 +207,8 @@ fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<
 }
 
 /// CPU time of the calling thread (from /proc/thread-self/schedstat, in
-/// ns), which other processes on a shared machine do not inflate; 0 where
-/// unavailable.
+/// ns, updated at scheduler ticks), which other processes on a shared
+/// machine inflate less than wall time; 0 where unavailable.
 fn thread_cpu_secs() -> f64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
@@ -237,12 +237,17 @@ fn opus_encoder_only(left: &[i16], right: &[i16], secs: f64) {
             best_cpu = best_cpu.min(thread_cpu_secs() - cpu);
             size = b.len();
         }
+        // schedstat advances with the scheduler tick: too coarse below ~50 ms.
+        let cpu = if best_cpu >= 0.05 {
+            format!("({:.0} x by thread CPU time)", secs * 2.0 / best_cpu)
+        } else {
+            String::new()
+        };
         println!(
-            "{:<44} {:>14.0} {:>16.0}   ({:.0} x by thread CPU time)",
+            "{:<44} {:>14.0} {:>16.0}   {cpu}",
             name,
             secs * 2.0 / best,
-            size as f64 * 60.0 / secs,
-            secs * 2.0 / best_cpu
+            size as f64 * 60.0 / secs
         );
     }
 }
