@@ -1,8 +1,19 @@
 //! G.729 decoder: against ffmpeg's decoder (a committed fixture, and live
 //! when ffmpeg is installed), sanity of the signal, erasures, SID frames and
 //! arbitrary input.
+mod common;
+
+use std::time::Duration;
+
 use callvault_media::codec::g729::{FRAME_SAMPLES, G729Decoder};
 use callvault_media::codec::{Codec, Decoder};
+use callvault_media::render::wav;
+use callvault_media::spool::SpoolConfig;
+use callvault_media::{
+    FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
+    TimelineEvent, render,
+};
+use callvault_model::{ConversationId, ParticipantId, Side};
 use proptest::prelude::*;
 
 fn data(name: &str) -> Vec<u8> {
@@ -207,6 +218,41 @@ fn codec_decoder_handles_multi_frame_packets() {
     let mut wide = Vec::new();
     d.decode(&bits, &mut wide).unwrap();
     assert!(wide.len().abs_diff(2 * out.len()) <= 2);
+}
+
+/// A G.729 flow (static payload type 18, two frames per 20 ms packet) is
+/// decoded by the recorder onto the timeline like G.711, not kept raw.
+#[test]
+fn recorder_decodes_g729_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = Duration::from_secs(100);
+    let config = RecorderConfig {
+        spool: SpoolConfig { dir: dir.path().to_owned(), ..SpoolConfig::default() },
+        ..RecorderConfig::default()
+    };
+    let mut rec = Recorder::new(config, ConversationId::new(), t0).unwrap();
+    rec.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
+    let bits = plausible_frames(200, 5);
+    for (i, packet) in bits.chunks(20).enumerate() {
+        let now = t0 + Duration::from_millis(i as u64 * 20);
+        let p = common::rtp(7, i as u16, (i * 160) as u32, 18, i == 0, packet);
+        rec.on_rtp(now, FlowKey(1), &p);
+        rec.poll(now).unwrap();
+    }
+    let tl = rec.close(t0 + Duration::from_millis(2100)).unwrap();
+    assert!(
+        !tl.events.iter().any(|e| matches!(e, TimelineEvent::UndecodedPayload { .. })),
+        "{:?}",
+        tl.events
+    );
+    assert_eq!(tl.duration_ms(), 2000);
+    let out =
+        render(&tl, &RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Stereo })
+            .unwrap();
+    let (_, _, pcm) = wav::decode(&out.bytes).unwrap();
+    let expected = decode(&bits);
+    assert_eq!(&pcm[0][..expected.len()], &expected[..]);
+    assert!(pcm[1].iter().all(|&s| s == 0));
 }
 
 proptest! {
