@@ -3,6 +3,7 @@
 //!   G.711 calls (with the real 1 s fsync per call, and without it);
 //! - render speed (× real time per channel, one core) and bytes per stereo
 //!   call-minute per format, and `opusenc` on the same audio when installed;
+//! - G.729 decode speed (× real time, one core);
 //! - memory per active call (counted by a tracking allocator).
 #![allow(unsafe_code)] // the counting global allocator below
 
@@ -205,11 +206,57 @@ fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<
     (rec.close(t0 + Duration::from_secs(61)).unwrap(), left, right)
 }
 
+/// CPU time of the calling thread (from /proc/thread-self/schedstat, in
+/// ns, updated at scheduler ticks), which other processes on a shared
+/// machine inflate less than wall time; 0 where unavailable.
+fn thread_cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
+/// The Opus encoder alone (default settings) on both-silent and
+/// both-talking (continuous double talk) audio, best of three runs.
+fn opus_encoder_only(left: &[i16], right: &[i16], secs: f64) {
+    let n = left.len();
+    let zeros = vec![0i16; n];
+    // Continuous double talk: each side carries the sum of both parties.
+    let talk: Vec<i16> = left.iter().zip(right).map(|(l, r)| l.wrapping_add(*r)).collect();
+    for (name, l, r) in [
+        ("Opus encoder only, both sides silent", &zeros, &zeros),
+        ("Opus encoder only, both sides talking", &talk, &talk),
+    ] {
+        let input = [l.clone(), r.clone()];
+        let (mut best, mut best_cpu) = (f64::MAX, f64::MAX);
+        let mut size = 0;
+        for _ in 0..5 {
+            let (start, cpu) = (Instant::now(), thread_cpu_secs());
+            let b = callvault_media::render::ogg_opus::encode(&input, 8000, 20_000, 0).unwrap();
+            best = best.min(start.elapsed().as_secs_f64());
+            best_cpu = best_cpu.min(thread_cpu_secs() - cpu);
+            size = b.len();
+        }
+        // schedstat advances with the scheduler tick: too coarse below ~50 ms.
+        let cpu = if best_cpu >= 0.05 {
+            format!("({:.0} x by thread CPU time)", secs * 2.0 / best_cpu)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<44} {:>14.0} {:>16.0}   {cpu}",
+            name,
+            secs * 2.0 / best,
+            size as f64 * 60.0 / secs
+        );
+    }
+}
+
 fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
 
-    // CALLVAULT_BENCH=ingest|render|memory runs one section (for profiling).
+    // CALLVAULT_BENCH=ingest|render|opus|decode|memory runs one section (for profiling).
     let only = std::env::var("CALLVAULT_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("ingest") {
@@ -274,32 +321,7 @@ fn main() {
             let el = start.elapsed().as_secs_f64() / f64::from(reps);
             println!("{:<44} {:>14.0} {:>16.0}", name, secs * 2.0 / el, size as f64 * 60.0 / secs);
         }
-        // the Opus encoder alone on both-silent and both-talking audio
-        {
-            let n = left.len();
-            let zeros = vec![0i16; n];
-            let talk: Vec<i16> = (0..n).map(|i| left[i].wrapping_add(right[i])).collect();
-            for (name, l, r) in [
-                ("Opus encoder only, both sides silent", &zeros, &zeros),
-                ("Opus encoder only, both sides talking", &talk, &talk),
-            ] {
-                let start = Instant::now();
-                let b = callvault_media::render::ogg_opus::encode(
-                    &[l.clone(), r.clone()],
-                    8000,
-                    20_000,
-                    0,
-                )
-                .unwrap();
-                let el = start.elapsed().as_secs_f64();
-                println!(
-                    "{:<44} {:>14.0} {:>16.0}",
-                    name,
-                    secs * 2.0 / el,
-                    b.len() as f64 * 60.0 / secs
-                );
-            }
-        }
+        opus_encoder_only(&left, &right, secs);
         // mix only (reading the spool), to separate it from encoding
         let start = Instant::now();
         let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();
@@ -339,8 +361,43 @@ fn main() {
         }
         println!();
     }
+    if run("opus") {
+        // the Opus encoder alone, for profiling
+        let dir = tempfile::tempdir().unwrap();
+        let (tl, left, right) = conversation(dir.path());
+        let secs = tl.len_samples() as f64 / f64::from(tl.sample_rate);
+        println!("## Opus encoder alone, {secs:.0} s stereo at 8 kHz");
+        opus_encoder_only(&left, &right, secs);
+        println!();
+    }
+    if run("decode") {
+        // 3. G.729 decoding (the only decoder with real DSP cost besides Opus)
+        let frames =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g729-frames.bit"))
+                .unwrap();
+        let bits: Vec<u8> = frames.iter().copied().cycle().take(frames.len() * 15).collect();
+        let secs = (bits.len() / 10) as f64 * 0.01;
+        let (mut best, mut best_cpu) = (f64::MAX, f64::MAX);
+        for _ in 0..5 {
+            let mut d = callvault_media::codec::g729::G729Decoder::new();
+            let mut out = Vec::with_capacity(bits.len() * 8);
+            let (start, cpu) = (Instant::now(), thread_cpu_secs());
+            for packet in bits.chunks(20) {
+                d.decode(packet, &mut out);
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+            best_cpu = best_cpu.min(thread_cpu_secs() - cpu);
+            assert_eq!(out.len(), bits.len() * 8);
+        }
+        println!("## Decode: G.729 ({secs:.0} s, 2 frames per packet, one stream)");
+        println!(
+            "G.729 decode            : {:>10.0} x real time per core ({:.0} x by thread CPU time)\n",
+            secs / best,
+            secs / best_cpu
+        );
+    }
     if run("memory") {
-        // 3. memory per active call
+        // 4. memory per active call
         let dir = tempfile::tempdir().unwrap();
         let calls = 1000;
         let before = LIVE.load(Ordering::Relaxed);

@@ -9,7 +9,8 @@
 //!
 //! Module map:
 //! - [`recorder`]: [`Recorder`], the per-conversation entry point.
-//! - [`codec`]: payload decoders (G.711, G.722, Opus, L16) and [`PayloadMap`].
+//! - [`codec`]: payload decoders (G.711, G.722, G.729/G.729A, Opus, L16) and
+//!   [`PayloadMap`].
 //! - [`spool`]: the crash-safe record format and its writer.
 //! - [`timeline`]: [`ClosedTimeline`] built from a spool; [`recover_spool`].
 //! - [`mod@render`]: mixing to stereo/mono/per-participant and encoding to

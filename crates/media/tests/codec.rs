@@ -98,7 +98,12 @@ fn l16_and_g711_decoders() {
     let mut out = Vec::new();
     d.decode(&[0xff, 0x80, 0x00], &mut out).unwrap();
     assert_eq!(out, vec![0, 32124, -32124]);
-    assert!(Decoder::new(Codec::G729, 8000).is_err());
+    // G.729: 80 samples per 10-byte frame, 80 of silence for a 2-byte SID.
+    let mut d = Decoder::new(Codec::G729, 8000).unwrap();
+    let mut out = Vec::new();
+    d.decode(&[0x55; 22], &mut out).unwrap();
+    assert_eq!(out.len(), 240);
+    assert!(out[160..].iter().all(|&s| s == 0));
     assert!(Decoder::new(Codec::TelephoneEvent { rate: 8000 }, 8000).is_err());
 }
 

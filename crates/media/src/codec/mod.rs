@@ -6,9 +6,10 @@
 //! | G.722 | own implementation ([`g722`]) |
 //! | Opus | `unsafe-libopus` (pure Rust translation of libopus 1.3) |
 //! | L16 | big-endian PCM, any rate and channel count |
-//! | G.729 | not decoded: no pure-Rust decoder exists; kept raw and flagged |
+//! | G.729, G.729A (+ Annex B SID as silence) | own implementation ([`g729`]) |
 pub mod g711;
 pub mod g722;
+pub mod g729;
 pub mod opus;
 
 use crate::resample::Resampler;
@@ -122,6 +123,7 @@ enum State {
     Pcmu,
     Pcma,
     G722(Box<g722::G722Decoder>),
+    G729(Box<g729::G729Decoder>),
     Opus(opus::OpusDecoder),
     L16 { channels: usize },
 }
@@ -132,6 +134,7 @@ impl std::fmt::Debug for State {
             State::Pcmu => "Pcmu",
             State::Pcma => "Pcma",
             State::G722(_) => "G722",
+            State::G729(_) => "G729",
             State::Opus(_) => "Opus",
             State::L16 { .. } => "L16",
         })
@@ -153,13 +156,14 @@ fn opus_rate(out_rate: u32) -> u32 {
 }
 
 impl Decoder {
-    /// A decoder for an audio codec; `Err(NotAudio)` for events, comfort
-    /// noise and G.729.
+    /// A decoder for an audio codec; `Err(NotAudio)` for events and comfort
+    /// noise.
     pub fn new(codec: Codec, out_rate: u32) -> Result<Self, DecodeError> {
         let (state, native) = match codec {
             Codec::Pcmu => (State::Pcmu, 8000),
             Codec::Pcma => (State::Pcma, 8000),
             Codec::G722 => (State::G722(Box::default()), 16_000),
+            Codec::G729 => (State::G729(Box::default()), 8000),
             Codec::Opus { .. } => {
                 let r = opus_rate(out_rate);
                 (State::Opus(opus::OpusDecoder::new(r, 1)?), r)
@@ -167,7 +171,7 @@ impl Decoder {
             Codec::L16 { rate, channels } => {
                 (State::L16 { channels: usize::from(channels.max(1)) }, rate)
             }
-            Codec::G729 | Codec::TelephoneEvent { .. } | Codec::ComfortNoise => {
+            Codec::TelephoneEvent { .. } | Codec::ComfortNoise => {
                 return Err(DecodeError::NotAudio(codec));
             }
         };
@@ -228,6 +232,7 @@ impl Decoder {
             State::Pcmu => g711::decode_ulaw(payload, buf),
             State::Pcma => g711::decode_alaw(payload, buf),
             State::G722(d) => d.decode(payload, buf),
+            State::G729(d) => d.decode(payload, buf),
             State::Opus(d) => {
                 d.decode(payload, buf)?;
             }

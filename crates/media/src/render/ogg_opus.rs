@@ -35,25 +35,27 @@ struct Channel {
 }
 
 impl Channel {
-    fn encode(
+    /// Encodes one frame, returning the packet: `out[..n]`, or `silence`
+    /// when the frame is skipped. No allocation.
+    fn encode<'a>(
         &mut self,
         pcm: &[i16],
-        silence: &[u8],
-        out: &mut [u8],
-    ) -> Result<Vec<u8>, OpusError> {
+        silence: &'a [u8],
+        out: &'a mut [u8],
+    ) -> Result<&'a [u8], OpusError> {
         let silent = pcm.iter().all(|s| s.unsigned_abs() <= SILENCE_LEVEL as u16);
         let skip = silent && self.prev_silent;
         self.prev_silent = silent;
         if skip {
             self.skipping = true;
-            return Ok(silence.to_vec());
+            return Ok(silence);
         }
         if self.skipping {
             self.enc.reset()?;
             self.skipping = false;
         }
         let n = self.enc.encode(pcm, out)?;
-        Ok(out[..n].to_vec())
+        Ok(&out[..n])
     }
 }
 
@@ -131,14 +133,16 @@ pub fn encode(
     for k in 0..packets {
         let mut packet = Vec::with_capacity(64);
         for (c, ch) in chans.iter_mut().enumerate() {
-            for (i, s) in pcm.iter_mut().enumerate() {
-                *s = channels.get(c).and_then(|v| v.get(k * frame + i)).copied().unwrap_or(0);
-            }
+            // The frame's samples, zero-padded past the end of the channel.
+            let src = channels.get(c).and_then(|v| v.get(k * frame..)).unwrap_or(&[]);
+            let m = src.len().min(frame);
+            pcm[..m].copy_from_slice(&src[..m]);
+            pcm[m..].fill(0);
             let p = ch.encode(&pcm, &silence, &mut out)?;
             if c + 1 < n {
-                self_delimit(&p, &mut packet)?;
+                self_delimit(p, &mut packet)?;
             } else {
-                packet.extend_from_slice(&p);
+                packet.extend_from_slice(p);
             }
         }
         let last = k + 1 == packets;
