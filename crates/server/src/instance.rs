@@ -77,7 +77,8 @@ impl Instance {
 
     /// Remove the lock files of dead instances once nothing of theirs is left
     /// (pending objects and staging files are gone by then; spools under
-    /// `data_dir/spool/ID` keep the file until a capture run recovers them).
+    /// `data_dir/spool/ID` and `data_dir/siprec-spool/ID` keep the file until
+    /// a capture run or the SIPREC server recovers them).
     pub fn reap_dead(&self) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
         for entry in entries.flatten() {
@@ -85,7 +86,9 @@ impl Instance {
             // The lock file is the proof of its owner's death: it stays while
             // the owner left spools that a capture run has yet to recover.
             let has_spools = |owner: &str| {
-                self.dir.parent().is_some_and(|data| data.join("spool").join(owner).exists())
+                self.dir.parent().is_some_and(|data| {
+                    ["spool", "siprec-spool"].iter().any(|d| data.join(d).join(owner).exists())
+                })
             };
             if let Some(owner) = name.strip_suffix(".lock")
                 && self.liveness(owner) == Liveness::Dead

@@ -103,6 +103,11 @@ pub(crate) enum Input {
     RtpTimeout {
         id: SessionId,
     },
+    /// The spool of an offered session was opened.
+    Spooled {
+        id: SessionId,
+        result: Box<std::io::Result<Session>>,
+    },
 }
 
 /// Where the SRS is reachable, once bound.
@@ -522,6 +527,7 @@ impl Core {
             Input::RtpTimeout { id } => {
                 let _ = self.srs.end_session(now, id, &mut self.ports);
             }
+            Input::Spooled { id, result } => self.spooled(now, id, *result),
         }
     }
 
@@ -534,16 +540,41 @@ impl Core {
             let _ = self.srs.reject(now, id, 403, &mut self.ports);
             return;
         };
-        let session = match Session::start(self.shared.clone(), tenant, &started) {
+        // Opening the spool syncs files: off the core, which must keep
+        // answering. The 200 goes out once the spool exists.
+        let shared = self.shared.clone();
+        let core = self.shared.core.clone();
+        let offer = started.clone();
+        self.pending.insert(id, started);
+        tokio::spawn(async move {
+            let result =
+                tokio::task::spawn_blocking(move || Session::start(shared, tenant, &offer))
+                    .await
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .and_then(|r| r);
+            let _ = core.send(Input::Spooled { id, result: Box::new(result) }).await;
+        });
+    }
+
+    /// The spool of an offered session is open (or could not be): answer.
+    fn spooled(&mut self, now: Instant, id: SessionId, result: std::io::Result<Session>) {
+        let session = match result {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot open a spool; SIPREC session refused with 500");
                 self.shared.metrics.sip_session("failed");
+                self.pending.remove(&id);
                 let _ = self.srs.reject(now, id, 500, &mut self.ports);
                 return;
             }
         };
+        // Cancelled or timed out while the spool was being opened.
+        let Some(started) = self.pending.remove(&id) else {
+            session.discard();
+            return;
+        };
         if self.srs.accept(now, id).is_err() {
+            session.discard();
             return;
         }
         let sockets: Vec<(u16, std::net::UdpSocket)> = started

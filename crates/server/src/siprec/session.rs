@@ -177,6 +177,12 @@ impl Session {
         })
     }
 
+    /// Drops a session that was never answered, with its spool.
+    pub(crate) fn discard(self) {
+        drop(self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.take());
+        remove_spool(&self.spool);
+    }
+
     /// The participant key and what we know of who sends `stream`.
     fn sender_key(&self, stream: &StreamInfo) -> (String, Option<String>, Option<String>) {
         match &stream.sender {
@@ -280,13 +286,23 @@ impl Session {
         let task = tokio::spawn(async move {
             let mut buf = vec![0u8; 2048];
             loop {
-                let Ok((n, _from)) = socket.recv_from(&mut buf).await else { continue };
-                packets.inc();
-                let now = wall();
+                if socket.readable().await.is_err() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+                // Everything queued on the socket in one go, under one lock.
                 let mut m = media.lock().unwrap_or_else(|e| e.into_inner());
-                m.last_rtp = Instant::now();
-                if let Some(r) = m.recorder.as_mut() {
-                    r.on_rtp(now, flow, &buf[..n]);
+                let mut n_packets = 0u64;
+                while let Ok((n, _from)) = socket.try_recv_from(&mut buf) {
+                    n_packets += 1;
+                    if let Some(r) = m.recorder.as_mut() {
+                        r.on_rtp(wall(), flow, &buf[..n]);
+                    }
+                }
+                if n_packets > 0 {
+                    m.last_rtp = Instant::now();
+                    drop(m);
+                    packets.inc_by(n_packets);
                 }
             }
         });
