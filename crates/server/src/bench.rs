@@ -7,6 +7,10 @@
 //!   peak memory (VmHWM) per scenario.
 //! - `search`: a catalog seeded with many conversations, latency percentiles
 //!   of the API's search queries.
+//! - `siprec`: a real server as SIPREC SRS under a generated SRC load
+//!   ([`siprec`]).
+
+mod siprec;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -47,6 +51,28 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+    /// SIPREC sessions with G.711 on both streams: setup rate, loss, CPU
+    /// and memory per session, render cost, sustainable concurrency.
+    Siprec {
+        /// Concurrent sessions.
+        #[arg(long, default_value_t = 2000)]
+        sessions: usize,
+        /// New sessions per second during setup.
+        #[arg(long, default_value_t = 400.0)]
+        rate: f64,
+        /// Seconds of steady media measured.
+        #[arg(long, default_value_t = 20)]
+        hold_secs: u64,
+        /// RTP sender threads of the generator.
+        #[arg(long, default_value_t = 1)]
+        senders: usize,
+        /// Call length for the calls-per-hour figure, minutes.
+        #[arg(long, default_value_t = 3.0)]
+        call_minutes: f64,
+        /// Directory for the server's data (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -57,6 +83,10 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
         }
         BenchCommand::Search { conversations, queries } => {
             search(&config, conversations, queries).await
+        }
+        BenchCommand::Siprec { sessions, rate, hold_secs, senders, call_minutes, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            siprec::run(&dir, sessions, rate, hold_secs, senders, call_minutes).await
         }
     }
 }
@@ -150,6 +180,7 @@ async fn start_server(data_dir: &Path) -> anyhow::Result<(ServerProcess, String)
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .env("CALLVAULT_LOG", "warn")
+        .env("CALLVAULT_SIP__ENABLED", "false")
         .stdout(Stdio::null())
         .spawn()
         .context("cannot start callvault serve")?;
