@@ -727,3 +727,62 @@ async fn options_over_tls() {
     drop(srs);
     let _ = std::io::stdout().flush();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill9_mid_call_keeps_the_audio_up_to_the_last_sync() {
+    if !sipp_present() {
+        return;
+    }
+    let Srs { env, server, sip, key } = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_call.xml", sip, &keys("crash"), &["-m", "1", "-d", "8000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 6000)]), 1);
+    // Three seconds into the call, the server dies.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&sipp.portfile).unwrap_or_default().is_empty() {
+        assert!(Instant::now() < deadline, "the call was not answered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    server.kill9();
+    let mut child = sipp.child;
+    let _ = child.kill();
+    let _ = child.wait();
+    feeder.join().unwrap();
+    // The next start stores what the spool held.
+    let server = Server::start(&env);
+    let srs = Srs { env, server, sip, key };
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let flags = rec["flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f == "cut_by_crash"), "{flags:?}");
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    // Audio up to the last sync (every second) before the kill at ~3 s.
+    assert!((1500..=3300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1400)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 1400)), Some(TONES[1]));
+    let spools = std::fs::read_dir(srs.env.data_dir().join("siprec-spool"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .count();
+    assert_eq!(spools, 0, "stored spools are removed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_capacity_new_sessions_get_503_with_retry_after() {
+    let srs = Srs::start(&[("CALLVAULT_SIP__MAX_SESSIONS", "1")]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let local = sock.local_addr().unwrap();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+               m=audio 40000 RTP/AVP 0\r\na=sendonly\r\n";
+    let r = exchange(&sock, srs.sip, &invite(local, "cap1", "application/sdp", sdp));
+    assert!(r.last().unwrap().starts_with("SIP/2.0 200"), "{r:?}");
+    let sock2 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let local2 = sock2.local_addr().unwrap();
+    let r = exchange(&sock2, srs.sip, &invite(local2, "cap2", "application/sdp", sdp));
+    let busy = r.last().unwrap();
+    assert!(busy.starts_with("SIP/2.0 503"), "{r:?}");
+    assert!(busy.contains("Retry-After: 10"), "{busy}");
+}

@@ -623,11 +623,14 @@ fn src_restart_continues_the_same_group() {
 #[test]
 fn cisco_network_based_recording() {
     let mut h = Harness::new(config());
+    // CUBE numbers media-index per leg: the second leg's one m-line is
+    // index 0 but its header says 1; a single header still names the party.
     let leg = |call_id: &str, who: &str, port: u16| {
+        let index = if who == "1000" { 0 } else { 1 };
         Req::new("INVITE", call_id, 1)
             .header("Cisco-Guid: 0123456789-0987654321-1111111111-2222222222")
             .header(&format!(
-                "X-Cisco-Recording-Participant: \"{who}\" <sip:{who}@10.0.0.1>;media-index=\"0\""
+                "X-Cisco-Recording-Participant: \"{who}\" <sip:{who}@10.0.0.1>;media-index=\"{index}\""
             ))
             .body("application/sdp", sdp(&[(port, "1", "sendonly")]))
     };
