@@ -23,6 +23,7 @@ command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v curl >/dev/null || pkgs+=(curl)
 command -v sipp >/dev/null || pkgs+=(sip-tester)
 command -v openssl >/dev/null || pkgs+=(openssl)
+command -v ffmpeg >/dev/null || pkgs+=(ffmpeg)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 if [ ${#pkgs[@]} -gt 0 ]; then
   as_root apt-get update -qq
