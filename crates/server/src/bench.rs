@@ -69,6 +69,10 @@ pub enum BenchCommand {
         /// Call length for the calls-per-hour figure, minutes.
         #[arg(long, default_value_t = 3.0)]
         call_minutes: f64,
+        /// Both sides talk all the time (the renderer's worst case) instead
+        /// of taking turns.
+        #[arg(long)]
+        double_talk: bool,
         /// Directory for the server's data (default: data_dir/bench).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -84,9 +88,17 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
         BenchCommand::Search { conversations, queries } => {
             search(&config, conversations, queries).await
         }
-        BenchCommand::Siprec { sessions, rate, hold_secs, senders, call_minutes, dir } => {
+        BenchCommand::Siprec {
+            sessions,
+            rate,
+            hold_secs,
+            senders,
+            call_minutes,
+            double_talk,
+            dir,
+        } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
-            siprec::run(&dir, sessions, rate, hold_secs, senders, call_minutes).await
+            siprec::run(&dir, sessions, rate, hold_secs, senders, call_minutes, double_talk).await
         }
     }
 }

@@ -166,8 +166,11 @@ fn set_up(
     Ok((answered, last_answer, busy))
 }
 
-/// G.711 RTP on every stream, 20 ms apart, until `stop`. Packets sent.
-fn send_rtp(targets: Vec<u16>, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>) {
+/// G.711 RTP on every stream, 20 ms apart, until `stop`. With
+/// `double_talk` every stream carries a tone all the time (the renderer's
+/// worst case); otherwise the two streams of a session take turns every
+/// 3 s, the other side sending digital silence (a call's usual shape).
+fn send_rtp(targets: Vec<u16>, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>, double_talk: bool) {
     let Ok(sock) = UdpSocket::bind("127.0.0.1:0") else { return };
     let tone: Vec<u8> = (0..160)
         .map(|k| {
@@ -177,10 +180,10 @@ fn send_rtp(targets: Vec<u16>, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>) {
             )
         })
         .collect();
+    let silence = vec![callvault_media::codec::g711::linear_to_alaw(0); 160];
     let mut pkt = vec![0u8; 172];
     pkt[0] = 0x80;
     pkt[1] = 8;
-    pkt[12..].copy_from_slice(&tone);
     let start = Instant::now();
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
@@ -188,6 +191,9 @@ fn send_rtp(targets: Vec<u16>, stop: Arc<AtomicBool>, sent: Arc<AtomicU64>) {
         pkt[4..8].copy_from_slice(&((n * 160) as u32).to_be_bytes());
         for (j, port) in targets.iter().enumerate() {
             pkt[8..12].copy_from_slice(&(j as u32 + 1).to_be_bytes());
+            // Ports come in pairs (the two streams of a session).
+            let talking = double_talk || (n / 150 + j as u64).is_multiple_of(2);
+            pkt[12..].copy_from_slice(if talking { &tone } else { &silence });
             if sock.send_to(&pkt, ("127.0.0.1", *port)).is_ok() {
                 sent.fetch_add(1, Ordering::Relaxed);
             }
@@ -216,6 +222,7 @@ pub async fn run(
     hold_secs: u64,
     senders: usize,
     call_minutes: f64,
+    double_talk: bool,
 ) -> anyhow::Result<()> {
     let data_dir = dir.join(format!("siprec-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&data_dir)?;
@@ -262,7 +269,12 @@ pub async fn run(
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "SIPREC benchmark: {sessions} sessions (G.711 A-law on both streams), {rate}/s setup, {hold_secs} s hold, {cores} cores"
+        "SIPREC benchmark: {sessions} sessions (G.711 A-law on both streams, {}), {rate}/s setup, {hold_secs} s hold, {cores} cores",
+        if double_talk {
+            "both sides talking all the time"
+        } else {
+            "sides taking turns every 3 s"
+        }
     );
     let srs = SocketAddr::from(([127, 0, 0, 1], sip));
     let rss0 = rss_kib(pid);
@@ -288,7 +300,7 @@ pub async fn run(
         .chunks(chunk)
         .map(|c| {
             let (c, stop, sent) = (c.to_vec(), stop.clone(), sent.clone());
-            std::thread::spawn(move || send_rtp(c, stop, sent))
+            std::thread::spawn(move || send_rtp(c, stop, sent, double_talk))
         })
         .collect();
     // Let every stream start, then measure a steady window.
