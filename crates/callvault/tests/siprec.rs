@@ -786,3 +786,21 @@ async fn at_capacity_new_sessions_get_503_with_retry_after() {
     assert!(busy.starts_with("SIP/2.0 503"), "{r:?}");
     assert!(busy.contains("Retry-After: 10"), "{busy}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn srs_refreshes_the_session_when_asked_to_be_the_refresher() {
+    if !sipp_present() {
+        return;
+    }
+    let srs =
+        Srs::start(&[("CALLVAULT_SIP__MIN_SE", "2"), ("CALLVAULT_SIP__SESSION_EXPIRES", "4")]);
+    let mut k = keys("refresh");
+    k.push(("interval", "4"));
+    let sipp = Sipp::start("siprec_refresh.xml", srs.sip, &k, &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2500)]), 1);
+    // sipp succeeds only when the SRS's UPDATE arrives (after 2 s).
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list[0]["recording_count"], 1);
+}

@@ -26,12 +26,12 @@
 //!   metadata is merged into what the session knew (a stream has one
 //!   sender: a participant that now sends it takes it from the previous one).
 //!
-//! What it does not do (no client transactions exist): it never sends BYE or
-//! session refreshes. When the session timer runs out (refresher `uac`) or a
-//! 2xx is never acknowledged, it ends the session and reports it; sending a
-//! BYE to the SRC is left to the driver. When the SRC asks the SRS to be the
-//! refresher (`refresher=uas`), the SRS agrees but never refreshes, so the
-//! SRC will end the session when the interval runs out.
+//! What it leaves to the driver (which has the client transactions of
+//! [`crate::client`]): sending requests. When the session timer runs out
+//! (refresher `uac`) or a 2xx is never acknowledged, it ends the session and
+//! reports it; the driver sends the BYE. When the SRC asks the SRS to be the
+//! refresher (`refresher=uas`), it announces [`SrsEvent::RefreshDue`] every
+//! half interval and the driver sends the UPDATE.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
@@ -330,6 +330,16 @@ pub enum EndReason {
 pub enum SrsEvent {
     SessionStarted(SessionStarted),
     SessionUpdated(SessionUpdated),
+    /// The SRS is the session-timer refresher (the SRC asked
+    /// `refresher=uas`) and a refresh is due: the driver sends the UPDATE
+    /// built by [`DialogInfo::refresh`]; when it fails (481, 408, no answer)
+    /// it ends the session with [`Srs::end_session`].
+    RefreshDue {
+        id: SessionId,
+        /// The negotiated interval, seconds.
+        interval: u32,
+        dialog: Box<DialogInfo>,
+    },
     SessionEnded {
         id: SessionId,
         call_id: String,
@@ -377,6 +387,25 @@ impl DialogInfo {
         }
         out.push_str(&format!(
             "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} BYE\r\nContent-Length: 0\r\n\r\n",
+            self.local_party, self.local_tag, self.remote_party, self.call_id
+        ));
+        Some(out.into_bytes())
+    }
+}
+
+impl DialogInfo {
+    /// A session refresh (RFC 4028 §7.4): an UPDATE without a body, the SRS
+    /// keeping the refresher role. `contact` is the SRS's Contact URI.
+    pub fn refresh(&self, via: &str, cseq: u32, interval: u32, contact: &str) -> Option<Vec<u8>> {
+        let target = self.remote_target.as_deref()?;
+        let mut out = format!("UPDATE {target} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n");
+        for r in &self.route_set {
+            out.push_str(&format!("Route: {r}\r\n"));
+        }
+        out.push_str(&format!(
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} UPDATE\r\n\
+             Contact: <{contact}>\r\nSupported: timer\r\nSession-Expires: {interval};refresher=uas\r\n\
+             Content-Length: 0\r\n\r\n",
             self.local_party, self.local_tag, self.remote_party, self.call_id
         ));
         Some(out.into_bytes())
@@ -1087,9 +1116,18 @@ impl Srs {
             self.deadlines.remove(&(at, id));
             let Some(s) = self.sessions.get_mut(&id) else { continue };
             s.deadline = None;
-            let reason = match s.phase {
-                Phase::Offered { .. } => EndReason::NotAnswered,
-                Phase::Confirmed => EndReason::SessionTimerExpired,
+            let reason = match (&s.phase, s.timer) {
+                (Phase::Offered { .. }, _) => EndReason::NotAnswered,
+                (Phase::Confirmed, Some((interval, Refresher::Uas))) => {
+                    // The SRS is the refresher: the driver sends the
+                    // refresh; the next one is due half an interval later.
+                    let dialog = Box::new(Self::dialog_info(s));
+                    let next = after(now, Duration::from_secs(u64::from(interval / 2).max(1)));
+                    self.set_deadline(id, Some(next));
+                    self.events.push_back(SrsEvent::RefreshDue { id, interval, dialog });
+                    continue;
+                }
+                (Phase::Confirmed, _) => EndReason::SessionTimerExpired,
             };
             self.end(now, id, reason, ports);
         }
@@ -1121,7 +1159,11 @@ impl Srs {
     fn arm_timer(&mut self, now: Instant, id: SessionId) {
         let at = match self.sessions.get(&id).and_then(|s| s.timer) {
             Some((interval, Refresher::Uac)) => Some(expiry(now, interval)),
-            _ => None,
+            // RFC 4028 §10: the refresher refreshes at half the interval.
+            Some((interval, Refresher::Uas)) => {
+                Some(after(now, Duration::from_secs(u64::from(interval / 2).max(1))))
+            }
+            None => None,
         };
         self.set_deadline(id, at);
     }

@@ -1168,7 +1168,7 @@ fn lost_and_duplicated_messages() {
 }
 
 #[test]
-fn srs_as_refresher_never_expires_locally() {
+fn srs_as_refresher_refreshes_every_half_interval_and_never_expires_locally() {
     let mut h = Harness::new(config());
     let invite = siprec_invite("uas", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))
         .header("Supported: timer")
@@ -1178,8 +1178,29 @@ fn srs_as_refresher_never_expires_locally() {
     assert_eq!(ok.header("Session-Expires"), Some("1000;refresher=uas"));
     h.take_events();
     h.run_until(5000);
-    assert!(ended(&h.take_events()).is_empty(), "the SRC, not the SRS, ends it");
+    let ev = h.take_events();
+    assert!(ended(&ev).is_empty(), "the SRC, not the SRS, ends it");
     assert_eq!(h.srs.session_count(), 1);
+    // A refresh is due every 500 s: 10 of them in 5000 s.
+    let refreshes: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            SrsEvent::RefreshDue { interval, dialog, .. } => Some((*interval, dialog.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refreshes.len(), 10);
+    let (interval, dialog) = &refreshes[0];
+    assert_eq!(*interval, 1000);
+    let update = dialog
+        .refresh("SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKr1", 7, *interval, "sip:srs@192.0.2.9")
+        .unwrap();
+    let msg = SipMessage::parse(&update).unwrap();
+    assert_eq!(msg.method_str(), Some("UPDATE"));
+    assert_eq!(msg.call_id(), Some("uas"));
+    assert_eq!(msg.header("Session-Expires"), Some("1000;refresher=uas"));
+    assert_eq!(msg.cseq().unwrap().seq, 7);
+    assert!(msg.body.is_empty());
     // and a long interval is lowered to the configured one
     let invite =
         siprec_invite("long", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))

@@ -259,7 +259,8 @@ pub async fn start(
         catalog: deps.catalog.clone(),
         shared,
         tasks: tokio::task::JoinSet::new(),
-        byes: HashMap::new(),
+        outgoing: HashMap::new(),
+        local_cseq: HashMap::new(),
     };
     let task = tokio::spawn(core.run(core_rx, stop));
     tracing::info!(
@@ -432,6 +433,12 @@ async fn connection<S: AsyncRead + AsyncWrite + Send + 'static>(
     let _ = writer.await;
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    Bye,
+    Refresh,
+}
+
 struct Peer {
     transport: Transport,
     tx: mpsc::Sender<Vec<u8>>,
@@ -456,8 +463,10 @@ struct Core {
     catalog: Arc<dyn Catalog>,
     shared: Arc<Shared>,
     tasks: tokio::task::JoinSet<()>,
-    /// BYEs in flight: branch → session, for the log.
-    byes: HashMap<String, SessionId>,
+    /// Requests the SRS sent and awaits answers to: branch → session.
+    outgoing: HashMap<String, (SessionId, Outgoing)>,
+    /// The SRS's own CSeq in each dialog (RFC 3261 §12.2.1.1).
+    local_cseq: HashMap<SessionId, u32>,
 }
 
 fn now() -> Instant {
@@ -670,8 +679,12 @@ impl Core {
                         reason,
                         EndReason::SessionTimerExpired | EndReason::AckTimeout | EndReason::Local
                     ) {
-                        self.send_bye(now, id, &dialog);
+                        self.send_in_dialog(now, id, &dialog, Outgoing::Bye, 0);
                     }
+                    self.local_cseq.remove(&id);
+                }
+                SrsEvent::RefreshDue { id, interval, dialog } => {
+                    self.send_in_dialog(now, id, &dialog, Outgoing::Refresh, interval);
                 }
             }
         }
@@ -681,23 +694,61 @@ impl Core {
         while let Some(t) = self.client.poll_transmit() {
             self.transmit(t.destination, t.contents).await;
         }
+        let mut failed_refresh = false;
         while let Some(ev) = self.client.poll_event() {
-            let (branch, outcome) = match &ev {
-                ClientEvent::Completed { branch, .. } => (branch, "answered"),
-                ClientEvent::TimedOut { branch } => (branch, "timed_out"),
+            let (branch, status) = match &ev {
+                ClientEvent::Completed { branch, status } => (branch, Some(*status)),
+                ClientEvent::TimedOut { branch } => (branch, None),
             };
-            if let Some(id) = self.byes.remove(branch) {
-                tracing::debug!(session = id.0, outcome, "BYE finished");
+            let Some((id, kind)) = self.outgoing.remove(branch) else { continue };
+            match kind {
+                Outgoing::Bye => {
+                    let outcome = if status.is_some() { "answered" } else { "timed_out" };
+                    tracing::debug!(session = id.0, outcome, "BYE finished");
+                    self.shared
+                        .metrics
+                        .sip_byes
+                        .get_or_create(&crate::metrics::OutcomeLabels { outcome: outcome.into() })
+                        .inc();
+                }
+                // RFC 4028 §10: a refresh answered 408 or 481, or not at
+                // all, means the session is gone.
+                Outgoing::Refresh if matches!(status, None | Some(408) | Some(481)) => {
+                    tracing::info!(
+                        session = id.0,
+                        ?status,
+                        "session refresh failed; ending the recording session"
+                    );
+                    let _ = self.srs.end_session(now, id, &mut self.ports);
+                    failed_refresh = true;
+                }
+                Outgoing::Refresh => {
+                    if status.is_some_and(|s| s >= 300) {
+                        tracing::warn!(
+                            session = id.0,
+                            ?status,
+                            "the SRC refused a session refresh"
+                        );
+                    }
+                }
             }
-            self.shared
-                .metrics
-                .sip_byes
-                .get_or_create(&crate::metrics::OutcomeLabels { outcome: outcome.into() })
-                .inc();
+        }
+        if failed_refresh {
+            Box::pin(self.flush()).await;
         }
     }
 
-    fn send_bye(&mut self, now: Instant, id: SessionId, dialog: &callvault_sip::srs::DialogInfo) {
+    /// Sends a BYE or a session refresh in a session's dialog, through a
+    /// client transaction, back the way the SRC's requests came (NAT-safe,
+    /// like the responses).
+    fn send_in_dialog(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        dialog: &callvault_sip::srs::DialogInfo,
+        kind: Outgoing,
+        interval: u32,
+    ) {
         let peer = dialog.signalling_peer;
         let transport = self.peers.get(&peer).map_or(Transport::Udp, |p| p.transport);
         let local = match transport {
@@ -711,11 +762,18 @@ impl Core {
             IpAddr::V4(a) => a.to_string(),
         };
         let via = format!("SIP/2.0/{} {host}:{local};branch={branch};rport", transport.via());
-        let Some(bye) = dialog.bye(&via, dialog.remote_cseq.max(1)) else { return };
-        // Sent back the way the SRC's requests came (NAT-safe), like the
-        // responses.
-        if self.client.send(now, peer, bye, &branch, transport != Transport::Udp).is_ok() {
-            self.byes.insert(branch, id);
+        let cseq = self.local_cseq.entry(id).or_insert(0);
+        *cseq += 1;
+        let cseq = *cseq;
+        let request = match kind {
+            Outgoing::Bye => dialog.bye(&via, cseq),
+            Outgoing::Refresh => {
+                dialog.refresh(&via, cseq, interval, &self.srs.config().contact_uri)
+            }
+        };
+        let Some(request) = request else { return };
+        if self.client.send(now, peer, request, &branch, transport != Transport::Udp).is_ok() {
+            self.outgoing.insert(branch, (id, kind));
         }
     }
 
