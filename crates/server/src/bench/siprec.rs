@@ -303,39 +303,35 @@ pub async fn run(
             std::thread::spawn(move || send_rtp(c, stop, sent, double_talk))
         })
         .collect();
-    // Let every stream start, then measure a steady window.
+    // Let every stream start, then measure a steady window: CPU from /proc,
+    // packet rate from the generator's own counter.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (cpu_a, sent_a, recv_a, t_a) = (
-        cpu_secs(pid),
-        sent.load(Ordering::Relaxed),
-        metric(&client, &server.url, "callvault_sip_rtp_packets_total").await,
-        Instant::now(),
-    );
+    let (cpu_a, sent_a, t_a) = (cpu_secs(pid), sent.load(Ordering::Relaxed), Instant::now());
     tokio::time::sleep(Duration::from_secs(hold_secs.max(1))).await;
-    let (cpu_b, sent_b, recv_b, window) = (
-        cpu_secs(pid),
-        sent.load(Ordering::Relaxed),
-        metric(&client, &server.url, "callvault_sip_rtp_packets_total").await,
-        t_a.elapsed().as_secs_f64(),
-    );
+    let (cpu_b, sent_b, window) =
+        (cpu_secs(pid), sent.load(Ordering::Relaxed), t_a.elapsed().as_secs_f64());
     let rss1 = rss_kib(pid);
     stop.store(true, Ordering::Relaxed);
     for t in threads {
         let _ = t.join();
     }
-    let sent_w = (sent_b - sent_a) as f64;
-    let recv_w = recv_b - recv_a;
+    // Loss over the whole run: everything sent against everything the SRS
+    // read from its sockets, once the last packets are in.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent_total = sent.load(Ordering::Relaxed) as f64;
+    let recv_total = metric(&client, &server.url, "callvault_sip_rtp_packets_total").await;
     let live_cpu = (cpu_b - cpu_a) / window;
-    let pps = recv_w / window;
+    let pps = (sent_b - sent_a) as f64 / window;
     println!(
-        "  media: {:.0} packets/s sent, {pps:.0} received by the SRS, loss {:.3}% (window {window:.1} s)",
-        sent_w / window,
-        (100.0 * (1.0 - recv_w / sent_w.max(1.0))).max(0.0)
+        "  media: {pps:.0} packets/s ({:.0} per session); {sent_total:.0} sent, {recv_total:.0} received by the SRS, loss {:.3}%",
+        pps / sessions as f64,
+        (100.0 * (1.0 - recv_total / sent_total.max(1.0))).max(0.0)
     );
     println!(
-        "  server CPU while recording: {:.2} cores = {:.3}% of a core per session; RSS {} MiB -> {} MiB = {:.1} KiB per session",
+        "  server CPU while recording: {:.2} cores = {:.3}% of a core per session, {:.1} us per packet; RSS {} MiB -> {} MiB = {:.1} KiB per session",
         live_cpu,
         100.0 * live_cpu / sessions as f64,
+        1e6 * live_cpu / pps.max(1.0),
         rss0 / 1024,
         rss1 / 1024,
         (rss1.saturating_sub(rss0)) as f64 / sessions as f64
@@ -381,7 +377,9 @@ pub async fn run(
     );
     // Steady state for calls of `call_minutes`: each live call costs its
     // media CPU, and each second of call must be rendered once.
-    let media_per_call = live_cpu / sessions as f64;
+    // Per call at its full 100 packets/s (2 streams x 50), whatever rate the
+    // generator reached.
+    let media_per_call = live_cpu / pps.max(1.0) * 100.0;
     let sustainable = cores as f64 / (media_per_call + per_call_second);
     println!(
         "  sustained for good on {cores} cores (live media + render + store, any call length): {sustainable:.0} concurrent calls (target >= 1000); \
