@@ -128,7 +128,13 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&config, matches!(cli.command, Command::Serve { .. }));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Blocking work (fsyncs, hashing, rendering) is bounded by its callers;
+    // the pool cap keeps thousands of spool syncs from becoming threads.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(64)
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("callvault: cannot start the runtime: {e}");
