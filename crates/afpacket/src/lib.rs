@@ -157,7 +157,8 @@ impl PacketSocket {
             return Ok(None);
         }
         let protocol = u16::from_be(from.sll_protocol);
-        let header = sll_header(from.sll_pkttype, from.sll_hatype, &from.sll_addr, from.sll_halen, protocol);
+        let header =
+            sll_header(from.sll_pkttype, from.sll_hatype, &from.sll_addr, from.sll_halen, protocol);
         buf[..SLL_HEADER_LEN].copy_from_slice(&header);
         Ok(Some(PacketInfo {
             captured: wire_len.min(buf.len() - SLL_HEADER_LEN),
@@ -281,7 +282,9 @@ mod tests {
                     eprintln!("skipped: no CAP_NET_RAW to open a packet socket: {e}");
                     return;
                 }
-                panic!("a packet socket needs CAP_NET_RAW (run as root, or set CV_TEST_SKIP_SERVICES): {e}");
+                panic!(
+                    "a packet socket needs CAP_NET_RAW (run as root, or set CV_TEST_SKIP_SERVICES): {e}"
+                );
             }
             Err(e) => panic!("{e}"),
         };
@@ -309,11 +312,14 @@ mod tests {
                 None => {
                     if seen > 0 {
                         // Give a duplicate the chance to show up.
-                        if !wait_readable(std::slice::from_ref(&socket), Duration::from_millis(200)).unwrap() {
+                        if !wait_readable(std::slice::from_ref(&socket), Duration::from_millis(200))
+                            .unwrap()
+                        {
                             break;
                         }
                     } else {
-                        wait_readable(std::slice::from_ref(&socket), Duration::from_millis(100)).unwrap();
+                        wait_readable(std::slice::from_ref(&socket), Duration::from_millis(100))
+                            .unwrap();
                     }
                 }
             }
