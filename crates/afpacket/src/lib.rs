@@ -123,51 +123,61 @@ impl PacketSocket {
     /// Receives one packet into `buf[SLL_HEADER_LEN..]` and writes its SLL
     /// header into `buf[..SLL_HEADER_LEN]`, so `buf[..SLL_HEADER_LEN +
     /// info.captured]` is a `LINKTYPE_LINUX_SLL` frame. `Ok(None)`: nothing
-    /// to read now, or a loopback packet seen on its way out (skipped).
+    /// to read now. A loopback packet seen on its way out is skipped (its
+    /// arriving copy is returned).
     pub fn recv_sll(&self, buf: &mut [u8]) -> io::Result<Option<PacketInfo>> {
         let Some(room) = buf.get_mut(SLL_HEADER_LEN..) else {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "buffer too small"));
         };
-        // SAFETY: an all-zero `sockaddr_ll` is a valid value of this plain C struct.
-        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        let mut from_len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-        // SAFETY: `room` is a valid writable slice of `room.len()` bytes;
-        // `from`/`from_len` point to a `sockaddr_ll` and its size. MSG_TRUNC
-        // makes the kernel return the full length while writing at most
-        // `room.len()` bytes.
-        let n = unsafe {
-            libc::recvfrom(
-                self.fd.as_raw_fd(),
-                room.as_mut_ptr().cast::<libc::c_void>(),
-                room.len(),
-                libc::MSG_TRUNC | libc::MSG_DONTWAIT,
-                std::ptr::from_mut(&mut from).cast::<libc::sockaddr>(),
-                &mut from_len,
-            )
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
-                _ => Err(e),
+        loop {
+            // SAFETY: an all-zero `sockaddr_ll` is a valid value of this plain C struct.
+            let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+            let mut from_len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+            // SAFETY: `room` is a valid writable slice of `room.len()` bytes;
+            // `from`/`from_len` point to a `sockaddr_ll` and its size. MSG_TRUNC
+            // makes the kernel return the full length while writing at most
+            // `room.len()` bytes.
+            let n = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    room.as_mut_ptr().cast::<libc::c_void>(),
+                    room.len(),
+                    libc::MSG_TRUNC | libc::MSG_DONTWAIT,
+                    std::ptr::from_mut(&mut from).cast::<libc::sockaddr>(),
+                    &mut from_len,
+                )
             };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                return match e.kind() {
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
+                    _ => Err(e),
+                };
+            }
+            let wire_len = n as usize;
+            if from.sll_pkttype == libc::PACKET_OUTGOING as u8 && from.sll_hatype == ARPHRD_LOOPBACK
+            {
+                // Seen again on its way in: skip this copy.
+                continue;
+            }
+            let protocol = u16::from_be(from.sll_protocol);
+            let header = sll_header(
+                from.sll_pkttype,
+                from.sll_hatype,
+                &from.sll_addr,
+                from.sll_halen,
+                protocol,
+            );
+            buf[..SLL_HEADER_LEN].copy_from_slice(&header);
+            return Ok(Some(PacketInfo {
+                captured: wire_len.min(buf.len() - SLL_HEADER_LEN),
+                wire_len,
+                ifindex: from.sll_ifindex,
+                pkttype: from.sll_pkttype,
+                hatype: from.sll_hatype,
+                protocol,
+            }));
         }
-        let wire_len = n as usize;
-        if from.sll_pkttype == libc::PACKET_OUTGOING as u8 && from.sll_hatype == ARPHRD_LOOPBACK {
-            return Ok(None);
-        }
-        let protocol = u16::from_be(from.sll_protocol);
-        let header =
-            sll_header(from.sll_pkttype, from.sll_hatype, &from.sll_addr, from.sll_halen, protocol);
-        buf[..SLL_HEADER_LEN].copy_from_slice(&header);
-        Ok(Some(PacketInfo {
-            captured: wire_len.min(buf.len() - SLL_HEADER_LEN),
-            wire_len,
-            ifindex: from.sll_ifindex,
-            pkttype: from.sll_pkttype,
-            hatype: from.sll_hatype,
-            protocol,
-        }))
     }
 
     /// Packets received and dropped since the previous call

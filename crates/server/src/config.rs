@@ -26,6 +26,7 @@ pub struct Config {
     pub catalog: CatalogConfig,
     pub store: StoreSection,
     pub log: LogConfig,
+    pub capture: CaptureSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -88,7 +89,74 @@ impl Default for Config {
             catalog: CatalogConfig::default(),
             store: StoreSection::default(),
             log: LogConfig::default(),
+            capture: CaptureSection::default(),
         }
+    }
+}
+
+/// `[capture]`: live capture inside `callvault serve`. Off while
+/// `interfaces` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureSection {
+    /// Interfaces to capture on (`any` for all); needs CAP_NET_RAW.
+    pub interfaces: Vec<String>,
+    /// A tcpdump-style filter (`udp port 5060 or udp portrange 10000-20000`).
+    pub filter: String,
+    /// The tenant (by name) captured calls are stored for.
+    pub tenant: String,
+    /// Networks of the company side (PBX, phones); everyone else is the
+    /// external party.
+    pub company_networks: Vec<String>,
+    /// Headers whose value links the legs of one call.
+    pub correlation_headers: Vec<String>,
+    /// An unanswered INVITE is forgotten, and a REFER stops waiting for its
+    /// INVITE, after this long.
+    pub sip_timeout_secs: u64,
+    /// An answered call with neither SIP nor RTP for this long ends (a lost
+    /// BYE).
+    pub rtp_timeout_secs: u64,
+}
+
+impl Default for CaptureSection {
+    fn default() -> Self {
+        Self {
+            interfaces: Vec::new(),
+            filter: String::new(),
+            tenant: String::new(),
+            company_networks: Vec::new(),
+            correlation_headers: vec![
+                "X-Linkedid".into(),
+                "Cisco-Guid".into(),
+                "Session-ID".into(),
+            ],
+            sip_timeout_secs: 180,
+            rtp_timeout_secs: 300,
+        }
+    }
+}
+
+impl CaptureSection {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: format!("capture.{key}"),
+            message,
+        };
+        if let Err(e) = callvault_capture::CaptureFilter::parse(&self.filter) {
+            return Err(invalid("filter", e.to_string()));
+        }
+        for n in &self.company_networks {
+            if callvault_capture::tracker::IpNet::parse(n).is_none() {
+                return Err(invalid("company_networks", format!("{n:?} is not like 10.0.0.0/8")));
+            }
+        }
+        if !self.interfaces.is_empty() && self.tenant.is_empty() {
+            return Err(invalid("tenant", "required when capture.interfaces is set".into()));
+        }
+        if self.sip_timeout_secs == 0 || self.rtp_timeout_secs == 0 {
+            return Err(invalid("rtp_timeout_secs", "timeouts must be positive".into()));
+        }
+        Ok(())
     }
 }
 
@@ -236,6 +304,7 @@ impl Config {
         if self.catalog.max_connections == 0 {
             return Err(invalid("catalog.max_connections", "must be positive"));
         }
+        self.capture.validate()?;
         Ok(())
     }
 

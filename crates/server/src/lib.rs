@@ -123,6 +123,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ready: AtomicBool::new(false),
     });
     spawn_background(&vault, state.clone());
+    // Live capture (`[capture]`), next to the API until shutdown.
+    let live_capture = capture::spawn_configured(&vault).await?;
     state.ready.store(true, Ordering::Release);
     tracing::info!(
         %listen,
@@ -149,6 +151,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     state.ready.store(false, Ordering::Release);
+    if let Some(c) = live_capture {
+        c.stop().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -228,7 +233,8 @@ fn spawn_background(vault: &Vault, state: Arc<AppState>) {
     });
 }
 
-async fn shutdown_signal() {
+/// Resolves at the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
