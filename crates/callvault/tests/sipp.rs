@@ -260,10 +260,12 @@ struct Expect<'a> {
     participants: &'a [&'a str],
     /// Rendered duration, milliseconds.
     duration_ms: std::ops::Range<u64>,
-    /// Seconds of the caller's tone on the left and the callee's on the
-    /// right (None: sides unknown, both tones anywhere).
+    /// The caller's tone on the left and the callee's on the right (false:
+    /// sides unknown, both tones anywhere in the mix).
     stereo: bool,
-    /// Least seconds of each tone.
+    /// Least seconds of each tone: about 70 % of the talk time, since sipp
+    /// paces its RTP by the wall clock and starts late on a loaded machine
+    /// (the recording's duration is checked on its own).
     min_tone_secs: f64,
 }
 
@@ -271,8 +273,13 @@ fn check(env: &Env, key: &str, summary: &str, expect: &Expect<'_>) {
     assert!(summary.contains(": 1 conversations,"), "{summary}");
     assert!(summary.contains("1 recordings stored"), "{summary}");
     let server = Server::start(env);
+    check_vault(&server, key, expect);
+}
+
+/// The conversation in the API, then its audio decoded back.
+fn check_vault(server: &Server, key: &str, expect: &Expect<'_>) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let duration_ms = rt.block_on(async {
+    let (duration_ms, audio) = rt.block_on(async {
         let url = format!("{}/v1/conversations?number={}", server.url, expect.number);
         let page: Value = get_json(&url, key).await.1;
         let items = page["items"].as_array().unwrap();
@@ -292,13 +299,18 @@ fn check(env: &Env, key: &str, summary: &str, expect: &Expect<'_>) {
         assert_eq!(recs.len(), 1, "{conv}");
         assert_eq!(recs[0]["source"], "capture");
         assert_eq!(recs[0]["channels"], 2);
-        recs[0]["duration_ms"].as_u64().unwrap()
+        let audio_url = recs[0]["audio_url"].as_str().unwrap();
+        let audio = reqwest::Client::new()
+            .get(format!("{}{audio_url}", server.url))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert!(audio.status().is_success(), "{}", audio.status());
+        (recs[0]["duration_ms"].as_u64().unwrap(), audio.bytes().await.unwrap().to_vec())
     });
     assert!(expect.duration_ms.contains(&duration_ms), "duration {duration_ms} ms");
-    let objects = env.object_files();
-    assert_eq!(objects.len(), 1, "{objects:?}");
-    let decoded =
-        callvault_media::render::ogg_opus::decode(&std::fs::read(&objects[0]).unwrap()).unwrap();
+    let decoded = callvault_media::render::ogg_opus::decode(&audio).unwrap();
     assert_eq!(decoded.channels, 2);
     assert_eq!(decoded.input_rate, 8000, "captured G.711 renders at 8 kHz");
     let (left, right) = (&decoded.samples[0], &decoded.samples[1]);
@@ -379,7 +391,7 @@ fn live_capture_on_loopback_records_a_basic_call() {
             participants: &["15551230000", "100"],
             duration_ms: 2800..3800,
             stereo: true,
-            min_tone_secs: 2.5,
+            min_tone_secs: 2.2,
         },
     );
 }
@@ -442,7 +454,7 @@ fn sip_over_tcp_captured_by_tshark_and_replayed() {
             participants: &["15551230000", "100"],
             duration_ms: 2800..3800,
             stereo: true,
-            min_tone_secs: 2.5,
+            min_tone_secs: 2.2,
         },
     );
 }
@@ -496,7 +508,7 @@ fn live_capture_of_a_call_over_ipv6_loopback() {
             participants: &["15551230000", "100"],
             duration_ms: 2800..3800,
             stereo: false,
-            min_tone_secs: 2.5,
+            min_tone_secs: 2.2,
         },
     );
 }
@@ -549,7 +561,7 @@ fn live_capture_of_hold_and_resume_is_one_recording() {
             participants: &["15551230000", "100"],
             duration_ms: 4300..5600,
             stereo: true,
-            min_tone_secs: 4.0,
+            min_tone_secs: 3.2,
         },
     );
 }
@@ -562,8 +574,8 @@ fn live_capture_of_a_blind_transfer_is_one_conversation() {
     let env = Env::new();
     let key = env.tenant_with_key("acme");
     let (ext, secretary, colleague, subnet) = net(44);
-    let company = format!("127.0.44.2/31");
-    let capture = live_capture(&env, &format!("udp and net {subnet}"), &[&company]);
+    let company = "127.0.44.2/31";
+    let capture = live_capture(&env, &format!("udp and net {subnet}"), &[company]);
     let mut lab = Lab::new();
     let refer_to = format!("sip:200@{colleague}:5060");
     let sec = lab.sipp(
@@ -636,7 +648,7 @@ fn live_capture_of_a_blind_transfer_is_one_conversation() {
             participants: &["15551230000", "100", "200"],
             duration_ms: 3800..6000,
             stereo: true,
-            min_tone_secs: 3.5,
+            min_tone_secs: 2.8,
         },
     );
 }
@@ -709,7 +721,7 @@ fn b2bua_legs_sharing_x_linkedid_captured_by_tshark_are_one_conversation() {
         lab.wait(i);
     }
     capture.stop();
-    let summary = replay(&env, &file, &[&format!("127.0.45.2/31")]);
+    let summary = replay(&env, &file, &["127.0.45.2/31"]);
     check(
         &env,
         &key,
@@ -719,7 +731,7 @@ fn b2bua_legs_sharing_x_linkedid_captured_by_tshark_are_one_conversation() {
             participants: &["15551230000", "100", "200"],
             duration_ms: 2800..3900,
             stereo: true,
-            min_tone_secs: 2.5,
+            min_tone_secs: 2.2,
         },
     );
 }
@@ -802,7 +814,11 @@ fn a_call_with_packet_loss_and_reordering_is_still_whole() {
             i += 1;
         }
     }
-    assert!(dropped >= 10 && swapped >= 10, "dropped {dropped}, swapped {swapped}");
+    assert!(
+        dropped >= 10 && swapped >= 10,
+        "dropped {dropped}, swapped {swapped} of {} frames",
+        frames.len()
+    );
     let lossy = env.data_dir().join("lossy.pcap");
     let mut w =
         PcapWriter::new(std::fs::File::create(&lossy).unwrap(), link, Precision::Nano).unwrap();
@@ -821,7 +837,217 @@ fn a_call_with_packet_loss_and_reordering_is_still_whole() {
             participants: &["15551230000", "100"],
             duration_ms: 2800..3800,
             stereo: true,
-            min_tone_secs: 2.3,
+            min_tone_secs: 2.0,
+        },
+    );
+}
+
+#[test]
+fn serve_captures_live_from_its_capture_section() {
+    if !tools(&["sipp"]) {
+        return;
+    }
+    let (ext, pbx, _, subnet) = net(47);
+    let env = Env::new()
+        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
+        .with("CALLVAULT_CAPTURE__FILTER", &format!("udp and net {subnet}"))
+        .with("CALLVAULT_CAPTURE__TENANT", "acme")
+        .with("CALLVAULT_CAPTURE__COMPANY_NETWORKS", &format!("[\"{pbx}/32\"]"));
+    let key = env.tenant_with_key("acme");
+    // Ready means the packet sockets are open.
+    let server = Server::start(&env);
+    let mut lab = Lab::new();
+    let uas = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
+    let uac = lab.sipp(
+        "uac.xml",
+        &[
+            &format!("{pbx}:5060"),
+            "-i",
+            &ext,
+            "-p",
+            "5060",
+            "-mi",
+            &ext,
+            "-mp",
+            "16000",
+            "-s",
+            "100",
+            "-key",
+            "caller",
+            "15551230000",
+            "-key",
+            "linkedid",
+            "serve-1",
+            "-d",
+            "3000",
+        ],
+    );
+    lab.wait(uac);
+    lab.wait(uas);
+    // The BYE ended the call: it is stored while serve runs.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let url = format!("{}/v1/conversations?number=15551230000", server.url);
+        let page: Value = rt.block_on(get_json(&url, &key)).1;
+        if page["items"].as_array().is_some_and(|i| !i.is_empty()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the captured call never reached the vault: {page}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    check_vault(
+        &server,
+        &key,
+        &Expect {
+            number: "15551230000",
+            participants: &["15551230000", "100"],
+            duration_ms: 2800..3800,
+            stereo: true,
+            min_tone_secs: 2.2,
+        },
+    );
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn serve_refuses_a_capture_section_it_cannot_run() {
+    let env = Env::new()
+        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
+        .with("CALLVAULT_CAPTURE__FILTER", "udp port");
+    let out = env.cli(&["config"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(err.contains("CALLVAULT_CAPTURE__FILTER") || err.contains("capture.filter"), "{err}");
+    let env = Env::new()
+        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"no-such-if0\"]")
+        .with("CALLVAULT_CAPTURE__TENANT", "acme");
+    env.tenant_with_key("acme");
+    let out = env.command().args(["serve", "--listen", "127.0.0.1:0"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(err.contains("capture.interfaces") && err.contains("no-such-if0"), "{err}");
+}
+
+#[test]
+fn live_capture_of_an_attended_transfer_is_one_conversation() {
+    if !tools(&["sipp"]) {
+        return;
+    }
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let (ext, secretary, colleague, subnet) = net(48);
+    let capture = live_capture(&env, &format!("udp and net {subnet}"), &["127.0.48.2/31"]);
+    let mut lab = Lab::new();
+    // The secretary consults the colleague (Call-ID consult-1@x), then
+    // transfers the caller with Refer-To ...?Replaces=consult-1@x; the
+    // caller's INVITE to the colleague carries the Replaces header.
+    let replaces = "consult-1@x;to-tag=a;from-tag=b";
+    let refer_to =
+        format!("sip:200@{colleague}:5062?Replaces=consult-1%40x%3Bto-tag%3Da%3Bfrom-tag%3Db");
+    let sec = lab.sipp(
+        "uas_refer.xml",
+        &[
+            "-i", &secretary, "-p", "5060", "-mi", &secretary, "-mp", "16000", "-d", "2000",
+            "-key", "refer_to", &refer_to,
+        ],
+    );
+    let col_consult =
+        lab.sipp("uas.xml", &["-i", &colleague, "-p", "5060", "-mi", &colleague, "-mp", "16000"]);
+    let col_new =
+        lab.sipp("uas.xml", &["-i", &colleague, "-p", "5062", "-mi", &colleague, "-mp", "16010"]);
+    let leg1 = lab.sipp(
+        "uac_transferee.xml",
+        &[
+            &format!("{secretary}:5060"),
+            "-i",
+            &ext,
+            "-p",
+            "5060",
+            "-mi",
+            &ext,
+            "-mp",
+            "16000",
+            "-s",
+            "100",
+            "-key",
+            "caller",
+            "15551230000",
+            "-key",
+            "linkedid",
+            "att-1",
+        ],
+    );
+    let consult = lab.sipp(
+        "uac_consult.xml",
+        &[
+            &format!("{colleague}:5060"),
+            "-i",
+            &secretary,
+            "-p",
+            "5070",
+            "-mi",
+            &secretary,
+            "-mp",
+            "16010",
+            "-s",
+            "200",
+            "-key",
+            "caller",
+            "100",
+            "-key",
+            "linkedid",
+            "att-2",
+            "-cid_str",
+            "consult-%u@x",
+            "-d",
+            "3000",
+        ],
+    );
+    lab.wait(leg1);
+    lab.wait(sec);
+    let leg3 = lab.sipp(
+        "uac_replaces.xml",
+        &[
+            &format!("{colleague}:5062"),
+            "-i",
+            &ext,
+            "-p",
+            "5060",
+            "-mi",
+            &ext,
+            "-mp",
+            "16000",
+            "-s",
+            "200",
+            "-key",
+            "caller",
+            "15551230000",
+            "-key",
+            "linkedid",
+            "att-3",
+            "-key",
+            "replaces",
+            replaces,
+            "-d",
+            "2000",
+        ],
+    );
+    for i in [leg3, consult, col_consult, col_new] {
+        lab.wait(i);
+    }
+    let summary = capture.stop();
+    assert!(summary.contains("recordings stored"), "{summary}");
+    let server = Server::start(&env);
+    check_vault(
+        &server,
+        &key,
+        &Expect {
+            number: "15551230000",
+            participants: &["15551230000", "100", "200"],
+            duration_ms: 3800..6000,
+            stereo: true,
+            min_tone_secs: 2.8,
         },
     );
 }

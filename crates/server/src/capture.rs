@@ -196,9 +196,10 @@ pub async fn run(
         tracker: CallTracker::new(tracker_config),
         live: HashMap::new(),
         spool_dir: spool_dir.clone(),
-        tx,
+        tx: Some(tx),
         filter: opts.filter.clone(),
         counts: Counts::default(),
+        fsync: matches!(opts.source, CaptureSource::Live { .. }),
     };
     let source = match &opts.source {
         CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
@@ -243,6 +244,68 @@ pub async fn run(
     summary.conversations = counts.conversations;
     let _ = std::fs::remove_dir(&spool_dir);
     Ok(summary)
+}
+
+/// What [`replay_to_spool`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayStats {
+    pub frames: u64,
+    pub conversations: u64,
+    /// Highest resident memory of the process seen during the replay.
+    pub peak_rss_bytes: u64,
+}
+
+/// The capture pipeline from files to spool, without rendering or storing
+/// (for the benchmark): reader → demux → tracker → recorders, each
+/// conversation's spool removed once closed.
+pub fn replay_to_spool(
+    files: &[PathBuf],
+    spool_dir: &Path,
+    tracker: TrackerConfig,
+) -> anyhow::Result<ReplayStats> {
+    std::fs::create_dir_all(spool_dir)?;
+    let mut worker = Worker {
+        demux: CaptureDemux::new(DemuxConfig::default()),
+        tracker: CallTracker::new(tracker),
+        live: HashMap::new(),
+        spool_dir: spool_dir.to_owned(),
+        tx: None,
+        filter: CaptureFilter::default(),
+        counts: Counts::default(),
+        fsync: false,
+    };
+    let mut peak_rss_bytes = rss_bytes();
+    let mut last = Timestamp::from_nanos(0);
+    for path in files {
+        let file =
+            std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut reader = CaptureReader::new(std::io::BufReader::with_capacity(1 << 20, file))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        while let Some(frame) =
+            reader.next_frame().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        {
+            last = last.max(frame.ts);
+            worker.frame(frame.ts, frame.link_type, frame.data)?;
+            if worker.counts.frames % (1 << 18) == 0 {
+                peak_rss_bytes = peak_rss_bytes.max(rss_bytes());
+            }
+        }
+    }
+    worker.tracker.finish(last);
+    worker.drain()?;
+    Ok(ReplayStats {
+        frames: worker.counts.frames,
+        conversations: worker.counts.conversations,
+        peak_rss_bytes,
+    })
+}
+
+/// Resident memory of this process (Linux `/proc/self/statm`), 0 elsewhere.
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
 }
 
 /// Receive buffer of a live socket: ~1 s of 1,000 G.711 calls.
@@ -299,9 +362,15 @@ struct Worker {
     tracker: CallTracker,
     live: HashMap<u64, Live>,
     spool_dir: PathBuf,
-    tx: tokio::sync::mpsc::Sender<Finished>,
+    /// Where finished conversations go; `None`: spool only, nothing rendered.
+    tx: Option<tokio::sync::mpsc::Sender<Finished>>,
     filter: CaptureFilter,
     counts: Counts,
+    /// `fdatasync` the spools. Live audio exists nowhere else, so it is
+    /// synced every second; a replayed file is still there after a crash
+    /// and is replayed again, so its spools only go to the page cache (a
+    /// crashed *process* still leaves them recoverable).
+    fsync: bool,
 }
 
 impl Worker {
@@ -324,8 +393,9 @@ impl Worker {
             &mut self.tracker,
             &mut self.live,
             &self.spool_dir,
-            &self.tx,
+            self.tx.as_ref(),
             &mut self.counts.conversations,
+            self.fsync,
         )
     }
 
@@ -452,14 +522,19 @@ fn drain(
     tracker: &mut CallTracker,
     live: &mut HashMap<u64, Live>,
     spool_dir: &std::path::Path,
-    tx: &tokio::sync::mpsc::Sender<Finished>,
+    tx: Option<&tokio::sync::mpsc::Sender<Finished>>,
     conversations: &mut u64,
+    fsync: bool,
 ) -> anyhow::Result<()> {
     while let Some(out) = tracker.poll_output() {
         match out {
             TrackerOutput::ConversationStarted { conversation, ts, .. } => {
                 let config = RecorderConfig {
-                    spool: SpoolConfig { dir: spool_dir.to_owned(), ..SpoolConfig::default() },
+                    spool: SpoolConfig {
+                        dir: spool_dir.to_owned(),
+                        fsync,
+                        ..SpoolConfig::default()
+                    },
                     ..RecorderConfig::default()
                 };
                 let recorder = Recorder::new(config, ConversationId::new(), since_epoch(ts))?;
@@ -534,6 +609,11 @@ fn drain(
                 let Some(l) = live.remove(&conversation.0) else { continue };
                 *conversations += 1;
                 let timeline = l.recorder.close(since_epoch(ts))?;
+                // Spool only (the bench): rendering is measured elsewhere.
+                let Some(tx) = tx else {
+                    callvault_media::spool::remove_spool(&timeline.spool_path)?;
+                    continue;
+                };
                 let Some(mut finished) = finish_timeline(&timeline)? else { continue };
                 // The tracker knows more than the spool: Call-IDs, the
                 // correlation value, display names, join and leave times.
