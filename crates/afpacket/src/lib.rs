@@ -155,8 +155,7 @@ impl PacketSocket {
                 };
             }
             let wire_len = n as usize;
-            if from.sll_pkttype == libc::PACKET_OUTGOING as u8 && from.sll_hatype == ARPHRD_LOOPBACK
-            {
+            if from.sll_pkttype == libc::PACKET_OUTGOING && from.sll_hatype == ARPHRD_LOOPBACK {
                 // Seen again on its way in: skip this copy.
                 continue;
             }

@@ -84,10 +84,9 @@ pub fn packet_headers(link: LinkType, data: &[u8]) -> Option<PacketHeaders> {
     let ports = if later_fragment || !(p.proto == PROTO_UDP || p.proto == PROTO_TCP) {
         None
     } else {
-        match p.payload.get(..4) {
-            Some(h) => Some((u16::from_be_bytes([h[0], h[1]]), u16::from_be_bytes([h[2], h[3]]))),
-            None => None,
-        }
+        p.payload
+            .get(..4)
+            .map(|h| (u16::from_be_bytes([h[0], h[1]]), u16::from_be_bytes([h[2], h[3]])))
     };
     Some(PacketHeaders { src: p.src, dst: p.dst, proto: p.proto, ports, later_fragment })
 }
@@ -397,12 +396,14 @@ mod tests {
     use super::*;
     use crate::synth::{self, Encap};
 
-    fn udp(src: &str, dst: &str) -> (LinkType, Vec<u8>) {
+    type Packet = (LinkType, Vec<u8>);
+
+    fn udp(src: &str, dst: &str) -> Packet {
         let (s, d): (SocketAddr, SocketAddr) = (src.parse().unwrap(), dst.parse().unwrap());
         synth::wrap(Encap::Ethernet, &synth::udp_packet(s, d, b"hello"))
     }
 
-    fn tcp(src: &str, dst: &str) -> (LinkType, Vec<u8>) {
+    fn tcp(src: &str, dst: &str) -> Packet {
         let (s, d): (SocketAddr, SocketAddr) = (src.parse().unwrap(), dst.parse().unwrap());
         let ip = synth::tcp_packet(s, d, 1, crate::tcp::TcpFlags::default(), b"x");
         synth::wrap(Encap::Ethernet, &ip)
@@ -414,7 +415,7 @@ mod tests {
         let sip = udp("10.0.0.1:5060", "10.0.0.2:5060");
         let rtp = udp("10.0.0.1:20000", "192.168.1.9:30002");
         let tcp_sip = tcp("[2001:db8::1]:5060", "[2001:db8::2]:40000");
-        let cases: &[(&str, &(LinkType, Vec<u8>), bool)] = &[
+        let cases: &[(&str, &Packet, bool)] = &[
             ("", &sip, true),
             ("udp", &sip, true),
             ("tcp", &sip, false),

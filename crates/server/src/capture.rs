@@ -286,7 +286,7 @@ pub fn replay_to_spool(
         {
             last = last.max(frame.ts);
             worker.frame(frame.ts, frame.link_type, frame.data)?;
-            if worker.counts.frames % (1 << 18) == 0 {
+            if worker.counts.frames.is_multiple_of(1 << 18) {
                 peak_rss_bytes = peak_rss_bytes.max(rss_bytes());
             }
         }
