@@ -430,4 +430,35 @@ mod tests {
             .to_string();
         assert!(err.contains("catalog.url"), "{err}");
     }
+
+    #[test]
+    fn capture_section_is_off_by_default_and_checked_when_set() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert!(c.capture.interfaces.is_empty());
+        let c = Config::load(
+            None,
+            env(&[
+                ("CALLVAULT_CAPTURE__INTERFACES", "[\"eth0\", \"any\"]"),
+                ("CALLVAULT_CAPTURE__TENANT", "acme"),
+                ("CALLVAULT_CAPTURE__FILTER", "udp port 5060 or udp portrange 10000-20000"),
+                ("CALLVAULT_CAPTURE__COMPANY_NETWORKS", "[\"10.0.0.0/8\"]"),
+                ("CALLVAULT_CAPTURE__RTP_TIMEOUT_SECS", "60"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.capture.interfaces, ["eth0", "any"]);
+        assert_eq!(c.capture.rtp_timeout_secs, 60);
+        for (var, value, key) in [
+            ("CALLVAULT_CAPTURE__FILTER", "udp port x", "capture.filter"),
+            (
+                "CALLVAULT_CAPTURE__COMPANY_NETWORKS",
+                "[\"10.0.0.0/33\"]",
+                "capture.company_networks",
+            ),
+            ("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]", "capture.tenant"),
+        ] {
+            let err = Config::load(None, env(&[(var, value)])).unwrap_err().to_string();
+            assert!(err.contains(key), "{var}: {err}");
+        }
+    }
 }
