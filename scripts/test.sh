@@ -22,6 +22,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v curl >/dev/null || pkgs+=(curl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
+# Passive capture end to end: real SIP user agents and a second capturer.
+command -v sipp >/dev/null || pkgs+=(sip-tester)
+command -v tshark >/dev/null || pkgs+=(tshark)
+command -v tcpdump >/dev/null || pkgs+=(tcpdump)   # bench capture compares against it
 if [ ${#pkgs[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pkgs[@]}" >/dev/null
