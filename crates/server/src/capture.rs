@@ -229,7 +229,7 @@ pub async fn run(
     let worker = tokio::task::spawn_blocking(move || -> anyhow::Result<Counts> {
         match source {
             CaptureSource::Files(files) => worker.read_files(&files, &stop)?,
-            CaptureSource::Live { .. } => worker.read_live(&sockets, &stop)?,
+            CaptureSource::Live { .. } => worker.read_live(sockets, stop)?,
         }
         Ok(worker.counts)
     });
@@ -420,64 +420,128 @@ impl Worker {
         self.drain()
     }
 
+    /// Live capture: a receiver thread drains the sockets into a bounded
+    /// queue, stamping each packet with the wall clock, so that spool
+    /// syncs and rendering on this thread do not leave the kernel's buffer
+    /// unread; this thread tracks, records and renders.
     fn read_live(
         &mut self,
-        sockets: &[callvault_afpacket::PacketSocket],
-        stop: &AtomicBool,
+        sockets: Vec<callvault_afpacket::PacketSocket>,
+        stop: Arc<AtomicBool>,
     ) -> anyhow::Result<()> {
-        use callvault_afpacket::SLL_HEADER_LEN;
-        let mut buf = vec![0u8; SLL_HEADER_LEN + 65_536];
+        let drops = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LIVE_QUEUE_BATCHES);
+        let rx_drops = drops.clone();
+        let receiver = std::thread::Builder::new()
+            .name("capture-rx".into())
+            .spawn(move || receive(&sockets, &stop, &tx, &rx_drops))?;
         let mut next_tick = wall_now();
-        loop {
-            let stopping = stop.load(Ordering::Relaxed);
-            let mut got = false;
-            for socket in sockets {
-                // A bounded batch per socket keeps interfaces fair.
-                for _ in 0..256 {
-                    let Some(info) = socket.recv_sll(&mut buf)? else { break };
-                    got = true;
-                    let len = SLL_HEADER_LEN + info.captured;
-                    self.frame(wall_now(), LinkType::LINUX_SLL, &buf[..len])?;
-                }
-            }
-            let now = wall_now();
-            if now >= next_tick {
-                // Timeouts run on the wall clock when the wire is quiet.
-                next_tick = now.saturating_add(Duration::from_millis(500));
-                self.demux.expire(now);
-                self.tracker.poll(now);
-                self.drain()?;
-                for socket in sockets {
-                    match socket.stats() {
-                        Ok(st) => {
-                            if st.drops > 0 {
-                                tracing::warn!(
-                                    interface = socket.interface(),
-                                    drops = st.drops,
-                                    "the kernel dropped captured packets"
-                                );
-                            }
-                            self.counts.kernel_drops += st.drops;
+        let result = (|| -> anyhow::Result<()> {
+            loop {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(batch) => {
+                        for &(ts, off, len) in &batch.packets {
+                            let frame = batch.data.get(off..off + len).unwrap_or_default();
+                            self.frame(ts, LinkType::LINUX_SLL, frame)?;
                         }
-                        Err(e) => tracing::debug!(error = %e, "packet socket statistics"),
                     }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+                let now = wall_now();
+                if now >= next_tick {
+                    // Timeouts run on the wall clock when the wire is quiet.
+                    next_tick = now.saturating_add(Duration::from_millis(500));
+                    self.demux.expire(now);
+                    self.tracker.poll(now);
+                    self.drain()?;
                 }
             }
-            if stopping && !got {
-                break;
-            }
-            if !got {
-                callvault_afpacket::wait_readable(sockets, Duration::from_millis(200))?;
-            }
-        }
-        for socket in sockets {
-            if let Ok(st) = socket.stats() {
-                self.counts.kernel_drops += st.drops;
-            }
-        }
+        })();
+        // On an error the queue is dropped and the receiver stops too.
+        drop(rx);
+        let received =
+            receiver.join().map_err(|_| anyhow::anyhow!("the capture receiver panicked"))?;
+        result?;
+        received?;
+        self.counts.kernel_drops = drops.load(Ordering::Relaxed);
         self.tracker.finish(wall_now());
         self.drain()
     }
+}
+
+/// Packets received together: frames back to back in `data`, each with its
+/// receive time, offset and length.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    packets: Vec<(Timestamp, usize, usize)>,
+}
+
+/// Batches queued between the receiver and the tracker; with
+/// [`LIVE_BATCH_BYTES`] each, at most 64 MiB (seconds of 1,000 calls).
+const LIVE_QUEUE_BATCHES: usize = 256;
+const LIVE_BATCH_BYTES: usize = 256 << 10;
+
+/// The receiver thread: sockets → batches, until `stop` and the sockets are
+/// empty, or the tracker side is gone. Kernel drops are added to `drops`.
+fn receive(
+    sockets: &[callvault_afpacket::PacketSocket],
+    stop: &AtomicBool,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    drops: &std::sync::atomic::AtomicU64,
+) -> std::io::Result<()> {
+    use callvault_afpacket::SLL_HEADER_LEN;
+    let mut buf = vec![0u8; SLL_HEADER_LEN + 65_536];
+    let mut next_stats = wall_now();
+    let count_drops = || {
+        for socket in sockets {
+            match socket.stats() {
+                Ok(st) if st.drops > 0 => {
+                    tracing::warn!(
+                        interface = socket.interface(),
+                        drops = st.drops,
+                        "the kernel dropped captured packets"
+                    );
+                    drops.fetch_add(st.drops, Ordering::Relaxed);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "packet socket statistics"),
+            }
+        }
+    };
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
+        let mut batch = Batch::default();
+        for socket in sockets {
+            // A bounded batch per socket keeps interfaces fair.
+            for _ in 0..256 {
+                let Some(info) = socket.recv_sll(&mut buf)? else { break };
+                let len = SLL_HEADER_LEN + info.captured;
+                let off = batch.data.len();
+                batch.data.extend_from_slice(&buf[..len]);
+                batch.packets.push((wall_now(), off, len));
+                if batch.data.len() >= LIVE_BATCH_BYTES {
+                    break;
+                }
+            }
+        }
+        let now = wall_now();
+        if now >= next_stats {
+            next_stats = now.saturating_add(Duration::from_secs(1));
+            count_drops();
+        }
+        if batch.packets.is_empty() {
+            if stopping {
+                break;
+            }
+            callvault_afpacket::wait_readable(sockets, Duration::from_millis(200))?;
+        } else if tx.send(batch).is_err() {
+            break;
+        }
+    }
+    count_drops();
+    Ok(())
 }
 
 /// Store one finished conversation, then remove its spool.
