@@ -657,8 +657,12 @@ fn drain(
                     continue;
                 }
                 if let Some(l) = live.get_mut(&conversation.0) {
-                    l.recorder.on_rtp(since_epoch(ts), FlowKey(flow.0), &payload);
-                    l.recorder.poll(since_epoch(ts))?;
+                    let now = since_epoch(ts);
+                    l.recorder.on_rtp(now, FlowKey(flow.0), &payload);
+                    // Only when a reorder timeout or a spool sync is due.
+                    if now >= l.recorder.next_deadline() {
+                        l.recorder.poll(now)?;
+                    }
                 }
             }
             TrackerOutput::ParticipantSideChanged { .. } => {}
