@@ -21,10 +21,14 @@ pkgs=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v curl >/dev/null || pkgs+=(curl)
-command -v sipp >/dev/null || pkgs+=(sip-tester)
 command -v openssl >/dev/null || pkgs+=(openssl)
 command -v ffmpeg >/dev/null || pkgs+=(ffmpeg)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
+# Passive capture and SIPREC end to end: real SIP user agents (sipp) and a
+# second capturer.
+command -v sipp >/dev/null || pkgs+=(sip-tester)
+command -v tshark >/dev/null || pkgs+=(tshark)
+command -v tcpdump >/dev/null || pkgs+=(tcpdump)   # bench capture compares against it
 if [ ${#pkgs[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pkgs[@]}" >/dev/null

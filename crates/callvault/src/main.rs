@@ -61,12 +61,27 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
-    /// Record the calls in capture files (pcap, pcapng, gzipped too): one
-    /// conversation per call across transfers, stored in the vault.
+    /// Record the calls in capture files (pcap, pcapng, gzipped too) or on
+    /// live interfaces: one conversation per call across transfers, stored
+    /// in the vault.
     Capture {
-        /// Capture files to read, in order.
-        #[arg(long = "read", required = true)]
+        /// Capture files to read, in order; a directory stands for the
+        /// capture files in it (.pcap, .pcapng, .cap, plain or .gz), by name.
+        #[arg(long = "read", required_unless_present = "interface", conflicts_with = "interface")]
         read: Vec<PathBuf>,
+        /// Capture live on this interface (`any`: all); repeatable. Needs
+        /// CAP_NET_RAW. Runs until SIGINT/SIGTERM, then stores open calls.
+        #[arg(long, short = 'i')]
+        interface: Vec<String>,
+        /// A tcpdump-style filter: udp, tcp, ip, ip6, [src|dst] host ADDR,
+        /// [src|dst] net CIDR, [udp|tcp] [src|dst] port N | portrange A-B,
+        /// and/or/not, parentheses.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// End an answered call after this many seconds with neither SIP nor
+        /// RTP (a lost BYE).
+        #[arg(long, default_value_t = 300)]
+        rtp_timeout_secs: u64,
         #[arg(long)]
         tenant: String,
         /// A network of the company side (PBX, phones), e.g. 10.0.0.0/8;
@@ -304,7 +319,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
-        Command::Capture { read, tenant, company_net } => {
+        Command::Capture { read, interface, filter, rtp_timeout_secs, tenant, company_net } => {
+            let filter = callvault_capture::CaptureFilter::parse(&filter)
+                .with_context(|| format!("--filter {filter:?}"))?;
             let mut networks = Vec::new();
             for n in &company_net {
                 networks.push(callvault_capture::tracker::IpNet::parse(n).with_context(|| {
@@ -318,20 +335,46 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 .tenant_by_name(&tenant)
                 .await?
                 .with_context(|| format!("no tenant named {tenant:?}"))?;
+            let live = !interface.is_empty();
+            let source = if live {
+                callvault_server::capture::CaptureSource::Live { interfaces: interface }
+            } else {
+                callvault_server::capture::CaptureSource::Files(read)
+            };
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let opts = callvault_server::capture::CaptureOptions {
-                files: read,
+                source,
+                filter,
                 tenant: tenant.id,
                 company_networks: networks,
+                tracker: callvault_capture::TrackerConfig {
+                    rtp_timeout: std::time::Duration::from_secs(rtp_timeout_secs.max(1)),
+                    ..Default::default()
+                },
+                stop: stop.clone(),
+                on_ready: live.then(|| -> Box<dyn FnOnce() + Send> {
+                    Box::new(|| {
+                        eprintln!("capturing; SIGINT or SIGTERM stops and stores open calls")
+                    })
+                }),
                 spool_root: vault.config.data_dir.join("spool"),
             };
+            // SIGINT/SIGTERM end the capture: open calls are stored.
+            tokio::spawn(async move {
+                callvault_server::shutdown_signal().await;
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            });
             let grace = std::time::Duration::from_secs(vault.config.server.recovery_grace_secs);
             let summary =
                 callvault_server::capture::run(&vault.ingestor(), &vault.instance, grace, opts)
                     .await?;
             println!(
-                "read {} frames: {} conversations, {} recovered from an interrupted run, \
-                 {} recordings stored, {} already stored, {} refused",
+                "read {} frames ({} filtered out, {} dropped by the kernel): {} conversations, \
+                 {} recovered from an interrupted run, {} recordings stored, {} already stored, \
+                 {} refused",
                 summary.frames,
+                summary.filtered,
+                summary.kernel_drops,
                 summary.conversations,
                 summary.recovered,
                 summary.stored,

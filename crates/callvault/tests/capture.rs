@@ -184,12 +184,15 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
 
     let env = Env::new();
     let key = env.tenant_with_key("acme");
-    let file = env.data_dir().join("transfer.pcap");
-    std::fs::write(&file, c.writer.into_inner().unwrap()).unwrap();
+    // `--read DIR`: the capture files in it, other files ignored.
+    let dir = env.data_dir().join("captures");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("transfer.pcap"), c.writer.into_inner().unwrap()).unwrap();
+    std::fs::write(dir.join("README.txt"), "not a capture").unwrap();
     let out = env.cli(&[
         "capture",
         "--read",
-        file.to_str().unwrap(),
+        dir.to_str().unwrap(),
         "--tenant",
         "acme",
         "--company-net",

@@ -3,6 +3,7 @@
 //!
 //! Module map:
 //! - [`mod@file`]: streaming pcap/pcapng reader (plain or gzip) and a pcap writer;
+//! - [`filter`]: tcpdump-style capture filters (`udp port 5060 or portrange ...`);
 //! - [`link`]: Ethernet, VLAN/QinQ, Linux SLL/SLL2, raw IP, BSD loopback;
 //! - [`ip`]: IPv4/IPv6 headers, IPv6 extension headers;
 //! - [`defrag`]: bounded IP fragment reassembly driven by packet time;
@@ -19,6 +20,7 @@
 pub mod defrag;
 pub mod demux;
 pub mod file;
+pub mod filter;
 pub mod hep;
 pub mod ip;
 pub mod link;
@@ -31,6 +33,7 @@ pub use demux::{CaptureDemux, DemuxConfig, DemuxStats, Event, Transport};
 pub use file::{
     CaptureError, CaptureReader, FileFormat, Frame, PcapWriter, Precision, ReaderStats,
 };
+pub use filter::{CaptureFilter, FilterError};
 pub use link::LinkType;
 pub use time::Timestamp;
 pub use tracker::{CallTracker, TrackerConfig, TrackerOutput, TrackerStats};

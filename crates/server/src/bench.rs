@@ -77,6 +77,18 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Offline capture replay, file to spool, versus `tcpdump -r FILE -w /dev/null`.
+    Capture {
+        /// Concurrent G.711 calls in the synthetic capture.
+        #[arg(long, default_value_t = 1000)]
+        calls: u64,
+        /// Seconds of talk per call.
+        #[arg(long, default_value_t = 60)]
+        secs: u64,
+        /// Directory for the capture file and the spools (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -99,6 +111,10 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
         } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             siprec::run(&dir, sessions, rate, hold_secs, senders, call_minutes, double_talk).await
+        }
+        BenchCommand::Capture { calls, secs, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            tokio::task::spawn_blocking(move || capture_bench(calls, secs, &dir)).await?
         }
     }
 }
@@ -437,5 +453,167 @@ async fn search(config: &Config, conversations: u64, queries: usize) -> anyhow::
         percentile(&all, 0.95).as_secs_f64() * 1e3,
         all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
+    Ok(())
+}
+
+/// Writes a capture of `calls` concurrent answered G.711 calls talking for
+/// `secs` seconds (INVITE/200/ACK, RTP both ways every 20 ms, BYE).
+pub fn write_call_capture(path: &Path, calls: u64, secs: u64) -> anyhow::Result<u64> {
+    use callvault_capture::synth::{self, Encap};
+    use callvault_capture::{LinkType, PcapWriter, Precision, Timestamp};
+    use std::io::Write;
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    let mut w = PcapWriter::new(
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?),
+        LinkType::ETHERNET,
+        Precision::Micro,
+    )?;
+    let base_ns = 1_764_000_000u64 * 1_000_000_000;
+    let mut packets = 0u64;
+    let mut write =
+        |w: &mut PcapWriter<_>, ns: u64, src: SocketAddr, dst: SocketAddr, payload: &[u8]| {
+            let (_, frame) = synth::wrap(Encap::Ethernet, &synth::udp_packet(src, dst, payload));
+            packets += 1;
+            w.write_frame(Timestamp::from_nanos(base_ns + ns), &frame)
+        };
+    // Call c: external 203.0.x.y (its own address) to the PBX 10.0.0.1,
+    // media port per call on the PBX side.
+    let ext = |c: u64| IpAddr::V4(Ipv4Addr::from(0xCB00_0000 | (c as u32 + 1)));
+    let pbx = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    let sip = |c: u64, first: &str, cseq: &str, to_tag: bool, sdp: Option<SocketAddr>| {
+        let body = sdp.map_or(String::new(), |m| {
+            format!(
+                "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n",
+                ip = m.ip(),
+                port = m.port()
+            )
+        });
+        let mut m = format!(
+            "{first}\r\nVia: SIP/2.0/UDP {e}:5060;branch=z9hG4bK{c}{cs}\r\nFrom: <sip:1555{c:07}@{e}>;tag=f{c}\r\nTo: <sip:100@{pbx}>{tt}\r\nCall-ID: bench-{c}\r\nCSeq: {cseq}\r\nContact: <sip:1555{c:07}@{e}:5060>\r\n",
+            e = ext(c),
+            cs = cseq.replace(' ', ""),
+            tt = if to_tag { format!(";tag=t{c}") } else { String::new() },
+        );
+        if !body.is_empty() {
+            m.push_str("Content-Type: application/sdp\r\n");
+        }
+        m.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        m
+    };
+    let ext_sip = |c: u64| SocketAddr::new(ext(c), 5060);
+    let pbx_sip = SocketAddr::new(pbx, 5060);
+    let ext_media = |c: u64| SocketAddr::new(ext(c), 20_000);
+    let pbx_media = |c: u64| SocketAddr::new(pbx, 10_000 + (c as u16) * 2);
+    let spread = |c: u64| c * 20_000_000 / calls.max(1);
+    for c in 0..calls {
+        let t = spread(c);
+        let inv =
+            sip(c, &format!("INVITE sip:100@{pbx} SIP/2.0"), "1 INVITE", false, Some(ext_media(c)));
+        write(&mut w, t, ext_sip(c), pbx_sip, inv.as_bytes())?;
+        let ok = sip(c, "SIP/2.0 200 OK", "1 INVITE", true, Some(pbx_media(c)));
+        write(&mut w, t + 1000, pbx_sip, ext_sip(c), ok.as_bytes())?;
+        let ack = sip(c, &format!("ACK sip:100@{pbx} SIP/2.0"), "1 ACK", true, None);
+        write(&mut w, t + 2000, ext_sip(c), pbx_sip, ack.as_bytes())?;
+    }
+    let start = 20_000_000;
+    let payload = [0xd5u8; 160];
+    for tick in 0..secs * 50 {
+        for c in 0..calls {
+            let t = start + tick * 20_000_000 + spread(c);
+            let rtp = synth::rtp(8, tick as u16, (tick * 160) as u32, c as u32, &payload);
+            write(&mut w, t, ext_media(c), pbx_media(c), &rtp)?;
+            let rtp = synth::rtp(8, tick as u16, (tick * 160) as u32, c as u32 | 1 << 31, &payload);
+            write(&mut w, t + 500_000, pbx_media(c), ext_media(c), &rtp)?;
+        }
+    }
+    let end = start + secs * 1_000_000_000;
+    for c in 0..calls {
+        let bye = sip(c, &format!("BYE sip:100@{pbx} SIP/2.0"), "2 BYE", true, None);
+        write(&mut w, end + spread(c), ext_sip(c), pbx_sip, bye.as_bytes())?;
+    }
+    w.into_inner()?.flush()?;
+    Ok(packets)
+}
+
+fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("capture-{calls}x{secs}s.pcap"));
+    let t = Instant::now();
+    let packets = write_call_capture(&path, calls, secs)?;
+    let size = std::fs::metadata(&path)?.len();
+    println!(
+        "capture: {calls} concurrent G.711 calls x {secs} s, {packets} packets, {:.0} MiB, written in {:.1} s",
+        size as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
+    // Warm the page cache for both readers alike.
+    let _ = std::fs::read(&path).map(|b| std::hint::black_box(b.len()));
+
+    let tcpdump = |path: &Path| -> Option<f64> {
+        let t = Instant::now();
+        let status = std::process::Command::new("tcpdump")
+            .args(["-q", "-r"])
+            .arg(path)
+            .args(["-w", "/dev/null"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| t.elapsed().as_secs_f64())
+    };
+    let spool = dir.join("capture-spool");
+    let mut best_cv = f64::MAX;
+    let mut best_td: Option<f64> = None;
+    let mut stats = None;
+    let base_rss = crate::capture::rss_bytes();
+    for _ in 0..2 {
+        if let Some(td) = tcpdump(&path) {
+            best_td = Some(best_td.map_or(td, |b: f64| b.min(td)));
+        }
+        let t = Instant::now();
+        let s = crate::capture::replay_to_spool(
+            std::slice::from_ref(&path),
+            &spool,
+            callvault_capture::TrackerConfig {
+                company_networks: vec![
+                    callvault_capture::tracker::IpNet::parse("10.0.0.0/8").context("network")?,
+                ],
+                ..Default::default()
+            },
+        )?;
+        best_cv = best_cv.min(t.elapsed().as_secs_f64());
+        anyhow::ensure!(
+            s.conversations == calls,
+            "{} conversations, expected {calls}",
+            s.conversations
+        );
+        stats = Some(s);
+    }
+    let _ = std::fs::remove_dir_all(&spool);
+    let s = stats.context("no run")?;
+    let pps = s.frames as f64 / best_cv;
+    println!(
+        "callvault capture --read to spool: {:.2} s, {:.0} packets/s on one core ({:.1}x real time), {} conversations",
+        best_cv,
+        pps,
+        secs as f64 / best_cv,
+        s.conversations
+    );
+    println!(
+        "memory: peak RSS {:.0} MiB, {:.0} KiB per tracked call (RSS growth / calls)",
+        s.peak_rss_bytes as f64 / 1048576.0,
+        s.peak_rss_bytes.saturating_sub(base_rss) as f64 / 1024.0 / calls.max(1) as f64
+    );
+    match best_td {
+        Some(td) => println!(
+            "tcpdump -r FILE -w /dev/null: {:.2} s, {:.0} packets/s; callvault speed / tcpdump speed = {:.2} (target >= 0.8)",
+            td,
+            s.frames as f64 / td,
+            td / best_cv
+        ),
+        None => println!("tcpdump not available: no comparison"),
+    }
+    let _ = std::fs::remove_file(&path);
     Ok(())
 }

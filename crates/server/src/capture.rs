@@ -1,21 +1,31 @@
-//! `callvault capture --read FILE…`: record the calls in capture files.
+//! `callvault capture --read FILE|DIR…` and `--interface IF`: record the
+//! calls in capture files or on live interfaces (also run inside `serve`
+//! from the `[capture]` section).
 //!
-//! The sans-IO pieces are wired here: `capture::CaptureReader` →
+//! The sans-IO pieces are wired here: `capture::CaptureReader` (or live
+//! `AF_PACKET` sockets, [`callvault_afpacket`]) → [`CaptureFilter`] →
 //! `CaptureDemux` → `CallTracker`, whose outputs drive one
 //! `media::Recorder` per conversation (spooled under `data_dir/spool`).
 //! When a conversation ends it is rendered (stereo Ogg/Opus: external party
 //! left, company right) and stored through the same [`Ingestor`] as an
 //! upload, with its participants and Call-IDs; then its spool is removed.
-//! Replay is as fast as the machine allows: time is packet time.
+//! Replay is as fast as the machine allows: time is packet time. Live
+//! capture stamps each packet with the wall clock when it is received (the
+//! only clock read here); the core below stays sans-IO. A live capture runs
+//! until its stop flag is raised (SIGINT/SIGTERM), then ends every open
+//! call and stores it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use callvault_capture::tracker::{IpNet, ParticipantKey};
 use callvault_capture::{
-    CallTracker, CaptureDemux, CaptureReader, DemuxConfig, Timestamp, TrackerConfig, TrackerOutput,
+    CallTracker, CaptureDemux, CaptureFilter, CaptureReader, DemuxConfig, LinkType, Timestamp,
+    TrackerConfig, TrackerOutput,
 };
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions};
@@ -27,11 +37,30 @@ use crate::ingest::{
 };
 use crate::instance::Instance;
 
+/// Where packets come from.
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    /// Capture files (pcap, pcapng, gzipped too) in order; a directory
+    /// stands for the capture files in it, by name.
+    Files(Vec<PathBuf>),
+    /// Live interfaces (`any` for all of them), read until `stop` is raised.
+    Live { interfaces: Vec<String> },
+}
+
 pub struct CaptureOptions {
-    pub files: Vec<PathBuf>,
+    pub source: CaptureSource,
+    /// Packets that do not pass are skipped before decoding.
+    pub filter: CaptureFilter,
     pub tenant: TenantId,
     /// Networks of the company side (PBX, phones); everyone else is external.
     pub company_networks: Vec<IpNet>,
+    /// Timeouts, correlation headers; `company_networks` above wins.
+    pub tracker: TrackerConfig,
+    /// Raised to end a live capture (files: stop reading early); open
+    /// calls are then ended and stored.
+    pub stop: Arc<AtomicBool>,
+    /// Called once packets are being read (live: the sockets are open).
+    pub on_ready: Option<Box<dyn FnOnce() + Send>>,
     /// `data_dir/spool`: each process spools in a directory named after its
     /// instance, and recovers the directories of dead instances.
     pub spool_root: PathBuf,
@@ -40,6 +69,10 @@ pub struct CaptureOptions {
 #[derive(Debug, Default)]
 pub struct CaptureSummary {
     pub frames: u64,
+    /// Frames the filter skipped.
+    pub filtered: u64,
+    /// Packets the kernel dropped (live: receive buffer full).
+    pub kernel_drops: u64,
     pub conversations: u64,
     pub stored: u64,
     pub duplicates: u64,
@@ -156,21 +189,219 @@ pub async fn run(
     let spool_dir = opts.spool_root.join(instance.id());
     std::fs::create_dir_all(&spool_dir)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Finished>(4);
-    let files = opts.files.clone();
-    let networks = opts.company_networks.clone();
-    let worker_spool = spool_dir.clone();
+    let mut tracker_config = opts.tracker.clone();
+    tracker_config.company_networks = opts.company_networks.clone();
+    let mut worker = Worker {
+        demux: CaptureDemux::new(DemuxConfig::default()),
+        tracker: CallTracker::new(tracker_config),
+        live: HashMap::new(),
+        spool_dir: spool_dir.clone(),
+        tx: Some(tx),
+        filter: opts.filter.clone(),
+        counts: Counts::default(),
+        fsync: matches!(opts.source, CaptureSource::Live { .. }),
+    };
+    let source = match &opts.source {
+        CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
+        live => live.clone(),
+    };
+    // Sockets are opened here so that a missing interface or permission is
+    // reported at once, before anything runs.
+    let sockets = match &source {
+        CaptureSource::Live { interfaces } => {
+            let mut sockets = Vec::new();
+            for name in interfaces {
+                let socket = callvault_afpacket::PacketSocket::open(name, LIVE_RCVBUF)
+                    .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?;
+                sockets.push(socket);
+            }
+            sockets
+        }
+        CaptureSource::Files(_) => Vec::new(),
+    };
+    let stop = opts.stop.clone();
+    let mut opts = opts;
+    if let Some(ready) = opts.on_ready.take() {
+        ready();
+    }
     // Reading, tracking, spooling and rendering are CPU and file work: a
     // blocking thread, handing finished conversations to the async side.
-    let worker = tokio::task::spawn_blocking(move || -> anyhow::Result<(u64, u64)> {
-        let mut demux = CaptureDemux::new(DemuxConfig::default());
-        let mut tracker = CallTracker::new(TrackerConfig {
-            company_networks: networks,
-            ..TrackerConfig::default()
-        });
-        let mut live: HashMap<u64, Live> = HashMap::new();
-        let (mut frames, mut conversations) = (0u64, 0u64);
+    let worker = tokio::task::spawn_blocking(move || -> anyhow::Result<Counts> {
+        match source {
+            CaptureSource::Files(files) => worker.read_files(&files, &stop)?,
+            CaptureSource::Live { .. } => worker.read_live(sockets, stop)?,
+        }
+        Ok(worker.counts)
+    });
+
+    while let Some(done) = rx.recv().await {
+        store(ingestor, opts.tenant, done, Vec::new(), &mut summary).await?;
+    }
+    let counts = worker.await??;
+    summary.frames = counts.frames;
+    summary.filtered = counts.filtered;
+    summary.kernel_drops = counts.kernel_drops;
+    summary.conversations = counts.conversations;
+    let _ = std::fs::remove_dir(&spool_dir);
+    Ok(summary)
+}
+
+/// What [`replay_to_spool`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayStats {
+    pub frames: u64,
+    pub conversations: u64,
+    /// Highest resident memory of the process seen during the replay.
+    pub peak_rss_bytes: u64,
+}
+
+/// The capture pipeline from files to spool, without rendering or storing
+/// (for the benchmark): reader → demux → tracker → recorders, each
+/// conversation's spool removed once closed.
+pub fn replay_to_spool(
+    files: &[PathBuf],
+    spool_dir: &Path,
+    tracker: TrackerConfig,
+) -> anyhow::Result<ReplayStats> {
+    std::fs::create_dir_all(spool_dir)?;
+    let mut worker = Worker {
+        demux: CaptureDemux::new(DemuxConfig::default()),
+        tracker: CallTracker::new(tracker),
+        live: HashMap::new(),
+        spool_dir: spool_dir.to_owned(),
+        tx: None,
+        filter: CaptureFilter::default(),
+        counts: Counts::default(),
+        fsync: false,
+    };
+    let mut peak_rss_bytes = rss_bytes();
+    let mut last = Timestamp::from_nanos(0);
+    for path in files {
+        let file =
+            std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut reader = CaptureReader::new(std::io::BufReader::with_capacity(1 << 20, file))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        while let Some(frame) =
+            reader.next_frame().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        {
+            last = last.max(frame.ts);
+            worker.frame(frame.ts, frame.link_type, frame.data)?;
+            if worker.counts.frames.is_multiple_of(1 << 18) {
+                peak_rss_bytes = peak_rss_bytes.max(rss_bytes());
+            }
+        }
+    }
+    worker.tracker.finish(last);
+    worker.drain()?;
+    Ok(ReplayStats {
+        frames: worker.counts.frames,
+        conversations: worker.counts.conversations,
+        peak_rss_bytes,
+    })
+}
+
+/// Resident memory of this process (Linux `/proc/self/statm`), 0 elsewhere.
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// Receive buffer of a live socket: ~1 s of 1,000 G.711 calls.
+const LIVE_RCVBUF: usize = 64 << 20;
+
+/// The files a `--read` list stands for: files as given, directories
+/// replaced by their capture files (`.pcap`, `.pcapng`, `.cap`, plain or
+/// `.gz`), sorted by name.
+pub fn expand_capture_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_capture_file(p))
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            anyhow::bail!("{}: no capture files (.pcap, .pcapng, .cap, .gz) in it", path.display());
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn is_capture_file(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".pcap", ".pcapng", ".cap"].iter().any(|ext| name.ends_with(ext))
+}
+
+/// The wall clock as packet time: live capture's only clock.
+fn wall_now() -> Timestamp {
+    let since =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_nanos(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    frames: u64,
+    filtered: u64,
+    kernel_drops: u64,
+    conversations: u64,
+}
+
+/// Demux, tracker and recorders of one capture run (on its blocking thread).
+struct Worker {
+    demux: CaptureDemux,
+    tracker: CallTracker,
+    live: HashMap<u64, Live>,
+    spool_dir: PathBuf,
+    /// Where finished conversations go; `None`: spool only, nothing rendered.
+    tx: Option<tokio::sync::mpsc::Sender<Finished>>,
+    filter: CaptureFilter,
+    counts: Counts,
+    /// `fdatasync` the spools. Live audio exists nowhere else, so it is
+    /// synced every second; a replayed file is still there after a crash
+    /// and is replayed again, so its spools only go to the page cache (a
+    /// crashed *process* still leaves them recoverable).
+    fsync: bool,
+}
+
+impl Worker {
+    fn frame(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) -> anyhow::Result<()> {
+        self.counts.frames += 1;
+        if !self.filter.is_empty() && !self.filter.matches(link, data) {
+            self.counts.filtered += 1;
+            return Ok(());
+        }
+        self.demux.push_raw(ts, link, data);
+        while let Some(event) = self.demux.poll_event() {
+            self.tracker.push(&event);
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self) -> anyhow::Result<()> {
+        drain(
+            &mut self.tracker,
+            &mut self.live,
+            &self.spool_dir,
+            self.tx.as_ref(),
+            &mut self.counts.conversations,
+            self.fsync,
+        )
+    }
+
+    fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> anyhow::Result<()> {
         let mut last = Timestamp::from_nanos(0);
-        for path in &files {
+        'files: for path in files {
             let file = std::fs::File::open(path)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let mut reader = CaptureReader::new(std::io::BufReader::new(file))
@@ -178,28 +409,139 @@ pub async fn run(
             while let Some(frame) =
                 reader.next_frame().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
             {
-                frames += 1;
                 last = last.max(frame.ts);
-                demux.push(&frame);
-                while let Some(event) = demux.poll_event() {
-                    tracker.push(&event);
-                    drain(&mut tracker, &mut live, &worker_spool, &tx, &mut conversations)?;
+                self.frame(frame.ts, frame.link_type, frame.data)?;
+                if stop.load(Ordering::Relaxed) {
+                    break 'files;
                 }
             }
         }
-        tracker.finish(last);
-        drain(&mut tracker, &mut live, &worker_spool, &tx, &mut conversations)?;
-        Ok((frames, conversations))
-    });
-
-    while let Some(done) = rx.recv().await {
-        store(ingestor, opts.tenant, done, Vec::new(), &mut summary).await?;
+        self.tracker.finish(last);
+        self.drain()
     }
-    let (frames, conversations) = worker.await??;
-    summary.frames = frames;
-    summary.conversations = conversations;
-    let _ = std::fs::remove_dir(&spool_dir);
-    Ok(summary)
+
+    /// Live capture: a receiver thread drains the sockets into a bounded
+    /// queue, stamping each packet with the wall clock, so that spool
+    /// syncs and rendering on this thread do not leave the kernel's buffer
+    /// unread; this thread tracks, records and renders.
+    fn read_live(
+        &mut self,
+        sockets: Vec<callvault_afpacket::PacketSocket>,
+        stop: Arc<AtomicBool>,
+    ) -> anyhow::Result<()> {
+        let drops = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LIVE_QUEUE_BATCHES);
+        let rx_drops = drops.clone();
+        let receiver = std::thread::Builder::new()
+            .name("capture-rx".into())
+            .spawn(move || receive(&sockets, &stop, &tx, &rx_drops))?;
+        let mut next_tick = wall_now();
+        let result = (|| -> anyhow::Result<()> {
+            loop {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(batch) => {
+                        for &(ts, off, len) in &batch.packets {
+                            let frame = batch.data.get(off..off + len).unwrap_or_default();
+                            self.frame(ts, LinkType::LINUX_SLL, frame)?;
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+                let now = wall_now();
+                if now >= next_tick {
+                    // Timeouts run on the wall clock when the wire is quiet.
+                    next_tick = now.saturating_add(Duration::from_millis(500));
+                    self.demux.expire(now);
+                    self.tracker.poll(now);
+                    self.drain()?;
+                }
+            }
+        })();
+        // On an error the queue is dropped and the receiver stops too.
+        drop(rx);
+        let received =
+            receiver.join().map_err(|_| anyhow::anyhow!("the capture receiver panicked"))?;
+        result?;
+        received?;
+        self.counts.kernel_drops = drops.load(Ordering::Relaxed);
+        self.tracker.finish(wall_now());
+        self.drain()
+    }
+}
+
+/// Packets received together: frames back to back in `data`, each with its
+/// receive time, offset and length.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    packets: Vec<(Timestamp, usize, usize)>,
+}
+
+/// Batches queued between the receiver and the tracker; with
+/// [`LIVE_BATCH_BYTES`] each, at most 64 MiB (seconds of 1,000 calls).
+const LIVE_QUEUE_BATCHES: usize = 256;
+const LIVE_BATCH_BYTES: usize = 256 << 10;
+
+/// The receiver thread: sockets → batches, until `stop` and the sockets are
+/// empty, or the tracker side is gone. Kernel drops are added to `drops`.
+fn receive(
+    sockets: &[callvault_afpacket::PacketSocket],
+    stop: &AtomicBool,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    drops: &std::sync::atomic::AtomicU64,
+) -> std::io::Result<()> {
+    use callvault_afpacket::SLL_HEADER_LEN;
+    let mut buf = vec![0u8; SLL_HEADER_LEN + 65_536];
+    let mut next_stats = wall_now();
+    let count_drops = || {
+        for socket in sockets {
+            match socket.stats() {
+                Ok(st) if st.drops > 0 => {
+                    tracing::warn!(
+                        interface = socket.interface(),
+                        drops = st.drops,
+                        "the kernel dropped captured packets"
+                    );
+                    drops.fetch_add(st.drops, Ordering::Relaxed);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "packet socket statistics"),
+            }
+        }
+    };
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
+        let mut batch = Batch::default();
+        for socket in sockets {
+            // A bounded batch per socket keeps interfaces fair.
+            for _ in 0..256 {
+                let Some(info) = socket.recv_sll(&mut buf)? else { break };
+                let len = SLL_HEADER_LEN + info.captured;
+                let off = batch.data.len();
+                batch.data.extend_from_slice(&buf[..len]);
+                batch.packets.push((wall_now(), off, len));
+                if batch.data.len() >= LIVE_BATCH_BYTES {
+                    break;
+                }
+            }
+        }
+        let now = wall_now();
+        if now >= next_stats {
+            next_stats = now.saturating_add(Duration::from_secs(1));
+            count_drops();
+        }
+        if batch.packets.is_empty() {
+            if stopping {
+                break;
+            }
+            callvault_afpacket::wait_readable(sockets, Duration::from_millis(200))?;
+        } else if tx.send(batch).is_err() {
+            break;
+        }
+    }
+    count_drops();
+    Ok(())
 }
 
 /// Store one finished conversation, then remove its spool.
@@ -244,14 +586,19 @@ fn drain(
     tracker: &mut CallTracker,
     live: &mut HashMap<u64, Live>,
     spool_dir: &std::path::Path,
-    tx: &tokio::sync::mpsc::Sender<Finished>,
+    tx: Option<&tokio::sync::mpsc::Sender<Finished>>,
     conversations: &mut u64,
+    fsync: bool,
 ) -> anyhow::Result<()> {
     while let Some(out) = tracker.poll_output() {
         match out {
             TrackerOutput::ConversationStarted { conversation, ts, .. } => {
                 let config = RecorderConfig {
-                    spool: SpoolConfig { dir: spool_dir.to_owned(), ..SpoolConfig::default() },
+                    spool: SpoolConfig {
+                        dir: spool_dir.to_owned(),
+                        fsync,
+                        ..SpoolConfig::default()
+                    },
                     ..RecorderConfig::default()
                 };
                 let recorder = Recorder::new(config, ConversationId::new(), since_epoch(ts))?;
@@ -310,8 +657,12 @@ fn drain(
                     continue;
                 }
                 if let Some(l) = live.get_mut(&conversation.0) {
-                    l.recorder.on_rtp(since_epoch(ts), FlowKey(flow.0), &payload);
-                    l.recorder.poll(since_epoch(ts))?;
+                    let now = since_epoch(ts);
+                    l.recorder.on_rtp(now, FlowKey(flow.0), &payload);
+                    // Only when a reorder timeout or a spool sync is due.
+                    if now >= l.recorder.next_deadline() {
+                        l.recorder.poll(now)?;
+                    }
                 }
             }
             TrackerOutput::ParticipantSideChanged { .. } => {}
@@ -326,6 +677,11 @@ fn drain(
                 let Some(l) = live.remove(&conversation.0) else { continue };
                 *conversations += 1;
                 let timeline = l.recorder.close(since_epoch(ts))?;
+                // Spool only (the bench): rendering is measured elsewhere.
+                let Some(tx) = tx else {
+                    callvault_media::spool::remove_spool(&timeline.spool_path)?;
+                    continue;
+                };
                 let Some(mut finished) = finish_timeline(&timeline)? else { continue };
                 // The tracker knows more than the spool: Call-IDs, the
                 // correlation value, display names, join and leave times.
@@ -359,4 +715,76 @@ fn drain(
         }
     }
     Ok(())
+}
+
+/// A live capture running inside `serve`.
+pub struct RunningCapture {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningCapture {
+    /// Stops capturing, ends and stores the open calls, waits for it.
+    pub async fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "live capture task failed");
+        }
+    }
+}
+
+/// Starts the live capture of the `[capture]` section, if it names
+/// interfaces. Errors (unknown tenant, interface, permission) stop start-up.
+pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<RunningCapture>> {
+    let section = &vault.config.capture;
+    if section.interfaces.is_empty() {
+        return Ok(None);
+    }
+    let tenant =
+        vault.catalog.tenant_by_name(&section.tenant).await?.ok_or_else(|| {
+            anyhow::anyhow!("capture.tenant: no tenant named {:?}", section.tenant)
+        })?;
+    // Validated at load; parsed again here into their types.
+    let filter = CaptureFilter::parse(&section.filter)?;
+    let company_networks: Vec<IpNet> =
+        section.company_networks.iter().filter_map(|n| IpNet::parse(n)).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = CaptureOptions {
+        source: CaptureSource::Live { interfaces: section.interfaces.clone() },
+        filter,
+        tenant: tenant.id,
+        company_networks,
+        tracker: TrackerConfig {
+            sip_timeout: Duration::from_secs(section.sip_timeout_secs),
+            rtp_timeout: Duration::from_secs(section.rtp_timeout_secs),
+            correlation_headers: section.correlation_headers.clone(),
+            ..TrackerConfig::default()
+        },
+        stop: stop.clone(),
+        on_ready: None,
+        spool_root: vault.config.data_dir.join("spool"),
+    };
+    // Open the sockets now so that a bad interface fails start-up.
+    for name in &section.interfaces {
+        callvault_afpacket::PacketSocket::open(name, 4096)
+            .map_err(|e| anyhow::anyhow!("capture.interfaces: cannot capture on {name:?}: {e}"))?;
+    }
+    let ingestor = vault.ingestor();
+    let instance = vault.instance.clone();
+    let grace = Duration::from_secs(vault.config.server.recovery_grace_secs);
+    let interfaces = section.interfaces.join(",");
+    tracing::info!(%interfaces, "live capture started");
+    let task = tokio::spawn(async move {
+        match run(&ingestor, &instance, grace, opts).await {
+            Ok(s) => tracing::info!(
+                frames = s.frames,
+                conversations = s.conversations,
+                stored = s.stored,
+                kernel_drops = s.kernel_drops,
+                "live capture stopped"
+            ),
+            Err(e) => tracing::error!(error = %e, "live capture failed"),
+        }
+    });
+    Ok(Some(RunningCapture { stop, task }))
 }

@@ -27,6 +27,7 @@ pub struct Config {
     pub store: StoreSection,
     pub log: LogConfig,
     pub sip: SipConfig,
+    pub capture: CaptureSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -90,6 +91,7 @@ impl Default for Config {
             store: StoreSection::default(),
             log: LogConfig::default(),
             sip: SipConfig::default(),
+            capture: CaptureSection::default(),
         }
     }
 }
@@ -183,6 +185,48 @@ impl Default for SipConfig {
     }
 }
 
+/// `[capture]`: live capture inside `callvault serve`. Off while
+/// `interfaces` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureSection {
+    /// Interfaces to capture on (`any` for all); needs CAP_NET_RAW.
+    pub interfaces: Vec<String>,
+    /// A tcpdump-style filter (`udp port 5060 or udp portrange 10000-20000`).
+    pub filter: String,
+    /// The tenant (by name) captured calls are stored for.
+    pub tenant: String,
+    /// Networks of the company side (PBX, phones); everyone else is the
+    /// external party.
+    pub company_networks: Vec<String>,
+    /// Headers whose value links the legs of one call.
+    pub correlation_headers: Vec<String>,
+    /// An unanswered INVITE is forgotten, and a REFER stops waiting for its
+    /// INVITE, after this long.
+    pub sip_timeout_secs: u64,
+    /// An answered call with neither SIP nor RTP for this long ends (a lost
+    /// BYE).
+    pub rtp_timeout_secs: u64,
+}
+
+impl Default for CaptureSection {
+    fn default() -> Self {
+        Self {
+            interfaces: Vec::new(),
+            filter: String::new(),
+            tenant: String::new(),
+            company_networks: Vec::new(),
+            correlation_headers: vec![
+                "X-Linkedid".into(),
+                "Cisco-Guid".into(),
+                "Session-ID".into(),
+            ],
+            sip_timeout_secs: 180,
+            rtp_timeout_secs: 300,
+        }
+    }
+}
+
 impl SipConfig {
     /// The RTP port range, validated.
     pub fn rtp_port_range(&self) -> Result<(u16, u16), String> {
@@ -193,6 +237,30 @@ impl SipConfig {
             return Err("expected 1024 <= LOW < HIGH".into());
         }
         Ok((lo, hi))
+    }
+}
+
+impl CaptureSection {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: format!("capture.{key}"),
+            message,
+        };
+        if let Err(e) = callvault_capture::CaptureFilter::parse(&self.filter) {
+            return Err(invalid("filter", e.to_string()));
+        }
+        for n in &self.company_networks {
+            if callvault_capture::tracker::IpNet::parse(n).is_none() {
+                return Err(invalid("company_networks", format!("{n:?} is not like 10.0.0.0/8")));
+            }
+        }
+        if !self.interfaces.is_empty() && self.tenant.is_empty() {
+            return Err(invalid("tenant", "required when capture.interfaces is set".into()));
+        }
+        if self.sip_timeout_secs == 0 || self.rtp_timeout_secs == 0 {
+            return Err(invalid("rtp_timeout_secs", "timeouts must be positive".into()));
+        }
+        Ok(())
     }
 }
 
@@ -364,6 +432,7 @@ impl Config {
         if self.catalog.max_connections == 0 {
             return Err(invalid("catalog.max_connections", "must be positive"));
         }
+        self.capture.validate()?;
         Ok(())
     }
 
@@ -488,5 +557,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("catalog.url"), "{err}");
+    }
+
+    #[test]
+    fn capture_section_is_off_by_default_and_checked_when_set() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert!(c.capture.interfaces.is_empty());
+        let c = Config::load(
+            None,
+            env(&[
+                ("CALLVAULT_CAPTURE__INTERFACES", "[\"eth0\", \"any\"]"),
+                ("CALLVAULT_CAPTURE__TENANT", "acme"),
+                ("CALLVAULT_CAPTURE__FILTER", "udp port 5060 or udp portrange 10000-20000"),
+                ("CALLVAULT_CAPTURE__COMPANY_NETWORKS", "[\"10.0.0.0/8\"]"),
+                ("CALLVAULT_CAPTURE__RTP_TIMEOUT_SECS", "60"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.capture.interfaces, ["eth0", "any"]);
+        assert_eq!(c.capture.rtp_timeout_secs, 60);
+        for (var, value, key) in [
+            ("CALLVAULT_CAPTURE__FILTER", "udp port x", "capture.filter"),
+            (
+                "CALLVAULT_CAPTURE__COMPANY_NETWORKS",
+                "[\"10.0.0.0/33\"]",
+                "capture.company_networks",
+            ),
+            ("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]", "capture.tenant"),
+        ] {
+            let err = Config::load(None, env(&[(var, value)])).unwrap_err().to_string();
+            assert!(err.contains(key), "{var}: {err}");
+        }
     }
 }

@@ -138,6 +138,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Live capture (`[capture]`), next to the API until shutdown.
+    let live_capture = capture::spawn_configured(&vault).await?;
     state.ready.store(true, Ordering::Release);
     tracing::info!(
         %listen,
@@ -163,6 +165,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     state.ready.store(false, Ordering::Release);
+    if let Some(c) = live_capture {
+        c.stop().await;
+    }
     if let Some(sip) = sip {
         // The SRS ends its sessions and stores their recordings; what does
         // not finish in time stays in the spools for the next start.
@@ -249,7 +254,8 @@ fn spawn_background(vault: &Vault, state: Arc<AppState>) {
     });
 }
 
-async fn shutdown_signal() {
+/// Resolves at the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
