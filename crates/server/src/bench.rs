@@ -8,7 +8,7 @@
 //! - `search`: a catalog seeded with many conversations, latency percentiles
 //!   of the API's search queries.
 //! - `siprec`: a real server as SIPREC SRS under a generated SRC load
-//!   ([`siprec`]).
+//!   (module `siprec`).
 
 mod siprec;
 

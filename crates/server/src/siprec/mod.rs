@@ -7,7 +7,7 @@
 //! datagrams and counts them, it never grows). Responses go back on the
 //! connection a request came on, or by UDP to its source. RTP ports come
 //! from [`ports::RtpPorts`], which binds each port before the core may
-//! announce it. Each answered session runs as a [`session::Session`] with
+//! announce it. Each answered session runs as a `session::Session` with
 //! its own recorder and spool; sessions of one group (failover, a transfer
 //! recorded as a new session) share an external id, so the catalog makes
 //! them one conversation.
