@@ -75,6 +75,12 @@ fuzz_target!(|data: &[u8]| {
                     live.remove(&id);
                 }
                 SrsEvent::SessionUpdated(_) => {}
+                SrsEvent::RefreshDue { id, interval, dialog } => {
+                    assert!(live.contains(&id));
+                    // Building the refresh a driver would send never panics.
+                    let via = "SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKfz";
+                    let _ = dialog.refresh(via, 1, interval, "sip:srs@192.0.2.9");
+                }
             }
         }
         while let Some(t) = srs.poll_transmit() {
