@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use callvault_capture::synth::{self, Encap};
 use callvault_capture::{PcapWriter, Precision, Timestamp};
+use callvault_media::codec::g711::linear_to_alaw;
 use common::*;
 use serde_json::Value;
 
@@ -42,7 +43,7 @@ impl Capture {
                 (0..160)
                     .map(|k| {
                         let t = (u64::from(i) * 160 + k) as f64 / 8000.0;
-                        alaw((8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16)
+                        linear_to_alaw((8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16)
                     })
                     .collect()
             };
@@ -50,27 +51,6 @@ impl Capture {
             self.send(y, x, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &tone(1000.0)));
         }
     }
-}
-
-/// G.711 A-law of one sample (ITU-T G.711, segment search).
-fn alaw(pcm: i16) -> u8 {
-    let mut x = i32::from(pcm) >> 3;
-    let sign = if x >= 0 { 0xD5 } else { 0x55 };
-    if x < 0 {
-        x = -x - 1;
-    }
-    let mut seg = 0;
-    while seg < 8 && x > (0x1F << seg) {
-        seg += 1;
-    }
-    let v = if seg >= 8 {
-        0x7F
-    } else if seg < 1 {
-        (x >> 1) as u8
-    } else {
-        ((seg as u8) << 4) | ((x >> seg) & 0x0F) as u8
-    };
-    v ^ sign
 }
 
 fn sdp(media: &str) -> String {
@@ -276,7 +256,7 @@ fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
     for i in 0..150u16 {
         let now = t0 + Duration::from_millis(20 * u64::from(i) + 20);
         let samples: Vec<u8> =
-            (0..160).map(|k| alaw(((k as f64 * 0.3).sin() * 6000.0) as i16)).collect();
+            (0..160).map(|k| linear_to_alaw(((k as f64 * 0.3).sin() * 6000.0) as i16)).collect();
         rec.on_rtp(now, FlowKey(1), &synth::rtp(8, i, u32::from(i) * 160, 1, &samples));
         rec.on_rtp(now, FlowKey(2), &synth::rtp(8, i, u32::from(i) * 160, 2, &samples));
         rec.poll(now).unwrap();

@@ -20,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use callvault_capture::{CaptureReader, PcapWriter, Precision};
+use callvault_media::codec::g711::linear_to_alaw;
 use common::*;
 use serde_json::Value;
 
@@ -51,27 +52,6 @@ fn tools(names: &[&str]) -> bool {
     );
 }
 
-/// G.711 A-law of one sample.
-fn alaw(pcm: i16) -> u8 {
-    let mut x = i32::from(pcm) >> 3;
-    let sign = if x >= 0 { 0xD5 } else { 0x55 };
-    if x < 0 {
-        x = -x - 1;
-    }
-    let mut seg = 0;
-    while seg < 8 && x > (0x1F << seg) {
-        seg += 1;
-    }
-    let v = if seg >= 8 {
-        0x7F
-    } else if seg < 1 {
-        (x >> 1) as u8
-    } else {
-        ((seg as u8) << 4) | ((x >> seg) & 0x0F) as u8
-    };
-    v ^ sign
-}
-
 /// A scratch directory for sipp: the headless A-law files its scenarios
 /// stream (30 s of tone each, looped), and its logs.
 struct Lab {
@@ -86,7 +66,7 @@ impl Lab {
             let bytes: Vec<u8> = (0..8000 * 30)
                 .map(|k| {
                     let t = f64::from(k) / 8000.0;
-                    alaw((8000.0 * (t * hz * std::f64::consts::TAU).sin()) as i16)
+                    linear_to_alaw((8000.0 * (t * hz * std::f64::consts::TAU).sin()) as i16)
                 })
                 .collect();
             std::fs::write(dir.path().join(name), bytes).unwrap();
@@ -235,18 +215,6 @@ fn replay(env: &Env, file: &Path, company: &[&str]) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     text
-}
-
-/// Power of `hz` in `s` (Goertzel), normalised by length.
-fn tone_power(s: &[i16], hz: f64) -> f64 {
-    let w = 2.0 * (std::f64::consts::TAU * hz / 8000.0).cos();
-    let (mut a, mut b) = (0.0, 0.0);
-    for &x in s {
-        let c = f64::from(x) + w * a - b;
-        b = a;
-        a = c;
-    }
-    (a * a + b * b - w * a * b) / (s.len().max(1) as f64).powi(2)
 }
 
 /// Seconds of 100 ms windows in which `hz` dominates the channel.

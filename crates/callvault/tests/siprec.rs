@@ -270,19 +270,6 @@ fn feed(
     })
 }
 
-/// Power of `f` in `s` (Goertzel), normalised by length.
-fn tone_power(s: &[i16], f: f64) -> f64 {
-    let w = std::f64::consts::TAU * f / 8000.0;
-    let coeff = 2.0 * w.cos();
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    for &x in s {
-        let s0 = f64::from(x) + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (s.len().max(1) as f64).powi(2)
-}
-
 /// Which of the two test tones `s` carries, if either clearly.
 fn dominant_tone(s: &[i16]) -> Option<f64> {
     let (a, b) = (tone_power(s, TONES[0]), tone_power(s, TONES[1]));

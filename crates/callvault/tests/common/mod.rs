@@ -191,3 +191,15 @@ pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }
+
+/// Power of `hz` in 8 kHz samples `s` (Goertzel), normalised by length.
+pub fn tone_power(s: &[i16], hz: f64) -> f64 {
+    let w = 2.0 * (std::f64::consts::TAU * hz / 8000.0).cos();
+    let (mut a, mut b) = (0.0, 0.0);
+    for &x in s {
+        let c = f64::from(x) + w * a - b;
+        b = a;
+        a = c;
+    }
+    (a * a + b * b - w * a * b) / (s.len().max(1) as f64).powi(2)
+}
