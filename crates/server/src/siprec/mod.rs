@@ -930,17 +930,9 @@ async fn recover_one(
         });
     }
     metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
-    let (_stop_tx, stop_rx) = watch::channel(true);
-    let (core, _) = mpsc::channel(1);
-    let shared = Shared {
-        config: config.clone(),
-        ingestor: deps.ingestor.clone(),
-        metrics: deps.metrics.clone(),
-        spool_dir: PathBuf::new(),
-        core,
-        renders: Arc::new(tokio::sync::Semaphore::new(1)),
-        stopping: stop_rx,
-    };
-    session::store(&shared, tenant, timeline.conversation, metadata, file.bytes, flags, &r.path)
-        .await
+    // At start-up there is nothing to wait for: a vault that is down keeps
+    // the spool for the next start.
+    let (_stop, no_retry) = watch::channel(true);
+    let req = session::request(tenant, timeline.conversation, metadata, flags);
+    session::store(&deps.ingestor, &no_retry, req, file.bytes, &r.path).await
 }

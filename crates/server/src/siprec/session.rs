@@ -29,7 +29,7 @@ use callvault_sip::srs::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::routing::side_of;
 use super::{Input, Shared};
@@ -550,16 +550,10 @@ impl Session {
         if self.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
-        let stored = store(
-            &self.shared,
-            self.tenant,
-            self.conversation,
-            metadata,
-            rendered.bytes,
-            flags,
-            &self.spool,
-        )
-        .await;
+        let req = request(self.tenant, self.conversation, metadata, flags);
+        let shared = &self.shared;
+        let stored =
+            store(&shared.ingestor, &shared.stopping, req, rendered.bytes, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
     }
 }
@@ -597,37 +591,47 @@ pub(crate) fn remove_spool(spool: &Path) {
     let _ = std::fs::remove_file(sidecar_path(spool));
 }
 
-/// Stores a rendered recording, retrying while the vault is unavailable
-/// (the spool stays until it is stored). `true` once stored.
-pub(crate) async fn store(
-    shared: &Shared,
+/// The ingest request of a SIPREC recording: the recorder's conversation id
+/// is the idempotency key, so a spool stored just before a crash is not
+/// stored twice by recovery.
+pub(crate) fn request(
     tenant: TenantId,
     conversation: ConversationId,
     metadata: RecordingMetadata,
-    audio: Vec<u8>,
     flags: Vec<String>,
+) -> IngestRequest {
+    IngestRequest {
+        tenant,
+        metadata,
+        idempotency_key: Some(format!("siprec:{conversation}")),
+        source: RecordingSource::Siprec,
+        actor: "siprec".into(),
+        flags,
+    }
+}
+
+/// Stores a rendered recording, retrying while the vault is unavailable
+/// unless `stopping` (the spool stays until it is stored). `true` once
+/// stored.
+pub(crate) async fn store(
+    ingestor: &crate::ingest::Ingestor,
+    stopping: &watch::Receiver<bool>,
+    req: IngestRequest,
+    audio: Vec<u8>,
     spool: &Path,
 ) -> bool {
     let audio = Bytes::from(audio);
     let mut delay = Duration::from_millis(500);
     loop {
-        let req = IngestRequest {
-            tenant,
-            metadata: metadata.clone(),
-            idempotency_key: Some(format!("siprec:{conversation}")),
-            source: RecordingSource::Siprec,
-            actor: "siprec".into(),
-            flags: flags.clone(),
-        };
         let bytes = audio.clone();
         let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-        match shared.ingestor.ingest(req, Box::pin(body)).await {
+        match ingestor.ingest(req.clone(), Box::pin(body)).await {
             Ok(_) => {
                 remove_spool(spool);
                 return true;
             }
             Err(IngestError::Unavailable(e)) => {
-                if *shared.stopping.borrow() {
+                if *stopping.borrow() {
                     tracing::error!(error = %e, spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
                     return false;
                 }
