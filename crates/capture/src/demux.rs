@@ -42,6 +42,32 @@ pub enum Event {
     Udp { ts: Timestamp, src: SocketAddr, dst: SocketAddr, vlan: Option<u16>, payload: Vec<u8> },
 }
 
+/// A UDP datagram that is not SIP, borrowed from the frame it came in: what
+/// [`CaptureDemux::push_frame`] hands back without copying (RTP, the hot
+/// path). The same datagram through [`CaptureDemux::push_raw`] becomes an
+/// owned [`Event::Udp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram<'a> {
+    pub ts: Timestamp,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub vlan: Option<u16>,
+    pub payload: &'a [u8],
+}
+
+impl Datagram<'_> {
+    /// The owned event for the queue.
+    pub fn to_event(&self) -> Event {
+        Event::Udp {
+            ts: self.ts,
+            src: self.src,
+            dst: self.dst,
+            vlan: self.vlan,
+            payload: self.payload.to_vec(),
+        }
+    }
+}
+
 impl Event {
     /// Packet time of the event.
     pub fn ts(&self) -> Timestamp {
@@ -154,18 +180,36 @@ impl CaptureDemux {
         self.push_raw(frame.ts, frame.link_type, frame.data);
     }
 
-    /// Feeds one frame given as its parts.
+    /// Feeds one frame given as its parts; everything it yields is queued.
     pub fn push_raw(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) {
+        if let Some(d) = self.push_frame(ts, link, data) {
+            self.events.push_back(d.to_event());
+        }
+    }
+
+    /// Feeds one frame. A plain (unfragmented) UDP datagram that is not SIP
+    /// comes straight back, borrowed from `data`; anything else (SIP, TCP,
+    /// reassembled fragments) is queued for [`CaptureDemux::poll_event`] as
+    /// with [`CaptureDemux::push_raw`]. A frame yields one or the other,
+    /// never both, so the order of events is kept when the caller handles
+    /// the datagram before polling.
+    pub fn push_frame<'a>(
+        &mut self,
+        ts: Timestamp,
+        link: LinkType,
+        data: &'a [u8],
+    ) -> Option<Datagram<'a>> {
         self.stats.frames += 1;
         self.stats.bytes += data.len() as u64;
         self.sweep(ts);
         self.vlan = None;
         match decode_link(link, data, &mut self.vlan) {
-            LinkPayload::Ip(ip) => self.ip(ts, ip, 0),
+            LinkPayload::Ip(ip) => return self.ip(ts, ip, 0),
             LinkPayload::Other => self.stats.non_ip += 1,
             LinkPayload::Unsupported => self.stats.link_unsupported += 1,
             LinkPayload::Malformed => self.stats.link_malformed += 1,
         }
+        None
     }
 
     /// The next event, oldest first.
@@ -207,12 +251,21 @@ impl CaptureDemux {
         }
     }
 
-    fn ip(&mut self, ts: Timestamp, data: &[u8], depth: u8) {
+    fn ip<'a>(&mut self, ts: Timestamp, data: &'a [u8], depth: u8) -> Option<Datagram<'a>> {
         let p = match decode_ip(data) {
             Ok(p) => p,
-            Err(IpError::Malformed) => return self.stats.ip_malformed += 1,
-            Err(IpError::Truncated) => return self.stats.ip_truncated += 1,
-            Err(IpError::Opaque) => return self.stats.ip_opaque += 1,
+            Err(IpError::Malformed) => {
+                self.stats.ip_malformed += 1;
+                return None;
+            }
+            Err(IpError::Truncated) => {
+                self.stats.ip_truncated += 1;
+                return None;
+            }
+            Err(IpError::Opaque) => {
+                self.stats.ip_opaque += 1;
+                return None;
+            }
         };
         let Some(frag) = p.fragment else {
             return self.transport(ts, p.src, p.dst, p.proto, p.payload, depth);
@@ -226,49 +279,63 @@ impl CaptureDemux {
                 };
                 match inner {
                     Some((proto, payload)) => {
-                        self.transport(ts, p.src, p.dst, proto, payload, depth)
+                        // The reassembled buffer is ours: queue it owned.
+                        if let Some(d) = self.transport(ts, p.src, p.dst, proto, payload, depth) {
+                            self.events.push_back(d.to_event());
+                        }
                     }
                     None => self.stats.ip_opaque += 1,
                 }
             }
             DefragOutcome::Pending | DefragOutcome::Dropped => {}
         }
+        None
     }
 
-    fn transport(
+    fn transport<'a>(
         &mut self,
         ts: Timestamp,
         src: IpAddr,
         dst: IpAddr,
         proto: u8,
-        data: &[u8],
+        data: &'a [u8],
         depth: u8,
-    ) {
+    ) -> Option<Datagram<'a>> {
         match proto {
-            PROTO_UDP => self.udp(ts, src, dst, data),
+            PROTO_UDP => return self.udp(ts, src, dst, data),
             PROTO_TCP => self.tcp(ts, src, dst, data),
             // IP-in-IP and IPv6-in-IP
-            4 | 41 if depth < MAX_IP_DEPTH => self.ip(ts, data, depth + 1),
+            4 | 41 if depth < MAX_IP_DEPTH => return self.ip(ts, data, depth + 1),
             _ => self.stats.ip_other += 1,
         }
+        None
     }
 
-    fn udp(&mut self, ts: Timestamp, src: IpAddr, dst: IpAddr, data: &[u8]) {
+    fn udp<'a>(
+        &mut self,
+        ts: Timestamp,
+        src: IpAddr,
+        dst: IpAddr,
+        data: &'a [u8],
+    ) -> Option<Datagram<'a>> {
         let (Some(sport), Some(dport), Some(len)) = (be16(data, 0), be16(data, 2), be16(data, 4))
         else {
-            return self.stats.udp_malformed += 1;
+            self.stats.udp_malformed += 1;
+            return None;
         };
         let len = len as usize;
         // Length 0 (jumbo or offloaded): take the rest of the packet.
         let end = if len == 0 { data.len() } else { len };
         let Some(payload) = data.get(8..end).filter(|_| end >= 8) else {
-            return self.stats.udp_malformed += 1;
+            self.stats.udp_malformed += 1;
+            return None;
         };
         self.stats.udp += 1;
         let src = SocketAddr::new(src, sport);
         let dst = SocketAddr::new(dst, dport);
         if self.config.hep && is_hep3(payload) {
-            return self.hep(ts, payload);
+            self.hep(ts, payload);
+            return None;
         }
         if payload.first().is_some_and(u8::is_ascii_uppercase)
             && !matches!(frame(payload), Framing::Invalid(_))
@@ -286,14 +353,9 @@ impl CaptureDemux {
         } else if !payload.is_empty() && payload.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             self.stats.sip_keepalives += 1;
         } else {
-            self.events.push_back(Event::Udp {
-                ts,
-                src,
-                dst,
-                vlan: self.vlan,
-                payload: payload.to_vec(),
-            });
+            return Some(Datagram { ts, src, dst, vlan: self.vlan, payload });
         }
+        None
     }
 
     fn hep(&mut self, ts: Timestamp, payload: &[u8]) {

@@ -29,7 +29,7 @@ pub mod tcp;
 pub mod time;
 pub mod tracker;
 
-pub use demux::{CaptureDemux, DemuxConfig, DemuxStats, Event, Transport};
+pub use demux::{CaptureDemux, Datagram, DemuxConfig, DemuxStats, Event, Transport};
 pub use file::{
     CaptureError, CaptureReader, FileFormat, Frame, PcapWriter, Precision, ReaderStats,
 };

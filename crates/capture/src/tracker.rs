@@ -329,7 +329,30 @@ struct Flow {
     id: FlowId,
     call_id: String,
     sender: Party,
+    /// Packet time of its latest datagram (the dialog's activity is the
+    /// latest of these and its SIP).
+    seen: Timestamp,
+    /// The route computed at tracker epoch `.0`; valid while no SIP
+    /// message, sweep or new flow has changed the tracker since.
+    cached: Option<(u64, Option<RtpRoute>)>,
 }
+
+/// Where a routed datagram belongs: what [`CallTracker::route_udp`]
+/// returns (the fields of [`TrackerOutput::Rtp`] but the payload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpRoute {
+    pub conversation: ConversationKey,
+    pub flow: FlowId,
+    pub participant: ParticipantKey,
+    pub side: Side,
+    /// See [`TrackerOutput::Rtp`].
+    pub relayed: bool,
+}
+
+/// Hash maps keyed by data off the wire: a fast hasher with a per-process
+/// random seed (crafted addresses or Call-IDs cannot pile into one bucket
+/// chain known in advance).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The call tracker. Feed it every [`Event`] in capture order with
 /// [`CallTracker::push`], call [`CallTracker::poll`] when time moves without
@@ -337,18 +360,18 @@ struct Flow {
 #[derive(Debug)]
 pub struct CallTracker {
     config: TrackerConfig,
-    dialogs: HashMap<String, Dialog>,
+    dialogs: Map<String, Dialog>,
     /// Unanswered dialogs in creation order (lazily cleaned: seq checked).
     pending_order: VecDeque<(u64, String)>,
     /// Receive address → dialogs and party owning it (latest last).
-    routes: HashMap<SocketAddr, Vec<(String, Party)>>,
-    flows: HashMap<(SocketAddr, SocketAddr), Flow>,
-    conversations: HashMap<ConversationKey, Conversation>,
-    by_correlation: HashMap<(String, String), ConversationKey>,
+    routes: Map<SocketAddr, Vec<(String, Party)>>,
+    flows: Map<(SocketAddr, SocketAddr), Flow>,
+    conversations: Map<ConversationKey, Conversation>,
+    by_correlation: Map<(String, String), ConversationKey>,
     refers: VecDeque<PendingRefer>,
     /// Call-IDs of ended dialogs (retransmissions must not revive them).
     ended: VecDeque<(Timestamp, String)>,
-    ended_set: HashMap<String, Timestamp>,
+    ended_set: Map<String, Timestamp>,
     out: VecDeque<TrackerOutput>,
     stats: TrackerStats,
     next_seq: u64,
@@ -357,6 +380,9 @@ pub struct CallTracker {
     next_flow: u64,
     now: Timestamp,
     next_sweep: Timestamp,
+    /// Bumped by every change that can alter a flow's route (SIP, sweeps,
+    /// new flows): cached routes of older epochs are recomputed.
+    epoch: u64,
 }
 
 impl CallTracker {
@@ -364,15 +390,15 @@ impl CallTracker {
         config.max_dialogs = config.max_dialogs.max(1);
         Self {
             config,
-            dialogs: HashMap::new(),
+            dialogs: Map::default(),
             pending_order: VecDeque::new(),
-            routes: HashMap::new(),
-            flows: HashMap::new(),
-            conversations: HashMap::new(),
-            by_correlation: HashMap::new(),
+            routes: Map::default(),
+            flows: Map::default(),
+            conversations: Map::default(),
+            by_correlation: Map::default(),
             refers: VecDeque::new(),
             ended: VecDeque::new(),
-            ended_set: HashMap::new(),
+            ended_set: Map::default(),
             out: VecDeque::new(),
             stats: TrackerStats::default(),
             next_seq: 0,
@@ -381,6 +407,7 @@ impl CallTracker {
             next_flow: 0,
             now: Timestamp::default(),
             next_sweep: Timestamp::default(),
+            epoch: 0,
         }
     }
 
@@ -407,12 +434,36 @@ impl CallTracker {
         let ts = event.ts();
         self.poll(ts);
         match event {
-            Event::Sip { src, dst, message, .. } => match SipMessage::parse(message) {
-                Ok(msg) => self.on_sip(ts, *src, *dst, &msg),
-                Err(_) => self.stats.sip_unparsable += 1,
-            },
+            Event::Sip { src, dst, message, .. } => {
+                self.epoch += 1;
+                match SipMessage::parse(message) {
+                    Ok(msg) => self.on_sip(ts, *src, *dst, &msg),
+                    Err(_) => self.stats.sip_unparsable += 1,
+                }
+            }
             Event::Udp { src, dst, payload, .. } => self.on_udp(ts, *src, *dst, payload),
         }
+    }
+
+    /// The hot path for a non-SIP datagram (a [`crate::Datagram`] borrowed
+    /// from its frame): runs due timeouts like [`CallTracker::push`], then
+    /// returns where the datagram belongs instead of queueing a
+    /// [`TrackerOutput::Rtp`] with a copy of it. Control outputs it causes
+    /// ([`TrackerOutput::FlowStarted`], ends found by the timeouts) are
+    /// queued as usual: drain them before using the route.
+    pub fn route_udp(
+        &mut self,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Option<RtpRoute> {
+        self.poll(ts);
+        self.route_datagram(ts, src, dst)
+    }
+
+    /// Whether outputs wait in [`CallTracker::poll_output`].
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
     }
 
     /// Runs timeouts up to `now` (packet time; never goes backwards).
@@ -424,12 +475,14 @@ impl CallTracker {
             return;
         }
         self.next_sweep = self.now.saturating_add(Duration::from_secs(1));
+        self.epoch += 1;
         self.sweep();
     }
 
     /// Ends every live dialog now (end of a capture file).
     pub fn finish(&mut self, now: Timestamp) {
         self.poll(now);
+        self.epoch += 1;
         let ids: Vec<String> = self.dialogs.keys().cloned().collect();
         for id in ids {
             self.end_dialog(&id, EndReason::Inactive);
@@ -469,7 +522,7 @@ impl CallTracker {
             .dialogs
             .iter()
             .filter(|(_, d)| {
-                d.answered && now.saturating_since(d.last_activity) >= self.config.rtp_timeout
+                d.answered && now.saturating_since(self.activity(d)) >= self.config.rtp_timeout
             })
             .map(|(k, _)| k.clone())
             .collect();
@@ -948,10 +1001,12 @@ impl CallTracker {
 
     fn end_dialog(&mut self, call_id: &str, reason: EndReason) {
         let Some(d) = self.dialogs.remove(call_id) else { return };
+        self.epoch += 1;
         // A call that went quiet ended at its last packet, not at the sweep.
+        let last = self.activity(&d);
         let ts = match reason {
-            EndReason::Inactive => d.last_activity,
-            EndReason::HungUp => self.now.max(d.last_activity),
+            EndReason::Inactive => last,
+            EndReason::HungUp => self.now.max(last),
         };
         for p in &d.parties {
             for a in &p.media {
@@ -1050,19 +1105,81 @@ impl CallTracker {
         });
     }
 
+    /// A dialog's latest SIP or RTP.
+    fn activity(&self, d: &Dialog) -> Timestamp {
+        d.flows
+            .iter()
+            .filter_map(|f| self.flows.get(f))
+            .map(|f| f.seen)
+            .fold(d.last_activity, Timestamp::max)
+    }
+
     fn on_udp(&mut self, ts: Timestamp, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
-        let flow_key = (src, dst);
-        if !self.flows.contains_key(&flow_key) && !self.new_flow(src, dst) {
-            return;
+        if let Some(r) = self.route_datagram(ts, src, dst) {
+            self.out.push_back(TrackerOutput::Rtp {
+                conversation: r.conversation,
+                flow: r.flow,
+                participant: r.participant,
+                side: r.side,
+                ts,
+                relayed: r.relayed,
+                payload: payload.to_vec(),
+            });
         }
-        let Some(flow) = self.flows.get(&flow_key) else { return };
-        let Some(d) = self.dialogs.get_mut(&flow.call_id) else { return };
-        d.last_activity = ts;
-        let Some(d) = self.dialogs.get(&flow.call_id) else { return };
+    }
+
+    fn route_datagram(
+        &mut self,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Option<RtpRoute> {
+        let flow_key = (src, dst);
+        let epoch = self.epoch;
+        let cached = match self.flows.get_mut(&flow_key) {
+            Some(f) => {
+                f.seen = f.seen.max(ts);
+                f.cached.filter(|(e, _)| *e == epoch).map(|(_, r)| r)
+            }
+            None => None,
+        };
+        let route = match cached {
+            Some(r) => r,
+            None => {
+                if !self.flows.contains_key(&flow_key) && !self.new_flow(src, dst) {
+                    return None;
+                }
+                let r = self.compute_route(src, flow_key);
+                let epoch = self.epoch;
+                if let Some(f) = self.flows.get_mut(&flow_key) {
+                    f.seen = f.seen.max(ts);
+                    f.cached = Some((epoch, r));
+                }
+                r
+            }
+        };
+        match route {
+            Some(r) => {
+                if r.relayed {
+                    self.stats.rtp_relayed += 1;
+                }
+                self.stats.rtp_routed += 1;
+            }
+            None => self.stats.rtp_unanswered += 1,
+        }
+        route
+    }
+
+    fn compute_route(
+        &self,
+        src: SocketAddr,
+        flow_key: (SocketAddr, SocketAddr),
+    ) -> Option<RtpRoute> {
+        let flow = self.flows.get(&flow_key)?;
+        let d = self.dialogs.get(&flow.call_id)?;
         let p = &d.parties[flow.sender.idx()];
         let (Some(conv), Some(participant)) = (d.conv, p.key) else {
-            self.stats.rtp_unanswered += 1;
-            return;
+            return None;
         };
         let cv = self.conversations.get(&conv);
         let side = cv
@@ -1078,19 +1195,7 @@ impl CallTracker {
                     })
                 })
             });
-        if relayed {
-            self.stats.rtp_relayed += 1;
-        }
-        self.stats.rtp_routed += 1;
-        self.out.push_back(TrackerOutput::Rtp {
-            conversation: conv,
-            flow: flow.id,
-            participant,
-            side,
-            ts,
-            relayed,
-            payload: payload.to_vec(),
-        });
+        Some(RtpRoute { conversation: conv, flow: flow.id, participant, side, relayed })
     }
 
     /// Finds the dialog of a datagram by its destination; prefers the
@@ -1161,7 +1266,11 @@ impl CallTracker {
             self.stats.rtp_unanswered += 1;
             return false;
         }
-        self.flows.insert((src, dst), Flow { id, call_id, sender });
+        self.flows.insert(
+            (src, dst),
+            Flow { id, call_id, sender, seen: Timestamp::default(), cached: None },
+        );
+        self.epoch += 1;
         true
     }
 }

@@ -14,7 +14,7 @@ use callvault_rtp::{
 };
 
 use crate::codec::{Codec, Decoder, PayloadMap};
-use crate::spool::{PendingSync, Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
+use crate::spool::{G711Law, PendingSync, Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
 use crate::timeline::{ClosedTimeline, TimelineError, side_to_u8};
 
 /// Identifies one media flow (one direction of one RTP stream). The caller
@@ -233,7 +233,14 @@ impl Recorder {
             stats: &mut self.stats,
         };
         let Some(f) = self.flows.iter_mut().find(|f| f.key == flow) else { return };
-        f.tracker.push(now, &packet);
+        // In order with nothing held back (nearly always): straight through,
+        // without a copy into the reorder buffer.
+        if let Some(p) = f.tracker.push_next(now, &packet) {
+            handle(f.stream, &f.payloads, &mut f.decoder, &mut f.dtmf, &p, &mut ctx);
+            if f.tracker.next_deadline().is_none() {
+                return;
+            }
+        }
         drain(f, &mut ctx, Some(now));
     }
 
@@ -307,7 +314,15 @@ impl Recorder {
 
     /// Ends the conversation: releases everything buffered, writes the end
     /// record, syncs, and scans the spool into a [`ClosedTimeline`].
-    pub fn close(mut self, now: Duration) -> Result<ClosedTimeline, TimelineError> {
+    pub fn close(self, now: Duration) -> Result<ClosedTimeline, TimelineError> {
+        let path = self.finish(now)?;
+        ClosedTimeline::from_spool(&path)
+    }
+
+    /// [`Recorder::close`] without the scan: the spool is complete (end
+    /// record written and synced) and its path is returned, for a caller
+    /// that renders later or elsewhere.
+    pub fn finish(mut self, now: Duration) -> std::io::Result<std::path::PathBuf> {
         let mut ctx = Ctx {
             origin: self.origin,
             rate: self.rate,
@@ -325,7 +340,7 @@ impl Recorder {
         }
         self.spool.append(&Record::End { at_ns: now.as_nanos() as u64 });
         self.spool.sync(now)?;
-        ClosedTimeline::from_spool(self.spool.path())
+        Ok(self.spool.path().to_owned())
     }
 }
 
@@ -343,7 +358,14 @@ fn drain(f: &mut Flow, ctx: &mut Ctx<'_>, now: Option<Duration>) {
 
 fn sample_at(ctx: &Ctx<'_>, t: Duration) -> Option<u64> {
     let d = t.checked_sub(ctx.origin)?;
-    Some((d.as_nanos() * u128::from(ctx.rate) / 1_000_000_000) as u64)
+    // 64-bit arithmetic for the first days of a call (the hot path), 128
+    // beyond.
+    let ns = d.as_nanos();
+    let rate = u64::from(ctx.rate);
+    match u64::try_from(ns) {
+        Ok(ns) if ns < (1 << 44) => Some(ns * rate / 1_000_000_000),
+        _ => Some((ns * u128::from(rate) / 1_000_000_000) as u64),
+    }
 }
 
 fn handle(
@@ -367,6 +389,13 @@ fn handle(
     }
     let codec = payloads.get(p.payload_type);
     match codec {
+        // G.711 at the telephony rate is spooled as it came: half the bytes
+        // of PCM and nothing to decode until rendering.
+        Some(c @ (Codec::Pcma | Codec::Pcmu)) if ctx.rate == 8000 => {
+            let law = if c == Codec::Pcma { G711Law::A } else { G711Law::Mu };
+            ctx.spool.append(&Record::G711 { stream, start, law, payload: p.payload });
+            ctx.stats.audio_packets += 1;
+        }
         Some(Codec::TelephoneEvent { rate }) => on_event(stream, dtmf, p, rate, start, ctx),
         Some(Codec::ComfortNoise) => ctx.stats.comfort_noise += 1,
         Some(c) => {

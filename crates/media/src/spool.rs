@@ -2,12 +2,17 @@
 //!
 //! ```text
 //! record := 0xC5 kind:u8 len:u32le payload[len] crc32(kind‖len‖payload):u32le
+//! block  := record of kind 14 whose payload is inner*
+//! inner  := kind:u8 len:u32le payload[len]
 //! ```
 //! Records are encoded and decoded by pure functions ([`encode_record`],
 //! [`decode_record`]) so that the format is fuzzable; [`SpoolWriter`] adds the
-//! file, a write buffer and a sync driven by the caller's `now`. A reader
-//! stops at the first record that is truncated or fails its checksum: a crash
-//! can only tear the tail, and everything before the last sync is intact.
+//! file, a write buffer and a sync driven by the caller's `now`. The writer
+//! seals what it buffered between two writes as one [`Record::Block`]: one
+//! checksum per write instead of one per packet. A reader stops at the first
+//! record that is truncated or fails its checksum (a block is taken whole or
+//! not at all): a crash can only tear the tail, and everything before the
+//! last sync is intact.
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +69,15 @@ pub enum Record<'a> {
         volume: u8,
         duration: u32,
     },
+    /// G.711 as it came off the wire, one byte per sample at the
+    /// timeline rate (8 kHz): decoded when rendered, so capture writes half
+    /// the bytes of PCM and decodes nothing.
+    G711 {
+        stream: u16,
+        start: u64,
+        law: G711Law,
+        payload: &'a [u8],
+    },
     /// A payload that could not be decoded, kept as it came.
     Raw {
         stream: u16,
@@ -88,6 +102,31 @@ pub enum Record<'a> {
     Truncated {
         at_sample: u64,
     },
+    /// Inner records (`kind len payload`, no checksum of their own) sealed
+    /// by this record's checksum. [`RecordIter`] and
+    /// [`crate::timeline::for_each_record`] yield the records inside.
+    Block {
+        records: &'a [u8],
+    },
+}
+
+/// The companding law of a [`Record::G711`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum G711Law {
+    /// PCMA (G.711 A-law).
+    A,
+    /// PCMU (G.711 µ-law).
+    Mu,
+}
+
+impl G711Law {
+    /// The decoding table of the law.
+    pub fn table(self) -> &'static [i16; 256] {
+        match self {
+            G711Law::A => &crate::codec::g711::ALAW_DECODE,
+            G711Law::Mu => &crate::codec::g711::ULAW_DECODE,
+        }
+    }
 }
 
 /// Why bytes are not a valid record.
@@ -119,13 +158,46 @@ mod kind {
     pub const SYNC: u8 = 9;
     pub const END: u8 = 10;
     pub const TRUNCATED: u8 = 11;
+    pub const G711A: u8 = 12;
+    pub const G711U: u8 = 13;
+    pub const BLOCK: u8 = 14;
 }
+
+/// Bytes of framing around an inner record of a block.
+pub const INNER_OVERHEAD: usize = 5;
+/// The writer seals a block once it holds this many bytes (and at every
+/// write).
+pub const BLOCK_SEAL: usize = 256 << 10;
 
 /// Appends the encoding of `rec` to `out`.
 pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
     let start = out.len();
     out.extend_from_slice(&[RECORD_MAGIC, 0, 0, 0, 0, 0]);
-    let k = match rec {
+    let k = encode_payload(rec, out);
+    let len = (out.len() - start - 6) as u32;
+    out[start + 1] = k;
+    out[start + 2..start + 6].copy_from_slice(&len.to_le_bytes());
+    let crc = crc32fast::hash(&out[start + 1..]);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// Appends `rec` as an inner record of a block (no magic, no checksum).
+/// A [`Record::Block`] cannot be nested: it is not written.
+pub fn encode_inner(rec: &Record<'_>, out: &mut Vec<u8>) {
+    if matches!(rec, Record::Block { .. }) {
+        return;
+    }
+    let start = out.len();
+    out.extend_from_slice(&[0, 0, 0, 0, 0]);
+    let k = encode_payload(rec, out);
+    let len = (out.len() - start - INNER_OVERHEAD) as u32;
+    out[start] = k;
+    out[start + 1..start + 5].copy_from_slice(&len.to_le_bytes());
+}
+
+/// Appends the payload of `rec`, returning its kind.
+fn encode_payload(rec: &Record<'_>, out: &mut Vec<u8>) -> u8 {
+    match rec {
         Record::Begin { version, conversation, origin_ns, sample_rate } => {
             out.extend_from_slice(&version.to_le_bytes());
             out.extend_from_slice(conversation);
@@ -167,6 +239,15 @@ pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(&duration.to_le_bytes());
             kind::DTMF
         }
+        Record::G711 { stream, start, law, payload } => {
+            out.extend_from_slice(&stream.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(payload);
+            match law {
+                G711Law::A => kind::G711A,
+                G711Law::Mu => kind::G711U,
+            }
+        }
         Record::Raw { stream, start, payload_type, payload } => {
             out.extend_from_slice(&stream.to_le_bytes());
             out.extend_from_slice(&start.to_le_bytes());
@@ -192,12 +273,11 @@ pub fn encode_record(rec: &Record<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(&at_sample.to_le_bytes());
             kind::TRUNCATED
         }
-    };
-    let len = (out.len() - start - 6) as u32;
-    out[start + 1] = k;
-    out[start + 2..start + 6].copy_from_slice(&len.to_le_bytes());
-    let crc = crc32fast::hash(&out[start + 1..]);
-    out.extend_from_slice(&crc.to_le_bytes());
+        Record::Block { records } => {
+            out.extend_from_slice(records);
+            kind::BLOCK
+        }
+    }
 }
 
 struct Cur<'a>(&'a [u8], &'static str);
@@ -265,6 +345,35 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
     if crc32fast::hash(&rec[1..6 + len]) != crc {
         return Err(SpoolError::BadChecksum);
     }
+    Ok((decode_payload(k, body)?, total))
+}
+
+/// Decodes the inner record at the start of a block's `records`, returning
+/// it and its encoded length. Never panics.
+pub fn decode_inner(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
+    let [k, l0, l1, l2, l3, ..] = *buf else {
+        return Err(SpoolError::Malformed("block"));
+    };
+    let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+    let Some(body) = buf.get(INNER_OVERHEAD..INNER_OVERHEAD.saturating_add(len)) else {
+        return Err(SpoolError::Malformed("block"));
+    };
+    if k == kind::BLOCK {
+        return Err(SpoolError::Malformed("block"));
+    }
+    Ok((decode_payload(k, body)?, INNER_OVERHEAD + len))
+}
+
+/// Checks that a block's `records` are whole, valid inner records.
+pub fn validate_block(mut records: &[u8]) -> Result<(), SpoolError> {
+    while !records.is_empty() {
+        let (_, n) = decode_inner(records)?;
+        records = &records[n..];
+    }
+    Ok(())
+}
+
+fn decode_payload(k: u8, body: &[u8]) -> Result<Record<'_>, SpoolError> {
     let r = match k {
         kind::BEGIN => {
             let mut c = Cur(body, "begin");
@@ -320,6 +429,15 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
             c.end()?;
             r
         }
+        kind::G711A | kind::G711U => {
+            let mut c = Cur(body, "g711");
+            Record::G711 {
+                stream: c.u16()?,
+                start: c.u64()?,
+                law: if k == kind::G711A { G711Law::A } else { G711Law::Mu },
+                payload: c.rest(),
+            }
+        }
         kind::RAW => {
             let mut c = Cur(body, "raw");
             Record::Raw {
@@ -353,27 +471,31 @@ pub fn decode_record(buf: &[u8]) -> Result<(Record<'_>, usize), SpoolError> {
             c.end()?;
             r
         }
+        kind::BLOCK => Record::Block { records: body },
         other => return Err(SpoolError::UnknownKind(other)),
     };
-    Ok((r, total))
+    Ok(r)
 }
 
-/// Iterates the valid prefix of a spool: stops (and remembers why) at the
-/// first undecodable record.
+/// Iterates the valid prefix of a spool, the records inside blocks in
+/// place of the blocks: stops (and remembers why) at the first undecodable
+/// record.
 #[derive(Debug, Clone)]
 pub struct RecordIter<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The rest of the block being iterated (already validated).
+    inner: &'a [u8],
     /// Set once iteration stopped on an invalid record.
     pub stopped: Option<SpoolError>,
 }
 
 impl<'a> RecordIter<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        RecordIter { buf, pos: 0, stopped: None }
+        RecordIter { buf, pos: 0, inner: &[], stopped: None }
     }
 
-    /// Bytes of valid records consumed so far.
+    /// Bytes of valid records consumed so far (blocks count whole).
     pub fn valid_len(&self) -> usize {
         self.pos
     }
@@ -382,17 +504,41 @@ impl<'a> RecordIter<'a> {
 impl<'a> Iterator for RecordIter<'a> {
     type Item = Record<'a>;
     fn next(&mut self) -> Option<Record<'a>> {
-        if self.stopped.is_some() || self.pos >= self.buf.len() {
-            return None;
-        }
-        match decode_record(&self.buf[self.pos..]) {
-            Ok((r, n)) => {
-                self.pos += n;
-                Some(r)
+        loop {
+            if self.stopped.is_some() {
+                return None;
             }
-            Err(e) => {
-                self.stopped = Some(e);
-                None
+            if !self.inner.is_empty() {
+                match decode_inner(self.inner) {
+                    Ok((r, n)) => {
+                        self.inner = &self.inner[n..];
+                        return Some(r);
+                    }
+                    Err(e) => {
+                        self.stopped = Some(e);
+                        return None;
+                    }
+                }
+            }
+            let rest = self.buf.get(self.pos..).filter(|r| !r.is_empty())?;
+            match decode_record(rest) {
+                Ok((Record::Block { records }, n)) => {
+                    // A block is taken whole or not at all.
+                    if let Err(e) = validate_block(records) {
+                        self.stopped = Some(e);
+                        return None;
+                    }
+                    self.pos += n;
+                    self.inner = records;
+                }
+                Ok((r, n)) => {
+                    self.pos += n;
+                    return Some(r);
+                }
+                Err(e) => {
+                    self.stopped = Some(e);
+                    return None;
+                }
             }
         }
     }
@@ -429,7 +575,10 @@ impl Default for SpoolConfig {
 pub struct SpoolWriter {
     file: Arc<File>,
     path: PathBuf,
+    /// Sealed blocks, then the open block (if any) still taking records.
     buf: Vec<u8>,
+    /// Where the open block's header starts in `buf`.
+    open: Option<usize>,
     written: u64,
     last_sync: Duration,
     sync_interval: Duration,
@@ -461,16 +610,21 @@ impl SpoolWriter {
         encode_record(header, &mut head);
         encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut head);
         file.write_all(&head)?;
-        file.sync_data()?;
+        if config.fsync {
+            file.sync_data()?;
+        }
         std::fs::rename(&tmp, &path)?;
         // Make the directory entry durable too.
-        if let Ok(d) = File::open(&config.dir) {
+        if config.fsync
+            && let Ok(d) = File::open(&config.dir)
+        {
             let _ = d.sync_all();
         }
         Ok(SpoolWriter {
             file: Arc::new(file),
             path,
             buf: Vec::with_capacity(32 << 10),
+            open: None,
             written: head.len() as u64,
             last_sync: now,
             sync_interval: config.sync_interval,
@@ -510,6 +664,7 @@ impl SpoolWriter {
     pub fn append(&mut self, rec: &Record<'_>) {
         let media = match rec {
             Record::Audio { start, .. }
+            | Record::G711 { start, .. }
             | Record::Raw { start, .. }
             | Record::Dtmf { start, .. }
             | Record::Loss { start, .. } => Some(*start),
@@ -521,14 +676,65 @@ impl SpoolWriter {
             self.mark_truncated(start);
             return;
         }
-        encode_record(rec, &mut self.buf);
+        self.push_inner(rec);
     }
 
     fn mark_truncated(&mut self, at_sample: u64) {
         if !self.truncated {
             self.truncated = true;
-            encode_record(&Record::Truncated { at_sample }, &mut self.buf);
+            self.push_inner(&Record::Truncated { at_sample });
         }
+    }
+
+    /// Appends `rec` to the open block (opening one if needed).
+    fn push_inner(&mut self, rec: &Record<'_>) {
+        self.open_block();
+        let at = self.buf.len();
+        encode_inner(rec, &mut self.buf);
+        self.after_inner(at);
+    }
+
+    fn open_block(&mut self) {
+        if self.open.is_none() {
+            self.open = Some(self.buf.len());
+            self.buf.extend_from_slice(&[RECORD_MAGIC, kind::BLOCK, 0, 0, 0, 0]);
+        }
+    }
+
+    /// Keeps blocks readable after the inner record that starts at `at`: a
+    /// block never exceeds [`MAX_PAYLOAD`] (a record that does not fit
+    /// behind the others gets a block of its own; one too large for any
+    /// block is dropped), and blocks are sealed at [`BLOCK_SEAL`] bytes.
+    fn after_inner(&mut self, at: usize) {
+        let Some(open) = self.open else { return };
+        if self.buf.len() - open - 6 > MAX_PAYLOAD {
+            if self.buf.len() - at > MAX_PAYLOAD {
+                self.buf.truncate(at);
+                return;
+            }
+            let rec = self.buf.split_off(at);
+            self.seal();
+            self.open_block();
+            self.buf.extend_from_slice(&rec);
+        }
+        if let Some(open) = self.open
+            && self.buf.len() - open - 6 >= BLOCK_SEAL
+        {
+            self.seal();
+        }
+    }
+
+    /// Closes the open block: its length and checksum are filled in.
+    fn seal(&mut self) {
+        let Some(at) = self.open.take() else { return };
+        let len = self.buf.len() - at - 6;
+        if len == 0 {
+            self.buf.truncate(at);
+            return;
+        }
+        self.buf[at + 2..at + 6].copy_from_slice(&(len as u32).to_le_bytes());
+        let crc = crc32fast::hash(&self.buf[at + 1..]);
+        self.buf.extend_from_slice(&crc.to_le_bytes());
     }
 
     /// Buffers an audio record whose samples `fill` appends (as i16
@@ -539,21 +745,21 @@ impl SpoolWriter {
             self.mark_truncated(start);
             return;
         }
+        self.open_block();
         let at = self.buf.len();
-        self.buf.extend_from_slice(&[RECORD_MAGIC, kind::AUDIO, 0, 0, 0, 0]);
+        self.buf.extend_from_slice(&[kind::AUDIO, 0, 0, 0, 0]);
         self.buf.extend_from_slice(&stream.to_le_bytes());
         self.buf.extend_from_slice(&start.to_le_bytes());
         let before = self.buf.len();
         fill(&mut self.buf);
-        if !(self.buf.len() - before).is_multiple_of(2) || self.buf.len() - at - 6 > MAX_PAYLOAD {
+        let len = self.buf.len() - at - INNER_OVERHEAD;
+        if !(self.buf.len() - before).is_multiple_of(2) || len > MAX_PAYLOAD {
             // a filler bug must not corrupt the spool: drop the record
             self.buf.truncate(at);
             return;
         }
-        let len = (self.buf.len() - at - 6) as u32;
-        self.buf[at + 2..at + 6].copy_from_slice(&len.to_le_bytes());
-        let crc = crc32fast::hash(&self.buf[at + 1..]);
-        self.buf.extend_from_slice(&crc.to_le_bytes());
+        self.buf[at + 1..at + 5].copy_from_slice(&(len as u32).to_le_bytes());
+        self.after_inner(at);
     }
 
     /// Writes and syncs if the interval has passed since the last sync.
@@ -591,7 +797,8 @@ impl SpoolWriter {
     }
 
     fn write_out(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
-        encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut self.buf);
+        self.push_inner(&Record::Sync { at_ns: now.as_nanos() as u64 });
+        self.seal();
         (&*self.file).write_all(&self.buf)?;
         self.written += self.buf.len() as u64;
         self.buf.clear();

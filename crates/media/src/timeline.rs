@@ -12,7 +12,8 @@ use callvault_model::{ConversationId, ParticipantId, Side};
 use uuid::Uuid;
 
 use crate::spool::{
-    MAX_PAYLOAD, RECORD_OVERHEAD, Record, SPOOL_EXTENSION, SpoolError, decode_record,
+    MAX_PAYLOAD, RECORD_OVERHEAD, Record, SPOOL_EXTENSION, SpoolError, decode_inner, decode_record,
+    validate_block,
 };
 
 /// Why a spool could not be turned into a timeline.
@@ -196,6 +197,12 @@ impl ClosedTimeline {
                     tl.end_sample = tl.end_sample.max(start + pcm.len() as u64 / 2);
                 }
             }
+            Record::G711 { start, payload, .. } => {
+                if !payload.is_empty() {
+                    tl.start_sample = tl.start_sample.min(start);
+                    tl.end_sample = tl.end_sample.max(start + payload.len() as u64);
+                }
+            }
             Record::Dtmf { stream, start, event, volume, duration } => {
                 let rate = u64::from(tl.sample_rate.max(1));
                 let duration_ms = (u64::from(duration) * 1000 / rate) as u32;
@@ -219,7 +226,8 @@ impl ClosedTimeline {
             Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
             Record::End { .. } => tl.cut_by_crash = false,
             Record::Truncated { at_sample } => tl.truncated_at = Some(at_sample),
-            Record::Begin { .. } => {}
+            // for_each_record yields what is inside blocks.
+            Record::Begin { .. } | Record::Block { .. } => {}
         })?;
         if !begun {
             return Err(TimelineError::NoBegin);
@@ -307,6 +315,18 @@ pub fn for_each_record(path: &Path, mut f: impl FnMut(Record<'_>)) -> std::io::R
             });
         }
         match decode_record(&buf) {
+            Ok((Record::Block { records }, n)) => {
+                // Taken whole or not at all.
+                if let Err(e) = validate_block(records) {
+                    return Ok(ScanEnd { valid_bytes: valid, total_bytes, stopped: Some(e) });
+                }
+                valid += n as u64;
+                let mut rest = records;
+                while let Ok((rec, k)) = decode_inner(rest) {
+                    rest = &rest[k..];
+                    f(rec);
+                }
+            }
             Ok((rec, n)) => {
                 valid += n as u64;
                 f(rec);

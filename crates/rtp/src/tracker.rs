@@ -123,6 +123,15 @@ pub struct TrackedPacket<'a> {
     pub payload: &'a [u8],
 }
 
+/// What [`StreamTracker::push`] worked out for a packet it keeps.
+#[derive(Debug, Clone, Copy)]
+struct Admitted {
+    sub: u32,
+    ext_seq: i64,
+    ext_ts: i64,
+    media_ns: i128,
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     used: bool,
@@ -171,6 +180,17 @@ pub struct StreamTracker {
     used: usize,
     released_subs: u32,
     stats: FlowStats,
+}
+
+/// RTP clock ticks to nanoseconds: 64-bit arithmetic for spans of up to a
+/// few days (every packet), 128-bit beyond.
+fn ticks_to_ns(ticks: i64, rate: u32) -> i128 {
+    const LIMIT: i64 = 1 << 33;
+    if (-LIMIT..LIMIT).contains(&ticks) {
+        i128::from(ticks * 1_000_000_000 / i64::from(rate))
+    } else {
+        i128::from(ticks) * NANOS / i128::from(rate)
+    }
 }
 
 fn dur_ns(d: Duration) -> i128 {
@@ -233,6 +253,43 @@ impl StreamTracker {
     /// Takes one packet that arrived at `now`. Never panics; a packet that
     /// cannot be used is counted and dropped.
     pub fn push(&mut self, now: Duration, p: &RtpPacket<'_>) {
+        if let Some(a) = self.admit(now, p) {
+            self.store(a, now, p);
+        }
+    }
+
+    /// [`StreamTracker::push`] for the common case, without a copy: when
+    /// nothing is buffered and `p` is the next packet in order, it is
+    /// released at once (borrowing its payload) and returned; otherwise it
+    /// is buffered or dropped as by `push`, and `None` is returned. Either
+    /// way, [`StreamTracker::poll`] afterwards releases what is ready.
+    pub fn push_next<'p>(&mut self, now: Duration, p: &RtpPacket<'p>) -> Option<TrackedPacket<'p>> {
+        let a = self.admit(now, p)?;
+        let cur = self.cur?;
+        if self.used != 0 || a.sub != cur.index || cur.next_release != Some(a.ext_seq) {
+            self.store(a, now, p);
+            return None;
+        }
+        let (lost_before, sub_stream_start) = self.mark_released(a.sub, a.ext_seq, Some(a.ext_seq));
+        Some(TrackedPacket {
+            sub_stream: a.sub,
+            sub_stream_start,
+            ssrc: p.ssrc,
+            ext_seq: a.ext_seq,
+            ext_timestamp: a.ext_ts,
+            clock_rate: self.rate(p.payload_type),
+            payload_type: p.payload_type,
+            marker: p.marker,
+            arrival: now,
+            media_time: ns_dur(a.media_ns),
+            lost_before,
+            payload: p.payload,
+        })
+    }
+
+    /// Sequence, timestamp and clock bookkeeping of an arriving packet;
+    /// `None` when it is dropped (duplicate, late, stray).
+    fn admit(&mut self, now: Duration, p: &RtpPacket<'_>) -> Option<Admitted> {
         self.stats.received += 1;
         let is_event = self.config.event_payload_types & (1u128 << (p.payload_type & 0x7f)) != 0;
         let mut sub = match self.cur {
@@ -264,7 +321,7 @@ impl StreamTracker {
             } else {
                 self.stats.strays += 1;
                 self.probation = Some((p.ssrc, p.sequence.wrapping_add(1)));
-                return;
+                return None;
             }
         } else {
             self.probation = None;
@@ -282,13 +339,13 @@ impl StreamTracker {
             } else {
                 self.stats.late += 1;
             }
-            return;
+            return None;
         }
         if self.used > 0
             && self.slots.iter().any(|s| s.used && s.sub == sub.index && s.ext_seq == ext_seq)
         {
             self.stats.duplicates += 1;
-            return;
+            return None;
         }
         let rate = self.rate(p.payload_type);
         if rate != sub.anchor_rate {
@@ -305,8 +362,7 @@ impl StreamTracker {
             sub.last_ts = p.timestamp;
             sub.last_ext_ts = ext_ts;
         }
-        let mut media_ns =
-            sub.anchor_ns + i128::from(ext_ts - sub.anchor_ts) * NANOS / i128::from(rate);
+        let mut media_ns = sub.anchor_ns + ticks_to_ns(ext_ts - sub.anchor_ts, rate);
         if newest && !is_event {
             let skew = dur_ns(now) - media_ns;
             let resync = dur_ns(self.config.resync_threshold);
@@ -332,6 +388,11 @@ impl StreamTracker {
             sub.last_arrival = now;
         }
         self.cur = Some(sub);
+        Some(Admitted { sub: sub.index, ext_seq, ext_ts, media_ns })
+    }
+
+    fn store(&mut self, a: Admitted, now: Duration, p: &RtpPacket<'_>) {
+        let Admitted { sub, ext_seq, ext_ts, media_ns } = a;
         // The caller polls after each push, so a slot is free; if it did not,
         // the oldest packet is overwritten and counted as lost.
         let idx = match self.free_slot() {
@@ -349,7 +410,7 @@ impl StreamTracker {
         };
         let slot = &mut self.slots[idx];
         slot.used = true;
-        slot.sub = sub.index;
+        slot.sub = sub;
         slot.ext_seq = ext_seq;
         slot.ext_ts = ext_ts;
         slot.arrival = now;
@@ -402,7 +463,34 @@ impl StreamTracker {
     /// Time at which a buffered packet will be released even if its
     /// predecessor never arrives, if any is waiting.
     pub fn next_deadline(&self) -> Option<Duration> {
+        if self.used == 0 {
+            return None;
+        }
         self.slots.iter().filter(|s| s.used).map(|s| s.arrival + self.config.reorder_delay).min()
+    }
+
+    /// Loss, release mask and sub-stream bookkeeping of a packet released
+    /// now; returns (packets lost before it, first of its sub-stream).
+    fn mark_released(&mut self, sub_idx: u32, ext_seq: i64, expected: Option<i64>) -> (u64, bool) {
+        let lost_before = match expected {
+            Some(e) if ext_seq > e => (ext_seq - e) as u64,
+            _ => 0,
+        };
+        self.stats.lost += lost_before;
+        self.stats.released += 1;
+        if let Some(c) = self.cur.as_mut()
+            && sub_idx == c.index
+        {
+            let shift = c.next_release.map_or(64, |n| ext_seq + 1 - n);
+            c.released_mask = if shift >= 64 { 0 } else { c.released_mask << shift };
+            c.released_mask |= 1;
+            c.next_release = Some(ext_seq + 1);
+        }
+        let sub_stream_start = self.released_subs <= sub_idx && {
+            self.released_subs = sub_idx + 1;
+            true
+        };
+        (lost_before, sub_stream_start)
     }
 
     fn poll_inner(&mut self, now: Duration, force: bool) -> Option<TrackedPacket<'_>> {
@@ -422,24 +510,7 @@ impl StreamTracker {
         if !ready {
             return None;
         }
-        let lost_before = match expected {
-            Some(e) if ext_seq > e => (ext_seq - e) as u64,
-            _ => 0,
-        };
-        self.stats.lost += lost_before;
-        self.stats.released += 1;
-        if sub_idx == cur.index
-            && let Some(c) = self.cur.as_mut()
-        {
-            let shift = c.next_release.map_or(64, |n| ext_seq + 1 - n);
-            c.released_mask = if shift >= 64 { 0 } else { c.released_mask << shift };
-            c.released_mask |= 1;
-            c.next_release = Some(ext_seq + 1);
-        }
-        let sub_stream_start = self.released_subs <= sub_idx && {
-            self.released_subs = sub_idx + 1;
-            true
-        };
+        let (lost_before, sub_stream_start) = self.mark_released(sub_idx, ext_seq, expected);
         let clock_rate = self.rate(self.slots[i].pt);
         self.slots[i].used = false;
         self.used -= 1;

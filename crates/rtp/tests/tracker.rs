@@ -4,7 +4,7 @@ use std::time::Duration;
 use callvault_rtp::{RtpPacket, StreamTracker, TrackerConfig};
 use proptest::prelude::*;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Out {
     seq: i64,
     sub: u32,
@@ -24,6 +24,30 @@ fn run(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
     for (now, bytes) in input {
         let p = RtpPacket::parse(bytes).unwrap();
         tracker.push(*now, &p);
+        while let Some(t) = tracker.poll(*now) {
+            out.push(conv(&t));
+        }
+        last = *now;
+    }
+    let end = last + ms(1000);
+    while let Some(t) = tracker.poll(end) {
+        out.push(conv(&t));
+    }
+    while let Some(t) = tracker.flush() {
+        out.push(conv(&t));
+    }
+    out
+}
+
+/// Like [`run`], through the no-copy fast path `push_next`.
+fn run_fast(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
+    let mut out = Vec::new();
+    let mut last = Duration::ZERO;
+    for (now, bytes) in input {
+        let p = RtpPacket::parse(bytes).unwrap();
+        if let Some(t) = tracker.push_next(*now, &p) {
+            out.push(conv(&t));
+        }
         while let Some(t) = tracker.poll(*now) {
             out.push(conv(&t));
         }
@@ -265,5 +289,39 @@ proptest! {
         let released_span = (out.last().unwrap().seq - base_seq + 1) as u64;
         prop_assert!(s.lost + out.len() as u64 >= released_span);
         prop_assert_eq!(out.len(), out.iter().filter(|o| o.sub == 0).count());
+    }
+
+    /// The fast path changes nothing: `push_next` releases the same packets
+    /// at the same places, with the same counters, as `push` then `poll`,
+    /// whatever the network did (loss, reordering, duplicates, SSRC
+    /// changes, restarts).
+    #[test]
+    fn push_next_equals_push_and_poll(
+        seq0 in any::<u16>(),
+        n in 10usize..200,
+        loss in 0.0f64..0.3,
+        reorder in 0.0f64..0.3,
+        restart_at in proptest::option::of(5usize..200),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = seed | 1;
+        let mut next = || { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; (rng % 10_000) as f64 / 10_000.0 };
+        let mut input: Vec<(Duration, Vec<u8>)> = Vec::new();
+        for i in 0..n {
+            if next() < loss { continue; }
+            let (ssrc, seq) = match restart_at {
+                Some(r) if i >= r => (77, 5000u16.wrapping_add(i as u16)),
+                _ => (9, seq0.wrapping_add(i as u16)),
+            };
+            let at = 1000 + i as u64 * 20 + if next() < reorder { 45 } else { 0 };
+            input.push((ms(at), pkt(ssrc, seq, (i * 160) as u32, false, 8, (i % 251) as u8)));
+        }
+        input.sort_by_key(|(t, _)| *t);
+        let mut a = StreamTracker::new(TrackerConfig::default());
+        let mut b = StreamTracker::new(TrackerConfig::default());
+        let slow = run(&mut a, &input);
+        let fast = run_fast(&mut b, &input);
+        prop_assert_eq!(slow, fast);
+        prop_assert_eq!(a.stats(), b.stats());
     }
 }

@@ -536,6 +536,25 @@ pub fn write_call_capture(path: &Path, calls: u64, secs: u64) -> anyhow::Result<
     Ok(packets)
 }
 
+/// CPU time this thread has run (Linux `/proc/thread-self/schedstat`), to
+/// tell work from waiting on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
+}
+
+/// User and system CPU time of this thread (`/proc/thread-self/stat`,
+/// clock ticks of 10 ms).
+fn thread_user_sys() -> Option<(Duration, Duration)> {
+    let s = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th of the line.
+    let rest = s.get(s.rfind(')')? + 2..)?;
+    let mut f = rest.split_whitespace().skip(11);
+    let tick = |v: &str| v.parse::<u64>().ok().map(|t| Duration::from_millis(t * 10));
+    Some((tick(f.next()?)?, tick(f.next()?)?))
+}
+
 fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("capture-{calls}x{secs}s.pcap"));
@@ -564,6 +583,8 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
     };
     let spool = dir.join("capture-spool");
     let mut best_cv = f64::MAX;
+    let mut best_cpu = f64::MAX;
+    let mut user_sys = None;
     let mut best_td: Option<f64> = None;
     let mut stats = None;
     let base_rss = crate::capture::rss_bytes();
@@ -572,6 +593,8 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
             best_td = Some(best_td.map_or(td, |b: f64| b.min(td)));
         }
         let t = Instant::now();
+        let cpu0 = thread_cpu();
+        let us0 = thread_user_sys();
         let s = crate::capture::replay_to_spool(
             std::slice::from_ref(&path),
             &spool,
@@ -583,6 +606,15 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
             },
         )?;
         best_cv = best_cv.min(t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu()) {
+            let cpu = b.saturating_sub(a).as_secs_f64();
+            if cpu < best_cpu {
+                best_cpu = cpu;
+                if let (Some((u0, s0)), Some((u1, s1))) = (us0, thread_user_sys()) {
+                    user_sys = Some((u1.saturating_sub(u0), s1.saturating_sub(s0)));
+                }
+            }
+        }
         anyhow::ensure!(
             s.conversations == calls,
             "{} conversations, expected {calls}",
@@ -600,6 +632,15 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
         secs as f64 / best_cv,
         s.conversations
     );
+    if best_cpu < f64::MAX {
+        let (u, k) = user_sys.unwrap_or_default();
+        println!(
+            "  CPU time of the replay thread: {best_cpu:.2} s ({:.2} user, {:.2} kernel), {:.0} ns per packet",
+            u.as_secs_f64(),
+            k.as_secs_f64(),
+            best_cpu * 1e9 / s.frames.max(1) as f64
+        );
+    }
     println!(
         "memory: peak RSS {:.0} MiB, {:.0} KiB per tracked call (RSS growth / calls)",
         s.peak_rss_bytes as f64 / 1048576.0,

@@ -24,8 +24,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use callvault_capture::tracker::{IpNet, ParticipantKey};
 use callvault_capture::{
-    CallTracker, CaptureDemux, CaptureFilter, CaptureReader, DemuxConfig, LinkType, Timestamp,
-    TrackerConfig, TrackerOutput,
+    CallTracker, CaptureDemux, CaptureFilter, CaptureReader, DemuxConfig, Event, LinkType,
+    Timestamp, TrackerConfig, TrackerOutput,
 };
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions};
@@ -380,10 +380,49 @@ impl Worker {
             self.counts.filtered += 1;
             return Ok(());
         }
-        self.demux.push_raw(ts, link, data);
+        // The hot path: RTP borrowed from the frame, routed by the tracker
+        // and spooled by its recorder, with no copy on the way.
+        if let Some(d) = self.demux.push_frame(ts, link, data) {
+            return self.datagram(d.ts, d.src, d.dst, d.payload);
+        }
         while let Some(event) = self.demux.poll_event() {
-            self.tracker.push(&event);
+            match event {
+                Event::Udp { ts, src, dst, payload, .. } => {
+                    self.datagram(ts, src, dst, &payload)?
+                }
+                sip => {
+                    self.tracker.push(&sip);
+                    self.drain()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn datagram(
+        &mut self,
+        ts: Timestamp,
+        src: std::net::SocketAddr,
+        dst: std::net::SocketAddr,
+        payload: &[u8],
+    ) -> anyhow::Result<()> {
+        let route = self.tracker.route_udp(ts, src, dst);
+        // Flows to attach, conversations the timeouts ended: before the packet.
+        if self.tracker.has_output() {
             self.drain()?;
+        }
+        let Some(route) = route else { return Ok(()) };
+        // A B2BUA's relayed copy of another leg would double voices.
+        if route.relayed {
+            return Ok(());
+        }
+        if let Some(l) = self.live.get_mut(&route.conversation.0) {
+            let now = since_epoch(ts);
+            l.recorder.on_rtp(now, FlowKey(route.flow.0), payload);
+            // Only when a reorder timeout or a spool sync is due.
+            if now >= l.recorder.next_deadline() {
+                l.recorder.poll(now)?;
+            }
         }
         Ok(())
     }
@@ -651,20 +690,9 @@ fn drain(
                     }
                 }
             }
-            TrackerOutput::Rtp { conversation, flow, ts, payload, relayed, .. } => {
-                // A B2BUA's relayed copy of another leg would double voices.
-                if relayed {
-                    continue;
-                }
-                if let Some(l) = live.get_mut(&conversation.0) {
-                    let now = since_epoch(ts);
-                    l.recorder.on_rtp(now, FlowKey(flow.0), &payload);
-                    // Only when a reorder timeout or a spool sync is due.
-                    if now >= l.recorder.next_deadline() {
-                        l.recorder.poll(now)?;
-                    }
-                }
-            }
+            // Datagrams go through `Worker::datagram` (`route_udp`), which
+            // never queues them.
+            TrackerOutput::Rtp { .. } => {}
             TrackerOutput::ParticipantSideChanged { .. } => {}
             TrackerOutput::ConversationEnded {
                 conversation,
@@ -676,12 +704,13 @@ fn drain(
             } => {
                 let Some(l) = live.remove(&conversation.0) else { continue };
                 *conversations += 1;
-                let timeline = l.recorder.close(since_epoch(ts))?;
                 // Spool only (the bench): rendering is measured elsewhere.
                 let Some(tx) = tx else {
-                    callvault_media::spool::remove_spool(&timeline.spool_path)?;
+                    let spool = l.recorder.finish(since_epoch(ts))?;
+                    callvault_media::spool::remove_spool(&spool)?;
                     continue;
                 };
+                let timeline = l.recorder.close(since_epoch(ts))?;
                 let Some(mut finished) = finish_timeline(&timeline)? else { continue };
                 // The tracker knows more than the spool: Call-IDs, the
                 // correlation value, display names, join and leave times.

@@ -124,8 +124,8 @@ pub fn mix(
         return Err(RenderError::TooLong(len));
     }
     let mut out = vec![vec![0i16; len as usize]; channels];
-    let scan = for_each_record(&tl.spool_path, |rec| {
-        if let Record::Audio { stream, start, pcm } = rec {
+    let scan = for_each_record(&tl.spool_path, |rec| match rec {
+        Record::Audio { stream, start, pcm } => {
             let Some(off) = start.checked_sub(tl.start_sample) else { return };
             for &ch in route(stream) {
                 let Some(buf) = out.get_mut(ch) else { continue };
@@ -135,6 +135,19 @@ pub fn mix(
                 }
             }
         }
+        // Spooled as it came (one byte a sample at the 8 kHz timeline).
+        Record::G711 { stream, start, law, payload } => {
+            let Some(off) = start.checked_sub(tl.start_sample) else { return };
+            let table = law.table();
+            for &ch in route(stream) {
+                let Some(buf) = out.get_mut(ch) else { continue };
+                let dst = buf.iter_mut().skip(off as usize);
+                for (d, &b) in dst.zip(payload) {
+                    *d = d.saturating_add(table[usize::from(b)]);
+                }
+            }
+        }
+        _ => {}
     })?;
     // A spool that changed since the timeline was built is read to the same
     // valid prefix: later records are ignored by the bounds above.
