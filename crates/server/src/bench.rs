@@ -10,6 +10,7 @@
 //! - `siprec`: a real server as SIPREC SRS under a generated SRC load
 //!   (module `siprec`).
 
+mod capture_live;
 mod siprec;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,25 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Live capture on an interface while this process plays calls across
+    /// it: loss, CPU and memory per call (root or CAP_NET_RAW).
+    CaptureLive {
+        /// Concurrent G.711 calls.
+        #[arg(long, default_value_t = 1000)]
+        calls: u32,
+        /// Seconds of media per call.
+        #[arg(long, default_value_t = 30)]
+        secs: u64,
+        /// New calls per second during setup.
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        /// Interface to capture on (the calls are played on loopback).
+        #[arg(long, default_value = "lo")]
+        interface: String,
+        /// Directory for the spools (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -115,6 +135,13 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
         BenchCommand::Capture { calls, secs, dir } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             tokio::task::spawn_blocking(move || capture_bench(calls, secs, &dir)).await?
+        }
+        BenchCommand::CaptureLive { calls, secs, rate, interface, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            tokio::task::spawn_blocking(move || {
+                capture_live::run(calls, secs, rate, &interface, &dir)
+            })
+            .await?
         }
     }
 }

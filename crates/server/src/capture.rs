@@ -199,7 +199,6 @@ pub async fn run(
         tx: Some(tx),
         filter: opts.filter.clone(),
         counts: Counts::default(),
-        fsync: matches!(opts.source, CaptureSource::Live { .. }),
     };
     let source = match &opts.source {
         CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
@@ -272,7 +271,6 @@ pub fn replay_to_spool(
         tx: None,
         filter: CaptureFilter::default(),
         counts: Counts::default(),
-        fsync: false,
     };
     let mut peak_rss_bytes = rss_bytes();
     let mut last = Timestamp::from_nanos(0);
@@ -297,6 +295,52 @@ pub fn replay_to_spool(
         frames: worker.counts.frames,
         conversations: worker.counts.conversations,
         peak_rss_bytes,
+    })
+}
+
+/// What [`live_to_spool`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveStats {
+    pub frames: u64,
+    pub conversations: u64,
+    /// Audio packets the recorders took.
+    pub media_packets: u64,
+    pub kernel_drops: u64,
+}
+
+/// The live pipeline from interfaces to spool, without rendering or storing
+/// (for the benchmark): runs until `stop` is raised, then ends the open
+/// calls; each conversation's spool is removed once closed.
+pub fn live_to_spool(
+    interfaces: &[String],
+    filter: CaptureFilter,
+    spool_dir: &Path,
+    tracker: TrackerConfig,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<LiveStats> {
+    std::fs::create_dir_all(spool_dir)?;
+    let mut sockets = Vec::new();
+    for name in interfaces {
+        sockets.push(
+            callvault_afpacket::PacketSocket::open(name, LIVE_RCVBUF)
+                .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?,
+        );
+    }
+    let mut worker = Worker {
+        demux: CaptureDemux::new(DemuxConfig::default()),
+        tracker: CallTracker::new(tracker),
+        live: HashMap::new(),
+        spool_dir: spool_dir.to_owned(),
+        tx: None,
+        filter,
+        counts: Counts::default(),
+    };
+    worker.read_live(sockets, stop)?;
+    Ok(LiveStats {
+        frames: worker.counts.frames,
+        conversations: worker.counts.conversations,
+        media_packets: worker.counts.media_packets,
+        kernel_drops: worker.counts.kernel_drops,
     })
 }
 
@@ -354,6 +398,50 @@ struct Counts {
     filtered: u64,
     kernel_drops: u64,
     conversations: u64,
+    /// Audio packets the recorders took (closed conversations).
+    media_packets: u64,
+}
+
+/// Makes live spools durable together: on request (once a second) a thread
+/// runs `syncfs` on the spool directory's file system: one call for every
+/// open spool instead of an `fdatasync` per call, so a thousand calls do
+/// not queue a thousand journal commits a second behind the packet path.
+struct GroupSync {
+    tx: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl GroupSync {
+    fn start(dir: &Path) -> std::io::Result<Self> {
+        let dir = std::fs::File::open(dir)?;
+        // Capacity 1: requests made while a sync runs fold into the next.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new().name("capture-sync".into()).spawn(move || {
+            while rx.recv().is_ok() {
+                if let Err(e) = rustix::fs::syncfs(&dir) {
+                    tracing::warn!(error = %e, "cannot sync the capture spools");
+                }
+            }
+        })?;
+        Ok(GroupSync { tx: Some(tx), thread: Some(thread) })
+    }
+
+    fn request(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.try_send(());
+        }
+    }
+}
+
+impl Drop for GroupSync {
+    /// A last sync, then the thread ends.
+    fn drop(&mut self) {
+        self.request();
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Demux, tracker and recorders of one capture run (on its blocking thread).
@@ -366,11 +454,6 @@ struct Worker {
     tx: Option<tokio::sync::mpsc::Sender<Finished>>,
     filter: CaptureFilter,
     counts: Counts,
-    /// `fdatasync` the spools. Live audio exists nowhere else, so it is
-    /// synced every second; a replayed file is still there after a crash
-    /// and is replayed again, so its spools only go to the page cache (a
-    /// crashed *process* still leaves them recoverable).
-    fsync: bool,
 }
 
 impl Worker {
@@ -428,14 +511,7 @@ impl Worker {
     }
 
     fn drain(&mut self) -> anyhow::Result<()> {
-        drain(
-            &mut self.tracker,
-            &mut self.live,
-            &self.spool_dir,
-            self.tx.as_ref(),
-            &mut self.counts.conversations,
-            self.fsync,
-        )
+        drain(&mut self.tracker, &mut self.live, &self.spool_dir, self.tx.as_ref(), &mut self.counts)
     }
 
     fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> anyhow::Result<()> {
@@ -475,6 +551,8 @@ impl Worker {
             .name("capture-rx".into())
             .spawn(move || receive(&sockets, &stop, &tx, &rx_drops))?;
         let mut next_tick = wall_now();
+        let group_sync = GroupSync::start(&self.spool_dir)?;
+        let mut next_sync = wall_now();
         let result = (|| -> anyhow::Result<()> {
             loop {
                 match rx.recv_timeout(Duration::from_millis(200)) {
@@ -495,6 +573,10 @@ impl Worker {
                     self.tracker.poll(now);
                     self.drain()?;
                 }
+                if now >= next_sync {
+                    next_sync = now.saturating_add(Duration::from_secs(1));
+                    group_sync.request();
+                }
             }
         })();
         // On an error the queue is dropped and the receiver stops too.
@@ -505,7 +587,9 @@ impl Worker {
         received?;
         self.counts.kernel_drops = drops.load(Ordering::Relaxed);
         self.tracker.finish(wall_now());
-        self.drain()
+        let drained = self.drain();
+        drop(group_sync);
+        drained
     }
 }
 
@@ -626,16 +710,20 @@ fn drain(
     live: &mut HashMap<u64, Live>,
     spool_dir: &std::path::Path,
     tx: Option<&tokio::sync::mpsc::Sender<Finished>>,
-    conversations: &mut u64,
-    fsync: bool,
+    counts: &mut Counts,
 ) -> anyhow::Result<()> {
     while let Some(out) = tracker.poll_output() {
         match out {
             TrackerOutput::ConversationStarted { conversation, ts, .. } => {
+                // Spools are written every second but not fdatasynced one by
+                // one: a replayed file is still there after a crash (and is
+                // replayed again), and live spools are made durable together
+                // by `GroupSync`. A crashed *process* leaves them
+                // recoverable either way (the page cache keeps them).
                 let config = RecorderConfig {
                     spool: SpoolConfig {
                         dir: spool_dir.to_owned(),
-                        fsync,
+                        fsync: false,
                         ..SpoolConfig::default()
                     },
                     ..RecorderConfig::default()
@@ -703,7 +791,8 @@ fn drain(
                 ..
             } => {
                 let Some(l) = live.remove(&conversation.0) else { continue };
-                *conversations += 1;
+                counts.conversations += 1;
+                counts.media_packets += l.recorder.stats().audio_packets;
                 // Spool only (the bench): rendering is measured elsewhere.
                 let Some(tx) = tx else {
                     let spool = l.recorder.finish(since_epoch(ts))?;
