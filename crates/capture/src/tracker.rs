@@ -3,14 +3,55 @@
 //!
 //! A *dialog* is one INVITE dialog, keyed by Call-ID. Dialogs are stitched
 //! into one *conversation* by REFER (the transferee's next INVITE to the
-//! Refer-To target), by `Replaces`, and by a configured correlation header
-//! value (X-Linkedid, Cisco-Guid, Session-ID...) shared by legs. A
+//! Refer-To target), by `Replaces`, by a configured correlation header
+//! value (X-Linkedid, Cisco-Guid, Session-ID...) shared by legs, and, for
+//! B2BUA legs sharing none of these, by address, numbers and time. A
 //! conversation lives from the first answer to the last hang-up of its legs.
 //!
 //! RTP is routed by destination address: the negotiated (SDP) receive
 //! address of one party of a live dialog; the datagram's source is then
 //! learnt as the other party's address (symmetric RTP behind NAT). Flows
 //! are keyed by (source, destination), never by SSRC.
+//!
+//! # B2BUA legs without a shared header
+//!
+//! A B2BUA (Asterisk, FreeSWITCH, an SBC) turns one call into leg A
+//! (caller → PBX) and leg B (PBX → callee) with different Call-IDs. When
+//! no REFER, Replaces or correlation header links a new INVITE, it is
+//! paired as leg B with an earlier leg A (deterministic, packet time):
+//! - A is a live dialog (ringing or answered) whose INVITE went to the IP
+//!   that sends B's INVITE (signalling addresses, ports ignored);
+//! - B's INVITE comes within [`TrackerConfig::b2bua_window`] of A's
+//!   *pairing anchor*: A's INVITE, A's 2xx, or the INVITE of the last leg B
+//!   paired with A (a queue ringing agent after agent), whichever is last;
+//! - no correlation header decides: if both legs carry a value of the same
+//!   configured header, the header links them (equal) or keeps them apart
+//!   (different), and the heuristic stays out;
+//! - numbers: rule 1, a caller number of B (From or P-Asserted-Identity
+//!   user) equals a caller number of A; among several such A, the most
+//!   recent INVITE wins. Rule 2, only when rule 1 finds nothing: B's
+//!   dialled number (To or Request-URI user) equals A's and exactly one A
+//!   matches (several: no pairing, counted in
+//!   [`TrackerStats::b2bua_ambiguous`]). Numbers compare by their digits
+//!   (`+`, separators and `;params` dropped), the last 10 digits when
+//!   longer; what is not a number (`anonymous`, names) never pairs.
+//!
+//! A leg only pairs with an older one, so pairing links form a tree
+//! (never a loop, never a dialog with itself); the legs of one tree are a
+//! pairing *group* (A, its forks, its re-dials, chains through several
+//! PBXs; at most 32 legs). When a leg of the group is answered, the group
+//! is one conversation, started at the first 2xx; its ringing legs are
+//! linked to it like a REFER's INVITE. On a paired leg, the B2BUA's side
+//! (the caller of a leg B, the callee of a leg A) sends a copy of the
+//! other leg's audio once that other leg is answered: its RTP comes out
+//! with `relayed: true`. The index of possible legs A holds at most 4
+//! entries per live dialog (32 per address and number) and loses them with
+//! the dialog.
+//!
+//! Not done: B2BUA pairing when the PBX signals from another IP than it
+//! receives on, or dials out later than the window (a long IVR before the
+//! queue); a second 2xx from another fork (counted, ignored); SDP in
+//! multipart bodies.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -189,8 +230,10 @@ pub enum TrackerOutput {
         ts: Timestamp,
         /// Sent by a B2BUA relaying another leg of the same conversation:
         /// its media IP is also on another answered leg sharing a
-        /// correlation value. Mixing it with the original doubles that
-        /// voice; the consumer decides (nothing is dropped here).
+        /// correlation value, or it is the B2BUA's side of a leg paired by
+        /// the heuristic (module docs) whose other leg is answered. Mixing
+        /// it with the original doubles that voice; the consumer decides
+        /// (nothing is dropped here).
         relayed: bool,
         payload: Vec<u8>,
     },
@@ -439,6 +482,14 @@ impl CallTracker {
     /// Conversations currently live.
     pub fn conversations(&self) -> usize {
         self.conversations.len()
+    }
+
+    /// Entries of the B2BUA pairing state: the index of possible legs A
+    /// (at most 4 per dialog) plus the members of pairing groups (at most
+    /// one per dialog); both leave with their dialog.
+    pub fn pairing_index_len(&self) -> usize {
+        self.pair_index.values().map(VecDeque::len).sum::<usize>()
+            + self.groups.values().map(Vec::len).sum::<usize>()
     }
 
     pub fn poll_output(&mut self) -> Option<TrackerOutput> {
@@ -811,7 +862,6 @@ impl CallTracker {
         let eligible = |a: &Dialog| {
             ts.saturating_since(a.pair_anchor) <= window
                 && !headers_decide(&a.correlation, correlation)
-                && a.group.is_none_or(|g| self.groups.get(&g).is_none_or(|m| m.len() < MAX_GROUP))
         };
         let candidates = |role: NumberRole| {
             let mut found: Vec<(Timestamp, u64, &str)> = Vec::new();
@@ -830,17 +880,20 @@ impl CallTracker {
             found
         };
         let by_caller = candidates(NumberRole::Caller);
-        if let Some((_, seq, id)) = by_caller.iter().max() {
-            return Some(((*id).to_owned(), *seq));
-        }
         let by_dialled = candidates(NumberRole::Dialled);
-        let pick = match by_dialled.as_slice() {
-            [(_, seq, id)] => Ok(((*id).to_owned(), *seq)),
-            [] => Err(false),
-            _ => Err(true),
+        let pick = match (by_caller.iter().max(), by_dialled.as_slice()) {
+            (Some((_, seq, id)), _) | (None, [(_, seq, id)]) => Ok(((*id).to_owned(), *seq)),
+            (None, []) => Err(false),
+            (None, _) => Err(true),
         };
         match pick {
-            Ok(a) => Some(a),
+            // A full group takes no more legs (rather than a worse match).
+            Ok((id, seq)) => {
+                let group = self.dialogs.get(&id).and_then(|a| a.group);
+                let full =
+                    group.and_then(|g| self.groups.get(&g)).is_some_and(|m| m.len() >= MAX_GROUP);
+                (!full).then_some((id, seq))
+            }
             Err(ambiguous) => {
                 if ambiguous {
                     self.stats.b2bua_ambiguous += 1;
@@ -1253,15 +1306,18 @@ impl CallTracker {
             .and_then(|c| c.participants.iter().find(|q| q.key == participant))
             .map_or(p.side, |q| q.side);
         let relayed = self.b2bua_copy(d, &flow.call_id, flow.sender)
-            || !d.correlation.is_empty() && cv.is_some_and(|c| {
-                c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
-                    self.dialogs.get(o).is_some_and(|o| {
-                        o.answered
-                            && o.correlation.iter().any(|x| d.correlation.contains(x))
-                            && o.parties.iter().any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+            || !d.correlation.is_empty()
+                && cv.is_some_and(|c| {
+                    c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
+                        self.dialogs.get(o).is_some_and(|o| {
+                            o.answered
+                                && o.correlation.iter().any(|x| d.correlation.contains(x))
+                                && o.parties
+                                    .iter()
+                                    .any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+                        })
                     })
-                })
-            });
+                });
         if relayed {
             self.stats.rtp_relayed += 1;
         }
@@ -1291,9 +1347,11 @@ impl CallTracker {
             Party::Callee => self.groups.get(&g).is_some_and(|m| {
                 m.iter().any(|(id, seq)| {
                     live(id, *seq)
-                        && self.dialogs.get(id).and_then(|o| o.parent.as_ref()).is_some_and(
-                            |(p, ps)| p == call_id && *ps == d.seq,
-                        )
+                        && self
+                            .dialogs
+                            .get(id)
+                            .and_then(|o| o.parent.as_ref())
+                            .is_some_and(|(p, ps)| p == call_id && *ps == d.seq)
                 })
             }),
         }
@@ -1429,4 +1487,39 @@ fn number_key(user: &str) -> Option<String> {
         return None;
     }
     Some(digits.split_off(digits.len().saturating_sub(10)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_key;
+
+    #[test]
+    fn number_keys() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("15551230000", Some("5551230000")),
+            ("+15551230000", Some("5551230000")),
+            ("5551230000", Some("5551230000")),
+            ("+1 (555) 123-0000", Some("5551230000")),
+            ("+1.555.123.0000", Some("5551230000")),
+            ("+74951234567", Some("4951234567")),
+            ("84951234567", Some("4951234567")),
+            ("+15551230000;npdi;rn=+15559990000", Some("5551230000")),
+            ("201", Some("201")),
+            ("0201", Some("0201")),
+            ("12", Some("12")),
+            ("7", None),
+            ("", None),
+            ("+", None),
+            ("anonymous", None),
+            ("Anonymous", None),
+            ("alice", None),
+            ("201a", None),
+            ("*72", None),
+            ("1+5551230000", None),
+            ("123456789012345678901234567890123", None),
+        ];
+        for (user, want) in cases {
+            assert_eq!(number_key(user).as_deref(), *want, "{user:?}");
+        }
+    }
 }
