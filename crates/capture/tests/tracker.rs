@@ -1227,3 +1227,31 @@ fn b2bua_index_stays_bounded() {
     assert_eq!(sim.tracker.dialogs(), 0);
     assert_eq!(sim.tracker.pairing_index_len(), 0);
 }
+
+/// An INVITE that a REFER explains keeps the REFER's conversation, though
+/// the heuristic would pair it with another leg to the same PBX.
+#[test]
+fn b2bua_heuristic_gives_way_to_a_refer() {
+    let mut sim = Sim::new();
+    let leg1 = Leg::new("rw-1", ("15551230000", EXT), ("8005550100", PBX));
+    leg1.setup(&mut sim, EXT_MEDIA, PBX_A_MEDIA, &[]);
+    let leg2 = Leg::new("rw-2", ("15557770000", PBX), ("100", SEC));
+    leg2.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
+    assert_eq!(sim.started().len(), 2);
+    sim.sip(
+        SEC,
+        PBX,
+        &leg2.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], ""),
+    );
+    // The PBX, told to call 200, presents another caller's number.
+    let leg3 = Leg::new("rw-3", ("15551230000", PBX), ("200", COL));
+    leg3.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
+    for (leg, from_caller) in [(&leg2, false), (&leg3, true), (&leg1, true)] {
+        leg.bye(&mut sim, from_caller, 2);
+    }
+    let calls: Vec<Vec<String>> = sim.ended().into_iter().map(|e| e.2).collect();
+    assert!(calls.contains(&vec!["rw-2".to_string(), "rw-3".to_string()]), "{calls:?}");
+    assert!(calls.contains(&vec!["rw-1".to_string()]), "{calls:?}");
+    let st = sim.tracker.stats();
+    assert_eq!((st.transfers_linked, st.b2bua_paired), (1, 0));
+}
