@@ -82,6 +82,11 @@ enum Command {
         /// RTP (a lost BYE).
         #[arg(long, default_value_t = 300)]
         rtp_timeout_secs: u64,
+        /// Pair the two legs of a B2BUA (PBX, SBC) that share no correlation
+        /// header when the PBX's INVITE follows the caller's within this many
+        /// seconds (same caller or dialled number); 0 disables.
+        #[arg(long, default_value_t = 10)]
+        b2bua_window_secs: u64,
         #[arg(long)]
         tenant: String,
         /// A network of the company side (PBX, phones), e.g. 10.0.0.0/8;
@@ -319,7 +324,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
-        Command::Capture { read, interface, filter, rtp_timeout_secs, tenant, company_net } => {
+        Command::Capture {
+            read,
+            interface,
+            filter,
+            rtp_timeout_secs,
+            b2bua_window_secs,
+            tenant,
+            company_net,
+        } => {
             let filter = callvault_capture::CaptureFilter::parse(&filter)
                 .with_context(|| format!("--filter {filter:?}"))?;
             let mut networks = Vec::new();
@@ -349,6 +362,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 company_networks: networks,
                 tracker: callvault_capture::TrackerConfig {
                     rtp_timeout: std::time::Duration::from_secs(rtp_timeout_secs.max(1)),
+                    b2bua_window: Some(std::time::Duration::from_secs(b2bua_window_secs)),
                     ..Default::default()
                 },
                 stop: stop.clone(),

@@ -709,6 +709,91 @@ fn b2bua_legs_sharing_x_linkedid_captured_by_tshark_are_one_conversation() {
     );
 }
 
+/// The same B2BUA without any correlation header (the scenario's
+/// X-Linkedid is sent empty, which the tracker ignores): the PBX's leg to
+/// the agent starts a little after the caller's leg, from the address the
+/// caller called, with the caller's number, and is paired by the tracker's
+/// B2BUA heuristic. The PBX's copies of each voice are left out, so each
+/// tone is heard once, on its side.
+#[test]
+fn b2bua_legs_without_a_shared_header_captured_by_tshark_are_one_conversation() {
+    if !tools(&["sipp", "tshark"]) {
+        return;
+    }
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let (ext, pbx, agent, subnet) = net(57);
+    let file = env.data_dir().join("b2bua-nohdr.pcap");
+    let capture = tshark(&file, &format!("udp and net {subnet}"));
+    let mut lab = Lab::new();
+    let pbx_in = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
+    let agent_uas =
+        lab.sipp("uas.xml", &["-i", &agent, "-p", "5060", "-mi", &agent, "-mp", "16000"]);
+    let leg = |lab: &mut Lab, to: &str, from: &str, port: &str, mp: &str, service: &str| {
+        lab.sipp(
+            "uac.xml",
+            &[
+                &format!("{to}:5060"),
+                "-i",
+                from,
+                "-p",
+                port,
+                "-mi",
+                from,
+                "-mp",
+                mp,
+                "-s",
+                service,
+                "-key",
+                "caller",
+                "15551230000",
+                "-key",
+                "linkedid",
+                "",
+                "-d",
+                "3000",
+            ],
+        )
+    };
+    let leg1 = leg(&mut lab, &pbx, &ext, "5060", "16000", "100");
+    // A B2BUA dials the agent once it has routed the call.
+    std::thread::sleep(Duration::from_millis(300));
+    let leg2 = leg(&mut lab, &agent, &pbx, "5070", "16010", "200");
+    for i in [leg1, leg2, pbx_in, agent_uas] {
+        lab.wait(i);
+    }
+    capture.stop();
+    // With the pairing off, the same capture is two conversations.
+    let off = Env::new();
+    off.tenant_with_key("acme");
+    let unpaired = off.cli(&[
+        "capture",
+        "--read",
+        file.to_str().unwrap(),
+        "--tenant",
+        "acme",
+        "--company-net",
+        "127.0.57.2/31",
+        "--b2bua-window-secs",
+        "0",
+    ]);
+    let text = String::from_utf8_lossy(&unpaired.stdout);
+    assert!(unpaired.status.success() && text.contains(": 2 conversations,"), "{text}");
+    let summary = replay(&env, &file, &["127.0.57.2/31"]);
+    check(
+        &env,
+        &key,
+        &summary,
+        &Expect {
+            number: "15551230000",
+            participants: &["15551230000", "100", "200"],
+            duration_ms: 2800..4300,
+            stereo: true,
+            min_tone_secs: 2.2,
+        },
+    );
+}
+
 #[test]
 fn a_call_with_packet_loss_and_reordering_is_still_whole() {
     if !tools(&["sipp", "tshark"]) {

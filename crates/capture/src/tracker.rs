@@ -3,14 +3,55 @@
 //!
 //! A *dialog* is one INVITE dialog, keyed by Call-ID. Dialogs are stitched
 //! into one *conversation* by REFER (the transferee's next INVITE to the
-//! Refer-To target), by `Replaces`, and by a configured correlation header
-//! value (X-Linkedid, Cisco-Guid, Session-ID...) shared by legs. A
+//! Refer-To target), by `Replaces`, by a configured correlation header
+//! value (X-Linkedid, Cisco-Guid, Session-ID...) shared by legs, and, for
+//! B2BUA legs sharing none of these, by address, numbers and time. A
 //! conversation lives from the first answer to the last hang-up of its legs.
 //!
 //! RTP is routed by destination address: the negotiated (SDP) receive
 //! address of one party of a live dialog; the datagram's source is then
 //! learnt as the other party's address (symmetric RTP behind NAT). Flows
 //! are keyed by (source, destination), never by SSRC.
+//!
+//! # B2BUA legs without a shared header
+//!
+//! A B2BUA (Asterisk, FreeSWITCH, an SBC) turns one call into leg A
+//! (caller → PBX) and leg B (PBX → callee) with different Call-IDs. When
+//! no REFER, Replaces or correlation header links a new INVITE, it is
+//! paired as leg B with an earlier leg A (deterministic, packet time):
+//! - A is a live dialog (ringing or answered) whose INVITE went to the IP
+//!   that sends B's INVITE (signalling addresses, ports ignored);
+//! - B's INVITE comes within [`TrackerConfig::b2bua_window`] of A's
+//!   *pairing anchor*: A's INVITE, A's 2xx, or the INVITE of the last leg B
+//!   paired with A (a queue ringing agent after agent), whichever is last;
+//! - no correlation header decides: if both legs carry a value of the same
+//!   configured header, the header links them (equal) or keeps them apart
+//!   (different), and the heuristic stays out;
+//! - numbers: rule 1, a caller number of B (From or P-Asserted-Identity
+//!   user) equals a caller number of A; among several such A, the most
+//!   recent INVITE wins. Rule 2, only when rule 1 finds nothing: B's
+//!   dialled number (To or Request-URI user) equals A's and exactly one A
+//!   matches (several: no pairing, counted in
+//!   [`TrackerStats::b2bua_ambiguous`]). Numbers compare by their digits
+//!   (`+`, separators and `;params` dropped), the last 10 digits when
+//!   longer; what is not a number (`anonymous`, names) never pairs.
+//!
+//! A leg only pairs with an older one, so pairing links form a tree
+//! (never a loop, never a dialog with itself); the legs of one tree are a
+//! pairing *group* (A, its forks, its re-dials, chains through several
+//! PBXs; at most 32 legs). When a leg of the group is answered, the group
+//! is one conversation, started at the first 2xx; its ringing legs are
+//! linked to it like a REFER's INVITE. On a paired leg, the B2BUA's side
+//! (the caller of a leg B, the callee of a leg A) sends a copy of the
+//! other leg's audio once that other leg is answered: its RTP comes out
+//! with `relayed: true`. The index of possible legs A holds at most 4
+//! entries per live dialog (32 per address and number) and loses them with
+//! the dialog.
+//!
+//! Not done: B2BUA pairing when the PBX signals from another IP than it
+//! receives on, or dials out later than the window (a long IVR before the
+//! queue); a second 2xx from another fork (counted, ignored); SDP in
+//! multipart bodies.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -18,7 +59,7 @@ use std::time::Duration;
 
 use callvault_model::Side;
 use callvault_sip::sdp::{RtpMap, SessionDescription};
-use callvault_sip::{Method, SipMessage};
+use callvault_sip::{Method, NameAddr, SipMessage, Uri};
 
 use crate::demux::Event;
 use crate::time::Timestamp;
@@ -85,6 +126,11 @@ pub struct TrackerConfig {
     pub max_dialogs: usize,
     /// REFERs waiting for their INVITE.
     pub max_pending_refers: usize,
+    /// B2BUA pairing without a shared header: a new INVITE sent by the
+    /// address that received a live leg's INVITE, with the same caller (or,
+    /// failing that, the same dialled number), within this long of that
+    /// leg's INVITE (see the module docs). `None` or zero disables it.
+    pub b2bua_window: Option<Duration>,
 }
 
 impl Default for TrackerConfig {
@@ -100,6 +146,7 @@ impl Default for TrackerConfig {
             company_networks: Vec::new(),
             max_dialogs: 10_000,
             max_pending_refers: 1024,
+            b2bua_window: Some(Duration::from_secs(10)),
         }
     }
 }
@@ -183,8 +230,10 @@ pub enum TrackerOutput {
         ts: Timestamp,
         /// Sent by a B2BUA relaying another leg of the same conversation:
         /// its media IP is also on another answered leg sharing a
-        /// correlation value. Mixing it with the original doubles that
-        /// voice; the consumer decides (nothing is dropped here).
+        /// correlation value, or it is the B2BUA's side of a leg paired by
+        /// the heuristic (module docs) whose other leg is answered. Mixing
+        /// it with the original doubles that voice; the consumer decides
+        /// (nothing is dropped here).
         relayed: bool,
         payload: Vec<u8>,
     },
@@ -216,6 +265,12 @@ pub struct TrackerStats {
     pub transfers_linked: u64,
     pub replaces_linked: u64,
     pub correlation_linked: u64,
+    /// Legs paired with an earlier leg by the B2BUA heuristic (address,
+    /// numbers and time; no shared header).
+    pub b2bua_paired: u64,
+    /// New INVITEs left unpaired because several live legs matched only by
+    /// dialled number.
+    pub b2bua_ambiguous: u64,
     pub rtp_routed: u64,
     pub rtp_unmatched: u64,
     /// RTP of a dialog not (yet) in a conversation: early media.
@@ -227,6 +282,19 @@ pub struct TrackerStats {
 
 const MAX_ADDRS: usize = 8;
 const MAX_FLOWS_PER_DIALOG: usize = 16;
+/// Legs in one B2BUA pairing group (a leg A and its forks, re-dials, chains).
+const MAX_GROUP: usize = 32;
+/// Live legs remembered per (address, role, number) in the pairing index.
+const MAX_PER_PAIR_KEY: usize = 32;
+
+/// Which number of a leg an index entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NumberRole {
+    /// From or P-Asserted-Identity user.
+    Caller,
+    /// To or Request-URI user.
+    Dialled,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Party {
@@ -290,6 +358,17 @@ struct Dialog {
     created: Timestamp,
     last_activity: Timestamp,
     flows: Vec<(SocketAddr, SocketAddr)>,
+    /// Destination IP of its INVITE: the B2BUA if this is a leg A.
+    invite_dst: IpAddr,
+    /// Normalised numbers it is indexed under as a possible leg A.
+    pair_keys: Vec<(NumberRole, String)>,
+    /// Start of its pairing window: its INVITE, its answer, or the INVITE
+    /// of the last leg paired to it (a queue re-dialling).
+    pair_anchor: Timestamp,
+    /// B2BUA pairing group (the `seq` of its first leg).
+    group: Option<u64>,
+    /// The leg A this leg was paired to (Call-ID, seq).
+    parent: Option<(String, u64)>,
 }
 
 #[derive(Debug)]
@@ -368,6 +447,11 @@ pub struct CallTracker {
     flows: Map<(SocketAddr, SocketAddr), Flow>,
     conversations: Map<ConversationKey, Conversation>,
     by_correlation: Map<(String, String), ConversationKey>,
+    /// Live legs by (INVITE destination IP, role, normalised number): the
+    /// possible legs A of a B2BUA. Entries leave with their dialog.
+    pair_index: Map<(IpAddr, NumberRole, String), VecDeque<(String, u64)>>,
+    /// B2BUA pairing groups: members (Call-ID, seq).
+    groups: Map<u64, Vec<(String, u64)>>,
     refers: VecDeque<PendingRefer>,
     /// Call-IDs of ended dialogs (retransmissions must not revive them).
     ended: VecDeque<(Timestamp, String)>,
@@ -396,6 +480,8 @@ impl CallTracker {
             flows: Map::default(),
             conversations: Map::default(),
             by_correlation: Map::default(),
+            pair_index: Map::default(),
+            groups: Map::default(),
             refers: VecDeque::new(),
             ended: VecDeque::new(),
             ended_set: Map::default(),
@@ -423,6 +509,14 @@ impl CallTracker {
     /// Conversations currently live.
     pub fn conversations(&self) -> usize {
         self.conversations.len()
+    }
+
+    /// Entries of the B2BUA pairing state: the index of possible legs A
+    /// (at most 4 per dialog) plus the members of pairing groups (at most
+    /// one per dialog); both leave with their dialog.
+    pub fn pairing_index_len(&self) -> usize {
+        self.pair_index.values().map(VecDeque::len).sum::<usize>()
+            + self.groups.values().map(Vec::len).sum::<usize>()
     }
 
     pub fn poll_output(&mut self) -> Option<TrackerOutput> {
@@ -634,6 +728,7 @@ impl CallTracker {
                     }
                     d.to_tag = to_tag;
                     d.answered = true;
+                    d.pair_anchor = d.pair_anchor.max(ts);
                     if d.parties[1].signalling.is_none() {
                         d.parties[1].signalling = Some(src.ip());
                     }
@@ -729,10 +824,38 @@ impl CallTracker {
         if conv.is_none() {
             conv = self.correlated(&correlation);
         }
+        let pair_keys = pair_keys(msg);
+        // B2BUA pairing only for a leg nothing else linked.
+        let paired = match conv {
+            Some(_) => None,
+            None => self.b2bua_leg_a(ts, src.ip(), &pair_keys, &correlation),
+        };
+        let mut group = None;
+        if let Some((a_id, a_seq)) = &paired
+            && let Some(a) = self.dialogs.get_mut(a_id)
+        {
+            let g = *a.group.get_or_insert(*a_seq);
+            a.pair_anchor = a.pair_anchor.max(ts);
+            let members = self.groups.entry(g).or_default();
+            if members.is_empty() {
+                members.push((a_id.clone(), *a_seq));
+            }
+            members.push((call_id.to_owned(), seq));
+            group = Some(g);
+            self.stats.b2bua_paired += 1;
+            conv = self.group_conv(g);
+        }
         if let Some(c) = conv
             && let Some(cv) = self.conversations.get_mut(&c)
         {
             cv.dialogs.push(call_id.to_owned());
+        }
+        for (role, number) in &pair_keys {
+            let v = self.pair_index.entry((dst.ip(), *role, number.clone())).or_default();
+            if v.len() >= MAX_PER_PAIR_KEY {
+                v.pop_front();
+            }
+            v.push_back((call_id.to_owned(), seq));
         }
         self.dialogs.insert(
             call_id.to_owned(),
@@ -749,6 +872,11 @@ impl CallTracker {
                 created: ts,
                 last_activity: ts,
                 flows: Vec::new(),
+                invite_dst: dst.ip(),
+                pair_keys,
+                pair_anchor: ts,
+                group,
+                parent: paired,
             },
         );
         self.pending_order.push_back((seq, call_id.to_owned()));
@@ -769,6 +897,92 @@ impl CallTracker {
             }
         }
         None
+    }
+
+    /// The leg A of a new INVITE sent from `src` (see the module docs):
+    /// a live leg whose INVITE went to `src`, whose pairing window is open,
+    /// that no correlation header separates from it, and that has the same
+    /// caller (the most recent such INVITE wins) or else, as the only
+    /// candidate, the same dialled number.
+    fn b2bua_leg_a(
+        &mut self,
+        ts: Timestamp,
+        src: IpAddr,
+        keys: &[(NumberRole, String)],
+        correlation: &[(String, String)],
+    ) -> Option<(String, u64)> {
+        let window = self.config.b2bua_window.filter(|w| !w.is_zero())?;
+        let eligible = |a: &Dialog| {
+            ts.saturating_since(a.pair_anchor) <= window
+                && !headers_decide(&a.correlation, correlation)
+        };
+        let candidates = |role: NumberRole| {
+            let mut found: Vec<(Timestamp, u64, &str)> = Vec::new();
+            for (r, number) in keys.iter().filter(|(r, _)| *r == role) {
+                let Some(v) = self.pair_index.get(&(src, *r, number.clone())) else { continue };
+                for (id, seq) in v {
+                    if let Some(a) = self.dialogs.get(id)
+                        && a.seq == *seq
+                        && eligible(a)
+                        && !found.iter().any(|(_, s, _)| s == seq)
+                    {
+                        found.push((a.created, a.seq, id.as_str()));
+                    }
+                }
+            }
+            found
+        };
+        let by_caller = candidates(NumberRole::Caller);
+        let by_dialled = candidates(NumberRole::Dialled);
+        let pick = match (by_caller.iter().max(), by_dialled.as_slice()) {
+            (Some((_, seq, id)), _) | (None, [(_, seq, id)]) => Ok(((*id).to_owned(), *seq)),
+            (None, []) => Err(false),
+            (None, _) => Err(true),
+        };
+        match pick {
+            // A full group takes no more legs (rather than a worse match).
+            Ok((id, seq)) => {
+                let group = self.dialogs.get(&id).and_then(|a| a.group);
+                let full =
+                    group.and_then(|g| self.groups.get(&g)).is_some_and(|m| m.len() >= MAX_GROUP);
+                (!full).then_some((id, seq))
+            }
+            Err(ambiguous) => {
+                if ambiguous {
+                    self.stats.b2bua_ambiguous += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Every leg of B2BUA group `g` without a live conversation is linked
+    /// to `conv` (the ringing ones keep it open, as a REFER's INVITE does).
+    fn group_join(&mut self, g: u64, conv: ConversationKey) {
+        let Some(members) = self.groups.get(&g) else { return };
+        for (id, seq) in members {
+            let Some(d) = self.dialogs.get_mut(id) else { continue };
+            if d.seq != *seq || d.conv.is_some_and(|c| self.conversations.contains_key(&c)) {
+                continue;
+            }
+            d.conv = Some(conv);
+            if let Some(cv) = self.conversations.get_mut(&conv)
+                && !cv.dialogs.contains(id)
+            {
+                cv.dialogs.push(id.clone());
+            }
+        }
+    }
+
+    /// The live conversation of any leg of B2BUA group `g`.
+    fn group_conv(&self, g: u64) -> Option<ConversationKey> {
+        self.groups.get(&g)?.iter().find_map(|(id, seq)| {
+            self.dialogs
+                .get(id)
+                .filter(|d| d.seq == *seq)
+                .and_then(|d| d.conv)
+                .filter(|c| self.conversations.contains_key(c))
+        })
     }
 
     fn evict_oldest_pending(&mut self) -> bool {
@@ -892,12 +1106,15 @@ impl CallTracker {
     fn answer(&mut self, ts: Timestamp, call_id: &str) {
         let Some(d) = self.dialogs.get(call_id) else { return };
         let sides = [self.side_of(&d.parties[0]), self.side_of(&d.parties[1])];
+        let group = d.group;
         let live = d.conv.filter(|c| self.conversations.contains_key(c));
         let conv = match live {
             Some(c) => c,
             None => {
                 let corr = d.correlation.clone();
-                match self.correlated(&corr) {
+                let linked =
+                    self.correlated(&corr).or_else(|| group.and_then(|g| self.group_conv(g)));
+                match linked {
                     Some(c) => {
                         if let Some(cv) = self.conversations.get_mut(&c) {
                             cv.dialogs.push(call_id.to_owned());
@@ -928,6 +1145,9 @@ impl CallTracker {
                 }
             }
         };
+        if let Some(g) = group {
+            self.group_join(g, conv);
+        }
         let Some(d) = self.dialogs.get_mut(call_id) else { return };
         d.conv = Some(conv);
         let Some(cv) = self.conversations.get_mut(&conv) else { return };
@@ -1015,6 +1235,23 @@ impl CallTracker {
         }
         for f in &d.flows {
             self.flows.remove(f);
+        }
+        for (role, number) in &d.pair_keys {
+            let key = (d.invite_dst, *role, number.clone());
+            if let Some(v) = self.pair_index.get_mut(&key) {
+                v.retain(|(id, seq)| !(id == call_id && *seq == d.seq));
+                if v.is_empty() {
+                    self.pair_index.remove(&key);
+                }
+            }
+        }
+        if let Some(g) = d.group
+            && let Some(m) = self.groups.get_mut(&g)
+        {
+            m.retain(|(id, seq)| !(id == call_id && *seq == d.seq));
+            if m.is_empty() {
+                self.groups.remove(&g);
+            }
         }
         self.ended_set.insert(call_id.to_owned(), self.now);
         self.ended.push_back((self.now, call_id.to_owned()));
@@ -1185,17 +1422,44 @@ impl CallTracker {
         let side = cv
             .and_then(|c| c.participants.iter().find(|q| q.key == participant))
             .map_or(p.side, |q| q.side);
-        let relayed = !d.correlation.is_empty()
-            && cv.is_some_and(|c| {
-                c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
-                    self.dialogs.get(o).is_some_and(|o| {
-                        o.answered
-                            && o.correlation.iter().any(|x| d.correlation.contains(x))
-                            && o.parties.iter().any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+        let relayed = self.b2bua_copy(d, &flow.call_id, flow.sender)
+            || !d.correlation.is_empty()
+                && cv.is_some_and(|c| {
+                    c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
+                        self.dialogs.get(o).is_some_and(|o| {
+                            o.answered
+                                && o.correlation.iter().any(|x| d.correlation.contains(x))
+                                && o.parties
+                                    .iter()
+                                    .any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+                        })
                     })
-                })
-            });
+                });
         Some(RtpRoute { conversation: conv, flow: flow.id, participant, side, relayed })
+    }
+
+    /// Whether `sender` on dialog `d` is the B2BUA of a heuristic pair whose
+    /// other leg is answered: the caller of a leg B (towards its leg A), the
+    /// callee of a leg A (towards one of its legs B). Its RTP is then the
+    /// B2BUA's copy of the other leg's audio.
+    fn b2bua_copy(&self, d: &Dialog, call_id: &str, sender: Party) -> bool {
+        let Some(g) = d.group else { return false };
+        let live = |id: &str, seq: u64| {
+            self.dialogs.get(id).is_some_and(|o| o.seq == seq && o.answered && o.conv == d.conv)
+        };
+        match sender {
+            Party::Caller => d.parent.as_ref().is_some_and(|(id, seq)| live(id, *seq)),
+            Party::Callee => self.groups.get(&g).is_some_and(|m| {
+                m.iter().any(|(id, seq)| {
+                    live(id, *seq)
+                        && self
+                            .dialogs
+                            .get(id)
+                            .and_then(|o| o.parent.as_ref())
+                            .is_some_and(|(p, ps)| p == call_id && *ps == d.seq)
+                })
+            }),
+        }
     }
 
     /// Finds the dialog of a datagram by its destination; prefers the
@@ -1272,5 +1536,99 @@ impl CallTracker {
         );
         self.epoch += 1;
         true
+    }
+}
+
+/// Whether correlation headers decide about two legs: both carry a value of
+/// the same header (equal: the header links them; different: they are
+/// different calls). The B2BUA heuristic then stays out.
+fn headers_decide(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    a.iter().any(|(n, _)| b.iter().any(|(m, _)| n.eq_ignore_ascii_case(m)))
+}
+
+/// The numbers a B2BUA leg is matched on: From and P-Asserted-Identity
+/// users (caller), To and Request-URI users (dialled), normalised, without
+/// duplicates.
+fn pair_keys(msg: &SipMessage<'_>) -> Vec<(NumberRole, String)> {
+    fn user(na: Option<NameAddr<'_>>) -> Option<String> {
+        na.and_then(|na| na.uri.and_then(|u| u.user_decoded()).and_then(|u| number_key(&u)))
+    }
+    let mut keys: Vec<(NumberRole, String)> = Vec::new();
+    let mut add = |role: NumberRole, n: Option<String>| {
+        if let Some(n) = n
+            && !keys.iter().any(|(r, k)| *r == role && *k == n)
+        {
+            keys.push((role, n));
+        }
+    };
+    add(NumberRole::Caller, user(msg.from()));
+    for v in msg.header_list("P-Asserted-Identity").take(2) {
+        add(NumberRole::Caller, user(NameAddr::parse(v)));
+    }
+    add(NumberRole::Dialled, user(msg.to()));
+    let ruri = msg.request_uri().and_then(Uri::parse).and_then(|u| u.user_decoded());
+    add(NumberRole::Dialled, ruri.and_then(|u| number_key(&u)));
+    keys
+}
+
+/// The comparable form of a number: its digits, without a leading `+` or
+/// visual separators (`-`, `.`, space, parentheses) or URI user parameters
+/// (`;npdi`); the last 10 digits of a longer number, so that `+1 555...`,
+/// `1555...` and `555...` compare equal, and `+7 495...` equals `8 495...`.
+/// Shorter numbers (extensions) compare exactly. `None` for what is not a
+/// number (`anonymous`, names, fewer than 2 or more than 32 digits): such
+/// legs never pair.
+fn number_key(user: &str) -> Option<String> {
+    let user = user.split(';').next().unwrap_or("").trim();
+    let user = user.strip_prefix('+').unwrap_or(user);
+    let mut digits = String::new();
+    for c in user.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '-' | '.' | ' ' | '(' | ')' => {}
+            _ => return None,
+        }
+        if digits.len() > 32 {
+            return None;
+        }
+    }
+    if digits.len() < 2 {
+        return None;
+    }
+    Some(digits.split_off(digits.len().saturating_sub(10)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_key;
+
+    #[test]
+    fn number_keys() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("15551230000", Some("5551230000")),
+            ("+15551230000", Some("5551230000")),
+            ("5551230000", Some("5551230000")),
+            ("+1 (555) 123-0000", Some("5551230000")),
+            ("+1.555.123.0000", Some("5551230000")),
+            ("+74951234567", Some("4951234567")),
+            ("84951234567", Some("4951234567")),
+            ("+15551230000;npdi;rn=+15559990000", Some("5551230000")),
+            ("201", Some("201")),
+            ("0201", Some("0201")),
+            ("12", Some("12")),
+            ("7", None),
+            ("", None),
+            ("+", None),
+            ("anonymous", None),
+            ("Anonymous", None),
+            ("alice", None),
+            ("201a", None),
+            ("*72", None),
+            ("1+5551230000", None),
+            ("123456789012345678901234567890123", None),
+        ];
+        for (user, want) in cases {
+            assert_eq!(number_key(user).as_deref(), *want, "{user:?}");
+        }
     }
 }

@@ -505,6 +505,7 @@ fn b2bua_legs_sharing_a_correlation_header_are_one_conversation() {
     assert_eq!(sim.rtp_by(sim.key_of("15551230000")).1, Some(Side::External));
     assert_eq!(sim.rtp_by(sim.key_of("201")), (10, Some(Side::Company)));
     assert_eq!(sim.tracker.stats().correlation_linked, 1);
+    assert_eq!(sim.tracker.stats().b2bua_paired, 0, "the header links them, not the heuristic");
     // The PBX's copies of each voice are flagged, the originals are not.
     let relayed: Vec<bool> = sim
         .out
@@ -830,4 +831,427 @@ fn finish_closes_live_calls() {
     });
     assert_eq!(ts, Some(last));
     assert_eq!((sim.tracker.dialogs(), sim.tracker.conversations()), (0, 0));
+}
+
+// B2BUA legs without a shared header: paired by address, numbers and time.
+
+const PBX: &str = "10.0.0.1:5060";
+const PBX_A_MEDIA: &str = "10.0.0.1:40000";
+const PBX_B_MEDIA: &str = "10.0.0.1:40002";
+
+/// One call through a B2BUA: leg A (caller → PBX) rings, `gap_ms` later
+/// the PBX sends leg B's INVITE (from `b.caller.1`); B is answered, then A;
+/// 10 packets each way on each leg; B hangs up, then A.
+fn b2b_call(sim: &mut Sim, a: &Leg, b: &Leg, extra: (&[String], &[String]), gap_ms: u64) {
+    let pbx = a.callee.1.clone();
+    sim.sip(&a.caller.1, &pbx, &a.invite(EXT_MEDIA, extra.0));
+    sim.sip(&pbx, &a.caller.1, &a.response(100, "Trying", "1 INVITE", None));
+    sim.advance(gap_ms);
+    b.setup(sim, PBX_B_MEDIA, SEC_MEDIA, extra.1);
+    sim.sip(&pbx, &a.caller.1, &a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.sip(&a.caller.1, &pbx, &a.ack());
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
+    sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 10);
+    b.bye(sim, false, 2);
+    a.bye(sim, false, 2);
+}
+
+/// Relayed flags of routed RTP: (relayed, original) counts, and the
+/// sources of the original (not relayed) flows.
+fn relayed_split(sim: &Sim) -> (usize, usize, std::collections::BTreeSet<SocketAddr>) {
+    let mut srcs = std::collections::HashMap::new();
+    let (mut relayed, mut original) = (0, 0);
+    let mut orig_src = std::collections::BTreeSet::new();
+    for o in &sim.out {
+        match o {
+            TrackerOutput::FlowStarted { flow, src, .. } => {
+                srcs.insert(*flow, *src);
+            }
+            TrackerOutput::Rtp { flow, relayed: r, .. } => {
+                if *r {
+                    relayed += 1;
+                } else {
+                    original += 1;
+                    orig_src.extend(srcs.get(flow).copied());
+                }
+            }
+            _ => {}
+        }
+    }
+    (relayed, original, orig_src)
+}
+
+#[test]
+fn b2bua_legs_without_a_header_pair_into_one_conversation() {
+    let mut sim = Sim::new();
+    let leg_a = Leg::new("pair-a", ("15551230000", EXT), ("8005550100", PBX));
+    let leg_b = Leg::new("pair-b", ("15551230000", PBX), ("201", SEC));
+    b2b_call(&mut sim, &leg_a, &leg_b, (&[], &[]), 300);
+
+    assert_eq!(sim.started().len(), 1, "{:?}", sim.ended());
+    let ended = sim.ended();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].2, vec!["pair-b".to_string(), "pair-a".to_string()]);
+    let numbers: Vec<String> = sim.joined().into_iter().map(|j| j.1).collect();
+    assert_eq!(numbers, ["15551230000", "201", "8005550100"], "both legs' participants");
+    assert_eq!(sim.rtp_by(sim.key_of("15551230000")).1, Some(Side::External));
+    assert_eq!(sim.rtp_by(sim.key_of("201")), (10, Some(Side::Company)));
+    let st = sim.tracker.stats();
+    assert_eq!((st.b2bua_paired, st.correlation_linked), (1, 0));
+    // The PBX's copies (towards the caller on A, towards the agent on B) are
+    // flagged; the caller's and the agent's own packets are not.
+    let (relayed, original, sources) = relayed_split(&sim);
+    assert_eq!((relayed, original), (20, 20));
+    assert_eq!(st.rtp_relayed, 20);
+    assert_eq!(sources, [a(EXT_MEDIA), a(SEC_MEDIA)].into_iter().collect());
+    assert_eq!((sim.tracker.dialogs(), sim.tracker.conversations()), (0, 0));
+    assert_eq!(sim.tracker.pairing_index_len(), 0, "the index empties with its dialogs");
+}
+
+/// Which INVITEs pair: one case per rule, each run through `b2b_call`.
+#[test]
+fn b2bua_pairing_rules() {
+    struct Case {
+        name: &'static str,
+        /// Leg A: From user, To user.
+        a: (&'static str, &'static str),
+        /// Leg B: signalling source, From user, To user.
+        b: (&'static str, &'static str, &'static str),
+        a_extra: &'static [&'static str],
+        b_extra: &'static [&'static str],
+        gap_ms: u64,
+        window: Option<Duration>,
+        paired: bool,
+    }
+    let ten = Some(Duration::from_secs(10));
+    let base = Case {
+        name: "",
+        a: ("15551230000", "8005550100"),
+        b: (PBX, "15551230000", "201"),
+        a_extra: &[],
+        b_extra: &[],
+        gap_ms: 300,
+        window: ten,
+        paired: true,
+    };
+    let cases = [
+        Case { name: "caller passed through", ..base },
+        Case {
+            name: "E.164 and national forms",
+            a: ("+15551230000", "8005550100"),
+            b: (PBX, "5551230000", "201"),
+            ..base
+        },
+        Case { name: "visual separators", b: (PBX, "1-555-123-0000", "201"), ..base },
+        Case {
+            name: "caller only in P-Asserted-Identity",
+            b: (PBX, "anonymous", "201"),
+            b_extra: &["P-Asserted-Identity: <sip:+15551230000@10.0.0.1>"],
+            ..base
+        },
+        Case {
+            name: "leg A's P-Asserted-Identity",
+            a: ("anonymous", "8005550100"),
+            a_extra: &["P-Asserted-Identity: \"X\" <tel:+15551230000>"],
+            ..base
+        },
+        Case {
+            name: "dialled number forwarded to a trunk",
+            a: ("201", "15559870000"),
+            b: (PBX, "8005550100", "15559870000"),
+            ..base
+        },
+        Case { name: "numbers differ", b: (PBX, "15551239999", "201"), paired: false, ..base },
+        Case {
+            name: "short numbers compare exactly",
+            a: ("1230000", "8005550100"),
+            b: (PBX, "51230000", "201"),
+            paired: false,
+            ..base
+        },
+        Case {
+            name: "anonymous callers never pair",
+            a: ("anonymous", "8005550100"),
+            b: (PBX, "anonymous", "201"),
+            paired: false,
+            ..base
+        },
+        Case { name: "outside the window", gap_ms: 10_500, paired: false, ..base },
+        Case {
+            name: "inside a longer window",
+            gap_ms: 10_500,
+            window: Some(Duration::from_secs(20)),
+            ..base
+        },
+        Case { name: "window disabled", window: None, paired: false, ..base },
+        Case { name: "zero window disables", window: Some(Duration::ZERO), paired: false, ..base },
+        Case {
+            name: "source is not leg A's destination",
+            b: ("10.0.0.2:5060", "15551230000", "201"),
+            paired: false,
+            ..base
+        },
+        Case {
+            name: "different correlation values",
+            a_extra: &["X-Linkedid: 1.1"],
+            b_extra: &["X-Linkedid: 1.2"],
+            paired: false,
+            ..base
+        },
+        Case { name: "header on one leg only", b_extra: &["X-Linkedid: 1.2"], ..base },
+    ];
+    let mut failures = Vec::new();
+    for c in cases {
+        let mut sim = Sim::with(TrackerConfig { b2bua_window: c.window, ..config() });
+        let leg_a = Leg::new("rule-a", (c.a.0, EXT), (c.a.1, PBX));
+        let leg_b = Leg::new("rule-b", (c.b.1, c.b.0), (c.b.2, SEC));
+        let own = |x: &[&str]| x.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+        let extra = (own(c.a_extra), own(c.b_extra));
+        b2b_call(&mut sim, &leg_a, &leg_b, (&extra.0, &extra.1), c.gap_ms);
+        let got = (sim.started().len(), sim.tracker.stats().b2bua_paired);
+        let want = if c.paired { (1, 1) } else { (2, 0) };
+        if got != want {
+            failures
+                .push(format!("{}: (conversations, paired) {got:?}, expected {want:?}", c.name));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A leg B sent before leg A is answered; leg A answered first.
+#[test]
+fn b2bua_leg_a_answered_before_leg_b() {
+    let mut sim = Sim::new();
+    let leg_a = Leg::new("early-a", ("15551230000", EXT), ("8005550100", PBX));
+    let leg_b = Leg::new("early-b", ("15551230000", PBX), ("201", SEC));
+    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
+    sim.sip(PBX, SEC, &leg_b.invite(PBX_B_MEDIA, &[]));
+    sim.sip(SEC, PBX, &leg_b.response(180, "Ringing", "1 INVITE", None));
+    // The PBX answers the caller (an announcement) while the agent rings.
+    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.sip(EXT, PBX, &leg_a.ack());
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
+    // Until the agent answers, the PBX's audio is its own, not a copy.
+    assert_eq!(relayed_split(&sim).0, 0);
+    sim.sip(SEC, PBX, &leg_b.response(200, "OK", "1 INVITE", Some(SEC_MEDIA)));
+    sim.sip(PBX, SEC, &leg_b.ack());
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
+    sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 10);
+    leg_a.bye(&mut sim, true, 2);
+    leg_b.bye(&mut sim, true, 2);
+
+    assert_eq!(sim.started().len(), 1);
+    let ended = sim.ended();
+    assert_eq!(ended[0].2, vec!["early-a".to_string(), "early-b".to_string()]);
+    assert_eq!(ended[0].3, 3);
+    let (relayed, original, sources) = relayed_split(&sim);
+    assert_eq!((relayed, original), (20, 30));
+    assert_eq!(sources, [a(EXT_MEDIA), a(PBX_A_MEDIA), a(SEC_MEDIA)].into_iter().collect());
+}
+
+/// A PBX answers the caller (IVR), then a queue rings agents one after the
+/// other: each new leg B reopens the window, a ringing agent that gives up
+/// leaves nothing, and the one who answers joins the caller's conversation.
+#[test]
+fn b2bua_queue_redials_after_answer() {
+    let mut sim = Sim::new();
+    let leg_a = Leg::new("q-a", ("15551230000", EXT), ("8005550100", PBX));
+    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
+    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.sip(EXT, PBX, &leg_a.ack());
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
+    sim.advance(8_000);
+    let agent1 = Leg::new("q-b1", ("15551230000", PBX), ("201", SEC));
+    sim.sip(PBX, SEC, &agent1.invite(PBX_B_MEDIA, &[]));
+    sim.sip(SEC, PBX, &agent1.response(180, "Ringing", "1 INVITE", None));
+    sim.advance(8_000);
+    sim.sip(SEC, PBX, &agent1.response(480, "Temporarily Unavailable", "1 INVITE", None));
+    // 16 s after the caller's INVITE, 8 s after the previous agent's.
+    let agent2 = Leg::new("q-b2", ("15551230000", PBX), ("202", COL));
+    agent2.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
+    sim.rtp_both("10.0.0.1:40004", COL_MEDIA, 10);
+    agent2.bye(&mut sim, false, 2);
+    leg_a.bye(&mut sim, true, 2);
+
+    assert_eq!(sim.started().len(), 1);
+    assert_eq!(sim.ended()[0].2, vec!["q-a".to_string(), "q-b2".to_string()]);
+    assert_eq!(sim.tracker.stats().b2bua_paired, 2);
+    assert!(sim.joined().iter().all(|j| j.1 != "201"), "the agent who never answered");
+    assert_eq!(sim.rtp_by(sim.key_of("202")), (10, Some(Side::Company)));
+}
+
+/// A ring group: the PBX forks to two phones; one answers, the other is
+/// cancelled. Both forks pair with the caller's leg.
+#[test]
+fn b2bua_ring_group_forks_pair_with_one_leg_a() {
+    let mut sim = Sim::new();
+    let leg_a = Leg::new("rg-a", ("15551230000", EXT), ("8005550100", PBX));
+    let b1 = Leg::new("rg-b1", ("15551230000", PBX), ("201", SEC));
+    let b2 = Leg::new("rg-b2", ("15551230000", PBX), ("202", COL));
+    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
+    sim.sip(PBX, SEC, &b1.invite(PBX_B_MEDIA, &[]));
+    sim.sip(PBX, COL, &b2.invite("10.0.0.1:40004", &[]));
+    sim.sip(COL, PBX, &b2.response(200, "OK", "1 INVITE", Some(COL_MEDIA)));
+    sim.sip(PBX, COL, &b2.ack());
+    sim.sip(
+        PBX,
+        SEC,
+        &msg(&format!("CANCEL sip:201@{SEC} SIP/2.0"), &b1.base(true, "1 CANCEL", false), ""),
+    );
+    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.sip(EXT, PBX, &leg_a.ack());
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
+    sim.rtp_both("10.0.0.1:40004", COL_MEDIA, 10);
+    leg_a.bye(&mut sim, true, 2);
+    b2.bye(&mut sim, false, 2);
+
+    assert_eq!(sim.started().len(), 1);
+    assert_eq!(sim.ended()[0].2, vec!["rg-b2".to_string(), "rg-a".to_string()]);
+    assert_eq!(sim.tracker.stats().b2bua_paired, 2);
+    let (relayed, _, sources) = relayed_split(&sim);
+    assert_eq!(relayed, 20);
+    assert_eq!(sources, [a(EXT_MEDIA), a(COL_MEDIA)].into_iter().collect());
+}
+
+/// Two callers through one PBX at once, their legs B in the other order:
+/// each leg B pairs with its own caller's leg A.
+#[test]
+fn b2bua_concurrent_calls_through_one_pbx_do_not_cross() {
+    const EXT2: &str = "198.51.100.20:5060";
+    const EXT2_MEDIA: &str = "198.51.100.20:22000";
+    let mut sim = Sim::new();
+    let a1 = Leg::new("cc-a1", ("15551230000", EXT), ("8005550100", PBX));
+    let a2 = Leg::new("cc-a2", ("15557770000", EXT2), ("8005550100", PBX));
+    let b1 = Leg::new("cc-b1", ("15551230000", PBX), ("201", SEC));
+    let b2 = Leg::new("cc-b2", ("15557770000", PBX), ("202", COL));
+    sim.sip(EXT, PBX, &a1.invite(EXT_MEDIA, &[]));
+    sim.sip(EXT2, PBX, &a2.invite(EXT2_MEDIA, &[]));
+    b2.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
+    b1.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
+    sim.sip(PBX, EXT2, &a2.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
+    sim.sip(PBX, EXT, &a1.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
+    sim.rtp_both(EXT2_MEDIA, "10.0.0.1:40006", 5);
+    sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 5);
+    sim.rtp_both("10.0.0.1:40004", COL_MEDIA, 5);
+    for leg in [&a1, &a2, &b1, &b2] {
+        leg.bye(&mut sim, true, 2);
+    }
+
+    let mut calls: Vec<Vec<String>> = sim.ended().into_iter().map(|e| e.2).collect();
+    for c in &mut calls {
+        c.sort();
+    }
+    calls.sort();
+    assert_eq!(calls, [["cc-a1", "cc-b1"], ["cc-a2", "cc-b2"]]);
+    assert_eq!(sim.tracker.stats().b2bua_paired, 2);
+    assert_eq!(relayed_split(&sim).0, 20);
+}
+
+/// Several live legs A with the same caller: the most recent INVITE wins.
+#[test]
+fn b2bua_most_recent_leg_a_wins() {
+    let mut sim = Sim::new();
+    let old = Leg::new("mr-a1", ("15551230000", EXT), ("8005550100", PBX));
+    old.setup(&mut sim, EXT_MEDIA, PBX_A_MEDIA, &[]);
+    let new = Leg::new("mr-a2", ("15551230000", EXT), ("8005550111", PBX));
+    sim.sip(EXT, PBX, &new.invite("203.0.113.10:20002", &[]));
+    let b = Leg::new("mr-b", ("15551230000", PBX), ("201", SEC));
+    b.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
+    sim.sip(PBX, EXT, &new.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
+    for leg in [&old, &new, &b] {
+        leg.bye(&mut sim, true, 2);
+    }
+    let calls: Vec<Vec<String>> = sim.ended().into_iter().map(|e| e.2).collect();
+    assert!(calls.contains(&vec!["mr-a1".to_string()]), "{calls:?}");
+    assert!(calls.contains(&vec!["mr-b".to_string(), "mr-a2".to_string()]), "{calls:?}");
+}
+
+/// Matching only by dialled number, two live legs A: no guess.
+#[test]
+fn b2bua_ambiguous_dialled_number_does_not_pair() {
+    let mut sim = Sim::new();
+    let a1 = Leg::new("amb-a1", ("201", SEC), ("15559870000", PBX));
+    let a2 = Leg::new("amb-a2", ("202", COL), ("15559870000", PBX));
+    sim.sip(SEC, PBX, &a1.invite(SEC_MEDIA, &[]));
+    sim.sip(COL, PBX, &a2.invite(COL_MEDIA, &[]));
+    let b = Leg::new("amb-b", ("8005550100", PBX), ("15559870000", EXT));
+    b.setup(&mut sim, PBX_B_MEDIA, EXT_MEDIA, &[]);
+    let st = sim.tracker.stats();
+    assert_eq!((st.b2bua_paired, st.b2bua_ambiguous), (0, 1));
+}
+
+/// A PBX calling a second PBX that calls the agent: a chain of three legs
+/// is one conversation; only the two ends' audio is original.
+#[test]
+fn b2bua_chain_through_two_pbxes() {
+    const PBX2: &str = "10.0.0.2:5060";
+    let mut sim = Sim::new();
+    let l1 = Leg::new("ch-1", ("15551230000", EXT), ("8005550100", PBX));
+    let l2 = Leg::new("ch-2", ("15551230000", PBX), ("8005550100", PBX2));
+    let l3 = Leg::new("ch-3", ("15551230000", PBX2), ("201", SEC));
+    sim.sip(EXT, PBX, &l1.invite(EXT_MEDIA, &[]));
+    sim.sip(PBX, PBX2, &l2.invite(PBX_B_MEDIA, &[]));
+    l3.setup(&mut sim, "10.0.0.2:41000", SEC_MEDIA, &[]);
+    sim.sip(PBX2, PBX, &l2.response(200, "OK", "1 INVITE", Some("10.0.0.2:41002")));
+    sim.sip(PBX, EXT, &l1.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
+    sim.rtp_both(PBX_B_MEDIA, "10.0.0.2:41002", 5);
+    sim.rtp_both("10.0.0.2:41000", SEC_MEDIA, 5);
+    for leg in [&l1, &l2, &l3] {
+        leg.bye(&mut sim, true, 2);
+    }
+    assert_eq!(sim.started().len(), 1);
+    assert_eq!(sim.ended()[0].2.len(), 3);
+    assert_eq!(sim.tracker.stats().b2bua_paired, 2);
+    let (relayed, original, sources) = relayed_split(&sim);
+    assert_eq!((relayed, original), (20, 10));
+    assert_eq!(sources, [a(EXT_MEDIA), a(SEC_MEDIA)].into_iter().collect());
+}
+
+/// Many legs B from one PBX with one caller number: the index and the
+/// pairing groups stay under their caps and empty out with the dialogs.
+#[test]
+fn b2bua_index_stays_bounded() {
+    let mut sim = Sim::with(TrackerConfig { max_dialogs: 100, ..config() });
+    let leg_a = Leg::new("flood-a", ("15551230000", EXT), ("8005550100", PBX));
+    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
+    for i in 0..1000 {
+        let b = Leg::new(&format!("flood-b{i}"), ("15551230000", PBX), ("201", SEC));
+        sim.sip(PBX, SEC, &b.invite(PBX_B_MEDIA, &[]));
+        assert!(sim.tracker.pairing_index_len() <= 5 * 100);
+    }
+    // A group holds at most 32 legs: leg A and 31 legs B.
+    assert_eq!(sim.tracker.stats().b2bua_paired, 31);
+    sim.advance(40_000);
+    assert_eq!(sim.tracker.dialogs(), 0);
+    assert_eq!(sim.tracker.pairing_index_len(), 0);
+}
+
+/// An INVITE that a REFER explains keeps the REFER's conversation, though
+/// the heuristic would pair it with another leg to the same PBX.
+#[test]
+fn b2bua_heuristic_gives_way_to_a_refer() {
+    let mut sim = Sim::new();
+    let leg1 = Leg::new("rw-1", ("15551230000", EXT), ("8005550100", PBX));
+    leg1.setup(&mut sim, EXT_MEDIA, PBX_A_MEDIA, &[]);
+    let leg2 = Leg::new("rw-2", ("15557770000", PBX), ("100", SEC));
+    leg2.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
+    assert_eq!(sim.started().len(), 2);
+    sim.sip(
+        SEC,
+        PBX,
+        &leg2.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], ""),
+    );
+    // The PBX, told to call 200, presents another caller's number.
+    let leg3 = Leg::new("rw-3", ("15551230000", PBX), ("200", COL));
+    leg3.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
+    for (leg, from_caller) in [(&leg2, false), (&leg3, true), (&leg1, true)] {
+        leg.bye(&mut sim, from_caller, 2);
+    }
+    let calls: Vec<Vec<String>> = sim.ended().into_iter().map(|e| e.2).collect();
+    assert!(calls.contains(&vec!["rw-2".to_string(), "rw-3".to_string()]), "{calls:?}");
+    assert!(calls.contains(&vec!["rw-1".to_string()]), "{calls:?}");
+    let st = sim.tracker.stats();
+    assert_eq!((st.transfers_linked, st.b2bua_paired), (1, 0));
 }

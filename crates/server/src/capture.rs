@@ -511,7 +511,13 @@ impl Worker {
     }
 
     fn drain(&mut self) -> anyhow::Result<()> {
-        drain(&mut self.tracker, &mut self.live, &self.spool_dir, self.tx.as_ref(), &mut self.counts)
+        drain(
+            &mut self.tracker,
+            &mut self.live,
+            &self.spool_dir,
+            self.tx.as_ref(),
+            &mut self.counts,
+        )
     }
 
     fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> anyhow::Result<()> {
@@ -876,6 +882,7 @@ pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<Run
             sip_timeout: Duration::from_secs(section.sip_timeout_secs),
             rtp_timeout: Duration::from_secs(section.rtp_timeout_secs),
             correlation_headers: section.correlation_headers.clone(),
+            b2bua_window: Some(Duration::from_secs(section.b2bua_window_secs)),
             ..TrackerConfig::default()
         },
         stop: stop.clone(),

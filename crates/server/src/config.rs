@@ -207,6 +207,11 @@ pub struct CaptureSection {
     /// An answered call with neither SIP nor RTP for this long ends (a lost
     /// BYE).
     pub rtp_timeout_secs: u64,
+    /// B2BUA legs sharing no correlation header are paired when the PBX's
+    /// INVITE follows the caller's within this many seconds (same caller
+    /// or dialled number, sent by the address the caller called); 0
+    /// disables the pairing.
+    pub b2bua_window_secs: u64,
 }
 
 impl Default for CaptureSection {
@@ -223,6 +228,7 @@ impl Default for CaptureSection {
             ],
             sip_timeout_secs: 180,
             rtp_timeout_secs: 300,
+            b2bua_window_secs: 10,
         }
     }
 }
@@ -571,11 +577,14 @@ mod tests {
                 ("CALLVAULT_CAPTURE__FILTER", "udp port 5060 or udp portrange 10000-20000"),
                 ("CALLVAULT_CAPTURE__COMPANY_NETWORKS", "[\"10.0.0.0/8\"]"),
                 ("CALLVAULT_CAPTURE__RTP_TIMEOUT_SECS", "60"),
+                ("CALLVAULT_CAPTURE__B2BUA_WINDOW_SECS", "0"),
             ]),
         )
         .unwrap();
         assert_eq!(c.capture.interfaces, ["eth0", "any"]);
         assert_eq!(c.capture.rtp_timeout_secs, 60);
+        assert_eq!(c.capture.b2bua_window_secs, 0);
+        assert_eq!(CaptureSection::default().b2bua_window_secs, 10);
         for (var, value, key) in [
             ("CALLVAULT_CAPTURE__FILTER", "udp port x", "capture.filter"),
             (

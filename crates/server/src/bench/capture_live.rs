@@ -67,9 +67,9 @@ fn peak_rss() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok())
-            })
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
         })
         .map_or(0, |kib| kib * 1024)
 }
@@ -96,7 +96,8 @@ fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        let inv = sip(c, &format!("INVITE sip:100@{PBX} SIP/2.0"), "1 INVITE", false, Some(ext_media(c)));
+        let inv =
+            sip(c, &format!("INVITE sip:100@{PBX} SIP/2.0"), "1 INVITE", false, Some(ext_media(c)));
         ext_sip.send_to(inv.as_bytes(), pbx_sip_addr)?;
         let ok = sip(c, "SIP/2.0 200 OK", "1 INVITE", true, Some(pbx_media(c)));
         pbx_sip.send_to(ok.as_bytes(), ext_sip_addr)?;
@@ -157,9 +158,9 @@ pub fn run(calls: u32, secs: u64, rate: f64, interface: &str, dir: &Path) -> any
         let stop = stop.clone();
         let interfaces = vec![interface.to_owned()];
         let spool = spool.clone();
-        std::thread::Builder::new()
-            .name("capture".into())
-            .spawn(move || crate::capture::live_to_spool(&interfaces, filter, &spool, tracker, stop))?
+        std::thread::Builder::new().name("capture".into()).spawn(move || {
+            crate::capture::live_to_spool(&interfaces, filter, &spool, tracker, stop)
+        })?
     };
     // The sockets open in the capture thread; give them a moment.
     std::thread::sleep(Duration::from_millis(300));
