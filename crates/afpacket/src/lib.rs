@@ -93,6 +93,12 @@ impl PacketSocket {
         if setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, size).is_err() {
             setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, size)?;
         }
+        if interface == "lo" {
+            // Every loopback packet passes twice (out, then in): have the
+            // kernel keep only the arriving copy instead of waking us for
+            // both (Linux 4.20+; older kernels: `recv_sll` skips it).
+            let _ = setsockopt_int(&fd, libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, 1);
+        }
         // SAFETY: an all-zero `sockaddr_ll` is a valid value of this plain C struct.
         let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         addr.sll_family = libc::AF_PACKET as u16;

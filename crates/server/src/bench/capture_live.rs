@@ -7,7 +7,10 @@
 //! It reports whether every RTP packet sent was recorded (kernel drops,
 //! packets missing from the recorders), the CPU the capture used (process
 //! CPU minus the generator thread's own), and resident memory per call.
-//! Needs root or CAP_NET_RAW.
+//! On loopback the kernel's delivery of each packet (to the endpoint and to
+//! the capture socket) runs in the sender's system call, so it is counted
+//! in the generator's CPU, not the capture's. Needs root or CAP_NET_RAW,
+//! and two descriptors per call (`ulimit -n`).
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::Path;
@@ -87,6 +90,20 @@ fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
     let pbx_sip = UdpSocket::bind((PBX, SIP_PORT))?;
     let ext_rtp = UdpSocket::bind((Ipv4Addr::new(127, 78, 0, 1), 0))?;
     let pbx_rtp = UdpSocket::bind((PBX, 0))?;
+    // Real endpoints at every media address (never read: their buffers
+    // overflow quietly), as on a real network: a datagram to a closed port
+    // would make the kernel answer with an ICMP error, doubling the traffic
+    // on the wire.
+    let mut endpoints = Vec::with_capacity(calls as usize * 2);
+    for c in 0..calls {
+        endpoints.push(
+            UdpSocket::bind(ext_media(c))
+                .context("bind an external media address (raise ulimit -n?)")?,
+        );
+        endpoints.push(
+            UdpSocket::bind(pbx_media(c)).context("bind a PBX media address (raise ulimit -n?)")?,
+        );
+    }
     let pbx_sip_addr = SocketAddr::from((PBX, SIP_PORT));
     let ext_sip_addr = ext_sip.local_addr()?;
     let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
@@ -134,6 +151,7 @@ fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
         let bye = sip(c, &format!("BYE sip:100@{PBX} SIP/2.0"), "2 BYE", true, None);
         ext_sip.send_to(bye.as_bytes(), pbx_sip_addr)?;
     }
+    drop(endpoints);
     let cpu = match (cpu0, cpu_time("/proc/thread-self/stat")) {
         (Some(a), Some(b)) => b.saturating_sub(a),
         _ => Duration::ZERO,
