@@ -1425,17 +1425,61 @@ impl CallTracker {
         let relayed = self.b2bua_copy(d, &flow.call_id, flow.sender)
             || !d.correlation.is_empty()
                 && cv.is_some_and(|c| {
-                    c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
-                        self.dialogs.get(o).is_some_and(|o| {
-                            o.answered
-                                && o.correlation.iter().any(|x| d.correlation.contains(x))
-                                && o.parties
-                                    .iter()
-                                    .any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
-                        })
-                    })
+                    match self.header_b2bua_copy(d, &flow.call_id, flow.sender, c) {
+                        Some(copy) => copy,
+                        // No leg stands in a B2BUA relation to this one: the
+                        // sender is a copy if its media IP is on another
+                        // answered leg sharing the value.
+                        None => c.dialogs.iter().filter(|o| **o != flow.call_id).any(|o| {
+                            self.dialogs.get(o).is_some_and(|o| {
+                                o.answered
+                                    && o.correlation.iter().any(|x| d.correlation.contains(x))
+                                    && o.parties
+                                        .iter()
+                                        .any(|q| q.media.iter().any(|m| m.ip() == src.ip()))
+                            })
+                        }),
+                    }
                 });
         Some(RtpRoute { conversation: conv, flow: flow.id, participant, side, relayed })
+    }
+
+    /// For a leg linked by a correlation header: whether `sender` is the
+    /// B2BUA between it and another answered leg sharing a value, by role,
+    /// as for heuristic pairs: the caller of `d` if an earlier such leg's
+    /// INVITE went to the address `d`'s INVITE came from, the callee of `d`
+    /// if a later such leg's INVITE came from the address `d`'s went to.
+    /// `None` when no leg of the conversation stands in that relation.
+    ///
+    /// By role rather than by media IP: on a hairpin (a call forwarded back
+    /// out through the SBC it came in by) the same gateway IP is on the first
+    /// and the last leg, and an IP rule would flag both external voices,
+    /// leaving a silent recording.
+    fn header_b2bua_copy(
+        &self,
+        d: &Dialog,
+        call_id: &str,
+        sender: Party,
+        cv: &Conversation,
+    ) -> Option<bool> {
+        let originated_by = d.parties[Party::Caller.idx()].signalling?;
+        let mut related = false;
+        let mut copy = false;
+        for o in cv.dialogs.iter().filter(|o| o.as_str() != call_id) {
+            let Some(o) = self.dialogs.get(o) else { continue };
+            if !o.correlation.iter().any(|x| d.correlation.contains(x)) {
+                continue;
+            }
+            // `o` came in to the node that then sent `d`.
+            let upstream = o.seq < d.seq && o.invite_dst == originated_by;
+            // `d` came in to the node that then sent `o`.
+            let downstream =
+                o.seq > d.seq && o.parties[Party::Caller.idx()].signalling == Some(d.invite_dst);
+            related |= upstream || downstream;
+            copy |= o.answered
+                && (upstream && sender == Party::Caller || downstream && sender == Party::Callee);
+        }
+        related.then_some(copy)
     }
 
     /// Whether `sender` on dialog `d` is the B2BUA of a heuristic pair whose

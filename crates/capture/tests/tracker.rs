@@ -1255,3 +1255,40 @@ fn b2bua_heuristic_gives_way_to_a_refer() {
     let st = sim.tracker.stats();
     assert_eq!((st.transfers_linked, st.b2bua_paired), (1, 0));
 }
+
+/// A call forwarded back out through the SBC it came in by, every leg
+/// carrying one X-Linkedid: gateway → SBC → PBX → SBC → gateway. The
+/// gateway's IP is on the first and the last leg; both its voices (the
+/// caller and the forward target) must stay, and only the SBC's and the
+/// PBX's relayed copies be flagged.
+#[test]
+fn header_linked_hairpin_keeps_both_external_voices() {
+    const GW: &str = "203.0.113.50:5060";
+    const SBC: &str = "10.0.0.1:5060";
+    const PBX2: &str = "10.0.0.2:5060";
+    let mut sim = Sim::new();
+    let hdr = ["X-Linkedid: 1764000000.77".to_string()];
+    let l1 = Leg::new("hp-1", ("15551230000", GW), ("8005550100", SBC));
+    let l2 = Leg::new("hp-2", ("15551230000", SBC), ("8005550100", PBX2));
+    let l3 = Leg::new("hp-3", ("15551230000", PBX2), ("15559990000", SBC));
+    let l4 = Leg::new("hp-4", ("15551230000", SBC), ("15559990000", GW));
+    sim.sip(GW, SBC, &l1.invite("203.0.113.50:20000", &hdr));
+    sim.sip(SBC, PBX2, &l2.invite("10.0.0.1:40000", &hdr));
+    sim.sip(PBX2, SBC, &l3.invite("10.0.0.2:41000", &hdr));
+    l4.setup(&mut sim, "10.0.0.1:40004", "203.0.113.50:20002", &hdr);
+    sim.sip(SBC, PBX2, &l3.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
+    sim.sip(PBX2, SBC, &l2.response(200, "OK", "1 INVITE", Some("10.0.0.2:41002")));
+    sim.sip(SBC, GW, &l1.response(200, "OK", "1 INVITE", Some("10.0.0.1:40002")));
+    sim.rtp_both("203.0.113.50:20000", "10.0.0.1:40002", 10);
+    sim.rtp_both("10.0.0.1:40000", "10.0.0.2:41002", 10);
+    sim.rtp_both("10.0.0.2:41000", "10.0.0.1:40006", 10);
+    sim.rtp_both("10.0.0.1:40004", "203.0.113.50:20002", 10);
+    for leg in [&l1, &l2, &l3, &l4] {
+        leg.bye(&mut sim, true, 2);
+    }
+    assert_eq!(sim.started().len(), 1);
+    assert_eq!(sim.ended()[0].2.len(), 4);
+    let (relayed, original, sources) = relayed_split(&sim);
+    assert_eq!((relayed, original), (60, 20), "only the gateway's two voices are originals");
+    assert_eq!(sources, [a("203.0.113.50:20000"), a("203.0.113.50:20002")].into_iter().collect());
+}
