@@ -163,28 +163,10 @@ impl PacketSocket {
                     _ => Err(e),
                 };
             }
-            let wire_len = n as usize;
-            if from.sll_pkttype == libc::PACKET_OUTGOING && from.sll_hatype == ARPHRD_LOOPBACK {
-                // Seen again on its way in: skip this copy.
-                continue;
-            }
-            let protocol = u16::from_be(from.sll_protocol);
-            let header = sll_header(
-                from.sll_pkttype,
-                from.sll_hatype,
-                &from.sll_addr,
-                from.sll_halen,
-                protocol,
-            );
+            // Seen again on its way in: skip this copy.
+            let Some((header, info)) = received(&from, n as usize, room.len()) else { continue };
             buf[..SLL_HEADER_LEN].copy_from_slice(&header);
-            return Ok(Some(PacketInfo {
-                captured: wire_len.min(buf.len() - SLL_HEADER_LEN),
-                wire_len,
-                ifindex: from.sll_ifindex,
-                pkttype: from.sll_pkttype,
-                hatype: from.sll_hatype,
-                protocol,
-            }));
+            return Ok(Some(info));
         }
     }
 
@@ -248,32 +230,12 @@ impl PacketSocket {
         }
         let got = rc as usize;
         for i in 0..got.min(n) {
-            let from = &addrs[i];
-            if from.sll_pkttype == libc::PACKET_OUTGOING && from.sll_hatype == ARPHRD_LOOPBACK {
+            let Some((header, info)) = received(&addrs[i], hdrs[i].msg_len as usize, room) else {
                 continue;
-            }
-            let wire_len = hdrs[i].msg_len as usize;
-            let protocol = u16::from_be(from.sll_protocol);
-            let header = sll_header(
-                from.sll_pkttype,
-                from.sll_hatype,
-                &from.sll_addr,
-                from.sll_halen,
-                protocol,
-            );
+            };
             let at = i * slot_len;
             slots[at..at + SLL_HEADER_LEN].copy_from_slice(&header);
-            out.push((
-                i,
-                PacketInfo {
-                    captured: wire_len.min(room),
-                    wire_len,
-                    ifindex: from.sll_ifindex,
-                    pkttype: from.sll_pkttype,
-                    hatype: from.sll_hatype,
-                    protocol,
-                },
-            ));
+            out.push((i, info));
         }
         Ok(got)
     }
@@ -299,6 +261,31 @@ impl PacketSocket {
         }
         Ok(SocketStats { packets: u64::from(st.tp_packets), drops: u64::from(st.tp_drops) })
     }
+}
+
+/// The SLL header and the description of a packet the kernel delivered
+/// with address `from` and length `wire_len` into `room` bytes; `None` for
+/// a loopback packet seen leaving (its arriving copy is the one kept).
+fn received(
+    from: &libc::sockaddr_ll,
+    wire_len: usize,
+    room: usize,
+) -> Option<([u8; SLL_HEADER_LEN], PacketInfo)> {
+    if from.sll_pkttype == libc::PACKET_OUTGOING && from.sll_hatype == ARPHRD_LOOPBACK {
+        return None;
+    }
+    let protocol = u16::from_be(from.sll_protocol);
+    let header =
+        sll_header(from.sll_pkttype, from.sll_hatype, &from.sll_addr, from.sll_halen, protocol);
+    let info = PacketInfo {
+        captured: wire_len.min(room),
+        wire_len,
+        ifindex: from.sll_ifindex,
+        pkttype: from.sll_pkttype,
+        hatype: from.sll_hatype,
+        protocol,
+    };
+    Some((header, info))
 }
 
 /// Waits until one of `sockets` has a packet or `timeout` passes; `Ok(true)`

@@ -626,104 +626,17 @@ fn live_capture_of_a_blind_transfer_is_one_conversation() {
     );
 }
 
-#[test]
-fn b2bua_legs_sharing_x_linkedid_captured_by_tshark_are_one_conversation() {
-    if !tools(&["sipp", "tshark"]) {
-        return;
-    }
+/// A caller's leg to the PBX (.2) and the PBX's leg to the agent (.3),
+/// as a B2BUA makes them: two dialogs with the caller's number on both,
+/// captured by tshark on subnet `n`. The legs carry `X-Linkedid: linkedid`
+/// (empty: no header, which the tracker ignores); the agent's leg starts
+/// `gap` after the caller's. Returns the environment, the tenant's key and
+/// the capture file.
+fn b2bua_capture(n: u8, linkedid: &str, gap: Duration) -> (Env, String, PathBuf) {
     let env = Env::new();
     let key = env.tenant_with_key("acme");
-    let (ext, pbx, agent, subnet) = net(45);
+    let (ext, pbx, agent, subnet) = net(n);
     let file = env.data_dir().join("b2bua.pcap");
-    let capture = tshark(&file, &format!("udp and net {subnet}"));
-    let mut lab = Lab::new();
-    // The PBX (.2) answers the caller and calls the agent (.3), as a
-    // B2BUA does: two dialogs, one X-Linkedid.
-    let pbx_in = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
-    let agent_uas =
-        lab.sipp("uas.xml", &["-i", &agent, "-p", "5060", "-mi", &agent, "-mp", "16000"]);
-    let leg1 = lab.sipp(
-        "uac.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "1764000000.42",
-            "-d",
-            "3000",
-        ],
-    );
-    let leg2 = lab.sipp(
-        "uac.xml",
-        &[
-            &format!("{agent}:5060"),
-            "-i",
-            &pbx,
-            "-p",
-            "5070",
-            "-mi",
-            &pbx,
-            "-mp",
-            "16010",
-            "-s",
-            "200",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "1764000000.42",
-            "-d",
-            "3000",
-        ],
-    );
-    for i in [leg1, leg2, pbx_in, agent_uas] {
-        lab.wait(i);
-    }
-    capture.stop();
-    let summary = replay(&env, &file, &["127.0.45.2/31"]);
-    check(
-        &env,
-        &key,
-        &summary,
-        &Expect {
-            number: "15551230000",
-            participants: &["15551230000", "100", "200"],
-            duration_ms: 2800..3900,
-            stereo: true,
-            min_tone_secs: 2.2,
-        },
-    );
-}
-
-/// The same B2BUA without any correlation header (the scenario's
-/// X-Linkedid is sent empty, which the tracker ignores): the PBX's leg to
-/// the agent starts a little after the caller's leg, from the address the
-/// caller called, with the caller's number, and is paired by the tracker's
-/// B2BUA heuristic. The PBX's copies of each voice are left out, so each
-/// tone is heard once, on its side.
-#[test]
-fn b2bua_legs_without_a_shared_header_captured_by_tshark_are_one_conversation() {
-    if !tools(&["sipp", "tshark"]) {
-        return;
-    }
-    let env = Env::new();
-    let key = env.tenant_with_key("acme");
-    let (ext, pbx, agent, subnet) = net(57);
-    let file = env.data_dir().join("b2bua-nohdr.pcap");
     let capture = tshark(&file, &format!("udp and net {subnet}"));
     let mut lab = Lab::new();
     let pbx_in = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
@@ -749,20 +662,54 @@ fn b2bua_legs_without_a_shared_header_captured_by_tshark_are_one_conversation() 
                 "15551230000",
                 "-key",
                 "linkedid",
-                "",
+                linkedid,
                 "-d",
                 "3000",
             ],
         )
     };
     let leg1 = leg(&mut lab, &pbx, &ext, "5060", "16000", "100");
-    // A B2BUA dials the agent once it has routed the call.
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(gap);
     let leg2 = leg(&mut lab, &agent, &pbx, "5070", "16010", "200");
     for i in [leg1, leg2, pbx_in, agent_uas] {
         lab.wait(i);
     }
     capture.stop();
+    (env, key, file)
+}
+
+#[test]
+fn b2bua_legs_sharing_x_linkedid_captured_by_tshark_are_one_conversation() {
+    if !tools(&["sipp", "tshark"]) {
+        return;
+    }
+    let (env, key, file) = b2bua_capture(45, "1764000000.42", Duration::ZERO);
+    let summary = replay(&env, &file, &["127.0.45.2/31"]);
+    check(
+        &env,
+        &key,
+        &summary,
+        &Expect {
+            number: "15551230000",
+            participants: &["15551230000", "100", "200"],
+            duration_ms: 2800..3900,
+            stereo: true,
+            min_tone_secs: 2.2,
+        },
+    );
+}
+
+/// The same B2BUA without any correlation header: the PBX's leg to the
+/// agent starts a little after the caller's leg (a B2BUA dials once it has
+/// routed the call), from the address the caller called, with the caller's
+/// number, and is paired by the tracker's B2BUA heuristic. The PBX's copies
+/// of each voice are left out, so each tone is heard once, on its side.
+#[test]
+fn b2bua_legs_without_a_shared_header_captured_by_tshark_are_one_conversation() {
+    if !tools(&["sipp", "tshark"]) {
+        return;
+    }
+    let (env, key, file) = b2bua_capture(57, "", Duration::from_millis(300));
     // With the pairing off, the same capture is two conversations.
     let off = Env::new();
     off.tenant_with_key("acme");

@@ -19,34 +19,25 @@ fn ms(v: u64) -> Duration {
 
 /// Feeds (arrival, packet bytes) and returns what was released, in order.
 fn run(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
-    let mut out = Vec::new();
-    let mut last = Duration::ZERO;
-    for (now, bytes) in input {
-        let p = RtpPacket::parse(bytes).unwrap();
-        tracker.push(*now, &p);
-        while let Some(t) = tracker.poll(*now) {
-            out.push(conv(&t));
-        }
-        last = *now;
-    }
-    let end = last + ms(1000);
-    while let Some(t) = tracker.poll(end) {
-        out.push(conv(&t));
-    }
-    while let Some(t) = tracker.flush() {
-        out.push(conv(&t));
-    }
-    out
+    feed(tracker, input, false)
 }
 
 /// Like [`run`], through the no-copy fast path `push_next`.
 fn run_fast(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
+    feed(tracker, input, true)
+}
+
+fn feed(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)], fast: bool) -> Vec<Out> {
     let mut out = Vec::new();
     let mut last = Duration::ZERO;
     for (now, bytes) in input {
         let p = RtpPacket::parse(bytes).unwrap();
-        if let Some(t) = tracker.push_next(*now, &p) {
-            out.push(conv(&t));
+        if fast {
+            if let Some(t) = tracker.push_next(*now, &p) {
+                out.push(conv(&t));
+            }
+        } else {
+            tracker.push(*now, &p);
         }
         while let Some(t) = tracker.poll(*now) {
             out.push(conv(&t));

@@ -191,15 +191,7 @@ pub async fn run(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Finished>(4);
     let mut tracker_config = opts.tracker.clone();
     tracker_config.company_networks = opts.company_networks.clone();
-    let mut worker = Worker {
-        demux: CaptureDemux::new(DemuxConfig::default()),
-        tracker: CallTracker::new(tracker_config),
-        live: HashMap::new(),
-        spool_dir: spool_dir.clone(),
-        tx: Some(tx),
-        filter: opts.filter.clone(),
-        counts: Counts::default(),
-    };
+    let mut worker = Worker::new(tracker_config, &spool_dir, Some(tx), opts.filter.clone());
     let source = match &opts.source {
         CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
         live => live.clone(),
@@ -263,15 +255,7 @@ pub fn replay_to_spool(
     tracker: TrackerConfig,
 ) -> anyhow::Result<ReplayStats> {
     std::fs::create_dir_all(spool_dir)?;
-    let mut worker = Worker {
-        demux: CaptureDemux::new(DemuxConfig::default()),
-        tracker: CallTracker::new(tracker),
-        live: HashMap::new(),
-        spool_dir: spool_dir.to_owned(),
-        tx: None,
-        filter: CaptureFilter::default(),
-        counts: Counts::default(),
-    };
+    let mut worker = Worker::new(tracker, spool_dir, None, CaptureFilter::default());
     let mut peak_rss_bytes = rss_bytes();
     let mut last = Timestamp::from_nanos(0);
     for path in files {
@@ -326,15 +310,7 @@ pub fn live_to_spool(
                 .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?,
         );
     }
-    let mut worker = Worker {
-        demux: CaptureDemux::new(DemuxConfig::default()),
-        tracker: CallTracker::new(tracker),
-        live: HashMap::new(),
-        spool_dir: spool_dir.to_owned(),
-        tx: None,
-        filter,
-        counts: Counts::default(),
-    };
+    let mut worker = Worker::new(tracker, spool_dir, None, filter);
     worker.read_live(sockets, stop)?;
     Ok(LiveStats {
         frames: worker.counts.frames,
@@ -457,6 +433,23 @@ struct Worker {
 }
 
 impl Worker {
+    fn new(
+        tracker: TrackerConfig,
+        spool_dir: &Path,
+        tx: Option<tokio::sync::mpsc::Sender<Finished>>,
+        filter: CaptureFilter,
+    ) -> Self {
+        Worker {
+            demux: CaptureDemux::new(DemuxConfig::default()),
+            tracker: CallTracker::new(tracker),
+            live: HashMap::new(),
+            spool_dir: spool_dir.to_owned(),
+            tx,
+            filter,
+            counts: Counts::default(),
+        }
+    }
+
     fn frame(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) -> anyhow::Result<()> {
         self.counts.frames += 1;
         if !self.filter.is_empty() && !self.filter.matches(link, data) {
