@@ -52,6 +52,23 @@ fn tools(names: &[&str]) -> bool {
     );
 }
 
+/// Where a sipp user agent runs: address, SIP port, media port.
+#[derive(Clone, Copy)]
+struct Ua<'a> {
+    ip: &'a str,
+    port: &'a str,
+    media: &'a str,
+}
+
+/// What a sipp UAC dials (`service`), as whom (`caller`), with which
+/// `X-Linkedid` (empty: none).
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    service: &'a str,
+    caller: &'a str,
+    linkedid: &'a str,
+}
+
 /// A scratch directory for sipp: the headless A-law files its scenarios
 /// stream (30 s of tone each, looped), and its logs.
 struct Lab {
@@ -96,6 +113,30 @@ impl Lab {
             .expect("cannot start sipp");
         self.children.push(child);
         self.children.len() - 1
+    }
+
+    /// Starts a sipp UAS (`scenario`) at `ua`, with `extra` arguments.
+    fn uas(&mut self, scenario: &str, ua: Ua<'_>, extra: &[&str]) -> usize {
+        let mut args = vec!["-i", ua.ip, "-p", ua.port, "-mi", ua.ip, "-mp", ua.media];
+        args.extend_from_slice(extra);
+        self.sipp(scenario, &args)
+    }
+
+    /// Starts a sipp UAC (`scenario`) at `ua` placing `call` to `target`
+    /// (`host:port`), with `extra` arguments.
+    fn uac(
+        &mut self,
+        scenario: &str,
+        target: &str,
+        ua: Ua<'_>,
+        call: Call<'_>,
+        extra: &[&str],
+    ) -> usize {
+        let mut args = vec![target, "-i", ua.ip, "-p", ua.port, "-mi", ua.ip, "-mp", ua.media];
+        args.extend_from_slice(&["-s", call.service, "-key", "caller", call.caller]);
+        args.extend_from_slice(&["-key", "linkedid", call.linkedid]);
+        args.extend_from_slice(extra);
+        self.sipp(scenario, &args)
     }
 
     /// Waits for sipp number `i` to end, successfully.
@@ -325,30 +366,13 @@ fn live_capture_on_loopback_records_a_basic_call() {
     let company = format!("{pbx}/32");
     let capture = live_capture(&env, &format!("udp and net {subnet}"), &[&company]);
     let mut lab = Lab::new();
-    let uas = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
-    let uac = lab.sipp(
+    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
+    let uac = lab.uac(
         "uac.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "basic-1",
-            "-d",
-            "3000",
-        ],
+        &format!("{pbx}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "basic-1" },
+        &["-d", "3000"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -379,39 +403,19 @@ fn sip_over_tcp_captured_by_tshark_and_replayed() {
     let file = env.data_dir().join("tcp.pcap");
     let capture = tshark(&file, &format!("net {subnet}"));
     let mut lab = Lab::new();
-    let uas =
-        lab.sipp("uas.xml", &["-t", "t1", "-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
+    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &["-t", "t1"]);
     // A TCP client does not retransmit: the server must listen first.
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect((pbx.as_str(), 5060)).is_err() {
         assert!(Instant::now() < deadline, "sipp does not listen:\n{}", lab.logs());
         std::thread::sleep(Duration::from_millis(50));
     }
-    let uac = lab.sipp(
+    let uac = lab.uac(
         "uac.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-t",
-            "t1",
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "tcp-1",
-            "-d",
-            "3000",
-        ],
+        &format!("{pbx}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "tcp-1" },
+        &["-t", "t1", "-d", "3000"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -444,30 +448,13 @@ fn live_capture_on_any_interface_of_a_call_over_ipv6_loopback() {
     // `-i any`: every interface, loopback packets still seen once.
     let capture = live_capture_on(&env, "any", filter, &[]);
     let mut lab = Lab::new();
-    let uas = lab.sipp("uas.xml", &["-i", "::1", "-p", "25060", "-mi", "::1", "-mp", "26000"]);
-    let uac = lab.sipp(
+    let uas = lab.uas("uas.xml", Ua { ip: "::1", port: "25060", media: "26000" }, &[]);
+    let uac = lab.uac(
         "uac.xml",
-        &[
-            "[::1]:25060",
-            "-i",
-            "::1",
-            "-p",
-            "25062",
-            "-mi",
-            "::1",
-            "-mp",
-            "26010",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "v6-1",
-            "-d",
-            "3000",
-        ],
+        "[::1]:25060",
+        Ua { ip: "::1", port: "25062", media: "26010" },
+        Call { service: "100", caller: "15551230000", linkedid: "v6-1" },
+        &["-d", "3000"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -496,31 +483,14 @@ fn live_capture_of_hold_and_resume_is_one_recording() {
     let (ext, pbx, _, subnet) = net(43);
     let capture = live_capture(&env, &format!("net {subnet}"), &[&format!("{pbx}/32")]);
     let mut lab = Lab::new();
-    let uas = lab.sipp("uas_hold.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
+    let uas = lab.uas("uas_hold.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
     // Talk 1.5 s, hold (sendonly) 1.5 s, resume, talk 1.5 s.
-    let uac = lab.sipp(
+    let uac = lab.uac(
         "uac_hold.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "hold-1",
-            "-d",
-            "1500",
-        ],
+        &format!("{pbx}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "hold-1" },
+        &["-d", "1500"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -551,63 +521,28 @@ fn live_capture_of_a_blind_transfer_is_one_conversation() {
     let capture = live_capture(&env, &format!("udp and net {subnet}"), &[company]);
     let mut lab = Lab::new();
     let refer_to = format!("sip:200@{colleague}:5060");
-    let sec = lab.sipp(
+    let sec = lab.uas(
         "uas_refer.xml",
-        &[
-            "-i", &secretary, "-p", "5060", "-mi", &secretary, "-mp", "16000", "-d", "2000",
-            "-key", "refer_to", &refer_to,
-        ],
+        Ua { ip: &secretary, port: "5060", media: "16000" },
+        &["-d", "2000", "-key", "refer_to", &refer_to],
     );
-    let col =
-        lab.sipp("uas.xml", &["-i", &colleague, "-p", "5060", "-mi", &colleague, "-mp", "16000"]);
-    let leg1 = lab.sipp(
+    let col = lab.uas("uas.xml", Ua { ip: &colleague, port: "5060", media: "16000" }, &[]);
+    let leg1 = lab.uac(
         "uac_transferee.xml",
-        &[
-            &format!("{secretary}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "blind-1",
-        ],
+        &format!("{secretary}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "blind-1" },
+        &[],
     );
     lab.wait(leg1);
     lab.wait(sec);
     // The transferee follows the REFER: a new call to the Refer-To target.
-    let leg2 = lab.sipp(
+    let leg2 = lab.uac(
         "uac.xml",
-        &[
-            &format!("{colleague}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "200",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "blind-2",
-            "-d",
-            "2000",
-        ],
+        &format!("{colleague}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "200", caller: "15551230000", linkedid: "blind-2" },
+        &["-d", "2000"],
     );
     lab.wait(leg2);
     lab.wait(col);
@@ -639,33 +574,15 @@ fn b2bua_capture(n: u8, linkedid: &str, gap: Duration) -> (Env, String, PathBuf)
     let file = env.data_dir().join("b2bua.pcap");
     let capture = tshark(&file, &format!("udp and net {subnet}"));
     let mut lab = Lab::new();
-    let pbx_in = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
-    let agent_uas =
-        lab.sipp("uas.xml", &["-i", &agent, "-p", "5060", "-mi", &agent, "-mp", "16000"]);
+    let pbx_in = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
+    let agent_uas = lab.uas("uas.xml", Ua { ip: &agent, port: "5060", media: "16000" }, &[]);
     let leg = |lab: &mut Lab, to: &str, from: &str, port: &str, mp: &str, service: &str| {
-        lab.sipp(
+        lab.uac(
             "uac.xml",
-            &[
-                &format!("{to}:5060"),
-                "-i",
-                from,
-                "-p",
-                port,
-                "-mi",
-                from,
-                "-mp",
-                mp,
-                "-s",
-                service,
-                "-key",
-                "caller",
-                "15551230000",
-                "-key",
-                "linkedid",
-                linkedid,
-                "-d",
-                "3000",
-            ],
+            &format!("{to}:5060"),
+            Ua { ip: from, port, media: mp },
+            Call { service, caller: "15551230000", linkedid },
+            &["-d", "3000"],
         )
     };
     let leg1 = leg(&mut lab, &pbx, &ext, "5060", "16000", "100");
@@ -752,30 +669,13 @@ fn a_call_with_packet_loss_and_reordering_is_still_whole() {
     let file = env.data_dir().join("clean.pcap");
     let capture = tshark(&file, &format!("udp and net {subnet}"));
     let mut lab = Lab::new();
-    let uas = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
-    let uac = lab.sipp(
+    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
+    let uac = lab.uac(
         "uac.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "lossy-1",
-            "-d",
-            "3000",
-        ],
+        &format!("{pbx}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "lossy-1" },
+        &["-d", "3000"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -862,30 +762,13 @@ fn serve_captures_live_from_its_capture_section() {
     // Ready means the packet sockets are open.
     let server = Server::start(&env);
     let mut lab = Lab::new();
-    let uas = lab.sipp("uas.xml", &["-i", &pbx, "-p", "5060", "-mi", &pbx, "-mp", "16000"]);
-    let uac = lab.sipp(
+    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
+    let uac = lab.uac(
         "uac.xml",
-        &[
-            &format!("{pbx}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "serve-1",
-            "-d",
-            "3000",
-        ],
+        &format!("{pbx}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "serve-1" },
+        &["-d", "3000"],
     );
     lab.wait(uac);
     lab.wait(uas);
@@ -950,93 +833,35 @@ fn live_capture_of_an_attended_transfer_is_one_conversation() {
     let replaces = "consult-1@x;to-tag=a;from-tag=b";
     let refer_to =
         format!("sip:200@{colleague}:5062?Replaces=consult-1%40x%3Bto-tag%3Da%3Bfrom-tag%3Db");
-    let sec = lab.sipp(
+    let sec = lab.uas(
         "uas_refer.xml",
-        &[
-            "-i", &secretary, "-p", "5060", "-mi", &secretary, "-mp", "16000", "-d", "2000",
-            "-key", "refer_to", &refer_to,
-        ],
+        Ua { ip: &secretary, port: "5060", media: "16000" },
+        &["-d", "2000", "-key", "refer_to", &refer_to],
     );
-    let col_consult =
-        lab.sipp("uas.xml", &["-i", &colleague, "-p", "5060", "-mi", &colleague, "-mp", "16000"]);
-    let col_new =
-        lab.sipp("uas.xml", &["-i", &colleague, "-p", "5062", "-mi", &colleague, "-mp", "16010"]);
-    let leg1 = lab.sipp(
+    let col_consult = lab.uas("uas.xml", Ua { ip: &colleague, port: "5060", media: "16000" }, &[]);
+    let col_new = lab.uas("uas.xml", Ua { ip: &colleague, port: "5062", media: "16010" }, &[]);
+    let leg1 = lab.uac(
         "uac_transferee.xml",
-        &[
-            &format!("{secretary}:5060"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "100",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "att-1",
-        ],
+        &format!("{secretary}:5060"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "100", caller: "15551230000", linkedid: "att-1" },
+        &[],
     );
-    let consult = lab.sipp(
+    let consult = lab.uac(
         "uac_consult.xml",
-        &[
-            &format!("{colleague}:5060"),
-            "-i",
-            &secretary,
-            "-p",
-            "5070",
-            "-mi",
-            &secretary,
-            "-mp",
-            "16010",
-            "-s",
-            "200",
-            "-key",
-            "caller",
-            "100",
-            "-key",
-            "linkedid",
-            "att-2",
-            "-cid_str",
-            "consult-%u@x",
-            "-d",
-            "3000",
-        ],
+        &format!("{colleague}:5060"),
+        Ua { ip: &secretary, port: "5070", media: "16010" },
+        Call { service: "200", caller: "100", linkedid: "att-2" },
+        &["-cid_str", "consult-%u@x", "-d", "3000"],
     );
     lab.wait(leg1);
     lab.wait(sec);
-    let leg3 = lab.sipp(
+    let leg3 = lab.uac(
         "uac_replaces.xml",
-        &[
-            &format!("{colleague}:5062"),
-            "-i",
-            &ext,
-            "-p",
-            "5060",
-            "-mi",
-            &ext,
-            "-mp",
-            "16000",
-            "-s",
-            "200",
-            "-key",
-            "caller",
-            "15551230000",
-            "-key",
-            "linkedid",
-            "att-3",
-            "-key",
-            "replaces",
-            replaces,
-            "-d",
-            "2000",
-        ],
+        &format!("{colleague}:5062"),
+        Ua { ip: &ext, port: "5060", media: "16000" },
+        Call { service: "200", caller: "15551230000", linkedid: "att-3" },
+        &["-key", "replaces", replaces, "-d", "2000"],
     );
     for i in [leg3, consult, col_consult, col_new] {
         lab.wait(i);
