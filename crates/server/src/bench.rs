@@ -200,11 +200,7 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        peak_rss_kib(&format!("/proc/{}", self.child.id()))
     }
 }
 
@@ -570,10 +566,21 @@ fn thread_cpu() -> Option<Duration> {
     s.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
 }
 
-/// User and system CPU time of this thread (`/proc/thread-self/stat`,
-/// clock ticks of 10 ms).
-fn thread_user_sys() -> Option<(Duration, Duration)> {
-    let s = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+/// Highest resident memory (`VmHWM`) of the process at `proc_dir`
+/// (`/proc/<pid>` or `/proc/self`), in KiB.
+fn peak_rss_kib(proc_dir: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("{proc_dir}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// User and system CPU time from a `stat` file (`/proc/self/stat` for the
+/// process, `/proc/thread-self/stat` for the calling thread; clock ticks
+/// of 10 ms).
+fn cpu_user_sys(stat: &str) -> Option<(Duration, Duration)> {
+    let s = std::fs::read_to_string(stat).ok()?;
     // Fields after the parenthesised command name; utime and stime are the
     // 14th and 15th of the line.
     let rest = s.get(s.rfind(')')? + 2..)?;
@@ -630,7 +637,7 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&copy);
         let t = Instant::now();
         let cpu0 = thread_cpu();
-        let us0 = thread_user_sys();
+        let us0 = cpu_user_sys("/proc/thread-self/stat");
         let s = crate::capture::replay_to_spool(
             std::slice::from_ref(&path),
             &spool,
@@ -646,7 +653,9 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
             let cpu = b.saturating_sub(a).as_secs_f64();
             if cpu < best_cpu {
                 best_cpu = cpu;
-                if let (Some((u0, s0)), Some((u1, s1))) = (us0, thread_user_sys()) {
+                if let (Some((u0, s0)), Some((u1, s1))) =
+                    (us0, cpu_user_sys("/proc/thread-self/stat"))
+                {
                     user_sys = Some((u1.saturating_sub(u0), s1.saturating_sub(s0)));
                 }
             }

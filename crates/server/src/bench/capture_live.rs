@@ -55,26 +55,15 @@ fn sip(c: u32, first: &str, cseq: &str, to_tag: bool, sdp: Option<SocketAddr>) -
     m
 }
 
-/// User + system CPU time of this process, or of the calling thread.
-fn cpu_time(path: &str) -> Option<Duration> {
-    let s = std::fs::read_to_string(path).ok()?;
-    let rest = s.get(s.rfind(')')? + 2..)?;
-    let mut f = rest.split_whitespace().skip(11);
-    let u: u64 = f.next()?.parse().ok()?;
-    let k: u64 = f.next()?.parse().ok()?;
-    Some(Duration::from_millis((u + k) * 10))
+/// User + system CPU time of this process (`/proc/self/stat`) or of the
+/// calling thread (`/proc/thread-self/stat`).
+fn cpu_time(stat: &str) -> Option<Duration> {
+    super::cpu_user_sys(stat).map(|(u, k)| u + k)
 }
 
-/// Peak resident memory of this process (`VmHWM`).
+/// Peak resident memory of this process.
 fn peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-        })
-        .map_or(0, |kib| kib * 1024)
+    super::peak_rss_kib("/proc/self").map_or(0, |kib| kib * 1024)
 }
 
 struct Sent {
