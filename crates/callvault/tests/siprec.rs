@@ -196,8 +196,19 @@ fn feed(
     plan: Plan,
     calls: usize,
 ) -> std::thread::JoinHandle<u64> {
+    feed_from("127.0.0.1:0", 0x1000, portfiles, plan, calls)
+}
+
+/// [`feed`] from the address `bind`, with SSRCs counting up from `ssrc`.
+fn feed_from(
+    bind: &'static str,
+    mut ssrc: u32,
+    portfiles: Vec<(PathBuf, Vec<f64>)>,
+    plan: Plan,
+    calls: usize,
+) -> std::thread::JoinHandle<u64> {
     std::thread::spawn(move || {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let sock = UdpSocket::bind(bind).unwrap();
         struct Call {
             start: Instant,
             streams: Vec<(u16, f64, u32)>,
@@ -209,7 +220,8 @@ fn feed(
         let end = plan.0.iter().map(|s| s.1).max().unwrap_or(0);
         let deadline = Instant::now() + Duration::from_secs(150);
         let mut tick = Instant::now();
-        let mut ssrc = 0x1000u32;
+        // Whole periods of the (integral) test tones fit in one second.
+        let mut tables: HashMap<u64, Vec<u8>> = HashMap::new();
         while done < calls && Instant::now() < deadline {
             for (i, (file, tones)) in portfiles.iter().enumerate() {
                 let text = std::fs::read_to_string(file).unwrap_or_default();
@@ -240,19 +252,24 @@ fn feed(
                 if plan.0.iter().any(|(a, b)| ms >= *a && ms < *b) {
                     let n = ms / 20;
                     for (port, f, ssrc) in &c.streams {
-                        let payload: Vec<u8> = (0..160u64)
-                            .map(|k| {
-                                let t = (n * 160 + k) as f64 / 8000.0;
-                                callvault_media::codec::g711::linear_to_alaw(
-                                    (8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16,
-                                )
-                            })
-                            .collect();
+                        // One second of each tone, encoded once: a loaded
+                        // machine must not make the feeder fall behind.
+                        let second = tables.entry(f.to_bits()).or_insert_with(|| {
+                            (0..8000u32)
+                                .map(|k| {
+                                    let t = f64::from(k) / 8000.0;
+                                    callvault_media::codec::g711::linear_to_alaw(
+                                        (8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16,
+                                    )
+                                })
+                                .collect::<Vec<u8>>()
+                        });
+                        let at = ((n * 160) % 8000) as usize;
                         let mut pkt = vec![0x80, 8];
                         pkt.extend_from_slice(&(n as u16).to_be_bytes());
                         pkt.extend_from_slice(&((n * 160) as u32).to_be_bytes());
                         pkt.extend_from_slice(&ssrc.to_be_bytes());
-                        pkt.extend_from_slice(&payload);
+                        pkt.extend_from_slice(&second[at..at + 160]);
                         let _ = sock.send_to(&pkt, ("127.0.0.1", *port));
                         sent += 1;
                     }
@@ -790,4 +807,55 @@ async fn srs_refreshes_the_session_when_asked_to_be_the_refresher() {
     feeder.join().unwrap();
     let list = srs.wait_recordings(1, 1).await;
     assert_eq!(list[0]["recording_count"], 1);
+}
+
+/// A call whose ports also receive the opposite tones from 127.0.0.2, an
+/// address the SRC never announced. Returns the dominant tone of each
+/// channel and the foreign-packet count.
+async fn call_with_injected_audio(filter: &str) -> (Option<f64>, Option<f64>, u64) {
+    let srs = Srs::start(&[("CALLVAULT_SIP__RTP_SOURCE_FILTER", filter)]);
+    let sipp =
+        Sipp::start("siprec_call.xml", srs.sip, &keys("injected"), &["-m", "1", "-d", "3000"]);
+    let plan = Plan(vec![(0, 2800)]);
+    let genuine = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], plan.clone(), 1);
+    let swapped = vec![TONES[1], TONES[0]];
+    let injected =
+        feed_from("127.0.0.2:0", 0x9000, vec![(sipp.portfile.clone(), swapped)], plan, 1);
+    sipp.finish();
+    assert!(genuine.join().unwrap() >= 200);
+    assert!(injected.join().unwrap() >= 200);
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let audio = srs.audio(d["recordings"][0]["id"].as_str().unwrap()).await;
+    let foreign = srs
+        .metrics()
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix("callvault_sip_rtp_foreign_packets_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("foreign packet counter");
+    (
+        dominant_tone(ms(&audio.samples[0], 200, 2400)),
+        dominant_tone(ms(&audio.samples[1], 200, 2400)),
+        foreign,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rtp_from_an_address_the_src_did_not_announce_is_dropped() {
+    if !sipp_present() {
+        return;
+    }
+    let (left, right, foreign) = call_with_injected_audio("true").await;
+    assert_eq!(left, Some(TONES[0]), "left: only the SRC's external stream");
+    assert_eq!(right, Some(TONES[1]), "right: only the SRC's company stream");
+    assert!(foreign >= 200, "injected packets counted: {foreign}");
+    // The same call with the filter off: the injected audio gets in, which
+    // is what the filter is for.
+    let (left, right, foreign) = call_with_injected_audio("false").await;
+    assert_eq!(foreign, 0);
+    assert!(
+        left != Some(TONES[0]) || right != Some(TONES[1]),
+        "with the filter off the injected tones reach the recording: {left:?} {right:?}"
+    );
 }

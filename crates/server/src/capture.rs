@@ -36,6 +36,7 @@ use crate::ingest::{
     IngestError, IngestOutcome, IngestRequest, Ingestor, ParticipantMetadata, RecordingMetadata,
 };
 use crate::instance::Instance;
+use crate::spool_sync::GroupSync;
 
 /// Where packets come from.
 #[derive(Debug, Clone)]
@@ -378,48 +379,6 @@ struct Counts {
     media_packets: u64,
 }
 
-/// Makes live spools durable together: on request (once a second) a thread
-/// runs `syncfs` on the spool directory's file system: one call for every
-/// open spool instead of an `fdatasync` per call, so a thousand calls do
-/// not queue a thousand journal commits a second behind the packet path.
-struct GroupSync {
-    tx: Option<std::sync::mpsc::SyncSender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl GroupSync {
-    fn start(dir: &Path) -> std::io::Result<Self> {
-        let dir = std::fs::File::open(dir)?;
-        // Capacity 1: requests made while a sync runs fold into the next.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
-        let thread = std::thread::Builder::new().name("capture-sync".into()).spawn(move || {
-            while rx.recv().is_ok() {
-                if let Err(e) = rustix::fs::syncfs(&dir) {
-                    tracing::warn!(error = %e, "cannot sync the capture spools");
-                }
-            }
-        })?;
-        Ok(GroupSync { tx: Some(tx), thread: Some(thread) })
-    }
-
-    fn request(&self) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.try_send(());
-        }
-    }
-}
-
-impl Drop for GroupSync {
-    /// A last sync, then the thread ends.
-    fn drop(&mut self) {
-        self.request();
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// Demux, tracker and recorders of one capture run (on its blocking thread).
 struct Worker {
     demux: CaptureDemux,
@@ -550,7 +509,9 @@ impl Worker {
             .name("capture-rx".into())
             .spawn(move || receive(&sockets, &stop, &tx, &rx_drops))?;
         let mut next_tick = wall_now();
-        let group_sync = GroupSync::start(&self.spool_dir)?;
+        // Capture has no metrics registry of its own yet: sync failures are
+        // logged by the sync thread.
+        let group_sync = GroupSync::start(&self.spool_dir, Default::default())?;
         let mut next_sync = wall_now();
         let result = (|| -> anyhow::Result<()> {
             loop {

@@ -126,6 +126,11 @@ pub struct SipConfig {
     /// A session with every stream active and no RTP for this long is
     /// finalized and the SRS sends BYE. Streams on hold do not count.
     pub rtp_timeout_secs: u64,
+    /// Take RTP only from the SRC's signalling address and the `c=`
+    /// addresses of its SDP; packets from anywhere else are dropped and
+    /// counted (`callvault_sip_rtp_foreign_packets_total`). Turn off for an
+    /// SRC whose media leaves from an address it does not announce.
+    pub rtp_source_filter: bool,
     /// Record INVITEs that are neither SIPREC nor Cisco NBR (first audio line).
     pub accept_plain_invites: bool,
     /// Tenant of sessions no route matches. Unset: they are refused (403).
@@ -175,6 +180,7 @@ impl Default for SipConfig {
             session_expires: 1800,
             min_se: 90,
             rtp_timeout_secs: 60,
+            rtp_source_filter: true,
             accept_plain_invites: true,
             default_tenant: None,
             routes: Vec::new(),

@@ -24,6 +24,7 @@ pub mod instance;
 pub mod metrics;
 pub mod recovery;
 pub mod siprec;
+mod spool_sync;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

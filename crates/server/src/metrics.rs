@@ -45,6 +45,13 @@ pub struct Metrics {
     /// SIP messages not processed: unparsable, queue full, oversized.
     pub sip_dropped: Family<OutcomeLabels, Counter>,
     pub sip_rtp_packets: Counter,
+    /// RTP packets the SRS dropped because they came from an address the
+    /// SRC did not announce (neither its signalling address nor an SDP
+    /// `c=` address of the session).
+    pub sip_rtp_foreign: Counter,
+    /// Group syncs of open spools (capture and SIPREC), by outcome: ok,
+    /// failed.
+    pub spool_syncs: Family<OutcomeLabels, Counter>,
     /// BYEs the SRS sent, by outcome: answered, timed_out.
     pub sip_byes: Family<OutcomeLabels, Counter>,
 }
@@ -134,6 +141,18 @@ impl Metrics {
             "RTP packets received by the SRS",
             sip_rtp_packets.clone(),
         );
+        let sip_rtp_foreign = Counter::default();
+        registry.register(
+            "sip_rtp_foreign_packets",
+            "RTP packets dropped by the SRS: sent from an address the SRC did not announce",
+            sip_rtp_foreign.clone(),
+        );
+        let spool_syncs = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "spool_syncs",
+            "Syncs of the open spools' file system (one per second while recording), by outcome",
+            spool_syncs.clone(),
+        );
         let sip_byes = Family::<OutcomeLabels, Counter>::default();
         registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
         Self {
@@ -152,6 +171,8 @@ impl Metrics {
             sip_sessions_active,
             sip_dropped,
             sip_rtp_packets,
+            sip_rtp_foreign,
+            spool_syncs,
             sip_byes,
         }
     }

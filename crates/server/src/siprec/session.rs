@@ -4,14 +4,15 @@
 //!
 //! Every stream's socket has a task that feeds packets to the session's
 //! recorder (behind a mutex only the session's own tasks take). A control
-//! task applies what re-INVITEs and UPDATEs changed, syncs the spool off
-//! the runtime, watches RTP inactivity and, when the session ends, closes
+//! task applies what re-INVITEs and UPDATEs changed, writes the spool out
+//! every second (one group `syncfs` makes all sessions' spools durable),
+//! watches RTP inactivity and, when the session ends, closes
 //! the recorder, renders on a blocking thread and stores through the
 //! [`Ingestor`]. The spool is removed only once the vault has the
 //! recording; until then a crash leaves it for [`super::recover`].
 
 use std::collections::HashMap;
-use std::net::UdpSocket;
+use std::net::{IpAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -80,6 +81,39 @@ struct Party {
 struct Media {
     recorder: Option<Recorder>,
     last_rtp: Instant,
+    sources: Sources,
+}
+
+/// The addresses RTP is taken from: the SRC's signalling address and the
+/// `c=` addresses of its SDP. Anything else on a session's ports (a port
+/// scan, a stale stream of an earlier session on a reused port, audio
+/// injected from elsewhere) is dropped and counted, and does not keep the
+/// session alive.
+struct Sources {
+    check: bool,
+    allowed: Vec<IpAddr>,
+    /// The first foreign packet of the session has been logged.
+    reported: bool,
+}
+
+impl Sources {
+    fn new(check: bool, signalling: IpAddr) -> Self {
+        Sources { check, allowed: vec![signalling.to_canonical()], reported: false }
+    }
+
+    /// The signalling address plus the announced addresses of `streams`.
+    fn announce<'a>(&mut self, streams: impl IntoIterator<Item = &'a StreamInfo>) {
+        self.allowed.truncate(1);
+        for ip in streams.into_iter().filter_map(|s| s.remote).map(|a| a.ip().to_canonical()) {
+            if !ip.is_unspecified() && !self.allowed.contains(&ip) {
+                self.allowed.push(ip);
+            }
+        }
+    }
+
+    fn admits(&self, from: IpAddr) -> bool {
+        !self.check || self.allowed.contains(&from.to_canonical())
+    }
 }
 
 struct StreamState {
@@ -142,6 +176,7 @@ impl Session {
         };
         let recorder = Recorder::new(config, conversation, now)?;
         let spool = recorder.spool_path().to_owned();
+        let sources = Sources::new(shared.config.rtp_source_filter, started.signalling_peer.ip());
         let metadata_error = match &started.metadata {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
@@ -168,6 +203,7 @@ impl Session {
             media: Arc::new(Mutex::new(Media {
                 recorder: Some(recorder),
                 last_rtp: Instant::now(),
+                sources,
             })),
             streams: HashMap::new(),
             parties: HashMap::new(),
@@ -282,6 +318,8 @@ impl Session {
         };
         let media = self.media.clone();
         let packets = self.shared.metrics.sip_rtp_packets.clone();
+        let foreign = self.shared.metrics.sip_rtp_foreign.clone();
+        let session = self.id.0;
         let flow = FlowKey(u64::from(port));
         let task = tokio::spawn(async move {
             let mut buf = vec![0u8; 2048];
@@ -292,8 +330,16 @@ impl Session {
                 }
                 // Everything queued on the socket in one go, under one lock.
                 let mut m = media.lock().unwrap_or_else(|e| e.into_inner());
-                let mut n_packets = 0u64;
-                while let Ok((n, _from)) = socket.try_recv_from(&mut buf) {
+                let (mut n_packets, mut n_foreign) = (0u64, 0u64);
+                while let Ok((n, from)) = socket.try_recv_from(&mut buf) {
+                    if !m.sources.admits(from.ip()) {
+                        n_foreign += 1;
+                        if !m.sources.reported {
+                            m.sources.reported = true;
+                            tracing::info!(session, port, source = %from.ip(), "RTP from an address the SRC did not announce: dropped (sip.rtp_source_filter)");
+                        }
+                        continue;
+                    }
                     n_packets += 1;
                     if let Some(r) = m.recorder.as_mut() {
                         r.on_rtp(wall(), flow, &buf[..n]);
@@ -301,9 +347,10 @@ impl Session {
                 }
                 if n_packets > 0 {
                     m.last_rtp = Instant::now();
-                    drop(m);
-                    packets.inc_by(n_packets);
                 }
+                drop(m);
+                packets.inc_by(n_packets);
+                foreign.inc_by(n_foreign);
             }
         });
         if let Some(old) = self.streams.insert(
@@ -327,6 +374,7 @@ impl Session {
         let mut sockets: HashMap<u16, UdpSocket> = sockets.into_iter().collect();
         let recorded: Vec<&StreamInfo> =
             started.streams.iter().filter(|s| s.local_port != 0).collect();
+        self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&started.streams);
         for s in &recorded {
             if let Some(sock) = sockets.remove(&s.local_port) {
                 self.add_socket(s, sock);
@@ -351,6 +399,7 @@ impl Session {
         let mut sockets: HashMap<u16, UdpSocket> = sockets.into_iter().collect();
         let recorded: Vec<&StreamInfo> =
             update.streams.iter().filter(|s| s.local_port != 0).collect();
+        self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&update.streams);
         // Streams gone: stop their sockets.
         let live: Vec<u16> = recorded.iter().map(|s| s.local_port).collect();
         self.streams.retain(|port, s| {
@@ -452,11 +501,9 @@ impl Session {
                         (pending, idle)
                     };
                     match pending {
-                        Some(Ok(Some(sync))) => {
-                            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || sync.run()).await {
-                                tracing::error!(error = %e, "spool sync failed");
-                            }
-                        }
+                        // Written: made durable with every other session's
+                        // spool by one `syncfs`, not an fdatasync each.
+                        Some(Ok(Some(_written))) => self.shared.sync.request(),
                         Some(Err(e)) => tracing::error!(error = %e, "spool write failed"),
                         _ => {}
                     }
