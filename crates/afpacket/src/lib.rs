@@ -76,6 +76,21 @@ impl PacketSocket {
     ///
     /// Needs `CAP_NET_RAW`.
     pub fn open(interface: &str, rcvbuf: usize) -> io::Result<Self> {
+        Self::open_filtered(interface, rcvbuf, &[])
+    }
+
+    /// [`PacketSocket::open`] with a classic BPF program the kernel runs
+    /// on every packet before copying it (`SO_ATTACH_FILTER`), attached
+    /// before the socket is bound so that nothing unfiltered is queued.
+    /// Each instruction is `(code, jt, jf, k)` as in `struct sock_filter`;
+    /// the program sees the packet from its network header on (this is a
+    /// `SOCK_DGRAM` socket). An empty program attaches nothing. A program
+    /// the kernel refuses is an error (`EINVAL`).
+    pub fn open_filtered(
+        interface: &str,
+        rcvbuf: usize,
+        program: &[(u16, u8, u8, u32)],
+    ) -> io::Result<Self> {
         let ifindex = if interface == "any" { 0 } else { if_index(interface)? };
         let proto_be = (libc::ETH_P_ALL as u16).to_be();
         // SAFETY: plain syscall with constant arguments; the returned fd is
@@ -92,6 +107,9 @@ impl PacketSocket {
         }
         // SAFETY: `raw` is a freshly created, valid descriptor nobody else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        if !program.is_empty() {
+            attach_filter(&fd, program)?;
+        }
         let size = libc::c_int::try_from(rcvbuf).unwrap_or(libc::c_int::MAX);
         if setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, size).is_err() {
             setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, size)?;
@@ -338,6 +356,27 @@ pub fn sll_header(
     h
 }
 
+fn attach_filter(fd: &OwnedFd, program: &[(u16, u8, u8, u32)]) -> io::Result<()> {
+    let mut insns: Vec<libc::sock_filter> =
+        program.iter().map(|&(code, jt, jf, k)| libc::sock_filter { code, jt, jf, k }).collect();
+    let len = u16::try_from(insns.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "BPF program too long"))?;
+    let prog = libc::sock_fprog { len, filter: insns.as_mut_ptr() };
+    // SAFETY: `prog` points at `len` initialised instructions that outlive
+    // the call (the kernel copies them), and the length passed is the
+    // size of `sock_fprog`.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            std::ptr::from_ref(&prog).cast::<libc::c_void>(),
+            size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+}
+
 fn setsockopt_int(fd: &OwnedFd, level: i32, name: i32, value: libc::c_int) -> io::Result<()> {
     // SAFETY: `value` is a c_int and the length passed is its size.
     let rc = unsafe {
@@ -371,7 +410,11 @@ mod tests {
     /// A packet socket on `lo`; `None` (test skipped) only without
     /// CAP_NET_RAW and with CV_TEST_SKIP_SERVICES set.
     fn loopback_socket() -> Option<PacketSocket> {
-        match PacketSocket::open("lo", 1 << 20) {
+        loopback_socket_filtered(&[])
+    }
+
+    fn loopback_socket_filtered(program: &[(u16, u8, u8, u32)]) -> Option<PacketSocket> {
+        match PacketSocket::open_filtered("lo", 1 << 20, program) {
             Ok(s) => Some(s),
             Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
                 if std::env::var_os("CV_TEST_SKIP_SERVICES").is_some() {
@@ -478,5 +521,80 @@ mod tests {
         assert_eq!(seen, 1, "the datagram is captured exactly once on lo");
         let stats = socket.stats().unwrap();
         assert_eq!(stats.drops, 0);
+    }
+
+    /// UDP datagrams from `tx` to each of `ports` on 127.0.0.1 carrying
+    /// `marker`; returns the destination ports of those the socket saw.
+    fn ports_seen(socket: &PacketSocket, ports: &[u16], marker: &[u8]) -> Vec<u16> {
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        for &p in ports {
+            tx.send_to(marker, ("127.0.0.1", p)).unwrap();
+        }
+        let mut buf = vec![0u8; 65_536];
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            match socket.recv_sll(&mut buf).unwrap() {
+                Some(info) => {
+                    let frame = &buf[..SLL_HEADER_LEN + info.captured];
+                    if info.protocol == 0x0800 && frame.ends_with(marker) {
+                        let at = SLL_HEADER_LEN + 22;
+                        seen.push(u16::from_be_bytes([frame[at], frame[at + 1]]));
+                    }
+                }
+                None => {
+                    let _ = wait_readable(std::slice::from_ref(socket), Duration::from_millis(50));
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn an_attached_program_runs_from_the_network_header() {
+        // "udp dst port 47011", hand-assembled for a SOCK_DGRAM socket:
+        // the packet starts at the IPv4 header (protocol at 9, IHL at 0).
+        let program = [
+            (0x28, 0, 0, 0xffff_f000), // ldh protocol (SKF_AD_PROTOCOL)
+            (0x15, 0, 7, 0x0800),      // jeq IPv4, else drop
+            (0x30, 0, 0, 9),           // ldb [9]
+            (0x15, 0, 5, 17),          // jeq UDP, else drop
+            (0x28, 0, 0, 6),           // ldh [6]
+            (0x45, 3, 0, 0x1fff),      // jset fragment offset: drop
+            (0xb1, 0, 0, 0),           // ldxb 4*([0]&0xf)
+            (0x48, 0, 0, 2),           // ldh [x+2]
+            (0x15, 1, 0, 47011),       // jeq 47011: accept
+            (0x06, 0, 0, 0),           // ret 0
+            (0x06, 0, 0, 0x0004_0000), // ret 256 KiB
+        ];
+        let Some(socket) = loopback_socket_filtered(&program) else { return };
+        let seen = ports_seen(&socket, &[47010, 47011, 47012], b"cv-bpf-marker-1");
+        assert_eq!(seen, [47011], "only the filtered port reaches user space");
+    }
+
+    #[test]
+    fn a_program_the_kernel_refuses_is_an_error() {
+        // Jumps past the end.
+        let program = [(0x15, 9, 9, 0x0800), (0x06, 0, 0, 0)];
+        match PacketSocket::open_filtered("lo", 1 << 16, &program) {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+            Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}"),
+            Ok(_) => panic!("the kernel took a program that jumps past its end"),
+        }
+    }
+
+    #[test]
+    fn a_compiled_capture_filter_keeps_what_it_says_in_the_kernel() {
+        let filter = callvault_capture::CaptureFilter::parse(
+            "udp and (dst port 47021 or portrange 47030-47031)",
+        )
+        .unwrap();
+        let program: Vec<_> =
+            filter.kernel_program().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
+        let Some(socket) = loopback_socket_filtered(&program) else { return };
+        let mut seen =
+            ports_seen(&socket, &[47020, 47021, 47029, 47030, 47031], b"cv-bpf-marker-2");
+        seen.sort_unstable();
+        assert_eq!(seen, [47021, 47030, 47031]);
     }
 }

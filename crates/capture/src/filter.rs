@@ -26,6 +26,9 @@ use crate::ip::{PROTO_TCP, PROTO_UDP, decode_ip};
 use crate::link::{LinkPayload, LinkType, decode_link};
 use crate::tracker::IpNet;
 
+mod bpf;
+pub use bpf::BpfInsn;
+
 /// Which end of a packet a primitive looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dir {

@@ -33,7 +33,7 @@ pub use demux::{CaptureDemux, Datagram, DemuxConfig, DemuxStats, Event, Transpor
 pub use file::{
     CaptureError, CaptureReader, FileFormat, Frame, PcapWriter, Precision, ReaderStats,
 };
-pub use filter::{CaptureFilter, FilterError};
+pub use filter::{BpfInsn, CaptureFilter, FilterError};
 pub use link::LinkType;
 pub use time::Timestamp;
 pub use tracker::{CallTracker, TrackerConfig, TrackerOutput, TrackerStats};

@@ -105,6 +105,14 @@ pub enum BenchCommand {
         /// Interface to capture on (the calls are played on loopback).
         #[arg(long, default_value = "lo")]
         interface: String,
+        /// Also send this many unrelated UDP datagrams a second (other
+        /// traffic on the host), which the capture filter rejects.
+        #[arg(long, default_value_t = 0)]
+        noise: u64,
+        /// Apply the capture filter in user space only, without the kernel
+        /// BPF program (for comparison).
+        #[arg(long)]
+        user_space_filter: bool,
         /// Directory for the spools (default: data_dir/bench).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -136,10 +144,19 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             tokio::task::spawn_blocking(move || capture_bench(calls, secs, &dir)).await?
         }
-        BenchCommand::CaptureLive { calls, secs, rate, interface, dir } => {
+        BenchCommand::CaptureLive {
+            calls,
+            secs,
+            rate,
+            interface,
+            noise,
+            user_space_filter,
+            dir,
+        } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            let load = capture_live::Load { calls, secs, rate, noise };
             tokio::task::spawn_blocking(move || {
-                capture_live::run(calls, secs, rate, &interface, &dir)
+                capture_live::run(&load, !user_space_filter, &interface, &dir)
             })
             .await?
         }

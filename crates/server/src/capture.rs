@@ -203,9 +203,7 @@ pub async fn run(
         CaptureSource::Live { interfaces } => {
             let mut sockets = Vec::new();
             for name in interfaces {
-                let socket = callvault_afpacket::PacketSocket::open(name, LIVE_RCVBUF)
-                    .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?;
-                sockets.push(socket);
+                sockets.push(open_live(name, LIVE_RCVBUF, &opts.filter)?);
             }
             sockets
         }
@@ -296,9 +294,12 @@ pub struct LiveStats {
 /// The live pipeline from interfaces to spool, without rendering or storing
 /// (for the benchmark): runs until `stop` is raised, then ends the open
 /// calls; each conversation's spool is removed once closed.
+/// `kernel_filter: false` leaves the filter to user space alone (to
+/// measure what the kernel program saves).
 pub fn live_to_spool(
     interfaces: &[String],
     filter: CaptureFilter,
+    kernel_filter: bool,
     spool_dir: &Path,
     tracker: TrackerConfig,
     stop: Arc<AtomicBool>,
@@ -306,10 +307,12 @@ pub fn live_to_spool(
     std::fs::create_dir_all(spool_dir)?;
     let mut sockets = Vec::new();
     for name in interfaces {
-        sockets.push(
+        sockets.push(if kernel_filter {
+            open_live(name, LIVE_RCVBUF, &filter)?
+        } else {
             callvault_afpacket::PacketSocket::open(name, LIVE_RCVBUF)
-                .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?,
-        );
+                .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?
+        });
     }
     let mut worker = Worker::new(tracker, spool_dir, None, filter);
     worker.read_live(sockets, stop)?;
@@ -319,6 +322,31 @@ pub fn live_to_spool(
         media_packets: worker.counts.media_packets,
         kernel_drops: worker.counts.kernel_drops,
     })
+}
+
+/// A live packet socket on `name` with `filter` compiled to classic BPF,
+/// so that the kernel copies only what the capture can use (UDP and TCP
+/// the filter may keep) instead of every frame on a busy mirror port.
+/// User space still applies the exact filter. A kernel that refuses the
+/// program (an older checker) costs only the saving: the socket is opened
+/// without it, with a warning.
+fn open_live(
+    name: &str,
+    rcvbuf: usize,
+    filter: &CaptureFilter,
+) -> anyhow::Result<callvault_afpacket::PacketSocket> {
+    let program: Vec<(u16, u8, u8, u32)> =
+        filter.kernel_program().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot capture on interface {name:?}: {e}");
+    match callvault_afpacket::PacketSocket::open_filtered(name, rcvbuf, &program) {
+        Ok(socket) => Ok(socket),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            let socket = callvault_afpacket::PacketSocket::open(name, rcvbuf).map_err(cannot)?;
+            tracing::warn!(interface = name, error = %e, instructions = program.len(), "the kernel refused the compiled capture filter; filtering in user space only");
+            Ok(socket)
+        }
+        Err(e) => Err(cannot(e)),
+    }
 }
 
 /// Resident memory of this process (Linux `/proc/self/statm`), 0 elsewhere.
@@ -869,8 +897,8 @@ pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<Run
     };
     // Open the sockets now so that a bad interface fails start-up.
     for name in &section.interfaces {
-        callvault_afpacket::PacketSocket::open(name, 4096)
-            .map_err(|e| anyhow::anyhow!("capture.interfaces: cannot capture on {name:?}: {e}"))?;
+        open_live(name, 4096, &opts.filter)
+            .map_err(|e| anyhow::anyhow!("capture.interfaces: {e}"))?;
     }
     let ingestor = vault.ingestor();
     let instance = vault.instance.clone();

@@ -66,14 +66,36 @@ fn peak_rss() -> u64 {
     super::peak_rss_kib("/proc/self").map_or(0, |kib| kib * 1024)
 }
 
+/// What the generator plays.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Concurrent calls.
+    pub calls: u32,
+    /// Seconds of media.
+    pub secs: u64,
+    /// New calls per second during setup.
+    pub rate: f64,
+    /// Unrelated UDP datagrams a second, outside the capture filter.
+    pub noise: u64,
+}
+
+/// Where the noise goes: outside the filter's networks.
+const NOISE_NET: Ipv4Addr = Ipv4Addr::new(127, 99, 0, 1);
+
 struct Sent {
     rtp: u64,
     late_ticks: u64,
     cpu: Duration,
 }
 
-/// Plays the calls: setup at `rate` calls/s, `secs` of media, BYEs.
-fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
+/// Plays the calls: setup at `rate` calls/s, `secs` of media (and the
+/// noise), BYEs.
+fn generate(load: &Load) -> anyhow::Result<Sent> {
+    let Load { calls, secs, rate, noise } = *load;
+    let noise_rx = UdpSocket::bind((NOISE_NET, 0))?;
+    let noise_to = noise_rx.local_addr()?;
+    let noise_tx = UdpSocket::bind((NOISE_NET, 0))?;
+    let noise_packet = [0x5au8; 200];
     let cpu0 = cpu_time("/proc/thread-self/stat");
     let ext_sip = UdpSocket::bind((Ipv4Addr::new(127, 78, 0, 1), SIP_PORT))?;
     let pbx_sip = UdpSocket::bind((PBX, SIP_PORT))?;
@@ -128,6 +150,10 @@ fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
         }
         packet[2..4].copy_from_slice(&(tick as u16).to_be_bytes());
         packet[4..8].copy_from_slice(&((tick * 160) as u32).to_be_bytes());
+        // The tick's share of the noise, spread so the total is exact.
+        for _ in (tick * noise / 50)..((tick + 1) * noise / 50) {
+            noise_tx.send_to(&noise_packet, noise_to)?;
+        }
         for c in 0..calls {
             packet[8..12].copy_from_slice(&c.to_be_bytes());
             ext_rtp.send_to(&packet, pbx_media(c))?;
@@ -148,7 +174,8 @@ fn generate(calls: u32, secs: u64, rate: f64) -> anyhow::Result<Sent> {
     Ok(Sent { rtp, late_ticks, cpu })
 }
 
-pub fn run(calls: u32, secs: u64, rate: f64, interface: &str, dir: &Path) -> anyhow::Result<()> {
+pub fn run(load: &Load, kernel_filter: bool, interface: &str, dir: &Path) -> anyhow::Result<()> {
+    let Load { calls, secs, noise, .. } = *load;
     anyhow::ensure!((1..=25_000).contains(&calls), "--calls must be 1..=25000");
     let spool = dir.join("capture-live-spool");
     let _ = std::fs::remove_dir_all(&spool);
@@ -166,12 +193,12 @@ pub fn run(calls: u32, secs: u64, rate: f64, interface: &str, dir: &Path) -> any
         let interfaces = vec![interface.to_owned()];
         let spool = spool.clone();
         std::thread::Builder::new().name("capture".into()).spawn(move || {
-            crate::capture::live_to_spool(&interfaces, filter, &spool, tracker, stop)
+            crate::capture::live_to_spool(&interfaces, filter, kernel_filter, &spool, tracker, stop)
         })?
     };
     // The sockets open in the capture thread; give them a moment.
     std::thread::sleep(Duration::from_millis(300));
-    let sent = generate(calls, secs, rate);
+    let sent = generate(load);
     // Let the last packets through, then stop (open calls are ended).
     std::thread::sleep(Duration::from_millis(800));
     stop.store(true, Ordering::Relaxed);
@@ -188,6 +215,10 @@ pub fn run(calls: u32, secs: u64, rate: f64, interface: &str, dir: &Path) -> any
         sent.rtp as f64 / secs.max(1) as f64,
         sent.late_ticks
     );
+    println!(
+        "noise: {noise} unrelated datagrams/s; capture filter applied {}",
+        if kernel_filter { "in the kernel (BPF) and in user space" } else { "in user space only" }
+    );
     let missing = sent.rtp.saturating_sub(stats.media_packets);
     println!(
         "recorded: {} conversations, {} RTP packets ({} missing, {:.4} %), kernel drops {}, frames {}",
@@ -201,7 +232,7 @@ pub fn run(calls: u32, secs: u64, rate: f64, interface: &str, dir: &Path) -> any
     if let Some(c) = capture_cpu {
         let share = c.as_secs_f64() / wall.as_secs_f64();
         println!(
-            "capture CPU: {:.2} s over {:.1} s = {:.0} % of one core ({:.2} us per packet); generator {:.2} s",
+            "capture CPU: {:.2} s over {:.1} s = {:.0} % of one core ({:.2} us per frame read); generator {:.2} s",
             c.as_secs_f64(),
             wall.as_secs_f64(),
             share * 100.0,
