@@ -372,6 +372,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     })
                 }),
                 spool_root: vault.config.data_dir.join("spool"),
+                metrics: None,
             };
             // SIGINT/SIGTERM end the capture: open calls are stored.
             tokio::spawn(async move {
@@ -397,6 +398,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             );
             for r in &summary.refused {
                 println!("refused: {r}");
+            }
+            if summary.kept > 0 {
+                println!(
+                    "kept: {} conversations wait in their spools (the vault was unavailable); \
+                     the next run stores them",
+                    summary.kept
+                );
+                return Ok(ExitCode::from(4));
             }
             Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }

@@ -798,6 +798,87 @@ fn serve_captures_live_from_its_capture_section() {
     assert!(server.terminate().success());
 }
 
+/// One `name value` line of `/metrics`, 0 when absent.
+fn metric(server: &Server, name: &str) -> u64 {
+    let url = format!("{}/metrics", server.url);
+    let text = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await?.text().await })
+        .unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+fn wait_metric(server: &Server, name: &str, at_least: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(server, name) < at_least {
+        assert!(Instant::now() < deadline, "{name} never reached {at_least}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn serve_keeps_capturing_through_a_vault_outage_and_stores_everything_after() {
+    if !tools(&["sipp"]) {
+        return;
+    }
+    let (ext, pbx, _, subnet) = net(49);
+    let env = Env::new()
+        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
+        .with("CALLVAULT_CAPTURE__FILTER", &format!("udp and net {subnet}"))
+        .with("CALLVAULT_CAPTURE__TENANT", "acme")
+        .with("CALLVAULT_CAPTURE__COMPANY_NETWORKS", &format!("[\"{pbx}/32\"]"));
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    // The object store goes away under the running server: every store
+    // fails as unavailable until it is back.
+    let objects = env.objects_dir();
+    let away = objects.with_extension("away");
+    std::fs::rename(&objects, &away).unwrap();
+    let callers = ["15551230001", "15551230002"];
+    let mut lab = Lab::new();
+    for (i, caller) in callers.iter().enumerate() {
+        let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
+        let linkedid = format!("outage-{i}");
+        let uac = lab.uac(
+            "uac.xml",
+            &format!("{pbx}:5060"),
+            Ua { ip: &ext, port: "5060", media: "16000" },
+            Call { service: "100", caller, linkedid: &linkedid },
+            &["-d", "2500"],
+        );
+        lab.wait(uac);
+        lab.wait(uas);
+        // Recorded and closed, then waiting in its spool for the vault.
+        wait_metric(&server, "callvault_capture_waiting_conversations", i as u64 + 1);
+    }
+    assert!(metric(&server, "callvault_capture_conversations_total{outcome=\"unavailable\"}") >= 1);
+    assert_eq!(metric(&server, "callvault_capture_conversations_total{outcome=\"stored\"}"), 0);
+    assert!(metric(&server, "callvault_capture_frames_total") > 0);
+
+    std::fs::rename(&away, &objects).unwrap();
+    wait_metric(&server, "callvault_capture_conversations_total{outcome=\"stored\"}", 2);
+    assert_eq!(metric(&server, "callvault_capture_waiting_conversations"), 0);
+    for caller in callers {
+        check_vault(
+            &server,
+            &key,
+            &Expect {
+                number: caller,
+                participants: &[caller, "100"],
+                duration_ms: 2300..3300,
+                stereo: true,
+                min_tone_secs: 1.8,
+            },
+        );
+    }
+    assert!(server.terminate().success());
+}
+
 #[test]
 fn serve_refuses_a_capture_section_it_cannot_run() {
     let env = Env::new()

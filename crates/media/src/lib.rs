@@ -41,4 +41,6 @@ pub use render::{
     render_tracks,
 };
 pub use spool::{SpoolConfig, remove_spool};
-pub use timeline::{ClosedTimeline, RecoveredConversation, TimelineEvent, recover_spool};
+pub use timeline::{
+    ClosedTimeline, RecoveredConversation, TimelineEvent, recover_spool, spool_paths,
+};

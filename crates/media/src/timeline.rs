@@ -362,6 +362,19 @@ pub struct RecoveredConversation {
 /// `cut_by_crash` set and all audio up to their last sync. Render them, store
 /// them, then [`crate::spool::remove_spool`].
 pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> {
+    Ok(spool_paths(dir)?
+        .into_iter()
+        .map(|path| {
+            let timeline = ClosedTimeline::from_spool(&path);
+            RecoveredConversation { path, timeline }
+        })
+        .collect())
+}
+
+/// The spools in `dir`, sorted, without reading them (a missing directory
+/// has none). Spools whose creation was interrupted (nothing recorded)
+/// are removed on the way.
+pub fn spool_paths(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut out = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -372,16 +385,13 @@ pub fn recover_spool(dir: &Path) -> std::io::Result<Vec<RecoveredConversation>> 
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with('.') && name.ends_with(".tmp") {
-            // A spool whose creation was interrupted: nothing was recorded.
             let _ = std::fs::remove_file(&path);
             continue;
         }
-        if path.extension().and_then(|e| e.to_str()) != Some(SPOOL_EXTENSION) {
-            continue;
+        if path.extension().and_then(|e| e.to_str()) == Some(SPOOL_EXTENSION) {
+            out.push(path);
         }
-        let timeline = ClosedTimeline::from_spool(&path);
-        out.push(RecoveredConversation { path, timeline });
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.sort();
     Ok(out)
 }

@@ -52,6 +52,17 @@ pub struct Metrics {
     /// Group syncs of open spools (capture and SIPREC), by outcome: ok,
     /// failed.
     pub spool_syncs: Family<OutcomeLabels, Counter>,
+    /// Live or file capture: frames read, frames the filter skipped,
+    /// packets the kernel dropped (receive buffer full), calls open now.
+    pub capture_frames: Counter,
+    pub capture_filtered: Counter,
+    pub capture_kernel_drops: Counter,
+    pub capture_calls_open: Gauge,
+    /// Captured conversations by outcome: stored, duplicate, empty,
+    /// refused, unavailable (will be retried).
+    pub capture_conversations: Family<OutcomeLabels, Counter>,
+    /// Captured conversations waiting in their spools for the vault.
+    pub capture_waiting: Gauge,
     /// BYEs the SRS sent, by outcome: answered, timed_out.
     pub sip_byes: Family<OutcomeLabels, Counter>,
 }
@@ -153,6 +164,38 @@ impl Metrics {
             "Syncs of the open spools' file system (one per second while recording), by outcome",
             spool_syncs.clone(),
         );
+        let capture_frames = Counter::default();
+        registry.register("capture_frames", "Frames read by the capture", capture_frames.clone());
+        let capture_filtered = Counter::default();
+        registry.register(
+            "capture_filtered_frames",
+            "Frames the capture filter skipped (in user space)",
+            capture_filtered.clone(),
+        );
+        let capture_kernel_drops = Counter::default();
+        registry.register(
+            "capture_kernel_drops",
+            "Packets the kernel dropped before the capture read them (receive buffer full)",
+            capture_kernel_drops.clone(),
+        );
+        let capture_calls_open = Gauge::default();
+        registry.register(
+            "capture_calls_open",
+            "Captured conversations being recorded now",
+            capture_calls_open.clone(),
+        );
+        let capture_conversations = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "capture_conversations",
+            "Captured conversations handed to the vault, by outcome",
+            capture_conversations.clone(),
+        );
+        let capture_waiting = Gauge::default();
+        registry.register(
+            "capture_waiting_conversations",
+            "Captured conversations waiting in their spools for the vault to come back",
+            capture_waiting.clone(),
+        );
         let sip_byes = Family::<OutcomeLabels, Counter>::default();
         registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
         Self {
@@ -173,6 +216,12 @@ impl Metrics {
             sip_rtp_packets,
             sip_rtp_foreign,
             spool_syncs,
+            capture_frames,
+            capture_filtered,
+            capture_kernel_drops,
+            capture_calls_open,
+            capture_conversations,
+            capture_waiting,
             sip_byes,
         }
     }
@@ -183,6 +232,12 @@ impl Metrics {
 
     pub fn sip_session(&self, outcome: &str) {
         self.sip_sessions.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn capture_conversation(&self, outcome: &str) {
+        self.capture_conversations
+            .get_or_create(&OutcomeLabels { outcome: outcome.to_owned() })
+            .inc();
     }
 
     pub fn sip_drop(&self, reason: &str) {

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use callvault_capture::tracker::{IpNet, ParticipantKey};
 use callvault_capture::{
     CallTracker, CaptureDemux, CaptureFilter, CaptureReader, DemuxConfig, Event, LinkType,
@@ -29,14 +28,16 @@ use callvault_capture::{
 };
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions};
-use callvault_model::{ConversationId, ParticipantId, RecordingSource, Side, TenantId};
+use callvault_model::{ConversationId, ParticipantId, Side, TenantId};
 use chrono::{DateTime, Utc};
 
-use crate::ingest::{
-    IngestError, IngestOutcome, IngestRequest, Ingestor, ParticipantMetadata, RecordingMetadata,
-};
+use crate::ingest::{Ingestor, ParticipantMetadata, RecordingMetadata};
 use crate::instance::Instance;
+use crate::metrics::Metrics;
+
+mod deliver;
 use crate::spool_sync::GroupSync;
+use deliver::{Closed, Deliveries};
 
 /// Where packets come from.
 #[derive(Debug, Clone)]
@@ -65,6 +66,8 @@ pub struct CaptureOptions {
     /// `data_dir/spool`: each process spools in a directory named after its
     /// instance, and recovers the directories of dead instances.
     pub spool_root: PathBuf,
+    /// Where `serve` exports the capture's counters; `None` for the CLI.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,13 +83,15 @@ pub struct CaptureSummary {
     /// Conversations recovered from the spools of a run that died.
     pub recovered: u64,
     pub refused: Vec<String>,
+    /// Conversations left in their spools because the vault was
+    /// unavailable when the capture was stopped (stored by the next start).
+    pub kept: u64,
 }
 
-/// One finished conversation on its way to the vault.
+/// One conversation rendered from its spool, ready for the vault.
 struct Finished {
     rendered: callvault_media::RenderedFile,
     metadata: RecordingMetadata,
-    spool: PathBuf,
     /// The recorder's conversation id: the idempotency key, so that a
     /// spool stored just before a crash is not stored twice by recovery.
     conversation: ConversationId,
@@ -130,12 +135,7 @@ fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> anyhow::Result
         });
     }
     metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
-    Ok(Some(Finished {
-        rendered,
-        metadata,
-        spool: timeline.spool_path.clone(),
-        conversation: timeline.conversation,
-    }))
+    Ok(Some(Finished { rendered, metadata, conversation: timeline.conversation }))
 }
 
 struct Live {
@@ -160,8 +160,10 @@ pub async fn run(
     opts: CaptureOptions,
 ) -> anyhow::Result<CaptureSummary> {
     let mut summary = CaptureSummary::default();
+    let mut deliveries = Deliveries::new(ingestor.clone(), opts.tenant, opts.metrics.clone());
     // First what a capture that died left: its spools hold every conversation
     // it had not stored, audio up to the last sync.
+    let mut abandoned = Vec::new();
     for entry in std::fs::read_dir(&opts.spool_root).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let modified =
@@ -169,30 +171,22 @@ pub async fn run(
         if !entry.path().is_dir() || !instance.is_abandoned(&name, modified, grace) {
             continue;
         }
-        for recovered in callvault_media::recover_spool(&entry.path())? {
-            let timeline = match recovered.timeline {
-                Ok(t) => t,
-                Err(e) => {
-                    summary.refused.push(format!("spool {}: {e}", recovered.path.display()));
-                    continue;
-                }
-            };
-            let flags =
-                if timeline.cut_by_crash { vec!["cut_by_crash".to_owned()] } else { Vec::new() };
-            if let Some(done) = finish_timeline(&timeline)? {
-                summary.recovered += 1;
-                store(ingestor, opts.tenant, done, flags, &mut summary).await?;
-            }
+        for spool in callvault_media::spool_paths(&entry.path())? {
+            deliveries.submit(Closed { spool, tracker: None });
         }
-        let _ = std::fs::remove_dir(entry.path());
+        abandoned.push(entry.path());
     }
 
     let spool_dir = opts.spool_root.join(instance.id());
     std::fs::create_dir_all(&spool_dir)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Finished>(4);
+    // Unbounded, and never waited on by the capture thread: an item is a
+    // spool path and the tracker's metadata, and the vault being slow or
+    // down must not stall the packet path.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Closed>();
     let mut tracker_config = opts.tracker.clone();
     tracker_config.company_networks = opts.company_networks.clone();
     let mut worker = Worker::new(tracker_config, &spool_dir, Some(tx), opts.filter.clone());
+    worker.metrics = opts.metrics.clone();
     let source = match &opts.source {
         CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
         live => live.clone(),
@@ -214,25 +208,55 @@ pub async fn run(
     if let Some(ready) = opts.on_ready.take() {
         ready();
     }
-    // Reading, tracking, spooling and rendering are CPU and file work: a
-    // blocking thread, handing finished conversations to the async side.
+    // Reading, tracking and spooling are CPU and file work: a blocking
+    // thread, handing closed conversations to the deliveries here.
+    let worker_stop = stop.clone();
     let worker = tokio::task::spawn_blocking(move || -> anyhow::Result<Counts> {
         match source {
-            CaptureSource::Files(files) => worker.read_files(&files, &stop)?,
-            CaptureSource::Live { .. } => worker.read_live(sockets, stop)?,
+            CaptureSource::Files(files) => worker.read_files(&files, &worker_stop)?,
+            CaptureSource::Live { .. } => worker.read_live(sockets, worker_stop)?,
         }
+        worker.publish();
         Ok(worker.counts)
     });
 
-    while let Some(done) = rx.recv().await {
-        store(ingestor, opts.tenant, done, Vec::new(), &mut summary).await?;
+    let mut reading = true;
+    loop {
+        // Done when the capture has ended and every conversation is in the
+        // vault, or, with the vault down, when asked to stop (the spools
+        // stay for the next start).
+        if !reading
+            && deliveries.idle()
+            && (deliveries.waiting() == 0 || stop.load(Ordering::Relaxed))
+        {
+            break;
+        }
+        let probe_at = deliveries.probe_at();
+        tokio::select! {
+            closed = rx.recv(), if reading => match closed {
+                Some(c) => deliveries.submit(c),
+                None => reading = false,
+            },
+            _ = deliveries.settle_next(&mut summary), if !deliveries.idle() => {}
+            _ = tokio::time::sleep_until(probe_at.unwrap_or_else(tokio::time::Instant::now)),
+                if probe_at.is_some() && deliveries.idle() => deliveries.probe(),
+            // Look at the stop flag again now and then.
+            _ = tokio::time::sleep(Duration::from_millis(500)), if !reading => {}
+        }
+    }
+    summary.kept = deliveries.waiting() as u64;
+    if summary.kept > 0 {
+        tracing::error!(kept = summary.kept, spool = %spool_dir.display(), "stopped with the vault unavailable: conversations kept in their spools; the next start stores them");
     }
     let counts = worker.await??;
     summary.frames = counts.frames;
     summary.filtered = counts.filtered;
     summary.kernel_drops = counts.kernel_drops;
     summary.conversations = counts.conversations;
-    let _ = std::fs::remove_dir(&spool_dir);
+    for dir in abandoned.iter().chain([&spool_dir]) {
+        // Only once empty: a spool still there is recovered next time.
+        let _ = std::fs::remove_dir(dir);
+    }
     Ok(summary)
 }
 
@@ -413,8 +437,11 @@ struct Worker {
     tracker: CallTracker,
     live: HashMap<u64, Live>,
     spool_dir: PathBuf,
-    /// Where finished conversations go; `None`: spool only, nothing rendered.
-    tx: Option<tokio::sync::mpsc::Sender<Finished>>,
+    /// Where closed conversations go; `None`: spool only, nothing rendered.
+    tx: Option<tokio::sync::mpsc::UnboundedSender<Closed>>,
+    /// Counters for `/metrics` (`serve`); `published` is what they hold.
+    metrics: Option<Arc<Metrics>>,
+    published: Counts,
     filter: CaptureFilter,
     counts: Counts,
 }
@@ -423,7 +450,7 @@ impl Worker {
     fn new(
         tracker: TrackerConfig,
         spool_dir: &Path,
-        tx: Option<tokio::sync::mpsc::Sender<Finished>>,
+        tx: Option<tokio::sync::mpsc::UnboundedSender<Closed>>,
         filter: CaptureFilter,
     ) -> Self {
         Worker {
@@ -432,9 +459,23 @@ impl Worker {
             live: HashMap::new(),
             spool_dir: spool_dir.to_owned(),
             tx,
+            metrics: None,
+            published: Counts::default(),
             filter,
             counts: Counts::default(),
         }
+    }
+
+    /// Brings the `/metrics` counters up to date (once a second live, at
+    /// the end of a file).
+    fn publish(&mut self) {
+        let Some(m) = &self.metrics else { return };
+        let (now, was) = (self.counts, self.published);
+        m.capture_frames.inc_by(now.frames.saturating_sub(was.frames));
+        m.capture_filtered.inc_by(now.filtered.saturating_sub(was.filtered));
+        m.capture_kernel_drops.inc_by(now.kernel_drops.saturating_sub(was.kernel_drops));
+        m.capture_calls_open.set(i64::try_from(self.live.len()).unwrap_or(i64::MAX));
+        self.published = now;
     }
 
     fn frame(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) -> anyhow::Result<()> {
@@ -537,9 +578,9 @@ impl Worker {
             .name("capture-rx".into())
             .spawn(move || receive(&sockets, &stop, &tx, &rx_drops))?;
         let mut next_tick = wall_now();
-        // Capture has no metrics registry of its own yet: sync failures are
-        // logged by the sync thread.
-        let group_sync = GroupSync::start(&self.spool_dir, Default::default())?;
+        let sync_outcomes =
+            self.metrics.as_ref().map(|m| m.spool_syncs.clone()).unwrap_or_default();
+        let group_sync = GroupSync::start(&self.spool_dir, sync_outcomes)?;
         let mut next_sync = wall_now();
         let result = (|| -> anyhow::Result<()> {
             loop {
@@ -564,6 +605,8 @@ impl Worker {
                 if now >= next_sync {
                     next_sync = now.saturating_add(Duration::from_secs(1));
                     group_sync.request();
+                    self.counts.kernel_drops = drops.load(Ordering::Relaxed);
+                    self.publish();
                 }
             }
         })();
@@ -679,49 +722,13 @@ fn receive(
     Ok(())
 }
 
-/// Store one finished conversation, then remove its spool.
-async fn store(
-    ingestor: &Ingestor,
-    tenant: TenantId,
-    done: Finished,
-    flags: Vec<String>,
-    summary: &mut CaptureSummary,
-) -> anyhow::Result<()> {
-    let req = IngestRequest {
-        tenant,
-        metadata: done.metadata,
-        idempotency_key: Some(format!("capture:{}", done.conversation)),
-        source: RecordingSource::Capture,
-        actor: "cli:capture".into(),
-        flags,
-    };
-    let bytes = Bytes::from(done.rendered.bytes);
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    match ingestor.ingest(req, Box::pin(body)).await {
-        Ok(outcome) => {
-            match outcome {
-                IngestOutcome::Created(_) => summary.stored += 1,
-                IngestOutcome::Duplicate(_) => summary.duplicates += 1,
-            }
-            // In the vault: the spool has done its job.
-            if let Err(e) = callvault_media::spool::remove_spool(&done.spool) {
-                tracing::warn!(error = %e, "cannot remove a spool");
-            }
-            Ok(())
-        }
-        Err(IngestError::Unavailable(e)) => anyhow::bail!("storage unavailable, spools kept: {e}"),
-        Err(e) => {
-            summary.refused.push(e.to_string());
-            Ok(())
-        }
-    }
-}
-
+/// Applies what the tracker decided: recorders opened, participants and
+/// flows attached, conversations closed and handed to the deliveries.
 fn drain(
     tracker: &mut CallTracker,
     live: &mut HashMap<u64, Live>,
     spool_dir: &std::path::Path,
-    tx: Option<&tokio::sync::mpsc::Sender<Finished>>,
+    tx: Option<&tokio::sync::mpsc::UnboundedSender<Closed>>,
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
     while let Some(out) = tracker.poll_output() {
@@ -811,17 +818,17 @@ fn drain(
                     callvault_media::spool::remove_spool(&spool)?;
                     continue;
                 };
-                let timeline = l.recorder.close(since_epoch(ts))?;
-                let Some(mut finished) = finish_timeline(&timeline)? else { continue };
-                // The tracker knows more than the spool: Call-IDs, the
-                // correlation value, display names, join and leave times.
-                let metadata = &mut finished.metadata;
-                metadata.call_id = call_ids.first().cloned();
-                metadata.conversation_key = correlation.first().map(|(_, v)| v.clone());
+                // Closed and synced here; rendered and stored off this
+                // thread. The tracker knows more than the spool: Call-IDs,
+                // the correlation value, display names, join and leave times.
+                let mut metadata = RecordingMetadata {
+                    call_id: call_ids.first().cloned(),
+                    conversation_key: correlation.first().map(|(_, v)| v.clone()),
+                    ..Default::default()
+                };
                 for (i, id) in call_ids.iter().enumerate().skip(1).take(16) {
                     metadata.external_ids.insert(format!("sip_call_id_{i}"), id.clone());
                 }
-                metadata.participants.clear();
                 for p in &participants {
                     if p.number.is_empty() && p.display_name.is_none() {
                         continue;
@@ -837,8 +844,8 @@ fn drain(
                     });
                 }
                 metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
-
-                if tx.blocking_send(finished).is_err() {
+                let spool = l.recorder.finish(since_epoch(ts))?;
+                if tx.send(Closed { spool, tracker: Some(metadata) }).is_err() {
                     anyhow::bail!("the vault side stopped");
                 }
             }
@@ -894,6 +901,7 @@ pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<Run
         stop: stop.clone(),
         on_ready: None,
         spool_root: vault.config.data_dir.join("spool"),
+        metrics: Some(vault.metrics.clone()),
     };
     // Open the sockets now so that a bad interface fails start-up.
     for name in &section.interfaces {

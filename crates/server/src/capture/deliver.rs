@@ -1,0 +1,288 @@
+//! Finished conversations, from the capture thread to the vault.
+//!
+//! The capture thread only closes a conversation's spool (end record
+//! written, synced) and hands over its path with what the call tracker
+//! knew. Rendering happens here, on blocking threads (at most one per
+//! core), never on the packet path: a long call takes a second of CPU to
+//! encode, and a thousand concurrent calls end several times a second.
+//!
+//! The spool is the durable copy until the vault confirms the recording.
+//! While the vault is unavailable (store or catalog down, disk full), the
+//! conversations wait here as spool paths, no audio in memory; one of
+//! them probes the vault with exponential backoff (0.5 s to 30 s) and,
+//! once it is stored, the rest follow. Capture goes on all the while. A
+//! process stopped during an outage leaves the spools for the next start,
+//! which recovers them.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use callvault_media::ClosedTimeline;
+use callvault_model::{RecordingSource, TenantId};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{CaptureSummary, finish_timeline};
+use crate::ingest::{IngestError, IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
+use crate::metrics::Metrics;
+
+/// A conversation whose spool is complete, on its way to the vault.
+#[derive(Debug)]
+pub(super) struct Closed {
+    pub spool: PathBuf,
+    /// What the tracker knew beyond the spool: Call-IDs, the correlation
+    /// value, participants with names and times. `None`: a spool recovered
+    /// from a run that died (the spool's own participants are used).
+    pub tracker: Option<RecordingMetadata>,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Created,
+    Duplicate,
+    /// No audio: the spool was removed, nothing stored.
+    Empty,
+    /// The vault answered no, or the spool cannot be read: kept, reported.
+    Refused(String),
+    /// Retry later; the spool stays.
+    Unavailable(String),
+}
+
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Created => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Empty => "empty",
+            Outcome::Refused(_) => "refused",
+            Outcome::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy)]
+enum Vault {
+    Up,
+    /// Unavailable; the next probe at `retry_at` unless one is running.
+    Down {
+        retry_at: Instant,
+        backoff: Duration,
+        probing: bool,
+    },
+}
+
+/// The deliveries of one capture run.
+pub(super) struct Deliveries {
+    ingestor: Ingestor,
+    tenant: TenantId,
+    renders: Arc<tokio::sync::Semaphore>,
+    jobs: JoinSet<(Closed, Outcome)>,
+    waiting: VecDeque<Closed>,
+    vault: Vault,
+    metrics: Option<Arc<Metrics>>,
+}
+
+impl Deliveries {
+    pub(super) fn new(ingestor: Ingestor, tenant: TenantId, metrics: Option<Arc<Metrics>>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Deliveries {
+            ingestor,
+            tenant,
+            renders: Arc::new(tokio::sync::Semaphore::new(cores)),
+            jobs: JoinSet::new(),
+            waiting: VecDeque::new(),
+            vault: Vault::Up,
+            metrics,
+        }
+    }
+
+    /// Nothing rendering or storing now.
+    pub(super) fn idle(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Conversations waiting for the vault to come back.
+    pub(super) fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub(super) fn submit(&mut self, c: Closed) {
+        match self.vault {
+            Vault::Up => self.spawn(c),
+            Vault::Down { .. } => {
+                self.waiting.push_back(c);
+                self.publish_waiting();
+            }
+        }
+    }
+
+    fn spawn(&mut self, c: Closed) {
+        let ingestor = self.ingestor.clone();
+        let renders = self.renders.clone();
+        let tenant = self.tenant;
+        self.jobs.spawn(async move {
+            let outcome = deliver(&ingestor, tenant, &c, &renders).await;
+            (c, outcome)
+        });
+    }
+
+    /// When the next probe is due, if one is.
+    pub(super) fn probe_at(&self) -> Option<Instant> {
+        match self.vault {
+            Vault::Down { retry_at, probing: false, .. } => Some(retry_at),
+            _ => None,
+        }
+    }
+
+    /// Sends the oldest waiting conversation to find out whether the vault
+    /// is back.
+    pub(super) fn probe(&mut self) {
+        match self.waiting.pop_front() {
+            Some(c) => {
+                if let Vault::Down { probing, .. } = &mut self.vault {
+                    *probing = true;
+                }
+                self.spawn(c);
+                self.publish_waiting();
+            }
+            None => self.vault = Vault::Up,
+        }
+    }
+
+    /// Waits for the next delivery to finish and accounts for it; `false`
+    /// when none is running.
+    pub(super) async fn settle_next(&mut self, summary: &mut CaptureSummary) -> bool {
+        let Some(done) = self.jobs.join_next().await else { return false };
+        let (c, outcome) = match done {
+            Ok(v) => v,
+            Err(e) => {
+                // The spool stays on disk: the next start recovers it.
+                tracing::error!(error = %e, "a capture delivery task failed");
+                summary.refused.push(format!("delivery task failed: {e}"));
+                return true;
+            }
+        };
+        if let Some(m) = &self.metrics {
+            m.capture_conversation(outcome.label());
+        }
+        let recovered = c.tracker.is_none();
+        match outcome {
+            Outcome::Unavailable(e) => {
+                let backoff = match self.vault {
+                    Vault::Up => {
+                        tracing::warn!(error = %e, "vault unavailable: captured conversations wait in their spools; capture goes on");
+                        FIRST_BACKOFF
+                    }
+                    Vault::Down { backoff, probing: true, .. } => (backoff * 2).min(MAX_BACKOFF),
+                    Vault::Down { backoff, .. } => backoff,
+                };
+                let retry_at = match self.vault {
+                    Vault::Down { retry_at, probing: false, .. } => retry_at,
+                    _ => Instant::now() + backoff,
+                };
+                if matches!(self.vault, Vault::Down { probing: true, .. }) {
+                    tracing::warn!(error = %e, waiting = self.waiting.len() + 1, retry_in_ms = backoff.as_millis() as u64, "vault still unavailable");
+                }
+                self.vault = Vault::Down { retry_at, backoff, probing: false };
+                self.waiting.push_back(c);
+                self.publish_waiting();
+            }
+            answered => {
+                if recovered && matches!(answered, Outcome::Created | Outcome::Duplicate) {
+                    summary.recovered += 1;
+                }
+                match answered {
+                    Outcome::Created => summary.stored += 1,
+                    Outcome::Duplicate => summary.duplicates += 1,
+                    Outcome::Refused(e) => {
+                        tracing::error!(error = %e, spool = %c.spool.display(), "captured conversation refused; spool kept");
+                        summary.refused.push(e);
+                    }
+                    Outcome::Empty | Outcome::Unavailable(_) => {}
+                }
+                if let Vault::Down { .. } = self.vault {
+                    tracing::info!(
+                        waiting = self.waiting.len(),
+                        "vault available again: storing the conversations that waited"
+                    );
+                    self.vault = Vault::Up;
+                    while let Some(w) = self.waiting.pop_front() {
+                        self.spawn(w);
+                    }
+                    self.publish_waiting();
+                }
+            }
+        }
+        true
+    }
+
+    fn publish_waiting(&self) {
+        if let Some(m) = &self.metrics {
+            m.capture_waiting.set(i64::try_from(self.waiting.len()).unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// Renders a closed spool and stores it.
+async fn deliver(
+    ingestor: &Ingestor,
+    tenant: TenantId,
+    c: &Closed,
+    renders: &Arc<tokio::sync::Semaphore>,
+) -> Outcome {
+    let permit = renders.clone().acquire_owned().await.ok();
+    let path = c.spool.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let timeline = ClosedTimeline::from_spool(&path)?;
+        let flags =
+            if timeline.cut_by_crash { vec!["cut_by_crash".to_owned()] } else { Vec::new() };
+        anyhow::Ok((finish_timeline(&timeline)?, flags))
+    })
+    .await;
+    let (finished, flags) = match rendered {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return Outcome::Refused(format!("spool {}: {e}", c.spool.display())),
+        Err(e) => {
+            return Outcome::Refused(format!("spool {}: render failed: {e}", c.spool.display()));
+        }
+    };
+    let Some(mut finished) = finished else { return Outcome::Empty };
+    if let Some(t) = &c.tracker {
+        let m = &mut finished.metadata;
+        m.call_id.clone_from(&t.call_id);
+        m.conversation_key.clone_from(&t.conversation_key);
+        m.external_ids.extend(t.external_ids.iter().map(|(k, v)| (k.clone(), v.clone())));
+        m.participants.clone_from(&t.participants);
+    }
+    let req = IngestRequest {
+        tenant,
+        metadata: finished.metadata,
+        idempotency_key: Some(format!("capture:{}", finished.conversation)),
+        source: RecordingSource::Capture,
+        actor: "cli:capture".into(),
+        flags,
+    };
+    let bytes = Bytes::from(finished.rendered.bytes);
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    match ingestor.ingest(req, Box::pin(body)).await {
+        Ok(outcome) => {
+            // In the vault: the spool has done its job.
+            if let Err(e) = callvault_media::spool::remove_spool(&c.spool) {
+                tracing::warn!(error = %e, "cannot remove a spool");
+            }
+            match outcome {
+                IngestOutcome::Created(_) => Outcome::Created,
+                IngestOutcome::Duplicate(_) => Outcome::Duplicate,
+            }
+        }
+        Err(IngestError::Unavailable(e)) => Outcome::Unavailable(e),
+        Err(e) => Outcome::Refused(e.to_string()),
+    }
+}
