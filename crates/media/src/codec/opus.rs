@@ -317,9 +317,12 @@ impl OpusDecoder {
     /// unsafe-libopus 0.2.0's SILK concealment (SILK-only and hybrid
     /// packets, i.e. most VoIP Opus at telephony bitrates) is broken: after
     /// the first few samples (the decoder's delay line) it outputs full
-    /// scale (+32767) whatever the signal, in debug and release builds
-    /// alike; its CELT concealment is sound. So concealment is offered only
-    /// after CELT packets.
+    /// scale (+32767) whatever the signal. The cause is in its translation
+    /// of `silk_SAT16` in `silk/PLC.rs` (and `silk/CNG.rs`, the comfort
+    /// noise added during losses): the lower bound `(opus_int16)0x8000`
+    /// became the positive `0x8000`, so every sample clamps to 32768 and
+    /// then to 32767. Its CELT concealment is sound. So concealment is
+    /// offered only after CELT packets.
     pub fn can_conceal(&self) -> bool {
         self.last_celt
     }
