@@ -178,6 +178,50 @@ fn packets_per_second(calls: usize, secs: usize, mode: Sync) -> (f64, u64, f64) 
     (total as f64 / packet_time.as_secs_f64(), total, wall)
 }
 
+/// One call, one flow of `pt` packets (20 ms each, 3000 of them, cycling
+/// through `payloads`), fsync off; every `lose_every`-th packet is not sent
+/// (0: none). Returns packets handled per second, best of 5.
+fn decoded_packets_per_second(pt: u8, payloads: &[&[u8]], lose_every: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = Duration::from_secs(1);
+    let mut best = 0f64;
+    let mut buf = Vec::with_capacity(400);
+    for _ in 0..5 {
+        let mut r = Recorder::new(
+            config_fsync(dir.path(), Duration::from_secs(1), false),
+            ConversationId::new(),
+            t0,
+        )
+        .unwrap();
+        r.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
+        let mut sent = 0u64;
+        let start = Instant::now();
+        for i in 0..3000usize {
+            let now = t0 + Duration::from_millis(i as u64 * 20);
+            if lose_every == 0 || i % lose_every != lose_every - 1 {
+                buf.clear();
+                RtpPacket {
+                    marker: false,
+                    payload_type: pt,
+                    sequence: i as u16,
+                    timestamp: (i * 160) as u32,
+                    ssrc: 1,
+                    csrc_bytes: &[],
+                    extension: None,
+                    payload: payloads[i % payloads.len()],
+                }
+                .write(&mut buf);
+                r.on_rtp(now, FlowKey(1), &buf);
+                sent += 1;
+            }
+            r.poll(now).unwrap();
+        }
+        best = best.max(sent as f64 / start.elapsed().as_secs_f64());
+        r.finish(t0 + Duration::from_secs(61)).unwrap();
+    }
+    best
+}
+
 /// A 60 s stereo conversation: the parties take turns of ~3 s (each side
 /// silent while the other talks, as in real calls).
 fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<i16>, Vec<i16>) {
@@ -256,7 +300,7 @@ fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
 
-    // CALLVAULT_BENCH=ingest|render|opus|decode|memory runs one section (for profiling).
+    // CALLVAULT_BENCH=ingest|render|opus|decode|decoded|memory runs one section (for profiling).
     let only = std::env::var("CALLVAULT_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("ingest") {
@@ -395,6 +439,37 @@ fn main() {
             secs / best,
             secs / best_cpu
         );
+    }
+    if run("decoded") {
+        // 3b. the packet path for codecs decoded at packet time (one call,
+        // no fsync): loss-free, and with every 25th packet lost.
+        let frames =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g729-frames.bit"))
+                .unwrap();
+        let g729: Vec<u8> = frames.iter().copied().cycle().take(frames.len() * 15).collect();
+        let g729: Vec<&[u8]> = g729.chunks_exact(20).collect();
+        let pcm16: Vec<i16> = speech().iter().flat_map(|&s| [s, s]).collect();
+        let mut enc = callvault_media::codec::g722::G722Encoder::new();
+        let g722: Vec<Vec<u8>> = pcm16
+            .chunks_exact(320)
+            .map(|f| {
+                let mut b = Vec::new();
+                enc.encode(f, &mut b);
+                b
+            })
+            .collect();
+        let g722: Vec<&[u8]> = g722.iter().map(Vec::as_slice).collect();
+        println!("## RTP ingest, codecs decoded at packet time (one call, no fsync, best of 5)");
+        for (name, pt, packets, lose_every) in [
+            ("G.729, no loss", 18u8, &g729, 0usize),
+            ("G.729, 4 % loss", 18, &g729, 25),
+            ("G.722, no loss", 9, &g722, 0),
+            ("G.722, 4 % loss", 9, &g722, 25),
+        ] {
+            let pps = decoded_packets_per_second(pt, packets, lose_every);
+            println!("{name:<24}: {pps:>10.0} packets/s per core");
+        }
+        println!();
     }
     if run("memory") {
         // 4. memory per active call

@@ -5,6 +5,16 @@
 //! never reads a clock and never blocks except in [`Recorder::poll`] and
 //! [`Recorder::close`], which write and sync the spool (run those off the
 //! async runtime).
+//!
+//! Lost packets: every loss is spooled as a `Loss` record (reported on the
+//! timeline). For codecs decoded at packet time that have packet loss
+//! concealment (G.729; Opus after CELT packets, see
+//! [`crate::codec::opus::OpusDecoder::can_conceal`]), the first
+//! [`CONCEAL_MAX_MS`] of the gap are filled with the decoder's concealment
+//! as an ordinary audio record placed where the previous packet's audio
+//! ended; the rest of the gap, and gaps of other codecs, stay silent.
+//! Nothing is concealed across a codec change, a new sub-stream (SSRC
+//! change, restart), a re-attached flow, or any non-audio packet in between.
 use std::path::Path;
 use std::time::Duration;
 
@@ -56,6 +66,29 @@ pub struct RecorderStats {
     pub decode_errors: u64,
     /// Packets that would land before the conversation's origin.
     pub before_origin: u64,
+    /// Losses (runs of lost packets) filled, at least in part, by the
+    /// codec's packet loss concealment (G.729, Opus).
+    pub concealed_losses: u64,
+    /// Timeline samples filled by packet loss concealment instead of
+    /// silence.
+    pub concealed_samples: u64,
+}
+
+/// The longest span of a loss filled by packet loss concealment; the rest
+/// of a longer loss stays silent. Concealment that goes on turns into a
+/// buzz (G.729 attenuates it only slowly), and 60 ms covers the usual
+/// one to three lost packets.
+pub const CONCEAL_MAX_MS: u64 = 60;
+
+/// Where the last decoded audio packet of a flow ended: a loss right after
+/// it is concealed with the same decoder if it is in the same sub-stream
+/// with the same codec.
+#[derive(Debug, Clone, Copy)]
+struct AudioEnd {
+    sub_stream: u32,
+    codec: Codec,
+    /// One past its last sample on the timeline.
+    end: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +110,7 @@ struct Flow {
     tracker: StreamTracker,
     decoder: Option<Decoder>,
     dtmf: Option<Dtmf>,
+    last_audio: Option<AudioEnd>,
 }
 
 /// Records one conversation. See the module docs.
@@ -192,6 +226,7 @@ impl Recorder {
                 f.stream = stream;
                 f.payloads = payloads;
                 f.decoder = None;
+                f.last_audio = None;
             }
             None => self.flows.push(Flow {
                 key: flow,
@@ -200,6 +235,7 @@ impl Recorder {
                 tracker: StreamTracker::new(tc),
                 decoder: None,
                 dtmf: None,
+                last_audio: None,
             }),
         }
     }
@@ -236,7 +272,15 @@ impl Recorder {
         // In order with nothing held back (nearly always): straight through,
         // without a copy into the reorder buffer.
         if let Some(p) = f.tracker.push_next(now, &packet) {
-            handle(f.stream, &f.payloads, &mut f.decoder, &mut f.dtmf, &p, &mut ctx);
+            handle(
+                f.stream,
+                &f.payloads,
+                &mut f.decoder,
+                &mut f.dtmf,
+                &mut f.last_audio,
+                &p,
+                &mut ctx,
+            );
             if f.tracker.next_deadline().is_none() {
                 return;
             }
@@ -352,7 +396,7 @@ fn drain(f: &mut Flow, ctx: &mut Ctx<'_>, now: Option<Duration>) {
             None => f.tracker.flush(),
         };
         let Some(p) = p else { break };
-        handle(f.stream, &f.payloads, &mut f.decoder, &mut f.dtmf, &p, ctx);
+        handle(f.stream, &f.payloads, &mut f.decoder, &mut f.dtmf, &mut f.last_audio, &p, ctx);
     }
 }
 
@@ -373,6 +417,7 @@ fn handle(
     payloads: &PayloadMap,
     decoder: &mut Option<Decoder>,
     dtmf: &mut Option<Dtmf>,
+    last_audio: &mut Option<AudioEnd>,
     p: &TrackedPacket<'_>,
     ctx: &mut Ctx<'_>,
 ) {
@@ -380,6 +425,9 @@ fn handle(
         ctx.stats.before_origin += 1;
         return;
     };
+    // Only decoded audio sets it again: anything else in between (comfort
+    // noise, an event, G.711, an undecodable payload) rules concealment out.
+    let prev = last_audio.take();
     if p.lost_before > 0 {
         ctx.spool.append(&Record::Loss {
             stream,
@@ -406,7 +454,16 @@ fn handle(
                 raw(stream, start, p, ctx);
                 return;
             };
+            if p.lost_before > 0
+                && let Some(prev) = prev
+                && prev.codec == c
+                && prev.sub_stream == p.sub_stream
+                && !p.sub_stream_start
+            {
+                conceal(stream, d, prev.end, start, p.lost_before, ctx);
+            }
             let mut failed = false;
+            let mut bytes = 0;
             let pcm = &mut *ctx.pcm;
             ctx.spool.append_audio(stream, start, |buf| {
                 let at = buf.len();
@@ -414,6 +471,7 @@ fn handle(
                     buf.truncate(at);
                     failed = true;
                 }
+                bytes = buf.len() - at;
             });
             if failed {
                 ctx.stats.decode_errors += 1;
@@ -421,8 +479,42 @@ fn handle(
                 return;
             }
             ctx.stats.audio_packets += 1;
+            *last_audio = Some(AudioEnd {
+                sub_stream: p.sub_stream,
+                codec: c,
+                end: start + bytes as u64 / 2,
+            });
         }
         None => raw(stream, start, p, ctx),
+    }
+}
+
+/// Fills the start of a loss, from `from` (where the previous packet's
+/// audio ended) towards `to` (this packet's start), with the decoder's
+/// concealment, up to [`CONCEAL_MAX_MS`]. Nothing when the gap is empty,
+/// negative, or longer than `lost` packets of 120 ms (the longest Opus
+/// packet) plus one could be: then the timestamps, not the network, made
+/// the gap.
+fn conceal(stream: u16, d: &mut Decoder, from: u64, to: u64, lost: u64, ctx: &mut Ctx<'_>) {
+    if !d.can_conceal() {
+        return;
+    }
+    let rate = u64::from(ctx.rate);
+    let Some(gap) = to.checked_sub(from).filter(|&g| g > 0) else { return };
+    if gap > lost.saturating_add(1).saturating_mul(rate * 120 / 1000) {
+        return;
+    }
+    let samples = gap.min(rate * CONCEAL_MAX_MS / 1000) as usize;
+    let mut bytes = 0;
+    let pcm = &mut *ctx.pcm;
+    ctx.spool.append_audio(stream, from, |buf| {
+        let at = buf.len();
+        d.conceal_le(samples, pcm, buf);
+        bytes = buf.len() - at;
+    });
+    if bytes > 0 {
+        ctx.stats.concealed_losses += 1;
+        ctx.stats.concealed_samples += bytes as u64 / 2;
     }
 }
 

@@ -148,7 +148,14 @@ pub struct Decoder {
     state: State,
     resampler: Resampler,
     scratch: Vec<i16>,
+    /// The rate the codec decodes at, before the resampler.
+    native_rate: u32,
+    out_rate: u32,
 }
+
+/// The longest span one [`Decoder::conceal`] call fills. Callers cap well
+/// below it (concealment of more than a few frames turns into a buzz).
+pub const MAX_CONCEAL_MS: u32 = 120;
 
 /// Opus decodes natively at these rates; anything else goes through 48 kHz.
 fn opus_rate(out_rate: u32) -> u32 {
@@ -180,11 +187,93 @@ impl Decoder {
             state,
             resampler: Resampler::new(native, out_rate),
             scratch: Vec::new(),
+            native_rate: native,
+            out_rate,
         })
     }
 
     pub fn codec(&self) -> Codec {
         self.codec
+    }
+
+    /// True when [`Decoder::conceal`] can fill a loss now: always for G.729
+    /// (its erased-frame procedure), for Opus after a CELT-only packet (see
+    /// [`opus::OpusDecoder::can_conceal`] for why not after SILK or hybrid
+    /// ones). G.711, G.722 and L16 have no concealment; their gaps stay
+    /// silent.
+    pub fn can_conceal(&self) -> bool {
+        match &self.state {
+            State::G729(_) => true,
+            State::Opus(d) => d.can_conceal(),
+            State::Pcmu | State::Pcma | State::G722(_) | State::L16 { .. } => false,
+        }
+    }
+
+    /// Packet loss concealment: appends `samples` samples at the output
+    /// rate that continue the signal from the decoder's state, and advances
+    /// that state as if the lost audio had been decoded (so the next packet
+    /// joins smoothly). G.729 conceals whole 10 ms frames and Opus whole
+    /// 2.5 ms steps, cut to `samples`; at most [`MAX_CONCEAL_MS`] are
+    /// filled. Returns false and appends nothing for codecs without
+    /// concealment (see [`Decoder::can_conceal`]) or when the codec fails.
+    pub fn conceal(&mut self, samples: usize, out: &mut Vec<i16>) -> bool {
+        let samples = samples.min(self.out_rate as usize * MAX_CONCEAL_MS as usize / 1000);
+        if samples == 0 || !self.can_conceal() {
+            return false;
+        }
+        let direct = self.resampler.is_identity();
+        // A resampler's phase can leave one output short: ask for a little
+        // more input than the ratio says.
+        let native = (samples as u64 * u64::from(self.native_rate))
+            .div_ceil(u64::from(self.out_rate.max(1))) as usize
+            + if direct { 0 } else { 2 };
+        let at = out.len();
+        let buf = if direct { &mut *out } else { &mut self.scratch };
+        if !direct {
+            buf.clear();
+        }
+        match &mut self.state {
+            State::G729(d) => {
+                for _ in 0..native.div_ceil(g729::FRAME_SAMPLES) {
+                    d.conceal(buf);
+                }
+            }
+            State::Opus(d) => {
+                let quantum = (d.sample_rate() / 400).max(1) as usize;
+                let max = d.sample_rate() as usize * MAX_CONCEAL_MS as usize / 1000;
+                let frame = (native.div_ceil(quantum) * quantum).min(max);
+                if d.conceal(frame, buf).is_err() {
+                    out.truncate(at);
+                    return false;
+                }
+            }
+            State::Pcmu | State::Pcma | State::G722(_) | State::L16 { .. } => return false,
+        }
+        if !direct {
+            self.resampler.process(&self.scratch, out);
+        }
+        out.truncate(at + samples);
+        out.len() > at
+    }
+
+    /// [`Decoder::conceal`] appending little-endian bytes (the spool's
+    /// sample format), through `scratch`.
+    pub fn conceal_le(
+        &mut self,
+        samples: usize,
+        scratch: &mut Vec<i16>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        scratch.clear();
+        if !self.conceal(samples, scratch) {
+            return false;
+        }
+        let at = out.len();
+        out.resize(at + scratch.len() * 2, 0);
+        for (d, s) in out[at..].chunks_exact_mut(2).zip(scratch.iter()) {
+            d.copy_from_slice(&s.to_le_bytes());
+        }
+        true
     }
 
     /// Decodes one payload, appending mono samples at the output rate as
@@ -233,6 +322,9 @@ impl Decoder {
             State::Pcma => g711::decode_alaw(payload, buf),
             State::G722(d) => d.decode(payload, buf),
             State::G729(d) => d.decode(payload, buf),
+            // An empty payload is no audio (libopus would conceal a frame,
+            // which after SILK packets is broken: see `can_conceal`).
+            State::Opus(_) if payload.is_empty() => {}
             State::Opus(d) => {
                 d.decode(payload, buf)?;
             }

@@ -248,6 +248,8 @@ pub struct OpusDecoder {
     st: DecState,
     channels: usize,
     sample_rate: u32,
+    /// The last packet decoded was CELT-only (see [`OpusDecoder::conceal`]).
+    last_celt: bool,
 }
 
 // SAFETY: as for the encoder.
@@ -263,7 +265,12 @@ impl OpusDecoder {
         if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
-        Ok(OpusDecoder { st: DecState::Single(st), channels: usize::from(channels), sample_rate })
+        Ok(OpusDecoder {
+            st: DecState::Single(st),
+            channels: usize::from(channels),
+            sample_rate,
+            last_celt: false,
+        })
     }
 
     /// A decoder for two uncoupled mono streams on two channels (RFC 7845
@@ -285,18 +292,66 @@ impl OpusDecoder {
         if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
-        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate })
+        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate, last_celt: false })
+    }
+
+    /// The decoding rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
     }
 
     /// Decodes one packet, appending interleaved samples to `out`; an empty
     /// packet asks for concealment of one 20 ms frame.
     pub fn decode(&mut self, packet: &[u8], out: &mut Vec<i16>) -> Result<usize, OpusError> {
+        if packet.is_empty() {
+            return self.conceal(self.sample_rate as usize / 50, out);
+        }
         // 120 ms is the longest Opus packet.
-        let max = (self.sample_rate as usize * 120 / 1000) * self.channels;
+        let max = self.sample_rate as usize * 120 / 1000;
+        self.decode_raw(packet, max, out)
+    }
+
+    /// True when [`OpusDecoder::conceal`] gives usable audio: the last
+    /// packet decoded (by a single-stream decoder) was CELT-only.
+    ///
+    /// unsafe-libopus 0.2.0's SILK concealment (SILK-only and hybrid
+    /// packets, i.e. most VoIP Opus at telephony bitrates) is broken: after
+    /// the first few samples (the decoder's delay line) it outputs full
+    /// scale (+32767) whatever the signal. The cause is in its translation
+    /// of `silk_SAT16` in `silk/PLC.rs` (and `silk/CNG.rs`, the comfort
+    /// noise added during losses): the lower bound `(opus_int16)0x8000`
+    /// became the positive `0x8000`, so every sample clamps to 32768 and
+    /// then to 32767. Its CELT concealment is sound. So concealment is
+    /// offered only after CELT packets.
+    pub fn can_conceal(&self) -> bool {
+        self.last_celt
+    }
+
+    /// Packet loss concealment: appends `frame` samples per channel
+    /// (interleaved) continuing the signal from the decoder's state, as
+    /// libopus does for a missing packet. `frame` must be a multiple of
+    /// 2.5 ms at the decoding rate, from 2.5 to 120 ms. This is libopus's
+    /// concealment whatever the mode: check [`OpusDecoder::can_conceal`]
+    /// first.
+    pub fn conceal(&mut self, frame: usize, out: &mut Vec<i16>) -> Result<usize, OpusError> {
+        let quantum = self.sample_rate as usize / 400;
+        let max = self.sample_rate as usize * 120 / 1000;
+        if quantum == 0 || frame == 0 || !frame.is_multiple_of(quantum) || frame > max {
+            return Err(OpusError(unsafe_libopus::OPUS_BAD_ARG));
+        }
+        self.decode_raw(&[], frame, out)
+    }
+
+    /// One `opus_decode` call: `packet` empty means concealment (a null
+    /// data pointer), for exactly `frame` samples per channel.
+    fn decode_raw(
+        &mut self,
+        packet: &[u8],
+        frame: usize,
+        out: &mut Vec<i16>,
+    ) -> Result<usize, OpusError> {
         let start = out.len();
-        out.resize(start + max, 0);
-        let frame =
-            if packet.is_empty() { self.sample_rate as usize / 50 } else { max / self.channels };
+        out.resize(start + frame * self.channels, 0);
         let ptr = if packet.is_empty() { std::ptr::null() } else { packet.as_ptr() };
         // SAFETY: `out[start..]` has room for `frame * channels` samples;
         // `packet` is readable for its length (or null for concealment).
@@ -325,6 +380,10 @@ impl OpusDecoder {
             return Err(OpusError(n));
         }
         out.truncate(start + n as usize * self.channels);
+        if let Some(&toc) = packet.first() {
+            // TOC configurations 16..=31 are CELT-only (RFC 6716, 3.1).
+            self.last_celt = toc >> 3 >= 16 && matches!(self.st, DecState::Single(_));
+        }
         Ok(n as usize)
     }
 }
