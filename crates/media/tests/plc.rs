@@ -258,35 +258,32 @@ fn opus_long_loss_is_concealed_only_up_to_the_cap() {
     assert_eq!(stats.concealed_samples, cap as u64);
 }
 
-/// unsafe-libopus's SILK concealment is broken (full-scale output): after
-/// SILK packets a loss stays silent, and an empty payload adds nothing.
+/// SILK concealment (most VoIP Opus): the lost packet is filled with a
+/// continuation of the signal at a sane level, not silence and not the
+/// full-scale output of unsafe-libopus 0.2.0 as published (patched in
+/// vendor/). An empty payload still adds nothing.
 #[test]
-fn opus_silk_loss_stays_silent() {
+fn opus_silk_loss_is_concealed_not_silent() {
     use callvault_media::codec::opus::OpusDecoder;
     let (packets, _) = opus_packets(false);
     let mut d = OpusDecoder::new(16_000, 1).unwrap();
-    assert!(!d.can_conceal());
+    assert!(!d.can_conceal(), "nothing decoded yet");
     d.decode(&packets[0], &mut Vec::new()).unwrap();
-    assert!(!d.can_conceal());
+    assert!(d.can_conceal());
     let mut map = PayloadMap::default();
     map.set(OPUS_PT, Codec::Opus { channels: 1 });
     let k = 70;
     let mut sends = sent(OPUS_PT, &packets, |i| i == k);
     sends[k + 10].payload = &[];
     let (m, stats, events) = play(16_000, &map, 960, &sends, None);
-    assert!(energy(&m[(k - 1) * 320..k * 320]) > 1e6);
-    assert!(m[k * 320..(k + 1) * 320].iter().all(|&s| s == 0));
-    assert!(m[(k + 10) * 320..(k + 11) * 320].iter().all(|&s| s == 0));
-    assert!(m.iter().all(|&s| s.abs() < 16_000));
-    assert_eq!(stats.concealed_losses, 0);
+    let gap = &m[k * 320..(k + 1) * 320];
+    let ratio = energy(gap) / energy(&m[(k - 1) * 320..k * 320]);
+    assert!((0.05..2.0).contains(&ratio), "gap/before energy {ratio}");
+    assert!(m.iter().all(|&s| s.abs() < 16_000), "no full-scale concealment");
+    assert!(m[(k + 10) * 320..(k + 11) * 320].iter().all(|&s| s == 0), "empty payload");
+    assert_eq!(stats.concealed_losses, 1);
     assert_eq!(stats.decode_errors, 0);
     assert!(events.iter().any(|e| matches!(e, TimelineEvent::Loss { packets: 1, .. })));
-    // After CELT packets concealment is offered.
-    let (celt, _) = opus_packets(true);
-    d.decode(&celt[0], &mut Vec::new()).unwrap();
-    assert!(d.can_conceal());
-    d.decode(&packets[1], &mut Vec::new()).unwrap();
-    assert!(!d.can_conceal());
 }
 
 #[test]

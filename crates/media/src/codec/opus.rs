@@ -249,7 +249,8 @@ pub struct OpusDecoder {
     channels: usize,
     sample_rate: u32,
     /// The last packet decoded was CELT-only (see [`OpusDecoder::conceal`]).
-    last_celt: bool,
+    /// A packet has been decoded: concealment has something to continue.
+    decoded: bool,
 }
 
 // SAFETY: as for the encoder.
@@ -269,7 +270,7 @@ impl OpusDecoder {
             st: DecState::Single(st),
             channels: usize::from(channels),
             sample_rate,
-            last_celt: false,
+            decoded: false,
         })
     }
 
@@ -292,7 +293,7 @@ impl OpusDecoder {
         if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return Err(OpusError(err));
         }
-        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate, last_celt: false })
+        Ok(OpusDecoder { st: DecState::Multi(st), channels: 2, sample_rate, decoded: false })
     }
 
     /// The decoding rate.
@@ -311,20 +312,16 @@ impl OpusDecoder {
         self.decode_raw(packet, max, out)
     }
 
-    /// True when [`OpusDecoder::conceal`] gives usable audio: the last
-    /// packet decoded (by a single-stream decoder) was CELT-only.
+    /// True when [`OpusDecoder::conceal`] has a signal to continue: a
+    /// packet has been decoded.
     ///
-    /// unsafe-libopus 0.2.0's SILK concealment (SILK-only and hybrid
-    /// packets, i.e. most VoIP Opus at telephony bitrates) is broken: after
-    /// the first few samples (the decoder's delay line) it outputs full
-    /// scale (+32767) whatever the signal. The cause is in its translation
-    /// of `silk_SAT16` in `silk/PLC.rs` (and `silk/CNG.rs`, the comfort
-    /// noise added during losses): the lower bound `(opus_int16)0x8000`
-    /// became the positive `0x8000`, so every sample clamps to 32768 and
-    /// then to 32767. Its CELT concealment is sound. So concealment is
-    /// offered only after CELT packets.
+    /// SILK concealment (SILK-only and hybrid packets, most VoIP Opus at
+    /// telephony bitrates) relies on the workspace's patched
+    /// unsafe-libopus: 0.2.0 as published clamps every concealed SILK
+    /// sample to +32767 (its `silk_SAT16` lower bound lost a sign; see
+    /// `vendor/unsafe-libopus/PATCHED.md`).
     pub fn can_conceal(&self) -> bool {
-        self.last_celt
+        self.decoded
     }
 
     /// Packet loss concealment: appends `frame` samples per channel
@@ -380,10 +377,7 @@ impl OpusDecoder {
             return Err(OpusError(n));
         }
         out.truncate(start + n as usize * self.channels);
-        if let Some(&toc) = packet.first() {
-            // TOC configurations 16..=31 are CELT-only (RFC 6716, 3.1).
-            self.last_celt = toc >> 3 >= 16 && matches!(self.st, DecState::Single(_));
-        }
+        self.decoded |= !packet.is_empty();
         Ok(n as usize)
     }
 }
