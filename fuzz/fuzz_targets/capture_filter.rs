@@ -1,5 +1,7 @@
 //! Capture filter expressions: parsing arbitrary text never panics or
-//! recurses without bound, and a parsed filter evaluates any frame.
+//! recurses without bound, a parsed filter evaluates any frame, and it
+//! compiles to a classic BPF program of the kernel's size that ends in a
+//! return.
 #![no_main]
 
 use callvault_capture::{CaptureFilter, LinkType};
@@ -15,5 +17,8 @@ fuzz_target!(|data: &[u8]| {
         for link in [LinkType::ETHERNET, LinkType::LINUX_SLL, LinkType::RAW] {
             assert_eq!(filter.matches(link, frame), again.matches(link, frame));
         }
+        let program = filter.kernel_program();
+        assert!((1..=4096).contains(&program.len()));
+        assert_eq!(program.last().map(|i| i.code), Some(0x06), "ends with a return");
     }
 });
