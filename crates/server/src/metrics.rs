@@ -49,8 +49,7 @@ pub struct Metrics {
     /// SRC did not announce (neither its signalling address nor an SDP
     /// `c=` address of the session).
     pub sip_rtp_foreign: Counter,
-    /// Group syncs of open spools (capture and SIPREC), by outcome: ok,
-    /// failed.
+    /// Group syncs of live capture's open spools, by outcome: ok, failed.
     pub spool_syncs: Family<OutcomeLabels, Counter>,
     /// Live or file capture: frames read, frames the filter skipped,
     /// packets the kernel dropped (receive buffer full), calls open now.

@@ -1,10 +1,12 @@
 //! Group commit for open spools.
 //!
-//! Live capture and the SIPREC server each keep hundreds to thousands of
-//! spools open and write every one of them once a second. An `fdatasync`
-//! per spool would queue that many journal commits a second; instead their
-//! writers ask one thread to run `syncfs` on the spool directory's file
-//! system, which makes all of them durable in one call.
+//! Live capture keeps hundreds to thousands of spools open and writes
+//! every one of them once a second. An `fdatasync` per spool on the packet
+//! thread would queue that many journal commits a second behind it;
+//! instead it asks one thread to run `syncfs` on the spool directory's
+//! file system, which makes all of them durable in one call. (The SIPREC
+//! server, whose sessions each have their own task, measured better with
+//! an `fdatasync` per session on the blocking pool.)
 //!
 //! What a `syncfs` cannot say is *which* file failed to reach the disk: an
 //! error is logged and counted for the whole group, and the next request

@@ -61,8 +61,6 @@ pub(crate) struct Shared {
     /// Renders at once (each takes a core).
     pub renders: Arc<tokio::sync::Semaphore>,
     pub stopping: watch::Receiver<bool>,
-    /// Makes every session's spool durable once a second, in one `syncfs`.
-    pub sync: crate::spool_sync::GroupSync,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,8 +200,6 @@ pub async fn start(
     let spool_dir = spool_root(&deps.data_dir).join(deps.instance.id());
     std::fs::create_dir_all(&spool_dir)
         .with_context(|| format!("cannot create {}", spool_dir.display()))?;
-    let sync = crate::spool_sync::GroupSync::start(&spool_dir, deps.metrics.spool_syncs.clone())
-        .with_context(|| format!("cannot open {}", spool_dir.display()))?;
     let (core_tx, core_rx) = mpsc::channel(QUEUE);
     let renders = std::thread::available_parallelism().map_or(2, |n| n.get());
     let shared = Arc::new(Shared {
@@ -214,7 +210,6 @@ pub async fn start(
         core: core_tx.clone(),
         renders: Arc::new(tokio::sync::Semaphore::new(renders)),
         stopping: stop.clone(),
-        sync,
     });
 
     // What a previous process left: store it before taking new calls.
