@@ -747,17 +747,23 @@ fn a_call_with_packet_loss_and_reordering_is_still_whole() {
     );
 }
 
+/// `serve` capturing on `lo` for tenant acme: `subnet` filtered, `pbx` the
+/// company's side.
+fn serve_capture_env(subnet: &str, pbx: &str) -> Env {
+    Env::new()
+        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
+        .with("CALLVAULT_CAPTURE__FILTER", &format!("udp and net {subnet}"))
+        .with("CALLVAULT_CAPTURE__TENANT", "acme")
+        .with("CALLVAULT_CAPTURE__COMPANY_NETWORKS", &format!("[\"{pbx}/32\"]"))
+}
+
 #[test]
 fn serve_captures_live_from_its_capture_section() {
     if !tools(&["sipp"]) {
         return;
     }
     let (ext, pbx, _, subnet) = net(47);
-    let env = Env::new()
-        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
-        .with("CALLVAULT_CAPTURE__FILTER", &format!("udp and net {subnet}"))
-        .with("CALLVAULT_CAPTURE__TENANT", "acme")
-        .with("CALLVAULT_CAPTURE__COMPANY_NETWORKS", &format!("[\"{pbx}/32\"]"));
+    let env = serve_capture_env(&subnet, &pbx);
     let key = env.tenant_with_key("acme");
     // Ready means the packet sockets are open.
     let server = Server::start(&env);
@@ -827,11 +833,7 @@ fn serve_keeps_capturing_through_a_vault_outage_and_stores_everything_after() {
         return;
     }
     let (ext, pbx, _, subnet) = net(49);
-    let env = Env::new()
-        .with("CALLVAULT_CAPTURE__INTERFACES", "[\"lo\"]")
-        .with("CALLVAULT_CAPTURE__FILTER", &format!("udp and net {subnet}"))
-        .with("CALLVAULT_CAPTURE__TENANT", "acme")
-        .with("CALLVAULT_CAPTURE__COMPANY_NETWORKS", &format!("[\"{pbx}/32\"]"));
+    let env = serve_capture_env(&subnet, &pbx);
     let key = env.tenant_with_key("acme");
     let server = Server::start(&env);
     // The object store goes away under the running server: every store

@@ -198,14 +198,8 @@ fn program(root: Option<&Node>) -> Option<Vec<BpfInsn>> {
     a.mark(v4_later);
     later_fragment(&mut a, body);
     a.mark(v4_first);
-    a.stmt(LD_IMM, 0);
-    a.stmt(ST, M_LATER_FRAGMENT);
     a.stmt(LDX_B_MSH, 0);
-    a.stmt(LD_H_IND, 0);
-    a.stmt(ST, M_SPORT);
-    a.stmt(LD_H_IND, 2);
-    a.stmt(ST, M_DPORT);
-    a.ja(body);
+    ports_at(&mut a, LD_H_IND, 0, body);
 
     // IPv6: UDP or TCP right after the fixed header or one fragment header.
     a.mark(v6);
@@ -221,13 +215,7 @@ fn program(root: Option<&Node>) -> Option<Vec<BpfInsn>> {
     a.ja(drop);
     a.mark(v6_plain);
     a.stmt(ST, M_PROTO);
-    a.stmt(LD_IMM, 0);
-    a.stmt(ST, M_LATER_FRAGMENT);
-    a.stmt(LD_H_ABS, 40);
-    a.stmt(ST, M_SPORT);
-    a.stmt(LD_H_ABS, 42);
-    a.stmt(ST, M_DPORT);
-    a.ja(body);
+    ports_at(&mut a, LD_H_ABS, 40, body);
     a.mark(v6_frag);
     a.stmt(LD_B_ABS, 40);
     let frag_ours = a.label();
@@ -243,13 +231,7 @@ fn program(root: Option<&Node>) -> Option<Vec<BpfInsn>> {
     a.mark(v6_later);
     later_fragment(&mut a, body);
     a.mark(v6_first);
-    a.stmt(LD_IMM, 0);
-    a.stmt(ST, M_LATER_FRAGMENT);
-    a.stmt(LD_H_ABS, 48);
-    a.stmt(ST, M_SPORT);
-    a.stmt(LD_H_ABS, 50);
-    a.stmt(ST, M_DPORT);
-    a.ja(body);
+    ports_at(&mut a, LD_H_ABS, 48, body);
 
     a.mark(body);
     match root {
@@ -261,6 +243,18 @@ fn program(root: Option<&Node>) -> Option<Vec<BpfInsn>> {
     a.mark(drop);
     a.stmt(RET_K, 0);
     a.assemble()
+}
+
+/// A packet with its UDP/TCP header: the ports are the two halfwords at
+/// `at` (loaded with `load`, absolute or past the IPv4 header in X).
+fn ports_at(a: &mut Asm, load: u16, at: u32, body: Label) {
+    a.stmt(LD_IMM, 0);
+    a.stmt(ST, M_LATER_FRAGMENT);
+    a.stmt(load, at);
+    a.stmt(ST, M_SPORT);
+    a.stmt(load, at + 2);
+    a.stmt(ST, M_DPORT);
+    a.ja(body);
 }
 
 /// A non-first fragment: no ports. The slots are stored anyway: the
