@@ -859,3 +859,50 @@ async fn rtp_from_an_address_the_src_did_not_announce_is_dropped() {
         "with the filter off the injected tones reach the recording: {left:?} {right:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recordings_wait_out_a_vault_outage_and_are_stored_after() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    // The object store goes away under the running server.
+    let objects = srs.env.objects_dir();
+    let away = objects.with_extension("away");
+    std::fs::rename(&objects, &away).unwrap();
+    let sipp = Sipp::start(
+        "siprec_call.xml",
+        srs.sip,
+        &keys("outage"),
+        &["-m", "3", "-l", "3", "-r", "10", "-d", "2500"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2300)]), 3);
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 3 * 2 * 100);
+    // Ended, rendered, refused by the missing store: they wait (one of them
+    // may be probing at any moment).
+    let waiting = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("callvault_sip_recordings_waiting "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while waiting(&srs.metrics().await) < 2 {
+        assert!(Instant::now() < deadline, "the recordings never waited for the vault");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(srs.conversations().await.is_empty(), "nothing stored while the store is away");
+
+    std::fs::rename(&away, &objects).unwrap();
+    let list = srs.wait_recordings(3, 3).await;
+    assert_eq!(list.len(), 3);
+    let metrics = srs.metrics().await;
+    assert_eq!(waiting(&metrics), 0);
+    assert!(metrics.contains("callvault_sip_sessions_total{outcome=\"recorded\"} 3"), "{metrics}");
+    // Rendered again from the spool after the outage: the audio is whole.
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let audio = srs.audio(d["recordings"][0]["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 2100)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2100)), Some(TONES[1]));
+}

@@ -62,6 +62,9 @@ pub struct Metrics {
     pub capture_conversations: Family<OutcomeLabels, Counter>,
     /// Captured conversations waiting in their spools for the vault.
     pub capture_waiting: Gauge,
+    /// SIPREC recordings that ended while the vault was unavailable and
+    /// wait, in their spools, for it to come back.
+    pub sip_recordings_waiting: Gauge,
     /// BYEs the SRS sent, by outcome: answered, timed_out.
     pub sip_byes: Family<OutcomeLabels, Counter>,
 }
@@ -195,6 +198,12 @@ impl Metrics {
             "Captured conversations waiting in their spools for the vault to come back",
             capture_waiting.clone(),
         );
+        let sip_recordings_waiting = Gauge::default();
+        registry.register(
+            "sip_recordings_waiting",
+            "SIPREC recordings waiting in their spools for the vault to come back",
+            sip_recordings_waiting.clone(),
+        );
         let sip_byes = Family::<OutcomeLabels, Counter>::default();
         registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
         Self {
@@ -221,6 +230,7 @@ impl Metrics {
             capture_calls_open,
             capture_conversations,
             capture_waiting,
+            sip_recordings_waiting,
             sip_byes,
         }
     }

@@ -20,6 +20,7 @@
 pub mod ports;
 pub mod routing;
 pub(crate) mod session;
+mod vault_gate;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -61,6 +62,8 @@ pub(crate) struct Shared {
     /// Renders at once (each takes a core).
     pub renders: Arc<tokio::sync::Semaphore>,
     pub stopping: watch::Receiver<bool>,
+    /// While the vault is unavailable: one session probes, the rest wait.
+    pub vault: vault_gate::VaultGate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +213,7 @@ pub async fn start(
         core: core_tx.clone(),
         renders: Arc::new(tokio::sync::Semaphore::new(renders)),
         stopping: stop.clone(),
+        vault: vault_gate::VaultGate::default(),
     });
 
     // What a previous process left: store it before taking new calls.
@@ -932,7 +936,6 @@ async fn recover_one(
     metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
-    let (_stop, no_retry) = watch::channel(true);
     let req = session::request(tenant, timeline.conversation, metadata, flags);
-    session::store(&deps.ingestor, &no_retry, req, file.bytes, &r.path).await
+    session::store_once(&deps.ingestor, req, file.bytes, &r.path).await
 }

@@ -29,7 +29,7 @@ use callvault_sip::srs::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::routing::side_of;
 use super::{Input, Shared};
@@ -604,9 +604,7 @@ impl Session {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
         let req = request(self.tenant, self.conversation, metadata, flags);
-        let shared = &self.shared;
-        let stored =
-            store(&shared.ingestor, &shared.stopping, req, rendered.bytes, &self.spool).await;
+        let stored = store(&self.shared, req, rendered.bytes, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
     }
 }
@@ -663,39 +661,114 @@ pub(crate) fn request(
     }
 }
 
-/// Stores a rendered recording, retrying while the vault is unavailable
-/// unless `stopping` (the spool stays until it is stored). `true` once
-/// stored.
-pub(crate) async fn store(
+/// Stores a recording once: `true` when the vault has it (the spool is
+/// then removed). Recovery at start-up: an unavailable vault leaves the
+/// spool for the next start.
+pub(crate) async fn store_once(
     ingestor: &crate::ingest::Ingestor,
-    stopping: &watch::Receiver<bool>,
     req: IngestRequest,
     audio: Vec<u8>,
     spool: &Path,
 ) -> bool {
-    let audio = Bytes::from(audio);
-    let mut delay = Duration::from_millis(500);
+    match ingest(ingestor, req, Bytes::from(audio)).await {
+        Ok(_) => {
+            remove_spool(spool);
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, spool = %spool.display(), "SIPREC recording not stored; spool kept");
+            false
+        }
+    }
+}
+
+async fn ingest(
+    ingestor: &crate::ingest::Ingestor,
+    req: IngestRequest,
+    audio: Bytes,
+) -> Result<crate::ingest::IngestOutcome, IngestError> {
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(audio) });
+    ingestor.ingest(req, Box::pin(body)).await
+}
+
+/// Stores a session's recording (the spool is then removed). While the
+/// vault is unavailable the rendered audio is dropped and the session
+/// waits at the server's [`super::vault_gate::VaultGate`]; when it may go
+/// again it renders once more from the spool. Stopping the server while
+/// waiting keeps the spool for recovery. `true` once stored.
+async fn store(shared: &Shared, req: IngestRequest, audio: Vec<u8>, spool: &Path) -> bool {
+    let mut audio = Some(Bytes::from(audio));
+    let mut probing = false;
+    let mut stopping = shared.stopping.clone();
     loop {
-        let bytes = audio.clone();
-        let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-        match ingestor.ingest(req.clone(), Box::pin(body)).await {
+        let bytes = match audio.take() {
+            Some(b) => b,
+            None => match rerender(shared, spool).await {
+                Ok(b) => b,
+                Err(e) => {
+                    if probing {
+                        shared.vault.abandon_probe();
+                    }
+                    tracing::error!(error = %e, spool = %spool.display(), "cannot render a SIPREC spool again; kept for recovery");
+                    return false;
+                }
+            },
+        };
+        match ingest(&shared.ingestor, req.clone(), bytes).await {
             Ok(_) => {
+                shared.vault.stored();
                 remove_spool(spool);
                 return true;
             }
             Err(IngestError::Unavailable(e)) => {
+                shared.vault.unavailable(probing);
                 if *stopping.borrow() {
                     tracing::error!(error = %e, spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
                     return false;
                 }
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "vault unavailable; SIPREC recording kept in its spool");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
+                if !probing {
+                    tracing::warn!(error = %e, "vault unavailable; the SIPREC recording waits in its spool");
+                }
+                shared.metrics.sip_recordings_waiting.inc();
+                let turn = tokio::select! {
+                    turn = shared.vault.wait() => Some(turn),
+                    _ = stopping.wait_for(|s| *s) => None,
+                };
+                shared.metrics.sip_recordings_waiting.dec();
+                match turn {
+                    Some(turn) => probing = turn == super::vault_gate::Turn::Probe,
+                    None => {
+                        tracing::error!(spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
+                        return false;
+                    }
+                }
             }
             Err(e) => {
+                if probing {
+                    // The vault answered: it is up.
+                    shared.vault.stored();
+                }
                 tracing::error!(error = %e, spool = %spool.display(), "SIPREC recording refused by ingest; spool kept");
                 return false;
             }
         }
+    }
+}
+
+/// The session's recording rendered again from its closed spool (the first
+/// rendering was dropped while the vault was unavailable).
+async fn rerender(shared: &Shared, spool: &Path) -> Result<Bytes, String> {
+    let permit = shared.renders.clone().acquire_owned().await.ok();
+    let path = spool.to_owned();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let timeline = ClosedTimeline::from_spool(&path).map_err(|e| e.to_string())?;
+        render(&timeline)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    match rendered {
+        Some((file, _)) => Ok(Bytes::from(file.bytes)),
+        None => Err("the spool holds no audio any more".into()),
     }
 }
