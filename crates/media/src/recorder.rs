@@ -8,7 +8,7 @@
 //!
 //! Lost packets: every loss is spooled as a `Loss` record (reported on the
 //! timeline). For codecs decoded at packet time that have packet loss
-//! concealment (G.729; Opus after CELT packets, see
+//! concealment (G.729, Opus; see
 //! [`crate::codec::opus::OpusDecoder::can_conceal`]), the first
 //! [`CONCEAL_MAX_MS`] of the gap are filled with the decoder's concealment
 //! as an ordinary audio record placed where the previous packet's audio

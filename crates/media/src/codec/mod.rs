@@ -197,10 +197,9 @@ impl Decoder {
     }
 
     /// True when [`Decoder::conceal`] can fill a loss now: always for G.729
-    /// (its erased-frame procedure), for Opus after a CELT-only packet (see
-    /// [`opus::OpusDecoder::can_conceal`] for why not after SILK or hybrid
-    /// ones). G.711, G.722 and L16 have no concealment; their gaps stay
-    /// silent.
+    /// (its erased-frame procedure), for Opus once a packet has been
+    /// decoded (see [`opus::OpusDecoder::can_conceal`]). G.711, G.722 and
+    /// L16 have no concealment; their gaps stay silent.
     pub fn can_conceal(&self) -> bool {
         match &self.state {
             State::G729(_) => true,

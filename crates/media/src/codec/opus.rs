@@ -248,7 +248,6 @@ pub struct OpusDecoder {
     st: DecState,
     channels: usize,
     sample_rate: u32,
-    /// The last packet decoded was CELT-only (see [`OpusDecoder::conceal`]).
     /// A packet has been decoded: concealment has something to continue.
     decoded: bool,
 }
