@@ -373,6 +373,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 }),
                 spool_root: vault.config.data_dir.join("spool"),
                 metrics: None,
+                actor: "cli:capture".into(),
             };
             // SIGINT/SIGTERM end the capture: open calls are stored.
             tokio::spawn(async move {

@@ -865,6 +865,17 @@ fn serve_keeps_capturing_through_a_vault_outage_and_stores_everything_after() {
     std::fs::rename(&away, &objects).unwrap();
     wait_metric(&server, "callvault_capture_conversations_total{outcome=\"stored\"}", 2);
     assert_eq!(metric(&server, "callvault_capture_waiting_conversations"), 0);
+    // The audit log names serve's capture as who stored them.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let audit: Value = rt.block_on(get_json(&format!("{}/v1/audit", server.url), &key)).1;
+    let actors: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().is_some_and(|a| a.contains("recording")))
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert!(actors.len() >= 2 && actors.iter().all(|a| *a == "capture"), "{audit}");
     for caller in callers {
         check_vault(
             &server,

@@ -81,6 +81,7 @@ enum Vault {
 pub(super) struct Deliveries {
     ingestor: Ingestor,
     tenant: TenantId,
+    actor: Arc<str>,
     renders: Arc<tokio::sync::Semaphore>,
     jobs: JoinSet<(Closed, Outcome)>,
     waiting: VecDeque<Closed>,
@@ -89,11 +90,17 @@ pub(super) struct Deliveries {
 }
 
 impl Deliveries {
-    pub(super) fn new(ingestor: Ingestor, tenant: TenantId, metrics: Option<Arc<Metrics>>) -> Self {
+    pub(super) fn new(
+        ingestor: Ingestor,
+        tenant: TenantId,
+        actor: String,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Deliveries {
             ingestor,
             tenant,
+            actor: actor.into(),
             renders: Arc::new(tokio::sync::Semaphore::new(cores)),
             jobs: JoinSet::new(),
             waiting: VecDeque::new(),
@@ -126,8 +133,9 @@ impl Deliveries {
         let ingestor = self.ingestor.clone();
         let renders = self.renders.clone();
         let tenant = self.tenant;
+        let actor = self.actor.clone();
         self.jobs.spawn(async move {
-            let outcome = deliver(&ingestor, tenant, &c, &renders).await;
+            let outcome = deliver(&ingestor, tenant, &actor, &c, &renders).await;
             (c, outcome)
         });
     }
@@ -233,6 +241,7 @@ impl Deliveries {
 async fn deliver(
     ingestor: &Ingestor,
     tenant: TenantId,
+    actor: &str,
     c: &Closed,
     renders: &Arc<tokio::sync::Semaphore>,
 ) -> Outcome {
@@ -266,7 +275,7 @@ async fn deliver(
         metadata: finished.metadata,
         idempotency_key: Some(format!("capture:{}", finished.conversation)),
         source: RecordingSource::Capture,
-        actor: "cli:capture".into(),
+        actor: actor.to_owned(),
         flags,
     };
     let bytes = Bytes::from(finished.rendered.bytes);

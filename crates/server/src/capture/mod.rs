@@ -68,6 +68,9 @@ pub struct CaptureOptions {
     pub spool_root: PathBuf,
     /// Where `serve` exports the capture's counters; `None` for the CLI.
     pub metrics: Option<Arc<Metrics>>,
+    /// Who stores the recordings, for the audit log (`cli:capture`,
+    /// `capture` inside `serve`).
+    pub actor: String,
 }
 
 #[derive(Debug, Default)]
@@ -160,7 +163,8 @@ pub async fn run(
     opts: CaptureOptions,
 ) -> anyhow::Result<CaptureSummary> {
     let mut summary = CaptureSummary::default();
-    let mut deliveries = Deliveries::new(ingestor.clone(), opts.tenant, opts.metrics.clone());
+    let mut deliveries =
+        Deliveries::new(ingestor.clone(), opts.tenant, opts.actor.clone(), opts.metrics.clone());
     // First what a capture that died left: its spools hold every conversation
     // it had not stored, audio up to the last sync.
     let mut abandoned = Vec::new();
@@ -902,6 +906,7 @@ pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<Run
         on_ready: None,
         spool_root: vault.config.data_dir.join("spool"),
         metrics: Some(vault.metrics.clone()),
+        actor: "capture".into(),
     };
     // Open the sockets now so that a bad interface fails start-up.
     for name in &section.interfaces {
