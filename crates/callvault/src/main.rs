@@ -5,9 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use callvault_server::config::Config;
-use callvault_server::{Vault, auth, import, recovery};
+use callvault_api::auth;
+use callvault_vault::{Vault, import, recovery};
 use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+mod bench;
+mod config;
+mod serve;
 
 #[derive(Parser)]
 #[command(name = "callvault", version, about = "Call recordings that never go missing")]
@@ -105,7 +111,7 @@ enum Command {
     Config,
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
-    Bench(callvault_server::bench::BenchCommand),
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -204,7 +210,7 @@ fn init_logging(config: &Config, serving: bool) {
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { .. } => {
-            callvault_server::serve(config).await?;
+            serve::serve(config).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config => {
@@ -218,7 +224,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tenant(cmd) => {
-            let vault = Vault::open(config).await?;
+            let vault = Vault::open(config.vault()).await?;
             match cmd {
                 TenantCommand::Create { name } => {
                     let t = vault.catalog.create_tenant(&name, "cli").await?;
@@ -233,7 +239,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Key(cmd) => {
-            let vault = Vault::open(config).await?;
+            let vault = Vault::open(config.vault()).await?;
             match cmd {
                 KeyCommand::Create { tenant, admin, label } => {
                     let tenant_id = match (&tenant, admin) {
@@ -295,7 +301,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             if !dir.is_dir() {
                 bail!("{} is not a directory", dir.display());
             }
-            let vault = Vault::open(config).await?;
+            let vault = Vault::open(config.vault()).await?;
             vault.recover().await?;
             let tenant = vault
                 .catalog
@@ -341,7 +347,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     format!("--company-net {n:?} is not a network like 10.0.0.0/8")
                 })?);
             }
-            let vault = Vault::open(config).await?;
+            let vault = Vault::open(config.vault()).await?;
             vault.recover().await?;
             let tenant = vault
                 .catalog
@@ -350,12 +356,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("no tenant named {tenant:?}"))?;
             let live = !interface.is_empty();
             let source = if live {
-                callvault_server::capture::CaptureSource::Live { interfaces: interface }
+                callvault_capture_driver::CaptureSource::Live { interfaces: interface }
             } else {
-                callvault_server::capture::CaptureSource::Files(read)
+                callvault_capture_driver::CaptureSource::Files(read)
             };
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let opts = callvault_server::capture::CaptureOptions {
+            let opts = callvault_capture_driver::CaptureOptions {
                 source,
                 filter,
                 tenant: tenant.id,
@@ -377,12 +383,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             };
             // SIGINT/SIGTERM end the capture: open calls are stored.
             tokio::spawn(async move {
-                callvault_server::shutdown_signal().await;
+                serve::shutdown_signal().await;
                 stop.store(true, std::sync::atomic::Ordering::Relaxed);
             });
-            let grace = std::time::Duration::from_secs(vault.config.server.recovery_grace_secs);
+            let grace = vault.config.recovery_grace;
             let summary =
-                callvault_server::capture::run(&vault.ingestor(), &vault.instance, grace, opts)
+                callvault_capture_driver::run(&vault.ingestor(), &vault.instance, grace, opts)
                     .await?;
             println!(
                 "read {} frames ({} filtered out, {} dropped by the kernel): {} conversations, \
@@ -411,7 +417,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Command::Fsck { verify } => {
-            let vault = Vault::open(config).await?;
+            let vault = Vault::open(config.vault()).await?;
             let recovered = vault.recover().await?;
             let orphans = recovery::scan_orphans(vault.catalog.as_ref(), &vault.store).await?;
             let copies =
@@ -441,7 +447,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(4) })
         }
         Command::Bench(cmd) => {
-            callvault_server::bench::run(cmd, config).await?;
+            bench::run(cmd, config).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -468,5 +474,5 @@ fn redact_url(url: &str) -> String {
 }
 
 fn toml_string(config: &Config) -> anyhow::Result<String> {
-    Ok(callvault_server::config::to_toml(config)?)
+    Ok(config::to_toml(config)?)
 }

@@ -166,17 +166,17 @@ mod reqwest {
 /// A valid WAV of `frames` 16-bit mono 8 kHz samples whose content depends
 /// on `seed` (distinct seeds give distinct sha256s).
 pub fn wav(frames: usize, seed: u64) -> Vec<u8> {
-    let data_len = (frames * 2) as u32;
-    let mut out = callvault_server::bench::wav_header(data_len);
+    use callvault_probe::synth::{chunk, riff_wave, wav_fmt};
+    let mut data = Vec::with_capacity(frames * 2);
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     for i in 0..frames {
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
         let v = (((i as f64) * 0.05).sin() * 8000.0) as i16 ^ (s as i16 & 0xff);
-        out.extend_from_slice(&v.to_le_bytes());
+        data.extend_from_slice(&v.to_le_bytes());
     }
-    out
+    riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 1, 8000, 16, 2, &[])), chunk(b"data", &data)])
 }
 
 /// GET a JSON resource with a bearer key: the status and the body (Null

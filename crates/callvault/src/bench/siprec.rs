@@ -227,7 +227,7 @@ pub async fn run(
     let data_dir = dir.join(format!("siprec-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&data_dir)?;
     let config = crate::config::Config { data_dir: data_dir.clone(), ..Default::default() };
-    let vault = crate::Vault::open(config).await?;
+    let vault = callvault_vault::Vault::open(config.vault()).await?;
     vault.catalog.create_tenant("bench", "bench").await?;
     drop(vault);
     let (http, sip) = (free_port()?, free_port()?);

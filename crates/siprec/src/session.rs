@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 
 use super::routing::side_of;
 use super::{Input, Shared};
-use crate::ingest::{IngestError, IngestRequest, ParticipantMetadata, RecordingMetadata};
+use callvault_vault::ingest::{IngestError, IngestRequest, ParticipantMetadata, RecordingMetadata};
 
 /// What the SIP core tells a session.
 pub(crate) enum SessionCmd {
@@ -598,7 +598,7 @@ impl Session {
                 left_at: p.left,
             });
         }
-        metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
+        metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
         let mut flags = Vec::new();
         if self.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
@@ -665,7 +665,7 @@ pub(crate) fn request(
 /// then removed). Recovery at start-up: an unavailable vault leaves the
 /// spool for the next start.
 pub(crate) async fn store_once(
-    ingestor: &crate::ingest::Ingestor,
+    ingestor: &callvault_vault::ingest::Ingestor,
     req: IngestRequest,
     audio: Vec<u8>,
     spool: &Path,
@@ -683,10 +683,10 @@ pub(crate) async fn store_once(
 }
 
 async fn ingest(
-    ingestor: &crate::ingest::Ingestor,
+    ingestor: &callvault_vault::ingest::Ingestor,
     req: IngestRequest,
     audio: Bytes,
-) -> Result<crate::ingest::IngestOutcome, IngestError> {
+) -> Result<callvault_vault::ingest::IngestOutcome, IngestError> {
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(audio) });
     ingestor.ingest(req, Box::pin(body)).await
 }

@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 
-use crate::metrics::OutcomeLabels;
+use callvault_vault::metrics::OutcomeLabels;
 
 /// One `syncfs` thread for the spools under a directory. Cheap to ask:
 /// requests made while a sync runs fold into the next one.

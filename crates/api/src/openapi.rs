@@ -131,6 +131,12 @@ pub fn document() -> Value {
                     "responses": with(json!({ "200": { "description": "Keys", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Key" } } } } } }), problem_responses(&["401", "403", "404"]))
                 }
             },
+            "/v1/workers": {
+                "get": {
+                    "summary": "Background workers of this process and what they have done (admin)",
+                    "responses": with(json!({ "200": { "description": "Workers", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Worker" } } } } } }), problem_responses(&["401", "403"]))
+                }
+            },
             "/v1/keys/{id}": {
                 "delete": {
                     "summary": "Revoke a key (admin)",
@@ -232,6 +238,17 @@ pub fn document() -> Value {
                 "Tenant": {
                     "type": "object",
                     "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } }
+                },
+                "Worker": {
+                    "type": "object",
+                    "required": ["name", "state", "runs", "errors", "busy_secs"],
+                    "properties": {
+                        "name": { "type": "string" }, "state": { "enum": ["busy", "idle", "done", "stopped"] },
+                        "runs": { "type": "integer" }, "errors": { "type": "integer" }, "busy_secs": { "type": "number" },
+                        "last_success": { "type": ["string", "null"], "format": "date-time" },
+                        "last_error": { "type": ["string", "null"] },
+                        "last_error_at": { "type": ["string", "null"], "format": "date-time" }
+                    }
                 },
                 "Key": {
                     "type": "object",

@@ -193,7 +193,14 @@ pub fn run(load: &Load, kernel_filter: bool, interface: &str, dir: &Path) -> any
         let interfaces = vec![interface.to_owned()];
         let spool = spool.clone();
         std::thread::Builder::new().name("capture".into()).spawn(move || {
-            crate::capture::live_to_spool(&interfaces, filter, kernel_filter, &spool, tracker, stop)
+            callvault_capture_driver::live_to_spool(
+                &interfaces,
+                filter,
+                kernel_filter,
+                &spool,
+                tracker,
+                stop,
+            )
         })?
     };
     // The sockets open in the capture thread; give them a moment.

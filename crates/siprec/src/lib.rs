@@ -17,6 +17,7 @@
 //! under `data_dir/siprec-spool/<instance>`; [`recover`] stores them at the
 //! next start, marked `cut_by_crash`.
 
+pub mod config;
 pub mod ports;
 pub mod routing;
 pub(crate) mod session;
@@ -28,7 +29,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use callvault_model::TenantId;
 use callvault_sip::client::{ClientEvent, ClientTransactions};
 use callvault_sip::srs::{EndReason, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent};
@@ -40,10 +40,26 @@ use tokio::sync::{mpsc, watch};
 use self::ports::RtpPorts;
 use self::routing::{RouteInput, route_tenant};
 use self::session::{Session, SessionCmd};
+use callvault_vault::ingest::Ingestor;
+use callvault_vault::instance::Instance;
+use callvault_vault::metrics::Metrics;
+
 use crate::config::SipConfig;
-use crate::ingest::Ingestor;
-use crate::instance::Instance;
-use crate::metrics::Metrics;
+
+/// The SIPREC server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("sip.rtp_ports: {0}")]
+    RtpPorts(String),
+    #[error("cannot listen for SIP/{transport} on {addr} ({key}): {source}")]
+    Listen { transport: &'static str, addr: SocketAddr, key: &'static str, source: std::io::Error },
+    #[error("{key} {path}: {reason}")]
+    Tls { key: &'static str, path: PathBuf, reason: String },
+    #[error("sip.tls_cert / sip.tls_key do not make a usable certificate: {0}")]
+    Certificate(String),
+    #[error("cannot create {path}: {source}")]
+    SpoolDir { path: PathBuf, source: std::io::Error },
+}
 
 /// Largest SIP message read from a stream connection.
 const MAX_STREAM_MESSAGE: usize = 512 * 1024;
@@ -165,8 +181,8 @@ pub async fn start(
     config: SipConfig,
     deps: SipDeps,
     stop: watch::Receiver<bool>,
-) -> anyhow::Result<SipServer> {
-    let (low, high) = config.rtp_port_range().map_err(|e| anyhow::anyhow!("sip.rtp_ports: {e}"))?;
+) -> Result<SipServer, StartError> {
+    let (low, high) = config.rtp_port_range().map_err(StartError::RtpPorts)?;
     let advertise = config.advertise.unwrap_or_else(|| {
         if config.listen.ip().is_unspecified() {
             default_route_ip(config.listen.is_ipv6())
@@ -174,35 +190,43 @@ pub async fn start(
             config.listen.ip()
         }
     });
-    let udp = tokio::net::UdpSocket::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen for SIP/UDP on {} (sip.listen)", config.listen))?;
-    let udp_addr = udp.local_addr()?;
+    let listen_error =
+        |transport, addr, key| move |source| StartError::Listen { transport, addr, key, source };
+    let udp = tokio::net::UdpSocket::bind(config.listen).await.map_err(listen_error(
+        "UDP",
+        config.listen,
+        "sip.listen",
+    ))?;
+    let udp_addr = udp.local_addr().map_err(listen_error("UDP", config.listen, "sip.listen"))?;
     // TCP on the port UDP got (matters when the configured port is 0).
     let tcp_addr = SocketAddr::new(config.listen.ip(), udp_addr.port());
-    let tcp = tokio::net::TcpListener::bind(tcp_addr)
-        .await
-        .with_context(|| format!("cannot listen for SIP/TCP on {tcp_addr} (sip.listen)"))?;
+    let tcp = tokio::net::TcpListener::bind(tcp_addr).await.map_err(listen_error(
+        "TCP",
+        tcp_addr,
+        "sip.listen",
+    ))?;
     let tls = match (&config.tls_listen, &config.tls_cert, &config.tls_key) {
         (Some(addr), Some(cert), Some(key)) => {
             let acceptor = tls_acceptor(cert, key)?;
-            let l = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen for SIP/TLS on {addr} (sip.tls_listen)"))?;
+            let l = tokio::net::TcpListener::bind(addr).await.map_err(listen_error(
+                "TLS",
+                *addr,
+                "sip.tls_listen",
+            ))?;
             Some((l, acceptor))
         }
         _ => None,
     };
     let endpoints = SipEndpoints {
         udp: udp_addr,
-        tcp: tcp.local_addr()?,
+        tcp: tcp.local_addr().map_err(listen_error("TCP", tcp_addr, "sip.listen"))?,
         tls: tls.as_ref().and_then(|(l, _)| l.local_addr().ok()),
         advertise,
     };
 
     let spool_dir = spool_root(&deps.data_dir).join(deps.instance.id());
     std::fs::create_dir_all(&spool_dir)
-        .with_context(|| format!("cannot create {}", spool_dir.display()))?;
+        .map_err(|source| StartError::SpoolDir { path: spool_dir.clone(), source })?;
     let (core_tx, core_rx) = mpsc::channel(QUEUE);
     let renders = std::thread::available_parallelism().map_or(2, |n| n.get());
     let shared = Arc::new(Shared {
@@ -281,23 +305,26 @@ pub async fn start(
 fn tls_acceptor(
     cert: &std::path::Path,
     key: &std::path::Path,
-) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+) -> Result<tokio_rustls::TlsAcceptor, StartError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let tls = |key: &'static str, path: &std::path::Path| {
+        let path = path.to_owned();
+        move |e: rustls::pki_types::pem::Error| StartError::Tls { key, path, reason: e.to_string() }
+    };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .with_context(|| format!("sip.tls_cert {}", cert.display()))?
+        .map_err(tls("sip.tls_cert", cert))?
         .collect::<Result<_, _>>()
-        .with_context(|| format!("sip.tls_cert {}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .with_context(|| format!("sip.tls_key {}", key.display()))?;
+        .map_err(tls("sip.tls_cert", cert))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(tls("sip.tls_key", key))?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .context("TLS protocol versions")?
+    .map_err(|e| StartError::Certificate(e.to_string()))?
     .with_no_client_auth()
     .with_single_cert(certs, key)
-    .context("sip.tls_cert / sip.tls_key do not make a usable certificate")?;
+    .map_err(|e| StartError::Certificate(e.to_string()))?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -712,7 +739,9 @@ impl Core {
                     self.shared
                         .metrics
                         .sip_byes
-                        .get_or_create(&crate::metrics::OutcomeLabels { outcome: outcome.into() })
+                        .get_or_create(&callvault_vault::metrics::OutcomeLabels {
+                            outcome: outcome.into(),
+                        })
                         .inc();
                 }
                 // RFC 4028 §10: a refresh answered 408 or 481, or not at
@@ -896,7 +925,7 @@ async fn recover_one(
         }
     };
     let (file, start) = rendered;
-    let mut metadata = crate::ingest::RecordingMetadata {
+    let mut metadata = callvault_vault::ingest::RecordingMetadata {
         started_at: start,
         ended_at: start.map(|s| s + chrono::Duration::milliseconds(file.duration_ms as i64)),
         ..Default::default()
@@ -922,7 +951,7 @@ async fn recover_one(
         let at = |ms: Option<i64>| {
             ms.and_then(|ms| start.map(|s| s + chrono::Duration::milliseconds(ms)))
         };
-        metadata.participants.push(crate::ingest::ParticipantMetadata {
+        metadata.participants.push(callvault_vault::ingest::ParticipantMetadata {
             address: Some(p.label.clone()),
             name: None,
             side: Some(
@@ -933,7 +962,7 @@ async fn recover_one(
             left_at: at(p.left_ms),
         });
     }
-    metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
+    metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
     let req = session::request(tenant, timeline.conversation, metadata, flags);

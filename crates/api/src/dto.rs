@@ -412,3 +412,30 @@ impl From<AuditEvent> for AuditEventDto {
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct WorkerDto {
+    pub name: String,
+    pub state: &'static str,
+    pub runs: u64,
+    pub errors: u64,
+    pub busy_secs: f64,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+impl From<callvault_vault::worker::WorkerInfo> for WorkerDto {
+    fn from(w: callvault_vault::worker::WorkerInfo) -> Self {
+        Self {
+            name: w.name,
+            state: w.state.as_str(),
+            runs: w.runs,
+            errors: w.errors,
+            busy_secs: w.busy.as_secs_f64(),
+            last_success: w.last_success,
+            last_error: w.last_error,
+            last_error_at: w.last_error_at,
+        }
+    }
+}

@@ -232,10 +232,11 @@ async fn start_server(data_dir: &Path) -> anyhow::Result<(ServerProcess, String)
     let exe = std::env::current_exe()?;
     // Tenant and key first, through the catalog the server will open.
     let config = Config { data_dir: data_dir.to_owned(), ..Default::default() };
-    let vault = crate::Vault::open(config).await?;
+    let vault = callvault_vault::Vault::open(config.vault()).await?;
     let tenant = vault.catalog.create_tenant("bench", "bench").await?;
     let key =
-        crate::auth::issue_key(vault.catalog.as_ref(), Some(tenant.id), "bench", "bench").await?;
+        callvault_api::auth::issue_key(vault.catalog.as_ref(), Some(tenant.id), "bench", "bench")
+            .await?;
     drop(vault);
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -639,7 +640,7 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
     let mut user_sys = None;
     let mut best_td: Option<f64> = None;
     let mut stats = None;
-    let base_rss = crate::capture::rss_bytes();
+    let base_rss = callvault_capture_driver::rss_bytes();
     // For context: tcpdump copying the file to a file on the same disk
     // (bytes written, as a spool is), next to the target's /dev/null.
     let copy = dir.join("tcpdump-copy.pcap");
@@ -655,7 +656,7 @@ fn capture_bench(calls: u64, secs: u64, dir: &Path) -> anyhow::Result<()> {
         let t = Instant::now();
         let cpu0 = thread_cpu();
         let us0 = cpu_user_sys("/proc/thread-self/stat");
-        let s = crate::capture::replay_to_spool(
+        let s = callvault_capture_driver::replay_to_spool(
             std::slice::from_ref(&path),
             &spool,
             callvault_capture::TrackerConfig {

@@ -4,8 +4,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::ingest::IngestError;
 use callvault_store::CatalogError;
+use callvault_vault::ingest::IngestError;
 
 /// An HTTP error with a stable machine-readable `code`. Its text never holds
 /// SQL, file paths or secrets.

@@ -1,5 +1,6 @@
 //! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
 
+pub mod auth;
 mod dto;
 pub mod openapi;
 pub mod problem;
@@ -22,9 +23,9 @@ use callvault_model::*;
 use callvault_store::{ApiKey, BlobStore, Catalog, ConversationQuery, KeyRole};
 use futures::TryStreamExt;
 
-use crate::auth::{self, KeyCache};
-use crate::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
-use crate::metrics::{HttpLabels, Metrics, RouteLabels};
+use crate::auth::KeyCache;
+use callvault_vault::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
+use callvault_vault::metrics::{HttpLabels, Metrics, RouteLabels};
 pub use dto::*;
 pub use problem::Problem;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub max_metadata_bytes: usize,
     /// Start-up recovery done and the catalog reachable.
     pub ready: AtomicBool,
+    /// The process's background workers (`GET /v1/workers`).
+    pub workers: Arc<callvault_vault::worker::Workers>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -54,6 +57,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/tenants/{name}/keys", post(create_key).get(list_keys))
         .route("/keys/{id}", delete(revoke_key))
         .route("/audit", get(audit_log))
+        .route("/workers", get(list_workers))
         .route("/openapi.json", get(openapi_document))
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
@@ -454,6 +458,14 @@ async fn list_tenants(
 ) -> Result<Json<Vec<TenantDto>>, Problem> {
     caller.admin()?;
     Ok(Json(state.catalog.list_tenants().await?.into_iter().map(TenantDto::from).collect()))
+}
+
+async fn list_workers(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> Result<Json<Vec<WorkerDto>>, Problem> {
+    caller.admin()?;
+    Ok(Json(state.workers.list().into_iter().map(WorkerDto::from).collect()))
 }
 
 async fn create_key(

@@ -26,8 +26,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{CaptureSummary, finish_timeline};
-use crate::ingest::{IngestError, IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
-use crate::metrics::Metrics;
+use callvault_vault::ingest::{
+    IngestError, IngestOutcome, IngestRequest, Ingestor, RecordingMetadata,
+};
+use callvault_vault::metrics::Metrics;
 
 /// A conversation whose spool is complete, on its way to the vault.
 #[derive(Debug)]
@@ -252,7 +254,7 @@ async fn deliver(
         let timeline = ClosedTimeline::from_spool(&path)?;
         let flags =
             if timeline.cut_by_crash { vec!["cut_by_crash".to_owned()] } else { Vec::new() };
-        anyhow::Ok((finish_timeline(&timeline)?, flags))
+        Ok::<_, crate::Error>((finish_timeline(&timeline)?, flags))
     })
     .await;
     let (finished, flags) = match rendered {

@@ -8,9 +8,13 @@
 //! (`catalog.url`) and `CALLVAULT_STORE_URL` (`store.url`).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use callvault_capture_driver::config::CaptureSection;
+use callvault_siprec::config::SipConfig;
+use callvault_vault::VaultConfig;
 use serde::{Deserialize, Serialize};
 
 /// Environment variables that are not configuration keys.
@@ -93,186 +97,6 @@ impl Default for Config {
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
         }
-    }
-}
-
-/// The SIPREC Session Recording Server inside `callvault serve`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SipConfig {
-    /// Listen for SIP at all.
-    pub enabled: bool,
-    /// UDP and TCP address for SIP.
-    pub listen: SocketAddr,
-    /// Address written in Contact and in SDP answers (where SRCs send RTP).
-    /// Default: the listen address, or when that is unspecified the
-    /// address this host uses towards its default route.
-    pub advertise: Option<IpAddr>,
-    /// SIP over TLS (rustls) on this address when set, with `tls_cert` and
-    /// `tls_key` (PEM files).
-    pub tls_listen: Option<SocketAddr>,
-    pub tls_cert: Option<PathBuf>,
-    pub tls_key: Option<PathBuf>,
-    /// Local RTP ports, `LOW-HIGH`; each recorded stream takes one even port.
-    pub rtp_ports: String,
-    /// Recording sessions at once; beyond, new INVITEs get 503 + Retry-After.
-    pub max_sessions: usize,
-    /// `Retry-After` of those 503s, seconds.
-    pub retry_after_secs: u32,
-    /// Session interval (RFC 4028) offered or lowered to, seconds.
-    pub session_expires: u32,
-    /// Smallest session interval accepted (below it, 422), seconds.
-    pub min_se: u32,
-    /// A session with every stream active and no RTP for this long is
-    /// finalized and the SRS sends BYE. Streams on hold do not count.
-    pub rtp_timeout_secs: u64,
-    /// Take RTP only from the SRC's signalling address and the `c=`
-    /// addresses of its SDP; packets from anywhere else are dropped and
-    /// counted (`callvault_sip_rtp_foreign_packets_total`). Turn off for an
-    /// SRC whose media leaves from an address it does not announce.
-    pub rtp_source_filter: bool,
-    /// Record INVITEs that are neither SIPREC nor Cisco NBR (first audio line).
-    pub accept_plain_invites: bool,
-    /// Tenant of sessions no route matches. Unset: they are refused (403).
-    pub default_tenant: Option<String>,
-    /// Routes to tenants, first match wins.
-    pub routes: Vec<SipRoute>,
-    /// Participants whose address is in one of these domains are the
-    /// company's side (left channel is the external party, right the company).
-    pub company_domains: Vec<String>,
-    /// Participants whose number starts with one of these are the company's.
-    pub company_prefixes: Vec<String>,
-    /// Numbers with at most this many digits are extensions: the company's.
-    pub extension_max_digits: usize,
-}
-
-/// One tenant route: every condition given must match.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SipRoute {
-    /// Tenant name. May be omitted with `header`: the header's value then
-    /// names the tenant.
-    pub tenant: Option<String>,
-    /// The SRC's signalling address is in this network (`10.1.0.0/16`).
-    pub source: Option<String>,
-    /// The INVITE carries this header (case-insensitive name) ...
-    pub header: Option<String>,
-    /// ... with this value (case-insensitive), when given.
-    pub header_value: Option<String>,
-    /// A participant's number starts with this (`+7495`, digits compared).
-    pub number_prefix: Option<String>,
-    /// A participant's address is in this domain (`pbx.acme.example`).
-    pub domain: Option<String>,
-}
-
-impl Default for SipConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            listen: SocketAddr::from(([0, 0, 0, 0], 5060)),
-            advertise: None,
-            tls_listen: None,
-            tls_cert: None,
-            tls_key: None,
-            rtp_ports: "20000-39999".into(),
-            max_sessions: 4000,
-            retry_after_secs: 10,
-            session_expires: 1800,
-            min_se: 90,
-            rtp_timeout_secs: 60,
-            rtp_source_filter: true,
-            accept_plain_invites: true,
-            default_tenant: None,
-            routes: Vec::new(),
-            company_domains: Vec::new(),
-            company_prefixes: Vec::new(),
-            extension_max_digits: 5,
-        }
-    }
-}
-
-/// `[capture]`: live capture inside `callvault serve`. Off while
-/// `interfaces` is empty.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CaptureSection {
-    /// Interfaces to capture on (`any` for all); needs CAP_NET_RAW.
-    pub interfaces: Vec<String>,
-    /// A tcpdump-style filter (`udp port 5060 or udp portrange 10000-20000`).
-    pub filter: String,
-    /// The tenant (by name) captured calls are stored for.
-    pub tenant: String,
-    /// Networks of the company side (PBX, phones); everyone else is the
-    /// external party.
-    pub company_networks: Vec<String>,
-    /// Headers whose value links the legs of one call.
-    pub correlation_headers: Vec<String>,
-    /// An unanswered INVITE is forgotten, and a REFER stops waiting for its
-    /// INVITE, after this long.
-    pub sip_timeout_secs: u64,
-    /// An answered call with neither SIP nor RTP for this long ends (a lost
-    /// BYE).
-    pub rtp_timeout_secs: u64,
-    /// B2BUA legs sharing no correlation header are paired when the PBX's
-    /// INVITE follows the caller's within this many seconds (same caller
-    /// or dialled number, sent by the address the caller called); 0
-    /// disables the pairing.
-    pub b2bua_window_secs: u64,
-}
-
-impl Default for CaptureSection {
-    fn default() -> Self {
-        Self {
-            interfaces: Vec::new(),
-            filter: String::new(),
-            tenant: String::new(),
-            company_networks: Vec::new(),
-            correlation_headers: vec![
-                "X-Linkedid".into(),
-                "Cisco-Guid".into(),
-                "Session-ID".into(),
-            ],
-            sip_timeout_secs: 180,
-            rtp_timeout_secs: 300,
-            b2bua_window_secs: 10,
-        }
-    }
-}
-
-impl SipConfig {
-    /// The RTP port range, validated.
-    pub fn rtp_port_range(&self) -> Result<(u16, u16), String> {
-        let (lo, hi) = self.rtp_ports.split_once('-').ok_or("expected LOW-HIGH")?;
-        let lo: u16 = lo.trim().parse().map_err(|_| "LOW is not a port")?;
-        let hi: u16 = hi.trim().parse().map_err(|_| "HIGH is not a port")?;
-        if lo < 1024 || lo >= hi {
-            return Err("expected 1024 <= LOW < HIGH".into());
-        }
-        Ok((lo, hi))
-    }
-}
-
-impl CaptureSection {
-    fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: String| ConfigError::Invalid {
-            key: format!("capture.{key}"),
-            message,
-        };
-        if let Err(e) = callvault_capture::CaptureFilter::parse(&self.filter) {
-            return Err(invalid("filter", e.to_string()));
-        }
-        for n in &self.company_networks {
-            if callvault_capture::tracker::IpNet::parse(n).is_none() {
-                return Err(invalid("company_networks", format!("{n:?} is not like 10.0.0.0/8")));
-            }
-        }
-        if !self.interfaces.is_empty() && self.tenant.is_empty() {
-            return Err(invalid("tenant", "required when capture.interfaces is set".into()));
-        }
-        if self.sip_timeout_secs == 0 || self.rtp_timeout_secs == 0 {
-            return Err(invalid("rtp_timeout_secs", "timeouts must be positive".into()));
-        }
-        Ok(())
     }
 }
 
@@ -417,34 +241,17 @@ impl Config {
         if self.server.max_upload_bytes == 0 {
             return Err(invalid("server.max_upload_bytes", "must be positive"));
         }
-        if self.sip.enabled {
-            self.sip.rtp_port_range().map_err(|m| invalid("sip.rtp_ports", &m))?;
-            if self.sip.max_sessions == 0 {
-                return Err(invalid("sip.max_sessions", "must be positive"));
-            }
-            if self.sip.tls_listen.is_some()
-                && (self.sip.tls_cert.is_none() || self.sip.tls_key.is_none())
-            {
-                return Err(invalid("sip.tls_listen", "needs sip.tls_cert and sip.tls_key"));
-            }
-            for (i, r) in self.sip.routes.iter().enumerate() {
-                if r.tenant.is_none() && r.header.is_none() {
-                    return Err(invalid(
-                        &format!("sip.routes[{i}]"),
-                        "needs a tenant (or a header naming it)",
-                    ));
-                }
-                if let Some(net) = &r.source
-                    && crate::siprec::routing::parse_net(net).is_none()
-                {
-                    return Err(invalid(&format!("sip.routes[{i}].source"), "expected a CIDR"));
-                }
-            }
-        }
+        self.sip.validate().map_err(|(key, message)| ConfigError::Invalid {
+            key: format!("sip.{key}"),
+            message,
+        })?;
         if self.catalog.max_connections == 0 {
             return Err(invalid("catalog.max_connections", "must be positive"));
         }
-        self.capture.validate()?;
+        self.capture.validate().map_err(|(key, message)| ConfigError::Invalid {
+            key: format!("capture.{key}"),
+            message,
+        })?;
         Ok(())
     }
 
@@ -463,6 +270,19 @@ impl Config {
             format!("file://{}", self.data_dir.join("objects").display())
         } else {
             self.store.url.clone()
+        }
+    }
+
+    /// What the vault needs to open.
+    pub fn vault(&self) -> VaultConfig {
+        VaultConfig {
+            data_dir: self.data_dir.clone(),
+            catalog_url: self.catalog_url(),
+            catalog_max_connections: self.catalog.max_connections,
+            store: self.primary_store(),
+            max_concurrent_commits: self.server.max_concurrent_commits,
+            max_upload_bytes: self.server.max_upload_bytes,
+            recovery_grace: Duration::from_secs(self.server.recovery_grace_secs),
         }
     }
 

@@ -31,13 +31,59 @@ use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, Rend
 use callvault_model::{ConversationId, ParticipantId, Side, TenantId};
 use chrono::{DateTime, Utc};
 
-use crate::ingest::{Ingestor, ParticipantMetadata, RecordingMetadata};
-use crate::instance::Instance;
-use crate::metrics::Metrics;
+use callvault_vault::ingest::{Ingestor, ParticipantMetadata, RecordingMetadata};
+use callvault_vault::instance::Instance;
+use callvault_vault::metrics::Metrics;
 
+pub mod config;
 mod deliver;
+pub mod spool_sync;
 use crate::spool_sync::GroupSync;
 use deliver::{Closed, Deliveries};
+
+/// Capture could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    File { path: PathBuf, source: callvault_capture::CaptureError },
+    #[error("{}: no capture files (.pcap, .pcapng, .cap, .gz) in it", path.display())]
+    NoCaptureFiles { path: PathBuf },
+    #[error("cannot capture on interface {name:?}: {source}")]
+    Interface { name: String, source: std::io::Error },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("render: {0}")]
+    Render(#[from] callvault_media::RenderError),
+    #[error("spool: {0}")]
+    Spool(#[from] callvault_media::timeline::TimelineError),
+    #[error("catalog: {0}")]
+    Catalog(#[from] callvault_store::CatalogError),
+    #[error("capture.{key}: {message}")]
+    Config { key: &'static str, message: String },
+    #[error("the capture receiver panicked")]
+    ReceiverPanicked,
+    #[error("the capture worker failed: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+    #[error("the vault side stopped")]
+    VaultGone,
+}
+
+/// The capture driver's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn open(path: &Path, source: std::io::Error) -> Self {
+        Self::Open { path: path.to_owned(), source }
+    }
+    fn file(path: &Path, source: callvault_capture::CaptureError) -> Self {
+        Self::File { path: path.to_owned(), source }
+    }
+    fn interface(name: &str, source: std::io::Error) -> Self {
+        Self::Interface { name: name.to_owned(), source }
+    }
+}
 
 /// Where packets come from.
 #[derive(Debug, Clone)]
@@ -102,7 +148,7 @@ struct Finished {
 
 /// The recording of a closed timeline, with what the spool itself knows of
 /// the participants (recovered spools have nothing else).
-fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> anyhow::Result<Option<Finished>> {
+fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> Result<Option<Finished>> {
     if timeline.len_samples() == 0 {
         let _ = callvault_media::spool::remove_spool(&timeline.spool_path);
         return Ok(None);
@@ -137,7 +183,7 @@ fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> anyhow::Result
             left_at: at(p.left_ms),
         });
     }
-    metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
+    metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
     Ok(Some(Finished { rendered, metadata, conversation: timeline.conversation }))
 }
 
@@ -161,7 +207,7 @@ pub async fn run(
     instance: &Instance,
     grace: Duration,
     opts: CaptureOptions,
-) -> anyhow::Result<CaptureSummary> {
+) -> Result<CaptureSummary> {
     let mut summary = CaptureSummary::default();
     let mut deliveries =
         Deliveries::new(ingestor.clone(), opts.tenant, opts.actor.clone(), opts.metrics.clone());
@@ -215,7 +261,7 @@ pub async fn run(
     // Reading, tracking and spooling are CPU and file work: a blocking
     // thread, handing closed conversations to the deliveries here.
     let worker_stop = stop.clone();
-    let worker = tokio::task::spawn_blocking(move || -> anyhow::Result<Counts> {
+    let worker = tokio::task::spawn_blocking(move || -> Result<Counts> {
         match source {
             CaptureSource::Files(files) => worker.read_files(&files, &worker_stop)?,
             CaptureSource::Live { .. } => worker.read_live(sockets, worker_stop)?,
@@ -280,19 +326,16 @@ pub fn replay_to_spool(
     files: &[PathBuf],
     spool_dir: &Path,
     tracker: TrackerConfig,
-) -> anyhow::Result<ReplayStats> {
+) -> Result<ReplayStats> {
     std::fs::create_dir_all(spool_dir)?;
     let mut worker = Worker::new(tracker, spool_dir, None, CaptureFilter::default());
     let mut peak_rss_bytes = rss_bytes();
     let mut last = Timestamp::from_nanos(0);
     for path in files {
-        let file =
-            std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let file = std::fs::File::open(path).map_err(|e| Error::open(path, e))?;
         let mut reader = CaptureReader::new(std::io::BufReader::with_capacity(1 << 20, file))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        while let Some(frame) =
-            reader.next_frame().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        {
+            .map_err(|e| Error::file(path, e))?;
+        while let Some(frame) = reader.next_frame().map_err(|e| Error::file(path, e))? {
             last = last.max(frame.ts);
             worker.frame(frame.ts, frame.link_type, frame.data)?;
             if worker.counts.frames.is_multiple_of(1 << 18) {
@@ -331,7 +374,7 @@ pub fn live_to_spool(
     spool_dir: &Path,
     tracker: TrackerConfig,
     stop: Arc<AtomicBool>,
-) -> anyhow::Result<LiveStats> {
+) -> Result<LiveStats> {
     std::fs::create_dir_all(spool_dir)?;
     let mut sockets = Vec::new();
     for name in interfaces {
@@ -339,7 +382,7 @@ pub fn live_to_spool(
             open_live(name, LIVE_RCVBUF, &filter)?
         } else {
             callvault_afpacket::PacketSocket::open(name, LIVE_RCVBUF)
-                .map_err(|e| anyhow::anyhow!("cannot capture on interface {name:?}: {e}"))?
+                .map_err(|e| Error::interface(name, e))?
         });
     }
     let mut worker = Worker::new(tracker, spool_dir, None, filter);
@@ -362,10 +405,10 @@ fn open_live(
     name: &str,
     rcvbuf: usize,
     filter: &CaptureFilter,
-) -> anyhow::Result<callvault_afpacket::PacketSocket> {
+) -> Result<callvault_afpacket::PacketSocket> {
     let program: Vec<(u16, u8, u8, u32)> =
         filter.kernel_program().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
-    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot capture on interface {name:?}: {e}");
+    let cannot = |e: std::io::Error| Error::interface(name, e);
     match callvault_afpacket::PacketSocket::open_filtered(name, rcvbuf, &program) {
         Ok(socket) => Ok(socket),
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -391,7 +434,7 @@ const LIVE_RCVBUF: usize = 64 << 20;
 /// The files a `--read` list stands for: files as given, directories
 /// replaced by their capture files (`.pcap`, `.pcapng`, `.cap`, plain or
 /// `.gz`), sorted by name.
-pub fn expand_capture_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn expand_capture_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
         if !path.is_dir() {
@@ -399,13 +442,13 @@ pub fn expand_capture_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             continue;
         }
         let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            .map_err(|e| Error::open(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && is_capture_file(p))
             .collect();
         found.sort();
         if found.is_empty() {
-            anyhow::bail!("{}: no capture files (.pcap, .pcapng, .cap, .gz) in it", path.display());
+            return Err(Error::NoCaptureFiles { path: path.clone() });
         }
         out.extend(found);
     }
@@ -482,7 +525,7 @@ impl Worker {
         self.published = now;
     }
 
-    fn frame(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) -> anyhow::Result<()> {
+    fn frame(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) -> Result<()> {
         self.counts.frames += 1;
         if !self.filter.is_empty() && !self.filter.matches(link, data) {
             self.counts.filtered += 1;
@@ -513,7 +556,7 @@ impl Worker {
         src: std::net::SocketAddr,
         dst: std::net::SocketAddr,
         payload: &[u8],
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let route = self.tracker.route_udp(ts, src, dst);
         // Flows to attach, conversations the timeouts ended: before the packet.
         if self.tracker.has_output() {
@@ -535,7 +578,7 @@ impl Worker {
         Ok(())
     }
 
-    fn drain(&mut self) -> anyhow::Result<()> {
+    fn drain(&mut self) -> Result<()> {
         drain(
             &mut self.tracker,
             &mut self.live,
@@ -545,16 +588,13 @@ impl Worker {
         )
     }
 
-    fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> anyhow::Result<()> {
+    fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> Result<()> {
         let mut last = Timestamp::from_nanos(0);
         'files: for path in files {
-            let file = std::fs::File::open(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let file = std::fs::File::open(path).map_err(|e| Error::open(path, e))?;
             let mut reader = CaptureReader::new(std::io::BufReader::new(file))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            while let Some(frame) =
-                reader.next_frame().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-            {
+                .map_err(|e| Error::file(path, e))?;
+            while let Some(frame) = reader.next_frame().map_err(|e| Error::file(path, e))? {
                 last = last.max(frame.ts);
                 self.frame(frame.ts, frame.link_type, frame.data)?;
                 if stop.load(Ordering::Relaxed) {
@@ -574,7 +614,7 @@ impl Worker {
         &mut self,
         sockets: Vec<callvault_afpacket::PacketSocket>,
         stop: Arc<AtomicBool>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let drops = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LIVE_QUEUE_BATCHES);
         let rx_drops = drops.clone();
@@ -586,7 +626,7 @@ impl Worker {
             self.metrics.as_ref().map(|m| m.spool_syncs.clone()).unwrap_or_default();
         let group_sync = GroupSync::start(&self.spool_dir, sync_outcomes)?;
         let mut next_sync = wall_now();
-        let result = (|| -> anyhow::Result<()> {
+        let result = (|| -> Result<()> {
             loop {
                 match rx.recv_timeout(Duration::from_millis(200)) {
                     Ok(batch) => {
@@ -616,8 +656,7 @@ impl Worker {
         })();
         // On an error the queue is dropped and the receiver stops too.
         drop(rx);
-        let received =
-            receiver.join().map_err(|_| anyhow::anyhow!("the capture receiver panicked"))?;
+        let received = receiver.join().map_err(|_| Error::ReceiverPanicked)?;
         result?;
         received?;
         self.counts.kernel_drops = drops.load(Ordering::Relaxed);
@@ -734,7 +773,7 @@ fn drain(
     spool_dir: &std::path::Path,
     tx: Option<&tokio::sync::mpsc::UnboundedSender<Closed>>,
     counts: &mut Counts,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     while let Some(out) = tracker.poll_output() {
         match out {
             TrackerOutput::ConversationStarted { conversation, ts, .. } => {
@@ -847,10 +886,10 @@ fn drain(
                         left_at: l.left.get(&p.participant).copied(),
                     });
                 }
-                metadata.participants.truncate(crate::ingest::MAX_PARTICIPANTS);
+                metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
                 let spool = l.recorder.finish(since_epoch(ts))?;
                 if tx.send(Closed { spool, tracker: Some(metadata) }).is_err() {
-                    anyhow::bail!("the vault side stopped");
+                    return Err(Error::VaultGone);
                 }
             }
         }
@@ -876,17 +915,19 @@ impl RunningCapture {
 
 /// Starts the live capture of the `[capture]` section, if it names
 /// interfaces. Errors (unknown tenant, interface, permission) stop start-up.
-pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<RunningCapture>> {
-    let section = &vault.config.capture;
+pub async fn spawn_configured(
+    vault: &callvault_vault::Vault,
+    section: &config::CaptureSection,
+) -> Result<Option<RunningCapture>> {
     if section.interfaces.is_empty() {
         return Ok(None);
     }
-    let tenant =
-        vault.catalog.tenant_by_name(&section.tenant).await?.ok_or_else(|| {
-            anyhow::anyhow!("capture.tenant: no tenant named {:?}", section.tenant)
-        })?;
+    let tenant = vault.catalog.tenant_by_name(&section.tenant).await?.ok_or_else(|| {
+        Error::Config { key: "tenant", message: format!("no tenant named {:?}", section.tenant) }
+    })?;
     // Validated at load; parsed again here into their types.
-    let filter = CaptureFilter::parse(&section.filter)?;
+    let filter = CaptureFilter::parse(&section.filter)
+        .map_err(|e| Error::Config { key: "filter", message: e.to_string() })?;
     let company_networks: Vec<IpNet> =
         section.company_networks.iter().filter_map(|n| IpNet::parse(n)).collect();
     let stop = Arc::new(AtomicBool::new(false));
@@ -911,11 +952,11 @@ pub async fn spawn_configured(vault: &crate::Vault) -> anyhow::Result<Option<Run
     // Open the sockets now so that a bad interface fails start-up.
     for name in &section.interfaces {
         open_live(name, 4096, &opts.filter)
-            .map_err(|e| anyhow::anyhow!("capture.interfaces: {e}"))?;
+            .map_err(|e| Error::Config { key: "interfaces", message: e.to_string() })?;
     }
     let ingestor = vault.ingestor();
     let instance = vault.instance.clone();
-    let grace = Duration::from_secs(vault.config.server.recovery_grace_secs);
+    let grace = vault.config.recovery_grace;
     let interfaces = section.interfaces.join(",");
     tracing::info!(%interfaces, "live capture started");
     let task = tokio::spawn(async move {

@@ -24,8 +24,25 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WorkerLabels {
+    pub worker: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WorkerOutcomeLabels {
+    pub worker: String,
+    pub outcome: String,
+}
+
 pub struct Metrics {
     pub registry: Registry,
+    /// Background job runs by worker and outcome: ok, error.
+    pub worker_runs: Family<WorkerOutcomeLabels, Counter>,
+    /// Unix time of each worker's last successful run.
+    pub worker_last_success: Family<WorkerLabels, Gauge>,
+    /// Seconds each worker spent in its runs.
+    pub worker_busy_seconds: Family<WorkerLabels, Counter<f64, std::sync::atomic::AtomicU64>>,
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram>,
     /// Recordings offered for ingest by outcome: created, duplicate,
@@ -204,10 +221,32 @@ impl Metrics {
             "SIPREC recordings waiting in their spools for the vault to come back",
             sip_recordings_waiting.clone(),
         );
+        let worker_runs = Family::<WorkerOutcomeLabels, Counter>::default();
+        registry.register(
+            "worker_runs",
+            "Background job runs by worker and outcome",
+            worker_runs.clone(),
+        );
+        let worker_last_success = Family::<WorkerLabels, Gauge>::default();
+        registry.register(
+            "worker_last_success_timestamp_seconds",
+            "Unix time of each background worker's last successful run",
+            worker_last_success.clone(),
+        );
+        let worker_busy_seconds =
+            Family::<WorkerLabels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "worker_busy_seconds",
+            "Seconds each background worker spent working",
+            worker_busy_seconds.clone(),
+        );
         let sip_byes = Family::<OutcomeLabels, Counter>::default();
         registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
         Self {
             registry,
+            worker_runs,
+            worker_last_success,
+            worker_busy_seconds,
             http_requests,
             http_duration,
             ingest,

@@ -1,0 +1,261 @@
+//! `callvault serve`: the composition root. Opens the vault, recovers,
+//! starts the background workers, the HTTP API, the SIPREC server and live
+//! capture, and stops them in the reverse order on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use callvault_api::AppState;
+use callvault_store::{BlobStore, Catalog};
+use callvault_vault::instance::Instance;
+use callvault_vault::metrics::Metrics;
+use callvault_vault::worker::{Next, WorkError, Worker, Workers, every};
+use callvault_vault::{Vault, recovery};
+
+use crate::config::Config;
+
+/// Run the server until SIGINT/SIGTERM, then finish in-flight requests
+/// (uploads included) within `server.shutdown_grace_secs`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let vault = Vault::open(config.vault()).await?;
+    vault.recover().await.context("start-up recovery failed")?;
+    let listen = config.server.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (server.listen)"))?;
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
+    spawn_workers(&vault, &workers);
+    let state = Arc::new(AppState {
+        catalog: vault.catalog.clone(),
+        store: vault.store.clone(),
+        metrics: vault.metrics.clone(),
+        keys: callvault_api::auth::KeyCache::new(Duration::from_secs(config.server.key_cache_secs)),
+        ingestor: vault.ingestor(),
+        max_metadata_bytes: config.server.max_metadata_bytes,
+        ready: AtomicBool::new(false),
+        workers: workers.clone(),
+    });
+    let sip = if config.sip.enabled {
+        let deps = callvault_siprec::SipDeps {
+            catalog: vault.catalog.clone(),
+            ingestor: vault.ingestor(),
+            metrics: vault.metrics.clone(),
+            instance: vault.instance.clone(),
+            data_dir: config.data_dir.clone(),
+            grace: vault.config.recovery_grace,
+        };
+        Some(callvault_siprec::start(config.sip.clone(), deps, stop_rx.clone()).await?)
+    } else {
+        None
+    };
+    // Live capture (`[capture]`), next to the API until shutdown.
+    let live_capture = callvault_capture_driver::spawn_configured(&vault, &config.capture).await?;
+    state.ready.store(true, Ordering::Release);
+    tracing::info!(
+        %listen,
+        catalog = vault.catalog.backend(),
+        store = vault.store.kind(),
+        "callvault serving"
+    );
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let app = callvault_api::router(state.clone());
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        res = &mut server => res.context("http server failed")?,
+        _ = async {
+            let _ = stop_rx.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time");
+        }
+    }
+    state.ready.store(false, Ordering::Release);
+    if let Some(c) = live_capture {
+        c.stop().await;
+    }
+    if let Some(sip) = sip {
+        // The SRS ends its sessions and stores their recordings; what does
+        // not finish in time stays in the spools for the next start.
+        if tokio::time::timeout(grace, sip.task).await.is_err() {
+            tracing::warn!("SIPREC sessions not stored in time; their spools are kept");
+        }
+    }
+    if tokio::time::timeout(grace, workers.join()).await.is_err() {
+        tracing::warn!("background workers did not finish their runs in time");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The vault's own background jobs.
+fn spawn_workers(vault: &Vault, workers: &Workers) {
+    workers.spawn(OrphanScan {
+        catalog: vault.catalog.clone(),
+        store: vault.store.clone(),
+        metrics: vault.metrics.clone(),
+    });
+    workers.spawn(PeriodicRecovery {
+        catalog: vault.catalog.clone(),
+        store: vault.store.clone(),
+        metrics: vault.metrics.clone(),
+        instance: vault.instance.clone(),
+        grace: vault.config.recovery_grace,
+        first: true,
+    });
+    workers.spawn(CatalogMaintenance { catalog: vault.catalog.clone() });
+    workers.spawn(CatalogTotals { catalog: vault.catalog.clone(), metrics: vault.metrics.clone() });
+}
+
+/// Once at start-up: report objects that no row knows (never deleted).
+struct OrphanScan {
+    catalog: Arc<dyn Catalog>,
+    store: Arc<BlobStore>,
+    metrics: Arc<Metrics>,
+}
+
+#[async_trait::async_trait]
+impl Worker for OrphanScan {
+    fn name(&self) -> &str {
+        "orphan-scan"
+    }
+
+    async fn work(&mut self) -> Result<Next, WorkError> {
+        let report = recovery::scan_orphans(self.catalog.as_ref(), &self.store).await?;
+        self.metrics.orphan_objects.set(i64::try_from(report.orphans.len()).unwrap_or(i64::MAX));
+        if report.orphans.is_empty() {
+            tracing::info!(
+                objects = report.objects_scanned,
+                "store scan: every object is known to the catalog"
+            );
+        } else {
+            for key in report.orphans.iter().take(100) {
+                tracing::warn!(%key, "object unknown to the catalog");
+            }
+            tracing::warn!(
+                orphans = report.orphans.len(),
+                objects = report.objects_scanned,
+                "store scan found objects unknown to the catalog; see `callvault fsck`"
+            );
+        }
+        Ok(Next::Done)
+    }
+
+    /// A failed scan is tried again an hour later.
+    async fn wait_for_work(&mut self) {
+        every(Duration::from_secs(3600)).await;
+    }
+}
+
+/// What other processes (a crashed import) left behind, every 10 minutes.
+/// Start-up recovery has just run, so the first run waits too.
+struct PeriodicRecovery {
+    catalog: Arc<dyn Catalog>,
+    store: Arc<BlobStore>,
+    metrics: Arc<Metrics>,
+    instance: Arc<Instance>,
+    grace: Duration,
+    first: bool,
+}
+
+#[async_trait::async_trait]
+impl Worker for PeriodicRecovery {
+    fn name(&self) -> &str {
+        "recovery"
+    }
+
+    async fn work(&mut self) -> Result<Next, WorkError> {
+        if std::mem::take(&mut self.first) {
+            return Ok(Next::Idle);
+        }
+        recovery::recover(
+            self.catalog.as_ref(),
+            &self.store,
+            &self.metrics,
+            &self.instance,
+            self.grace,
+        )
+        .await?;
+        Ok(Next::Idle)
+    }
+
+    async fn wait_for_work(&mut self) {
+        every(Duration::from_secs(600)).await;
+    }
+}
+
+/// Planner statistics: at start-up, then hourly.
+struct CatalogMaintenance {
+    catalog: Arc<dyn Catalog>,
+}
+
+#[async_trait::async_trait]
+impl Worker for CatalogMaintenance {
+    fn name(&self) -> &str {
+        "catalog-maintenance"
+    }
+
+    async fn work(&mut self) -> Result<Next, WorkError> {
+        self.catalog.maintain().await?;
+        Ok(Next::Idle)
+    }
+
+    async fn wait_for_work(&mut self) {
+        every(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Catalog totals for the metrics endpoint, every minute.
+struct CatalogTotals {
+    catalog: Arc<dyn Catalog>,
+    metrics: Arc<Metrics>,
+}
+
+#[async_trait::async_trait]
+impl Worker for CatalogTotals {
+    fn name(&self) -> &str {
+        "catalog-totals"
+    }
+
+    async fn work(&mut self) -> Result<Next, WorkError> {
+        let t = self.catalog.totals().await?;
+        let m = &self.metrics;
+        m.catalog_conversations.set(i64::try_from(t.conversations).unwrap_or(i64::MAX));
+        m.catalog_recordings.set(i64::try_from(t.recordings).unwrap_or(i64::MAX));
+        m.catalog_recording_bytes.set(i64::try_from(t.recording_bytes).unwrap_or(i64::MAX));
+        Ok(Next::Idle)
+    }
+
+    async fn wait_for_work(&mut self) {
+        every(Duration::from_secs(60)).await;
+    }
+}
+
+/// Resolves at the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

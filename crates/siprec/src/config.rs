@@ -1,0 +1,145 @@
+//! `[sip]`: the SIPREC recording server's settings, deserialised by the
+//! binary's configuration tree and checked once by [`SipConfig::validate`].
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The SIPREC Session Recording Server inside `callvault serve`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// Listen for SIP at all.
+    pub enabled: bool,
+    /// UDP and TCP address for SIP.
+    pub listen: SocketAddr,
+    /// Address written in Contact and in SDP answers (where SRCs send RTP).
+    /// Default: the listen address, or when that is unspecified the
+    /// address this host uses towards its default route.
+    pub advertise: Option<IpAddr>,
+    /// SIP over TLS (rustls) on this address when set, with `tls_cert` and
+    /// `tls_key` (PEM files).
+    pub tls_listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Local RTP ports, `LOW-HIGH`; each recorded stream takes one even port.
+    pub rtp_ports: String,
+    /// Recording sessions at once; beyond, new INVITEs get 503 + Retry-After.
+    pub max_sessions: usize,
+    /// `Retry-After` of those 503s, seconds.
+    pub retry_after_secs: u32,
+    /// Session interval (RFC 4028) offered or lowered to, seconds.
+    pub session_expires: u32,
+    /// Smallest session interval accepted (below it, 422), seconds.
+    pub min_se: u32,
+    /// A session with every stream active and no RTP for this long is
+    /// finalized and the SRS sends BYE. Streams on hold do not count.
+    pub rtp_timeout_secs: u64,
+    /// Take RTP only from the SRC's signalling address and the `c=`
+    /// addresses of its SDP; packets from anywhere else are dropped and
+    /// counted (`callvault_sip_rtp_foreign_packets_total`). Turn off for an
+    /// SRC whose media leaves from an address it does not announce.
+    pub rtp_source_filter: bool,
+    /// Record INVITEs that are neither SIPREC nor Cisco NBR (first audio line).
+    pub accept_plain_invites: bool,
+    /// Tenant of sessions no route matches. Unset: they are refused (403).
+    pub default_tenant: Option<String>,
+    /// Routes to tenants, first match wins.
+    pub routes: Vec<SipRoute>,
+    /// Participants whose address is in one of these domains are the
+    /// company's side (left channel is the external party, right the company).
+    pub company_domains: Vec<String>,
+    /// Participants whose number starts with one of these are the company's.
+    pub company_prefixes: Vec<String>,
+    /// Numbers with at most this many digits are extensions: the company's.
+    pub extension_max_digits: usize,
+}
+
+/// One tenant route: every condition given must match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipRoute {
+    /// Tenant name. May be omitted with `header`: the header's value then
+    /// names the tenant.
+    pub tenant: Option<String>,
+    /// The SRC's signalling address is in this network (`10.1.0.0/16`).
+    pub source: Option<String>,
+    /// The INVITE carries this header (case-insensitive name) ...
+    pub header: Option<String>,
+    /// ... with this value (case-insensitive), when given.
+    pub header_value: Option<String>,
+    /// A participant's number starts with this (`+7495`, digits compared).
+    pub number_prefix: Option<String>,
+    /// A participant's address is in this domain (`pbx.acme.example`).
+    pub domain: Option<String>,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: SocketAddr::from(([0, 0, 0, 0], 5060)),
+            advertise: None,
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
+            rtp_ports: "20000-39999".into(),
+            max_sessions: 4000,
+            retry_after_secs: 10,
+            session_expires: 1800,
+            min_se: 90,
+            rtp_timeout_secs: 60,
+            rtp_source_filter: true,
+            accept_plain_invites: true,
+            default_tenant: None,
+            routes: Vec::new(),
+            company_domains: Vec::new(),
+            company_prefixes: Vec::new(),
+            extension_max_digits: 5,
+        }
+    }
+}
+
+impl SipConfig {
+    /// The RTP port range, validated.
+    pub fn rtp_port_range(&self) -> Result<(u16, u16), String> {
+        let (lo, hi) = self.rtp_ports.split_once('-').ok_or("expected LOW-HIGH")?;
+        let lo: u16 = lo.trim().parse().map_err(|_| "LOW is not a port")?;
+        let hi: u16 = hi.trim().parse().map_err(|_| "HIGH is not a port")?;
+        if lo < 1024 || lo >= hi {
+            return Err("expected 1024 <= LOW < HIGH".into());
+        }
+        Ok((lo, hi))
+    }
+}
+
+impl SipConfig {
+    /// Check what serde cannot: `Err((key under sip., message))`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let invalid = |key: &str, message: &str| Err((key.to_owned(), message.to_owned()));
+        if !self.enabled {
+            return Ok(());
+        }
+        if let Err(m) = self.rtp_port_range() {
+            return invalid("rtp_ports", &m);
+        }
+        if self.max_sessions == 0 {
+            return invalid("max_sessions", "must be positive");
+        }
+        if self.tls_listen.is_some() && (self.tls_cert.is_none() || self.tls_key.is_none()) {
+            return invalid("tls_listen", "needs sip.tls_cert and sip.tls_key");
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if r.tenant.is_none() && r.header.is_none() {
+                return invalid(&format!("routes[{i}]"), "needs a tenant (or a header naming it)");
+            }
+            if let Some(net) = &r.source
+                && crate::routing::parse_net(net).is_none()
+            {
+                return invalid(&format!("routes[{i}].source"), "expected a CIDR");
+            }
+        }
+        Ok(())
+    }
+}
