@@ -515,6 +515,47 @@ async fn admins_manage_tenants_and_keys_over_the_api() {
 }
 
 #[tokio::test]
+async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
+    let env = Env::new();
+    let admin = env.admin_key();
+    let tenant = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let url = &server.url;
+    let (s, _) = get_json(&format!("{url}/v1/workers"), &tenant).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The one-shot orphan scan and the first catalog runs happen at start.
+    let mut workers = Value::Null;
+    for _ in 0..100 {
+        let (s, body) = get_json(&format!("{url}/v1/workers"), &admin).await;
+        assert_eq!(s, StatusCode::OK);
+        workers = body;
+        if workers[0]["state"] == "done" && workers[2]["runs"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let names: Vec<_> =
+        workers.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["orphan-scan", "recovery", "catalog-maintenance", "catalog-totals"]);
+    let scan = &workers[0];
+    assert_eq!((scan["state"].as_str(), scan["runs"].as_u64()), (Some("done"), Some(1)));
+    assert_eq!(scan["errors"], 0);
+    assert!(scan["last_success"].is_string(), "{scan}");
+    // Periodic recovery waits its first interval: start-up recovery just ran.
+    assert_eq!(workers[1]["state"], "idle");
+    assert!(workers[1]["last_error"].is_null());
+    let metrics = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains(r#"callvault_worker_runs_total{worker="orphan-scan",outcome="ok"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .contains(r#"callvault_worker_last_success_timestamp_seconds{worker="orphan-scan"}"#)
+    );
+}
+
+#[tokio::test]
 async fn openapi_describes_every_route() {
     let env = Env::new();
     let server = Server::start(&env);

@@ -865,16 +865,24 @@ pub async fn recover(deps: &SipDeps, config: &SipConfig) -> u64 {
         if !entry.path().is_dir() || !deps.instance.is_abandoned(&name, modified, deps.grace) {
             continue;
         }
-        let recovered = match callvault_media::recover_spool(&entry.path()) {
-            Ok(r) => r,
+        // Scanning reads and checks every record: a blocking thread's work.
+        let dir = entry.path();
+        let scanned =
+            tokio::task::spawn_blocking(move || callvault_media::recover_spool(&dir)).await;
+        let recovered = match scanned {
+            Ok(Ok(r)) => r,
             Err(e) => {
+                tracing::error!(error = %e, dir = %entry.path().display(), "SIPREC spool scan failed");
+                continue;
+            }
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, dir = %entry.path().display(), "cannot scan a SIPREC spool directory");
                 continue;
             }
         };
         let mut kept = 0;
         for r in recovered {
-            if recover_one(deps, config, &r).await {
+            if recover_one(deps, config, r).await {
                 stored += 1;
             } else {
                 kept += 1;
@@ -890,15 +898,16 @@ pub async fn recover(deps: &SipDeps, config: &SipConfig) -> u64 {
 async fn recover_one(
     deps: &SipDeps,
     config: &SipConfig,
-    r: &callvault_media::RecoveredConversation,
+    r: callvault_media::RecoveredConversation,
 ) -> bool {
-    let sidecar: Option<session::Sidecar> = std::fs::read(session::sidecar_path(&r.path))
+    let callvault_media::RecoveredConversation { path, timeline } = r;
+    let sidecar: Option<session::Sidecar> = std::fs::read(session::sidecar_path(&path))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let timeline = match &r.timeline {
-        Ok(t) => t,
+    let timeline = match timeline {
+        Ok(t) => Arc::new(t),
         Err(e) => {
-            tracing::error!(error = %e, spool = %r.path.display(), "unreadable SIPREC spool kept");
+            tracing::error!(error = %e, spool = %path.display(), "unreadable SIPREC spool kept");
             return false;
         }
     };
@@ -909,18 +918,23 @@ async fn recover_one(
             _ => return false,
         },
         (None, None) => {
-            tracing::error!(spool = %r.path.display(), "SIPREC spool without its sidecar and no sip.default_tenant; kept");
+            tracing::error!(spool = %path.display(), "SIPREC spool without its sidecar and no sip.default_tenant; kept");
             return false;
         }
     };
-    let rendered = match session::render(timeline) {
+    // Rendering is CPU work: on a blocking thread, never on the runtime.
+    let to_render = timeline.clone();
+    let rendered = tokio::task::spawn_blocking(move || session::render(&to_render))
+        .await
+        .unwrap_or_else(|e| Err(format!("render task failed: {e}")));
+    let rendered = match rendered {
         Ok(Some(r)) => r,
         Ok(None) => {
-            session::remove_spool(&r.path);
+            session::remove_spool(&path);
             return true;
         }
         Err(e) => {
-            tracing::error!(error = %e, spool = %r.path.display(), "cannot render a recovered SIPREC spool; kept");
+            tracing::error!(error = %e, spool = %path.display(), "cannot render a recovered SIPREC spool; kept");
             return false;
         }
     };
@@ -966,5 +980,5 @@ async fn recover_one(
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
     let req = session::request(tenant, timeline.conversation, metadata, flags);
-    session::store_once(&deps.ingestor, req, file.bytes, &r.path).await
+    session::store_once(&deps.ingestor, req, file.bytes, &path).await
 }
