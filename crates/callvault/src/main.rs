@@ -193,6 +193,36 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// The import's progress as a bar on stderr (hidden when not a terminal).
+fn progress_bar(show: bool) -> impl FnMut(import::ImportProgress<'_>) {
+    let bar = if show {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} files, {msg} [{elapsed_precise}<{eta_precise}]",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    move |p| match p {
+        import::ImportProgress::Found(n) => bar.set_length(n),
+        import::ImportProgress::FileDone(s) => {
+            bar.set_message(format!(
+                "{} imported, {} skipped, {} refused",
+                s.imported,
+                s.skipped,
+                s.refused.len()
+            ));
+            bar.inc(1);
+        }
+        import::ImportProgress::Finished => bar.finish(),
+        import::ImportProgress::Stopped => bar.abandon(),
+    }
+}
+
 fn init_logging(config: &Config, serving: bool) {
     use tracing_subscriber::EnvFilter;
     // Operator commands print their own results; their logs stay quiet.
@@ -308,15 +338,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 .tenant_by_name(&tenant)
                 .await?
                 .with_context(|| format!("no tenant named {tenant:?}"))?;
-            let opts = import::ImportOptions {
-                dir,
-                tenant: tenant.id,
-                csv,
-                utc_offset: offset,
-                parallel,
-                progress: !no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            };
-            let summary = import::run(&vault.ingestor(), &opts).await?;
+            let opts =
+                import::ImportOptions { dir, tenant: tenant.id, csv, utc_offset: offset, parallel };
+            let show = !no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let summary = import::run(&vault.ingestor(), &opts, &mut progress_bar(show)).await?;
             println!(
                 "found {}, imported {} ({} bytes), skipped {} already imported, refused {}",
                 summary.found,

@@ -2,6 +2,7 @@
 //! deserialised by the binary's configuration tree and checked once by
 //! [`CaptureSection::validate`].
 
+use callvault_model::IpNet;
 use serde::{Deserialize, Serialize};
 
 /// `[capture]`: live capture inside `callvault serve`. Off while
@@ -17,7 +18,7 @@ pub struct CaptureSection {
     pub tenant: String,
     /// Networks of the company side (PBX, phones); everyone else is the
     /// external party.
-    pub company_networks: Vec<String>,
+    pub company_networks: Vec<IpNet>,
     /// Headers whose value links the legs of one call.
     pub correlation_headers: Vec<String>,
     /// An unanswered INVITE is forgotten, and a REFER stops waiting for its
@@ -58,11 +59,6 @@ impl CaptureSection {
         let invalid = |key: &'static str, message: String| (key, message);
         if let Err(e) = callvault_capture::CaptureFilter::parse(&self.filter) {
             return Err(invalid("filter", e.to_string()));
-        }
-        for n in &self.company_networks {
-            if callvault_capture::tracker::IpNet::parse(n).is_none() {
-                return Err(invalid("company_networks", format!("{n:?} is not like 10.0.0.0/8")));
-            }
         }
         if !self.interfaces.is_empty() && self.tenant.is_empty() {
             return Err(invalid("tenant", "required when capture.interfaces is set".into()));

@@ -9,7 +9,7 @@
 //! The spool is the durable copy until the vault confirms the recording.
 //! While the vault is unavailable (store or catalog down, disk full), the
 //! conversations wait here as spool paths, no audio in memory; one of
-//! them probes the vault with exponential backoff (0.5 s to 30 s) and,
+//! them probes the vault with the backoff of `vault::outage` (0.5 s to 30 s) and,
 //! once it is stored, the rest follow. Capture goes on all the while. A
 //! process stopped during an outage leaves the spools for the next start,
 //! which recovers them.
@@ -17,7 +17,6 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use callvault_media::ClosedTimeline;
@@ -30,6 +29,7 @@ use callvault_vault::ingest::{
     IngestError, IngestOutcome, IngestRequest, Ingestor, RecordingMetadata,
 };
 use callvault_vault::metrics::Metrics;
+use callvault_vault::outage::Outage;
 
 /// A conversation whose spool is complete, on its way to the vault.
 #[derive(Debug)]
@@ -65,20 +65,6 @@ impl Outcome {
     }
 }
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Clone, Copy)]
-enum Vault {
-    Up,
-    /// Unavailable; the next probe at `retry_at` unless one is running.
-    Down {
-        retry_at: Instant,
-        backoff: Duration,
-        probing: bool,
-    },
-}
-
 /// The deliveries of one capture run.
 pub(super) struct Deliveries {
     ingestor: Ingestor,
@@ -87,7 +73,8 @@ pub(super) struct Deliveries {
     renders: Arc<tokio::sync::Semaphore>,
     jobs: JoinSet<(Closed, Outcome)>,
     waiting: VecDeque<Closed>,
-    vault: Vault,
+    /// The vault's availability; one waiting conversation probes it.
+    vault: Outage,
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -106,7 +93,7 @@ impl Deliveries {
             renders: Arc::new(tokio::sync::Semaphore::new(cores)),
             jobs: JoinSet::new(),
             waiting: VecDeque::new(),
-            vault: Vault::Up,
+            vault: Outage::default(),
             metrics,
         }
     }
@@ -122,12 +109,11 @@ impl Deliveries {
     }
 
     pub(super) fn submit(&mut self, c: Closed) {
-        match self.vault {
-            Vault::Up => self.spawn(c),
-            Vault::Down { .. } => {
-                self.waiting.push_back(c);
-                self.publish_waiting();
-            }
+        if self.vault.is_down() {
+            self.waiting.push_back(c);
+            self.publish_waiting();
+        } else {
+            self.spawn(c);
         }
     }
 
@@ -144,10 +130,7 @@ impl Deliveries {
 
     /// When the next probe is due, if one is.
     pub(super) fn probe_at(&self) -> Option<Instant> {
-        match self.vault {
-            Vault::Down { retry_at, probing: false, .. } => Some(retry_at),
-            _ => None,
-        }
+        self.vault.next_probe().map(Instant::from_std)
     }
 
     /// Sends the oldest waiting conversation to find out whether the vault
@@ -155,13 +138,13 @@ impl Deliveries {
     pub(super) fn probe(&mut self) {
         match self.waiting.pop_front() {
             Some(c) => {
-                if let Vault::Down { probing, .. } = &mut self.vault {
-                    *probing = true;
-                }
+                self.vault.begin_probe();
                 self.spawn(c);
                 self.publish_waiting();
             }
-            None => self.vault = Vault::Up,
+            None => {
+                self.vault.stored();
+            }
         }
     }
 
@@ -184,22 +167,16 @@ impl Deliveries {
         let recovered = c.tracker.is_none();
         match outcome {
             Outcome::Unavailable(e) => {
-                let backoff = match self.vault {
-                    Vault::Up => {
-                        tracing::warn!(error = %e, "vault unavailable: captured conversations wait in their spools; capture goes on");
-                        FIRST_BACKOFF
-                    }
-                    Vault::Down { backoff, probing: true, .. } => (backoff * 2).min(MAX_BACKOFF),
-                    Vault::Down { backoff, .. } => backoff,
-                };
-                let retry_at = match self.vault {
-                    Vault::Down { retry_at, probing: false, .. } => retry_at,
-                    _ => Instant::now() + backoff,
-                };
-                if matches!(self.vault, Vault::Down { probing: true, .. }) {
+                let was_down = self.vault.is_down();
+                // Only the probe is running while the vault is down: a
+                // failure then is the probe's.
+                let probe = was_down && self.vault.next_probe().is_none();
+                let backoff = self.vault.unavailable(Instant::now().into_std(), probe);
+                if !was_down {
+                    tracing::warn!(error = %e, "vault unavailable: captured conversations wait in their spools; capture goes on");
+                } else if let Some(backoff) = backoff.filter(|_| probe) {
                     tracing::warn!(error = %e, waiting = self.waiting.len() + 1, retry_in_ms = backoff.as_millis() as u64, "vault still unavailable");
                 }
-                self.vault = Vault::Down { retry_at, backoff, probing: false };
                 self.waiting.push_back(c);
                 self.publish_waiting();
             }
@@ -216,12 +193,11 @@ impl Deliveries {
                     }
                     Outcome::Empty | Outcome::Unavailable(_) => {}
                 }
-                if let Vault::Down { .. } = self.vault {
+                if self.vault.stored() {
                     tracing::info!(
                         waiting = self.waiting.len(),
                         "vault available again: storing the conversations that waited"
                     );
-                    self.vault = Vault::Up;
                     while let Some(w) = self.waiting.pop_front() {
                         self.spawn(w);
                     }

@@ -928,8 +928,7 @@ pub async fn spawn_configured(
     // Validated at load; parsed again here into their types.
     let filter = CaptureFilter::parse(&section.filter)
         .map_err(|e| Error::Config { key: "filter", message: e.to_string() })?;
-    let company_networks: Vec<IpNet> =
-        section.company_networks.iter().filter_map(|n| IpNet::parse(n)).collect();
+    let company_networks = section.company_networks.clone();
     let stop = Arc::new(AtomicBool::new(false));
     let opts = CaptureOptions {
         source: CaptureSource::Live { interfaces: section.interfaces.clone() },

@@ -64,46 +64,9 @@ use callvault_sip::{Method, NameAddr, SipMessage, Uri};
 use crate::demux::Event;
 use crate::time::Timestamp;
 
-/// An IP network in CIDR notation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    pub addr: IpAddr,
-    pub prefix: u8,
-}
-
-impl IpNet {
-    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address.
-    pub fn parse(s: &str) -> Option<IpNet> {
-        let (a, p) = s.trim().split_once('/').unwrap_or((s.trim(), ""));
-        let addr: IpAddr = a.parse().ok()?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = if p.is_empty() { max } else { p.parse().ok()? };
-        (prefix <= max).then_some(IpNet { addr, prefix })
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        fn bits(ip: IpAddr) -> (u128, u8) {
-            match ip {
-                IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
-                IpAddr::V6(a) => match a.to_ipv4_mapped() {
-                    Some(v4) => (u128::from(u32::from(v4)), 32),
-                    None => (u128::from(a), 128),
-                },
-            }
-        }
-        let (net, nlen) = bits(self.addr);
-        let (x, xlen) = bits(ip);
-        if nlen != xlen {
-            return false;
-        }
-        let prefix = u32::from(self.prefix.min(nlen));
-        if prefix == 0 {
-            return true;
-        }
-        let shift = u32::from(nlen) - prefix;
-        net.checked_shr(shift) == x.checked_shr(shift)
-    }
-}
+/// An IP network in CIDR notation (the model's; re-exported here for the
+/// tracker's configuration).
+pub use callvault_model::IpNet;
 
 /// Settings of [`CallTracker`].
 #[derive(Debug, Clone, PartialEq, Eq)]

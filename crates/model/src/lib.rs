@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 mod ids;
+mod net;
 mod types;
 
 pub use ids::*;
+pub use net::{IpNet, IpNetError};
 pub use types::*;

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use callvault_model::IpNet;
 use serde::{Deserialize, Serialize};
 
 /// The SIPREC Session Recording Server inside `callvault serve`.
@@ -64,7 +65,7 @@ pub struct SipRoute {
     /// names the tenant.
     pub tenant: Option<String>,
     /// The SRC's signalling address is in this network (`10.1.0.0/16`).
-    pub source: Option<String>,
+    pub source: Option<IpNet>,
     /// The INVITE carries this header (case-insensitive name) ...
     pub header: Option<String>,
     /// ... with this value (case-insensitive), when given.
@@ -133,11 +134,6 @@ impl SipConfig {
         for (i, r) in self.routes.iter().enumerate() {
             if r.tenant.is_none() && r.header.is_none() {
                 return invalid(&format!("routes[{i}]"), "needs a tenant (or a header naming it)");
-            }
-            if let Some(net) = &r.source
-                && crate::routing::parse_net(net).is_none()
-            {
-                return invalid(&format!("routes[{i}].source"), "expected a CIDR");
             }
         }
         Ok(())

@@ -2,70 +2,40 @@
 //!
 //! A session whose recording cannot be stored drops the rendered audio
 //! (the spool still holds everything) and waits here. The gate lets one
-//! waiter probe, with exponential backoff from 0.5 s to 30 s; when a store
+//! waiter probe, with the backoff of [`Outage`] (0.5 s to 30 s); when a store
 //! succeeds every waiter goes, re-rendering from its spool. So an outage
 //! costs no memory per waiting recording beyond its task, and the vault is
 //! not hammered by thousands of retries when it comes back.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
+use callvault_vault::outage::Outage;
+pub(crate) use callvault_vault::outage::Turn;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// What a waiter may do now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Turn {
-    /// The vault stored something since: go.
-    Up,
-    /// Probe the vault, then report with [`VaultGate::stored`] or
-    /// [`VaultGate::unavailable`].
-    Probe,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    down: bool,
-    /// A waiter is probing now.
-    probing: bool,
-    backoff: Duration,
-    next_probe: Option<Instant>,
-}
-
+/// The process's [`Outage`], shared by the SIPREC sessions, with a wake-up
+/// for the waiters when it changes.
 #[derive(Debug, Default)]
 pub(crate) struct VaultGate {
-    state: Mutex<State>,
+    state: Mutex<Outage>,
     changed: Notify,
 }
 
 impl VaultGate {
+    fn outage(&self) -> std::sync::MutexGuard<'_, Outage> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A store failed as unavailable; `probe`: it was this caller's probe.
     pub(crate) fn unavailable(&self, probe: bool) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if !s.down {
-            s.down = true;
-            s.backoff = FIRST_BACKOFF;
-            s.next_probe = Some(Instant::now() + s.backoff);
-        } else if probe {
-            s.backoff = (s.backoff * 2).min(MAX_BACKOFF);
-            s.next_probe = Some(Instant::now() + s.backoff);
-        }
-        if probe {
-            s.probing = false;
-        }
-        drop(s);
+        self.outage().unavailable(Instant::now().into_std(), probe);
         self.changed.notify_waiters();
     }
 
     /// A store succeeded: the vault is up for everyone.
     pub(crate) fn stored(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if s.down || s.probing {
-            *s = State::default();
-            drop(s);
+        if self.outage().stored() {
             self.changed.notify_waiters();
         }
     }
@@ -73,40 +43,27 @@ impl VaultGate {
     /// A probe ended without an answer from the vault (the session gave
     /// up): someone else may probe.
     pub(crate) fn abandon_probe(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.probing = false;
-        drop(s);
+        self.outage().abandon_probe();
         self.changed.notify_waiters();
     }
 
-    /// Waits until the vault is up or it is this caller's turn to probe.
+    /// Waits until the vault is up or it is this caller's turn to probe:
+    /// [`Turn::Up`] or [`Turn::Probe`].
     pub(crate) async fn wait(&self) -> Turn {
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            let next = {
-                let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                if !s.down {
-                    return Turn::Up;
-                }
-                match s.next_probe {
-                    Some(at) if !s.probing && at <= Instant::now() => {
-                        s.probing = true;
-                        return Turn::Probe;
-                    }
-                    at if !s.probing => at,
-                    _ => None,
-                }
-            };
-            match next {
-                Some(at) => {
+            let turn = self.outage().turn(Instant::now().into_std());
+            match turn {
+                Turn::Up | Turn::Probe => return turn,
+                Turn::Wait(Some(at)) => {
                     tokio::select! {
                         _ = &mut changed => {}
-                        _ = tokio::time::sleep_until(at) => {}
+                        _ = tokio::time::sleep_until(Instant::from_std(at)) => {}
                     }
                 }
-                None => changed.await,
+                Turn::Wait(None) => changed.await,
             }
         }
     }
@@ -115,6 +72,7 @@ impl VaultGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn one_prober_with_backoff_then_everyone_goes() {

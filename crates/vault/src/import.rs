@@ -32,7 +32,19 @@ pub struct ImportOptions {
     /// The PBX's UTC offset, for times in file names (`+03:00`).
     pub utc_offset: FixedOffset,
     pub parallel: usize,
-    pub progress: bool,
+}
+
+/// What an import tells its caller as it goes (the CLI draws a bar).
+#[derive(Debug)]
+pub enum ImportProgress<'a> {
+    /// The audio files found, before any is imported.
+    Found(u64),
+    /// One more file done; the figures so far.
+    FileDone(&'a ImportSummary),
+    /// Every file done.
+    Finished,
+    /// Stopped early (storage unavailable).
+    Stopped,
 }
 
 #[derive(Debug, Default)]
@@ -72,25 +84,18 @@ struct CsvRow {
     side: Option<String>,
 }
 
-pub async fn run(ingestor: &Ingestor, opts: &ImportOptions) -> Result<ImportSummary, ImportError> {
+pub async fn run(
+    ingestor: &Ingestor,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress<'_>),
+) -> Result<ImportSummary, ImportError> {
     let files = find_audio(&opts.dir)?;
     let csv = match &opts.csv {
         Some(p) => read_csv(p, opts.utc_offset)?,
         None => HashMap::new(),
     };
     let mut summary = ImportSummary { found: files.len() as u64, ..Default::default() };
-    let bar = if opts.progress {
-        let bar = indicatif::ProgressBar::new(files.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} files, {msg} [{elapsed_precise}<{eta_precise}]",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    progress(ImportProgress::Found(summary.found));
 
     let results = futures::stream::iter(files.into_iter().map(|path| {
         let rel = path.strip_prefix(&opts.dir).unwrap_or(&path).to_path_buf();
@@ -113,20 +118,14 @@ pub async fn run(ingestor: &Ingestor, opts: &ImportOptions) -> Result<ImportSumm
             }
             Ok(Some(IngestOutcome::Duplicate(_)) | None) => summary.skipped += 1,
             Err(IngestError::Unavailable(e)) => {
-                bar.abandon();
+                progress(ImportProgress::Stopped);
                 return Err(ImportError::Unavailable(e));
             }
             Err(e) => summary.refused.push((rel, e.to_string())),
         }
-        bar.set_message(format!(
-            "{} imported, {} skipped, {} refused",
-            summary.imported,
-            summary.skipped,
-            summary.refused.len()
-        ));
-        bar.inc(1);
+        progress(ImportProgress::FileDone(&summary));
     }
-    bar.finish();
+    progress(ImportProgress::Finished);
     summary.refused.sort();
     Ok(summary)
 }

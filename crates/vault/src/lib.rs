@@ -10,6 +10,7 @@
 //! - [`import`]: bulk import of existing archives.
 //! - [`metrics`]: the process's Prometheus registry, shared by every edge.
 //! - [`worker`]: the one way background jobs run and report.
+//! - [`outage`]: what recorders do while the vault is unavailable.
 //!
 //! **Architecture invariant:** no recording reaches the catalog except
 //! through [`ingest::Ingestor`]; the vault knows nothing of HTTP, SIP or
@@ -20,6 +21,7 @@ pub mod import;
 pub mod ingest;
 pub mod instance;
 pub mod metrics;
+pub mod outage;
 pub mod recovery;
 pub mod worker;
 
