@@ -243,9 +243,11 @@ async fn upload_recording(
     let Some(received) = received else {
         return Err(Problem::bad_request("missing_audio", "the upload has no \"audio\" part"));
     };
+    let description =
+        metadata.unwrap_or_default().describe().inspect_err(|e| state.ingestor.count_error(e))?;
     let req = IngestRequest {
         tenant,
-        metadata: metadata.unwrap_or_default(),
+        description,
         idempotency_key,
         source: RecordingSource::Upload,
         actor: caller.actor(),

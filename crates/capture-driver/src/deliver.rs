@@ -24,10 +24,8 @@ use callvault_model::{RecordingSource, TenantId};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{CaptureSummary, finish_timeline};
-use callvault_vault::ingest::{
-    IngestError, IngestOutcome, IngestRequest, Ingestor, RecordingMetadata,
-};
+use super::{CaptureSummary, TrackerFacts, finish_timeline};
+use callvault_vault::ingest::{IngestError, IngestOutcome, IngestRequest, Ingestor};
 use callvault_vault::metrics::Metrics;
 use callvault_vault::outage::Outage;
 
@@ -38,7 +36,7 @@ pub(super) struct Closed {
     /// What the tracker knew beyond the spool: Call-IDs, the correlation
     /// value, participants with names and times. `None`: a spool recovered
     /// from a run that died (the spool's own participants are used).
-    pub tracker: Option<RecordingMetadata>,
+    pub tracker: Option<TrackerFacts>,
 }
 
 #[derive(Debug)]
@@ -242,15 +240,12 @@ async fn deliver(
     };
     let Some(mut finished) = finished else { return Outcome::Empty };
     if let Some(t) = &c.tracker {
-        let m = &mut finished.metadata;
-        m.call_id.clone_from(&t.call_id);
-        m.conversation_key.clone_from(&t.conversation_key);
-        m.external_ids.extend(t.external_ids.iter().map(|(k, v)| (k.clone(), v.clone())));
-        m.participants.clone_from(&t.participants);
+        t.apply(&mut finished.facts);
     }
+    let description = finished.facts.describe_lossy();
     let req = IngestRequest {
         tenant,
-        metadata: finished.metadata,
+        description,
         idempotency_key: Some(format!("capture:{}", finished.conversation)),
         source: RecordingSource::Capture,
         actor: actor.to_owned(),

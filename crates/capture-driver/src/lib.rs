@@ -28,10 +28,10 @@ use callvault_capture::{
 };
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions};
-use callvault_model::{ConversationId, ParticipantId, Side, TenantId};
+use callvault_model::{ConversationId, ExternalId, ParticipantId, Side, TenantId};
 use chrono::{DateTime, Utc};
 
-use callvault_vault::ingest::{Ingestor, ParticipantMetadata, RecordingMetadata};
+use callvault_vault::ingest::{Ingestor, ParticipantFacts, RecordingFacts};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
 
@@ -140,7 +140,7 @@ pub struct CaptureSummary {
 /// One conversation rendered from its spool, ready for the vault.
 struct Finished {
     rendered: callvault_media::RenderedFile,
-    metadata: RecordingMetadata,
+    facts: RecordingFacts,
     /// The recorder's conversation id: the idempotency key, so that a
     /// spool stored just before a crash is not stored twice by recovery.
     conversation: ConversationId,
@@ -160,7 +160,7 @@ fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> Result<Option<
     let started_at =
         DateTime::<Utc>::from_timestamp_nanos(i64::try_from(start.as_nanos()).unwrap_or(0));
     let at = |ms: Option<i64>| ms.map(|ms| started_at + chrono::Duration::milliseconds(ms));
-    let mut metadata = RecordingMetadata {
+    let mut facts = RecordingFacts {
         started_at: Some(started_at),
         ended_at: Some(started_at + chrono::Duration::milliseconds(rendered.duration_ms as i64)),
         ..Default::default()
@@ -169,22 +169,56 @@ fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> Result<Option<
         if p.label.is_empty() {
             continue;
         }
-        if p.side == Side::External && metadata.external_number.is_none() {
-            metadata.external_number = Some(p.label.clone());
+        if p.side == Side::External && facts.external_number.is_none() {
+            facts.external_number = Some(p.label.clone());
         }
-        if p.side == Side::Company && metadata.company_number.is_none() {
-            metadata.company_number = Some(p.label.clone());
+        if p.side == Side::Company && facts.company_number.is_none() {
+            facts.company_number = Some(p.label.clone());
         }
-        metadata.participants.push(ParticipantMetadata {
+        facts.participants.push(ParticipantFacts {
+            side: company_unless_external(p.side),
             address: Some(p.label.clone()),
             name: None,
-            side: Some(if p.side == Side::External { "external" } else { "company" }.into()),
             joined_at: at(p.joined_ms),
             left_at: at(p.left_ms),
         });
     }
-    metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
-    Ok(Some(Finished { rendered, metadata, conversation: timeline.conversation }))
+    facts.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
+    Ok(Some(Finished { rendered, facts, conversation: timeline.conversation }))
+}
+
+/// A party on neither side for sure is recorded on the company's.
+fn company_unless_external(side: Side) -> Side {
+    if side == Side::External { Side::External } else { Side::Company }
+}
+
+/// What the call tracker knew of a conversation beyond its spool.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TrackerFacts {
+    /// Every leg's Call-ID, the first leg's first.
+    pub call_ids: Vec<String>,
+    /// The correlation header's value that tied the legs, if one did.
+    pub correlation: Option<String>,
+    /// Participants with names and join and leave times.
+    pub participants: Vec<ParticipantFacts>,
+}
+
+impl TrackerFacts {
+    /// Fill in what the tracker knows: its ids, and its participants in
+    /// place of the spool's.
+    fn apply(&self, facts: &mut RecordingFacts) {
+        let mut ids = self.call_ids.iter();
+        if let Some(first) = ids.next() {
+            facts.external_ids.push(ExternalId::new("sip_call_id", first.clone()));
+        }
+        for (i, id) in ids.enumerate().take(16) {
+            facts.external_ids.push(ExternalId::new(format!("sip_call_id_{}", i + 1), id.clone()));
+        }
+        if let Some(c) = &self.correlation {
+            facts.external_ids.push(ExternalId::new("conversation_key", c.clone()));
+        }
+        facts.participants.clone_from(&self.participants);
+    }
 }
 
 struct Live {
@@ -864,31 +898,26 @@ fn drain(
                 // Closed and synced here; rendered and stored off this
                 // thread. The tracker knows more than the spool: Call-IDs,
                 // the correlation value, display names, join and leave times.
-                let mut metadata = RecordingMetadata {
-                    call_id: call_ids.first().cloned(),
-                    conversation_key: correlation.first().map(|(_, v)| v.clone()),
-                    ..Default::default()
+                let mut known = TrackerFacts {
+                    call_ids: call_ids.clone(),
+                    correlation: correlation.first().map(|(_, v)| v.clone()),
+                    participants: Vec::new(),
                 };
-                for (i, id) in call_ids.iter().enumerate().skip(1).take(16) {
-                    metadata.external_ids.insert(format!("sip_call_id_{i}"), id.clone());
-                }
                 for p in &participants {
                     if p.number.is_empty() && p.display_name.is_none() {
                         continue;
                     }
-                    metadata.participants.push(ParticipantMetadata {
+                    known.participants.push(ParticipantFacts {
+                        side: company_unless_external(p.side),
                         address: Some(p.number.clone()).filter(|n| !n.is_empty()),
                         name: p.display_name.clone(),
-                        side: Some(
-                            if p.side == Side::External { "external" } else { "company" }.into(),
-                        ),
                         joined_at: l.joined.get(&p.participant).copied(),
                         left_at: l.left.get(&p.participant).copied(),
                     });
                 }
-                metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
+                known.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
                 let spool = l.recorder.finish(since_epoch(ts))?;
-                if tx.send(Closed { spool, tracker: Some(metadata) }).is_err() {
+                if tx.send(Closed { spool, tracker: Some(known) }).is_err() {
                     return Err(Error::VaultGone);
                 }
             }

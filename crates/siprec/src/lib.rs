@@ -29,11 +29,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use callvault_model::TenantId;
+use callvault_model::{ExternalId, Side, TenantId};
 use callvault_sip::client::{ClientEvent, ClientTransactions};
 use callvault_sip::srs::{EndReason, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent};
 use callvault_sip::{Framing, SipMessage};
 use callvault_store::Catalog;
+use callvault_vault::ingest::{ParticipantFacts, RecordingFacts};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
@@ -939,7 +940,7 @@ async fn recover_one(
         }
     };
     let (file, start) = rendered;
-    let mut metadata = callvault_vault::ingest::RecordingMetadata {
+    let mut facts = RecordingFacts {
         started_at: start,
         ended_at: start.map(|s| s + chrono::Duration::milliseconds(file.duration_ms as i64)),
         ..Default::default()
@@ -949,10 +950,10 @@ async fn recover_one(
         flags.push("cut_by_crash".to_owned());
     }
     if let Some(s) = &sidecar {
-        metadata.call_id = Some(s.call_id.clone());
-        metadata.external_ids.insert(s.group.0.clone(), s.group.1.clone());
+        facts.external_ids.push(ExternalId::new("sip_call_id", s.call_id.clone()));
+        facts.external_ids.push(ExternalId::new(s.group.0.clone(), s.group.1.clone()));
         if let Some(cs) = &s.siprec_session {
-            metadata.external_ids.insert("siprec_session".into(), cs.clone());
+            facts.external_ids.push(ExternalId::new("siprec_session", cs.clone()));
         }
         if s.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
@@ -965,20 +966,16 @@ async fn recover_one(
         let at = |ms: Option<i64>| {
             ms.and_then(|ms| start.map(|s| s + chrono::Duration::milliseconds(ms)))
         };
-        metadata.participants.push(callvault_vault::ingest::ParticipantMetadata {
+        facts.participants.push(ParticipantFacts {
+            side: if p.side == Side::External { Side::External } else { Side::Company },
             address: Some(p.label.clone()),
             name: None,
-            side: Some(
-                if p.side == callvault_model::Side::External { "external" } else { "company" }
-                    .into(),
-            ),
             joined_at: at(p.joined_ms),
             left_at: at(p.left_ms),
         });
     }
-    metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
-    let req = session::request(tenant, timeline.conversation, metadata, flags);
+    let req = session::request(tenant, timeline.conversation, facts, flags);
     session::store_once(&deps.ingestor, req, file.bytes, &path).await
 }

@@ -21,7 +21,7 @@ use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     ClosedTimeline, Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions,
 };
-use callvault_model::{ConversationId, ParticipantId, RecordingSource, Side, TenantId};
+use callvault_model::{ConversationId, ExternalId, ParticipantId, RecordingSource, Side, TenantId};
 use callvault_sip::sdp::Direction;
 use callvault_sip::srs::{
     EndReason, GroupKey, SessionChange, SessionId, SessionKind, SessionStarted, SessionUpdated,
@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 
 use super::routing::side_of;
 use super::{Input, Shared};
-use callvault_vault::ingest::{IngestError, IngestRequest, ParticipantMetadata, RecordingMetadata};
+use callvault_vault::ingest::{IngestError, IngestRequest, ParticipantFacts, RecordingFacts};
 
 /// What the SIP core tells a session.
 pub(crate) enum SessionCmd {
@@ -560,18 +560,19 @@ impl Session {
                 return;
             }
         };
-        let mut metadata = RecordingMetadata {
-            call_id: Some(self.call_id.clone()),
-            started_at: Some(timeline_start.unwrap_or(self.started_at)),
+        let started_at = timeline_start.unwrap_or(self.started_at);
+        let mut facts = RecordingFacts {
+            external_ids: vec![ExternalId::new("sip_call_id", self.call_id.clone())],
+            started_at: Some(started_at),
+            ended_at: Some(
+                started_at + chrono::Duration::milliseconds(rendered.duration_ms as i64),
+            ),
             ..Default::default()
         };
-        metadata.ended_at = metadata
-            .started_at
-            .map(|s| s + chrono::Duration::milliseconds(rendered.duration_ms as i64));
         let (kind, value) = group_external_id(&self.group);
-        metadata.external_ids.insert(kind, value);
+        facts.external_ids.push(ExternalId::new(kind, value));
         if let Some(cs) = &self.siprec_session {
-            metadata.external_ids.insert("siprec_session".into(), cs.clone());
+            facts.external_ids.push(ExternalId::new("siprec_session", cs.clone()));
         }
         let mut parties: Vec<&Party> = self.parties.values().collect();
         parties.sort_by_key(|p| p.joined);
@@ -580,30 +581,29 @@ impl Session {
                 continue;
             }
             let side = match p.side {
-                Side::External => "external",
-                _ => "company",
+                Side::External => Side::External,
+                _ => Side::Company,
             };
             let number = p.address.as_deref().map(number_or_address);
-            if p.side == Side::External && metadata.external_number.is_none() {
-                metadata.external_number = number.clone();
+            if p.side == Side::External && facts.external_number.is_none() {
+                facts.external_number = number.clone();
             }
-            if p.side == Side::Company && metadata.company_number.is_none() {
-                metadata.company_number = number;
+            if p.side == Side::Company && facts.company_number.is_none() {
+                facts.company_number = number;
             }
-            metadata.participants.push(ParticipantMetadata {
+            facts.participants.push(ParticipantFacts {
+                side,
                 address: p.address.clone(),
                 name: p.name.clone(),
-                side: Some(side.into()),
                 joined_at: p.joined,
                 left_at: p.left,
             });
         }
-        metadata.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
         let mut flags = Vec::new();
         if self.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
-        let req = request(self.tenant, self.conversation, metadata, flags);
+        let req = request(self.tenant, self.conversation, facts, flags);
         let stored = store(&self.shared, req, rendered.bytes, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
     }
@@ -648,12 +648,14 @@ pub(crate) fn remove_spool(spool: &Path) {
 pub(crate) fn request(
     tenant: TenantId,
     conversation: ConversationId,
-    metadata: RecordingMetadata,
+    facts: RecordingFacts,
     flags: Vec<String>,
 ) -> IngestRequest {
     IngestRequest {
         tenant,
-        metadata,
+        // What the SRC sent is made fit rather than refused: the audio is
+        // never lost over a header.
+        description: facts.describe_lossy(),
         idempotency_key: Some(format!("siprec:{conversation}")),
         source: RecordingSource::Siprec,
         actor: "siprec".into(),

@@ -170,9 +170,10 @@ async fn import_one(
         .await
         .map_err(|e| IngestError::Incomplete(format!("cannot open: {e}")))?;
     let body = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+    let description = metadata.describe().inspect_err(|e| ingestor.count_error(e))?;
     let req = IngestRequest {
         tenant: opts.tenant,
-        metadata,
+        description,
         idempotency_key: Some(key),
         source: RecordingSource::Import,
         actor: "cli:import".into(),

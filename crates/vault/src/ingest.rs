@@ -122,12 +122,65 @@ impl IngestOutcome {
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
     pub tenant: TenantId,
-    pub metadata: RecordingMetadata,
+    /// What is known of the recording, checked.
+    pub description: Description,
     pub idempotency_key: Option<String>,
     pub source: RecordingSource,
     pub actor: String,
     /// Flags to record on the recording (`cut_by_crash`, ...).
     pub flags: Vec<String>,
+}
+
+/// Audio written into staging by this process (see
+/// [`Ingestor::staging_writer`]). Blocking: use it on a blocking thread.
+/// Dropped unfinished, the staging file is removed.
+pub struct StagingWriter {
+    staging: callvault_store::blob::StagingFile,
+    prober: Prober,
+    written: u64,
+    limit: u64,
+    /// Why writing stopped: kept for `finish`, which reports it.
+    failed: Option<IngestError>,
+}
+
+impl std::io::Write for StagingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(e) = &self.failed {
+            return Err(std::io::Error::other(e.to_string()));
+        }
+        let step = (|| {
+            self.written += buf.len() as u64;
+            if self.written > self.limit {
+                return Err(IngestError::TooLarge { limit: self.limit });
+            }
+            self.prober.push(buf)?;
+            self.staging.write(buf).map_err(|e| IngestError::Unavailable(e.to_string()))
+        })();
+        match step {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                let io = std::io::Error::other(e.to_string());
+                self.failed = Some(e);
+                Err(io)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl StagingWriter {
+    /// Everything written: probe the end, sync the file.
+    pub fn finish(self) -> Result<Received, IngestError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let info = self.prober.finish()?;
+        let staged = self.staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        Ok(Received { staged, info })
+    }
 }
 
 /// Audio received into staging and probed, not yet stored.
@@ -143,11 +196,11 @@ impl Received {
     }
 }
 
-fn validate_request(req: &IngestRequest) -> Result<Hints, IngestError> {
+fn validate_request(req: &IngestRequest) -> Result<(), IngestError> {
     if let Some(key) = &req.idempotency_key {
         check_field("Idempotency-Key", key)?;
     }
-    validate_metadata(&req.metadata)
+    Ok(())
 }
 
 /// A chunk source: an HTTP body, a file.
@@ -202,13 +255,13 @@ impl Ingestor {
     ) -> Result<IngestOutcome, IngestError> {
         let result = match validate_request(&req) {
             Err(e) => Err(e),
-            Ok(hints) => {
+            Ok(()) => {
                 // Once every byte is here, finish the job even if the client
                 // goes away: the store and catalog steps run on their own
                 // task, which a dropped connection cannot cancel halfway.
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.store_staged(&req, hints, received.staged, received.info).await
+                    this.store_staged(&req, received.staged, received.info).await
                 })
                 .await
                 .unwrap_or_else(|e| {
@@ -234,7 +287,9 @@ impl Ingestor {
         result
     }
 
-    fn count_error(&self, e: &IngestError) {
+    /// Count and log an ingest that failed or was refused (also for
+    /// callers that refuse before calling in, such as bad metadata).
+    pub fn count_error(&self, e: &IngestError) {
         let outcome = match e {
             IngestError::Unavailable(_) => "failed",
             IngestError::Metadata(_) => "refused_metadata",
@@ -253,6 +308,21 @@ impl Ingestor {
             IngestError::Unavailable(err) => tracing::error!(error = %err, "ingest failed"),
             other => tracing::info!(error = %other, "upload refused"),
         }
+    }
+
+    /// A staging file for audio made in this process (a render writing
+    /// straight into it, on a blocking thread), probed as it is written;
+    /// [`StagingWriter::finish`] gives what [`Ingestor::commit`] stores.
+    pub fn staging_writer(&self) -> Result<StagingWriter, IngestError> {
+        let staging =
+            self.store.stage(&self.owner).map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        Ok(StagingWriter {
+            staging,
+            prober: Prober::new(ProbeLimits::default()),
+            written: 0,
+            limit: self.max_upload_bytes,
+            failed: None,
+        })
     }
 
     /// Stream the body into a staging file on a blocking thread, probing as
@@ -312,13 +382,12 @@ impl Ingestor {
     async fn store_staged(
         &self,
         req: &IngestRequest,
-        hints: Hints,
         staged: StagedObject,
         info: AudioInfo,
     ) -> Result<IngestOutcome, IngestError> {
         let unavailable = |e: CatalogError| IngestError::Unavailable(e.to_string());
         let sha256 = staged.sha256.clone();
-        let upload_key = upload_key(&sha256, &req.metadata);
+        let upload_key = upload_key(&sha256, &req.description.fingerprint);
         if let Some(existing) = self
             .catalog
             .find_duplicate(req.tenant, req.idempotency_key.as_deref(), &upload_key)
@@ -334,15 +403,16 @@ impl Ingestor {
         let mut flags = req.flags.clone();
         let out_of_range =
             || IngestError::Metadata("started_at or ended_at is out of range".into());
-        let (started_at, ended_at) = match (req.metadata.started_at, req.metadata.ended_at) {
-            (Some(s), Some(e)) if e >= s => (s, e),
-            (Some(s), _) => (s, s.checked_add_signed(duration).ok_or_else(out_of_range)?),
-            (None, Some(e)) => (e.checked_sub_signed(duration).ok_or_else(out_of_range)?, e),
-            (None, None) => {
-                flags.push("start_estimated".to_owned());
-                (now.checked_sub_signed(duration).ok_or_else(out_of_range)?, now)
-            }
-        };
+        let (started_at, ended_at) =
+            match (req.description.facts.started_at, req.description.facts.ended_at) {
+                (Some(s), Some(e)) if e >= s => (s, e),
+                (Some(s), _) => (s, s.checked_add_signed(duration).ok_or_else(out_of_range)?),
+                (None, Some(e)) => (e.checked_sub_signed(duration).ok_or_else(out_of_range)?, e),
+                (None, None) => {
+                    flags.push("start_estimated".to_owned());
+                    (now.checked_sub_signed(duration).ok_or_else(out_of_range)?, now)
+                }
+            };
         let id = RecordingId::new();
         let object_key = format!(
             "tenants/{}/{:04}/{:02}/{:02}/{}.{}",
@@ -353,13 +423,13 @@ impl Ingestor {
             id,
             info.format.extension()
         );
-        let participants = hints.participants(started_at, ended_at);
+        let participants = req.description.participants(started_at, ended_at);
         let new = NewRecording {
             id,
             tenant_id: req.tenant,
             idempotency_key: req.idempotency_key.clone(),
             upload_key,
-            conversation: hints.conversation,
+            conversation: req.description.conversation(),
             participants,
             source: req.source,
             format: info.format,
@@ -448,8 +518,8 @@ impl Ingestor {
 
 /// Identifies one upload: its bytes and what the client said about them. The
 /// same bytes with other metadata are another call's recording.
-fn upload_key(sha256: &str, metadata: &RecordingMetadata) -> String {
-    let meta = serde_json::to_string(metadata).unwrap_or_default();
+fn upload_key(sha256: &str, fingerprint: &str) -> String {
+    let meta = fingerprint;
     let mut h = <sha2::Sha256 as sha2::Digest>::new();
     sha2::Digest::update(&mut h, sha256.as_bytes());
     sha2::Digest::update(&mut h, b"\n");
@@ -505,29 +575,304 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// A participant as the metadata names them: side, address, name, and the
-/// times they joined and left when known.
-type ParticipantHint =
-    (Side, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// Metadata checked and turned into catalog terms.
-pub struct Hints {
-    pub conversation: ConversationHints,
-    participants: Vec<ParticipantHint>,
+/// What every source tells the vault about a recording, typed: an upload's
+/// metadata ([`RecordingMetadata::describe`]), an import row, a captured
+/// call, a SIPREC session. Facts from SIP headers are as untrusted as an
+/// upload's JSON, so all of them pass the same [`RecordingFacts::check`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RecordingFacts {
+    /// Keys that tie recordings into one conversation (`sip_call_id`,
+    /// `asterisk_linkedid`, `siprec_group`, ...).
+    pub external_ids: Vec<ExternalId>,
+    pub direction: Option<Direction>,
+    pub external_number: Option<String>,
+    pub company_number: Option<String>,
+    /// When the audio starts and ends; estimated from the audio when absent.
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Who was on the call; a participant's times default to the
+    /// recording's.
+    pub participants: Vec<ParticipantFacts>,
 }
 
-impl Hints {
+/// One participant of [`RecordingFacts`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantFacts {
+    pub side: Side,
+    pub address: Option<String>,
+    pub name: Option<String>,
+    pub joined_at: Option<DateTime<Utc>>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// Checked facts, ready for ingest, with the text that (with the audio's
+/// sha256) identifies one upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    facts: RecordingFacts,
+    fingerprint: String,
+}
+
+impl Description {
+    pub fn facts(&self) -> &RecordingFacts {
+        &self.facts
+    }
+
     fn participants(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<NewParticipant> {
-        self.participants
+        self.facts
+            .participants
             .iter()
-            .map(|(side, address, name, joined, left)| NewParticipant {
-                side: *side,
-                address: address.clone(),
-                display_name: name.clone(),
-                joined_at: joined.unwrap_or(start),
-                left_at: Some(left.unwrap_or(end)),
+            .map(|p| NewParticipant {
+                side: p.side,
+                address: p.address.clone(),
+                display_name: p.name.clone(),
+                joined_at: p.joined_at.unwrap_or(start),
+                left_at: Some(p.left_at.unwrap_or(end)),
             })
             .collect()
+    }
+
+    fn conversation(&self) -> ConversationHints {
+        let f = &self.facts;
+        ConversationHints {
+            external_ids: f.external_ids.clone(),
+            direction: f.direction,
+            external_number: f.external_number.clone(),
+            company_number: f.company_number.clone(),
+        }
+    }
+}
+
+impl RecordingFacts {
+    /// Facts read off the wire (SIP headers, SIPREC metadata) made fit for
+    /// [`check`](Self::check): text cut to [`MAX_FIELD_CHARS`] without its
+    /// control characters, ids and participants beyond the limits dropped,
+    /// impossible times dropped. A recording is never refused for what a
+    /// remote party wrote in a header.
+    pub fn sanitized(mut self) -> Self {
+        fn clean(v: &mut Option<String>) {
+            if let Some(text) = v {
+                *text = text.chars().filter(|c| !c.is_control()).take(MAX_FIELD_CHARS).collect();
+            }
+        }
+        self.external_ids.truncate(MAX_EXTERNAL_IDS);
+        for id in &mut self.external_ids {
+            let mut value = Some(std::mem::take(&mut id.value));
+            clean(&mut value);
+            id.value = value.unwrap_or_default();
+        }
+        self.external_ids.retain(|id| {
+            !id.kind.is_empty()
+                && id.kind.len() <= 64
+                && id
+                    .kind
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+        clean(&mut self.external_number);
+        clean(&mut self.company_number);
+        self.participants.truncate(MAX_PARTICIPANTS);
+        for p in &mut self.participants {
+            clean(&mut p.address);
+            clean(&mut p.name);
+            if let (Some(j), Some(l)) = (p.joined_at, p.left_at)
+                && l < j
+            {
+                p.left_at = None;
+            }
+        }
+        self.participants.retain(|p| {
+            p.address.as_deref().is_some_and(|a| !a.trim().is_empty())
+                || p.name.as_deref().is_some_and(|n| !n.trim().is_empty())
+        });
+        if let (Some(s), Some(e)) = (self.started_at, self.ended_at)
+            && e < s
+        {
+            self.ended_at = None;
+        }
+        self
+    }
+
+    /// [`sanitized`](Self::sanitized), then described: never refused.
+    pub fn describe_lossy(self) -> Description {
+        let facts = self.sanitized();
+        let times = RecordingFacts {
+            started_at: facts.started_at,
+            ended_at: facts.ended_at,
+            ..Default::default()
+        };
+        facts.check().unwrap_or_else(|e| {
+            // Sanitizing leaves nothing check refuses; should a rule drift,
+            // the recording is still stored, with its times only.
+            tracing::warn!(error = %e, "recording facts dropped");
+            let fingerprint = serde_json::to_string(&times).unwrap_or_default();
+            Description { facts: times, fingerprint }
+        })
+    }
+
+    /// Check every field (length, control characters, counts, times), trim
+    /// text and drop empty values.
+    pub fn check(self) -> Result<Description, IngestError> {
+        let facts = self.checked()?;
+        let fingerprint = serde_json::to_string(&facts).unwrap_or_default();
+        Ok(Description { facts, fingerprint })
+    }
+
+    fn checked(mut self) -> Result<Self, IngestError> {
+        if self.external_ids.len() > MAX_EXTERNAL_IDS + 4 {
+            return Err(IngestError::Metadata(format!(
+                "more than {MAX_EXTERNAL_IDS} external ids"
+            )));
+        }
+        let mut ids = Vec::with_capacity(self.external_ids.len());
+        for id in self.external_ids {
+            let kind_ok = !id.kind.is_empty()
+                && id.kind.len() <= 64
+                && id
+                    .kind
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !kind_ok {
+                return Err(IngestError::Metadata(format!(
+                    "external id kind {:?} must be 1-64 characters of a-z, 0-9 and '_'",
+                    id.kind
+                )));
+            }
+            if let Some(v) = opt_field(&id.kind, &Some(id.value))? {
+                ids.push(ExternalId::new(id.kind, v));
+            }
+        }
+        ids.sort_by(|a, b| (&a.kind, &a.value).cmp(&(&b.kind, &b.value)));
+        ids.dedup();
+        self.external_ids = ids;
+        self.external_number = opt_field("external_number", &self.external_number)?;
+        self.company_number = opt_field("company_number", &self.company_number)?;
+        if self.participants.len() > MAX_PARTICIPANTS {
+            return Err(IngestError::Metadata(format!(
+                "more than {MAX_PARTICIPANTS} participants"
+            )));
+        }
+        for p in &mut self.participants {
+            p.address = opt_field("participant address", &p.address)?;
+            p.name = opt_field("participant name", &p.name)?;
+            if p.address.is_none() && p.name.is_none() {
+                return Err(IngestError::Metadata(
+                    "a participant needs an address or a name".into(),
+                ));
+            }
+            if let (Some(j), Some(l)) = (p.joined_at, p.left_at)
+                && l < j
+            {
+                return Err(IngestError::Metadata("a participant leaves before joining".into()));
+            }
+        }
+        if let (Some(s), Some(e)) = (self.started_at, self.ended_at)
+            && e < s
+        {
+            return Err(IngestError::Metadata("ended_at is before started_at".into()));
+        }
+        Ok(self)
+    }
+}
+
+impl RecordingMetadata {
+    /// The facts an upload's metadata states, checked: ids by kind, the
+    /// external and company numbers from the direction, and the numbers as
+    /// participants when none is named. Upload keys hash this metadata as
+    /// the client sent it.
+    pub fn describe(&self) -> Result<Description, IngestError> {
+        let facts = self.facts()?.checked()?;
+        let fingerprint = serde_json::to_string(self).unwrap_or_default();
+        Ok(Description { facts, fingerprint })
+    }
+
+    fn facts(&self) -> Result<RecordingFacts, IngestError> {
+        let m = self;
+        let mut ids = Vec::new();
+        for (kind, value) in [
+            ("asterisk_linkedid", &m.linkedid),
+            ("asterisk_uniqueid", &m.uniqueid),
+            ("sip_call_id", &m.call_id),
+            ("conversation_key", &m.conversation_key),
+        ] {
+            if let Some(v) = opt_field(kind, value)? {
+                ids.push(ExternalId::new(kind, v));
+            }
+        }
+        if m.external_ids.len() > MAX_EXTERNAL_IDS {
+            return Err(IngestError::Metadata(format!(
+                "more than {MAX_EXTERNAL_IDS} external ids"
+            )));
+        }
+        ids.extend(m.external_ids.iter().map(|(k, v)| ExternalId::new(k.clone(), v.clone())));
+        let direction = match opt_field("direction", &m.direction)? {
+            Some(d) => {
+                Some(d.parse::<Direction>().map_err(|e| IngestError::Metadata(e.to_string()))?)
+            }
+            None => None,
+        };
+        let caller = opt_field("caller", &m.caller)?;
+        let callee = opt_field("callee", &m.callee)?;
+        let (mut external_number, mut company_number) = (
+            opt_field("external_number", &m.external_number)?,
+            opt_field("company_number", &m.company_number)?,
+        );
+        match direction {
+            Some(Direction::Outbound) => {
+                external_number = external_number.or_else(|| callee.clone());
+                company_number = company_number.or_else(|| caller.clone());
+            }
+            Some(Direction::Internal) => {
+                company_number = company_number.or_else(|| caller.clone());
+            }
+            _ => {
+                external_number = external_number.or_else(|| caller.clone());
+                company_number = company_number.or_else(|| callee.clone());
+            }
+        }
+        if m.participants.len() + usize::from(m.participant.is_some()) > MAX_PARTICIPANTS {
+            return Err(IngestError::Metadata(format!(
+                "more than {MAX_PARTICIPANTS} participants"
+            )));
+        }
+        let mut participants = Vec::new();
+        for p in m.participant.iter().chain(&m.participants) {
+            let side = match opt_field("participant side", &p.side)? {
+                Some(s) => s.parse::<Side>().map_err(|e| IngestError::Metadata(e.to_string()))?,
+                None => Side::Company,
+            };
+            participants.push(ParticipantFacts {
+                side,
+                address: p.address.clone(),
+                name: p.name.clone(),
+                joined_at: p.joined_at,
+                left_at: p.left_at,
+            });
+        }
+        if participants.is_empty() {
+            // No participant named: the numbers are the participants.
+            for (side, n) in [(Side::Company, &company_number), (Side::External, &external_number)]
+            {
+                if let Some(n) = n {
+                    participants.push(ParticipantFacts {
+                        side,
+                        address: Some(n.clone()),
+                        name: None,
+                        joined_at: None,
+                        left_at: None,
+                    });
+                }
+            }
+        }
+        Ok(RecordingFacts {
+            external_ids: ids,
+            direction,
+            external_number,
+            company_number,
+            started_at: m.started_at,
+            ended_at: m.ended_at,
+            participants,
+        })
     }
 }
 
@@ -553,109 +898,6 @@ fn opt_field(name: &str, value: &Option<String>) -> Result<Option<String>, Inges
     }
 }
 
-/// Check an upload's metadata and derive the conversation hints: external
-/// ids, direction, which number is the external party's, participants.
-pub fn validate_metadata(m: &RecordingMetadata) -> Result<Hints, IngestError> {
-    let mut ids = Vec::new();
-    for (kind, value) in [
-        ("asterisk_linkedid", &m.linkedid),
-        ("asterisk_uniqueid", &m.uniqueid),
-        ("sip_call_id", &m.call_id),
-        ("conversation_key", &m.conversation_key),
-    ] {
-        if let Some(v) = opt_field(kind, value)? {
-            ids.push(ExternalId::new(kind, v));
-        }
-    }
-    if m.external_ids.len() > MAX_EXTERNAL_IDS {
-        return Err(IngestError::Metadata(format!("more than {MAX_EXTERNAL_IDS} external ids")));
-    }
-    for (kind, value) in &m.external_ids {
-        let kind_ok = !kind.is_empty()
-            && kind.len() <= 64
-            && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !kind_ok {
-            return Err(IngestError::Metadata(format!(
-                "external id kind {kind:?} must be 1-64 characters of a-z, 0-9 and '_'"
-            )));
-        }
-        if let Some(v) = opt_field(kind, &Some(value.clone()))? {
-            ids.push(ExternalId::new(kind.clone(), v));
-        }
-    }
-    ids.sort_by(|a, b| (&a.kind, &a.value).cmp(&(&b.kind, &b.value)));
-    ids.dedup();
-
-    let direction = match opt_field("direction", &m.direction)? {
-        Some(d) => Some(d.parse::<Direction>().map_err(|e| IngestError::Metadata(e.to_string()))?),
-        None => None,
-    };
-    let caller = opt_field("caller", &m.caller)?;
-    let callee = opt_field("callee", &m.callee)?;
-    let (mut external_number, mut company_number) = (
-        opt_field("external_number", &m.external_number)?,
-        opt_field("company_number", &m.company_number)?,
-    );
-    match direction {
-        Some(Direction::Outbound) => {
-            external_number = external_number.or_else(|| callee.clone());
-            company_number = company_number.or_else(|| caller.clone());
-        }
-        Some(Direction::Internal) => {
-            company_number = company_number.or_else(|| caller.clone());
-        }
-        _ => {
-            external_number = external_number.or_else(|| caller.clone());
-            company_number = company_number.or_else(|| callee.clone());
-        }
-    }
-
-    if m.participants.len() + usize::from(m.participant.is_some()) > MAX_PARTICIPANTS {
-        return Err(IngestError::Metadata(format!("more than {MAX_PARTICIPANTS} participants")));
-    }
-    let mut participants = Vec::new();
-    for p in m.participant.iter().chain(&m.participants) {
-        let side = match opt_field("participant side", &p.side)? {
-            Some(s) => s.parse::<Side>().map_err(|e| IngestError::Metadata(e.to_string()))?,
-            None => Side::Company,
-        };
-        let address = opt_field("participant address", &p.address)?;
-        let name = opt_field("participant name", &p.name)?;
-        if address.is_none() && name.is_none() {
-            return Err(IngestError::Metadata("a participant needs an address or a name".into()));
-        }
-        if let (Some(j), Some(l)) = (p.joined_at, p.left_at)
-            && l < j
-        {
-            return Err(IngestError::Metadata("a participant leaves before joining".into()));
-        }
-        participants.push((side, address, name, p.joined_at, p.left_at));
-    }
-    if m.participant.is_none() && m.participants.is_empty() {
-        // No participant named: the numbers are the participants.
-        if let Some(n) = &company_number {
-            participants.push((Side::Company, Some(n.clone()), None, None, None));
-        }
-        if let Some(n) = &external_number {
-            participants.push((Side::External, Some(n.clone()), None, None, None));
-        }
-    }
-    if let (Some(s), Some(e)) = (m.started_at, m.ended_at)
-        && e < s
-    {
-        return Err(IngestError::Metadata("ended_at is before started_at".into()));
-    }
-    Ok(Hints {
-        conversation: ConversationHints {
-            external_ids: ids,
-            direction,
-            external_number,
-            company_number,
-        },
-        participants,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,14 +911,59 @@ mod tests {
             linkedid: Some("1700.1".into()),
             ..Default::default()
         };
-        let h = validate_metadata(&m).unwrap();
-        assert_eq!(h.conversation.external_number.as_deref(), Some("+15550001111"));
-        assert_eq!(h.conversation.company_number.as_deref(), Some("101"));
-        assert_eq!(
-            h.conversation.external_ids,
-            vec![ExternalId::new("asterisk_linkedid", "1700.1")]
-        );
+        let d = m.describe().unwrap();
+        let h = d.facts();
+        assert_eq!(h.external_number.as_deref(), Some("+15550001111"));
+        assert_eq!(h.company_number.as_deref(), Some("101"));
+        assert_eq!(h.external_ids, vec![ExternalId::new("asterisk_linkedid", "1700.1")]);
         assert_eq!(h.participants.len(), 2);
+        assert_eq!(d.fingerprint, serde_json::to_string(&m).unwrap(), "upload keys unchanged");
+    }
+
+    #[test]
+    fn facts_off_the_wire_are_made_fit_not_refused() {
+        let long = "y".repeat(MAX_FIELD_CHARS * 2);
+        let t = Utc::now();
+        let facts = RecordingFacts {
+            external_ids: vec![
+                ExternalId::new("sip_call_id", format!("a\r\nb{long}")),
+                ExternalId::new("Bad Kind", "x"),
+            ],
+            external_number: Some(format!("+7\u{7}912{long}")),
+            started_at: Some(t),
+            ended_at: Some(t - chrono::Duration::seconds(5)),
+            participants: vec![
+                ParticipantFacts {
+                    side: Side::External,
+                    address: None,
+                    name: Some(long.clone()),
+                    joined_at: Some(t),
+                    left_at: Some(t - chrono::Duration::seconds(1)),
+                },
+                ParticipantFacts {
+                    side: Side::Company,
+                    address: Some(" ".into()),
+                    name: None,
+                    joined_at: None,
+                    left_at: None,
+                },
+            ],
+            ..Default::default()
+        };
+        assert!(facts.clone().check().is_err(), "as read, refused");
+        let d = facts.describe_lossy();
+        let f = d.facts();
+        assert_eq!(f.external_ids.len(), 1);
+        assert!(f.external_ids[0].value.starts_with("aby"));
+        assert_eq!(f.external_ids[0].value.chars().count(), MAX_FIELD_CHARS);
+        assert!(f.external_number.as_deref().unwrap().starts_with("+7912"));
+        assert_eq!(f.ended_at, None);
+        assert_eq!(f.participants.len(), 1);
+        assert_eq!(f.participants[0].left_at, None);
+        assert_eq!(
+            f.participants[0].name.as_deref().map(|n| n.chars().count()),
+            Some(MAX_FIELD_CHARS)
+        );
     }
 
     #[test]
@@ -701,7 +988,7 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            assert!(matches!(validate_metadata(&m), Err(IngestError::Metadata(_))), "{m:?}");
+            assert!(matches!(m.describe(), Err(IngestError::Metadata(_))), "{m:?}");
         }
     }
 }
