@@ -28,38 +28,6 @@ pub enum CatalogError {
     Backend(String),
 }
 
-impl CatalogError {
-    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                CatalogError::Unavailable(err.to_string())
-            }
-            _ => CatalogError::Backend(err.to_string()),
-        }
-    }
-
-    /// Whether the error is a unique-constraint violation (a lost race
-    /// between two writers; the caller retries).
-    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-        match err {
-            sqlx::Error::Database(db) => db.is_unique_violation(),
-            _ => false,
-        }
-    }
-
-    /// Whether running the transaction again may succeed: a lost race on a
-    /// unique key, or PostgreSQL aborting one side of a deadlock (40P01) or
-    /// of a serialization conflict (40001).
-    pub(crate) fn is_retryable(err: &sqlx::Error) -> bool {
-        match err {
-            sqlx::Error::Database(db) => {
-                db.is_unique_violation() || matches!(db.code().as_deref(), Some("40P01" | "40001"))
-            }
-            _ => false,
-        }
-    }
-}
-
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// What an API key may do.

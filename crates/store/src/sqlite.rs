@@ -1,20 +1,27 @@
 //! The embedded SQLite catalog: one file in WAL mode, fully synchronous
 //! commits, one writer connection (SQLite allows one writer at a time; a
 //! single pooled connection turns contention into a queue instead of
-//! `SQLITE_BUSY`) and a pool of readers.
+//! `SQLITE_BUSY`) and a pool of readers. Times are stored as INTEGER
+//! microseconds since the Unix epoch.
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Pool, Sqlite};
+use sqlx::types::Json;
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
 
 use crate::catalog::{CatalogError, Result, from_micros, to_micros};
-
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+use crate::sql::{Dialect, Migration, SqlConn, SqlRow, Stmt, Value, catalog_error};
 
 /// The SQLite catalog.
 pub struct SqliteCatalog {
@@ -23,8 +30,6 @@ pub struct SqliteCatalog {
 }
 
 impl SqliteCatalog {
-    const BACKEND: &'static str = "sqlite";
-
     /// Open (creating if missing) the database named by a `sqlite://PATH` or
     /// `sqlite:PATH` URL.
     pub async fn open(url: &str, max_readers: u32) -> Result<Self> {
@@ -52,26 +57,28 @@ impl SqliteCatalog {
             .acquire_slow_threshold(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await
-            .map_err(CatalogError::from_sqlx)?;
+            .map_err(catalog_error)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await
-            .map_err(CatalogError::from_sqlx)?;
+            .map_err(catalog_error)?;
         Ok(Self { writer, readers })
     }
+}
 
-    fn reader(&self) -> &Pool<Sqlite> {
-        &self.readers
-    }
+impl Dialect for SqliteCatalog {
+    type Db = Sqlite;
+    type Conn = SqliteConnection;
 
-    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
-        // IMMEDIATE takes the write lock up front, so a transaction that reads
-        // before it writes cannot fail on upgrade when another process (the
-        // CLI next to a running server) writes too.
-        self.writer.begin_with("BEGIN IMMEDIATE").await
-    }
+    const BACKEND: &'static str = "sqlite";
+
+    const MIGRATIONS: &'static [Migration] = &[Migration {
+        version: 1,
+        name: "init",
+        script: include_str!("migrations/sqlite/0001_init.sql"),
+    }];
 
     /// The migrations table in this dialect, and nothing to take first:
     /// BEGIN IMMEDIATE already excludes other writers.
@@ -79,37 +86,104 @@ impl SqliteCatalog {
         &["CREATE TABLE IF NOT EXISTS callvault_migrations \
          (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"];
 
-    async fn analyze(&self) -> Result<()> {
-        let mut conn = self.writer.acquire().await.map_err(CatalogError::from_sqlx)?;
+    async fn read(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        // IMMEDIATE takes the write lock up front, so a transaction that reads
+        // before it writes cannot fail on upgrade when another process (the
+        // CLI next to a running server) writes too.
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn analyze(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.writer.acquire().await?;
         // A bounded sample per index keeps this to milliseconds at any size.
-        sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&mut *conn)
-            .await
-            .map_err(CatalogError::from_sqlx)?;
-        sqlx::query("ANALYZE").execute(&mut *conn).await.map_err(CatalogError::from_sqlx)?;
+        sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
         Ok(())
     }
 }
 
-fn t(dt: chrono::DateTime<chrono::Utc>) -> i64 {
-    to_micros(dt)
+/// A statement as a sqlx query, times as microseconds.
+fn query(text: &str, values: Vec<Value>) -> Query<'_, Sqlite, SqliteArguments<'_>> {
+    let mut query = sqlx::query(text);
+    for value in values {
+        query = match value {
+            Value::Uuid(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+            Value::I32(v) => query.bind(v),
+            Value::I64(v) => query.bind(v),
+            Value::Time(v) => query.bind(v.map(to_micros)),
+            Value::Json(v) => query.bind(Json(v)),
+        };
+    }
+    query
 }
 
-fn t_opt(dt: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
-    dt.map(to_micros)
+impl SqlConn for SqliteConnection {
+    type Row = SqliteRow;
+
+    fn execute(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            Ok(query(&text, values).execute(self).await?.rows_affected())
+        })
+    }
+
+    fn fetch_all(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<Vec<SqliteRow>, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            query(&text, values).fetch_all(self).await
+        })
+    }
+
+    fn fetch_optional(
+        &mut self,
+        stmt: Stmt,
+    ) -> BoxFuture<'_, Result<Option<SqliteRow>, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            query(&text, values).fetch_optional(self).await
+        })
+    }
 }
 
-fn get_t(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    let us: i64 = sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)?;
-    Ok(from_micros(us))
-}
+impl SqlRow for SqliteRow {
+    fn uuid(&self, col: &str) -> Result<Uuid, sqlx::Error> {
+        self.try_get(col)
+    }
 
-fn get_t_opt(
-    row: &sqlx::sqlite::SqliteRow,
-    col: &str,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let us: Option<i64> = sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)?;
-    Ok(us.map(from_micros))
-}
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        self.try_get(col)
+    }
 
-crate::sql::impl_catalog!(SqliteCatalog, Sqlite);
+    fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn i32(&self, col: &str) -> Result<i32, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn i64(&self, col: &str) -> Result<i64, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+        Ok(from_micros(self.try_get(col)?))
+    }
+
+    fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        Ok(self.try_get::<Option<i64>, _>(col)?.map(from_micros))
+    }
+
+    fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
+        Ok(self.try_get::<Json<T>, _>(col)?.0)
+    }
+}
