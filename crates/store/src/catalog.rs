@@ -223,6 +223,18 @@ pub trait Catalog: Send + Sync + 'static {
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<()>;
 
+    /// Whether a write can be made now, for readiness checks: the writer
+    /// connection works (SQLite: a stuck one is replaced), a write
+    /// transaction can be started (SQLite: the write lock taken, so this may
+    /// wait behind a long write) and, after a write found the storage full,
+    /// a write that changes nothing commits. `Ok` is no promise that the next
+    /// write succeeds.
+    ///
+    /// The default, for a catalog that cannot tell, is [`Catalog::ping`].
+    async fn check_writable(&self) -> Result<()> {
+        self.ping().await
+    }
+
     /// Refresh the query planner's statistics. Run at start-up and
     /// periodically: without them SQLite may walk the time index of every
     /// conversation to find the one with a given number.

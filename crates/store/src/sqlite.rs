@@ -4,6 +4,7 @@
 //! `SQLITE_BUSY`) and a pool of readers. Times are stored as INTEGER
 //! microseconds since the Unix epoch.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -17,17 +18,25 @@ use sqlx::sqlite::{
     SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Connection, Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::catalog::{CatalogError, Result, from_micros, to_micros};
-use crate::sql::{Dialect, Migration, SqlConn, SqlRow, Stmt, Value, catalog_error};
+use crate::sql::{Dialect, Migration, SqlConn, SqlRow, Stmt, Value, WriteHealth, catalog_error};
 
 /// The SQLite catalog.
 pub struct SqliteCatalog {
     writer: SqlitePool,
     readers: SqlitePool,
+    /// The database file; None in memory.
+    path: Option<PathBuf>,
+    writes: WriteHealth,
 }
+
+/// How much [`Dialect::probe_room`] writes beside the database: more than a
+/// failed commit leaves allocated in the WAL, where a one-page write would
+/// still fit on a full disk.
+const PROBE_BYTES: usize = 256 * 1024;
 
 impl SqliteCatalog {
     /// Open (creating if missing) the database named by a `sqlite://PATH` or
@@ -42,6 +51,8 @@ impl SqliteCatalog {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        let path = (opts.get_filename() != Path::new(":memory:"))
+            .then(|| opts.get_filename().to_path_buf());
         if let Some(parent) = opts.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
@@ -64,7 +75,26 @@ impl SqliteCatalog {
             .connect_with(opts.read_only(true))
             .await
             .map_err(catalog_error)?;
-        Ok(Self { writer, readers })
+        Ok(Self { writer, readers, path, writes: WriteHealth::default() })
+    }
+}
+
+impl SqliteCatalog {
+    /// Close the writer connection if sqlx still counts it as inside a
+    /// transaction; the pool opens a fresh one for the next write.
+    ///
+    /// A COMMIT that fails with `SQLITE_FULL` (or an I/O error) may leave
+    /// SQLite having rolled the transaction back already. The ROLLBACK sqlx
+    /// then sends fails ("no transaction is active"), so sqlx's transaction
+    /// depth of the connection stays at one and every later BEGIN is refused
+    /// as a nested one, even once the disk has room again.
+    async fn replace_stuck_writer(&self) -> Result<(), sqlx::Error> {
+        let conn = self.writer.acquire().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("catalog writer connection stuck in a failed transaction; replacing it");
+            conn.close().await?;
+        }
+        Ok(())
     }
 }
 
@@ -94,7 +124,13 @@ impl Dialect for SqliteCatalog {
         // IMMEDIATE takes the write lock up front, so a transaction that reads
         // before it writes cannot fail on upgrade when another process (the
         // CLI next to a running server) writes too.
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                self.replace_stuck_writer().await?;
+                self.writer.begin_with("BEGIN IMMEDIATE").await
+            }
+            begun => begun,
+        }
     }
 
     async fn analyze(&self) -> Result<(), sqlx::Error> {
@@ -103,6 +139,30 @@ impl Dialect for SqliteCatalog {
         sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
         sqlx::query("ANALYZE").execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Write and remove a scratch file beside the database, on a blocking
+    /// thread.
+    async fn probe_room(&self) -> Result<(), sqlx::Error> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let mut probe = path.clone().into_os_string();
+        // Per process: the CLI may probe next to a running server.
+        probe.push(format!("-room-probe-{}", std::process::id()));
+        let probe = PathBuf::from(probe);
+        tokio::task::spawn_blocking(move || {
+            let written = std::fs::write(&probe, vec![0u8; PROBE_BYTES]);
+            let removed = std::fs::remove_file(&probe);
+            written.and(removed)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
+    }
+
+    fn writes(&self) -> &WriteHealth {
+        &self.writes
     }
 }
 

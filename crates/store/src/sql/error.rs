@@ -2,11 +2,15 @@
 //! [`CatalogError`].
 //!
 //! Inside, a step fails either with the database's own error, kept whole so
-//! that a commit can tell a lost race (run it again) from a real failure, or with
+//! that a commit can tell a lost race (run it again) from a full disk, or with
 //! the catalog's verdict (not found, a value it cannot read). Only at the
 //! [`Catalog`](crate::Catalog) boundary do both become a [`CatalogError`].
 
 use crate::catalog::CatalogError;
+
+/// SQLite's `SQLITE_FULL` ("database or disk is full") and PostgreSQL's
+/// `disk_full`.
+const STORAGE_FULL_CODES: &[&str] = &["13", "53100"];
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -46,12 +50,28 @@ impl Error {
             db.is_unique_violation() || matches!(db.code().as_deref(), Some("40P01" | "40001"))
         })
     }
+
+    /// The database (or the filesystem under it) has no room left to write.
+    pub(crate) fn is_storage_full(&self) -> bool {
+        match self {
+            Error::Sql(sqlx::Error::Io(e)) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => self
+                .database()
+                .and_then(|db| db.code())
+                .is_some_and(|code| STORAGE_FULL_CODES.contains(&code.as_ref())),
+        }
+    }
 }
 
 impl From<Error> for CatalogError {
     fn from(err: Error) -> Self {
         match err {
             Error::Catalog(err) => err,
+            // Unavailable, as the database being out of reach: the same
+            // request can succeed once there is room.
+            err if err.is_storage_full() => {
+                CatalogError::Unavailable(format!("storage full: {err}"))
+            }
             Error::Sql(err) => catalog_error(err),
         }
     }

@@ -14,6 +14,18 @@ pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
     Ok(())
 }
 
+/// Whether a write can be made now: a write transaction starts (SQLite:
+/// replacing a writer connection a failed write left stuck, and taking the
+/// write lock) and is rolled back. After a write found the storage full, the
+/// backend's probe must also find room again.
+pub(crate) async fn check_writable<D: Dialect>(db: &D) -> Result<()> {
+    db.begin_write().await?.rollback().await?;
+    if db.writes().storage_was_full() {
+        db.probe_room().await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn totals<D: Dialect>(db: &D) -> Result<Totals> {
     let row = sql("SELECT (SELECT COUNT(*) FROM tenants) AS tenants, \
                    (SELECT COUNT(*) FROM conversations) AS conversations, \

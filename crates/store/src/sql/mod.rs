@@ -31,6 +31,7 @@ mod tenants;
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use callvault_model::*;
@@ -68,6 +69,45 @@ pub(crate) trait Dialect: Send + Sync + 'static {
 
     /// Refresh the query planner's statistics of the catalog's tables.
     fn analyze(&self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Whether there is room to write again, after a write found the storage
+    /// full; fails as a write would.
+    fn probe_room(&self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// What the writes so far showed about the storage.
+    fn writes(&self) -> &WriteHealth;
+}
+
+/// What the writes so far showed about the catalog's storage, for
+/// [`Catalog::check_writable`].
+#[derive(Debug, Default)]
+pub(crate) struct WriteHealth {
+    /// The last write failed for want of room, and none succeeded since.
+    storage_full: AtomicBool,
+}
+
+impl WriteHealth {
+    pub(crate) fn storage_was_full(&self) -> bool {
+        self.storage_full.load(Ordering::Relaxed)
+    }
+
+    /// Note how a write ended, and report it as the catalog does.
+    fn note<T>(&self, result: error::Result<T>) -> Result<T> {
+        match result {
+            Ok(value) => {
+                if self.storage_full.swap(false, Ordering::Relaxed) {
+                    tracing::info!("catalog writes succeed again");
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                if e.is_storage_full() && !self.storage_full.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "catalog storage full");
+                }
+                Err(e.into())
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -77,11 +117,15 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn migrate(&self) -> Result<()> {
-        Ok(migrate::run(self).await?)
+        self.writes().note(migrate::run(self).await)
     }
 
     async fn ping(&self) -> Result<()> {
         Ok(maintenance::ping(self).await?)
+    }
+
+    async fn check_writable(&self) -> Result<()> {
+        self.writes().note(maintenance::check_writable(self).await)
     }
 
     async fn maintain(&self) -> Result<()> {
@@ -89,7 +133,7 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn create_tenant(&self, name: &str, actor: &str) -> Result<Tenant> {
-        Ok(tenants::create(self, name, actor).await?)
+        self.writes().note(tenants::create(self, name, actor).await)
     }
 
     async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>> {
@@ -105,7 +149,7 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn create_api_key(&self, key: NewApiKey, actor: &str) -> Result<ApiKey> {
-        Ok(keys::create(self, key, actor).await?)
+        self.writes().note(keys::create(self, key, actor).await)
     }
 
     async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
@@ -117,15 +161,15 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn revoke_api_key(&self, id: ApiKeyId, actor: &str) -> Result<()> {
-        Ok(keys::revoke(self, id, actor).await?)
+        self.writes().note(keys::revoke(self, id, actor).await)
     }
 
     async fn add_pending_object(&self, pending: &PendingObject) -> Result<()> {
-        Ok(ingest::add_pending(self, pending).await?)
+        self.writes().note(ingest::add_pending(self, pending).await)
     }
 
     async fn remove_pending_object(&self, store: &str, object_key: &str) -> Result<()> {
-        Ok(ingest::remove_pending(self, store, object_key).await?)
+        self.writes().note(ingest::remove_pending(self, store, object_key).await)
     }
 
     async fn pending_objects(&self) -> Result<Vec<PendingObject>> {
@@ -143,7 +187,7 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome> {
-        Ok(commit::commit_recording(self, new).await?)
+        self.writes().note(commit::commit_recording(self, new).await)
     }
 
     async fn search_conversations(
@@ -175,7 +219,7 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn mark_copy_verified(&self, id: CopyId, at: DateTime<Utc>) -> Result<()> {
-        Ok(copies::mark_verified(self, id, at).await?)
+        self.writes().note(copies::mark_verified(self, id, at).await)
     }
 
     async fn audit_events(
@@ -192,6 +236,6 @@ impl<D: Dialect> Catalog for D {
     }
 
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {
-        Ok(maintenance::bench_seed(self, tenant, count, seed).await?)
+        self.writes().note(maintenance::bench_seed(self, tenant, count, seed).await)
     }
 }
