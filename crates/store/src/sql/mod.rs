@@ -5,8 +5,8 @@
 //! statement serves both. What differs is behind [`Dialect`]: how values are
 //! bound and columns read (times are INTEGER microseconds in SQLite,
 //! TIMESTAMPTZ in PostgreSQL), how a writing transaction starts, the
-//! migrations and the planner statistics. Every type that implements
-//! [`Dialect`] is a [`Catalog`].
+//! migrations, the planner statistics and the probe for room after a full
+//! disk. Every type that implements [`Dialect`] is a [`Catalog`].
 //!
 //! - [`stmt`]: statements and their values; the connection and row traits a
 //!   backend implements.
