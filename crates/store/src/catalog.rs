@@ -28,38 +28,6 @@ pub enum CatalogError {
     Backend(String),
 }
 
-impl CatalogError {
-    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                CatalogError::Unavailable(err.to_string())
-            }
-            _ => CatalogError::Backend(err.to_string()),
-        }
-    }
-
-    /// Whether the error is a unique-constraint violation (a lost race
-    /// between two writers; the caller retries).
-    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-        match err {
-            sqlx::Error::Database(db) => db.is_unique_violation(),
-            _ => false,
-        }
-    }
-
-    /// Whether running the transaction again may succeed: a lost race on a
-    /// unique key, or PostgreSQL aborting one side of a deadlock (40P01) or
-    /// of a serialization conflict (40001).
-    pub(crate) fn is_retryable(err: &sqlx::Error) -> bool {
-        match err {
-            sqlx::Error::Database(db) => {
-                db.is_unique_violation() || matches!(db.code().as_deref(), Some("40P01" | "40001"))
-            }
-            _ => false,
-        }
-    }
-}
-
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// What an API key may do.
@@ -254,6 +222,18 @@ pub trait Catalog: Send + Sync + 'static {
 
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<()>;
+
+    /// Whether a write can be made now, for readiness checks: the writer
+    /// connection works (SQLite: a stuck one is replaced), a write
+    /// transaction can be started (SQLite: the write lock taken, so this may
+    /// wait behind a long write) and, after a write found the storage full,
+    /// a write that changes nothing commits. `Ok` is no promise that the next
+    /// write succeeds.
+    ///
+    /// The default, for a catalog that cannot tell, is [`Catalog::ping`].
+    async fn check_writable(&self) -> Result<()> {
+        self.ping().await
+    }
 
     /// Refresh the query planner's statistics. Run at start-up and
     /// periodically: without them SQLite may walk the time index of every

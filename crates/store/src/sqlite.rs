@@ -1,30 +1,44 @@
 //! The embedded SQLite catalog: one file in WAL mode, fully synchronous
 //! commits, one writer connection (SQLite allows one writer at a time; a
 //! single pooled connection turns contention into a queue instead of
-//! `SQLITE_BUSY`) and a pool of readers.
+//! `SQLITE_BUSY`) and a pool of readers. Times are stored as INTEGER
+//! microseconds since the Unix epoch.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Pool, Sqlite};
+use sqlx::types::Json;
+use sqlx::{Connection, Row, Sqlite, Transaction};
+use uuid::Uuid;
 
 use crate::catalog::{CatalogError, Result, from_micros, to_micros};
-
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+use crate::sql::{Dialect, Migration, SqlConn, SqlRow, Stmt, Value, WriteHealth, catalog_error};
 
 /// The SQLite catalog.
 pub struct SqliteCatalog {
     writer: SqlitePool,
     readers: SqlitePool,
+    /// The database file; None in memory.
+    path: Option<PathBuf>,
+    writes: WriteHealth,
 }
 
-impl SqliteCatalog {
-    const BACKEND: &'static str = "sqlite";
+/// How much [`Dialect::probe_room`] writes beside the database: more than a
+/// failed commit leaves allocated in the WAL, where a one-page write would
+/// still fit on a full disk.
+const PROBE_BYTES: usize = 256 * 1024;
 
+impl SqliteCatalog {
     /// Open (creating if missing) the database named by a `sqlite://PATH` or
     /// `sqlite:PATH` URL.
     pub async fn open(url: &str, max_readers: u32) -> Result<Self> {
@@ -37,6 +51,8 @@ impl SqliteCatalog {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        let path = (opts.get_filename() != Path::new(":memory:"))
+            .then(|| opts.get_filename().to_path_buf());
         if let Some(parent) = opts.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
@@ -52,26 +68,47 @@ impl SqliteCatalog {
             .acquire_slow_threshold(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await
-            .map_err(CatalogError::from_sqlx)?;
+            .map_err(catalog_error)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await
-            .map_err(CatalogError::from_sqlx)?;
-        Ok(Self { writer, readers })
+            .map_err(catalog_error)?;
+        Ok(Self { writer, readers, path, writes: WriteHealth::default() })
     }
+}
 
-    fn reader(&self) -> &Pool<Sqlite> {
-        &self.readers
+impl SqliteCatalog {
+    /// Close the writer connection if sqlx still counts it as inside a
+    /// transaction; the pool opens a fresh one for the next write.
+    ///
+    /// A COMMIT that fails with `SQLITE_FULL` (or an I/O error) may leave
+    /// SQLite having rolled the transaction back already. The ROLLBACK sqlx
+    /// then sends fails ("no transaction is active"), so sqlx's transaction
+    /// depth of the connection stays at one and every later BEGIN is refused
+    /// as a nested one, even once the disk has room again.
+    async fn replace_stuck_writer(&self) -> Result<(), sqlx::Error> {
+        let conn = self.writer.acquire().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("catalog writer connection stuck in a failed transaction; replacing it");
+            conn.close().await?;
+        }
+        Ok(())
     }
+}
 
-    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
-        // IMMEDIATE takes the write lock up front, so a transaction that reads
-        // before it writes cannot fail on upgrade when another process (the
-        // CLI next to a running server) writes too.
-        self.writer.begin_with("BEGIN IMMEDIATE").await
-    }
+impl Dialect for SqliteCatalog {
+    type Db = Sqlite;
+    type Conn = SqliteConnection;
+
+    const BACKEND: &'static str = "sqlite";
+
+    const MIGRATIONS: &'static [Migration] = &[Migration {
+        version: 1,
+        name: "init",
+        script: include_str!("migrations/sqlite/0001_init.sql"),
+    }];
 
     /// The migrations table in this dialect, and nothing to take first:
     /// BEGIN IMMEDIATE already excludes other writers.
@@ -79,37 +116,134 @@ impl SqliteCatalog {
         &["CREATE TABLE IF NOT EXISTS callvault_migrations \
          (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"];
 
-    async fn analyze(&self) -> Result<()> {
-        let mut conn = self.writer.acquire().await.map_err(CatalogError::from_sqlx)?;
+    async fn read(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        // IMMEDIATE takes the write lock up front, so a transaction that reads
+        // before it writes cannot fail on upgrade when another process (the
+        // CLI next to a running server) writes too.
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                self.replace_stuck_writer().await?;
+                self.writer.begin_with("BEGIN IMMEDIATE").await
+            }
+            begun => begun,
+        }
+    }
+
+    async fn analyze(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.writer.acquire().await?;
         // A bounded sample per index keeps this to milliseconds at any size.
-        sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&mut *conn)
-            .await
-            .map_err(CatalogError::from_sqlx)?;
-        sqlx::query("ANALYZE").execute(&mut *conn).await.map_err(CatalogError::from_sqlx)?;
+        sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Write and remove a scratch file beside the database, on a blocking
+    /// thread.
+    async fn probe_room(&self) -> Result<(), sqlx::Error> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let mut probe = path.clone().into_os_string();
+        // Per process: the CLI may probe next to a running server.
+        probe.push(format!("-room-probe-{}", std::process::id()));
+        let probe = PathBuf::from(probe);
+        tokio::task::spawn_blocking(move || {
+            let written = std::fs::write(&probe, vec![0u8; PROBE_BYTES]);
+            let removed = std::fs::remove_file(&probe);
+            written.and(removed)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
+    }
+
+    fn writes(&self) -> &WriteHealth {
+        &self.writes
     }
 }
 
-fn t(dt: chrono::DateTime<chrono::Utc>) -> i64 {
-    to_micros(dt)
+/// A statement as a sqlx query, times as microseconds.
+fn query(text: &str, values: Vec<Value>) -> Query<'_, Sqlite, SqliteArguments<'_>> {
+    let mut query = sqlx::query(text);
+    for value in values {
+        query = match value {
+            Value::Uuid(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+            Value::I32(v) => query.bind(v),
+            Value::I64(v) => query.bind(v),
+            Value::Time(v) => query.bind(v.map(to_micros)),
+            Value::Json(v) => query.bind(Json(v)),
+        };
+    }
+    query
 }
 
-fn t_opt(dt: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
-    dt.map(to_micros)
+impl SqlConn for SqliteConnection {
+    type Row = SqliteRow;
+
+    fn execute(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            Ok(query(&text, values).execute(self).await?.rows_affected())
+        })
+    }
+
+    fn fetch_all(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<Vec<SqliteRow>, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            query(&text, values).fetch_all(self).await
+        })
+    }
+
+    fn fetch_optional(
+        &mut self,
+        stmt: Stmt,
+    ) -> BoxFuture<'_, Result<Option<SqliteRow>, sqlx::Error>> {
+        Box::pin(async move {
+            let (text, values) = stmt.into_parts();
+            query(&text, values).fetch_optional(self).await
+        })
+    }
 }
 
-fn get_t(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    let us: i64 = sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)?;
-    Ok(from_micros(us))
-}
+impl SqlRow for SqliteRow {
+    fn uuid(&self, col: &str) -> Result<Uuid, sqlx::Error> {
+        self.try_get(col)
+    }
 
-fn get_t_opt(
-    row: &sqlx::sqlite::SqliteRow,
-    col: &str,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let us: Option<i64> = sqlx::Row::try_get(row, col).map_err(CatalogError::from_sqlx)?;
-    Ok(us.map(from_micros))
-}
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        self.try_get(col)
+    }
 
-crate::sql::impl_catalog!(SqliteCatalog, Sqlite);
+    fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn i32(&self, col: &str) -> Result<i32, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn i64(&self, col: &str) -> Result<i64, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+        Ok(from_micros(self.try_get(col)?))
+    }
+
+    fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        Ok(self.try_get::<Option<i64>, _>(col)?.map(from_micros))
+    }
+
+    fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
+        Ok(self.try_get::<Json<T>, _>(col)?.0)
+    }
+}

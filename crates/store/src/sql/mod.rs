@@ -1,0 +1,241 @@
+//! The catalog's SQL, one body for both backends.
+//!
+//! SQLite and PostgreSQL both accept `$N` placeholders, `RETURNING`, `ON
+//! CONFLICT DO NOTHING` and partial unique indexes, so one text of each
+//! statement serves both. What differs is behind [`Dialect`]: how values are
+//! bound and columns read (times are INTEGER microseconds in SQLite,
+//! TIMESTAMPTZ in PostgreSQL), how a writing transaction starts, the
+//! migrations, the planner statistics and the probe for room after a full
+//! disk. Every type that implements [`Dialect`] is a [`Catalog`].
+//!
+//! - [`stmt`]: statements and their values; the connection and row traits a
+//!   backend implements.
+//! - [`error`]: errors inside, and how they become [`CatalogError`]s.
+//! - [`rows`]: rows into the model's types.
+//! - [`migrate`], [`tenants`], [`keys`], [`ingest`], [`commit`], [`search`],
+//!   [`copies`], [`audit`], [`maintenance`]: the catalog's operations, by
+//!   concern.
+
+mod audit;
+mod commit;
+mod copies;
+mod error;
+mod ingest;
+mod keys;
+mod maintenance;
+mod migrate;
+mod rows;
+mod search;
+mod stmt;
+mod tenants;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use callvault_model::*;
+use chrono::{DateTime, Utc};
+use sqlx::Database;
+use sqlx::pool::PoolConnection;
+
+pub(crate) use error::catalog_error;
+pub(crate) use migrate::Migration;
+pub(crate) use stmt::{SqlConn, SqlRow, Stmt, Value};
+
+use crate::catalog::*;
+
+/// What a backend provides for the shared SQL to run on it.
+pub(crate) trait Dialect: Send + Sync + 'static {
+    type Db: Database<Connection = Self::Conn>;
+    /// Binds values and reads columns, times included, as this backend
+    /// stores them.
+    type Conn: SqlConn + sqlx::Connection<Database = Self::Db>;
+
+    /// The backend's name, for logs and metrics.
+    const BACKEND: &'static str;
+    const MIGRATIONS: &'static [Migration];
+    /// Statements that start the migration transaction: the migrations table
+    /// in this dialect, and whatever keeps two servers from migrating at once.
+    const MIGRATION_PREAMBLE: &'static [&'static str];
+
+    /// A connection to read with.
+    fn read(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>, sqlx::Error>> + Send;
+
+    /// A transaction to write in.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+
+    /// Refresh the query planner's statistics of the catalog's tables.
+    fn analyze(&self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Whether there is room to write again, after a write found the storage
+    /// full; fails as a write would.
+    fn probe_room(&self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// What the writes so far showed about the storage.
+    fn writes(&self) -> &WriteHealth;
+}
+
+/// What the writes so far showed about the catalog's storage, for
+/// [`Catalog::check_writable`].
+#[derive(Debug, Default)]
+pub(crate) struct WriteHealth {
+    /// The last write failed for want of room, and none succeeded since.
+    storage_full: AtomicBool,
+}
+
+impl WriteHealth {
+    pub(crate) fn storage_was_full(&self) -> bool {
+        self.storage_full.load(Ordering::Relaxed)
+    }
+
+    /// Note how a write ended, and report it as the catalog does.
+    fn note<T>(&self, result: error::Result<T>) -> Result<T> {
+        match result {
+            Ok(value) => {
+                if self.storage_full.swap(false, Ordering::Relaxed) {
+                    tracing::info!("catalog writes succeed again");
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                if e.is_storage_full() && !self.storage_full.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "catalog storage full");
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> Catalog for D {
+    fn backend(&self) -> &'static str {
+        D::BACKEND
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.writes().note(migrate::run(self).await)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        Ok(maintenance::ping(self).await?)
+    }
+
+    async fn check_writable(&self) -> Result<()> {
+        self.writes().note(maintenance::check_writable(self).await)
+    }
+
+    async fn maintain(&self) -> Result<()> {
+        self.analyze().await.map_err(catalog_error)
+    }
+
+    async fn create_tenant(&self, name: &str, actor: &str) -> Result<Tenant> {
+        self.writes().note(tenants::create(self, name, actor).await)
+    }
+
+    async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>> {
+        Ok(tenants::by_name(self, name).await?)
+    }
+
+    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>> {
+        Ok(tenants::by_id(self, id).await?)
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        Ok(tenants::list(self).await?)
+    }
+
+    async fn create_api_key(&self, key: NewApiKey, actor: &str) -> Result<ApiKey> {
+        self.writes().note(keys::create(self, key, actor).await)
+    }
+
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+        Ok(keys::active_by_hash(self, hash).await?)
+    }
+
+    async fn list_api_keys(&self, tenant: Option<TenantId>) -> Result<Vec<ApiKey>> {
+        Ok(keys::list(self, tenant).await?)
+    }
+
+    async fn revoke_api_key(&self, id: ApiKeyId, actor: &str) -> Result<()> {
+        self.writes().note(keys::revoke(self, id, actor).await)
+    }
+
+    async fn add_pending_object(&self, pending: &PendingObject) -> Result<()> {
+        self.writes().note(ingest::add_pending(self, pending).await)
+    }
+
+    async fn remove_pending_object(&self, store: &str, object_key: &str) -> Result<()> {
+        self.writes().note(ingest::remove_pending(self, store, object_key).await)
+    }
+
+    async fn pending_objects(&self) -> Result<Vec<PendingObject>> {
+        Ok(ingest::pending(self).await?)
+    }
+
+    async fn find_duplicate(
+        &self,
+        tenant: TenantId,
+        idempotency_key: Option<&str>,
+        upload_key: &str,
+    ) -> Result<Option<Recording>> {
+        let mut conn = self.read().await.map_err(catalog_error)?;
+        Ok(ingest::find_duplicate(&mut *conn, tenant, idempotency_key, upload_key).await?)
+    }
+
+    async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome> {
+        self.writes().note(commit::commit_recording(self, new).await)
+    }
+
+    async fn search_conversations(
+        &self,
+        tenant: TenantId,
+        query: &ConversationQuery,
+    ) -> Result<Page<ConversationSummary>> {
+        Ok(search::conversations(self, tenant, query).await?)
+    }
+
+    async fn conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+    ) -> Result<Option<ConversationDetail>> {
+        Ok(search::conversation(self, tenant, id).await?)
+    }
+
+    async fn recording(&self, tenant: TenantId, id: RecordingId) -> Result<Option<Recording>> {
+        Ok(search::recording(self, tenant, id).await?)
+    }
+
+    async fn list_copies(&self, store: &str, after: Option<&str>, limit: u32) -> Result<Vec<Copy>> {
+        Ok(copies::list(self, store, after, limit).await?)
+    }
+
+    async fn known_object_keys(&self, store: &str, keys: &[String]) -> Result<HashSet<String>> {
+        Ok(copies::known_object_keys(self, store, keys).await?)
+    }
+
+    async fn mark_copy_verified(&self, id: CopyId, at: DateTime<Utc>) -> Result<()> {
+        self.writes().note(copies::mark_verified(self, id, at).await)
+    }
+
+    async fn audit_events(
+        &self,
+        tenant: Option<TenantId>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        Ok(audit::events(self, tenant, after, limit).await?)
+    }
+
+    async fn totals(&self) -> Result<Totals> {
+        Ok(maintenance::totals(self).await?)
+    }
+
+    async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {
+        self.writes().note(maintenance::bench_seed(self, tenant, count, seed).await)
+    }
+}

@@ -1,0 +1,257 @@
+//! Reads of conversations and recordings: the search, one conversation with
+//! everything in it, one recording.
+
+use std::collections::HashMap;
+
+use callvault_model::*;
+use uuid::Uuid;
+
+use super::Dialect;
+use super::error::Result;
+use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS};
+use super::stmt::{SqlConn, SqlRow, Stmt, sql};
+use crate::catalog::{
+    CatalogError, ConversationDetail, ConversationQuery, ConversationSummary, Cursor, Page,
+    RecordingWithCopies, number_tail,
+};
+
+/// The largest page a search returns.
+const MAX_PAGE: u32 = 1000;
+
+pub(crate) async fn conversations<D: Dialect>(
+    db: &D,
+    tenant: TenantId,
+    query: &ConversationQuery,
+) -> Result<Page<ConversationSummary>> {
+    let limit = query.limit.clamp(1, MAX_PAGE);
+    let stmt = search_statement(tenant, query, limit)?;
+    let mut conn = db.read().await?;
+    let rows = stmt.fetch_all(&mut *conn).await?;
+    let page = &rows[..rows.len().min(limit as usize)];
+    let ids: Vec<Uuid> = page.iter().map(|r| r.uuid("id")).collect::<Result<_, _>>()?;
+    let mut external_ids = external_ids_of(&mut *conn, &ids).await?;
+    let mut items = Vec::with_capacity(page.len());
+    for row in page {
+        let id = row.uuid("id")?;
+        items.push(ConversationSummary {
+            conversation: rows::conversation(row, external_ids.remove(&id).unwrap_or_default())?,
+            recording_count: u32::try_from(row.i32("recording_count")?).unwrap_or(0),
+            participant_count: u32::try_from(row.i64("participant_count")?).unwrap_or(0),
+        });
+    }
+    // One row more than the page was asked for: there is a next page.
+    let next = if rows.len() > page.len() {
+        items
+            .last()
+            .map(|s| Cursor { started_at: s.conversation.started_at, id: s.conversation.id })
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// The search as one statement, newest first, one row past the page.
+fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> Result<Stmt> {
+    let tail = match &query.number {
+        Some(number) => Some(number_tail(number).ok_or_else(|| CatalogError::Invalid {
+            what: "number",
+            reason: "has no digits".into(),
+        })?),
+        None => None,
+    };
+    // A number or participant filter drives the query from the search keys,
+    // already in time order; otherwise the time index of the conversations
+    // does.
+    let driver = match (&tail, &query.participant) {
+        (Some(tail), _) => Some(("number", tail.clone())),
+        (None, Some(who)) => Some(("participant", who.clone())),
+        (None, None) => None,
+    };
+    let (time_col, id_col) = if driver.is_some() {
+        ("k.started_at", "k.conversation_id")
+    } else {
+        ("c.started_at", "c.id")
+    };
+    let mut stmt = sql(
+        "SELECT c.id, c.tenant_id, c.direction, c.external_number, c.company_number, c.started_at, \
+         c.ended_at, c.recording_count, c.created_at, c.updated_at, \
+         (SELECT COUNT(*) FROM participants p WHERE p.conversation_id = c.id) AS participant_count ",
+    );
+    // With no filter beyond the key, time range and cursor, the page is cut
+    // from the key index alone (LIMIT inside), and only the page's rows are
+    // joined and sorted. Otherwise the join is filtered first, which may sort
+    // every match.
+    let keys_only = driver.is_some()
+        && query.external_id.is_none()
+        && query.has_recording.is_none()
+        && !(tail.is_some() && query.participant.is_some());
+    match driver {
+        Some((kind, value)) if keys_only => {
+            stmt.push("FROM (SELECT conversation_id, started_at FROM conversation_keys WHERE tenant_id = ")
+                .push_bind(tenant.0)
+                .push(" AND kind = ")
+                .push_bind(kind)
+                .push(" AND value = ")
+                .push_bind(value);
+            push_time_and_cursor(&mut stmt, query, "started_at", "conversation_id");
+            stmt.push(" ORDER BY started_at DESC, conversation_id DESC LIMIT ")
+                .push_bind(i64::from(limit) + 1)
+                .push(") k CROSS JOIN conversations c WHERE c.id = k.conversation_id AND c.tenant_id = ")
+                .push_bind(tenant.0);
+        }
+        Some((kind, value)) => {
+            // CROSS JOIN fixes the join order in SQLite (keys first);
+            // PostgreSQL plans it as an inner join.
+            stmt.push("FROM conversation_keys k CROSS JOIN conversations c WHERE k.tenant_id = ")
+                .push_bind(tenant.0)
+                .push(" AND k.kind = ")
+                .push_bind(kind)
+                .push(" AND k.value = ")
+                .push_bind(value)
+                .push(" AND c.id = k.conversation_id AND c.tenant_id = ")
+                .push_bind(tenant.0);
+            push_time_and_cursor(&mut stmt, query, time_col, id_col);
+        }
+        None => {
+            stmt.push("FROM conversations c WHERE c.tenant_id = ").push_bind(tenant.0);
+            push_time_and_cursor(&mut stmt, query, time_col, id_col);
+        }
+    }
+    if let (Some(_), Some(who)) = (&tail, &query.participant) {
+        stmt.push(" AND c.id IN (SELECT conversation_id FROM conversation_keys WHERE tenant_id = ")
+            .push_bind(tenant.0)
+            .push(" AND kind = 'participant' AND value = ")
+            .push_bind(who)
+            .push(")");
+    }
+    if let Some((kind, value)) = &query.external_id {
+        stmt.push(" AND c.id IN (SELECT conversation_id FROM conversation_external_ids WHERE tenant_id = ")
+            .push_bind(tenant.0);
+        if let Some(kind) = kind {
+            stmt.push(" AND kind = ").push_bind(kind);
+        }
+        stmt.push(" AND value = ").push_bind(value).push(")");
+    }
+    match query.has_recording {
+        Some(true) => {
+            stmt.push(" AND c.recording_count > 0");
+        }
+        Some(false) => {
+            stmt.push(" AND c.recording_count = 0");
+        }
+        None => {}
+    }
+    stmt.push(&format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT "))
+        .push_bind(i64::from(limit) + 1);
+    Ok(stmt)
+}
+
+/// The time range and the cursor, on the driving table's columns.
+fn push_time_and_cursor(stmt: &mut Stmt, query: &ConversationQuery, time_col: &str, id_col: &str) {
+    if let Some(from) = query.from {
+        stmt.push(&format!(" AND {time_col} >= ")).push_bind(from);
+    }
+    if let Some(to) = query.to {
+        stmt.push(&format!(" AND {time_col} < ")).push_bind(to);
+    }
+    if let Some(after) = query.after {
+        stmt.push(&format!(" AND ({time_col} < "))
+            .push_bind(after.started_at)
+            .push(&format!(" OR ({time_col} = "))
+            .push_bind(after.started_at)
+            .push(&format!(" AND {id_col} < "))
+            .push_bind(after.id.0)
+            .push("))");
+    }
+}
+
+/// The external ids of each of `ids`, ordered by kind and value.
+async fn external_ids_of(
+    conn: &mut impl SqlConn,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<ExternalId>>> {
+    let mut map: HashMap<Uuid, Vec<ExternalId>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let mut stmt = sql(
+        "SELECT conversation_id, kind, value FROM conversation_external_ids WHERE conversation_id IN (",
+    );
+    stmt.push_list(ids.iter().copied()).push(") ORDER BY kind, value");
+    for row in stmt.fetch_all(conn).await? {
+        map.entry(row.uuid("conversation_id")?)
+            .or_default()
+            .push(ExternalId { kind: row.text("kind")?, value: row.text("value")? });
+    }
+    Ok(map)
+}
+
+pub(crate) async fn conversation<D: Dialect>(
+    db: &D,
+    tenant: TenantId,
+    id: ConversationId,
+) -> Result<Option<ConversationDetail>> {
+    let mut conn = db.read().await?;
+    let Some(row) = sql("SELECT id, tenant_id, direction, external_number, company_number, \
+                         started_at, ended_at, created_at, updated_at FROM conversations \
+                         WHERE id = $1 AND tenant_id = $2")
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let mut external_ids = external_ids_of(&mut *conn, &[id.0]).await?;
+    let conversation = rows::conversation(&row, external_ids.remove(&id.0).unwrap_or_default())?;
+    let participants = sql(format!(
+        "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE conversation_id = $1 AND tenant_id = $2 \
+         ORDER BY joined_at, id"
+    ))
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(rows::participant)
+    .collect::<Result<Vec<_>>>()?;
+    let recording_rows = sql(format!(
+        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE conversation_id = $1 AND tenant_id = $2 \
+         ORDER BY started_at, id"
+    ))
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let copies = sql("SELECT c.id, c.recording_id, c.store, c.object_key, c.size_bytes, c.sha256, \
+                      c.created_at, c.verified_at FROM copies c JOIN recordings r ON r.id = c.recording_id \
+                      WHERE r.conversation_id = $1 AND c.tenant_id = $2 ORDER BY c.created_at, c.id")
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(rows::copy)
+    .collect::<Result<Vec<_>>>()?;
+    let mut recordings = Vec::with_capacity(recording_rows.len());
+    for row in &recording_rows {
+        let (recording, codec) = rows::recording(row)?;
+        let copies = copies.iter().filter(|c| c.recording_id == recording.id).cloned().collect();
+        recordings.push(RecordingWithCopies { recording, codec, copies });
+    }
+    Ok(Some(ConversationDetail { conversation, participants, recordings }))
+}
+
+pub(crate) async fn recording<D: Dialect>(
+    db: &D,
+    tenant: TenantId,
+    id: RecordingId,
+) -> Result<Option<Recording>> {
+    let row =
+        sql(format!("SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = $1 AND tenant_id = $2"))
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut *db.read().await?)
+            .await?;
+    Ok(row.as_ref().map(rows::recording).transpose()?.map(|(recording, _)| recording))
+}
