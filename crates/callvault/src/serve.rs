@@ -47,7 +47,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             data_dir: config.data_dir.clone(),
             grace: vault.config.recovery_grace,
         };
-        Some(callvault_siprec::start(config.sip.clone(), deps, stop_rx.clone()).await?)
+        let server =
+            callvault_siprec::start(config.sip.clone(), deps.clone(), stop_rx.clone()).await?;
+        // What a previous process left in its spools, beside the new calls.
+        workers.spawn(callvault_siprec::Recovery { deps, config: config.sip.clone() });
+        Some(server)
     } else {
         None
     };

@@ -161,6 +161,7 @@ pub struct SipServer {
 }
 
 /// Dependencies of the SRS from the vault.
+#[derive(Clone)]
 pub struct SipDeps {
     pub catalog: Arc<dyn Catalog>,
     pub ingestor: Ingestor,
@@ -240,12 +241,6 @@ pub async fn start(
         stopping: stop.clone(),
         vault: vault_gate::VaultGate::default(),
     });
-
-    // What a previous process left: store it before taking new calls.
-    let recovered = recover(&deps, &config).await;
-    if recovered > 0 {
-        tracing::warn!(recovered, "stored SIPREC recordings an interrupted run left in its spools");
-    }
 
     let mut srs_config = SrsConfig::new(
         format!("sip:srs@{}", SocketAddr::new(advertise, udp_addr.port())),
@@ -851,6 +846,40 @@ impl Core {
             self.flush().await;
         }
         while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The background job that stores what dead instances left in their
+/// SIPREC spools (the `siprec-recovery` worker): once at start-up, beside
+/// the new sessions, which spool elsewhere (under this instance's id).
+/// A spool it cannot store yet (the vault is down) stays for the next
+/// start; a failed run is tried again a minute later.
+pub struct Recovery {
+    pub deps: SipDeps,
+    pub config: SipConfig,
+}
+
+#[async_trait::async_trait]
+impl callvault_vault::worker::Worker for Recovery {
+    fn name(&self) -> &str {
+        "siprec-recovery"
+    }
+
+    async fn work(
+        &mut self,
+    ) -> Result<callvault_vault::worker::Next, callvault_vault::worker::WorkError> {
+        let recovered = recover(&self.deps, &self.config).await;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "stored SIPREC recordings an interrupted run left in its spools"
+            );
+        }
+        Ok(callvault_vault::worker::Next::Done)
+    }
+
+    async fn wait_for_work(&mut self) {
+        callvault_vault::worker::every(Duration::from_secs(60)).await;
     }
 }
 
