@@ -3,7 +3,7 @@
 pub mod auth;
 mod dto;
 pub mod openapi;
-pub mod problem;
+mod problem;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ use futures::TryStreamExt;
 use crate::auth::KeyCache;
 use callvault_vault::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
 use callvault_vault::metrics::{HttpLabels, Metrics, RouteLabels};
-pub use dto::*;
+use dto::*;
 pub use problem::Problem;
 
 /// Everything a request handler may use.

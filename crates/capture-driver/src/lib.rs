@@ -37,7 +37,7 @@ use callvault_vault::metrics::Metrics;
 
 pub mod config;
 mod deliver;
-pub mod spool_sync;
+mod spool_sync;
 use crate::spool_sync::GroupSync;
 use deliver::{Closed, Deliveries};
 

@@ -6,7 +6,7 @@
 //! messages to that task through one bounded queue (a full queue drops
 //! datagrams and counts them, it never grows). Responses go back on the
 //! connection a request came on, or by UDP to its source. RTP ports come
-//! from [`ports::RtpPorts`], which binds each port before the core may
+//! from `ports::RtpPorts`, which binds each port before the core may
 //! announce it. Each answered session runs as a `session::Session` with
 //! its own recorder and spool; sessions of one group (failover, a transfer
 //! recorded as a new session) share an external id, so the catalog makes
@@ -18,8 +18,8 @@
 //! next start, marked `cut_by_crash`.
 
 pub mod config;
-pub mod ports;
-pub mod routing;
+mod ports;
+pub(crate) mod routing;
 pub(crate) mod session;
 mod vault_gate;
 

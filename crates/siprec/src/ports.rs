@@ -41,6 +41,7 @@ impl RtpPorts {
         usize::from((self.high - self.low) / 2 + 1)
     }
 
+    #[cfg(test)]
     pub fn in_use(&self) -> usize {
         self.used.len()
     }
