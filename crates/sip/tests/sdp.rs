@@ -9,7 +9,7 @@ use callvault_sip::sdp::{
 
 fn fixture(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/siprec-vendor-offers")
+        .join("tests/data/siprec-vendor-offers")
         .join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
