@@ -401,18 +401,53 @@ impl Leg {
         msg(&format!("{method} sip:{}@{} SIP/2.0", target.0, target.1), &h, body)
     }
 
-    fn reinvite(&self, cseq: u32, media: &str, dir: &str) -> String {
-        self.request(true, "INVITE", cseq, &[], &sdp(media, dir))
+    /// The caller's re-INVITE (`media`, `dir`), the callee's 200 with
+    /// `callee_media`, the ACK.
+    fn reinvite(&self, sim: &mut Sim, cseq: u32, media: &str, dir: &str, callee_media: &str) {
+        let (c, d) = (self.caller.1.as_str(), self.callee.1.as_str());
+        let invite = format!("{cseq} INVITE");
+        sim.sip(c, d, &self.request(true, "INVITE", cseq, &[], &sdp(media, dir)));
+        sim.sip(d, c, &self.response(200, "OK", &invite, Some(callee_media)));
+        sim.sip(c, d, &self.ack().replace("1 ACK", &format!("{cseq} ACK")));
+    }
+
+    /// The caller sends the INVITE.
+    fn send_invite(&self, sim: &mut Sim, media: &str, extra: &[String]) {
+        sim.sip(&self.caller.1, &self.callee.1, &self.invite(media, extra));
+    }
+
+    /// The callee responds to the INVITE (with SDP for `media`).
+    fn reply(&self, sim: &mut Sim, code: u16, reason: &str, media: Option<&str>) {
+        sim.sip(&self.callee.1, &self.caller.1, &self.response(code, reason, "1 INVITE", media));
+    }
+
+    /// The callee's 200 with SDP for `media`, then the caller's ACK.
+    fn answer(&self, sim: &mut Sim, media: &str) {
+        self.reply(sim, 200, "OK", Some(media));
+        sim.sip(&self.caller.1, &self.callee.1, &self.ack());
+    }
+
+    /// The caller gives up ringing.
+    fn cancel(&self, sim: &mut Sim) {
+        let cancel = format!("CANCEL sip:{}@{} SIP/2.0", self.callee.0, self.callee.1);
+        sim.sip(
+            &self.caller.1,
+            &self.callee.1,
+            &msg(&cancel, &self.base(true, "1 CANCEL", false), ""),
+        );
+    }
+
+    /// The callee transfers the caller: a REFER with `headers` (Refer-To...).
+    fn refer(&self, sim: &mut Sim, headers: &[String]) {
+        sim.sip(&self.callee.1, &self.caller.1, &self.request(false, "REFER", 1, headers, ""));
     }
 
     /// INVITE, 100, 180, 200 with SDP, ACK.
     fn setup(&self, sim: &mut Sim, caller_media: &str, callee_media: &str, extra: &[String]) {
-        let (c, d) = (self.caller.1.as_str(), self.callee.1.as_str());
-        sim.sip(c, d, &self.invite(caller_media, extra));
-        sim.sip(d, c, &self.response(100, "Trying", "1 INVITE", None));
-        sim.sip(d, c, &self.response(180, "Ringing", "1 INVITE", None));
-        sim.sip(d, c, &self.response(200, "OK", "1 INVITE", Some(callee_media)));
-        sim.sip(c, d, &self.ack());
+        self.send_invite(sim, caller_media, extra);
+        self.reply(sim, 100, "Trying", None);
+        self.reply(sim, 180, "Ringing", None);
+        self.answer(sim, callee_media);
     }
 
     fn bye(&self, sim: &mut Sim, from_caller: bool, cseq: u32) {
@@ -462,14 +497,13 @@ fn basic_call_one_conversation_two_sides() {
 fn retransmissions_do_not_make_a_second_dialog() {
     let mut sim = Sim::new();
     let leg = Leg::new("retx-1", ("15551230000", EXT), ("100", SEC));
-    sim.sip(EXT, SEC, &leg.invite(EXT_MEDIA, &[]));
-    sim.sip(EXT, SEC, &leg.invite(EXT_MEDIA, &[]));
-    sim.sip(SEC, EXT, &leg.response(200, "OK", "1 INVITE", Some(SEC_MEDIA)));
-    sim.sip(SEC, EXT, &leg.response(200, "OK", "1 INVITE", Some(SEC_MEDIA)));
-    sim.sip(EXT, SEC, &leg.ack());
+    leg.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg.reply(&mut sim, 200, "OK", Some(SEC_MEDIA));
+    leg.answer(&mut sim, SEC_MEDIA);
     // A retransmitted INVITE after the call ended does not revive it.
     leg.bye(&mut sim, true, 2);
-    sim.sip(EXT, SEC, &leg.invite(EXT_MEDIA, &[]));
+    leg.send_invite(&mut sim, EXT_MEDIA, &[]);
     sim.check(expect![[r#"
             30 c1 started by retx-1
             30 c1 joined p1 15551230000 external
@@ -486,14 +520,14 @@ fn retransmissions_do_not_make_a_second_dialog() {
 fn early_media_and_forked_provisionals_before_answer() {
     let mut sim = Sim::new();
     let leg = Leg::new("fork-1", ("15551230000", EXT), ("100", SEC));
-    sim.sip(EXT, SEC, &leg.invite(EXT_MEDIA, &[]));
+    leg.send_invite(&mut sim, EXT_MEDIA, &[]);
     // Two forks ring; the second sends early media.
     let mut other = leg.response(180, "Ringing", "1 INVITE", None);
     other = other.replace("fork-1-b", "fork-1-x");
     sim.sip(SEC, EXT, &other);
-    sim.sip(SEC, EXT, &leg.response(183, "Session Progress", "1 INVITE", Some(SEC_MEDIA)));
+    leg.reply(&mut sim, 183, "Session Progress", Some(SEC_MEDIA));
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 5);
-    sim.sip(SEC, EXT, &leg.response(200, "OK", "1 INVITE", Some(SEC_MEDIA)));
+    leg.reply(&mut sim, 200, "OK", Some(SEC_MEDIA));
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 5);
     // The early media is counted, not routed: the conversation starts at the 200.
     sim.check(expect![[r#"
@@ -516,22 +550,17 @@ fn blind_transfer_is_one_conversation_with_three_participants() {
     leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 20);
     // The secretary (callee) transfers the caller to extension 200.
-    let refer = leg1.request(
-        false,
-        "REFER",
-        1,
+    leg1.refer(
+        &mut sim,
         &[format!("Refer-To: <sip:200@{COL}>"), format!("Referred-By: <sip:100@{SEC}>")],
-        "",
     );
-    sim.sip(SEC, EXT, &refer);
     sim.sip(EXT, SEC, &leg1.response_from_caller(202, "1 REFER"));
     // The caller's new INVITE to the target (sipp keeps its media port).
     let leg2 = Leg::new("blind-2", ("15551230000", EXT), ("200", COL));
-    sim.sip(EXT, COL, &leg2.invite(EXT_MEDIA, &[format!("Referred-By: <sip:100@{SEC}>")]));
+    leg2.send_invite(&mut sim, EXT_MEDIA, &[format!("Referred-By: <sip:100@{SEC}>")]);
     // The secretary hangs up while the colleague still rings.
     leg1.bye(&mut sim, false, 2);
-    sim.sip(COL, EXT, &leg2.response(200, "OK", "1 INVITE", Some(COL_MEDIA)));
-    sim.sip(EXT, COL, &leg2.ack());
+    leg2.answer(&mut sim, COL_MEDIA);
     sim.rtp_both(EXT_MEDIA, COL_MEDIA, 20);
     leg2.bye(&mut sim, true, 2);
     // The caller joins once; the secretary leaves before the colleague joins.
@@ -568,18 +597,14 @@ fn attended_transfer_with_replaces_stays_in_the_callers_conversation() {
     consult.setup(&mut sim, "10.0.0.20:30010", COL_MEDIA, &[]);
     let refer_to =
         format!("Refer-To: <sip:200@{COL}?Replaces=att-2%3Bto-tag%3Datt-2-b%3Bfrom-tag%3Datt-2-a>");
-    sim.sip(SEC, EXT, &leg1.request(false, "REFER", 1, &[refer_to], ""));
+    leg1.refer(&mut sim, &[refer_to]);
     let leg3 = Leg::new("att-3", ("15551230000", EXT), ("200", COL));
-    sim.sip(
-        EXT,
-        COL,
-        &leg3.invite(
-            "203.0.113.10:20002",
-            &["Replaces: att-2;to-tag=att-2-b;from-tag=att-2-a".into()],
-        ),
+    leg3.send_invite(
+        &mut sim,
+        "203.0.113.10:20002",
+        &["Replaces: att-2;to-tag=att-2-b;from-tag=att-2-a".into()],
     );
-    sim.sip(COL, EXT, &leg3.response(200, "OK", "1 INVITE", Some("10.0.0.30:32002")));
-    sim.sip(EXT, COL, &leg3.ack());
+    leg3.answer(&mut sim, "10.0.0.30:32002");
     consult.bye(&mut sim, false, 2);
     leg1.bye(&mut sim, false, 2);
     sim.rtp_both("203.0.113.10:20002", "10.0.0.30:32002", 10);
@@ -625,16 +650,8 @@ fn b2bua_legs_sharing_a_correlation_header_are_one_conversation() {
     let sid_b =
         "Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"
             .to_string();
-    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[sid_a]));
-    sim.sip(PBX, EXT, &leg_a.response(100, "Trying", "1 INVITE", None));
-    // The PBX rings the agent; the agent answers first.
-    leg_b.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[sid_b]);
-    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
-    sim.sip(EXT, PBX, &leg_a.ack());
-    sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
-    sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 10);
-    leg_b.bye(&mut sim, false, 2);
-    leg_a.bye(&mut sim, false, 2);
+    // The PBX rings the agent at once; the agent answers first.
+    b2b_call(&mut sim, &leg_a, &leg_b, (&[sid_a], &[sid_b]), 0);
     // The header links them, not the heuristic. The PBX's copies of each
     // voice are flagged relayed, the caller's and the agent's own are not.
     // Note f3: its FlowStarted gives the side of the leg-B party (company)
@@ -669,13 +686,9 @@ fn hold_and_resume_on_a_new_port() {
     let leg = Leg::new("hold-1", ("15551230000", EXT), ("100", SEC));
     leg.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 10);
-    sim.sip(EXT, SEC, &leg.reinvite(2, EXT_MEDIA, "sendonly"));
-    sim.sip(SEC, EXT, &leg.response(200, "OK", "2 INVITE", Some(SEC_MEDIA)));
-    sim.sip(EXT, SEC, &leg.ack().replace("1 ACK", "2 ACK"));
+    leg.reinvite(&mut sim, 2, EXT_MEDIA, "sendonly", SEC_MEDIA);
     // Resume on a new port.
-    sim.sip(EXT, SEC, &leg.reinvite(3, "203.0.113.10:20004", "sendrecv"));
-    sim.sip(SEC, EXT, &leg.response(200, "OK", "3 INVITE", Some(SEC_MEDIA)));
-    sim.sip(EXT, SEC, &leg.ack().replace("1 ACK", "3 ACK"));
+    leg.reinvite(&mut sim, 3, "203.0.113.10:20004", "sendrecv", SEC_MEDIA);
     // A stale packet to the old port is no longer routed (rtp_unmatched).
     sim.now_ms += 20;
     sim.send(a(SEC_MEDIA), a(EXT_MEDIA), &synth::rtp(8, 99, 0, 1, &[0xd5; 160]));
@@ -752,7 +765,7 @@ fn invite_flood_stays_bounded() {
     let mut sim = Sim::with(TrackerConfig { max_dialogs: 100, ..config() });
     for i in 0..1000 {
         let leg = Leg::new(&format!("flood-{i}"), ("666", "198.51.100.66:5060"), ("100", SEC));
-        sim.sip("198.51.100.66:5060", SEC, &leg.invite("198.51.100.66:7000", &[]));
+        leg.send_invite(&mut sim, "198.51.100.66:7000", &[]);
         assert!(sim.tracker.dialogs() <= 100);
     }
     assert_eq!(sim.tracker.stats().evicted, 900);
@@ -779,15 +792,11 @@ fn invite_flood_stays_bounded() {
 fn cancelled_and_rejected_invites_leave_nothing() {
     let mut sim = Sim::new();
     let leg = Leg::new("cancel-1", ("15551230000", EXT), ("100", SEC));
-    sim.sip(EXT, SEC, &leg.invite(EXT_MEDIA, &[]));
-    sim.sip(
-        EXT,
-        SEC,
-        &msg(&format!("CANCEL sip:100@{SEC} SIP/2.0"), &leg.base(true, "1 CANCEL", false), ""),
-    );
+    leg.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg.cancel(&mut sim);
     let leg2 = Leg::new("busy-1", ("15551230000", EXT), ("100", SEC));
-    sim.sip(EXT, SEC, &leg2.invite(EXT_MEDIA, &[]));
-    sim.sip(SEC, EXT, &leg2.response(486, "Busy Here", "1 INVITE", None));
+    leg2.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg2.reply(&mut sim, 486, "Busy Here", None);
     sim.check(expect![[r#"
         stats dialogs_created=2
     "#]]);
@@ -812,8 +821,7 @@ fn blind_transfer_drives_one_recording() {
     let leg1 = Leg::new("rec-1", ("15551230000", EXT), ("100", SEC));
     leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 100);
-    let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
-    sim.sip(SEC, EXT, &refer);
+    leg1.refer(&mut sim, &[format!("Refer-To: <sip:200@{COL}>")]);
     leg1.bye(&mut sim, false, 2);
     let leg2 = Leg::new("rec-2", ("15551230000", EXT), ("200", COL));
     leg2.setup(&mut sim, EXT_MEDIA, COL_MEDIA, &[]);
@@ -903,8 +911,7 @@ fn duplicated_sip_changes_nothing() {
         let leg1 = Leg::new("dup-1", ("15551230000", EXT), ("100", SEC));
         leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
         sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 10);
-        let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
-        sim.sip(SEC, EXT, &refer);
+        leg1.refer(&mut sim, &[format!("Refer-To: <sip:200@{COL}>")]);
         let leg2 = Leg::new("dup-2", ("15551230000", EXT), ("200", COL));
         leg2.setup(&mut sim, EXT_MEDIA, COL_MEDIA, &[]);
         leg1.bye(&mut sim, false, 2);
@@ -950,8 +957,7 @@ fn transfer_that_never_happens_ends_at_the_hang_up() {
     let mut sim = Sim::new();
     let leg1 = Leg::new("norefer-1", ("15551230000", EXT), ("100", SEC));
     leg1.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
-    let refer = leg1.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], "");
-    sim.sip(SEC, EXT, &refer);
+    leg1.refer(&mut sim, &[format!("Refer-To: <sip:200@{COL}>")]);
     leg1.bye(&mut sim, false, 2);
     sim.advance(40_000);
     sim.check(expect![[r#"
@@ -1008,7 +1014,7 @@ fn finish_closes_live_calls() {
     leg.setup(&mut sim, EXT_MEDIA, SEC_MEDIA, &[]);
     sim.rtp_both(EXT_MEDIA, SEC_MEDIA, 5);
     let ringing = Leg::new("eof-2", ("15551239999", EXT), ("101", SEC));
-    sim.sip(EXT, SEC, &ringing.invite("203.0.113.10:20010", &[]));
+    ringing.send_invite(&mut sim, "203.0.113.10:20010", &[]);
     sim.tracker.finish(sim.ts());
     sim.drain();
     sim.check(expect![[r#"
@@ -1037,13 +1043,11 @@ const PBX_B_MEDIA: &str = "10.0.0.1:40002";
 /// the PBX sends leg B's INVITE (from `b.caller.1`); B is answered, then A;
 /// 10 packets each way on each leg; B hangs up, then A.
 fn b2b_call(sim: &mut Sim, a: &Leg, b: &Leg, extra: (&[String], &[String]), gap_ms: u64) {
-    let pbx = a.callee.1.clone();
-    sim.sip(&a.caller.1, &pbx, &a.invite(EXT_MEDIA, extra.0));
-    sim.sip(&pbx, &a.caller.1, &a.response(100, "Trying", "1 INVITE", None));
+    a.send_invite(sim, EXT_MEDIA, extra.0);
+    a.reply(sim, 100, "Trying", None);
     sim.advance(gap_ms);
     b.setup(sim, PBX_B_MEDIA, SEC_MEDIA, extra.1);
-    sim.sip(&pbx, &a.caller.1, &a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
-    sim.sip(&a.caller.1, &pbx, &a.ack());
+    a.answer(sim, PBX_A_MEDIA);
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
     sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 10);
     b.bye(sim, false, 2);
@@ -1210,15 +1214,13 @@ fn b2bua_leg_a_answered_before_leg_b() {
     let mut sim = Sim::new();
     let leg_a = Leg::new("early-a", ("15551230000", EXT), ("8005550100", PBX));
     let leg_b = Leg::new("early-b", ("15551230000", PBX), ("201", SEC));
-    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
-    sim.sip(PBX, SEC, &leg_b.invite(PBX_B_MEDIA, &[]));
-    sim.sip(SEC, PBX, &leg_b.response(180, "Ringing", "1 INVITE", None));
+    leg_a.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg_b.send_invite(&mut sim, PBX_B_MEDIA, &[]);
+    leg_b.reply(&mut sim, 180, "Ringing", None);
     // The PBX answers the caller (an announcement) while the agent rings.
-    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
-    sim.sip(EXT, PBX, &leg_a.ack());
+    leg_a.answer(&mut sim, PBX_A_MEDIA);
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
-    sim.sip(SEC, PBX, &leg_b.response(200, "OK", "1 INVITE", Some(SEC_MEDIA)));
-    sim.sip(PBX, SEC, &leg_b.ack());
+    leg_b.answer(&mut sim, SEC_MEDIA);
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
     sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 10);
     leg_a.bye(&mut sim, true, 2);
@@ -1253,16 +1255,15 @@ fn b2bua_leg_a_answered_before_leg_b() {
 fn b2bua_queue_redials_after_answer() {
     let mut sim = Sim::new();
     let leg_a = Leg::new("q-a", ("15551230000", EXT), ("8005550100", PBX));
-    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
-    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
-    sim.sip(EXT, PBX, &leg_a.ack());
+    leg_a.send_invite(&mut sim, EXT_MEDIA, &[]);
+    leg_a.answer(&mut sim, PBX_A_MEDIA);
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
     sim.advance(8_000);
     let agent1 = Leg::new("q-b1", ("15551230000", PBX), ("201", SEC));
-    sim.sip(PBX, SEC, &agent1.invite(PBX_B_MEDIA, &[]));
-    sim.sip(SEC, PBX, &agent1.response(180, "Ringing", "1 INVITE", None));
+    agent1.send_invite(&mut sim, PBX_B_MEDIA, &[]);
+    agent1.reply(&mut sim, 180, "Ringing", None);
     sim.advance(8_000);
-    sim.sip(SEC, PBX, &agent1.response(480, "Temporarily Unavailable", "1 INVITE", None));
+    agent1.reply(&mut sim, 480, "Temporarily Unavailable", None);
     // 16 s after the caller's INVITE, 8 s after the previous agent's.
     let agent2 = Leg::new("q-b2", ("15551230000", PBX), ("202", COL));
     agent2.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
@@ -1299,18 +1300,12 @@ fn b2bua_ring_group_forks_pair_with_one_leg_a() {
     let leg_a = Leg::new("rg-a", ("15551230000", EXT), ("8005550100", PBX));
     let b1 = Leg::new("rg-b1", ("15551230000", PBX), ("201", SEC));
     let b2 = Leg::new("rg-b2", ("15551230000", PBX), ("202", COL));
-    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
-    sim.sip(PBX, SEC, &b1.invite(PBX_B_MEDIA, &[]));
-    sim.sip(PBX, COL, &b2.invite("10.0.0.1:40004", &[]));
-    sim.sip(COL, PBX, &b2.response(200, "OK", "1 INVITE", Some(COL_MEDIA)));
-    sim.sip(PBX, COL, &b2.ack());
-    sim.sip(
-        PBX,
-        SEC,
-        &msg(&format!("CANCEL sip:201@{SEC} SIP/2.0"), &b1.base(true, "1 CANCEL", false), ""),
-    );
-    sim.sip(PBX, EXT, &leg_a.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
-    sim.sip(EXT, PBX, &leg_a.ack());
+    leg_a.send_invite(&mut sim, EXT_MEDIA, &[]);
+    b1.send_invite(&mut sim, PBX_B_MEDIA, &[]);
+    b2.send_invite(&mut sim, "10.0.0.1:40004", &[]);
+    b2.answer(&mut sim, COL_MEDIA);
+    b1.cancel(&mut sim);
+    leg_a.answer(&mut sim, PBX_A_MEDIA);
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 10);
     sim.rtp_both("10.0.0.1:40004", COL_MEDIA, 10);
     leg_a.bye(&mut sim, true, 2);
@@ -1349,12 +1344,12 @@ fn b2bua_concurrent_calls_through_one_pbx_do_not_cross() {
     let a2 = Leg::new("cc-a2", ("15557770000", EXT2), ("8005550100", PBX));
     let b1 = Leg::new("cc-b1", ("15551230000", PBX), ("201", SEC));
     let b2 = Leg::new("cc-b2", ("15557770000", PBX), ("202", COL));
-    sim.sip(EXT, PBX, &a1.invite(EXT_MEDIA, &[]));
-    sim.sip(EXT2, PBX, &a2.invite(EXT2_MEDIA, &[]));
+    a1.send_invite(&mut sim, EXT_MEDIA, &[]);
+    a2.send_invite(&mut sim, EXT2_MEDIA, &[]);
     b2.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
     b1.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
-    sim.sip(PBX, EXT2, &a2.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
-    sim.sip(PBX, EXT, &a1.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    a2.reply(&mut sim, 200, "OK", Some("10.0.0.1:40006"));
+    a1.reply(&mut sim, 200, "OK", Some(PBX_A_MEDIA));
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
     sim.rtp_both(EXT2_MEDIA, "10.0.0.1:40006", 5);
     sim.rtp_both(PBX_B_MEDIA, SEC_MEDIA, 5);
@@ -1410,10 +1405,10 @@ fn b2bua_most_recent_leg_a_wins() {
     let old = Leg::new("mr-a1", ("15551230000", EXT), ("8005550100", PBX));
     old.setup(&mut sim, EXT_MEDIA, PBX_A_MEDIA, &[]);
     let new = Leg::new("mr-a2", ("15551230000", EXT), ("8005550111", PBX));
-    sim.sip(EXT, PBX, &new.invite("203.0.113.10:20002", &[]));
+    new.send_invite(&mut sim, "203.0.113.10:20002", &[]);
     let b = Leg::new("mr-b", ("15551230000", PBX), ("201", SEC));
     b.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
-    sim.sip(PBX, EXT, &new.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
+    new.reply(&mut sim, 200, "OK", Some("10.0.0.1:40006"));
     for leg in [&old, &new, &b] {
         leg.bye(&mut sim, true, 2);
     }
@@ -1445,8 +1440,8 @@ fn b2bua_ambiguous_dialled_number_does_not_pair() {
     let mut sim = Sim::new();
     let a1 = Leg::new("amb-a1", ("201", SEC), ("15559870000", PBX));
     let a2 = Leg::new("amb-a2", ("202", COL), ("15559870000", PBX));
-    sim.sip(SEC, PBX, &a1.invite(SEC_MEDIA, &[]));
-    sim.sip(COL, PBX, &a2.invite(COL_MEDIA, &[]));
+    a1.send_invite(&mut sim, SEC_MEDIA, &[]);
+    a2.send_invite(&mut sim, COL_MEDIA, &[]);
     let b = Leg::new("amb-b", ("8005550100", PBX), ("15559870000", EXT));
     b.setup(&mut sim, PBX_B_MEDIA, EXT_MEDIA, &[]);
     sim.check(expect![[r#"
@@ -1467,11 +1462,11 @@ fn b2bua_chain_through_two_pbxes() {
     let l1 = Leg::new("ch-1", ("15551230000", EXT), ("8005550100", PBX));
     let l2 = Leg::new("ch-2", ("15551230000", PBX), ("8005550100", PBX2));
     let l3 = Leg::new("ch-3", ("15551230000", PBX2), ("201", SEC));
-    sim.sip(EXT, PBX, &l1.invite(EXT_MEDIA, &[]));
-    sim.sip(PBX, PBX2, &l2.invite(PBX_B_MEDIA, &[]));
+    l1.send_invite(&mut sim, EXT_MEDIA, &[]);
+    l2.send_invite(&mut sim, PBX_B_MEDIA, &[]);
     l3.setup(&mut sim, "10.0.0.2:41000", SEC_MEDIA, &[]);
-    sim.sip(PBX2, PBX, &l2.response(200, "OK", "1 INVITE", Some("10.0.0.2:41002")));
-    sim.sip(PBX, EXT, &l1.response(200, "OK", "1 INVITE", Some(PBX_A_MEDIA)));
+    l2.reply(&mut sim, 200, "OK", Some("10.0.0.2:41002"));
+    l1.reply(&mut sim, 200, "OK", Some(PBX_A_MEDIA));
     sim.rtp_both(EXT_MEDIA, PBX_A_MEDIA, 5);
     sim.rtp_both(PBX_B_MEDIA, "10.0.0.2:41002", 5);
     sim.rtp_both("10.0.0.2:41000", SEC_MEDIA, 5);
@@ -1512,10 +1507,10 @@ fn b2bua_chain_through_two_pbxes() {
 fn b2bua_index_stays_bounded() {
     let mut sim = Sim::with(TrackerConfig { max_dialogs: 100, ..config() });
     let leg_a = Leg::new("flood-a", ("15551230000", EXT), ("8005550100", PBX));
-    sim.sip(EXT, PBX, &leg_a.invite(EXT_MEDIA, &[]));
+    leg_a.send_invite(&mut sim, EXT_MEDIA, &[]);
     for i in 0..1000 {
         let b = Leg::new(&format!("flood-b{i}"), ("15551230000", PBX), ("201", SEC));
-        sim.sip(PBX, SEC, &b.invite(PBX_B_MEDIA, &[]));
+        b.send_invite(&mut sim, PBX_B_MEDIA, &[]);
         assert!(sim.tracker.pairing_index_len() <= 5 * 100);
     }
     sim.advance(40_000);
@@ -1533,11 +1528,7 @@ fn b2bua_heuristic_gives_way_to_a_refer() {
     leg1.setup(&mut sim, EXT_MEDIA, PBX_A_MEDIA, &[]);
     let leg2 = Leg::new("rw-2", ("15557770000", PBX), ("100", SEC));
     leg2.setup(&mut sim, PBX_B_MEDIA, SEC_MEDIA, &[]);
-    sim.sip(
-        SEC,
-        PBX,
-        &leg2.request(false, "REFER", 1, &[format!("Refer-To: <sip:200@{COL}>")], ""),
-    );
+    leg2.refer(&mut sim, &[format!("Refer-To: <sip:200@{COL}>")]);
     // The PBX, told to call 200, presents another caller's number.
     let leg3 = Leg::new("rw-3", ("15551230000", PBX), ("200", COL));
     leg3.setup(&mut sim, "10.0.0.1:40004", COL_MEDIA, &[]);
@@ -1583,13 +1574,13 @@ fn header_linked_hairpin_keeps_both_external_voices() {
     let l2 = Leg::new("hp-2", ("15551230000", SBC), ("8005550100", PBX2));
     let l3 = Leg::new("hp-3", ("15551230000", PBX2), ("15559990000", SBC));
     let l4 = Leg::new("hp-4", ("15551230000", SBC), ("15559990000", GW));
-    sim.sip(GW, SBC, &l1.invite("203.0.113.50:20000", &hdr));
-    sim.sip(SBC, PBX2, &l2.invite("10.0.0.1:40000", &hdr));
-    sim.sip(PBX2, SBC, &l3.invite("10.0.0.2:41000", &hdr));
+    l1.send_invite(&mut sim, "203.0.113.50:20000", &hdr);
+    l2.send_invite(&mut sim, "10.0.0.1:40000", &hdr);
+    l3.send_invite(&mut sim, "10.0.0.2:41000", &hdr);
     l4.setup(&mut sim, "10.0.0.1:40004", "203.0.113.50:20002", &hdr);
-    sim.sip(SBC, PBX2, &l3.response(200, "OK", "1 INVITE", Some("10.0.0.1:40006")));
-    sim.sip(PBX2, SBC, &l2.response(200, "OK", "1 INVITE", Some("10.0.0.2:41002")));
-    sim.sip(SBC, GW, &l1.response(200, "OK", "1 INVITE", Some("10.0.0.1:40002")));
+    l3.reply(&mut sim, 200, "OK", Some("10.0.0.1:40006"));
+    l2.reply(&mut sim, 200, "OK", Some("10.0.0.2:41002"));
+    l1.reply(&mut sim, 200, "OK", Some("10.0.0.1:40002"));
     sim.rtp_both("203.0.113.50:20000", "10.0.0.1:40002", 10);
     sim.rtp_both("10.0.0.1:40000", "10.0.0.2:41002", 10);
     sim.rtp_both("10.0.0.2:41000", "10.0.0.1:40006", 10);
