@@ -192,8 +192,9 @@ fn answer_config(ports: &[u16]) -> AnswerConfig<'_> {
     }
 }
 
+/// The plain SDP samples among the vendor offers.
 #[test]
-fn sample_sdp2() {
+fn vendor_samples() {
     check(
         &fixture("sample-sdp2.txt"),
         expect![[r#"
@@ -214,10 +215,6 @@ fn sample_sdp2() {
               a=maxptime:20
         "#]],
     );
-}
-
-#[test]
-fn sample_sdp3() {
     check(
         &fixture("sample-sdp3.txt"),
         expect![[r#"
@@ -232,10 +229,6 @@ fn sample_sdp3() {
               101: telephone-event/8000 -> TelephoneEvent fmtp 0-16
         "#]],
     );
-}
-
-#[test]
-fn sample_sdps() {
     check(
         &fixture("sample-sdps.txt"),
         expect![[r#"
@@ -250,10 +243,6 @@ fn sample_sdps() {
               a=maxptime:20
         "#]],
     );
-}
-
-#[test]
-fn non_siprec_payload() {
     check(
         &fixture("non-siprec-payload.txt"),
         expect![[r#"

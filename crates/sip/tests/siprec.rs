@@ -30,22 +30,26 @@ fn check(content_type: Option<&str>, body: &[u8], expect: Expect) {
     expect.assert_eq(&rendered(content_type, body));
 }
 
-/// Like [`check`] for a body that is a variant of another: only the lines
-/// of its rendering that the other's lacks (`+`) and the other's lines it
-/// lacks (`-`) are compared.
+/// Like [`check`] for bodies that are variants of a base: per variant, its
+/// name, then only the lines of its rendering that the base's lacks (`+`)
+/// and the base's lines it lacks (`-`).
 fn check_like(
     base: (Option<&str>, &[u8]),
     content_type: Option<&str>,
-    body: &[u8],
+    variants: &[(&str, Vec<u8>)],
     expect: Expect,
 ) {
-    let (base, this) = (rendered(base.0, base.1), rendered(content_type, body));
+    let base = rendered(base.0, base.1);
     let mut out = String::new();
-    for line in base.lines().filter(|l| !this.lines().any(|t| t == *l)) {
-        writeln!(out, "- {line}").unwrap();
-    }
-    for line in this.lines().filter(|l| !base.lines().any(|b| b == *l)) {
-        writeln!(out, "+ {line}").unwrap();
+    for (name, body) in variants {
+        let this = rendered(content_type, body);
+        writeln!(out, "{name}").unwrap();
+        for line in base.lines().filter(|l| !this.lines().any(|t| t == *l)) {
+            writeln!(out, "- {line}").unwrap();
+        }
+        for line in this.lines().filter(|l| !base.lines().any(|b| b == *l)) {
+            writeln!(out, "+ {line}").unwrap();
+        }
     }
     expect.assert_eq(&out);
 }
@@ -203,9 +207,11 @@ fn vendor_offers() {
         seen.borrow_mut().insert(file.to_owned());
         check(content_type, &vendor(file), expect);
     };
-    let like = |base: &str, file: &str, content_type: Option<&str>, expect: Expect| {
-        seen.borrow_mut().insert(file.to_owned());
-        check_like((content_type, &vendor(base)), content_type, &vendor(file), expect);
+    let like = |base: &str, files: &[&str], content_type: Option<&str>, expect: Expect| {
+        let base = vendor(base);
+        let variants: Vec<_> = files.iter().map(|f| (*f, vendor(f))).collect();
+        seen.borrow_mut().extend(files.iter().map(|f| f.to_string()));
+        check_like((content_type, &base), content_type, &variants, expect);
     };
     case(
         "acme-siprec-offer.txt",
@@ -314,18 +320,13 @@ fn vendor_offers() {
     );
     like(
         "connectel-offer.txt",
-        "connectel-offer2.txt",
+        &["connectel-offer2.txt", "connectel-offer3.txt"],
         Some("multipart/mixed;boundary=OSS-unique-boundary-42"),
         expect![[r#"
+            connectel-offer2.txt
             -   participant WEWTz80cS1Cqdyepmu3STQ== aor=sip:0771121212@52.57.92.239 name="test_user;lang=en-US;id=22"
             +   participant WEWTz80cS1Cqdyepmu3STQ== aor=sip:0771121212@52.57.92.239 name="test_user;lang=en-US"
-        "#]],
-    );
-    like(
-        "connectel-offer.txt",
-        "connectel-offer3.txt",
-        Some("multipart/mixed;boundary=OSS-unique-boundary-42"),
-        expect![[r#"
+            connectel-offer3.txt
             -   participant WEWTz80cS1Cqdyepmu3STQ== aor=sip:0771121212@52.57.92.239 name="test_user;lang=en-US;id=22"
             +   participant WEWTz80cS1Cqdyepmu3STQ== aor=sip:0771121212@52.57.92.239 name="test_user"
         "#]],
