@@ -116,33 +116,41 @@ impl Sim {
         expect.assert_eq(&self.render());
     }
 
-    /// One line per output but RTP, in order: the packet time it carries
-    /// (ms from [`START_MS`]; flows and side changes carry none and show
-    /// when they were given), `(given at …)` when the tracker gave it later
-    /// (a timeout), the conversation `cN` and what happened. Then one line
-    /// per run of routed RTP with the same flow, conversation, participant,
-    /// side and relayed flag: packets and first..last time. Then the
-    /// counters that are not zero and what the tracker still holds. A
-    /// joined participant's display name is shown only when it is not its
-    /// number.
+    /// The outputs as a timeline, one line per output but RTP: the packet
+    /// time it carries (ms from [`START_MS`]; flows and side changes carry
+    /// none and show when they were given), `(given at …)` when the tracker
+    /// gave it later (a timeout), the conversation `cN` and what happened.
+    /// Participants joining or leaving one conversation at one time share a
+    /// line. A flow's line ends with its routed RTP: packets and first..last
+    /// time per run with the same relayed flag, conversation, participant
+    /// and side (the last three shown only where they differ from the
+    /// flow's). Then the counters that are not zero and what the tracker
+    /// still holds. A participant's display name is shown only when it is
+    /// not its number.
     fn render(&self) -> String {
-        let mut out = String::new();
-        let mut rtp: Vec<(RtpRun, (usize, u64, u64))> = Vec::new();
+        let mut lines: Vec<Line> = Vec::new();
         for (given, o) in &self.out {
-            let (ts, line) = match o {
+            let given = given - START_MS;
+            let (ts, conversation, event) = match o {
                 TrackerOutput::Rtp {
                     conversation, flow, participant, side, ts, relayed, ..
                 } => {
-                    let key = (*flow, conversation.0, *participant, *side, *relayed);
+                    let Some(runs) = lines.iter_mut().find_map(|l| match &mut l.event {
+                        Event::Flow { id, runs, .. } if id == flow => Some(runs),
+                        _ => None,
+                    }) else {
+                        panic!("rtp of {flow:?} before its FlowStarted");
+                    };
+                    let key = (conversation.0, *participant, *side, *relayed);
                     let t = ms(*ts);
-                    match rtp.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, run)) => *run = (run.0 + 1, run.1, t),
-                        None => rtp.push((key, (1, t, t))),
+                    match runs.iter_mut().find(|(k, ..)| *k == key) {
+                        Some(run) => (run.1, run.3) = (run.1 + 1, t),
+                        None => runs.push((key, 1, t, t)),
                     }
                     continue;
                 }
                 TrackerOutput::ConversationStarted { conversation, ts, call_id } => {
-                    (ms(*ts), format!("c{} started by {call_id}", conversation.0))
+                    (ms(*ts), conversation.0, Event::Started(call_id.clone()))
                 }
                 TrackerOutput::ParticipantJoined {
                     conversation,
@@ -157,14 +165,14 @@ impl Sim {
                         _ => String::new(),
                     };
                     let who = format!("p{} {number}{name} {}", participant.0, side_name(*side));
-                    (ms(*ts), format!("c{} joined {who}", conversation.0))
+                    (ms(*ts), conversation.0, Event::Joined(vec![who]))
                 }
                 TrackerOutput::ParticipantLeft { conversation, participant, ts } => {
-                    (ms(*ts), format!("c{} left p{}", conversation.0, participant.0))
+                    (ms(*ts), conversation.0, Event::Left(vec![format!("p{}", participant.0)]))
                 }
                 TrackerOutput::ParticipantSideChanged { conversation, participant, side } => {
-                    let (c, p, side) = (conversation.0, participant.0, side_name(*side));
-                    (given - START_MS, format!("c{c} p{p} is now {side}"))
+                    let what = format!("p{} is now {}", participant.0, side_name(*side));
+                    (given, conversation.0, Event::SideChanged(what))
                 }
                 TrackerOutput::FlowStarted {
                     conversation,
@@ -178,9 +186,15 @@ impl Sim {
                 } => {
                     let pts: Vec<String> =
                         rtpmaps.iter().map(|m| m.payload_type.to_string()).collect();
-                    let (c, f, p, side) = (conversation.0, flow.0, participant.0, side_name(*side));
-                    let what = format!("{src} > {dst} of {call_id} pt={}", pts.join(","));
-                    (given - START_MS, format!("c{c} flow f{f} p{p} {side} {what}"))
+                    let what = format!(
+                        "flow f{} p{} {} {src} > {dst} of {call_id} pt={}",
+                        flow.0,
+                        participant.0,
+                        side_name(*side),
+                        pts.join(",")
+                    );
+                    let key = (conversation.0, *participant, *side);
+                    (given, conversation.0, Event::Flow { id: *flow, key, what, runs: Vec::new() })
                 }
                 TrackerOutput::ConversationEnded {
                     conversation,
@@ -194,28 +208,29 @@ impl Sim {
                         EndReason::HungUp => "hung up",
                         EndReason::Inactive => "inactive",
                     };
-                    let mut line =
-                        format!("c{} ended, {reason}: {}", conversation.0, call_ids.join(" "));
                     let who: Vec<String> = participants
                         .iter()
                         .map(|p| format!("p{} {}", p.participant.0, side_name(p.side)))
                         .collect();
-                    write!(line, "\n        participants {}", who.join(", ")).unwrap();
+                    let mut what =
+                        format!("ended, {reason}: {} ({})", call_ids.join(" "), who.join(", "));
                     for (header, value) in correlation {
-                        write!(line, "\n        correlation {header}: {value}").unwrap();
+                        write!(what, "; {header}: {value}").unwrap();
                     }
-                    (ms(*ts), line)
+                    (ms(*ts), conversation.0, Event::Ended(what))
                 }
             };
-            let given = given - START_MS;
-            let late = if given > ts { format!(" (given at {given})") } else { String::new() };
-            writeln!(out, "{ts:>6}{late} {line}").unwrap();
+            let line = Line { ts, given, conversation, event };
+            match lines.last_mut() {
+                Some(last) if last.absorbs(&line) => last.event.extend(line.event),
+                _ => lines.push(line),
+            }
         }
-        for ((f, c, p, side, relayed), (n, first, last)) in rtp {
-            let relayed = if relayed { " relayed" } else { "" };
-            let side = side_name(side);
-            writeln!(out, "rtp f{} c{c} p{} {side}{relayed}: {n} in {first}..{last}", f.0, p.0)
-                .unwrap();
+        let mut out = String::new();
+        for l in &lines {
+            let late =
+                if l.given > l.ts { format!(" (given at {})", l.given) } else { String::new() };
+            writeln!(out, "{:>6}{late} c{} {}", l.ts, l.conversation, l.event).unwrap();
         }
         out.push_str(&counters(&self.tracker.stats()));
         let t = &self.tracker;
@@ -228,8 +243,80 @@ impl Sim {
     }
 }
 
-/// Flow, conversation, participant, side, relayed.
-type RtpRun = (FlowId, u64, ParticipantKey, Side, bool);
+/// One line of [`Sim::render`].
+struct Line {
+    ts: u64,
+    given: u64,
+    conversation: u64,
+    event: Event,
+}
+
+impl Line {
+    /// Joins or leaves in the same conversation at the same time.
+    fn absorbs(&self, next: &Line) -> bool {
+        (self.ts, self.given, self.conversation) == (next.ts, next.given, next.conversation)
+            && matches!(
+                (&self.event, &next.event),
+                (Event::Joined(_), Event::Joined(_)) | (Event::Left(_), Event::Left(_))
+            )
+    }
+}
+
+enum Event {
+    Started(String),
+    Joined(Vec<String>),
+    Left(Vec<String>),
+    SideChanged(String),
+    /// The flow, its conversation, participant and side, its description,
+    /// and its RTP runs.
+    Flow {
+        id: FlowId,
+        key: (u64, ParticipantKey, Side),
+        what: String,
+        runs: Vec<RtpRun>,
+    },
+    Ended(String),
+}
+
+/// (conversation, participant, side, relayed), packets, first and last ms.
+type RtpRun = ((u64, ParticipantKey, Side, bool), usize, u64, u64);
+
+impl Event {
+    fn extend(&mut self, other: Event) {
+        match (self, other) {
+            (Event::Joined(a), Event::Joined(b)) | (Event::Left(a), Event::Left(b)) => a.extend(b),
+            _ => unreachable!("only joins and leaves are merged"),
+        }
+    }
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Started(call_id) => write!(f, "started by {call_id}"),
+            Event::Joined(who) => write!(f, "joined {}", who.join(", ")),
+            Event::Left(who) => write!(f, "left {}", who.join(", ")),
+            Event::SideChanged(what) | Event::Ended(what) => f.write_str(what),
+            Event::Flow { key, what, runs, .. } => {
+                f.write_str(what)?;
+                let runs: Vec<String> = runs
+                    .iter()
+                    .map(|((c, p, side, relayed), n, first, last)| {
+                        let mut run = n.to_string();
+                        if *relayed {
+                            run.push_str(" relayed");
+                        }
+                        if (*c, *p, *side) != *key {
+                            write!(run, " as c{c} p{} {}", p.0, side_name(*side)).unwrap();
+                        }
+                        format!("{run} in {first}..{last}")
+                    })
+                    .collect();
+                if runs.is_empty() { Ok(()) } else { write!(f, ": {}", runs.join(", ")) }
+            }
+        }
+    }
+}
 
 fn ms(ts: Timestamp) -> u64 {
     ts.as_nanos() / 1_000_000 - START_MS
@@ -479,16 +566,11 @@ fn basic_call_one_conversation_two_sides() {
     // One flow per direction although the SSRC is shared.
     sim.check(expect![[r#"
             40 c1 started by basic-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of basic-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of basic-1 pt=8,101
-          1060 c1 left p1
-          1060 c1 left p2
-          1060 c1 ended, hung up: basic-1
-                participants p1 external, p2 company
-        rtp f1 c1 p1 external: 50 in 70..1050
-        rtp f2 c1 p2 company: 50 in 70..1050
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of basic-1 pt=8,101: 50 in 70..1050
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of basic-1 pt=8,101: 50 in 70..1050
+          1060 c1 left p1, p2
+          1060 c1 ended, hung up: basic-1 (p1 external, p2 company)
         stats dialogs_created=1 rtp_routed=100
     "#]]);
 }
@@ -506,12 +588,9 @@ fn retransmissions_do_not_make_a_second_dialog() {
     leg.send_invite(&mut sim, EXT_MEDIA, &[]);
     sim.check(expect![[r#"
             30 c1 started by retx-1
-            30 c1 joined p1 15551230000 external
-            30 c1 joined p2 100 company
-            60 c1 left p1
-            60 c1 left p2
-            60 c1 ended, hung up: retx-1
-                participants p1 external, p2 company
+            30 c1 joined p1 15551230000 external, p2 100 company
+            60 c1 left p1, p2
+            60 c1 ended, hung up: retx-1 (p1 external, p2 company)
         stats dialogs_created=1 retransmissions=3
     "#]]);
 }
@@ -532,12 +611,9 @@ fn early_media_and_forked_provisionals_before_answer() {
     // The early media is counted, not routed: the conversation starts at the 200.
     sim.check(expect![[r#"
            140 c1 started by fork-1
-           140 c1 joined p1 15551230000 external
-           140 c1 joined p2 100 company
-           160 c1 flow f11 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of fork-1 pt=8,101
-           160 c1 flow f12 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of fork-1 pt=8,101
-        rtp f11 c1 p1 external: 5 in 160..240
-        rtp f12 c1 p2 company: 5 in 160..240
+           140 c1 joined p1 15551230000 external, p2 100 company
+           160 c1 flow f11 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of fork-1 pt=8,101: 5 in 160..240
+           160 c1 flow f12 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of fork-1 pt=8,101: 5 in 160..240
         stats dialogs_created=1 rtp_routed=10 rtp_unanswered=10
         held dialogs=1 conversations=1 pairing=2
     "#]]);
@@ -566,22 +642,15 @@ fn blind_transfer_is_one_conversation_with_three_participants() {
     // The caller joins once; the secretary leaves before the colleague joins.
     sim.check(expect![[r#"
             40 c1 started by blind-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of blind-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of blind-1 pt=8,101
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of blind-1 pt=8,101: 20 in 70..450
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of blind-1 pt=8,101: 20 in 70..450
            490 c1 left p2
            510 c1 joined p3 200 company
-           540 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of blind-2 pt=8,101
-           540 c1 flow f4 p3 company 10.0.0.30:32000 > 203.0.113.10:20000 of blind-2 pt=8,101
-           930 c1 left p1
-           930 c1 left p3
-           930 c1 ended, hung up: blind-1 blind-2
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 20 in 70..450
-        rtp f2 c1 p2 company: 20 in 70..450
-        rtp f3 c1 p1 external: 20 in 540..920
-        rtp f4 c1 p3 company: 20 in 540..920
+           540 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of blind-2 pt=8,101: 20 in 540..920
+           540 c1 flow f4 p3 company 10.0.0.30:32000 > 203.0.113.10:20000 of blind-2 pt=8,101: 20 in 540..920
+           930 c1 left p1, p3
+           930 c1 ended, hung up: blind-1 blind-2 (p1 external, p2 company, p3 company)
         stats dialogs_created=2 transfers_linked=1 rtp_routed=80
     "#]]);
 }
@@ -612,29 +681,19 @@ fn attended_transfer_with_replaces_stays_in_the_callers_conversation() {
     // The colleague's audio after the transfer is in the caller's conversation.
     sim.check(expect![[r#"
             40 c1 started by att-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of att-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of att-1 pt=8,101
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of att-1 pt=8,101: 10 in 70..250
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of att-1 pt=8,101: 10 in 70..250
            290 c2 started by att-2
-           290 c2 joined p3 100 company
-           290 c2 joined p4 200 company
+           290 c2 joined p3 100 company, p4 200 company
            330 c1 joined p5 200 company
-           350 c2 left p3
-           350 c2 left p4
-           350 c2 ended, hung up: att-2
-                participants p3 company, p4 company
+           350 c2 left p3, p4
+           350 c2 ended, hung up: att-2 (p3 company, p4 company)
            370 c1 left p2
-           400 c1 flow f3 p1 external 203.0.113.10:20002 > 10.0.0.30:32002 of att-3 pt=8,101
-           400 c1 flow f4 p5 company 10.0.0.30:32002 > 203.0.113.10:20002 of att-3 pt=8,101
-           590 c1 left p1
-           590 c1 left p5
-           590 c1 ended, hung up: att-1 att-3
-                participants p1 external, p2 company, p5 company
-        rtp f1 c1 p1 external: 10 in 70..250
-        rtp f2 c1 p2 company: 10 in 70..250
-        rtp f3 c1 p1 external: 10 in 400..580
-        rtp f4 c1 p5 company: 10 in 400..580
+           400 c1 flow f3 p1 external 203.0.113.10:20002 > 10.0.0.30:32002 of att-3 pt=8,101: 10 in 400..580
+           400 c1 flow f4 p5 company 10.0.0.30:32002 > 203.0.113.10:20002 of att-3 pt=8,101: 10 in 400..580
+           590 c1 left p1, p5
+           590 c1 ended, hung up: att-1 att-3 (p1 external, p2 company, p5 company)
         stats dialogs_created=3 replaces_linked=1 rtp_routed=40
     "#]]);
 }
@@ -658,24 +717,16 @@ fn b2bua_legs_sharing_a_correlation_header_are_one_conversation() {
     // while its RTP, like the participant since 80 ms, says external.
     sim.check(expect![[r#"
             60 c1 started by b2b-b
-            60 c1 joined p1 15551230000 company
-            60 c1 joined p2 201 company
+            60 c1 joined p1 15551230000 company, p2 201 company
             80 c1 p1 is now external
             80 c1 joined p3 8005550100 company
-           110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of b2b-a pt=8,101
-           110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of b2b-a pt=8,101
-           310 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of b2b-b pt=8,101
-           310 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of b2b-b pt=8,101
+           110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of b2b-a pt=8,101: 10 in 110..290
+           110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of b2b-a pt=8,101: 10 relayed in 110..290
+           310 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of b2b-b pt=8,101: 10 relayed as c1 p1 external in 310..490
+           310 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of b2b-b pt=8,101: 10 in 310..490
            500 c1 left p2
-           520 c1 left p1
-           520 c1 left p3
-           520 c1 ended, hung up: b2b-b b2b-a
-                participants p1 external, p2 company, p3 company
-                correlation Session-ID: ab30317f1a784dc48ff824d0d3715d86
-        rtp f1 c1 p1 external: 10 in 110..290
-        rtp f2 c1 p3 company relayed: 10 in 110..290
-        rtp f3 c1 p1 external relayed: 10 in 310..490
-        rtp f4 c1 p2 company: 10 in 310..490
+           520 c1 left p1, p3
+           520 c1 ended, hung up: b2b-b b2b-a (p1 external, p2 company, p3 company); Session-ID: ab30317f1a784dc48ff824d0d3715d86
         stats dialogs_created=2 correlation_linked=1 rtp_routed=40 rtp_relayed=20
     "#]]);
 }
@@ -696,20 +747,13 @@ fn hold_and_resume_on_a_new_port() {
     leg.bye(&mut sim, true, 4);
     sim.check(expect![[r#"
             40 c1 started by hold-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of hold-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of hold-1 pt=8,101
-           350 c1 flow f3 p1 external 203.0.113.10:20004 > 10.0.0.20:30000 of hold-1 pt=8,101
-           350 c1 flow f4 p2 company 10.0.0.20:30000 > 203.0.113.10:20004 of hold-1 pt=8,101
-           540 c1 left p1
-           540 c1 left p2
-           540 c1 ended, hung up: hold-1
-                participants p1 external, p2 company
-        rtp f1 c1 p1 external: 10 in 70..250
-        rtp f2 c1 p2 company: 10 in 70..250
-        rtp f3 c1 p1 external: 10 in 350..530
-        rtp f4 c1 p2 company: 10 in 350..530
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of hold-1 pt=8,101: 10 in 70..250
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of hold-1 pt=8,101: 10 in 70..250
+           350 c1 flow f3 p1 external 203.0.113.10:20004 > 10.0.0.20:30000 of hold-1 pt=8,101: 10 in 350..530
+           350 c1 flow f4 p2 company 10.0.0.20:30000 > 203.0.113.10:20004 of hold-1 pt=8,101: 10 in 350..530
+           540 c1 left p1, p2
+           540 c1 ended, hung up: hold-1 (p1 external, p2 company)
         stats dialogs_created=1 reinvites=2 rtp_routed=40 rtp_unmatched=1
     "#]]);
 }
@@ -723,12 +767,9 @@ fn nat_source_is_learnt_for_the_return_direction() {
     sim.rtp_both("198.51.100.7:61000", SEC_MEDIA, 10);
     sim.check(expect![[r#"
             40 c1 started by nat-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 198.51.100.7:61000 > 10.0.0.20:30000 of nat-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 198.51.100.7:61000 of nat-1 pt=8,101
-        rtp f1 c1 p1 external: 10 in 70..250
-        rtp f2 c1 p2 company: 10 in 70..250
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 198.51.100.7:61000 > 10.0.0.20:30000 of nat-1 pt=8,101: 10 in 70..250
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 198.51.100.7:61000 of nat-1 pt=8,101: 10 in 70..250
         stats dialogs_created=1 rtp_routed=20 addresses_learnt=1
         held dialogs=1 conversations=1 pairing=2
     "#]]);
@@ -746,16 +787,11 @@ fn call_without_bye_ends_after_inactivity() {
     sim.advance(31_000);
     sim.check(expect![[r#"
             40 c1 started by lost-bye
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of lost-bye pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of lost-bye pt=8,101
-           250 (given at 61250) c1 left p1
-           250 (given at 61250) c1 left p2
-           250 (given at 61250) c1 ended, inactive: lost-bye
-                participants p1 external, p2 company
-        rtp f1 c1 p1 external: 10 in 70..250
-        rtp f2 c1 p2 company: 10 in 70..250
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of lost-bye pt=8,101: 10 in 70..250
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of lost-bye pt=8,101: 10 in 70..250
+           250 (given at 61250) c1 left p1, p2
+           250 (given at 61250) c1 ended, inactive: lost-bye (p1 external, p2 company)
         stats dialogs_created=1 inactive_timeouts=1 rtp_routed=20
     "#]]);
 }
@@ -777,12 +813,9 @@ fn invite_flood_stays_bounded() {
     sim.advance(40_000);
     sim.check(expect![[r#"
          10040 c1 started by real-1
-         10040 c1 joined p1 15551230000 external
-         10040 c1 joined p2 100 company
-         10070 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of real-1 pt=8,101
-         10070 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of real-1 pt=8,101
-        rtp f1 c1 p1 external: 3 in 10070..10110
-        rtp f2 c1 p2 company: 3 in 10070..10110
+         10040 c1 joined p1 15551230000 external, p2 100 company
+         10070 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of real-1 pt=8,101: 3 in 10070..10110
+         10070 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of real-1 pt=8,101: 3 in 10070..10110
         stats dialogs_created=1001 evicted=901 unanswered_timeouts=99 rtp_routed=6
         held dialogs=1 conversations=1 pairing=2
     "#]]);
@@ -930,22 +963,15 @@ fn duplicated_sip_changes_nothing() {
     assert_eq!(twice.tracker.stats().rtp_routed, once.tracker.stats().rtp_routed);
     once.check(expect![[r#"
             40 c1 started by dup-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of dup-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of dup-1 pt=8,101
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of dup-1 pt=8,101: 10 in 70..250
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of dup-1 pt=8,101: 10 in 70..250
            300 c1 joined p3 200 company
            320 c1 left p2
-           350 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of dup-2 pt=8,101
-           350 c1 flow f4 p3 company 10.0.0.30:32000 > 203.0.113.10:20000 of dup-2 pt=8,101
-           540 c1 left p1
-           540 c1 left p3
-           540 c1 ended, hung up: dup-1 dup-2
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 10 in 70..250
-        rtp f2 c1 p2 company: 10 in 70..250
-        rtp f3 c1 p1 external: 10 in 350..530
-        rtp f4 c1 p3 company: 10 in 350..530
+           350 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of dup-2 pt=8,101: 10 in 350..530
+           350 c1 flow f4 p3 company 10.0.0.30:32000 > 203.0.113.10:20000 of dup-2 pt=8,101: 10 in 350..530
+           540 c1 left p1, p3
+           540 c1 ended, hung up: dup-1 dup-2 (p1 external, p2 company, p3 company)
         stats dialogs_created=2 transfers_linked=1 rtp_routed=40
     "#]]);
 }
@@ -962,12 +988,10 @@ fn transfer_that_never_happens_ends_at_the_hang_up() {
     sim.advance(40_000);
     sim.check(expect![[r#"
             40 c1 started by norefer-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
+            40 c1 joined p1 15551230000 external, p2 100 company
             70 c1 left p2
             70 (given at 40080) c1 left p1
-            70 (given at 40080) c1 ended, hung up: norefer-1
-                participants p1 external, p2 company
+            70 (given at 40080) c1 ended, hung up: norefer-1 (p1 external, p2 company)
         stats dialogs_created=1
     "#]]);
 }
@@ -987,20 +1011,13 @@ fn callee_reinvite_with_its_own_cseq_moves_its_port() {
     leg.bye(&mut sim, true, 2);
     sim.check(expect![[r#"
             40 c1 started by cre-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of cre-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of cre-1 pt=8,101
-           190 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.20:30002 of cre-1 pt=8,101
-           190 c1 flow f4 p2 company 10.0.0.20:30002 > 203.0.113.10:20000 of cre-1 pt=8,101
-           280 c1 left p1
-           280 c1 left p2
-           280 c1 ended, hung up: cre-1
-                participants p1 external, p2 company
-        rtp f1 c1 p1 external: 5 in 70..150
-        rtp f2 c1 p2 company: 5 in 70..150
-        rtp f3 c1 p1 external: 5 in 190..270
-        rtp f4 c1 p2 company: 5 in 190..270
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of cre-1 pt=8,101: 5 in 70..150
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of cre-1 pt=8,101: 5 in 70..150
+           190 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.20:30002 of cre-1 pt=8,101: 5 in 190..270
+           190 c1 flow f4 p2 company 10.0.0.20:30002 > 203.0.113.10:20000 of cre-1 pt=8,101: 5 in 190..270
+           280 c1 left p1, p2
+           280 c1 ended, hung up: cre-1 (p1 external, p2 company)
         stats dialogs_created=1 reinvites=1 rtp_routed=20
     "#]]);
 }
@@ -1019,16 +1036,11 @@ fn finish_closes_live_calls() {
     sim.drain();
     sim.check(expect![[r#"
             40 c1 started by eof-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of eof-1 pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of eof-1 pt=8,101
-           150 (given at 160) c1 left p1
-           150 (given at 160) c1 left p2
-           150 (given at 160) c1 ended, inactive: eof-1
-                participants p1 external, p2 company
-        rtp f1 c1 p1 external: 5 in 70..150
-        rtp f2 c1 p2 company: 5 in 70..150
+            40 c1 joined p1 15551230000 external, p2 100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of eof-1 pt=8,101: 5 in 70..150
+            70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of eof-1 pt=8,101: 5 in 70..150
+           150 (given at 160) c1 left p1, p2
+           150 (given at 160) c1 ended, inactive: eof-1 (p1 external, p2 company)
         stats dialogs_created=2 rtp_routed=10
     "#]]);
 }
@@ -1064,23 +1076,16 @@ fn b2bua_legs_without_a_header_pair_into_one_conversation() {
     b2b_call(&mut sim, &leg_a, &leg_b, (&[], &[]), 300);
     sim.check(expect![[r#"
            360 c1 started by pair-b
-           360 c1 joined p1 15551230000 company
-           360 c1 joined p2 201 company
+           360 c1 joined p1 15551230000 company, p2 201 company
            380 c1 p1 is now external
            380 c1 joined p3 8005550100 company
-           410 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of pair-a pt=8,101
-           410 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of pair-a pt=8,101
-           610 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of pair-b pt=8,101
-           610 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of pair-b pt=8,101
+           410 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of pair-a pt=8,101: 10 in 410..590
+           410 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of pair-a pt=8,101: 10 relayed in 410..590
+           610 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of pair-b pt=8,101: 10 relayed as c1 p1 external in 610..790
+           610 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of pair-b pt=8,101: 10 in 610..790
            800 c1 left p2
-           820 c1 left p1
-           820 c1 left p3
-           820 c1 ended, hung up: pair-b pair-a
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 10 in 410..590
-        rtp f2 c1 p3 company relayed: 10 in 410..590
-        rtp f3 c1 p1 external relayed: 10 in 610..790
-        rtp f4 c1 p2 company: 10 in 610..790
+           820 c1 left p1, p3
+           820 c1 ended, hung up: pair-b pair-a (p1 external, p2 company, p3 company)
         stats dialogs_created=2 b2bua_paired=1 rtp_routed=40 rtp_relayed=20
     "#]]);
 }
@@ -1227,23 +1232,15 @@ fn b2bua_leg_a_answered_before_leg_b() {
     leg_b.bye(&mut sim, true, 2);
     sim.check(expect![[r#"
             40 c1 started by early-a
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 8005550100 company
-            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of early-a pt=8,101
-            70 c1 flow f2 p2 company 10.0.0.1:40000 > 203.0.113.10:20000 of early-a pt=8,101
+            40 c1 joined p1 15551230000 external, p2 8005550100 company
+            70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of early-a pt=8,101: 15 in 70..370
+            70 c1 flow f2 p2 company 10.0.0.1:40000 > 203.0.113.10:20000 of early-a pt=8,101: 5 in 70..150, 10 relayed in 190..370
            160 c1 joined p3 201 company
-           390 c1 flow f3 p1 external 10.0.0.1:40002 > 10.0.0.20:30000 of early-b pt=8,101
-           390 c1 flow f4 p3 company 10.0.0.20:30000 > 10.0.0.1:40002 of early-b pt=8,101
+           390 c1 flow f3 p1 external 10.0.0.1:40002 > 10.0.0.20:30000 of early-b pt=8,101: 10 relayed in 390..570
+           390 c1 flow f4 p3 company 10.0.0.20:30000 > 10.0.0.1:40002 of early-b pt=8,101: 10 in 390..570
            580 c1 left p2
-           600 c1 left p1
-           600 c1 left p3
-           600 c1 ended, hung up: early-a early-b
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 15 in 70..370
-        rtp f2 c1 p2 company: 5 in 70..150
-        rtp f2 c1 p2 company relayed: 10 in 190..370
-        rtp f3 c1 p1 external relayed: 10 in 390..570
-        rtp f4 c1 p3 company: 10 in 390..570
+           600 c1 left p1, p3
+           600 c1 ended, hung up: early-a early-b (p1 external, p2 company, p3 company)
         stats dialogs_created=2 b2bua_paired=1 rtp_routed=50 rtp_relayed=20
     "#]]);
 }
@@ -1272,22 +1269,15 @@ fn b2bua_queue_redials_after_answer() {
     leg_a.bye(&mut sim, true, 2);
     sim.check(expect![[r#"
             20 c1 started by q-a
-            20 c1 joined p1 15551230000 external
-            20 c1 joined p2 8005550100 company
-            50 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of q-a pt=8,101
-            50 c1 flow f2 p2 company 10.0.0.1:40000 > 203.0.113.10:20000 of q-a pt=8,101
+            20 c1 joined p1 15551230000 external, p2 8005550100 company
+            50 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of q-a pt=8,101: 5 in 50..130
+            50 c1 flow f2 p2 company 10.0.0.1:40000 > 203.0.113.10:20000 of q-a pt=8,101: 5 in 50..130
          16200 c1 joined p3 202 company
-         16230 c1 flow f3 p1 external 10.0.0.1:40004 > 10.0.0.30:32000 of q-b2 pt=8,101
-         16230 c1 flow f4 p3 company 10.0.0.30:32000 > 10.0.0.1:40004 of q-b2 pt=8,101
+         16230 c1 flow f3 p1 external 10.0.0.1:40004 > 10.0.0.30:32000 of q-b2 pt=8,101: 10 relayed in 16230..16410
+         16230 c1 flow f4 p3 company 10.0.0.30:32000 > 10.0.0.1:40004 of q-b2 pt=8,101: 10 in 16230..16410
          16420 c1 left p3
-         16440 c1 left p1
-         16440 c1 left p2
-         16440 c1 ended, hung up: q-a q-b2
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 5 in 50..130
-        rtp f2 c1 p2 company: 5 in 50..130
-        rtp f3 c1 p1 external relayed: 10 in 16230..16410
-        rtp f4 c1 p3 company: 10 in 16230..16410
+         16440 c1 left p1, p2
+         16440 c1 ended, hung up: q-a q-b2 (p1 external, p2 company, p3 company)
         stats dialogs_created=3 b2bua_paired=2 rtp_routed=30 rtp_relayed=10
     "#]]);
 }
@@ -1312,23 +1302,16 @@ fn b2bua_ring_group_forks_pair_with_one_leg_a() {
     b2.bye(&mut sim, false, 2);
     sim.check(expect![[r#"
             40 c1 started by rg-b2
-            40 c1 joined p1 15551230000 company
-            40 c1 joined p2 202 company
+            40 c1 joined p1 15551230000 company, p2 202 company
             70 c1 p1 is now external
             70 c1 joined p3 8005550100 company
-           100 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of rg-a pt=8,101
-           100 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of rg-a pt=8,101
-           300 c1 flow f3 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of rg-b2 pt=8,101
-           300 c1 flow f4 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of rg-b2 pt=8,101
+           100 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of rg-a pt=8,101: 10 in 100..280
+           100 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of rg-a pt=8,101: 10 relayed in 100..280
+           300 c1 flow f3 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of rg-b2 pt=8,101: 10 relayed as c1 p1 external in 300..480
+           300 c1 flow f4 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of rg-b2 pt=8,101: 10 in 300..480
            490 c1 left p3
-           510 c1 left p1
-           510 c1 left p2
-           510 c1 ended, hung up: rg-b2 rg-a
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 10 in 100..280
-        rtp f2 c1 p3 company relayed: 10 in 100..280
-        rtp f3 c1 p1 external relayed: 10 in 300..480
-        rtp f4 c1 p2 company: 10 in 300..480
+           510 c1 left p1, p2
+           510 c1 ended, hung up: rg-b2 rg-a (p1 external, p2 company, p3 company)
         stats dialogs_created=3 b2bua_paired=2 rtp_routed=40 rtp_relayed=20
     "#]]);
 }
@@ -1359,41 +1342,27 @@ fn b2bua_concurrent_calls_through_one_pbx_do_not_cross() {
     }
     sim.check(expect![[r#"
             60 c1 started by cc-b2
-            60 c1 joined p1 15557770000 company
-            60 c1 joined p2 202 company
+            60 c1 joined p1 15557770000 company, p2 202 company
            110 c2 started by cc-b1
-           110 c2 joined p3 15551230000 company
-           110 c2 joined p4 201 company
+           110 c2 joined p3 15551230000 company, p4 201 company
            130 c1 p1 is now external
            130 c1 joined p5 8005550100 company
            140 c2 p3 is now external
            140 c2 joined p6 8005550100 company
-           160 c2 flow f1 p3 external 203.0.113.10:20000 > 10.0.0.1:40000 of cc-a1 pt=8,101
-           160 c2 flow f2 p6 company 10.0.0.1:40000 > 203.0.113.10:20000 of cc-a1 pt=8,101
-           260 c1 flow f3 p1 external 198.51.100.20:22000 > 10.0.0.1:40006 of cc-a2 pt=8,101
-           260 c1 flow f4 p5 company 10.0.0.1:40006 > 198.51.100.20:22000 of cc-a2 pt=8,101
-           360 c2 flow f5 p3 company 10.0.0.1:40002 > 10.0.0.20:30000 of cc-b1 pt=8,101
-           360 c2 flow f6 p4 company 10.0.0.20:30000 > 10.0.0.1:40002 of cc-b1 pt=8,101
-           460 c1 flow f7 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of cc-b2 pt=8,101
-           460 c1 flow f8 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of cc-b2 pt=8,101
+           160 c2 flow f1 p3 external 203.0.113.10:20000 > 10.0.0.1:40000 of cc-a1 pt=8,101: 5 in 160..240
+           160 c2 flow f2 p6 company 10.0.0.1:40000 > 203.0.113.10:20000 of cc-a1 pt=8,101: 5 relayed in 160..240
+           260 c1 flow f3 p1 external 198.51.100.20:22000 > 10.0.0.1:40006 of cc-a2 pt=8,101: 5 in 260..340
+           260 c1 flow f4 p5 company 10.0.0.1:40006 > 198.51.100.20:22000 of cc-a2 pt=8,101: 5 relayed in 260..340
+           360 c2 flow f5 p3 company 10.0.0.1:40002 > 10.0.0.20:30000 of cc-b1 pt=8,101: 5 relayed as c2 p3 external in 360..440
+           360 c2 flow f6 p4 company 10.0.0.20:30000 > 10.0.0.1:40002 of cc-b1 pt=8,101: 5 in 360..440
+           460 c1 flow f7 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of cc-b2 pt=8,101: 5 relayed as c1 p1 external in 460..540
+           460 c1 flow f8 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of cc-b2 pt=8,101: 5 in 460..540
            550 c2 left p6
            570 c1 left p5
-           590 c2 left p3
-           590 c2 left p4
-           590 c2 ended, hung up: cc-b1 cc-a1
-                participants p3 external, p4 company, p6 company
-           610 c1 left p1
-           610 c1 left p2
-           610 c1 ended, hung up: cc-b2 cc-a2
-                participants p1 external, p2 company, p5 company
-        rtp f1 c2 p3 external: 5 in 160..240
-        rtp f2 c2 p6 company relayed: 5 in 160..240
-        rtp f3 c1 p1 external: 5 in 260..340
-        rtp f4 c1 p5 company relayed: 5 in 260..340
-        rtp f5 c2 p3 external relayed: 5 in 360..440
-        rtp f6 c2 p4 company: 5 in 360..440
-        rtp f7 c1 p1 external relayed: 5 in 460..540
-        rtp f8 c1 p2 company: 5 in 460..540
+           590 c2 left p3, p4
+           590 c2 ended, hung up: cc-b1 cc-a1 (p3 external, p4 company, p6 company)
+           610 c1 left p1, p2
+           610 c1 ended, hung up: cc-b2 cc-a2 (p1 external, p2 company, p5 company)
         stats dialogs_created=4 b2bua_paired=2 rtp_routed=40 rtp_relayed=20
     "#]]);
 }
@@ -1414,22 +1383,16 @@ fn b2bua_most_recent_leg_a_wins() {
     }
     sim.check(expect![[r#"
             40 c1 started by mr-a1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 8005550100 company
+            40 c1 joined p1 15551230000 external, p2 8005550100 company
            100 c2 started by mr-b
-           100 c2 joined p3 15551230000 company
-           100 c2 joined p4 201 company
+           100 c2 joined p3 15551230000 company, p4 201 company
            120 c2 p3 is now external
            120 c2 joined p5 8005550111 company
-           130 c1 left p1
-           130 c1 left p2
-           130 c1 ended, hung up: mr-a1
-                participants p1 external, p2 company
+           130 c1 left p1, p2
+           130 c1 ended, hung up: mr-a1 (p1 external, p2 company)
            150 c2 left p5
-           170 c2 left p3
-           170 c2 left p4
-           170 c2 ended, hung up: mr-b mr-a2
-                participants p3 external, p4 company, p5 company
+           170 c2 left p3, p4
+           170 c2 ended, hung up: mr-b mr-a2 (p3 external, p4 company, p5 company)
         stats dialogs_created=3 b2bua_paired=1
     "#]]);
 }
@@ -1446,8 +1409,7 @@ fn b2bua_ambiguous_dialled_number_does_not_pair() {
     b.setup(&mut sim, PBX_B_MEDIA, EXT_MEDIA, &[]);
     sim.check(expect![[r#"
             60 c1 started by amb-b
-            60 c1 joined p1 8005550100 company
-            60 c1 joined p2 15559870000 external
+            60 c1 joined p1 8005550100 company, p2 15559870000 external
         stats dialogs_created=3 b2bua_ambiguous=1
         held dialogs=3 conversations=1 pairing=6
     "#]]);
@@ -1475,27 +1437,18 @@ fn b2bua_chain_through_two_pbxes() {
     }
     sim.check(expect![[r#"
             60 c1 started by ch-3
-            60 c1 joined p1 15551230000 company
-            60 c1 joined p2 201 company
+            60 c1 joined p1 15551230000 company, p2 201 company
             80 c1 joined p3 8005550100 company
             90 c1 p1 is now external
-           110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of ch-1 pt=8,101
-           110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of ch-1 pt=8,101
-           210 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.2:41002 of ch-2 pt=8,101
-           210 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40002 of ch-2 pt=8,101
-           310 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.20:30000 of ch-3 pt=8,101
-           310 c1 flow f6 p2 company 10.0.0.20:30000 > 10.0.0.2:41000 of ch-3 pt=8,101
+           110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of ch-1 pt=8,101: 5 in 110..190
+           110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of ch-1 pt=8,101: 5 relayed in 110..190
+           210 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.2:41002 of ch-2 pt=8,101: 5 relayed as c1 p1 external in 210..290
+           210 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40002 of ch-2 pt=8,101: 5 relayed in 210..290
+           310 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.20:30000 of ch-3 pt=8,101: 5 relayed as c1 p1 external in 310..390
+           310 c1 flow f6 p2 company 10.0.0.20:30000 > 10.0.0.2:41000 of ch-3 pt=8,101: 5 in 310..390
            420 c1 left p3
-           440 c1 left p1
-           440 c1 left p2
-           440 c1 ended, hung up: ch-3 ch-2 ch-1
-                participants p1 external, p2 company, p3 company
-        rtp f1 c1 p1 external: 5 in 110..190
-        rtp f2 c1 p3 company relayed: 5 in 110..190
-        rtp f3 c1 p1 external relayed: 5 in 210..290
-        rtp f4 c1 p3 company relayed: 5 in 210..290
-        rtp f5 c1 p1 external relayed: 5 in 310..390
-        rtp f6 c1 p2 company: 5 in 310..390
+           440 c1 left p1, p2
+           440 c1 ended, hung up: ch-3 ch-2 ch-1 (p1 external, p2 company, p3 company)
         stats dialogs_created=3 b2bua_paired=2 rtp_routed=30 rtp_relayed=20
     "#]]);
 }
@@ -1537,23 +1490,15 @@ fn b2bua_heuristic_gives_way_to_a_refer() {
     }
     sim.check(expect![[r#"
             40 c1 started by rw-1
-            40 c1 joined p1 15551230000 external
-            40 c1 joined p2 8005550100 company
+            40 c1 joined p1 15551230000 external, p2 8005550100 company
             90 c2 started by rw-2
-            90 c2 joined p3 15557770000 company
-            90 c2 joined p4 100 company
-           150 c2 joined p5 15551230000 company
-           150 c2 joined p6 200 company
-           170 c2 left p3
-           170 c2 left p4
-           190 c2 left p5
-           190 c2 left p6
-           190 c2 ended, hung up: rw-2 rw-3
-                participants p3 company, p4 company, p5 company, p6 company
-           210 c1 left p1
-           210 c1 left p2
-           210 c1 ended, hung up: rw-1
-                participants p1 external, p2 company
+            90 c2 joined p3 15557770000 company, p4 100 company
+           150 c2 joined p5 15551230000 company, p6 200 company
+           170 c2 left p3, p4
+           190 c2 left p5, p6
+           190 c2 ended, hung up: rw-2 rw-3 (p3 company, p4 company, p5 company, p6 company)
+           210 c1 left p1, p2
+           210 c1 ended, hung up: rw-1 (p1 external, p2 company)
         stats dialogs_created=3 transfers_linked=1
     "#]]);
 }
@@ -1590,32 +1535,20 @@ fn header_linked_hairpin_keeps_both_external_voices() {
     }
     sim.check(expect![[r#"
             70 c1 started by hp-4
-            70 c1 joined p1 15551230000 company
-            70 c1 joined p2 15559990000 external
+            70 c1 joined p1 15551230000 company, p2 15559990000 external
            100 c1 joined p3 8005550100 company
            110 c1 p1 is now external
-           130 c1 flow f1 p1 external 203.0.113.50:20000 > 10.0.0.1:40002 of hp-1 pt=8,101
-           130 c1 flow f2 p3 company 10.0.0.1:40002 > 203.0.113.50:20000 of hp-1 pt=8,101
-           330 c1 flow f3 p1 company 10.0.0.1:40000 > 10.0.0.2:41002 of hp-2 pt=8,101
-           330 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40000 of hp-2 pt=8,101
-           530 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.1:40006 of hp-3 pt=8,101
-           530 c1 flow f6 p2 external 10.0.0.1:40006 > 10.0.0.2:41000 of hp-3 pt=8,101
-           730 c1 flow f7 p1 company 10.0.0.1:40004 > 203.0.113.50:20002 of hp-4 pt=8,101
-           730 c1 flow f8 p2 external 203.0.113.50:20002 > 10.0.0.1:40004 of hp-4 pt=8,101
+           130 c1 flow f1 p1 external 203.0.113.50:20000 > 10.0.0.1:40002 of hp-1 pt=8,101: 10 in 130..310
+           130 c1 flow f2 p3 company 10.0.0.1:40002 > 203.0.113.50:20000 of hp-1 pt=8,101: 10 relayed in 130..310
+           330 c1 flow f3 p1 company 10.0.0.1:40000 > 10.0.0.2:41002 of hp-2 pt=8,101: 10 relayed as c1 p1 external in 330..510
+           330 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40000 of hp-2 pt=8,101: 10 relayed in 330..510
+           530 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.1:40006 of hp-3 pt=8,101: 10 relayed as c1 p1 external in 530..710
+           530 c1 flow f6 p2 external 10.0.0.1:40006 > 10.0.0.2:41000 of hp-3 pt=8,101: 10 relayed in 530..710
+           730 c1 flow f7 p1 company 10.0.0.1:40004 > 203.0.113.50:20002 of hp-4 pt=8,101: 10 relayed as c1 p1 external in 730..910
+           730 c1 flow f8 p2 external 203.0.113.50:20002 > 10.0.0.1:40004 of hp-4 pt=8,101: 10 in 730..910
            940 c1 left p3
-           980 c1 left p1
-           980 c1 left p2
-           980 c1 ended, hung up: hp-4 hp-3 hp-2 hp-1
-                participants p1 external, p2 external, p3 company
-                correlation X-Linkedid: 1764000000.77
-        rtp f1 c1 p1 external: 10 in 130..310
-        rtp f2 c1 p3 company relayed: 10 in 130..310
-        rtp f3 c1 p1 external relayed: 10 in 330..510
-        rtp f4 c1 p3 company relayed: 10 in 330..510
-        rtp f5 c1 p1 external relayed: 10 in 530..710
-        rtp f6 c1 p2 external relayed: 10 in 530..710
-        rtp f7 c1 p1 external relayed: 10 in 730..910
-        rtp f8 c1 p2 external: 10 in 730..910
+           980 c1 left p1, p2
+           980 c1 ended, hung up: hp-4 hp-3 hp-2 hp-1 (p1 external, p2 external, p3 company); X-Linkedid: 1764000000.77
         stats dialogs_created=4 correlation_linked=3 rtp_routed=80 rtp_relayed=60
     "#]]);
 }
