@@ -243,8 +243,8 @@ fn epb_for_an_unknown_interface_is_skipped_and_counted() {
 
 #[test]
 fn g711a_fixture_yields_parsable_rtp() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/g711a-rtp.pcap");
-    let file = std::fs::File::open(path).expect("fixture beside the clone");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap");
+    let file = std::fs::File::open(path).expect("tests/data/g711a-rtp.pcap");
     let mut reader = CaptureReader::new(file).unwrap();
     let mut demux = CaptureDemux::default();
     while let Some(frame) = reader.next_frame().unwrap() {

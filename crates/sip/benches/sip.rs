@@ -53,29 +53,27 @@ fn main() {
     bench("sip frame", msg.len(), |_| {
         black_box(frame(black_box(&msg)));
     });
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/siprec-vendor-offers");
-    match std::fs::read(dir.join("cisco-siprec-offer.txt")) {
-        Ok(body) => {
-            let ct = "multipart/mixed;boundary=uniqueBoundary";
-            bench("siprec body (cisco)", body.len(), |_| {
-                black_box(parse_siprec_body(Some(ct), black_box(&body)).unwrap());
-            });
-            let parsed = parse_siprec_body(Some(ct), &body).unwrap();
-            let offer: SessionDescription = parsed.sdp.unwrap().unwrap();
-            let cfg = AnswerConfig {
-                local_ip: "10.0.0.9".parse().unwrap(),
-                ports: &[30000, 30002],
-                origin_username: "callvault",
-                session_id: 1,
-                session_version: 1,
-            };
-            bench("sdp answer + write", 0, |_| {
-                black_box(build_recvonly_answer(black_box(&offer), &cfg).0.to_string());
-            });
-        }
-        Err(e) => println!("siprec body: fixtures not found ({e}), skipped"),
-    }
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/siprec-vendor-offers/cisco-siprec-offer.txt"
+    ))
+    .expect("tests/data/siprec-vendor-offers/cisco-siprec-offer.txt");
+    let ct = "multipart/mixed;boundary=uniqueBoundary";
+    bench("siprec body (cisco)", body.len(), |_| {
+        black_box(parse_siprec_body(Some(ct), black_box(&body)).unwrap());
+    });
+    let parsed = parse_siprec_body(Some(ct), &body).unwrap();
+    let offer: SessionDescription = parsed.sdp.unwrap().unwrap();
+    let cfg = AnswerConfig {
+        local_ip: "10.0.0.9".parse().unwrap(),
+        ports: &[30000, 30002],
+        origin_username: "callvault",
+        session_id: 1,
+        session_version: 1,
+    };
+    bench("sdp answer + write", 0, |_| {
+        black_box(build_recvonly_answer(black_box(&offer), &cfg).0.to_string());
+    });
     let from: SocketAddr = "10.0.0.1:5060".parse().unwrap();
     let base = Instant::now();
     let mut uas =

@@ -46,12 +46,11 @@ CSeq: {cseq} {method}\r\nContact: <sip:src@10.0.0.1>;+sip.src\r\nRequire: siprec
 }
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/siprec-vendor-offers");
-    let Ok(body) = std::fs::read(dir.join("cisco-siprec-offer.txt")) else {
-        println!("srs call: fixture missing, skipped");
-        return;
-    };
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/siprec-vendor-offers/cisco-siprec-offer.txt"
+    ))
+    .expect("tests/data/siprec-vendor-offers/cisco-siprec-offer.txt");
     let mut cfg = SrsConfig::new("sip:srs@10.0.0.9", "10.0.0.9".parse().unwrap());
     cfg.max_sessions = 100_000;
     let mut srs = Srs::new(cfg);

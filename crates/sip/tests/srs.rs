@@ -303,9 +303,8 @@ fn establish(h: &mut Harness, invite: &Req) -> OwnedSipMessage {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/siprec-vendor-offers")
-        .join(name);
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/siprec-vendor-offers").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
