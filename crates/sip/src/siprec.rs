@@ -76,7 +76,7 @@ pub struct Group {
 
 /// A communication session (`<session>`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Session {
+pub struct CommunicationSession {
     pub id: String,
     pub group_ref: Option<String>,
     /// `sipSessionID` values (RFC 7989 Session-ID).
@@ -132,19 +132,19 @@ pub struct LabelSender<'m> {
 
 /// Normalised recording metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RecordingMetadata {
+pub struct SiprecMetadata {
     pub data_mode: Option<DataMode>,
     /// The root element's namespace, as written (empty when none).
     pub namespace: String,
     pub groups: Vec<Group>,
-    pub sessions: Vec<Session>,
+    pub sessions: Vec<CommunicationSession>,
     pub participants: Vec<Participant>,
     pub streams: Vec<Stream>,
     /// Unrecognised top-level elements, raw.
     pub extensions: Vec<String>,
 }
 
-impl RecordingMetadata {
+impl SiprecMetadata {
     pub fn participant(&self, id: &str) -> Option<&Participant> {
         self.participants.iter().find(|p| p.id == id)
     }
@@ -192,11 +192,12 @@ impl RecordingMetadata {
         &mut self.participants[idx]
     }
 
-    fn session_mut(&mut self, id: &str) -> &mut Session {
+    fn session_mut(&mut self, id: &str) -> &mut CommunicationSession {
         let idx = match self.sessions.iter().position(|p| p.id == id) {
             Some(i) => i,
             None => {
-                self.sessions.push(Session { id: id.to_owned(), ..Default::default() });
+                self.sessions
+                    .push(CommunicationSession { id: id.to_owned(), ..Default::default() });
                 self.sessions.len() - 1
             }
         };
@@ -286,14 +287,14 @@ fn latest(cur: &mut Option<Timestamp>, new: Timestamp) {
 }
 
 /// Parses a metadata document.
-pub fn parse_metadata(xml: &str) -> Result<RecordingMetadata, MetadataError> {
+pub fn parse_metadata(xml: &str) -> Result<SiprecMetadata, MetadataError> {
     let xml = xml.trim_start_matches('\u{feff}');
     let doc = Document::parse(xml).map_err(|e| MetadataError::Xml(e.to_string()))?;
     let root = doc.root_element();
     if rec_name(root).as_deref() != Some("recording") {
         return Err(MetadataError::NotRecording(root.tag_name().name().to_owned()));
     }
-    let mut md = RecordingMetadata {
+    let mut md = SiprecMetadata {
         namespace: root.tag_name().namespace().unwrap_or("").to_owned(),
         ..Default::default()
     };
@@ -402,7 +403,7 @@ fn apply_times(node: Node<'_, '_>, p: &mut Participant) {
     }
 }
 
-fn parse_session(xml: &str, node: Node<'_, '_>, md: &mut RecordingMetadata) {
+fn parse_session(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
     let Some(id) = attr(node, &["session_id", "id"]) else { return };
     let s = md.session_mut(id);
     for c in node.children().filter(Node::is_element) {
@@ -421,7 +422,7 @@ fn parse_session(xml: &str, node: Node<'_, '_>, md: &mut RecordingMetadata) {
     }
 }
 
-fn parse_participant(xml: &str, node: Node<'_, '_>, md: &mut RecordingMetadata) {
+fn parse_participant(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
     let Some(id) = attr(node, &["participant_id", "id"]) else { return };
     let session = attr(node, &["session", "session_id"]).map(str::to_owned);
     let p = md.participant_mut(id);
@@ -455,7 +456,7 @@ fn parse_participant(xml: &str, node: Node<'_, '_>, md: &mut RecordingMetadata) 
     }
 }
 
-fn parse_stream(xml: &str, node: Node<'_, '_>, md: &mut RecordingMetadata) {
+fn parse_stream(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
     let Some(id) = attr(node, &["stream_id", "id"]) else { return };
     let session = attr(node, &["session_id", "session"]).map(str::to_owned);
     let s = md.stream_mut(id);
@@ -483,7 +484,7 @@ pub struct SiprecBody {
     /// The SDP part; `None` when there was none.
     pub sdp: Option<Result<SessionDescription, SdpError>>,
     /// The metadata part; `None` when there was none.
-    pub metadata: Option<Result<RecordingMetadata, MetadataError>>,
+    pub metadata: Option<Result<SiprecMetadata, MetadataError>>,
     /// Content types of parts that were neither (Cisco `application/gtd`).
     pub ignored_parts: Vec<String>,
 }

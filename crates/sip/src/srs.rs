@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use crate::headers::{MediaType, Method, Refresher};
 use crate::message::{OwnedSipMessage, SipMessage};
 use crate::sdp::{AnswerConfig, Codec, Direction, SessionDescription, build_recvonly_answer};
-use crate::siprec::{DataMode, Participant, RecordingMetadata, parse_siprec_body};
+use crate::siprec::{DataMode, Participant, SiprecMetadata, parse_siprec_body};
 use crate::transaction::{self, Event, RequestOutcome, ServerTransactions, TransactionKey};
 
 pub use crate::transaction::Transmit;
@@ -240,7 +240,7 @@ pub struct SessionStarted {
     /// Metadata group id.
     pub siprec_group_id: Option<String>,
     /// `None` without a metadata part; `Err` holds why it did not parse.
-    pub metadata: Option<Result<RecordingMetadata, String>>,
+    pub metadata: Option<Result<SiprecMetadata, String>>,
     pub streams: Vec<StreamInfo>,
     /// Where the signalling came from.
     pub signalling_peer: SocketAddr,
@@ -301,7 +301,7 @@ pub struct SessionUpdated {
     /// The streams now.
     pub streams: Vec<StreamInfo>,
     /// The metadata now (partial updates merged).
-    pub metadata: Option<RecordingMetadata>,
+    pub metadata: Option<SiprecMetadata>,
     pub changes: Vec<SessionChange>,
 }
 
@@ -447,7 +447,7 @@ enum Phase {
 }
 
 #[derive(Debug)]
-struct Session {
+struct RecordingSession {
     call_id: String,
     remote_tag: String,
     local_tag: String,
@@ -463,7 +463,7 @@ struct Session {
     /// Local port per offered m-line (0 = not recorded).
     ports: Vec<u16>,
     streams: Vec<StreamInfo>,
-    metadata: Option<RecordingMetadata>,
+    metadata: Option<SiprecMetadata>,
     cisco: Vec<CiscoParticipant>,
     sdp_session_id: u64,
     sdp_version: u64,
@@ -485,7 +485,7 @@ struct CiscoParticipant {
 /// A parsed offer body.
 struct Offer {
     sdp: Option<SessionDescription>,
-    metadata: Option<Result<RecordingMetadata, String>>,
+    metadata: Option<Result<SiprecMetadata, String>>,
 }
 
 /// A request the SRS refuses: code, reason, extra headers.
@@ -496,7 +496,7 @@ type Refusal = (u16, &'static str, Vec<(&'static str, String)>);
 pub struct Srs {
     config: SrsConfig,
     tx: ServerTransactions,
-    sessions: HashMap<SessionId, Session>,
+    sessions: HashMap<SessionId, RecordingSession>,
     dialogs: HashMap<DialogId, SessionId>,
     /// INVITE transactions (initial and re-INVITE) → their session.
     invites: HashMap<TransactionKey, SessionId>,
@@ -617,7 +617,7 @@ fn normalise_sip_session_id(v: &str) -> Option<String> {
     (!ids.is_empty()).then(|| ids.join("/"))
 }
 
-fn metadata_group(md: &RecordingMetadata) -> Option<String> {
+fn metadata_group(md: &SiprecMetadata) -> Option<String> {
     md.groups
         .first()
         .map(|g| g.id.clone())
@@ -627,7 +627,7 @@ fn metadata_group(md: &RecordingMetadata) -> Option<String> {
 
 fn group_key_for(
     kind: SessionKind,
-    md: Option<&RecordingMetadata>,
+    md: Option<&SiprecMetadata>,
     req: &SipMessage<'_>,
     call_id: &str,
 ) -> GroupKey {
@@ -683,7 +683,7 @@ fn sender_from(p: &Participant, source: SenderSource) -> StreamSender {
 /// Fills `sender` of every stream from metadata labels or Cisco headers.
 fn resolve_senders(
     streams: &mut [StreamInfo],
-    md: Option<&RecordingMetadata>,
+    md: Option<&SiprecMetadata>,
     cisco: &[CiscoParticipant],
 ) {
     if let Some(md) = md {
@@ -735,7 +735,7 @@ fn union(into: &mut Vec<String>, from: Vec<String>) {
 }
 
 /// Merges a partial update into what the session knew.
-fn merge_metadata(base: &mut RecordingMetadata, upd: RecordingMetadata) {
+fn merge_metadata(base: &mut SiprecMetadata, upd: SiprecMetadata) {
     for g in upd.groups {
         match base.groups.iter().position(|b| b.id == g.id) {
             Some(i) => {
@@ -799,8 +799,8 @@ fn merge_metadata(base: &mut RecordingMetadata, upd: RecordingMetadata) {
 
 /// Participants that joined or left between two metadata states.
 fn participant_changes(
-    old: Option<&RecordingMetadata>,
-    new: Option<&RecordingMetadata>,
+    old: Option<&SiprecMetadata>,
+    new: Option<&SiprecMetadata>,
     out: &mut Vec<SessionChange>,
 ) {
     let Some(new) = new else { return };
@@ -956,7 +956,7 @@ impl Srs {
         self.sessions.get(&id).map(Self::dialog_info)
     }
 
-    fn dialog_info(s: &Session) -> DialogInfo {
+    fn dialog_info(s: &RecordingSession) -> DialogInfo {
         DialogInfo {
             call_id: s.call_id.clone(),
             local_tag: s.local_tag.clone(),
@@ -1583,7 +1583,7 @@ impl Srs {
         self.invites.insert(key, id);
         self.sessions.insert(
             id,
-            Session {
+            RecordingSession {
                 call_id,
                 remote_tag,
                 local_tag,
@@ -1678,7 +1678,7 @@ impl Srs {
         self.end(now, id, EndReason::Bye, ports);
     }
 
-    fn apply_metadata_only(&mut self, id: SessionId, md: Result<RecordingMetadata, String>) {
+    fn apply_metadata_only(&mut self, id: SessionId, md: Result<SiprecMetadata, String>) {
         let Some(s) = self.sessions.get_mut(&id) else { return };
         let mut changes = Vec::new();
         let new_md = Self::next_metadata(s.metadata.as_ref(), md, &mut changes);
@@ -1703,10 +1703,10 @@ impl Srs {
     /// The metadata after an update: complete replaces, partial merges, an
     /// error keeps the old one.
     fn next_metadata(
-        old: Option<&RecordingMetadata>,
-        update: Result<RecordingMetadata, String>,
+        old: Option<&SiprecMetadata>,
+        update: Result<SiprecMetadata, String>,
         changes: &mut Vec<SessionChange>,
-    ) -> Option<RecordingMetadata> {
+    ) -> Option<SiprecMetadata> {
         match update {
             Err(e) => {
                 changes.push(SessionChange::MetadataError(e));

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use callvault_sip::siprec::{
-    DataMode, RecordingMetadata, SiprecBody, Timestamp, parse_metadata, parse_siprec_body,
+    DataMode, SiprecBody, SiprecMetadata, Timestamp, parse_metadata, parse_siprec_body,
 };
 use expect_test::{Expect, expect};
 
@@ -104,7 +104,7 @@ fn render(out: &mut String, body: &SiprecBody) {
     }
 }
 
-fn render_metadata(out: &mut String, md: &RecordingMetadata) {
+fn render_metadata(out: &mut String, md: &SiprecMetadata) {
     let data_mode = match md.data_mode {
         Some(DataMode::Complete) => "complete",
         Some(DataMode::Partial) => "partial",

@@ -7,7 +7,7 @@
 //! datagrams and counts them, it never grows). Responses go back on the
 //! connection a request came on, or by UDP to its source. RTP ports come
 //! from `ports::RtpPorts`, which binds each port before the core may
-//! announce it. Each answered session runs as a `session::Session` with
+//! announce it. Each answered session runs as a `session::LiveSession` with
 //! its own recorder and spool; sessions of one group (failover, a transfer
 //! recorded as a new session) share an external id, so the catalog makes
 //! them one conversation.
@@ -40,7 +40,7 @@ use tokio::sync::{mpsc, watch};
 
 use self::ports::RtpPorts;
 use self::routing::{RouteInput, route_tenant};
-use self::session::{Session, SessionCmd};
+use self::session::{LiveSession, SessionCmd};
 use callvault_vault::ingest::Ingestor;
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
@@ -126,7 +126,7 @@ pub(crate) enum Input {
     /// The spool of an offered session was opened.
     Spooled {
         id: SessionId,
-        result: Box<std::io::Result<Session>>,
+        result: Box<std::io::Result<LiveSession>>,
     },
 }
 
@@ -584,7 +584,7 @@ impl Core {
         self.pending.insert(id, started);
         tokio::spawn(async move {
             let result =
-                tokio::task::spawn_blocking(move || Session::start(shared, tenant, &offer))
+                tokio::task::spawn_blocking(move || LiveSession::start(shared, tenant, &offer))
                     .await
                     .map_err(|e| std::io::Error::other(e.to_string()))
                     .and_then(|r| r);
@@ -593,7 +593,7 @@ impl Core {
     }
 
     /// The spool of an offered session is open (or could not be): answer.
-    fn spooled(&mut self, now: Instant, id: SessionId, result: std::io::Result<Session>) {
+    fn spooled(&mut self, now: Instant, id: SessionId, result: std::io::Result<LiveSession>) {
         let session = match result {
             Ok(s) => s,
             Err(e) => {

@@ -121,7 +121,7 @@ struct StreamState {
     task: tokio::task::JoinHandle<()>,
 }
 
-pub(crate) struct Session {
+pub(crate) struct LiveSession {
     shared: Arc<Shared>,
     id: SessionId,
     tenant: TenantId,
@@ -159,14 +159,14 @@ fn payloads(stream: &StreamInfo) -> PayloadMap {
     map
 }
 
-impl Session {
+impl LiveSession {
     /// Opens the spool and the sidecar; the session is recording when this
     /// returns.
     pub(crate) fn start(
         shared: Arc<Shared>,
         tenant: TenantId,
         started: &SessionStarted,
-    ) -> std::io::Result<Session> {
+    ) -> std::io::Result<LiveSession> {
         let now = wall();
         let conversation = ConversationId::new();
         let config = RecorderConfig {
@@ -190,7 +190,7 @@ impl Session {
         let tmp = spool.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_vec(&sidecar).unwrap_or_default())?;
         std::fs::rename(&tmp, sidecar_path(&spool))?;
-        Ok(Session {
+        Ok(LiveSession {
             shared,
             id: started.id,
             tenant,
