@@ -9,7 +9,7 @@
 //! - [`defrag`]: bounded IP fragment reassembly driven by packet time;
 //! - [`tcp`]: per-flow TCP reassembly cut into SIP messages;
 //! - [`hep`]: HEP v3 decoding (and encoding, for tests and forwarding);
-//! - [`synth`]: packet builders for tests, benchmarks and synthetic captures;
+//! - `synth` (feature `synth`): packet builders for tests, benchmarks and synthetic captures;
 //! - [`demux`]: [`CaptureDemux`], frames in, [`Event`]s out, with counters;
 //! - [`tracker`]: [`CallTracker`], events in, conversations and routed RTP out.
 //!
@@ -24,6 +24,7 @@ pub mod filter;
 pub mod hep;
 pub mod ip;
 pub mod link;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod tcp;
 pub mod time;

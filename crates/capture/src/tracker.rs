@@ -540,12 +540,17 @@ impl CallTracker {
     pub fn finish(&mut self, now: Timestamp) {
         self.poll(now);
         self.epoch += 1;
-        let ids: Vec<String> = self.dialogs.keys().cloned().collect();
-        for id in ids {
+        // In the order the dialogs began, not the hash map's (randomly
+        // seeded) order: a replay gives the same outputs every time.
+        let mut ids: Vec<(u64, String)> =
+            self.dialogs.iter().map(|(k, d)| (d.seq, k.clone())).collect();
+        ids.sort_unstable();
+        for (_, id) in ids {
             self.end_dialog(&id, EndReason::Inactive);
         }
         self.refers.clear();
-        let convs: Vec<ConversationKey> = self.conversations.keys().copied().collect();
+        let mut convs: Vec<ConversationKey> = self.conversations.keys().copied().collect();
+        convs.sort_unstable();
         for c in convs {
             if let Some(conv) = self.conversations.get_mut(&c) {
                 conv.pending_refers = 0;
@@ -575,15 +580,17 @@ impl CallTracker {
             self.stats.unanswered_timeouts += 1;
             self.end_dialog(&id, EndReason::Inactive);
         }
-        let idle: Vec<String> = self
+        let mut idle: Vec<(u64, String)> = self
             .dialogs
             .iter()
             .filter(|(_, d)| {
                 d.answered && now.saturating_since(self.activity(d)) >= self.config.rtp_timeout
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, d)| (d.seq, k.clone()))
             .collect();
-        for id in idle {
+        // Oldest first, whatever the map's order (see `finish`).
+        idle.sort_unstable();
+        for (_, id) in idle {
             self.stats.inactive_timeouts += 1;
             self.end_dialog(&id, EndReason::Inactive);
         }
@@ -1518,6 +1525,14 @@ impl CallTracker {
         self.next_flow += 1;
         let id = FlowId(self.next_flow);
         if let (Some(conversation), Some(participant)) = (conv, key) {
+            // The participant's side in the conversation, as every routed
+            // packet of the flow will carry it; the leg's own view may be
+            // older (a side learnt on another leg).
+            let side = self
+                .conversations
+                .get(&conversation)
+                .and_then(|c| c.participants.iter().find(|q| q.key == participant))
+                .map_or(side, |q| q.side);
             self.out.push_back(TrackerOutput::FlowStarted {
                 conversation,
                 flow: id,

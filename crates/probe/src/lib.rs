@@ -12,7 +12,7 @@
 //! - [`mp3`]: ID3v2, MPEG audio frame walking, Xing/Info/VBRI, ID3v1/APEv2 trailers.
 //! - [`ogg`]: Ogg pages (CRC-32, sequence continuity) carrying Opus.
 //! - [`flac`]: native FLAC metadata and frames (CRC-8 headers, CRC-16 frames).
-//! - [`synth`]: builders of small synthetic valid files for tests and benches.
+//! - `synth` (feature `synth`): builders of small synthetic valid files for tests and benches.
 //!
 //! **Architecture Invariant:** the prober does no I/O, never reads the
 //! clock, never panics on input, and its memory is bounded by
@@ -31,6 +31,7 @@ mod detect;
 pub mod flac;
 pub mod mp3;
 pub mod ogg;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod wav;
 
