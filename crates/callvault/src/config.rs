@@ -74,7 +74,45 @@ pub struct StoreSection {
     /// Backend options in `object_store`'s names (`aws_endpoint`,
     /// `aws_region`, `aws_access_key_id`, `aws_secret_access_key`,
     /// `aws_allow_http`, `google_service_account`, `azure_storage_account_name`...).
+    /// Values are text to `object_store`; booleans and numbers are taken as
+    /// written (`aws_allow_http = true`, `CALLVAULT_STORE__OPTIONS__AWS_REGION=1`).
+    #[serde(deserialize_with = "scalars_as_text")]
     pub options: BTreeMap<String, String>,
+}
+
+/// A table of scalars read as text: `true`, `1` and `"1"` are all `"1"`-like
+/// strings to a consumer that wants text (object_store's options).
+fn scalars_as_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let table = BTreeMap::<String, toml::Value>::deserialize(d)?;
+    table
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => {
+                    return Err(serde::de::Error::custom(format!(
+                        "option {k}: expected text, a number or a boolean, found {}",
+                        other.type_str()
+                    )));
+                }
+            };
+            Ok((k, text))
+        })
+        .collect()
+}
+
+/// Whether a store option holds a secret (`callvault config` hides those
+/// and shows the rest: region, endpoint, bucket settings).
+pub fn is_secret_option(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "password", "token", "credential", "private", "sas", "access_key", "account_key", "service_account"]
+        .iter()
+        .any(|w| k.contains(w))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -365,6 +403,35 @@ mod tests {
         assert_eq!(c.catalog_url(), "postgres://u@h/db");
         assert_eq!(c.store_url(), "s3://bucket/prefix");
         assert_eq!(c.store.options["aws_endpoint"], "http://127.0.0.1:5000");
+    }
+
+    #[test]
+    fn store_options_take_booleans_and_numbers_as_text_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[store.options]\naws_allow_http = true\naws_region = 1\n").unwrap();
+        let c = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.store.options["aws_allow_http"], "true");
+        assert_eq!(c.store.options["aws_region"], "1");
+        let c = Config::load(
+            None,
+            env(&[
+                ("CALLVAULT_STORE__OPTIONS__AWS_ALLOW_HTTP", "true"),
+                ("CALLVAULT_STORE__OPTIONS__AWS_REGION", "1"),
+                ("CALLVAULT_STORE__OPTIONS__AWS_ENDPOINT", "http://127.0.0.1:9000"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.store.options["aws_allow_http"], "true");
+        assert_eq!(c.store.options["aws_region"], "1");
+        assert_eq!(c.store.options["aws_endpoint"], "http://127.0.0.1:9000");
+        std::fs::write(&path, "[store.options]\naws_region = [1, 2]\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("aws_region"), "{err}");
+        assert!(is_secret_option("aws_secret_access_key") && is_secret_option("AWS_SESSION_TOKEN"));
+        assert!(is_secret_option("azure_storage_account_key"));
+        assert!(!is_secret_option("aws_region") && !is_secret_option("aws_endpoint"));
+        assert!(!is_secret_option("aws_allow_http"));
     }
 
     #[test]

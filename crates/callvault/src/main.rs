@@ -245,8 +245,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Config => {
             let mut shown = config.clone();
-            for v in shown.store.options.values_mut() {
-                *v = "<redacted>".into();
+            for (k, v) in shown.store.options.iter_mut() {
+                if config::is_secret_option(k) {
+                    *v = "<redacted>".into();
+                }
             }
             shown.catalog.url = redact_url(&config.catalog_url());
             shown.store.url = redact_url(&config.store_url());
@@ -431,6 +433,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             for r in &summary.refused {
                 println!("refused: {r}");
             }
+            for d in &summary.damaged_files {
+                eprintln!(
+                    "warning: {d}; every complete packet before it was read, the calls open \
+                     there are flagged capture_gap"
+                );
+            }
             if summary.kept > 0 {
                 println!(
                     "kept: {} conversations wait in their spools (the vault was unavailable); \
@@ -439,7 +447,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(4));
             }
-            Ok(if summary.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+            Ok(if !summary.refused.is_empty() {
+                ExitCode::from(3)
+            } else if !summary.damaged_files.is_empty() {
+                ExitCode::from(5)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Fsck { verify } => {
             let vault = Vault::open(config.vault()).await?;

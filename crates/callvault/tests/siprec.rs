@@ -559,9 +559,41 @@ async fn malformed_sip_sdp_and_xml_get_clear_answers_and_the_server_keeps_servin
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let local = sock.local_addr().unwrap();
 
-    // Garbage and half messages: no answer possible, no crash.
-    for junk in [&b"\x00\x01\x02garbage"[..], b"INVITE", b"SIP/2.0 200 OK\r\n\r\n", &[0xff; 3000]] {
+    // Garbage and half messages: no answer possible, no crash, and every
+    // one of them counted.
+    let no_via = "INVITE sip:srs@127.0.0.1 SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\
+                  To: <sip:srs@127.0.0.1>\r\nCall-ID: novia\r\nCSeq: 1 INVITE\r\n\
+                  Content-Length: 0\r\n\r\n";
+    let junks = [
+        &b"\x00\x01\x02garbage"[..],
+        b"INVITE",
+        b"SIP/2.0 200 OK\r\n\r\n",
+        &[0xff; 3000],
+        no_via.as_bytes(),
+    ];
+    for junk in junks {
         sock.send_to(junk, srs.sip).unwrap();
+    }
+    let dropped = |text: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.starts_with("callvault_sip_dropped_messages_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = srs.metrics().await;
+        if dropped(&text) >= junks.len() as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dropped(&text), junks.len() as u64, "{text}");
+    for reason in ["no_via", "stray_response", "unparsable"] {
+        assert!(
+            text.contains(&format!("callvault_sip_dropped_messages_total{{outcome=\"{reason}\"}}")),
+            "{reason}: {text}"
+        );
     }
     // A request without Call-ID: 400.
     let no_call_id = format!(

@@ -239,8 +239,12 @@ async fn deliver(
         }
     };
     let Some(mut finished) = finished else { return Outcome::Empty };
+    let mut flags = flags;
     if let Some(t) = &c.tracker {
         t.apply(&mut finished.facts);
+        if t.capture_gap {
+            flags.push("capture_gap".to_owned());
+        }
     }
     let description = finished.facts.describe_lossy();
     let req = IngestRequest {

@@ -135,6 +135,9 @@ pub struct CaptureSummary {
     /// Conversations left in their spools because the vault was
     /// unavailable when the capture was stopped (stored by the next start).
     pub kept: u64,
+    /// Capture files not read to their end (`FILE: why`); every complete
+    /// frame before the fault was used.
+    pub damaged_files: Vec<String>,
 }
 
 /// One conversation rendered from its spool, ready for the vault.
@@ -195,6 +198,8 @@ fn company_unless_external(side: Side) -> Side {
 /// What the call tracker knew of a conversation beyond its spool.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TrackerFacts {
+    /// A capture file ended (truncated, damaged) while the call was open.
+    pub capture_gap: bool,
     /// Every leg's Call-ID, the first leg's first.
     pub call_ids: Vec<String>,
     /// The correlation header's value that tied the legs, if one did.
@@ -222,6 +227,9 @@ impl TrackerFacts {
 }
 
 struct Live {
+    /// A capture file ended in the middle of this call (truncated or
+    /// damaged): what followed the fault in that file is missing.
+    gap: bool,
     recorder: Recorder,
     ids: HashMap<ParticipantKey, ParticipantId>,
     joined: HashMap<ParticipantKey, DateTime<Utc>>,
@@ -295,13 +303,13 @@ pub async fn run(
     // Reading, tracking and spooling are CPU and file work: a blocking
     // thread, handing closed conversations to the deliveries here.
     let worker_stop = stop.clone();
-    let worker = tokio::task::spawn_blocking(move || -> Result<Counts> {
+    let worker = tokio::task::spawn_blocking(move || -> Result<(Counts, Vec<String>)> {
         match source {
             CaptureSource::Files(files) => worker.read_files(&files, &worker_stop)?,
             CaptureSource::Live { .. } => worker.read_live(sockets, worker_stop)?,
         }
         worker.publish();
-        Ok(worker.counts)
+        Ok((worker.counts, worker.damaged))
     });
 
     let mut reading = true;
@@ -332,7 +340,8 @@ pub async fn run(
     if summary.kept > 0 {
         tracing::error!(kept = summary.kept, spool = %spool_dir.display(), "stopped with the vault unavailable: conversations kept in their spools; the next start stores them");
     }
-    let counts = worker.await??;
+    let (counts, damaged) = worker.await??;
+    summary.damaged_files = damaged;
     summary.frames = counts.frames;
     summary.filtered = counts.filtered;
     summary.kernel_drops = counts.kernel_drops;
@@ -525,6 +534,8 @@ struct Worker {
     published: Counts,
     filter: CaptureFilter,
     counts: Counts,
+    /// Capture files that could not be read to their end: `FILE: why`.
+    damaged: Vec<String>,
 }
 
 impl Worker {
@@ -544,6 +555,7 @@ impl Worker {
             published: Counts::default(),
             filter,
             counts: Counts::default(),
+            damaged: Vec::new(),
         }
     }
 
@@ -622,13 +634,33 @@ impl Worker {
         )
     }
 
+    /// Reads the files in order. A file that cannot be opened or read to
+    /// its end (truncated, damaged) costs only what follows the fault: every
+    /// complete frame before it is used, the calls open at that point are
+    /// flagged `capture_gap`, the fault is reported, and the next file is
+    /// read, as tcpdump does.
     fn read_files(&mut self, files: &[PathBuf], stop: &AtomicBool) -> Result<()> {
         let mut last = Timestamp::from_nanos(0);
         'files: for path in files {
-            let file = std::fs::File::open(path).map_err(|e| Error::open(path, e))?;
-            let mut reader = CaptureReader::new(std::io::BufReader::new(file))
-                .map_err(|e| Error::file(path, e))?;
-            while let Some(frame) = reader.next_frame().map_err(|e| Error::file(path, e))? {
+            let reader = std::fs::File::open(path).map_err(|e| e.to_string()).and_then(|file| {
+                CaptureReader::new(std::io::BufReader::new(file)).map_err(|e| e.to_string())
+            });
+            let mut reader = match reader {
+                Ok(r) => r,
+                Err(e) => {
+                    self.damaged(path, &e, false);
+                    continue;
+                }
+            };
+            loop {
+                let frame = match reader.next_frame() {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.damaged(path, &e.to_string(), true);
+                        break;
+                    }
+                };
                 last = last.max(frame.ts);
                 self.frame(frame.ts, frame.link_type, frame.data)?;
                 if stop.load(Ordering::Relaxed) {
@@ -638,6 +670,18 @@ impl Worker {
         }
         self.tracker.finish(last);
         self.drain()
+    }
+
+    /// A capture file that could not be read (to its end).
+    fn damaged(&mut self, path: &Path, error: &str, open_calls_cut: bool) {
+        let cut = if open_calls_cut { self.live.len() } else { 0 };
+        tracing::warn!(file = %path.display(), %error, open_calls = cut, "capture file not read to its end; going on with the next");
+        if open_calls_cut {
+            for l in self.live.values_mut() {
+                l.gap = true;
+            }
+        }
+        self.damaged.push(format!("{}: {error}", path.display()));
     }
 
     /// Live capture: a receiver thread drains the sockets into a bounded
@@ -828,6 +872,7 @@ fn drain(
                 live.insert(
                     conversation.0,
                     Live {
+                        gap: false,
                         recorder,
                         ids: HashMap::new(),
                         joined: HashMap::new(),
@@ -899,6 +944,7 @@ fn drain(
                 // thread. The tracker knows more than the spool: Call-IDs,
                 // the correlation value, display names, join and leave times.
                 let mut known = TrackerFacts {
+                    capture_gap: l.gap,
                     call_ids: call_ids.clone(),
                     correlation: correlation.first().map(|(_, v)| v.clone()),
                     participants: Vec::new(),

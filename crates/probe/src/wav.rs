@@ -60,6 +60,11 @@ fn printable_id(id: &[u8]) -> bool {
     id.iter().all(|b| (0x20..=0x7e).contains(b))
 }
 
+/// Sample rates a recording can have: below, a header is garbage; above,
+/// no audio interface records (768 kHz is the highest any does).
+pub const MIN_SAMPLE_RATE: u32 = 1_000;
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+
 /// Parse a `fmt ` chunk body.
 pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
     if b.len() < 16 {
@@ -78,6 +83,15 @@ pub fn parse_fmt(b: &[u8]) -> Result<Fmt, ProbeError> {
     }
     if sample_rate == 0 {
         return Err(ProbeError::malformed(C, "fmt chunk declares a sample rate of zero"));
+    }
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
+        return Err(ProbeError::malformed(
+            C,
+            format!(
+                "fmt chunk declares a sample rate of {sample_rate} Hz, outside \
+                 {MIN_SAMPLE_RATE}..={MAX_SAMPLE_RATE}"
+            ),
+        ));
     }
     if block_align == 0 {
         return Err(ProbeError::malformed(C, "fmt chunk declares a block alignment of zero"));

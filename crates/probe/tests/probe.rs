@@ -204,6 +204,22 @@ fn wav_cases() {
             Expect::Err("malformed", "invalid chunk id at byte 36"),
         ),
         (
+            "absurd sample rate",
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(1, 1, 0xFFFF_FFFF, 16, 2, &[])),
+                chunk(b"data", &[0; 10]),
+            ]),
+            Expect::Err("malformed", "sample rate of 4294967295 Hz, outside 1000..=768000"),
+        ),
+        (
+            "sample rate too low",
+            riff_wave(&[
+                chunk(b"fmt ", &wav_fmt(1, 1, 999, 16, 2, &[])),
+                chunk(b"data", &[0; 10]),
+            ]),
+            Expect::Err("malformed", "sample rate of 999 Hz"),
+        ),
+        (
             "zero channels",
             riff_wave(&[
                 chunk(b"fmt ", &wav_fmt(1, 0, 8000, 16, 2, &[])),

@@ -430,7 +430,9 @@ pub struct SrsStats {
     pub unparsable: u64,
     /// Responses received (the SRS sends no requests).
     pub responses_ignored: u64,
-    /// Requests without enough to answer (no Via) or stray ACKs.
+    /// Requests without a Via: no path to answer them on.
+    pub no_via: u64,
+    /// Stray or malformed ACKs, and requests the transaction layer refused.
     pub dropped: u64,
     /// Requests answered with a 4xx/5xx/6xx.
     pub rejected: u64,
@@ -1002,7 +1004,7 @@ impl Srs {
             return;
         };
         if msg.top_via().is_none() {
-            self.stats.dropped += 1;
+            self.stats.no_via += 1;
             return;
         }
         if let Some(reason) = Self::malformed(msg) {

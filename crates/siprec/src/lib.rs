@@ -539,10 +539,24 @@ impl Core {
             Input::Message { from, bytes } => match SipMessage::parse(&bytes) {
                 Ok(msg) if msg.status().is_some() => {
                     if !self.client.handle_response(now, &msg) {
+                        self.shared.metrics.sip_drop("stray_response");
                         tracing::debug!(%from, "response to nothing we sent");
                     }
                 }
-                Ok(msg) => self.srs.handle_message(now, from, &msg, &mut self.ports),
+                Ok(msg) => {
+                    let before = self.srs.stats().clone();
+                    self.srs.handle_message(now, from, &msg, &mut self.ports);
+                    // What the core could not answer is counted here: every
+                    // datagram is either answered or in a counter.
+                    let after = self.srs.stats();
+                    if after.no_via > before.no_via {
+                        self.shared.metrics.sip_drop("no_via");
+                        tracing::debug!(%from, "request without a Via dropped");
+                    }
+                    if after.dropped > before.dropped {
+                        self.shared.metrics.sip_drop("stray_or_invalid");
+                    }
+                }
                 Err(_) => {
                     self.shared.metrics.sip_drop("unparsable");
                     self.srs.handle_datagram(now, from, &bytes, &mut self.ports);

@@ -85,11 +85,7 @@ impl Instance {
             let name = entry.file_name().to_string_lossy().into_owned();
             // The lock file is the proof of its owner's death: it stays while
             // the owner left spools that a capture run has yet to recover.
-            let has_spools = |owner: &str| {
-                self.dir.parent().is_some_and(|data| {
-                    ["spool", "siprec-spool"].iter().any(|d| data.join(d).join(owner).exists())
-                })
-            };
+            let has_spools = |owner: &str| spools_left(&self.dir, owner);
             if let Some(owner) = name.strip_suffix(".lock")
                 && self.liveness(owner) == Liveness::Dead
                 && !has_spools(owner)
@@ -109,8 +105,26 @@ impl Instance {
     }
 }
 
+/// Whether `owner` left anything in its spool directories (a capture
+/// stopped during a vault outage, SIPREC sessions not stored in time).
+fn spools_left(instances: &Path, owner: &str) -> bool {
+    instances.parent().is_some_and(|data| {
+        ["spool", "siprec-spool"].iter().any(|d| {
+            std::fs::read_dir(data.join(d).join(owner))
+                .is_ok_and(|mut entries| entries.next().is_some())
+        })
+    })
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
+        // The lock file, unlocked once this process is gone, is the proof of
+        // its owner's death: the next start recovers the spools left behind
+        // at once. Without it the owner could be on another machine and its
+        // spools would wait out `recovery_grace_secs`.
+        if spools_left(&self.dir, &self.id) {
+            return;
+        }
         let _ = std::fs::remove_file(self.dir.join(format!("{}.lock", self.id)));
     }
 }
@@ -138,5 +152,32 @@ mod tests {
         a.reap_dead();
         assert!(!dir.path().join("instances/deadbeef.lock").exists());
         assert_eq!(a.liveness(b.id()), Liveness::Alive);
+    }
+
+    #[test]
+    fn a_process_that_leaves_spools_leaves_the_proof_of_its_death() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Instance::acquire(dir.path()).unwrap();
+        let clean = Instance::acquire(dir.path()).unwrap();
+        let (left, gone) = (clean.id().to_owned(), a.id().to_owned());
+        std::fs::create_dir_all(dir.path().join("spool").join(clean.id())).unwrap();
+        let spooled = dir.path().join("spool").join(&gone);
+        std::fs::create_dir_all(&spooled).unwrap();
+        std::fs::write(spooled.join("call.spool"), b"audio").unwrap();
+        drop(a);
+        drop(clean);
+        let next = Instance::acquire(dir.path()).unwrap();
+        // Stopped with a spool kept: dead, recovered at once, not after the
+        // grace period a process of another machine gets.
+        assert_eq!(next.liveness(&gone), Liveness::Dead);
+        let now = SystemTime::now();
+        assert!(next.is_abandoned(&gone, now, Duration::from_secs(86_400)));
+        // An empty spool directory is nothing left behind.
+        assert_eq!(next.liveness(&left), Liveness::Unknown);
+        next.reap_dead();
+        assert!(dir.path().join(format!("instances/{gone}.lock")).exists(), "spools still there");
+        std::fs::remove_file(spooled.join("call.spool")).unwrap();
+        next.reap_dead();
+        assert!(!dir.path().join(format!("instances/{gone}.lock")).exists());
     }
 }
