@@ -8,6 +8,8 @@ pub mod flac;
 pub mod mp3;
 pub mod ogg_opus;
 mod pool;
+#[cfg(test)]
+mod tests;
 pub mod wav;
 
 use callvault_model::{AudioFormat, ParticipantId, Side};
