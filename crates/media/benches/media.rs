@@ -16,6 +16,7 @@ use callvault_media::codec::g711;
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, render,
+    render_to,
 };
 use callvault_model::{ConversationId, ParticipantId, Side};
 use callvault_rtp::RtpPacket;
@@ -317,6 +318,13 @@ fn opus_encoder_only(left: &[i16], right: &[i16], secs: f64) {
     }
 }
 
+/// Peak heap (KiB) of a [`render_to`] into a sink that keeps nothing.
+fn render_to_sink_peak(tl: &callvault_media::ClosedTimeline, format: OutputFormat) -> f64 {
+    let base = reset_peak();
+    render_to(tl, &RenderOptions { format, layout: Layout::Stereo }, &mut std::io::sink()).unwrap();
+    (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0
+}
+
 fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
@@ -358,8 +366,8 @@ fn main() {
         let secs = tl.len_samples() as f64 / f64::from(tl.sample_rate);
         println!("## Render: {secs:.0} s stereo conversation at 8 kHz (turn-taking speech)");
         println!(
-            "{:<44} {:>14} {:>16} {:>14}",
-            "format", "x real time/ch", "bytes/stereo-min", "peak heap KiB"
+            "{:<44} {:>14} {:>16} {:>14} {:>16}",
+            "format", "x real time/ch", "bytes/stereo-min", "peak heap KiB", "render_to KiB"
         );
         let formats: Vec<(&str, OutputFormat)> = vec![
             ("Ogg/Opus 2×10 kbit/s cx0 (default)", OutputFormat::default()),
@@ -389,18 +397,26 @@ fn main() {
             }
             let el = start.elapsed().as_secs_f64() / f64::from(reps);
             let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0;
+            let streamed = render_to_sink_peak(&tl, *f);
             println!(
-                "{:<44} {:>14.0} {:>16.0} {:>14.0}",
+                "{:<44} {:>14.0} {:>16.0} {:>14.0} {:>16.0}",
                 name,
                 secs * 2.0 / el,
                 size as f64 * 60.0 / secs,
-                peak
+                peak,
+                streamed
             );
         }
         opus_encoder_only(&left, &right, secs);
         // mix only (reading the spool), to separate it from encoding
         let start = Instant::now();
-        let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();
+        callvault_media::render::mix_windows(
+            &tl,
+            2,
+            |s| if s == 0 { &[0] } else { &[1] },
+            |_| Ok(()),
+        )
+        .unwrap();
         let el = start.elapsed().as_secs_f64();
         println!("{:<44} {:>14.0}", "(spool read + mix alone)", secs * 2.0 / el);
 
@@ -412,7 +428,8 @@ fn main() {
                 &[left, right],
                 8000,
                 callvault_media::render::wav::WavCodec::Pcm16,
-            ),
+            )
+            .unwrap(),
         )
         .unwrap();
         let out_path = dir.path().join("conv.opus");
@@ -441,7 +458,10 @@ fn main() {
         let long_dir = tempfile::tempdir().unwrap();
         let (long, _, _) = conversation_of(long_dir.path(), 600, false);
         println!("## Render peak heap, 10 min stereo conversation at 8 kHz (one render each)");
-        println!("{:<44} {:>14} {:>16}", "format", "x real time/ch", "peak heap KiB");
+        println!(
+            "{:<44} {:>14} {:>16} {:>16}",
+            "format", "x real time/ch", "peak heap KiB", "render_to KiB"
+        );
         for (name, f) in &formats {
             let start = Instant::now();
             let base = reset_peak();
@@ -449,11 +469,13 @@ fn main() {
             let el = start.elapsed().as_secs_f64();
             let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0;
             let secs = long.len_samples() as f64 / f64::from(long.sample_rate);
+            let streamed = render_to_sink_peak(&long, *f);
             println!(
-                "{:<44} {:>14.0} {:>16.0}{}",
+                "{:<44} {:>14.0} {:>16.0} {:>16.0}{}",
                 name,
                 secs * 2.0 / el,
                 peak,
+                streamed,
                 if ok { "" } else { "  (failed)" }
             );
         }

@@ -114,7 +114,7 @@ fn recorded(dir: &std::path::Path) -> ClosedTimeline {
             300 => rec.on_rtp(now, FlowKey(2), &pkt(2, i, 96, &[1, 2, 3, 4])),
             _ => rec.on_rtp(now, FlowKey(2), &pkt(2, i, 0, &agent)),
         }
-        if i >= 120 && i < 380 {
+        if (120..380).contains(&i) {
             rec.on_rtp(now, FlowKey(3), &pkt(3, i, 8, &frame(&c, true)));
         }
         rec.poll(now).unwrap();
