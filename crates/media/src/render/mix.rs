@@ -151,8 +151,8 @@ pub(crate) fn mix_windows_with(
             mixer.emit(len, &mut out, &mut sink)?;
         }
     } else {
-        // One scan per segment of the ring's bound.
-        let seg = max_ring.max(window) as u64;
+        // One scan per segment of the ring's bound, in whole windows.
+        let seg = (max_ring.max(window) / window * window) as u64;
         let mut buf = vec![Vec::new(); channels];
         let mut lo = 0u64;
         while lo < len {
