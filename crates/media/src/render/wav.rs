@@ -86,24 +86,21 @@ impl<W: Write> WavWriter<W> {
     /// beyond the announced count are dropped.
     pub fn write(&mut self, chunk: &[Vec<i16>]) -> Result<(), RenderError> {
         let frames = chunk.first().map_or(0, Vec::len).min(self.left as usize);
-        self.write_frames(frames, |i, c| chunk.get(c).and_then(|v| v.get(i)).copied())
-    }
-
-    fn write_frames(
-        &mut self,
-        frames: usize,
-        sample: impl Fn(usize, usize) -> Option<i16>,
-    ) -> Result<(), RenderError> {
         let width = if self.codec == WavCodec::Pcm16 { 2 } else { 1 };
         self.buf.clear();
         self.buf.reserve(frames * self.channels * width);
-        for i in 0..frames {
-            for c in 0..self.channels {
-                let s = sample(i, c).unwrap_or(0);
-                match self.codec {
-                    WavCodec::Pcm16 => self.buf.extend_from_slice(&s.to_le_bytes()),
-                    WavCodec::Mulaw => self.buf.push(g711::linear_to_ulaw(s)),
-                    WavCodec::Alaw => self.buf.push(g711::linear_to_alaw(s)),
+        if chunk.len() == self.channels && chunk.iter().all(|c| c.len() >= frames) {
+            // The usual case, as the mixer hands it over.
+            for i in 0..frames {
+                for c in chunk {
+                    push(&mut self.buf, self.codec, c[i]);
+                }
+            }
+        } else {
+            for i in 0..frames {
+                for c in 0..self.channels {
+                    let s = chunk.get(c).and_then(|v| v.get(i)).copied().unwrap_or(0);
+                    push(&mut self.buf, self.codec, s);
                 }
             }
         }
@@ -115,14 +112,22 @@ impl<W: Write> WavWriter<W> {
     /// Pads missing frames with silence, ends the data chunk and returns
     /// the writer.
     pub fn finish(mut self) -> Result<W, RenderError> {
+        let silence = vec![vec![0; self.left.min(4096) as usize]; self.channels];
         while self.left > 0 {
-            let n = self.left.min(4096) as usize;
-            self.write_frames(n, |_, _| None)?;
+            self.write(&silence)?;
         }
         if self.odd {
             self.out.write_all(&[0])?;
         }
         Ok(self.out)
+    }
+}
+
+fn push(buf: &mut Vec<u8>, codec: WavCodec, s: i16) {
+    match codec {
+        WavCodec::Pcm16 => buf.extend_from_slice(&s.to_le_bytes()),
+        WavCodec::Mulaw => buf.push(g711::linear_to_ulaw(s)),
+        WavCodec::Alaw => buf.push(g711::linear_to_alaw(s)),
     }
 }
 
