@@ -33,8 +33,8 @@ pub struct FlacWriter<W: Write> {
     channels: usize,
     /// Interleaved samples of the frame being filled.
     pending: Vec<i32>,
-    /// Encoded frames.
-    frames: Vec<u8>,
+    /// Encoded frames, each in its own buffer (no doubling on growth).
+    frames: Vec<Vec<u8>>,
 }
 
 impl<W: Write> FlacWriter<W> {
@@ -94,7 +94,7 @@ impl<W: Write> FlacWriter<W> {
         self.stream.stream_info_mut().update_frame_info(&frame);
         let mut sink = flacenc::bitsink::ByteSink::new();
         frame.write(&mut sink).map_err(flac_err)?;
-        self.frames.extend_from_slice(sink.as_slice());
+        self.frames.push(sink.as_slice().to_vec());
         Ok(())
     }
 
@@ -109,7 +109,9 @@ impl<W: Write> FlacWriter<W> {
         let mut head = flacenc::bitsink::ByteSink::new();
         self.stream.write(&mut head).map_err(flac_err)?;
         self.out.write_all(head.as_slice())?;
-        self.out.write_all(&self.frames)?;
+        for f in &self.frames {
+            self.out.write_all(f)?;
+        }
         Ok(self.out)
     }
 }

@@ -312,9 +312,25 @@ pub fn render_to<W: Write>(
 /// Renders the conversation as one file (stereo by default) in memory:
 /// [`render_to`] into a `Vec`.
 pub fn render(tl: &ClosedTimeline, options: &RenderOptions) -> Result<RenderedFile, RenderError> {
-    let mut bytes = Vec::new();
+    let channels = match options.layout {
+        Layout::Stereo => 2,
+        Layout::Mono => 1,
+    };
+    let mut bytes = Vec::with_capacity(size_hint(options.format, channels, tl.len_samples()));
     let summary = render_to(tl, options, &mut bytes)?;
     Ok(summary.into_file(bytes))
+}
+
+/// About the size of a rendered file (exact for WAV), so that rendering
+/// into memory does not grow the buffer by doubling.
+fn size_hint(format: OutputFormat, channels: usize, frames: u64) -> usize {
+    let samples = frames.saturating_mul(channels as u64).min(isize::MAX as u64 / 4) as usize;
+    match format {
+        OutputFormat::WavPcm16 => samples * 2 + 44,
+        OutputFormat::WavPcmu | OutputFormat::WavPcma => samples + 59,
+        OutputFormat::Opus { .. } => frames as usize / 4 + 4096,
+        OutputFormat::Flac | OutputFormat::Mp3 { .. } => 0,
+    }
 }
 
 /// Renders one mono file per participant (per-participant tracks), each
@@ -331,7 +347,7 @@ pub fn render_tracks(
     }
     let mut out = Vec::with_capacity(people.len());
     for p in people {
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(size_hint(format, 1, tl.len_samples()));
         let route = |s| if tl.participant_of(s) == Some(p) { &[0][..] } else { &[] };
         let summary = render_routed(tl, format, 1, route, &mut bytes)?;
         out.push((p, summary.into_file(bytes)));

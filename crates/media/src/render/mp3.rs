@@ -40,7 +40,8 @@ pub struct Mp3Writer<W: Write> {
     channels: usize,
     /// Samples of the chunk being filled (interleaved when stereo).
     pending: Vec<i16>,
-    encoded: Vec<u8>,
+    /// Encoded output, a buffer per chunk (no doubling on growth).
+    encoded: Vec<Vec<u8>>,
 }
 
 impl<W: Write> Mp3Writer<W> {
@@ -94,15 +95,15 @@ impl<W: Write> Mp3Writer<W> {
             return Ok(());
         }
         let frames = self.pending.len() / self.channels;
-        self.encoded.reserve(mp3lame_encoder::max_required_buffer_size(frames));
+        let mut out = Vec::with_capacity(mp3lame_encoder::max_required_buffer_size(frames));
         if self.channels == 1 {
-            self.enc.encode_to_vec(MonoPcm(&self.pending), &mut self.encoded).map_err(mp3_err)?;
+            self.enc.encode_to_vec(MonoPcm(&self.pending), &mut out).map_err(mp3_err)?;
         } else {
-            self.enc
-                .encode_to_vec(InterleavedPcm(&self.pending), &mut self.encoded)
-                .map_err(mp3_err)?;
+            self.enc.encode_to_vec(InterleavedPcm(&self.pending), &mut out).map_err(mp3_err)?;
         }
         self.pending.clear();
+        out.shrink_to_fit();
+        self.encoded.push(out);
         Ok(())
     }
 
@@ -110,15 +111,24 @@ impl<W: Write> Mp3Writer<W> {
     /// the file and returns the writer.
     pub fn finish(mut self) -> Result<W, RenderError> {
         self.encode_pending()?;
-        self.encoded.reserve(7200);
-        self.enc.flush_to_vec::<FlushGap>(&mut self.encoded).map_err(mp3_err)?;
+        let mut last = Vec::with_capacity(7200);
+        self.enc.flush_to_vec::<FlushGap>(&mut last).map_err(mp3_err)?;
+        self.encoded.push(last);
         let mut tag = Vec::with_capacity(self.enc.lame_tag_size());
-        if self.enc.lame_tag_encode_to_vec(&mut tag).is_some()
-            && let Some(head) = self.encoded.get_mut(..tag.len())
-        {
-            head.copy_from_slice(&tag);
+        let total: usize = self.encoded.iter().map(Vec::len).sum();
+        if self.enc.lame_tag_encode_to_vec(&mut tag).is_some() && total >= tag.len() {
+            // The tag frame's place: the first bytes LAME put out, which
+            // may span chunks.
+            let mut rest = &tag[..];
+            for chunk in &mut self.encoded {
+                let n = rest.len().min(chunk.len());
+                chunk[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+            }
         }
-        self.out.write_all(&self.encoded)?;
+        for chunk in &self.encoded {
+            self.out.write_all(chunk)?;
+        }
         Ok(self.out)
     }
 }
