@@ -4,6 +4,7 @@
 //! - render speed (× real time per channel, one core) and bytes per stereo
 //!   call-minute per format, and `opusenc` on the same audio when installed;
 //! - G.729 decode speed (× real time, one core);
+//! - peak heap while rendering, per format, for a 1 and a 10 minute call;
 //! - memory per active call (counted by a tracking allocator).
 #![allow(unsafe_code)] // the counting global allocator below
 
@@ -15,17 +16,28 @@ use callvault_media::codec::g711;
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, render,
+    render_to,
 };
 use callvault_model::{ConversationId, ParticipantId, Side};
 use callvault_rtp::RtpPacket;
 
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// Highest `LIVE` since the last [`reset_peak`].
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+/// Starts a peak measurement; returns the live bytes at its start.
+fn reset_peak() -> isize {
+    let live = LIVE.load(Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    live
+}
 
 // SAFETY: forwards to the system allocator and only counts bytes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: AllocLayout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        let live = LIVE.fetch_add(l.size() as isize, Ordering::Relaxed) + l.size() as isize;
+        PEAK.fetch_max(live, Ordering::Relaxed);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(l) }
     }
@@ -225,16 +237,26 @@ fn decoded_packets_per_second(pt: u8, payloads: &[&[u8]], lose_every: usize) -> 
 /// A 60 s stereo conversation: the parties take turns of ~3 s (each side
 /// silent while the other talks, as in real calls).
 fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<i16>, Vec<i16>) {
+    conversation_of(dir, 60, true)
+}
+
+/// [`conversation`] lasting `secs`.
+fn conversation_of(
+    dir: &std::path::Path,
+    secs: usize,
+    fsync: bool,
+) -> (callvault_media::ClosedTimeline, Vec<i16>, Vec<i16>) {
     let pcm = speech();
     let t0 = Duration::from_secs(1);
     let mut rec =
-        Recorder::new(config(dir, Duration::from_secs(1)), ConversationId::new(), t0).unwrap();
+        Recorder::new(config_fsync(dir, Duration::from_secs(1), fsync), ConversationId::new(), t0)
+            .unwrap();
     rec.attach_flow(FlowKey(1), ParticipantId::new(), Side::External, PayloadMap::default());
     rec.attach_flow(FlowKey(2), ParticipantId::new(), Side::Company, PayloadMap::default());
     let mut left = Vec::new();
     let mut right = Vec::new();
     let silence = [g711::linear_to_alaw(0); 160];
-    for i in 0..3000usize {
+    for i in 0..secs * 50 {
         let now = t0 + Duration::from_millis(i as u64 * 20);
         let talker_left = (i / 150) % 2 == 0;
         let k = (i * 160) % (pcm.len() - 160);
@@ -247,7 +269,7 @@ fn conversation(dir: &std::path::Path) -> (callvault_media::ClosedTimeline, Vec<
         rec.on_rtp(now, FlowKey(2), &rtp(2, i as u16, (i * 160) as u32, r));
         rec.poll(now).unwrap();
     }
-    (rec.close(t0 + Duration::from_secs(61)).unwrap(), left, right)
+    (rec.close(t0 + Duration::from_secs(secs as u64 + 1)).unwrap(), left, right)
 }
 
 /// CPU time of the calling thread (from /proc/thread-self/schedstat, in
@@ -296,6 +318,13 @@ fn opus_encoder_only(left: &[i16], right: &[i16], secs: f64) {
     }
 }
 
+/// Peak heap (KiB) of a [`render_to`] into a sink that keeps nothing.
+fn render_to_sink_peak(tl: &callvault_media::ClosedTimeline, format: OutputFormat) -> f64 {
+    let base = reset_peak();
+    render_to(tl, &RenderOptions { format, layout: Layout::Stereo }, &mut std::io::sink()).unwrap();
+    (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0
+}
+
 fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
@@ -336,7 +365,10 @@ fn main() {
         let (tl, left, right) = conversation(dir.path());
         let secs = tl.len_samples() as f64 / f64::from(tl.sample_rate);
         println!("## Render: {secs:.0} s stereo conversation at 8 kHz (turn-taking speech)");
-        println!("{:<44} {:>14} {:>16}", "format", "x real time/ch", "bytes/stereo-min");
+        println!(
+            "{:<44} {:>14} {:>16} {:>14} {:>16}",
+            "format", "x real time/ch", "bytes/stereo-min", "peak heap KiB", "render_to KiB"
+        );
         let formats: Vec<(&str, OutputFormat)> = vec![
             ("Ogg/Opus 2×10 kbit/s cx0 (default)", OutputFormat::default()),
             (
@@ -353,22 +385,38 @@ fn main() {
             ("FLAC", OutputFormat::Flac),
             ("MP3 32 kbit/s", OutputFormat::Mp3 { kbps: 32 }),
         ];
-        for (name, f) in formats {
+        for (name, f) in &formats {
             let reps = 3;
             let start = Instant::now();
             let mut size = 0;
+            let base = reset_peak();
             for _ in 0..reps {
-                size = render(&tl, &RenderOptions { format: f, layout: Layout::Stereo })
+                size = render(&tl, &RenderOptions { format: *f, layout: Layout::Stereo })
                     .map(|r| r.bytes.len())
                     .unwrap_or(0);
             }
             let el = start.elapsed().as_secs_f64() / f64::from(reps);
-            println!("{:<44} {:>14.0} {:>16.0}", name, secs * 2.0 / el, size as f64 * 60.0 / secs);
+            let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0;
+            let streamed = render_to_sink_peak(&tl, *f);
+            println!(
+                "{:<44} {:>14.0} {:>16.0} {:>14.0} {:>16.0}",
+                name,
+                secs * 2.0 / el,
+                size as f64 * 60.0 / secs,
+                peak,
+                streamed
+            );
         }
         opus_encoder_only(&left, &right, secs);
         // mix only (reading the spool), to separate it from encoding
         let start = Instant::now();
-        let _ = callvault_media::render::mix(&tl, 2, |s| if s == 0 { &[0] } else { &[1] }).unwrap();
+        callvault_media::render::mix_windows(
+            &tl,
+            2,
+            |s| if s == 0 { &[0] } else { &[1] },
+            |_| Ok(()),
+        )
+        .unwrap();
         let el = start.elapsed().as_secs_f64();
         println!("{:<44} {:>14.0}", "(spool read + mix alone)", secs * 2.0 / el);
 
@@ -380,7 +428,8 @@ fn main() {
                 &[left, right],
                 8000,
                 callvault_media::render::wav::WavCodec::Pcm16,
-            ),
+            )
+            .unwrap(),
         )
         .unwrap();
         let out_path = dir.path().join("conv.opus");
@@ -402,6 +451,33 @@ fn main() {
                 );
             }
             _ => println!("opusenc not installed: comparison skipped (apt-get install opus-tools)"),
+        }
+        println!();
+
+        // peak heap against call length: the same speech for 10 minutes
+        let long_dir = tempfile::tempdir().unwrap();
+        let (long, _, _) = conversation_of(long_dir.path(), 600, false);
+        println!("## Render peak heap, 10 min stereo conversation at 8 kHz (one render each)");
+        println!(
+            "{:<44} {:>14} {:>16} {:>16}",
+            "format", "x real time/ch", "peak heap KiB", "render_to KiB"
+        );
+        for (name, f) in &formats {
+            let start = Instant::now();
+            let base = reset_peak();
+            let ok = render(&long, &RenderOptions { format: *f, layout: Layout::Stereo }).is_ok();
+            let el = start.elapsed().as_secs_f64();
+            let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0;
+            let secs = long.len_samples() as f64 / f64::from(long.sample_rate);
+            let streamed = render_to_sink_peak(&long, *f);
+            println!(
+                "{:<44} {:>14.0} {:>16.0} {:>16.0}{}",
+                name,
+                secs * 2.0 / el,
+                peak,
+                streamed,
+                if ok { "" } else { "  (failed)" }
+            );
         }
         println!();
     }

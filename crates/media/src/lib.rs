@@ -3,8 +3,8 @@
 //! ```text
 //! capture path ──on_rtp(now, flow, bytes)──► Recorder ──records──► spool file (fsync every 1 s)
 //!   (sans-IO: rtp::StreamTracker per flow → codec::Decoder → PCM on the wall-clock timeline)
-//! Recorder::close(now) / recover_spool(dir) ──► ClosedTimeline ──render()──► RenderedFile
-//!                                                                 (thread pool, never async)
+//! Recorder::close(now) / recover_spool(dir) ──► ClosedTimeline ──render_to(out)──► file
+//!                        (mixed and encoded window by window; thread pool, never async)
 //! ```
 //!
 //! Module map:
@@ -14,14 +14,15 @@
 //! - [`spool`]: the crash-safe record format and its writer.
 //! - [`timeline`]: [`ClosedTimeline`] built from a spool; [`recover_spool`].
 //! - [`mod@render`]: mixing to stereo/mono/per-participant and encoding to
-//!   Ogg/Opus, WAV, FLAC, MP3; [`RenderPool`].
+//!   Ogg/Opus, WAV, FLAC, MP3, streamed into a writer ([`render_to`]) or
+//!   into memory ([`render`]); [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
 //!
 //! **Architecture invariant:** nothing here reads a clock, opens a socket or
 //! spawns an async task. Time comes in as `now: Duration` since an epoch the
 //! caller chooses. The only I/O is the spool file (written in
-//! [`Recorder::poll`]/[`Recorder::close`], read when rendering) and the
-//! render pool's threads.
+//! [`Recorder::poll`]/[`Recorder::close`], read when rendering), the writer
+//! a render is streamed into, and the render pool's threads.
 //!
 //! **Architecture invariant:** the spool is the single source of truth: a
 //! call that ends normally and a call cut by a crash are both rendered from
@@ -37,8 +38,8 @@ pub mod timeline;
 pub use codec::{Codec, Decoder, PayloadMap};
 pub use recorder::{FlowKey, Recorder, RecorderConfig, RecorderStats};
 pub use render::{
-    Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderedFile, render,
-    render_tracks,
+    Layout, OutputFormat, RenderError, RenderOptions, RenderPool, RenderSummary, RenderedFile,
+    render, render_to, render_tracks,
 };
 pub use spool::{SpoolConfig, remove_spool};
 pub use timeline::{

@@ -1,5 +1,7 @@
 //! MP3 through LAME (`mp3lame-encoder`, bundled C built with `cc`).
-use mp3lame_encoder::{Bitrate, Builder, FlushGap, InterleavedPcm, MonoPcm, Quality};
+use std::io::Write;
+
+use mp3lame_encoder::{Bitrate, Builder, Encoder, FlushGap, InterleavedPcm, MonoPcm, Quality};
 
 use super::RenderError;
 
@@ -16,47 +18,124 @@ fn bitrate(kbps: u32) -> Bitrate {
     }
 }
 
-pub fn encode(channels: &[Vec<i16>], rate: u32, kbps: u32) -> Result<Vec<u8>, RenderError> {
-    let e = |x: &dyn std::fmt::Debug| RenderError::Mp3(format!("{x:?}"));
-    let n = channels.len().clamp(1, 2);
-    let mut b = Builder::new().ok_or_else(|| RenderError::Mp3("lame init failed".into()))?;
-    b.set_num_channels(n as u8).map_err(|x| e(&x))?;
-    b.set_sample_rate(rate).map_err(|x| e(&x))?;
-    b.set_brate(bitrate(kbps)).map_err(|x| e(&x))?;
-    b.set_quality(Quality::Good).map_err(|x| e(&x))?;
-    let mut enc = b.build().map_err(|x| e(&x))?;
-    let frames = channels.first().map_or(0, Vec::len);
-    let mut out = Vec::with_capacity(frames / 4 + 8192);
-    const CHUNK: usize = 8192;
-    let mut buf = Vec::with_capacity(CHUNK * 2);
-    let mut i = 0;
-    while i < frames {
-        let end = (i + CHUNK).min(frames);
-        let need = mp3lame_encoder::max_required_buffer_size(end - i);
-        out.reserve(need);
-        if n == 1 {
-            enc.encode_to_vec(MonoPcm(&channels[0][i..end]), &mut out).map_err(|x| e(&x))?;
-        } else {
-            buf.clear();
-            for (l, r) in channels[0][i..end].iter().zip(&channels[1][i..end]) {
-                buf.push(*l);
-                buf.push(*r);
+fn mp3_err(x: impl std::fmt::Debug) -> RenderError {
+    RenderError::Mp3(format!("{x:?}"))
+}
+
+/// Samples per channel handed to LAME at a time.
+const CHUNK: usize = 8192;
+
+/// An MP3 file encoded as samples come.
+///
+/// Not fully streamed: LAME reserves the first frame for its Xing/LAME tag
+/// (frame count, seek table, encoder delay and end padding, which
+/// gapless-aware players such as ffmpeg and browsers use to play exactly
+/// the conversation's span), and fills it in only after the last frame; a
+/// [`Write`] cannot go back. The encoded frames are therefore held until
+/// [`Mp3Writer::finish`] (`kbps` / 8 KB per second, 14 MB per hour at
+/// 32 kbit/s); the samples themselves are not.
+pub struct Mp3Writer<W: Write> {
+    out: W,
+    enc: Encoder,
+    channels: usize,
+    /// Samples of the chunk being filled (interleaved when stereo).
+    pending: Vec<i16>,
+    /// Encoded output, a buffer per chunk (no doubling on growth).
+    encoded: Vec<Vec<u8>>,
+}
+
+impl<W: Write> Mp3Writer<W> {
+    /// An MP3 stream of `channels` channels (1 or 2) at `rate`.
+    pub fn new(out: W, channels: usize, rate: u32, kbps: u32) -> Result<Self, RenderError> {
+        let n = channels.clamp(1, 2);
+        let mut b = Builder::new().ok_or_else(|| RenderError::Mp3("lame init failed".into()))?;
+        b.set_num_channels(n as u8).map_err(mp3_err)?;
+        b.set_sample_rate(rate).map_err(mp3_err)?;
+        b.set_brate(bitrate(kbps)).map_err(mp3_err)?;
+        b.set_quality(Quality::Good).map_err(mp3_err)?;
+        let enc = b.build().map_err(mp3_err)?;
+        Ok(Mp3Writer {
+            out,
+            enc,
+            channels: n,
+            pending: Vec::with_capacity(CHUNK * n),
+            encoded: Vec::new(),
+        })
+    }
+
+    /// Takes the next samples of each channel (equal lengths; a missing
+    /// channel is silent).
+    pub fn write(&mut self, chunk: &[Vec<i16>]) -> Result<(), RenderError> {
+        let len = chunk.first().map_or(0, Vec::len);
+        let mut at = 0;
+        while at < len {
+            let take = (CHUNK - self.pending.len() / self.channels).min(len - at);
+            let left = chunk.first().map_or(&[][..], |v| &v[at..at + take]);
+            if self.channels == 1 {
+                self.pending.extend_from_slice(left);
+            } else {
+                let right = chunk.get(1).and_then(|v| v.get(at..at + take));
+                for (i, &l) in left.iter().enumerate() {
+                    self.pending.push(l);
+                    self.pending.push(right.map_or(0, |r| r[i]));
+                }
             }
-            enc.encode_to_vec(InterleavedPcm(&buf), &mut out).map_err(|x| e(&x))?;
+            at += take;
+            if self.pending.len() == CHUNK * self.channels {
+                self.encode_pending()?;
+            }
         }
-        i = end;
+        Ok(())
     }
-    out.reserve(7200);
-    enc.flush_to_vec::<FlushGap>(&mut out).map_err(|x| e(&x))?;
-    // LAME reserved the first frame for its Xing/LAME tag; fill it in now
-    // (the whole file is in memory). It carries the encoder delay and end
-    // padding, so gapless-aware players (ffmpeg, browsers) play exactly the
-    // conversation's span.
-    let mut tag = Vec::with_capacity(enc.lame_tag_size());
-    if enc.lame_tag_encode_to_vec(&mut tag).is_some()
-        && let Some(head) = out.get_mut(..tag.len())
-    {
-        head.copy_from_slice(&tag);
+
+    /// Feeds the pending samples to LAME: chunks of [`CHUNK`] samples, as
+    /// the whole-buffer encoder did, so the frames come out the same.
+    fn encode_pending(&mut self) -> Result<(), RenderError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let frames = self.pending.len() / self.channels;
+        let mut out = Vec::with_capacity(mp3lame_encoder::max_required_buffer_size(frames));
+        if self.channels == 1 {
+            self.enc.encode_to_vec(MonoPcm(&self.pending), &mut out).map_err(mp3_err)?;
+        } else {
+            self.enc.encode_to_vec(InterleavedPcm(&self.pending), &mut out).map_err(mp3_err)?;
+        }
+        self.pending.clear();
+        out.shrink_to_fit();
+        self.encoded.push(out);
+        Ok(())
     }
-    Ok(out)
+
+    /// Encodes what is pending, flushes LAME, fills in the tag frame, writes
+    /// the file and returns the writer.
+    pub fn finish(mut self) -> Result<W, RenderError> {
+        self.encode_pending()?;
+        let mut last = Vec::with_capacity(7200);
+        self.enc.flush_to_vec::<FlushGap>(&mut last).map_err(mp3_err)?;
+        self.encoded.push(last);
+        let mut tag = Vec::with_capacity(self.enc.lame_tag_size());
+        let total: usize = self.encoded.iter().map(Vec::len).sum();
+        if self.enc.lame_tag_encode_to_vec(&mut tag).is_some() && total >= tag.len() {
+            // The tag frame's place: the first bytes LAME put out, which
+            // may span chunks.
+            let mut rest = &tag[..];
+            for chunk in &mut self.encoded {
+                let n = rest.len().min(chunk.len());
+                chunk[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+            }
+        }
+        for chunk in &self.encoded {
+            self.out.write_all(chunk)?;
+        }
+        Ok(self.out)
+    }
+}
+
+/// Encodes equal-length channels (1 or 2) into an MP3 file in memory.
+pub fn encode(channels: &[Vec<i16>], rate: u32, kbps: u32) -> Result<Vec<u8>, RenderError> {
+    let mut w = Mp3Writer::new(Vec::new(), channels.len(), rate, kbps)?;
+    w.write(channels)?;
+    w.finish()
 }

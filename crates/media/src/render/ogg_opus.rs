@@ -6,6 +6,8 @@
 //! never folds the two parties into one channel at low bitrates as coupled
 //! stereo does, and each side's silence is skipped on its own (see
 //! `Channel`).
+use std::io::Write;
+
 use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
 
 use super::RenderError;
@@ -59,106 +61,213 @@ impl Channel {
     }
 }
 
-/// Encodes equal-length channels (1 or 2) at `rate` (8/12/16/24/48 kHz).
-/// `bitrate` is the total for all channels.
-pub fn encode(
-    channels: &[Vec<i16>],
-    rate: u32,
-    bitrate: u32,
-    complexity: u8,
-) -> Result<Vec<u8>, RenderError> {
-    let n = channels.len().clamp(1, 2);
-    let config = OpusEncoderConfig {
-        sample_rate: rate,
-        channels: 1,
-        bitrate: bitrate / n as u32,
-        complexity,
-        dtx: false,
-        uncoupled: false,
-    };
-    let frame = rate as usize * FRAME_MS / 1000;
-    // Coded silence: what an encoder settled on silence emits (a few bytes).
-    // It is sent only after one silent frame was coded normally, so the
-    // decoder is in the same settled state.
-    let mut out = vec![0u8; 1500];
-    let silence = {
-        // 14 bytes per 60 ms. Not a DTX or sub-3 kbit/s packet: those 1–2
-        // byte packets inside a multistream packet broke the other stream's
-        // decoding with this libopus translation (measured).
-        let mut e = OpusEncoder::new(&config)?;
-        let mut k = 0;
-        for _ in 0..5 {
-            k = e.encode(&vec![0i16; frame], &mut out)?;
+/// An Ogg/Opus file written as samples come: 60 ms packets are encoded as
+/// soon as their samples are in and pages go out once a second. The
+/// sample count is given up front because the last packet's granule
+/// position (the end trimming) and end-of-stream flag depend on it; at
+/// most one packet's samples are held.
+pub struct OggOpusWriter<W: Write> {
+    w: PacketWriter<'static, W>,
+    chans: Vec<Channel>,
+    /// What a settled encoder emits for silence (see [`Channel`]).
+    silence: Vec<u8>,
+    /// Scratch for one encoded packet.
+    scratch: Vec<u8>,
+    /// The packet being filled, per channel, and how far.
+    pcm: Vec<Vec<i16>>,
+    filled: usize,
+    frame: usize,
+    /// Samples announced, and still to come.
+    frames: u64,
+    left: u64,
+    /// Packets written, and in all.
+    k: u64,
+    packets: u64,
+    scale: u64,
+    pre_skip: u64,
+}
+
+impl<W: Write> OggOpusWriter<W> {
+    /// Writes OpusHead and OpusTags for `frames` samples per channel of
+    /// `channels` channels (1 or 2) at `rate` (8/12/16/24/48 kHz).
+    /// `bitrate` is the total for all channels.
+    pub fn new(
+        out: W,
+        channels: usize,
+        rate: u32,
+        bitrate: u32,
+        complexity: u8,
+        frames: u64,
+    ) -> Result<Self, RenderError> {
+        let n = channels.clamp(1, 2);
+        let config = OpusEncoderConfig {
+            sample_rate: rate,
+            channels: 1,
+            bitrate: bitrate / n as u32,
+            complexity,
+            dtx: false,
+            uncoupled: false,
+        };
+        let frame = rate as usize * FRAME_MS / 1000;
+        // Coded silence: what an encoder settled on silence emits (a few bytes).
+        // It is sent only after one silent frame was coded normally, so the
+        // decoder is in the same settled state.
+        let mut scratch = vec![0u8; 1500];
+        let silence = {
+            // 14 bytes per 60 ms. Not a DTX or sub-3 kbit/s packet: those 1–2
+            // byte packets inside a multistream packet broke the other stream's
+            // decoding with this libopus translation (measured).
+            let mut e = OpusEncoder::new(&config)?;
+            let mut k = 0;
+            let zeros = vec![0i16; frame];
+            for _ in 0..5 {
+                k = e.encode(&zeros, &mut scratch)?;
+            }
+            scratch[..k].to_vec()
+        };
+        let mut chans = Vec::with_capacity(n);
+        for _ in 0..n {
+            chans.push(Channel {
+                enc: OpusEncoder::new(&config)?,
+                prev_silent: false,
+                skipping: false,
+            });
         }
-        out[..k].to_vec()
-    };
-    let mut chans = Vec::with_capacity(n);
-    for _ in 0..n {
-        chans.push(Channel {
-            enc: OpusEncoder::new(&config)?,
-            prev_silent: false,
-            skipping: false,
-        });
+        let scale = 48_000 / u64::from(rate.max(1));
+        let pre_skip = u64::from(chans[0].enc.lookahead()?) * scale;
+        let mut w = PacketWriter::new(out);
+        // OpusHead (RFC 7845 §5.1)
+        let mut head = Vec::with_capacity(21);
+        head.extend_from_slice(b"OpusHead");
+        head.push(1);
+        head.push(n as u8);
+        head.extend_from_slice(&(pre_skip as u16).to_le_bytes());
+        head.extend_from_slice(&rate.to_le_bytes());
+        head.extend_from_slice(&0i16.to_le_bytes());
+        if n == 2 {
+            // mapping family 1: 2 streams, 0 coupled, channel i ← stream i
+            head.extend_from_slice(&[1, 2, 0, 0, 1]);
+        } else {
+            head.push(0);
+        }
+        w.write_packet(head, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+        // OpusTags (§5.2)
+        let mut tags = Vec::new();
+        tags.extend_from_slice(b"OpusTags");
+        tags.extend_from_slice(&(VENDOR.len() as u32).to_le_bytes());
+        tags.extend_from_slice(VENDOR.as_bytes());
+        tags.extend_from_slice(&0u32.to_le_bytes());
+        w.write_packet(tags, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+        // Pad so that the encoder's delay is flushed out too.
+        let total = frames + pre_skip / scale;
+        let packets = total.div_ceil(frame as u64).max(1);
+        Ok(OggOpusWriter {
+            w,
+            chans,
+            silence,
+            scratch,
+            pcm: vec![vec![0; frame]; n],
+            filled: 0,
+            frame,
+            frames,
+            left: frames,
+            k: 0,
+            packets,
+            scale,
+            pre_skip,
+        })
     }
-    let scale = 48_000 / u64::from(rate.max(1));
-    let pre_skip = u64::from(chans[0].enc.lookahead()?) * scale;
-    let frames = channels.first().map_or(0, Vec::len);
-    let mut w = PacketWriter::new(Vec::with_capacity(frames / 4 + 4096));
-    // OpusHead (RFC 7845 §5.1)
-    let mut head = Vec::with_capacity(21);
-    head.extend_from_slice(b"OpusHead");
-    head.push(1);
-    head.push(n as u8);
-    head.extend_from_slice(&(pre_skip as u16).to_le_bytes());
-    head.extend_from_slice(&rate.to_le_bytes());
-    head.extend_from_slice(&0i16.to_le_bytes());
-    if n == 2 {
-        // mapping family 1: 2 streams, 0 coupled, channel i ← stream i
-        head.extend_from_slice(&[1, 2, 0, 0, 1]);
-    } else {
-        head.push(0);
+
+    /// Takes the next samples of each channel (equal lengths; a missing
+    /// channel is silent); samples beyond the announced count are dropped.
+    pub fn write(&mut self, chunk: &[Vec<i16>]) -> Result<(), RenderError> {
+        let len = chunk.first().map_or(0, Vec::len).min(self.left as usize);
+        let mut at = 0;
+        while at < len {
+            let take = (self.frame - self.filled).min(len - at);
+            for (c, pcm) in self.pcm.iter_mut().enumerate() {
+                let dst = &mut pcm[self.filled..self.filled + take];
+                match chunk.get(c).and_then(|v| v.get(at..at + take)) {
+                    Some(src) => dst.copy_from_slice(src),
+                    None => dst.fill(0),
+                }
+            }
+            self.filled += take;
+            at += take;
+            if self.filled == self.frame {
+                self.packet()?;
+            }
+        }
+        self.left -= len as u64;
+        Ok(())
     }
-    w.write_packet(head, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
-    // OpusTags (§5.2)
-    let mut tags = Vec::new();
-    tags.extend_from_slice(b"OpusTags");
-    tags.extend_from_slice(&(VENDOR.len() as u32).to_le_bytes());
-    tags.extend_from_slice(VENDOR.as_bytes());
-    tags.extend_from_slice(&0u32.to_le_bytes());
-    w.write_packet(tags, SERIAL, PacketWriteEndInfo::EndPage, 0)?;
-    // Pad so that the encoder's delay is flushed out too.
-    let total = frames + (pre_skip / scale) as usize;
-    let packets = total.div_ceil(frame).max(1);
-    let mut pcm = vec![0i16; frame];
-    for k in 0..packets {
+
+    /// Encodes the packet in `pcm` (zero-padded past `filled`) and hands it
+    /// to the Ogg writer.
+    fn packet(&mut self) -> Result<(), RenderError> {
+        let n = self.chans.len();
         let mut packet = Vec::with_capacity(64);
-        for (c, ch) in chans.iter_mut().enumerate() {
-            // The frame's samples, zero-padded past the end of the channel.
-            let src = channels.get(c).and_then(|v| v.get(k * frame..)).unwrap_or(&[]);
-            let m = src.len().min(frame);
-            pcm[..m].copy_from_slice(&src[..m]);
-            pcm[m..].fill(0);
-            let p = ch.encode(&pcm, &silence, &mut out)?;
+        for (c, (ch, pcm)) in self.chans.iter_mut().zip(&mut self.pcm).enumerate() {
+            pcm[self.filled..].fill(0);
+            let p = ch.encode(pcm, &self.silence, &mut self.scratch)?;
             if c + 1 < n {
                 self_delimit(p, &mut packet)?;
             } else {
                 packet.extend_from_slice(p);
             }
         }
-        let last = k + 1 == packets;
-        let granule =
-            if last { pre_skip + frames as u64 * scale } else { ((k + 1) * frame) as u64 * scale };
+        self.filled = 0;
+        let k = self.k;
+        self.k += 1;
+        let last = k + 1 == self.packets;
+        let granule = if last {
+            self.pre_skip + self.frames * self.scale
+        } else {
+            (k + 1) * self.frame as u64 * self.scale
+        };
         // A page per second keeps overhead at ~1 % and seeking cheap.
         let info = if last {
             PacketWriteEndInfo::EndStream
-        } else if (k + 1) % (1000 / FRAME_MS) == 0 {
+        } else if (k + 1).is_multiple_of((1000 / FRAME_MS) as u64) {
             PacketWriteEndInfo::EndPage
         } else {
             PacketWriteEndInfo::NormalPacket
         };
-        w.write_packet(packet, SERIAL, info, granule)?;
+        self.w.write_packet(packet, SERIAL, info, granule)?;
+        Ok(())
     }
-    Ok(w.into_inner())
+
+    /// Pads missing samples with silence, flushes the encoders' delay,
+    /// ends the stream and returns the writer.
+    pub fn finish(mut self) -> Result<W, RenderError> {
+        if self.left > 0 {
+            let zeros = vec![vec![0i16; self.frame]; self.pcm.len()];
+            while self.left > 0 {
+                let n = self.left.min(self.frame as u64) as usize;
+                let chunk: Vec<Vec<i16>> = zeros.iter().map(|z| z[..n].to_vec()).collect();
+                self.write(&chunk)?;
+            }
+        }
+        while self.k < self.packets {
+            self.packet()?;
+        }
+        Ok(self.w.into_inner())
+    }
+}
+
+/// Encodes equal-length channels (1 or 2) at `rate` (8/12/16/24/48 kHz)
+/// into a file in memory. `bitrate` is the total for all channels.
+pub fn encode(
+    channels: &[Vec<i16>],
+    rate: u32,
+    bitrate: u32,
+    complexity: u8,
+) -> Result<Vec<u8>, RenderError> {
+    let frames = channels.first().map_or(0, Vec::len);
+    let out = Vec::with_capacity(frames / 4 + 4096);
+    let mut w = OggOpusWriter::new(out, channels.len(), rate, bitrate, complexity, frames as u64)?;
+    w.write(channels)?;
+    w.finish()
 }
 
 /// A decoded Ogg/Opus file.
