@@ -110,9 +110,19 @@ fn scalars_as_text<'de, D: serde::Deserializer<'de>>(
 /// and shows the rest: region, endpoint, bucket settings).
 pub fn is_secret_option(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["secret", "password", "token", "credential", "private", "sas", "access_key", "account_key", "service_account"]
-        .iter()
-        .any(|w| k.contains(w))
+    [
+        "secret",
+        "password",
+        "token",
+        "credential",
+        "private",
+        "sas",
+        "access_key",
+        "account_key",
+        "service_account",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -297,7 +297,14 @@ fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
 
 /// One call, answered, `packets` RTP packets each way, then (when `bye`)
 /// hung up: a capture of its own, starting at `start_ms`.
-fn one_call(call_id: &str, caller: &str, port: u16, start_ms: u64, packets: u16, bye: bool) -> Vec<u8> {
+fn one_call(
+    call_id: &str,
+    caller: &str,
+    port: u16,
+    start_ms: u64,
+    packets: u16,
+    bye: bool,
+) -> Vec<u8> {
     let mut c = Capture {
         writer: PcapWriter::new(
             Vec::new(),
@@ -333,13 +340,35 @@ fn a_truncated_capture_costs_only_what_follows_the_cut() {
     let mut cut = one_call("cut-1", "15551110001", 20_000, t0, 100, false);
     cut.truncate(cut.len() - 40);
     std::fs::write(dir.join("1-cut.pcap"), &cut).unwrap();
-    std::fs::write(dir.join("2-good.pcap"), one_call("good-2", "15551110002", 20_100, t0 + 60_000, 50, true)).unwrap();
-    std::fs::write(dir.join("3-good.pcap"), one_call("good-3", "15551110003", 20_200, t0 + 120_000, 50, true)).unwrap();
-    let out = env.cli(&["capture", "--read", dir.to_str().unwrap(), "--tenant", "acme", "--company-net", "10.0.0.0/8"]);
+    std::fs::write(
+        dir.join("2-good.pcap"),
+        one_call("good-2", "15551110002", 20_100, t0 + 60_000, 50, true),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("3-good.pcap"),
+        one_call("good-3", "15551110003", 20_200, t0 + 120_000, 50, true),
+    )
+    .unwrap();
+    let out = env.cli(&[
+        "capture",
+        "--read",
+        dir.to_str().unwrap(),
+        "--tenant",
+        "acme",
+        "--company-net",
+        "10.0.0.0/8",
+    ]);
     let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(5), "{text}{err}");
-    assert!(text.contains("3 conversations, 0 recovered from an interrupted run, 3 recordings stored"), "{text}");
-    assert!(err.contains("warning: ") && err.contains("1-cut.pcap") && err.contains("truncated"), "{err}");
+    assert!(
+        text.contains("3 conversations, 0 recovered from an interrupted run, 3 recordings stored"),
+        "{text}"
+    );
+    assert!(
+        err.contains("warning: ") && err.contains("1-cut.pcap") && err.contains("truncated"),
+        "{err}"
+    );
     // Nothing is left in a spool to be stored twice later.
     let spools = std::fs::read_dir(env.data_dir().join("spool")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(spools, 0);
@@ -357,7 +386,8 @@ fn a_truncated_capture_costs_only_what_follows_the_cut() {
             let items = page["items"].as_array().unwrap();
             assert_eq!(items.len(), 1, "{number}: {page}");
             let id = items[0]["id"].as_str().unwrap();
-            let conv: Value = get_json(&format!("{}/v1/conversations/{id}", server.url), &key).await.1;
+            let conv: Value =
+                get_json(&format!("{}/v1/conversations/{id}", server.url), &key).await.1;
             let rec = &conv["recordings"][0];
             assert_eq!(rec["flags"], flags, "{number}");
             assert!(rec["duration_ms"].as_u64().unwrap() >= min_ms, "{number}: {rec}");

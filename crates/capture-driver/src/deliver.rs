@@ -18,7 +18,6 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use callvault_media::ClosedTimeline;
 use callvault_model::{RecordingSource, TenantId};
 use tokio::task::JoinSet;
@@ -223,16 +222,21 @@ async fn deliver(
 ) -> Outcome {
     let permit = renders.clone().acquire_owned().await.ok();
     let path = c.spool.clone();
+    let stager = ingestor.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let timeline = ClosedTimeline::from_spool(&path)?;
         let flags =
             if timeline.cut_by_crash { vec!["cut_by_crash".to_owned()] } else { Vec::new() };
-        Ok::<_, crate::Error>((finish_timeline(&timeline)?, flags))
+        Ok::<_, crate::Error>((finish_timeline(&timeline, &stager)?, flags))
     })
     .await;
     let (finished, flags) = match rendered {
         Ok(Ok(v)) => v,
+        // No room or no store for staging: the spool waits like any other.
+        Ok(Err(crate::Error::Ingest(IngestError::Unavailable(e)))) => {
+            return Outcome::Unavailable(e);
+        }
         Ok(Err(e)) => return Outcome::Refused(format!("spool {}: {e}", c.spool.display())),
         Err(e) => {
             return Outcome::Refused(format!("spool {}: render failed: {e}", c.spool.display()));
@@ -255,9 +259,7 @@ async fn deliver(
         actor: actor.to_owned(),
         flags,
     };
-    let bytes = Bytes::from(finished.rendered.bytes);
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    match ingestor.ingest(req, Box::pin(body)).await {
+    match ingestor.commit(req, finished.received).await {
         Ok(outcome) => {
             // In the vault: the spool has done its job.
             if let Err(e) = callvault_media::spool::remove_spool(&c.spool) {

@@ -31,7 +31,7 @@ use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, Rend
 use callvault_model::{ConversationId, ExternalId, ParticipantId, Side, TenantId};
 use chrono::{DateTime, Utc};
 
-use callvault_vault::ingest::{Ingestor, ParticipantFacts, RecordingFacts};
+use callvault_vault::ingest::{Ingestor, ParticipantFacts, Received, RecordingFacts};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
 
@@ -56,6 +56,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("render: {0}")]
     Render(#[from] callvault_media::RenderError),
+    #[error(transparent)]
+    Ingest(#[from] callvault_vault::ingest::IngestError),
     #[error("spool: {0}")]
     Spool(#[from] callvault_media::timeline::TimelineError),
     #[error("catalog: {0}")]
@@ -140,9 +142,10 @@ pub struct CaptureSummary {
     pub damaged_files: Vec<String>,
 }
 
-/// One conversation rendered from its spool, ready for the vault.
+/// One conversation rendered from its spool into the vault's staging,
+/// ready to be committed.
 struct Finished {
-    rendered: callvault_media::RenderedFile,
+    received: Received,
     facts: RecordingFacts,
     /// The recorder's conversation id: the idempotency key, so that a
     /// spool stored just before a crash is not stored twice by recovery.
@@ -151,12 +154,24 @@ struct Finished {
 
 /// The recording of a closed timeline, with what the spool itself knows of
 /// the participants (recovered spools have nothing else).
-fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> Result<Option<Finished>> {
+/// Blocking: run it on a blocking thread.
+fn finish_timeline(
+    timeline: &callvault_media::ClosedTimeline,
+    ingestor: &Ingestor,
+) -> Result<Option<Finished>> {
     if timeline.len_samples() == 0 {
         let _ = callvault_media::spool::remove_spool(&timeline.spool_path);
         return Ok(None);
     }
-    let rendered = callvault_media::render(timeline, &RenderOptions::default())?;
+    // Rendered straight into the staging file: the audio is never held
+    // whole in memory, nor written twice.
+    let mut staging = ingestor.staging_writer()?;
+    let rendered = callvault_media::render_to(timeline, &RenderOptions::default(), &mut staging)
+        .map_err(|e| match staging.failure() {
+            Some(ingest) => Error::Ingest(ingest),
+            None => Error::Render(e),
+        })?;
+    let received = staging.finish()?;
     let rate = u64::from(timeline.sample_rate.max(1));
     let start =
         timeline.origin + Duration::from_nanos(timeline.start_sample * 1_000_000_000 / rate);
@@ -187,7 +202,7 @@ fn finish_timeline(timeline: &callvault_media::ClosedTimeline) -> Result<Option<
         });
     }
     facts.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
-    Ok(Some(Finished { rendered, facts, conversation: timeline.conversation }))
+    Ok(Some(Finished { received, facts, conversation: timeline.conversation }))
 }
 
 /// A party on neither side for sure is recorded on the company's.

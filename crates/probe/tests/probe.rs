@@ -213,10 +213,7 @@ fn wav_cases() {
         ),
         (
             "sample rate too low",
-            riff_wave(&[
-                chunk(b"fmt ", &wav_fmt(1, 1, 999, 16, 2, &[])),
-                chunk(b"data", &[0; 10]),
-            ]),
+            riff_wave(&[chunk(b"fmt ", &wav_fmt(1, 1, 999, 16, 2, &[])), chunk(b"data", &[0; 10])]),
             Expect::Err("malformed", "sample rate of 999 Hz"),
         ),
         (

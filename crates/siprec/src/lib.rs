@@ -968,24 +968,28 @@ async fn recover_one(
     };
     // Rendering is CPU work: on a blocking thread, never on the runtime.
     let to_render = timeline.clone();
-    let rendered = tokio::task::spawn_blocking(move || session::render(&to_render))
+    let ingestor = deps.ingestor.clone();
+    let rendered = tokio::task::spawn_blocking(move || session::render(&to_render, &ingestor))
         .await
-        .unwrap_or_else(|e| Err(format!("render task failed: {e}")));
-    let rendered = match rendered {
-        Ok(Some(r)) => r,
-        Ok(None) => {
+        .unwrap_or_else(|e| Err(session::StageError::Failed(format!("render task failed: {e}"))));
+    let (staged, (start, duration_ms)) = match rendered {
+        Ok(session::Rendered::Audio { staged, span }) => (staged, span),
+        Ok(session::Rendered::Empty) => {
             session::remove_spool(&path);
             return true;
+        }
+        Ok(session::Rendered::Unstaged { error, .. }) => {
+            tracing::error!(%error, spool = %path.display(), "cannot stage a recovered SIPREC spool; kept for the next start");
+            return false;
         }
         Err(e) => {
             tracing::error!(error = %e, spool = %path.display(), "cannot render a recovered SIPREC spool; kept");
             return false;
         }
     };
-    let (file, start) = rendered;
     let mut facts = RecordingFacts {
         started_at: start,
-        ended_at: start.map(|s| s + chrono::Duration::milliseconds(file.duration_ms as i64)),
+        ended_at: start.map(|s| s + chrono::Duration::milliseconds(duration_ms as i64)),
         ..Default::default()
     };
     let mut flags = Vec::new();
@@ -1020,5 +1024,5 @@ async fn recover_one(
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
     let req = session::request(tenant, timeline.conversation, facts, flags);
-    session::store_once(&deps.ingestor, req, file.bytes, &path).await
+    session::store_once(&deps.ingestor, req, staged, &path).await
 }

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     ClosedTimeline, Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions,
@@ -33,7 +32,9 @@ use tokio::sync::mpsc;
 
 use super::routing::side_of;
 use super::{Input, Shared};
-use callvault_vault::ingest::{IngestError, IngestRequest, ParticipantFacts, RecordingFacts};
+use callvault_vault::ingest::{
+    IngestError, IngestRequest, Ingestor, ParticipantFacts, Received, RecordingFacts,
+};
 
 /// What the SIP core tells a session.
 pub(crate) enum SessionCmd {
@@ -538,21 +539,27 @@ impl LiveSession {
         let Some(recorder) = recorder else { return };
         let stats = recorder.stats();
         let permit = self.shared.renders.clone().acquire_owned().await.ok();
+        let ingestor = self.shared.ingestor.clone();
         let rendered = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let timeline = recorder.close(now).map_err(|e| e.to_string())?;
-            render(&timeline)
+            let timeline = recorder.close(now).map_err(|e| StageError::Failed(e.to_string()))?;
+            render(&timeline, &ingestor)
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| StageError::Failed(e.to_string()))
         .and_then(|r| r);
         tracing::debug!(session = self.id.0, ?reason, packets = stats.packets, "session ended");
-        let (rendered, timeline_start) = match rendered {
-            Ok(Some(r)) => r,
-            Ok(None) => {
+        let (staged, span) = match rendered {
+            Ok(Rendered::Empty) => {
                 self.shared.metrics.sip_session("empty");
                 remove_spool(&self.spool);
                 return;
+            }
+            Ok(Rendered::Audio { staged, span }) => (Some(staged), span),
+            // No room or no store for staging now: the spool waits below.
+            Ok(Rendered::Unstaged { error, span }) => {
+                tracing::warn!(%error, "cannot stage a SIPREC recording yet");
+                (None, span)
             }
             Err(e) => {
                 tracing::error!(error = %e, spool = %self.spool.display(), "cannot render a SIPREC recording; spool kept for recovery");
@@ -560,13 +567,12 @@ impl LiveSession {
                 return;
             }
         };
+        let (timeline_start, duration_ms) = span;
         let started_at = timeline_start.unwrap_or(self.started_at);
         let mut facts = RecordingFacts {
             external_ids: vec![ExternalId::new("sip_call_id", self.call_id.clone())],
             started_at: Some(started_at),
-            ended_at: Some(
-                started_at + chrono::Duration::milliseconds(rendered.duration_ms as i64),
-            ),
+            ended_at: Some(started_at + chrono::Duration::milliseconds(duration_ms as i64)),
             ..Default::default()
         };
         let (kind, value) = group_external_id(&self.group);
@@ -604,7 +610,7 @@ impl LiveSession {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
         let req = request(self.tenant, self.conversation, facts, flags);
-        let stored = store(&self.shared, req, rendered.bytes, &self.spool).await;
+        let stored = store(&self.shared, req, staged, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
     }
 }
@@ -619,20 +625,73 @@ fn number_or_address(address: &str) -> String {
     if is_number { user.to_owned() } else { address.to_owned() }
 }
 
-/// Renders a closed timeline; `None` when it holds no audio.
-#[allow(clippy::type_complexity)]
+/// Why a recording could not be staged.
+#[derive(Debug)]
+pub(crate) enum StageError {
+    /// No room or no store for staging now: wait like any vault outage.
+    Unavailable(String),
+    /// The spool cannot be rendered: kept for recovery, reported.
+    Failed(String),
+}
+
+impl std::fmt::Display for StageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StageError::Unavailable(e) | StageError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Where a closed timeline starts and how long it lasts.
+pub(crate) type Span = (Option<DateTime<Utc>>, u64);
+
+/// A closed timeline rendered into the vault's staging.
+pub(crate) enum Rendered {
+    /// No audio at all.
+    Empty,
+    Audio {
+        staged: Received,
+        span: Span,
+    },
+    /// Audio that could not be staged yet (the span is still known).
+    Unstaged {
+        error: String,
+        span: Span,
+    },
+}
+
+/// Renders a closed timeline straight into the vault's staging (never
+/// whole in memory). Blocking: run it on a blocking thread.
 pub(crate) fn render(
     timeline: &ClosedTimeline,
-) -> Result<Option<(callvault_media::RenderedFile, Option<DateTime<Utc>>)>, String> {
+    ingestor: &Ingestor,
+) -> Result<Rendered, StageError> {
     if timeline.len_samples() == 0 {
-        return Ok(None);
+        return Ok(Rendered::Empty);
     }
-    let rendered =
-        callvault_media::render(timeline, &RenderOptions::default()).map_err(|e| e.to_string())?;
     let rate = u64::from(timeline.sample_rate.max(1));
     let start =
         timeline.origin + Duration::from_nanos(timeline.start_sample * 1_000_000_000 / rate);
-    Ok(Some((rendered, Some(to_utc(start)))))
+    let span = (Some(to_utc(start)), timeline.duration_ms());
+    let mut staging = match ingestor.staging_writer() {
+        Ok(w) => w,
+        Err(IngestError::Unavailable(error)) => return Ok(Rendered::Unstaged { error, span }),
+        Err(e) => return Err(StageError::Failed(e.to_string())),
+    };
+    let unstaged = |e: IngestError| match e {
+        IngestError::Unavailable(error) => Ok(Rendered::Unstaged { error, span }),
+        other => Err(StageError::Failed(other.to_string())),
+    };
+    if let Err(e) = callvault_media::render_to(timeline, &RenderOptions::default(), &mut staging) {
+        return match staging.failure() {
+            Some(ingest) => unstaged(ingest),
+            None => Err(StageError::Failed(e.to_string())),
+        };
+    }
+    match staging.finish() {
+        Ok(staged) => Ok(Rendered::Audio { staged, span }),
+        Err(e) => unstaged(e),
+    }
 }
 
 pub(crate) fn remove_spool(spool: &Path) {
@@ -667,12 +726,12 @@ pub(crate) fn request(
 /// then removed). Recovery at start-up: an unavailable vault leaves the
 /// spool for the next start.
 pub(crate) async fn store_once(
-    ingestor: &callvault_vault::ingest::Ingestor,
+    ingestor: &Ingestor,
     req: IngestRequest,
-    audio: Vec<u8>,
+    staged: Received,
     spool: &Path,
 ) -> bool {
-    match ingest(ingestor, req, Bytes::from(audio)).await {
+    match ingestor.commit(req, staged).await {
         Ok(_) => {
             remove_spool(spool);
             true
@@ -684,39 +743,37 @@ pub(crate) async fn store_once(
     }
 }
 
-async fn ingest(
-    ingestor: &callvault_vault::ingest::Ingestor,
-    req: IngestRequest,
-    audio: Bytes,
-) -> Result<callvault_vault::ingest::IngestOutcome, IngestError> {
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(audio) });
-    ingestor.ingest(req, Box::pin(body)).await
-}
-
 /// Stores a session's recording (the spool is then removed). While the
-/// vault is unavailable the rendered audio is dropped and the session
-/// waits at the server's [`super::vault_gate::VaultGate`]; when it may go
-/// again it renders once more from the spool. Stopping the server while
+/// vault is unavailable the staged audio is dropped and the session waits
+/// at the server's [`super::vault_gate::VaultGate`]; when it may go again it
+/// renders once more from the spool into staging. Stopping the server while
 /// waiting keeps the spool for recovery. `true` once stored.
-async fn store(shared: &Shared, req: IngestRequest, audio: Vec<u8>, spool: &Path) -> bool {
-    let mut audio = Some(Bytes::from(audio));
+async fn store(
+    shared: &Shared,
+    req: IngestRequest,
+    staged: Option<Received>,
+    spool: &Path,
+) -> bool {
+    let mut staged = staged;
     let mut probing = false;
     let mut stopping = shared.stopping.clone();
     loop {
-        let bytes = match audio.take() {
-            Some(b) => b,
-            None => match rerender(shared, spool).await {
-                Ok(b) => b,
-                Err(e) => {
-                    if probing {
-                        shared.vault.abandon_probe();
-                    }
-                    tracing::error!(error = %e, spool = %spool.display(), "cannot render a SIPREC spool again; kept for recovery");
-                    return false;
-                }
-            },
+        let attempt = match staged.take() {
+            Some(s) => Ok(s),
+            None => rerender(shared, spool).await,
         };
-        match ingest(&shared.ingestor, req.clone(), bytes).await {
+        let result = match attempt {
+            Ok(received) => shared.ingestor.commit(req.clone(), received).await,
+            Err(StageError::Unavailable(e)) => Err(IngestError::Unavailable(e)),
+            Err(StageError::Failed(e)) => {
+                if probing {
+                    shared.vault.abandon_probe();
+                }
+                tracing::error!(error = %e, spool = %spool.display(), "cannot render a SIPREC spool again; kept for recovery");
+                return false;
+            }
+        };
+        match result {
             Ok(_) => {
                 shared.vault.stored();
                 remove_spool(spool);
@@ -757,20 +814,23 @@ async fn store(shared: &Shared, req: IngestRequest, audio: Vec<u8>, spool: &Path
     }
 }
 
-/// The session's recording rendered again from its closed spool (the first
-/// rendering was dropped while the vault was unavailable).
-async fn rerender(shared: &Shared, spool: &Path) -> Result<Bytes, String> {
+/// The session's recording rendered again from its closed spool into
+/// staging (the first was dropped while the vault was unavailable).
+async fn rerender(shared: &Shared, spool: &Path) -> Result<Received, StageError> {
     let permit = shared.renders.clone().acquire_owned().await.ok();
     let path = spool.to_owned();
+    let ingestor = shared.ingestor.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let timeline = ClosedTimeline::from_spool(&path).map_err(|e| e.to_string())?;
-        render(&timeline)
+        let timeline =
+            ClosedTimeline::from_spool(&path).map_err(|e| StageError::Failed(e.to_string()))?;
+        render(&timeline, &ingestor)
     })
     .await
-    .map_err(|e| e.to_string())??;
+    .map_err(|e| StageError::Failed(e.to_string()))??;
     match rendered {
-        Some((file, _)) => Ok(Bytes::from(file.bytes)),
-        None => Err("the spool holds no audio any more".into()),
+        Rendered::Audio { staged, .. } => Ok(staged),
+        Rendered::Unstaged { error, .. } => Err(StageError::Unavailable(error)),
+        Rendered::Empty => Err(StageError::Failed("the spool holds no audio any more".into())),
     }
 }

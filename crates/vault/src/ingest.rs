@@ -172,6 +172,12 @@ impl std::io::Write for StagingWriter {
 }
 
 impl StagingWriter {
+    /// Why a write failed, when it did (the writer's caller sees only an
+    /// `io::Error`).
+    pub fn failure(&mut self) -> Option<IngestError> {
+        self.failed.take()
+    }
+
     /// Everything written: probe the end, sync the file.
     pub fn finish(self) -> Result<Received, IngestError> {
         if let Some(e) = self.failed {
