@@ -722,7 +722,7 @@ fn b2bua_legs_sharing_a_correlation_header_are_one_conversation() {
             80 c1 joined p3 8005550100 company
            110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of b2b-a pt=8,101: 10 in 110..290
            110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of b2b-a pt=8,101: 10 relayed in 110..290
-           310 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of b2b-b pt=8,101: 10 relayed as c1 p1 external in 310..490
+           310 c1 flow f3 p1 external 10.0.0.1:40002 > 10.0.0.20:30000 of b2b-b pt=8,101: 10 relayed in 310..490
            310 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of b2b-b pt=8,101: 10 in 310..490
            500 c1 left p2
            520 c1 left p1, p3
@@ -1081,7 +1081,7 @@ fn b2bua_legs_without_a_header_pair_into_one_conversation() {
            380 c1 joined p3 8005550100 company
            410 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of pair-a pt=8,101: 10 in 410..590
            410 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of pair-a pt=8,101: 10 relayed in 410..590
-           610 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.20:30000 of pair-b pt=8,101: 10 relayed as c1 p1 external in 610..790
+           610 c1 flow f3 p1 external 10.0.0.1:40002 > 10.0.0.20:30000 of pair-b pt=8,101: 10 relayed in 610..790
            610 c1 flow f4 p2 company 10.0.0.20:30000 > 10.0.0.1:40002 of pair-b pt=8,101: 10 in 610..790
            800 c1 left p2
            820 c1 left p1, p3
@@ -1307,7 +1307,7 @@ fn b2bua_ring_group_forks_pair_with_one_leg_a() {
             70 c1 joined p3 8005550100 company
            100 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of rg-a pt=8,101: 10 in 100..280
            100 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of rg-a pt=8,101: 10 relayed in 100..280
-           300 c1 flow f3 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of rg-b2 pt=8,101: 10 relayed as c1 p1 external in 300..480
+           300 c1 flow f3 p1 external 10.0.0.1:40004 > 10.0.0.30:32000 of rg-b2 pt=8,101: 10 relayed in 300..480
            300 c1 flow f4 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of rg-b2 pt=8,101: 10 in 300..480
            490 c1 left p3
            510 c1 left p1, p2
@@ -1353,9 +1353,9 @@ fn b2bua_concurrent_calls_through_one_pbx_do_not_cross() {
            160 c2 flow f2 p6 company 10.0.0.1:40000 > 203.0.113.10:20000 of cc-a1 pt=8,101: 5 relayed in 160..240
            260 c1 flow f3 p1 external 198.51.100.20:22000 > 10.0.0.1:40006 of cc-a2 pt=8,101: 5 in 260..340
            260 c1 flow f4 p5 company 10.0.0.1:40006 > 198.51.100.20:22000 of cc-a2 pt=8,101: 5 relayed in 260..340
-           360 c2 flow f5 p3 company 10.0.0.1:40002 > 10.0.0.20:30000 of cc-b1 pt=8,101: 5 relayed as c2 p3 external in 360..440
+           360 c2 flow f5 p3 external 10.0.0.1:40002 > 10.0.0.20:30000 of cc-b1 pt=8,101: 5 relayed in 360..440
            360 c2 flow f6 p4 company 10.0.0.20:30000 > 10.0.0.1:40002 of cc-b1 pt=8,101: 5 in 360..440
-           460 c1 flow f7 p1 company 10.0.0.1:40004 > 10.0.0.30:32000 of cc-b2 pt=8,101: 5 relayed as c1 p1 external in 460..540
+           460 c1 flow f7 p1 external 10.0.0.1:40004 > 10.0.0.30:32000 of cc-b2 pt=8,101: 5 relayed in 460..540
            460 c1 flow f8 p2 company 10.0.0.30:32000 > 10.0.0.1:40004 of cc-b2 pt=8,101: 5 in 460..540
            550 c2 left p6
            570 c1 left p5
@@ -1442,9 +1442,9 @@ fn b2bua_chain_through_two_pbxes() {
             90 c1 p1 is now external
            110 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.1:40000 of ch-1 pt=8,101: 5 in 110..190
            110 c1 flow f2 p3 company 10.0.0.1:40000 > 203.0.113.10:20000 of ch-1 pt=8,101: 5 relayed in 110..190
-           210 c1 flow f3 p1 company 10.0.0.1:40002 > 10.0.0.2:41002 of ch-2 pt=8,101: 5 relayed as c1 p1 external in 210..290
+           210 c1 flow f3 p1 external 10.0.0.1:40002 > 10.0.0.2:41002 of ch-2 pt=8,101: 5 relayed in 210..290
            210 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40002 of ch-2 pt=8,101: 5 relayed in 210..290
-           310 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.20:30000 of ch-3 pt=8,101: 5 relayed as c1 p1 external in 310..390
+           310 c1 flow f5 p1 external 10.0.0.2:41000 > 10.0.0.20:30000 of ch-3 pt=8,101: 5 relayed in 310..390
            310 c1 flow f6 p2 company 10.0.0.20:30000 > 10.0.0.2:41000 of ch-3 pt=8,101: 5 in 310..390
            420 c1 left p3
            440 c1 left p1, p2
@@ -1540,11 +1540,11 @@ fn header_linked_hairpin_keeps_both_external_voices() {
            110 c1 p1 is now external
            130 c1 flow f1 p1 external 203.0.113.50:20000 > 10.0.0.1:40002 of hp-1 pt=8,101: 10 in 130..310
            130 c1 flow f2 p3 company 10.0.0.1:40002 > 203.0.113.50:20000 of hp-1 pt=8,101: 10 relayed in 130..310
-           330 c1 flow f3 p1 company 10.0.0.1:40000 > 10.0.0.2:41002 of hp-2 pt=8,101: 10 relayed as c1 p1 external in 330..510
+           330 c1 flow f3 p1 external 10.0.0.1:40000 > 10.0.0.2:41002 of hp-2 pt=8,101: 10 relayed in 330..510
            330 c1 flow f4 p3 company 10.0.0.2:41002 > 10.0.0.1:40000 of hp-2 pt=8,101: 10 relayed in 330..510
-           530 c1 flow f5 p1 company 10.0.0.2:41000 > 10.0.0.1:40006 of hp-3 pt=8,101: 10 relayed as c1 p1 external in 530..710
+           530 c1 flow f5 p1 external 10.0.0.2:41000 > 10.0.0.1:40006 of hp-3 pt=8,101: 10 relayed in 530..710
            530 c1 flow f6 p2 external 10.0.0.1:40006 > 10.0.0.2:41000 of hp-3 pt=8,101: 10 relayed in 530..710
-           730 c1 flow f7 p1 company 10.0.0.1:40004 > 203.0.113.50:20002 of hp-4 pt=8,101: 10 relayed as c1 p1 external in 730..910
+           730 c1 flow f7 p1 external 10.0.0.1:40004 > 203.0.113.50:20002 of hp-4 pt=8,101: 10 relayed in 730..910
            730 c1 flow f8 p2 external 203.0.113.50:20002 > 10.0.0.1:40004 of hp-4 pt=8,101: 10 in 730..910
            940 c1 left p3
            980 c1 left p1, p2
