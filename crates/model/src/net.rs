@@ -24,10 +24,17 @@ pub struct IpNetError(pub String);
 impl IpNet {
     /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address.
     pub fn parse(s: &str) -> Option<IpNet> {
-        let (a, p) = s.trim().split_once('/').unwrap_or((s.trim(), ""));
+        let text = s.trim();
+        let (a, p) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
         let addr: IpAddr = a.parse().ok()?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = if p.is_empty() { max } else { p.parse().ok()? };
+        let prefix = match p {
+            None => max,
+            Some(p) => p.parse().ok()?,
+        };
         (prefix <= max).then_some(IpNet { addr, prefix })
     }
 
