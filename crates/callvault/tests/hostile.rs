@@ -156,7 +156,7 @@ async fn wait_for_metric(url: &str, name: &str, want: impl Fn(f64) -> bool) -> f
 #[tokio::test]
 async fn one_tenants_stalled_uploads_leave_other_tenants_and_playback_alone() {
     let env = Env::new()
-        .with("CALLVAULT_SERVER__BODY_IDLE_TIMEOUT_SECS", "4")
+        .with("CALLVAULT_SERVER__BODY_IDLE_TIMEOUT_SECS", "10")
         .with("CALLVAULT_SERVER__MAX_UPLOADS_PER_TENANT", "64");
     let stalling = env.tenant_with_key("stalling");
     let other = env.tenant_with_key("other");
@@ -187,6 +187,12 @@ async fn one_tenants_stalled_uploads_leave_other_tenants_and_playback_alone() {
     let (s, page) = get_json(&format!("{url}/v1/conversations"), &other).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(page["items"].as_array().unwrap().len(), stored.len());
+    // ... while the stalled uploads were still held, not after they timed
+    // out and made room.
+    assert!(
+        metric(&metrics(&url).await, "callvault_uploads_in_flight") >= 64.0,
+        "the other tenant was served only once the stalled uploads had ended"
+    );
 
     // The stalled uploads end with 408 once their bodies have been silent
     // for body_idle_timeout_secs, and leave nothing behind.
