@@ -383,16 +383,14 @@ impl Ingestor {
             };
             let step = tokio::task::spawn_blocking(move || {
                 for chunk in &batch {
-                    if let Err(e) = s.write(chunk) {
-                        return Err(e);
-                    }
+                    s.write(chunk)?;
                 }
-                if ended { s.finish().map(Done::Finished) } else { Ok(Done::More(s)) }
+                if ended { s.finish().map(Done::Finished) } else { Ok(Done::More(Box::new(s))) }
             })
             .await
             .map_err(|e| IngestError::Unavailable(e.to_string()));
             match step {
-                Ok(Ok(Done::More(s))) => sink = Some(s),
+                Ok(Ok(Done::More(s))) => sink = Some(*s),
                 Ok(Ok(Done::Finished(received))) => break Ok(received),
                 Ok(Err(e)) | Err(e) => break Err(e),
             }
@@ -594,7 +592,7 @@ struct Sink {
 }
 
 enum Done {
-    More(Sink),
+    More(Box<Sink>),
     Finished(Received),
 }
 
