@@ -289,6 +289,10 @@ impl Worker for CatalogTotals {
 /// opens: the catalog, staging files, store connections, SIP sockets.
 const RESERVED_DESCRIPTORS: u64 = 64;
 
+/// Connections chosen to be shed whose tasks have not closed them yet; a
+/// burst beyond it is refused rather than let descriptors run out.
+const MAX_PENDING_SHEDS: usize = 16;
+
 /// Raise the soft descriptor limit to the hard one (a server that holds
 /// thousands of sockets should not stop at a shell's 1024), log both, and
 /// return the soft limit now in force, if known.
@@ -327,7 +331,8 @@ fn raise_descriptor_limit() -> Option<u64> {
 fn connection_cap(configured: usize, nofile: Option<u64>) -> usize {
     let Some(nofile) = nofile else { return configured };
     let fits =
-        usize::try_from(nofile.saturating_sub(RESERVED_DESCRIPTORS) / 2).unwrap_or(usize::MAX);
+        usize::try_from(nofile.saturating_sub(RESERVED_DESCRIPTORS + MAX_PENDING_SHEDS as u64) / 2)
+            .unwrap_or(usize::MAX);
     configured.min(fits).max(1)
 }
 
@@ -339,6 +344,10 @@ struct Conn {
     last_active_ms: AtomicU64,
     /// Raised to close the connection at once to make room.
     shed: tokio::sync::Notify,
+    /// Chosen to be shed, not closed yet.
+    shedding: AtomicBool,
+    /// Raised when the connection's task has ended (its socket closed).
+    gone: tokio::sync::Notify,
 }
 
 /// The open connections, capped.
@@ -364,19 +373,30 @@ impl Conns {
     /// connection that has been idle longest (no request in flight: one
     /// that never sent a complete request, or a keep-alive one between
     /// requests). Nothing in flight is ever cut.
+    ///
+    /// A shed connection holds its descriptor until its task runs: at most
+    /// [`MAX_PENDING_SHEDS`] may wait so, which bounds the descriptors a
+    /// burst of connections can take to the cap plus that.
     fn make_room(&self) -> Admission {
         let open = self.lock();
         if open.len() < self.cap {
             return Admission::Room;
         }
+        let pending = open.values().filter(|c| c.shedding.load(Ordering::Acquire)).count();
+        if pending >= MAX_PENDING_SHEDS {
+            return Admission::Full;
+        }
         let idle = open
             .values()
-            .filter(|c| c.in_flight.load(Ordering::Acquire) == 0)
+            .filter(|c| {
+                c.in_flight.load(Ordering::Acquire) == 0 && !c.shedding.load(Ordering::Acquire)
+            })
             .min_by_key(|c| c.last_active_ms.load(Ordering::Acquire));
         match idle {
             Some(c) => {
+                c.shedding.store(true, Ordering::Release);
                 c.shed.notify_one();
-                Admission::Shed
+                Admission::Shed(c.clone())
             }
             None => Admission::Full,
         }
@@ -388,6 +408,8 @@ impl Conns {
             in_flight: AtomicUsize::new(0),
             last_active_ms: AtomicU64::new(self.now_ms()),
             shed: tokio::sync::Notify::new(),
+            shedding: AtomicBool::new(false),
+            gone: tokio::sync::Notify::new(),
         });
         self.lock().insert(id, conn.clone());
         (id, conn)
@@ -408,7 +430,8 @@ impl Conns {
 
 enum Admission {
     Room,
-    Shed,
+    /// Room once this connection has closed.
+    Shed(Arc<Conn>),
     Full,
 }
 
@@ -657,7 +680,12 @@ async fn serve_http(
         };
         match conns.make_room() {
             Admission::Room => {}
-            Admission::Shed => metrics.connection("shed"),
+            Admission::Shed(shed) => {
+                metrics.connection("shed");
+                // Its descriptor is free only once its task has run: wait
+                // for that (briefly), so that a burst cannot outrun it.
+                let _ = tokio::time::timeout(Duration::from_secs(1), shed.gone.notified()).await;
+            }
             Admission::Full => {
                 // Every connection is busy: refuse this one at once, with
                 // an answer if the socket takes it without waiting.
@@ -708,6 +736,7 @@ async fn serve_http(
             }
             metrics.connections_open.dec();
             conns.remove(id);
+            conn.gone.notify_one();
         });
     }
     drop(listener);
