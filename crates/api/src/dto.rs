@@ -384,7 +384,8 @@ pub struct IssuedKeyDto {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
-    pub after: Option<i64>,
+    /// A sequence number (admin keys) or a cursor (tenant keys).
+    pub after: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -403,6 +404,33 @@ impl From<AuditEvent> for AuditEventDto {
     fn from(e: AuditEvent) -> Self {
         Self {
             seq: e.seq,
+            tenant_id: e.tenant_id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        }
+    }
+}
+
+/// An audit event as a tenant key sees it: no global sequence number.
+#[derive(Debug, Serialize)]
+pub struct TenantAuditEventDto {
+    /// Opaque; `after=<cursor>` pages on from this event.
+    pub cursor: String,
+    pub tenant_id: Option<TenantId>,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+impl TenantAuditEventDto {
+    pub fn new(e: AuditEvent, cursor: String) -> Self {
+        Self {
+            cursor,
             tenant_id: e.tenant_id,
             at: e.at,
             actor: e.actor,

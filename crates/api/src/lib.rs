@@ -1,7 +1,9 @@
 //! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
 
 pub mod auth;
+pub mod cursor;
 mod dto;
+pub mod edge;
 pub mod openapi;
 mod problem;
 
@@ -11,7 +13,8 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{
-    DefaultBodyLimit, FromRequestParts, MatchedPath, Multipart, Path, Query, Request, State,
+    DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Multipart, Path, Query, Request,
+    State,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -24,6 +27,7 @@ use callvault_store::{ApiKey, BlobStore, Catalog, ConversationQuery, KeyRole};
 use futures::TryStreamExt;
 
 use crate::auth::KeyCache;
+use crate::edge::{EdgeLimits, EdgeMetrics, Readiness, TenantSlots};
 use callvault_vault::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
 use callvault_vault::metrics::{HttpLabels, Metrics, RouteLabels};
 use dto::*;
@@ -41,7 +45,20 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// The process's background workers (`GET /v1/workers`).
     pub workers: Arc<callvault_vault::worker::Workers>,
+    /// Limits of the HTTP edge (timeouts, per-tenant uploads, head sizes).
+    pub limits: EdgeLimits,
+    /// Uploads in flight by tenant.
+    pub uploads: Arc<TenantSlots>,
+    /// The readiness worker's last verdict (catalog writable, room to stage).
+    pub readiness: Readiness,
+    /// Connection and edge figures, appended to `/metrics`.
+    pub edge_metrics: Arc<EdgeMetrics>,
+    /// Turns audit sequence numbers into tenants' cursors and back.
+    pub cursor_key: cursor::CursorKey,
 }
+
+/// Most audit events one page may hold.
+pub const MAX_AUDIT_PAGE: u32 = 1000;
 
 pub type SharedState = Arc<AppState>;
 
@@ -84,7 +101,25 @@ async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> 
         m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
         _ => "other".to_owned(),
     };
-    let resp = as_problem(next.run(req).await).await;
+    let resp = match edge::oversized_head(&req, &state.limits) {
+        Some(problem) => problem.into_response(),
+        None => {
+            let timed_out = Arc::new(AtomicBool::new(false));
+            let idle = state.limits.body_idle_timeout;
+            let req = req.map(|b| edge::idle_timeout_body(b, idle, timed_out.clone()));
+            let resp = next.run(req).await;
+            if timed_out.load(Ordering::Acquire) {
+                // Whatever the handler made of the cut body (a multipart
+                // error, an incomplete upload), the cause is the client's
+                // silence.
+                state.edge_metrics.body_timeouts.inc();
+                tracing::info!(%route, idle_secs = idle.as_secs(), "request body timed out");
+                edge::body_timeout_problem(idle).into_response()
+            } else {
+                as_problem(resp).await
+            }
+        }
+    };
     let status = resp.status().as_u16();
     state
         .metrics
@@ -178,6 +213,43 @@ impl FromRequestParts<SharedState> for Caller {
     }
 }
 
+/// A caller with an admin key. Refused in `from_request_parts`, so before
+/// any body is read or validated: a tenant key on an admin route is 403
+/// whatever its body says.
+pub struct Admin(pub Caller);
+
+impl FromRequestParts<SharedState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.admin()?;
+        Ok(Admin(caller))
+    }
+}
+
+/// A caller with a tenant key, refused before the body like [`Admin`].
+pub struct TenantCaller {
+    pub caller: Caller,
+    pub tenant: TenantId,
+}
+
+impl FromRequestParts<SharedState> for TenantCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let tenant = caller.tenant()?;
+        Ok(TenantCaller { caller, tenant })
+    }
+}
+
 fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Problem> {
     // A malformed id is as absent as a foreign one: 404, never a hint.
     raw.parse().map_err(|_| Problem::not_found(what))
@@ -185,11 +257,32 @@ fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Problem> {
 
 async fn upload_recording(
     State(state): State<SharedState>,
-    caller: Caller,
+    TenantCaller { caller, tenant }: TenantCaller,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    request: Request,
 ) -> Result<Response, Problem> {
-    let tenant = caller.tenant()?;
+    // One tenant's uploads are bounded before its body is read: a tenant at
+    // its limit (stalled clients, a runaway import) leaves room for others.
+    let limit = state.limits.max_uploads_per_tenant;
+    let Some(_slot) = state.uploads.try_acquire(tenant, limit) else {
+        state.edge_metrics.tenant_upload_limited.inc();
+        tracing::info!(%tenant, limit, "upload refused: tenant at its concurrent upload limit");
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            "Too many uploads",
+            format!("this tenant already has {limit} uploads in flight; retry later"),
+        );
+        p.headers.push((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        // The body is not read: the connection cannot be reused.
+        p.headers.push((header::CONNECTION, HeaderValue::from_static("close")));
+        return Err(p);
+    };
+    let mut multipart = match Multipart::from_request(request, &state).await {
+        Ok(m) => m,
+        // Made a problem+json by `observe`, as before.
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
@@ -446,37 +539,33 @@ async fn get_conversation(
 
 async fn create_tenant(
     State(state): State<SharedState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(body): Json<NewTenantDto>,
 ) -> Result<(StatusCode, Json<TenantDto>), Problem> {
-    caller.admin()?;
     let tenant = state.catalog.create_tenant(&body.name, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(TenantDto::from(tenant))))
 }
 
 async fn list_tenants(
     State(state): State<SharedState>,
-    caller: Caller,
+    _: Admin,
 ) -> Result<Json<Vec<TenantDto>>, Problem> {
-    caller.admin()?;
     Ok(Json(state.catalog.list_tenants().await?.into_iter().map(TenantDto::from).collect()))
 }
 
 async fn list_workers(
     State(state): State<SharedState>,
-    caller: Caller,
+    _: Admin,
 ) -> Result<Json<Vec<WorkerDto>>, Problem> {
-    caller.admin()?;
     Ok(Json(state.workers.list().into_iter().map(WorkerDto::from).collect()))
 }
 
 async fn create_key(
     State(state): State<SharedState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(name): Path<String>,
     body: Option<Json<NewKeyDto>>,
 ) -> Result<(StatusCode, Json<IssuedKeyDto>), Problem> {
-    caller.admin()?;
     let tenant =
         state.catalog.tenant_by_name(&name).await?.ok_or_else(|| Problem::not_found("tenant"))?;
     let label = body.map(|Json(b)| b.label).unwrap_or_default();
@@ -493,10 +582,9 @@ async fn create_key(
 
 async fn list_keys(
     State(state): State<SharedState>,
-    caller: Caller,
+    _: Admin,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<KeyDto>>, Problem> {
-    caller.admin()?;
     let tenant =
         state.catalog.tenant_by_name(&name).await?.ok_or_else(|| Problem::not_found("tenant"))?;
     Ok(Json(
@@ -506,49 +594,87 @@ async fn list_keys(
 
 async fn revoke_key(
     State(state): State<SharedState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    caller.admin()?;
     let id: ApiKeyId = parse_id(&id, "api key")?;
     state.catalog.revoke_api_key(id, &caller.actor()).await?;
     state.keys.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The audit log, oldest first. Admins see every event with its stored
+/// sequence number and page with `after=<seq>`. A tenant sees its own
+/// events, each with an opaque `cursor` in place of the global sequence
+/// number (whose gaps would show other tenants' activity), and pages with
+/// `after=<cursor>`. `limit` is 1 to 1000 (default 100); anything else is
+/// 400.
 async fn audit_log(
     State(state): State<SharedState>,
     caller: Caller,
     Query(params): Query<AuditParams>,
-) -> Result<Json<Vec<AuditEventDto>>, Problem> {
+) -> Result<Json<Vec<serde_json::Value>>, Problem> {
     let tenant = match caller.0.role {
         KeyRole::Admin => None,
         KeyRole::Tenant => Some(caller.tenant()?),
     };
-    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
-    let events = state.catalog.audit_events(tenant, params.after.unwrap_or(0), limit).await?;
-    Ok(Json(events.into_iter().map(AuditEventDto::from).collect()))
+    let limit = match params.limit {
+        None => 100,
+        Some(n @ 1..=MAX_AUDIT_PAGE) => n,
+        Some(n) => {
+            return Err(Problem::bad_request(
+                "invalid_limit",
+                format!("limit must be 1 to {MAX_AUDIT_PAGE}, not {n}"),
+            ));
+        }
+    };
+    let after = match (params.after.as_deref(), tenant) {
+        (None, _) => 0,
+        (Some(raw), None) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Problem::bad_request("invalid_cursor", "after must be a sequence number")
+        })?,
+        (Some(raw), Some(_)) => state.cursor_key.decode(raw).ok_or_else(|| {
+            Problem::bad_request("invalid_cursor", "after must be a cursor from this log")
+        })?,
+    };
+    let events = state.catalog.audit_events(tenant, after, limit).await?;
+    let items = events
+        .into_iter()
+        .map(|e| match tenant {
+            None => serde_json::to_value(AuditEventDto::from(e)),
+            Some(_) => {
+                let cursor = state.cursor_key.encode(e.seq);
+                serde_json::to_value(TenantAuditEventDto::new(e, cursor))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Problem::internal(format!("audit event not serializable: {e}")))?;
+    Ok(Json(items))
 }
 
 async fn openapi_document() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi::document().to_string())
 }
 
+/// Ready when start-up recovery is done and the readiness worker last
+/// found the catalog writable and room to stage uploads. The probe itself
+/// costs nothing: on SQLite a write check takes the write lock.
 async fn readyz(State(state): State<SharedState>) -> Response {
     if !state.ready.load(Ordering::Acquire) {
         return Problem::unavailable("start-up recovery has not finished").into_response();
     }
-    match state.catalog.ping().await {
+    match state.readiness.current() {
         Ok(()) => "ready".into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(why) => Problem::unavailable(why).into_response(),
     }
 }
 
 async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        state.metrics.encode(),
-    )
+    let vault = state.metrics.encode();
+    let mut text = edge::strip_eof(&vault).to_owned();
+    text.push_str(&state.edge_metrics.encode_body());
+    text.push_str("# EOF\n");
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
 }
 
 #[cfg(test)]

@@ -45,7 +45,9 @@ pub fn document() -> Value {
                 "post": {
                     "summary": "Ingest a recording made elsewhere",
                     "description": "Streams the audio into the vault. Acknowledged only once durably stored and verified. \
-                        The same Idempotency-Key, or the same bytes, again returns the stored recording (200) instead of a new one (201).",
+                        The same Idempotency-Key, or the same bytes, again returns the stored recording (200) instead of a new one (201); \
+                        the same Idempotency-Key with other audio or other metadata is 409. A body silent for server.body_idle_timeout_secs is 408; \
+                        a tenant with server.max_uploads_per_tenant uploads in flight gets 429 with Retry-After.",
                     "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 256 } }],
                     "requestBody": {
                         "required": true,
@@ -64,7 +66,7 @@ pub fn document() -> Value {
                     "responses": with(json!({
                         "201": { "description": "Stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Recording" } } } },
                         "200": { "description": "Already stored (idempotent replay)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Recording" } } } }
-                    }), problem_responses(&["400", "401", "403", "409", "413", "422", "503"]))
+                    }), problem_responses(&["400", "401", "403", "408", "409", "413", "422", "429", "503"]))
                 }
             },
             "/v1/recordings/{id}": {
@@ -146,12 +148,14 @@ pub fn document() -> Value {
             },
             "/v1/audit": {
                 "get": {
-                    "summary": "The append-only audit log (a tenant key sees its tenant; an admin key sees all)",
+                    "summary": "The append-only audit log, oldest first (a tenant key sees its tenant; an admin key sees all)",
+                    "description": "An admin key sees each event's stored sequence number (seq) and pages with after=<seq>. \
+                        A tenant key sees an opaque cursor instead (the global sequence would show other tenants' activity) and pages with after=<cursor>.",
                     "parameters": [
-                        { "name": "after", "in": "query", "schema": { "type": "integer" } },
-                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                        { "name": "after", "in": "query", "schema": { "type": "string" }, "description": "seq (admin) or cursor (tenant) of the last event seen" },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 }, "description": "outside 1..1000: 400" }
                     ],
-                    "responses": with(json!({ "200": { "description": "Events", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEvent" } } } } } }), problem_responses(&["401"]))
+                    "responses": with(json!({ "200": { "description": "Events", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEvent" } } } } } }), problem_responses(&["400", "401"]))
                 }
             },
             "/v1/openapi.json": {
@@ -265,7 +269,9 @@ pub fn document() -> Value {
                 "AuditEvent": {
                     "type": "object",
                     "properties": {
-                        "seq": { "type": "integer" }, "tenant_id": { "type": ["string", "null"] },
+                        "seq": { "type": "integer", "description": "admin keys only" },
+                        "cursor": { "type": "string", "description": "tenant keys only: opaque, for after=" },
+                        "tenant_id": { "type": ["string", "null"] },
                         "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string" },
                         "action": { "type": "string" }, "subject": { "type": "string" }, "detail": { "type": "object" }
                     }

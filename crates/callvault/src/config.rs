@@ -54,6 +54,25 @@ pub struct ServerConfig {
     /// How long a verified API key is cached before it is looked up again
     /// (a revoked key stops working within this time).
     pub key_cache_secs: u64,
+    /// How long a request body may send nothing before the request ends
+    /// with 408 and its staging file is removed.
+    pub body_idle_timeout_secs: u64,
+    /// Uploads one tenant may have in flight at once; beyond it 429 with
+    /// Retry-After, so that one tenant's stalled or runaway clients leave
+    /// room for everyone else.
+    pub max_uploads_per_tenant: usize,
+    /// Connections the API keeps open at once. At the cap the longest-idle
+    /// connection without a request in flight is closed to make room, or,
+    /// with none, the new one is refused at once. Lowered at start-up to
+    /// fit the process's descriptor limit.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers, counted
+    /// from its opening or from the previous response (so it is also the
+    /// keep-alive idle timeout).
+    pub header_read_timeout_secs: u64,
+    /// Free space under which the data_dir's file system cannot stage
+    /// uploads: `/readyz` answers 503 below it.
+    pub min_free_disk_mib: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +177,11 @@ impl Default for ServerConfig {
             key_cache_secs: 30,
             recovery_grace_secs: 86_400,
             max_concurrent_commits: 16,
+            body_idle_timeout_secs: 30,
+            max_uploads_per_tenant: 32,
+            max_connections: 4096,
+            header_read_timeout_secs: 10,
+            min_free_disk_mib: 64,
         }
     }
 }
@@ -288,6 +312,16 @@ impl Config {
         }
         if self.server.max_upload_bytes == 0 {
             return Err(invalid("server.max_upload_bytes", "must be positive"));
+        }
+        for (key, value) in [
+            ("server.body_idle_timeout_secs", self.server.body_idle_timeout_secs),
+            ("server.header_read_timeout_secs", self.server.header_read_timeout_secs),
+            ("server.max_uploads_per_tenant", self.server.max_uploads_per_tenant as u64),
+            ("server.max_connections", self.server.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be positive"));
+            }
         }
         self.sip.validate().map_err(|(key, message)| ConfigError::Invalid {
             key: format!("sip.{key}"),

@@ -1,8 +1,8 @@
 //! Ingest: the one path by which audio made elsewhere enters the vault,
 //! shared by the HTTP API and the bulk importer.
 //!
-//! 1. The bytes stream into a staging file on a blocking thread, hashed and
-//!    probed chunk by chunk; junk is refused at the first bad byte.
+//! 1. The bytes stream into a staging file, hashed and probed batch by batch
+//!    on short blocking tasks; junk is refused at the first bad batch.
 //! 2. The staging file is fsynced; the probe checks the audio is complete.
 //! 3. A duplicate (same idempotency key or same bytes) returns the existing
 //!    recording and stores nothing.
@@ -96,8 +96,10 @@ pub enum IngestError {
     TooLarge { limit: u64 },
     #[error("the upload was cut off: {0}")]
     Incomplete(String),
-    #[error("idempotency key {key:?} was used for different audio")]
-    IdempotencyMismatch { key: String, existing: Box<Recording> },
+    /// The key names an earlier upload of other audio, or of the same audio
+    /// with other metadata (`what`).
+    #[error("idempotency key {key:?} was used for an upload with different {what}")]
+    IdempotencyMismatch { key: String, what: &'static str, existing: Box<Recording> },
     #[error("storage unavailable: {0}")]
     Unavailable(String),
 }
@@ -331,58 +333,76 @@ impl Ingestor {
         })
     }
 
-    /// Stream the body into a staging file on a blocking thread, probing as
-    /// it goes. Memory stays bounded by the channel's few chunks.
+    /// Stream the body into a staging file, probing as it goes. Waiting for
+    /// the network holds no thread: each batch of chunks that has arrived
+    /// is written, hashed and probed by its own short blocking task, so a
+    /// stalled client costs a socket and a staging file, never one of the
+    /// runtime's blocking threads (which local-store reads and the SQLite
+    /// catalog need too). Memory stays bounded by one batch.
     async fn receive_inner<S>(&self, mut body: S) -> Result<Received, IngestError>
     where
         S: Stream<Item = ChunkResult> + Send + Unpin,
     {
+        use futures::FutureExt;
         let staging =
             self.store.stage(&self.owner).map_err(|e| IngestError::Unavailable(e.to_string()))?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-        let writer = tokio::task::spawn_blocking(
-            move || -> Result<(StagedObject, AudioInfo), IngestError> {
-                let mut staging = staging;
-                let mut prober = Prober::new(ProbeLimits::default());
-                while let Some(chunk) = rx.blocking_recv() {
-                    prober.push(&chunk)?;
-                    staging.write(&chunk).map_err(|e| IngestError::Unavailable(e.to_string()))?;
-                }
-                let info = prober.finish()?;
-                let staged =
-                    staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
-                Ok((staged, info))
-            },
-        );
+        // Dropped with the future (a client gone, a timeout), the sink goes
+        // with it, or with the blocking task's result, and the staging file
+        // is removed.
+        let mut sink = Some(Sink { staging, prober: Prober::new(ProbeLimits::default()) });
         let mut in_flight = InFlight::new(&self.metrics);
         let mut received = 0u64;
-        let mut failure = None;
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    failure = Some(IngestError::Incomplete(e.to_string()));
+        let result = loop {
+            let mut batch: Vec<Bytes> = Vec::new();
+            let mut batch_bytes = 0usize;
+            let mut ended = false;
+            let mut failure = None;
+            // Wait for one chunk, then take what else has already arrived.
+            let mut next = body.next().await;
+            loop {
+                match next {
+                    None => ended = true,
+                    Some(Err(e)) => failure = Some(IngestError::Incomplete(e.to_string())),
+                    Some(Ok(chunk)) => {
+                        received += chunk.len() as u64;
+                        if received > self.max_upload_bytes {
+                            failure = Some(IngestError::TooLarge { limit: self.max_upload_bytes });
+                        } else {
+                            batch_bytes += chunk.len();
+                            batch.push(chunk);
+                        }
+                    }
+                }
+                if ended || failure.is_some() || batch_bytes >= WRITE_BATCH_BYTES {
                     break;
                 }
+                match body.next().now_or_never() {
+                    Some(n) => next = n,
+                    None => break,
+                }
+            }
+            if let Some(e) = failure {
+                break Err(e);
+            }
+            let Some(mut s) = sink.take() else {
+                break Err(IngestError::Unavailable("staging writer lost".into()));
             };
-            received += chunk.len() as u64;
-            if received > self.max_upload_bytes {
-                failure = Some(IngestError::TooLarge { limit: self.max_upload_bytes });
-                break;
+            let step = tokio::task::spawn_blocking(move || {
+                for chunk in &batch {
+                    s.write(chunk)?;
+                }
+                if ended { s.finish().map(Done::Finished) } else { Ok(Done::More(Box::new(s))) }
+            })
+            .await
+            .map_err(|e| IngestError::Unavailable(e.to_string()));
+            match step {
+                Ok(Ok(Done::More(s))) => sink = Some(*s),
+                Ok(Ok(Done::Finished(received))) => break Ok(received),
+                Ok(Err(e)) | Err(e) => break Err(e),
             }
-            if tx.send(chunk).await.is_err() {
-                // The writer stopped early: its result says why.
-                break;
-            }
-        }
-        drop(tx);
-        let written = writer.await.map_err(|e| IngestError::Unavailable(e.to_string()));
+        };
         in_flight.finished = true;
-        match failure {
-            // The staging file is dropped (and removed) with the result.
-            Some(err) => Err(err),
-            None => written?.map(|(staged, info)| Received { staged, info }),
-        }
+        result
     }
 
     async fn store_staged(
@@ -400,7 +420,7 @@ impl Ingestor {
             .await
             .map_err(unavailable)?
         {
-            return duplicate_or_conflict(req, existing, &sha256);
+            return self.duplicate_or_conflict(req, existing, &sha256, &upload_key).await;
         }
 
         let now = Utc::now();
@@ -434,7 +454,7 @@ impl Ingestor {
             id,
             tenant_id: req.tenant,
             idempotency_key: req.idempotency_key.clone(),
-            upload_key,
+            upload_key: upload_key.clone(),
             conversation: req.description.conversation(),
             participants,
             source: req.source,
@@ -484,7 +504,7 @@ impl Ingestor {
             Ok(CommitOutcome::Existing(existing)) => {
                 // A concurrent upload of the same bytes won the race.
                 self.undo_object(&object_key).await;
-                duplicate_or_conflict(req, existing, &sha256)
+                self.duplicate_or_conflict(req, existing, &sha256, &upload_key).await
             }
             Err(e) => {
                 // The error may have come after the commit reached the
@@ -507,6 +527,49 @@ impl Ingestor {
         }
     }
 
+    /// What an earlier upload found under the same idempotency key or
+    /// upload key means for this one. A reused idempotency key must name the
+    /// same upload: the same audio *and* the same metadata. The catalog's
+    /// `Recording` does not carry its upload key, so the metadata is
+    /// compared through the index: the recording stored under this upload
+    /// key (sha256 of audio and metadata as sent) must be the one the
+    /// idempotency key names. Other audio, or other metadata, is a client
+    /// bug answered with a conflict; the new metadata is never dropped in
+    /// silence.
+    async fn duplicate_or_conflict(
+        &self,
+        req: &IngestRequest,
+        existing: Recording,
+        sha256: &str,
+        upload_key: &str,
+    ) -> Result<IngestOutcome, IngestError> {
+        let Some(key) = &req.idempotency_key else {
+            return Ok(IngestOutcome::Duplicate(existing));
+        };
+        if existing.sha256 != sha256 {
+            return Err(IngestError::IdempotencyMismatch {
+                key: key.clone(),
+                what: "audio",
+                existing: Box::new(existing),
+            });
+        }
+        let same_upload = self
+            .catalog
+            .find_duplicate(req.tenant, None, upload_key)
+            .await
+            .map_err(|e| IngestError::Unavailable(e.to_string()))?
+            .is_some_and(|r| r.id == existing.id);
+        if same_upload {
+            Ok(IngestOutcome::Duplicate(existing))
+        } else {
+            Err(IngestError::IdempotencyMismatch {
+                key: key.clone(),
+                what: "metadata",
+                existing: Box::new(existing),
+            })
+        }
+    }
+
     /// Remove an object that will not be acknowledged, then its pending row.
     /// If either step fails the pending row stays, and start-up recovery
     /// finishes the job.
@@ -522,6 +585,36 @@ impl Ingestor {
     }
 }
 
+/// Bytes gathered before one blocking write: large enough that a fast
+/// upload costs few thread hand-offs, small enough that thousands of
+/// uploads in flight stay cheap in memory.
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
+/// A staging file and the probe of what went into it, moved into each
+/// blocking write and back.
+struct Sink {
+    staging: callvault_store::blob::StagingFile,
+    prober: Prober,
+}
+
+enum Done {
+    More(Box<Sink>),
+    Finished(Received),
+}
+
+impl Sink {
+    fn write(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
+        self.prober.push(chunk)?;
+        self.staging.write(chunk).map_err(|e| IngestError::Unavailable(e.to_string()))
+    }
+
+    fn finish(self) -> Result<Received, IngestError> {
+        let info = self.prober.finish()?;
+        let staged = self.staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        Ok(Received { staged, info })
+    }
+}
+
 /// Identifies one upload: its bytes and what the client said about them. The
 /// same bytes with other metadata are another call's recording.
 fn upload_key(sha256: &str, fingerprint: &str) -> String {
@@ -531,19 +624,6 @@ fn upload_key(sha256: &str, fingerprint: &str) -> String {
     sha2::Digest::update(&mut h, b"\n");
     sha2::Digest::update(&mut h, meta.as_bytes());
     hex::encode(sha2::Digest::finalize(h))
-}
-
-fn duplicate_or_conflict(
-    req: &IngestRequest,
-    existing: Recording,
-    sha256: &str,
-) -> Result<IngestOutcome, IngestError> {
-    match &req.idempotency_key {
-        Some(key) if existing.sha256 != sha256 => {
-            Err(IngestError::IdempotencyMismatch { key: key.clone(), existing: Box::new(existing) })
-        }
-        _ => Ok(IngestOutcome::Duplicate(existing)),
-    }
 }
 
 fn store_error_text(e: &BlobError) -> String {
@@ -558,7 +638,7 @@ fn store_error_text(e: &BlobError) -> String {
 /// Upload-in-flight gauge, decremented however the upload ends. An upload
 /// whose future is dropped while receiving (the client disconnected and the
 /// server dropped the request) counts as `aborted`; its staging file is
-/// removed by the writer thread when the channel closes.
+/// removed with it.
 struct InFlight<'a> {
     metrics: &'a Metrics,
     finished: bool,

@@ -98,9 +98,25 @@ pub struct Server {
 
 impl Server {
     pub fn start(env: &Env) -> Self {
+        Self::start_with_prefix(env, &[])
+    }
+
+    /// `callvault serve` run through a wrapper command (`prlimit ... --`).
+    pub fn start_with_prefix(env: &Env, prefix: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = env
-            .command()
+        let mut cmd = env.command();
+        if let Some((program, args)) = prefix.split_first() {
+            let inner = cmd;
+            cmd = Command::new(program);
+            cmd.args(args).arg(inner.get_program());
+            for (k, v) in inner.get_envs() {
+                match v {
+                    Some(v) => cmd.env(k, v),
+                    None => cmd.env_remove(k),
+                };
+            }
+        }
+        let child = cmd
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("CALLVAULT_LOG", "warn")
             .stdout(Stdio::null())
