@@ -4,8 +4,10 @@ pub mod auth;
 pub mod cursor;
 mod dto;
 pub mod edge;
+pub mod listener;
 pub mod openapi;
 mod problem;
+pub mod readiness;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -198,3 +198,22 @@ async fn readyz_says_not_ready_without_room_to_stage() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn the_api_speaks_http2_with_prior_knowledge_as_well_as_http1() {
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    for flag in ["--http1.1", "--http2-prior-knowledge"] {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", flag, "-w", "\n%{http_version} %{http_code}", "-H"])
+            .arg(format!("Authorization: Bearer {key}"))
+            .arg(format!("{}/v1/conversations", server.url))
+            .output()
+            .expect("curl (scripts/test.sh installs it)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let want = if flag == "--http1.1" { "1.1 200" } else { "2 200" };
+        assert!(text.ends_with(want), "{flag}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("\"items\""), "{flag}: {text}");
+    }
+}

@@ -110,6 +110,19 @@ async fn upload_until_stored(url: &str, key: &str, audio: &[u8], call: &str) -> 
     panic!("uploads did not recover after space was freed");
 }
 
+/// `/readyz`'s status once it is `want`, or the last seen after ~15 s.
+async fn wait_readyz(url: &str, want: StatusCode) -> StatusCode {
+    let mut last = StatusCode::IM_A_TEAPOT;
+    for _ in 0..75 {
+        last = reqwest::get(format!("{url}/readyz")).await.unwrap().status();
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    last
+}
+
 async fn create_tenant(url: &str, admin: &str, name: &str) -> StatusCode {
     reqwest::Client::new()
         .post(format!("{url}/v1/tenants"))
@@ -124,7 +137,9 @@ async fn create_tenant(url: &str, admin: &str, name: &str) -> StatusCode {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_catalog_disk_refuses_with_503_and_recovers_without_restart() {
     let Some(fs) = Tmpfs::mount(24) else { return };
-    let env = Env::new().with("CALLVAULT_DATA_DIR", fs.path().to_str().unwrap());
+    let env = Env::new()
+        .with("CALLVAULT_DATA_DIR", fs.path().to_str().unwrap())
+        .with("CALLVAULT_SERVER__MIN_FREE_DISK_MIB", "4");
     let key = env.tenant_with_key("acme");
     let admin = env.admin_key();
     let server = Server::start(&env);
@@ -143,8 +158,15 @@ async fn a_full_catalog_disk_refuses_with_503_and_recovers_without_restart() {
     assert!(s == StatusCode::SERVICE_UNAVAILABLE, "tenant creation on a full disk: {s}");
     let id = stored["id"].as_str().unwrap();
     assert_eq!(audio_sha(url, &key, id).await, hex::encode(Sha256::digest(&first)));
+    // Not ready while it cannot take a recording (the readiness worker
+    // looks every few seconds).
+    assert_eq!(
+        wait_readyz(url, StatusCode::SERVICE_UNAVAILABLE).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     std::fs::remove_file(filler).unwrap();
+    assert_eq!(wait_readyz(url, StatusCode::OK).await, StatusCode::OK);
     let after = wav(8000, 3);
     let body = upload_until_stored(url, &key, &after, "after").await;
     let id2 = body["id"].as_str().unwrap();
