@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(b.checked_since(a), Some(Duration::from_nanos(15)));
         assert_eq!(a.checked_since(b), None);
         assert_eq!(a.checked_since(a), Some(Duration::ZERO));
-        assert_eq!(Timestamp::MAX.saturating_since(Timestamp::UNIX_EPOCH).as_nanos(), MAX_NS.into());
+        assert_eq!(
+            Timestamp::MAX.saturating_since(Timestamp::UNIX_EPOCH).as_nanos(),
+            MAX_NS.into()
+        );
     }
 
     #[test]
