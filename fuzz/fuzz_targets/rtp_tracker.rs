@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use callvault_model::Timestamp;
 use callvault_rtp::{RtpPacket, StreamTracker, TrackerConfig};
 use libfuzzer_sys::fuzz_target;
 
@@ -11,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let mut cfg = TrackerConfig::default();
     cfg.reorder_depth = 4;
     let mut t = StreamTracker::new(cfg);
-    let mut now = Duration::from_secs(1);
+    let mut now = Timestamp::from_secs_nanos(1, 0);
     let mut last: Option<(u32, i64)> = None;
     // 12-byte records: header fields; time advances by the first byte in ms
     for rec in data.chunks_exact(12) {

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_sip::SipMessage;
 use callvault_sip::srs::{PortAllocator, SessionId, Srs, SrsConfig, SrsEvent};
@@ -52,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let mut srs = Srs::new(cfg);
     let mut ports = Ports::default();
     let from: SocketAddr = "192.0.2.1:5060".parse().unwrap();
-    let mut now = Instant::now();
+    let mut now = Timestamp::from_secs_nanos(1_700_000_000, 0);
     let mut live: BTreeSet<SessionId> = BTreeSet::new();
     while let [dt, l0, l1, tail @ ..] = rest {
         let len = usize::from(u16::from_le_bytes([*l0, *l1])).min(tail.len());

@@ -229,7 +229,7 @@ fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
 
     use callvault_media::spool::SpoolConfig;
     use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig};
-    use callvault_model::{ConversationId, ParticipantId, Side};
+    use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 
     let env = Env::new();
     let key = env.tenant_with_key("acme");
@@ -240,7 +240,7 @@ fn spools_of_a_capture_that_died_are_recovered_and_stored_once() {
     std::fs::write(env.data_dir().join(format!("instances/{dead}.lock")), b"").unwrap();
     let spool = env.data_dir().join("spool").join(dead);
     std::fs::create_dir_all(&spool).unwrap();
-    let t0 = Duration::from_secs(1_764_000_000);
+    let t0 = Timestamp::from_secs_nanos(1_764_000_000, 0);
     let config = RecorderConfig {
         spool: SpoolConfig { dir: spool.clone(), ..SpoolConfig::default() },
         ..RecorderConfig::default()

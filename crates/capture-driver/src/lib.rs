@@ -31,6 +31,7 @@ use callvault_media::{Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, Rend
 use callvault_model::{ConversationId, ExternalId, ParticipantId, Side, TenantId};
 use chrono::{DateTime, Utc};
 
+use callvault_vault::clock::wall_now;
 use callvault_vault::ingest::{Ingestor, ParticipantFacts, Received, RecordingFacts};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
@@ -175,8 +176,7 @@ fn finish_timeline(
     let rate = u64::from(timeline.sample_rate.max(1));
     let start =
         timeline.origin + Duration::from_nanos(timeline.start_sample * 1_000_000_000 / rate);
-    let started_at =
-        DateTime::<Utc>::from_timestamp_nanos(i64::try_from(start.as_nanos()).unwrap_or(0));
+    let started_at = start.to_utc();
     let at = |ms: Option<i64>| ms.map(|ms| started_at + chrono::Duration::milliseconds(ms));
     let mut facts = RecordingFacts {
         started_at: Some(started_at),
@@ -249,14 +249,6 @@ struct Live {
     ids: HashMap<ParticipantKey, ParticipantId>,
     joined: HashMap<ParticipantKey, DateTime<Utc>>,
     left: HashMap<ParticipantKey, DateTime<Utc>>,
-}
-
-fn since_epoch(ts: Timestamp) -> Duration {
-    Duration::from_nanos(ts.as_nanos())
-}
-
-fn wall(ts: Timestamp) -> DateTime<Utc> {
-    DateTime::from_timestamp_nanos(i64::try_from(ts.as_nanos()).unwrap_or(i64::MAX))
 }
 
 pub async fn run(
@@ -519,13 +511,6 @@ fn is_capture_file(p: &Path) -> bool {
     [".pcap", ".pcapng", ".cap"].iter().any(|ext| name.ends_with(ext))
 }
 
-/// The wall clock as packet time: live capture's only clock.
-fn wall_now() -> Timestamp {
-    let since =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Timestamp::from_nanos(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
-}
-
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     frames: u64,
@@ -629,7 +614,7 @@ impl Worker {
             return Ok(());
         }
         if let Some(l) = self.live.get_mut(&route.conversation.0) {
-            let now = since_epoch(ts);
+            let now = ts;
             l.recorder.on_rtp(now, FlowKey(route.flow.0), payload);
             // Only when a reorder timeout or a spool sync is due.
             if now >= l.recorder.next_deadline() {
@@ -883,7 +868,7 @@ fn drain(
                     },
                     ..RecorderConfig::default()
                 };
-                let recorder = Recorder::new(config, ConversationId::new(), since_epoch(ts))?;
+                let recorder = Recorder::new(config, ConversationId::new(), ts)?;
                 live.insert(
                     conversation.0,
                     Live {
@@ -905,16 +890,16 @@ fn drain(
             } => {
                 if let Some(l) = live.get_mut(&conversation.0) {
                     let id = *l.ids.entry(participant).or_default();
-                    l.joined.entry(participant).or_insert(wall(ts));
-                    l.recorder.participant_joined(since_epoch(ts), id, side, &number);
+                    l.joined.entry(participant).or_insert(ts.to_utc());
+                    l.recorder.participant_joined(ts, id, side, &number);
                 }
             }
             TrackerOutput::ParticipantLeft { conversation, participant, ts, .. } => {
                 if let Some(l) = live.get_mut(&conversation.0)
                     && let Some(id) = l.ids.get(&participant).copied()
                 {
-                    l.left.insert(participant, wall(ts));
-                    l.recorder.participant_left(since_epoch(ts), id);
+                    l.left.insert(participant, ts.to_utc());
+                    l.recorder.participant_left(ts, id);
                 }
             }
             TrackerOutput::FlowStarted { flow, participant, side, rtpmaps, .. } => {
@@ -951,7 +936,7 @@ fn drain(
                 counts.media_packets += l.recorder.stats().audio_packets;
                 // Spool only (the bench): rendering is measured elsewhere.
                 let Some(tx) = tx else {
-                    let spool = l.recorder.finish(since_epoch(ts))?;
+                    let spool = l.recorder.finish(ts)?;
                     callvault_media::spool::remove_spool(&spool)?;
                     continue;
                 };
@@ -977,7 +962,7 @@ fn drain(
                     });
                 }
                 known.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
-                let spool = l.recorder.finish(since_epoch(ts))?;
+                let spool = l.recorder.finish(ts)?;
                 if tx.send(Closed { spool, tracker: Some(known) }).is_err() {
                     return Err(Error::VaultGone);
                 }

@@ -862,7 +862,6 @@ fn blind_transfer_drives_one_recording() {
     leg2.bye(&mut sim, true, 2);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let dur = |ts: Timestamp| Duration::from_nanos(ts.as_nanos());
     let mut rec: Option<Recorder> = None;
     let mut ids: HashMap<ParticipantKey, ParticipantId> = HashMap::new();
     let mut timeline = None;
@@ -875,16 +874,16 @@ fn blind_transfer_drives_one_recording() {
                     spool: SpoolConfig { dir: dir.path().to_owned(), ..SpoolConfig::default() },
                     ..RecorderConfig::default()
                 };
-                rec = Some(Recorder::new(config, ConversationId::new(), dur(ts)).expect("spool"));
+                rec = Some(Recorder::new(config, ConversationId::new(), ts).expect("spool"));
             }
             TrackerOutput::ParticipantJoined { participant, number, side, ts, .. } => {
                 let id = *ids.entry(participant).or_default();
-                rec.as_mut().expect("started").participant_joined(dur(ts), id, side, &number);
+                rec.as_mut().expect("started").participant_joined(ts, id, side, &number);
             }
             TrackerOutput::ParticipantLeft { participant, ts, .. } => {
                 left_events += 1;
                 let id = ids[&participant];
-                rec.as_mut().expect("started").participant_left(dur(ts), id);
+                rec.as_mut().expect("started").participant_left(ts, id);
             }
             TrackerOutput::FlowStarted { flow, participant, side, rtpmaps, .. } => {
                 let mut payloads = PayloadMap::default();
@@ -900,13 +899,13 @@ fn blind_transfer_drives_one_recording() {
             TrackerOutput::Rtp { flow, ts, payload, .. } => {
                 routed += 1;
                 let r = rec.as_mut().expect("started");
-                r.on_rtp(dur(ts), FlowKey(flow.0), &payload);
-                r.poll(dur(ts)).expect("spool write");
+                r.on_rtp(ts, FlowKey(flow.0), &payload);
+                r.poll(ts).expect("spool write");
             }
             TrackerOutput::ConversationEnded { ts, .. } => {
                 let r = rec.take().expect("started");
                 assert_eq!(r.stats().audio_packets, routed);
-                timeline = Some(r.close(dur(ts)).expect("close"));
+                timeline = Some(r.close(ts).expect("close"));
             }
             TrackerOutput::ParticipantSideChanged { .. } => {}
         }

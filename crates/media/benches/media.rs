@@ -18,7 +18,7 @@ use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions, render,
     render_to,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use callvault_rtp::RtpPacket;
 
 struct Counting;
@@ -111,7 +111,7 @@ enum Sync {
 fn packets_per_second(calls: usize, secs: usize, mode: Sync) -> (f64, u64, f64) {
     let fsync = mode != Sync::Off;
     let dir = tempfile::tempdir().unwrap();
-    let t0 = Duration::from_secs(1);
+    let t0 = Timestamp::from_secs_nanos(1, 0);
     let pcm = speech();
     let alaw: Vec<u8> = pcm.iter().map(|&s| g711::linear_to_alaw(s)).collect();
     let frames: Vec<&[u8]> = alaw.chunks_exact(160).collect();
@@ -195,7 +195,7 @@ fn packets_per_second(calls: usize, secs: usize, mode: Sync) -> (f64, u64, f64) 
 /// (0: none). Returns packets handled per second, best of 5.
 fn decoded_packets_per_second(pt: u8, payloads: &[&[u8]], lose_every: usize) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    let t0 = Duration::from_secs(1);
+    let t0 = Timestamp::from_secs_nanos(1, 0);
     let mut best = 0f64;
     let mut buf = Vec::with_capacity(400);
     for _ in 0..5 {
@@ -247,7 +247,7 @@ fn conversation_of(
     fsync: bool,
 ) -> (callvault_media::ClosedTimeline, Vec<i16>, Vec<i16>) {
     let pcm = speech();
-    let t0 = Duration::from_secs(1);
+    let t0 = Timestamp::from_secs_nanos(1, 0);
     let mut rec =
         Recorder::new(config_fsync(dir, Duration::from_secs(1), fsync), ConversationId::new(), t0)
             .unwrap();
@@ -554,7 +554,7 @@ fn main() {
         let before = LIVE.load(Ordering::Relaxed);
         let mut recs = Vec::with_capacity(calls);
         let base = LIVE.load(Ordering::Relaxed);
-        let t0 = Duration::from_secs(1);
+        let t0 = Timestamp::from_secs_nanos(1, 0);
         let frame = [0xd5u8; 160];
         for c in 0..calls {
             let mut r = Recorder::new(

@@ -19,8 +19,9 @@
 //! - [`resample`]: the few rate conversions telephony needs.
 //!
 //! **Architecture invariant:** nothing here reads a clock, opens a socket or
-//! spawns an async task. Time comes in as `now: Duration` since an epoch the
-//! caller chooses. The only I/O is the spool file (written in
+//! spawns an async task. Time comes in as `now: Timestamp`
+//! ([`callvault_model::Timestamp`]); `Duration` is for spans (sync interval,
+//! offsets into the recording). The only I/O is the spool file (written in
 //! [`Recorder::poll`]/[`Recorder::close`], read when rendering), the writer
 //! a render is streamed into, and the render pool's threads.
 //!

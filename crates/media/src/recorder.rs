@@ -16,9 +16,8 @@
 //! Nothing is concealed across a codec change, a new sub-stream (SSRC
 //! change, restart), a re-attached flow, or any non-audio packet in between.
 use std::path::Path;
-use std::time::Duration;
 
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use callvault_rtp::{
     RtpPacket, StreamTracker, TelephoneEvent, TrackedPacket, TrackerConfig, is_rtcp,
 };
@@ -117,7 +116,7 @@ struct Flow {
 #[derive(Debug)]
 pub struct Recorder {
     conversation: ConversationId,
-    origin: Duration,
+    origin: Timestamp,
     rate: u32,
     tracker: TrackerConfig,
     flows: Vec<Flow>,
@@ -128,7 +127,7 @@ pub struct Recorder {
 }
 
 struct Ctx<'a> {
-    origin: Duration,
+    origin: Timestamp,
     rate: u32,
     spool: &'a mut SpoolWriter,
     pcm: &'a mut Vec<i16>,
@@ -141,13 +140,13 @@ impl Recorder {
     pub fn new(
         config: RecorderConfig,
         conversation: ConversationId,
-        now: Duration,
+        now: Timestamp,
     ) -> std::io::Result<Self> {
         let rate = config.sample_rate.clamp(8000, 48_000);
         let header = Record::Begin {
             version: SPOOL_VERSION,
             conversation: *conversation.0.as_bytes(),
-            origin_ns: now.as_nanos() as u64,
+            origin_ns: now.as_nanos(),
             sample_rate: rate,
         };
         let spool = SpoolWriter::create(&config.spool, &conversation.0.to_string(), &header, now)?;
@@ -179,7 +178,7 @@ impl Recorder {
     /// A participant joined (answer, transfer target, conference member).
     pub fn participant_joined(
         &mut self,
-        now: Duration,
+        now: Timestamp,
         participant: ParticipantId,
         side: Side,
         label: &str,
@@ -187,17 +186,17 @@ impl Recorder {
         self.spool.append(&Record::Joined {
             participant: *participant.0.as_bytes(),
             side: side_to_u8(side),
-            at_ns: now.as_nanos() as u64,
+            at_ns: now.as_nanos(),
             label,
         });
     }
 
     /// A participant left (hang-up, completed transfer). The recording goes on
     /// as long as anyone remains.
-    pub fn participant_left(&mut self, now: Duration, participant: ParticipantId) {
+    pub fn participant_left(&mut self, now: Timestamp, participant: ParticipantId) {
         self.spool.append(&Record::Left {
             participant: *participant.0.as_bytes(),
-            at_ns: now.as_nanos() as u64,
+            at_ns: now.as_nanos(),
         });
     }
 
@@ -243,7 +242,7 @@ impl Recorder {
     /// One datagram of `flow` that arrived at `now` (RTP or muxed RTCP).
     /// A flow not attached before is attached to an unknown participant on
     /// the unknown side with the static payload types.
-    pub fn on_rtp(&mut self, now: Duration, flow: FlowKey, datagram: &[u8]) {
+    pub fn on_rtp(&mut self, now: Timestamp, flow: FlowKey, datagram: &[u8]) {
         self.stats.packets += 1;
         if is_rtcp(datagram) {
             self.stats.rtcp += 1;
@@ -291,7 +290,7 @@ impl Recorder {
     /// Releases packets whose reorder wait has expired and writes + syncs
     /// the spool when the sync interval has passed. Call it at
     /// [`Recorder::next_deadline`] or on a regular tick (e.g. every 20 ms).
-    pub fn poll(&mut self, now: Duration) -> std::io::Result<()> {
+    pub fn poll(&mut self, now: Timestamp) -> std::io::Result<()> {
         let mut ctx = Ctx {
             origin: self.origin,
             rate: self.rate,
@@ -310,7 +309,7 @@ impl Recorder {
     /// running it: run it on an I/O thread (`spawn_blocking`). The packet
     /// path then never waits for the disk; audio is durable once the
     /// returned sync has run.
-    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
+    pub fn poll_deferred(&mut self, now: Timestamp) -> std::io::Result<Option<PendingSync>> {
         let mut ctx = Ctx {
             origin: self.origin,
             rate: self.rate,
@@ -325,9 +324,9 @@ impl Recorder {
     }
 
     /// The earliest time [`Recorder::poll`] has work.
-    pub fn next_deadline(&self) -> Duration {
+    pub fn next_deadline(&self) -> Timestamp {
         let sync = self.spool.next_sync();
-        self.flows.iter().filter_map(|f| f.tracker.next_deadline()).fold(sync, Duration::min)
+        self.flows.iter().filter_map(|f| f.tracker.next_deadline()).fold(sync, Timestamp::min)
     }
 
     /// Heap and inline bytes this call holds, spool buffer aside (for the
@@ -358,7 +357,7 @@ impl Recorder {
 
     /// Ends the conversation: releases everything buffered, writes the end
     /// record, syncs, and scans the spool into a [`ClosedTimeline`].
-    pub fn close(self, now: Duration) -> Result<ClosedTimeline, TimelineError> {
+    pub fn close(self, now: Timestamp) -> Result<ClosedTimeline, TimelineError> {
         let path = self.finish(now)?;
         ClosedTimeline::from_spool(&path)
     }
@@ -366,7 +365,7 @@ impl Recorder {
     /// [`Recorder::close`] without the scan: the spool is complete (end
     /// record written and synced) and its path is returned, for a caller
     /// that renders later or elsewhere.
-    pub fn finish(mut self, now: Duration) -> std::io::Result<std::path::PathBuf> {
+    pub fn finish(mut self, now: Timestamp) -> std::io::Result<std::path::PathBuf> {
         let mut ctx = Ctx {
             origin: self.origin,
             rate: self.rate,
@@ -382,14 +381,14 @@ impl Recorder {
                 emit_dtmf(f.stream, &d, &mut ctx);
             }
         }
-        self.spool.append(&Record::End { at_ns: now.as_nanos() as u64 });
+        self.spool.append(&Record::End { at_ns: now.as_nanos() });
         self.spool.sync(now)?;
         Ok(self.spool.path().to_owned())
     }
 }
 
 /// Releases ready packets of one flow (`now = None` flushes everything).
-fn drain(f: &mut Flow, ctx: &mut Ctx<'_>, now: Option<Duration>) {
+fn drain(f: &mut Flow, ctx: &mut Ctx<'_>, now: Option<Timestamp>) {
     loop {
         let p = match now {
             Some(n) => f.tracker.poll(n),
@@ -400,8 +399,8 @@ fn drain(f: &mut Flow, ctx: &mut Ctx<'_>, now: Option<Duration>) {
     }
 }
 
-fn sample_at(ctx: &Ctx<'_>, t: Duration) -> Option<u64> {
-    let d = t.checked_sub(ctx.origin)?;
+fn sample_at(ctx: &Ctx<'_>, t: Timestamp) -> Option<u64> {
+    let d = t.checked_since(ctx.origin)?;
     // 64-bit arithmetic for the first days of a call (the hot path), 128
     // beyond.
     let ns = d.as_nanos();

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use callvault_model::Timestamp;
+
 /// First byte of every record.
 pub const RECORD_MAGIC: u8 = 0xC5;
 /// Spool format version, written in the `Begin` record.
@@ -30,7 +32,8 @@ pub const RECORD_OVERHEAD: usize = 10;
 /// File name extension of spool files.
 pub const SPOOL_EXTENSION: &str = "cvspool";
 
-/// One spool record. Times are nanoseconds since the caller's epoch;
+/// One spool record. Times are a [`Timestamp`]'s nanoseconds (since the Unix
+/// epoch), as the recorder was given them;
 /// positions are sample indices on the conversation timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record<'a> {
@@ -580,7 +583,7 @@ pub struct SpoolWriter {
     /// Where the open block's header starts in `buf`.
     open: Option<usize>,
     written: u64,
-    last_sync: Duration,
+    last_sync: Timestamp,
     sync_interval: Duration,
     max_bytes: u64,
     truncated: bool,
@@ -597,7 +600,7 @@ impl SpoolWriter {
         config: &SpoolConfig,
         name: &str,
         header: &Record<'_>,
-        now: Duration,
+        now: Timestamp,
     ) -> std::io::Result<Self> {
         std::fs::create_dir_all(&config.dir)?;
         let path = config.dir.join(format!("{name}.{SPOOL_EXTENSION}"));
@@ -608,7 +611,7 @@ impl SpoolWriter {
         let mut file = OpenOptions::new().create(true).truncate(true).write(true).open(&tmp)?;
         let mut head = Vec::new();
         encode_record(header, &mut head);
-        encode_record(&Record::Sync { at_ns: now.as_nanos() as u64 }, &mut head);
+        encode_record(&Record::Sync { at_ns: now.as_nanos() }, &mut head);
         file.write_all(&head)?;
         if config.fsync {
             file.sync_data()?;
@@ -764,8 +767,8 @@ impl SpoolWriter {
 
     /// Writes and syncs if the interval has passed since the last sync.
     /// Returns whether it synced.
-    pub fn poll(&mut self, now: Duration) -> std::io::Result<bool> {
-        if now.saturating_sub(self.last_sync) < self.sync_interval {
+    pub fn poll(&mut self, now: Timestamp) -> std::io::Result<bool> {
+        if now.saturating_since(self.last_sync) < self.sync_interval {
             return Ok(false);
         }
         self.sync(now)?;
@@ -773,12 +776,12 @@ impl SpoolWriter {
     }
 
     /// When the next sync is due.
-    pub fn next_sync(&self) -> Duration {
+    pub fn next_sync(&self) -> Timestamp {
         self.last_sync + self.sync_interval
     }
 
     /// Writes a `Sync` marker and everything buffered, then `fdatasync`s.
-    pub fn sync(&mut self, now: Duration) -> std::io::Result<()> {
+    pub fn sync(&mut self, now: Timestamp) -> std::io::Result<()> {
         if let Some(p) = self.write_out(now)? {
             p.run()?;
         }
@@ -789,15 +792,15 @@ impl SpoolWriter {
     /// caller as a [`PendingSync`] to run on an I/O thread, so that a slow
     /// disk never stalls packet processing. Audio is durable once that
     /// sync has run.
-    pub fn poll_deferred(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
-        if now.saturating_sub(self.last_sync) < self.sync_interval {
+    pub fn poll_deferred(&mut self, now: Timestamp) -> std::io::Result<Option<PendingSync>> {
+        if now.saturating_since(self.last_sync) < self.sync_interval {
             return Ok(None);
         }
         self.write_out(now)
     }
 
-    fn write_out(&mut self, now: Duration) -> std::io::Result<Option<PendingSync>> {
-        self.push_inner(&Record::Sync { at_ns: now.as_nanos() as u64 });
+    fn write_out(&mut self, now: Timestamp) -> std::io::Result<Option<PendingSync>> {
+        self.push_inner(&Record::Sync { at_ns: now.as_nanos() });
         self.seal();
         (&*self.file).write_all(&self.buf)?;
         self.written += self.buf.len() as u64;

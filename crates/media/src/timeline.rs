@@ -6,9 +6,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use uuid::Uuid;
 
 use crate::spool::{
@@ -80,8 +79,8 @@ pub struct ClosedTimeline {
     pub spool_path: PathBuf,
     pub conversation: ConversationId,
     pub sample_rate: u32,
-    /// Wall-clock time of sample 0 (caller's epoch).
-    pub origin: Duration,
+    /// Wall-clock time of sample 0 (on the recorder's caller's clock).
+    pub origin: Timestamp,
     /// First sample of audio (first answer).
     pub start_sample: u64,
     /// One past the last sample of audio (last hang-up).
@@ -99,7 +98,7 @@ pub struct ClosedTimeline {
     /// Bytes after the first invalid record (torn tail), ignored.
     pub discarded_bytes: u64,
     /// Time of the last sync marker, if any.
-    pub last_sync: Option<Duration>,
+    pub last_sync: Option<Timestamp>,
 }
 
 impl ClosedTimeline {
@@ -140,7 +139,7 @@ impl ClosedTimeline {
             spool_path: path.to_owned(),
             conversation: ConversationId(Uuid::nil()),
             sample_rate: 0,
-            origin: Duration::ZERO,
+            origin: Timestamp::UNIX_EPOCH,
             start_sample: u64::MAX,
             end_sample: 0,
             streams: Vec::new(),
@@ -160,7 +159,7 @@ impl ClosedTimeline {
             Record::Begin { conversation, origin_ns, sample_rate, .. } if !begun => {
                 begun = true;
                 tl.conversation = ConversationId(Uuid::from_bytes(conversation));
-                tl.origin = Duration::from_nanos(origin_ns);
+                tl.origin = Timestamp::from_nanos(origin_ns);
                 tl.sample_rate = sample_rate;
             }
             Record::Stream { stream, participant, side } => tl.streams.push(StreamInfo {
@@ -223,7 +222,7 @@ impl ClosedTimeline {
             Record::Loss { stream, start, packets } => {
                 pending.push((start, TimelineEvent::Loss { offset_ms: 0, stream, packets }))
             }
-            Record::Sync { at_ns } => tl.last_sync = Some(Duration::from_nanos(at_ns)),
+            Record::Sync { at_ns } => tl.last_sync = Some(Timestamp::from_nanos(at_ns)),
             Record::End { .. } => tl.cut_by_crash = false,
             Record::Truncated { at_sample } => tl.truncated_at = Some(at_sample),
             // for_each_record yields what is inside blocks.

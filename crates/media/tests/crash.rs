@@ -17,11 +17,11 @@ use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
     recover_spool, remove_spool, render,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use common::{rtp, speech_8k};
 
 const CHILD_ENV: &str = "CALLVAULT_SPOOL_CHILD";
-const T0: Duration = Duration::from_secs(7);
+const T0: Timestamp = Timestamp::from_secs_nanos(7, 0);
 const SYNC: Duration = Duration::from_millis(500);
 
 fn alaw(s: &[i16]) -> Vec<u8> {

@@ -13,7 +13,7 @@ use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
     TimelineEvent, render,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use proptest::prelude::*;
 
 fn data(name: &str) -> Vec<u8> {
@@ -225,7 +225,7 @@ fn codec_decoder_handles_multi_frame_packets() {
 #[test]
 fn recorder_decodes_g729_flows() {
     let dir = tempfile::tempdir().unwrap();
-    let t0 = Duration::from_secs(100);
+    let t0 = Timestamp::from_secs_nanos(100, 0);
     let config = RecorderConfig {
         spool: SpoolConfig { dir: dir.path().to_owned(), ..SpoolConfig::default() },
         ..RecorderConfig::default()

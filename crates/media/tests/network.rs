@@ -12,7 +12,7 @@ use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     FlowKey, Layout, OutputFormat, Recorder, RecorderConfig, RenderOptions, render,
 };
-use callvault_model::ConversationId;
+use callvault_model::{ConversationId, Timestamp};
 use common::rtp;
 use proptest::prelude::*;
 
@@ -35,7 +35,7 @@ proptest! {
     ) {
         let mut rng = seed | 1;
         let mut next = || { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; (rng % 10_000) as f64 / 10_000.0 };
-        let t0 = Duration::from_secs(100);
+        let t0 = Timestamp::from_secs_nanos(100, 0);
         let mut sent = Vec::new();
         let mut received = Vec::new();
         for i in 0..n {

@@ -15,10 +15,10 @@ use callvault_media::{
     FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RecorderStats,
     RenderOptions, TimelineEvent, render,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use common::{energy, rtp};
 
-const T0: Duration = Duration::from_secs(1000);
+const T0: Timestamp = Timestamp::from_secs_nanos(1000, 0);
 const OPUS_PT: u8 = 111;
 
 /// The first 300 frames of the G.729 fixture (the plausible part; the last

@@ -10,12 +10,12 @@ use callvault_media::{
     Codec, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig, RenderOptions,
     TimelineEvent, render, render_tracks,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use common::{energy, rtp, speech_8k};
 
-const T0: Duration = Duration::from_secs(1000);
+const T0: Timestamp = Timestamp::from_secs_nanos(1000, 0);
 
-fn at(ms: u64) -> Duration {
+fn at(ms: u64) -> Timestamp {
     T0 + Duration::from_millis(ms)
 }
 

@@ -11,10 +11,10 @@ use callvault_media::{
     ClosedTimeline, FlowKey, Layout, OutputFormat, PayloadMap, Recorder, RecorderConfig,
     RenderOptions, RenderPool, render,
 };
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use common::{correlation, high_pass, rtp, speech_8k};
 
-const T0: Duration = Duration::from_secs(50);
+const T0: Timestamp = Timestamp::from_secs_nanos(50, 0);
 
 /// A 10 s stereo conversation: the fixture speech on the left, the same
 /// speech reversed on the right (different content per channel, so a

@@ -7,7 +7,8 @@
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_media::spool::{G711Law, Record, SPOOL_VERSION, SpoolConfig, SpoolWriter};
 use callvault_media::{ClosedTimeline, Layout, OutputFormat, RenderOptions, render_to};
@@ -62,7 +63,7 @@ fn long_call(dir: &std::path::Path) -> ClosedTimeline {
         origin_ns: 0,
         sample_rate: RATE as u32,
     };
-    let mut w = SpoolWriter::create(&cfg, "long", &begin, Duration::ZERO).unwrap();
+    let mut w = SpoolWriter::create(&cfg, "long", &begin, Timestamp::UNIX_EPOCH).unwrap();
     w.append(&Record::Stream { stream: 0, participant: [2; 16], side: 0 });
     w.append(&Record::Stream { stream: 1, participant: [3; 16], side: 1 });
     let tone: Vec<u8> = (0..RATE).map(|i| (i % 200) as u8).collect();
@@ -76,11 +77,11 @@ fn long_call(dir: &std::path::Path) -> ClosedTimeline {
         let payload = if talk == 1 { &tone } else { &idle };
         w.append(&Record::G711 { stream: 1, start: late, law: G711Law::A, payload });
         if sec % 60 == 0 {
-            w.sync(Duration::from_secs(sec)).unwrap();
+            w.sync(Timestamp::from_secs_nanos(sec, 0)).unwrap();
         }
     }
     w.append(&Record::End { at_ns: HOURS * 3600 * 1_000_000_000 });
-    w.sync(Duration::from_secs(HOURS * 3600)).unwrap();
+    w.sync(Timestamp::from_secs_nanos(HOURS * 3600, 0)).unwrap();
     ClosedTimeline::from_spool(w.path()).unwrap()
 }
 

@@ -1,6 +1,7 @@
 //! The spool record format: data-driven cases and properties (round trip,
 //! torn tails, bit flips).
-use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_media::spool::{
     G711Law, Record, RecordIter, SpoolConfig, SpoolError, SpoolWriter, decode_record, encode_record,
@@ -119,19 +120,19 @@ fn writer_blocks_read_back_whole_or_not_at_all() {
     let config = SpoolConfig { dir: dir.path().to_owned(), fsync: false, ..Default::default() };
     let begin =
         Record::Begin { version: 1, conversation: [3; 16], origin_ns: 0, sample_rate: 8000 };
-    let mut w = SpoolWriter::create(&config, "blocks", &begin, Duration::ZERO).unwrap();
+    let mut w = SpoolWriter::create(&config, "blocks", &begin, Timestamp::UNIX_EPOCH).unwrap();
     let mut want = vec![begin.clone(), Record::Sync { at_ns: 0 }];
     let first: Vec<Record<'static>> =
         samples().into_iter().filter(|r| !matches!(r, Record::Begin { .. })).collect();
     for r in &first {
         w.append(r);
     }
-    w.sync(Duration::from_secs(1)).unwrap();
+    w.sync(Timestamp::from_secs_nanos(1, 0)).unwrap();
     want.extend(first.iter().cloned());
     want.push(Record::Sync { at_ns: 1_000_000_000 });
     let after_first = std::fs::metadata(w.path()).unwrap().len() as usize;
     w.append(&Record::Loss { stream: 7, start: 1, packets: 2 });
-    w.sync(Duration::from_secs(2)).unwrap();
+    w.sync(Timestamp::from_secs_nanos(2, 0)).unwrap();
     let bytes = std::fs::read(w.path()).unwrap();
     let got: Vec<Record<'_>> = RecordIter::new(&bytes).collect();
     let mut all = want.clone();

@@ -12,11 +12,11 @@
 //!   changes and restarts, and the mapping from RTP time to wall-clock time.
 //!
 //! **Architecture invariant:** this crate owns no socket and reads no clock.
-//! Every time it knows was passed in as `now` (a [`Duration`] since an epoch
-//! the caller chooses, e.g. a pcap timestamp). Malformed input is an error
-//! value, never a panic.
+//! Every time it knows was passed in as `now` (a [`Timestamp`], e.g. a pcap
+//! timestamp); spans (reorder delay, drift window) are `Duration`s. Malformed
+//! input is an error value, never a panic.
 //!
-//! [`Duration`]: std::time::Duration
+//! [`Timestamp`]: callvault_model::Timestamp
 #![forbid(unsafe_code)]
 
 pub mod event;

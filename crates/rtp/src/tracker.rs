@@ -14,6 +14,8 @@
 //! ```
 use std::time::Duration;
 
+use callvault_model::Timestamp;
+
 use crate::packet::RtpPacket;
 
 const NANOS: i128 = 1_000_000_000;
@@ -115,9 +117,9 @@ pub struct TrackedPacket<'a> {
     pub clock_rate: u32,
     pub payload_type: u8,
     pub marker: bool,
-    pub arrival: Duration,
+    pub arrival: Timestamp,
     /// Where the first sample of this packet belongs on the wall clock.
-    pub media_time: Duration,
+    pub media_time: Timestamp,
     /// Packets of this sub-stream skipped just before this one.
     pub lost_before: u64,
     pub payload: &'a [u8],
@@ -138,7 +140,7 @@ struct Slot {
     sub: u32,
     ext_seq: i64,
     ext_ts: i64,
-    arrival: Duration,
+    arrival: Timestamp,
     media_ns: i128,
     ssrc: u32,
     pt: u8,
@@ -161,8 +163,8 @@ struct Sub {
     /// Bit i set: `next_release - 1 - i` was released (duplicate detection
     /// after release).
     released_mask: u64,
-    last_arrival: Duration,
-    window_start: Duration,
+    last_arrival: Timestamp,
+    window_start: Timestamp,
     window_min_skew: Option<i128>,
 }
 
@@ -197,9 +199,13 @@ fn dur_ns(d: Duration) -> i128 {
     d.as_nanos() as i128
 }
 
-fn ns_dur(ns: i128) -> Duration {
-    let ns = ns.clamp(0, u64::MAX as i128) as u64;
-    Duration::from_nanos(ns)
+fn time_ns(t: Timestamp) -> i128 {
+    i128::from(t.as_nanos())
+}
+
+/// A computed media time, clamped to what a `Timestamp` holds.
+fn ns_time(ns: i128) -> Timestamp {
+    Timestamp::from_nanos(ns.clamp(0, i128::from(u64::MAX)) as u64)
 }
 
 impl StreamTracker {
@@ -230,7 +236,7 @@ impl StreamTracker {
         self.config.clock_rates.get(usize::from(pt & 0x7f)).copied().unwrap_or(8000).max(1)
     }
 
-    fn new_sub(&mut self, now: Duration, p: &RtpPacket<'_>) -> Sub {
+    fn new_sub(&mut self, now: Timestamp, p: &RtpPacket<'_>) -> Sub {
         let index = self.next_sub;
         self.next_sub = self.next_sub.wrapping_add(1);
         Sub {
@@ -240,7 +246,7 @@ impl StreamTracker {
             last_ts: p.timestamp,
             last_ext_ts: i64::from(p.timestamp),
             anchor_ts: i64::from(p.timestamp),
-            anchor_ns: dur_ns(now),
+            anchor_ns: time_ns(now),
             anchor_rate: self.rate(p.payload_type),
             next_release: None,
             released_mask: 0,
@@ -252,7 +258,7 @@ impl StreamTracker {
 
     /// Takes one packet that arrived at `now`. Never panics; a packet that
     /// cannot be used is counted and dropped.
-    pub fn push(&mut self, now: Duration, p: &RtpPacket<'_>) {
+    pub fn push(&mut self, now: Timestamp, p: &RtpPacket<'_>) {
         if let Some(a) = self.admit(now, p) {
             self.store(a, now, p);
         }
@@ -263,7 +269,11 @@ impl StreamTracker {
     /// released at once (borrowing its payload) and returned; otherwise it
     /// is buffered or dropped as by `push`, and `None` is returned. Either
     /// way, [`StreamTracker::poll`] afterwards releases what is ready.
-    pub fn push_next<'p>(&mut self, now: Duration, p: &RtpPacket<'p>) -> Option<TrackedPacket<'p>> {
+    pub fn push_next<'p>(
+        &mut self,
+        now: Timestamp,
+        p: &RtpPacket<'p>,
+    ) -> Option<TrackedPacket<'p>> {
         let a = self.admit(now, p)?;
         let cur = self.cur?;
         if self.used != 0 || a.sub != cur.index || cur.next_release != Some(a.ext_seq) {
@@ -281,7 +291,7 @@ impl StreamTracker {
             payload_type: p.payload_type,
             marker: p.marker,
             arrival: now,
-            media_time: ns_dur(a.media_ns),
+            media_time: ns_time(a.media_ns),
             lost_before,
             payload: p.payload,
         })
@@ -289,7 +299,7 @@ impl StreamTracker {
 
     /// Sequence, timestamp and clock bookkeeping of an arriving packet;
     /// `None` when it is dropped (duplicate, late, stray).
-    fn admit(&mut self, now: Duration, p: &RtpPacket<'_>) -> Option<Admitted> {
+    fn admit(&mut self, now: Timestamp, p: &RtpPacket<'_>) -> Option<Admitted> {
         self.stats.received += 1;
         let is_event = self.config.event_payload_types & (1u128 << (p.payload_type & 0x7f)) != 0;
         let mut sub = match self.cur {
@@ -352,7 +362,7 @@ impl StreamTracker {
             // A codec with another clock (re-INVITE): re-anchor on its time.
             sub.anchor_ts = ext_ts;
             sub.anchor_rate = rate;
-            sub.anchor_ns = dur_ns(now);
+            sub.anchor_ns = time_ns(now);
             sub.window_min_skew = None;
             sub.window_start = now;
         }
@@ -364,19 +374,19 @@ impl StreamTracker {
         }
         let mut media_ns = sub.anchor_ns + ticks_to_ns(ext_ts - sub.anchor_ts, rate);
         if newest && !is_event {
-            let skew = dur_ns(now) - media_ns;
+            let skew = time_ns(now) - media_ns;
             let resync = dur_ns(self.config.resync_threshold);
             if skew.abs() > resync {
                 self.stats.resyncs += 1;
                 sub.anchor_ts = ext_ts;
-                sub.anchor_ns = dur_ns(now);
+                sub.anchor_ns = time_ns(now);
                 media_ns = sub.anchor_ns;
                 sub.window_min_skew = None;
                 sub.window_start = now;
             } else {
                 let m = sub.window_min_skew.map_or(skew, |m| m.min(skew));
                 sub.window_min_skew = Some(m);
-                if now.saturating_sub(sub.window_start) >= self.config.drift_window {
+                if now.saturating_since(sub.window_start) >= self.config.drift_window {
                     if m.abs() > dur_ns(self.config.drift_threshold) {
                         self.stats.drift_corrections += 1;
                         sub.anchor_ns += m;
@@ -391,7 +401,7 @@ impl StreamTracker {
         Some(Admitted { sub: sub.index, ext_seq, ext_ts, media_ns })
     }
 
-    fn store(&mut self, a: Admitted, now: Duration, p: &RtpPacket<'_>) {
+    fn store(&mut self, a: Admitted, now: Timestamp, p: &RtpPacket<'_>) {
         let Admitted { sub, ext_seq, ext_ts, media_ns } = a;
         // The caller polls after each push, so a slot is free; if it did not,
         // the oldest packet is overwritten and counted as lost.
@@ -451,18 +461,18 @@ impl StreamTracker {
     /// Releases the next packet that is ready at `now`, in order. Call until
     /// it returns `None` after every `push` (and on a timer, so that a lost
     /// packet does not hold its successors longer than the reorder delay).
-    pub fn poll(&mut self, now: Duration) -> Option<TrackedPacket<'_>> {
+    pub fn poll(&mut self, now: Timestamp) -> Option<TrackedPacket<'_>> {
         self.poll_inner(now, false)
     }
 
     /// Releases everything buffered, in order (end of call, flow timeout).
     pub fn flush(&mut self) -> Option<TrackedPacket<'_>> {
-        self.poll_inner(Duration::ZERO, true)
+        self.poll_inner(Timestamp::UNIX_EPOCH, true)
     }
 
     /// Time at which a buffered packet will be released even if its
     /// predecessor never arrives, if any is waiting.
-    pub fn next_deadline(&self) -> Option<Duration> {
+    pub fn next_deadline(&self) -> Option<Timestamp> {
         if self.used == 0 {
             return None;
         }
@@ -493,7 +503,7 @@ impl StreamTracker {
         (lost_before, sub_stream_start)
     }
 
-    fn poll_inner(&mut self, now: Duration, force: bool) -> Option<TrackedPacket<'_>> {
+    fn poll_inner(&mut self, now: Timestamp, force: bool) -> Option<TrackedPacket<'_>> {
         let i = self.min_slot()?;
         let (sub_idx, ext_seq, arrival) = {
             let s = &self.slots[i];
@@ -506,7 +516,7 @@ impl StreamTracker {
             || older_sub
             || expected == Some(ext_seq)
             || self.buffered() >= self.slots.len()
-            || now.saturating_sub(arrival) >= self.config.reorder_delay;
+            || now.saturating_since(arrival) >= self.config.reorder_delay;
         if !ready {
             return None;
         }
@@ -525,7 +535,7 @@ impl StreamTracker {
             payload_type: s.pt,
             marker: s.marker,
             arrival: s.arrival,
-            media_time: ns_dur(s.media_ns),
+            media_time: ns_time(s.media_ns),
             lost_before,
             payload: &s.payload,
         })

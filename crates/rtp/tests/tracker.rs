@@ -1,6 +1,7 @@
 //! Scenario and property tests of the stream tracker on virtual time.
 use std::time::Duration;
 
+use callvault_model::Timestamp;
 use callvault_rtp::{RtpPacket, StreamTracker, TrackerConfig};
 use proptest::prelude::*;
 
@@ -13,23 +14,24 @@ struct Out {
     first: u8,
 }
 
-fn ms(v: u64) -> Duration {
-    Duration::from_millis(v)
+/// The time `v` ms after the epoch.
+fn ms(v: u64) -> Timestamp {
+    Timestamp::from_nanos(v * 1_000_000)
 }
 
 /// Feeds (arrival, packet bytes) and returns what was released, in order.
-fn run(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
+fn run(tracker: &mut StreamTracker, input: &[(Timestamp, Vec<u8>)]) -> Vec<Out> {
     feed(tracker, input, false)
 }
 
 /// Like [`run`], through the no-copy fast path `push_next`.
-fn run_fast(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)]) -> Vec<Out> {
+fn run_fast(tracker: &mut StreamTracker, input: &[(Timestamp, Vec<u8>)]) -> Vec<Out> {
     feed(tracker, input, true)
 }
 
-fn feed(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)], fast: bool) -> Vec<Out> {
+fn feed(tracker: &mut StreamTracker, input: &[(Timestamp, Vec<u8>)], fast: bool) -> Vec<Out> {
     let mut out = Vec::new();
-    let mut last = Duration::ZERO;
+    let mut last = Timestamp::UNIX_EPOCH;
     for (now, bytes) in input {
         let p = RtpPacket::parse(bytes).unwrap();
         if fast {
@@ -44,7 +46,7 @@ fn feed(tracker: &mut StreamTracker, input: &[(Duration, Vec<u8>)], fast: bool) 
         }
         last = *now;
     }
-    let end = last + ms(1000);
+    let end = last + Duration::from_secs(1);
     while let Some(t) = tracker.poll(end) {
         out.push(conv(&t));
     }
@@ -58,7 +60,7 @@ fn conv(t: &callvault_rtp::TrackedPacket<'_>) -> Out {
     Out {
         seq: t.ext_seq,
         sub: t.sub_stream,
-        media_ms: t.media_time.as_secs_f64() * 1000.0,
+        media_ms: t.media_time.since_epoch().as_secs_f64() * 1000.0,
         lost_before: t.lost_before,
         first: t.payload.first().copied().unwrap_or(0),
     }
@@ -82,7 +84,7 @@ fn pkt(ssrc: u32, seq: u16, ts: u32, marker: bool, pt: u8, tag: u8) -> Vec<u8> {
 }
 
 /// A 20 ms G.711 stream: n packets from (seq0, ts0), arriving on time.
-fn stream(ssrc: u32, seq0: u16, ts0: u32, start_ms: u64, n: u64) -> Vec<(Duration, Vec<u8>)> {
+fn stream(ssrc: u32, seq0: u16, ts0: u32, start_ms: u64, n: u64) -> Vec<(Timestamp, Vec<u8>)> {
     (0..n)
         .map(|i| {
             let seq = seq0.wrapping_add(i as u16);
@@ -245,7 +247,7 @@ proptest! {
     ) {
         let mut rng = seed | 1;
         let mut next = || { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; (rng % 10_000) as f64 / 10_000.0 };
-        let mut sent: Vec<(Duration, u64, Vec<u8>)> = Vec::new();
+        let mut sent: Vec<(Timestamp, u64, Vec<u8>)> = Vec::new();
         for i in 0..n {
             if i > 0 && next() < loss { continue; }
             let seq = seq0.wrapping_add(i as u16);
@@ -297,7 +299,7 @@ proptest! {
     ) {
         let mut rng = seed | 1;
         let mut next = || { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; (rng % 10_000) as f64 / 10_000.0 };
-        let mut input: Vec<(Duration, Vec<u8>)> = Vec::new();
+        let mut input: Vec<(Timestamp, Vec<u8>)> = Vec::new();
         for i in 0..n {
             if next() < loss { continue; }
             let (ssrc, seq) = match restart_at {

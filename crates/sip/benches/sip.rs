@@ -5,6 +5,8 @@ use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use callvault_model::Timestamp;
+
 use callvault_sip::sdp::{AnswerConfig, SessionDescription, build_recvonly_answer};
 use callvault_sip::siprec::parse_siprec_body;
 use callvault_sip::transaction::{Config, RequestOutcome, ServerTransactions};
@@ -75,7 +77,7 @@ fn main() {
         black_box(build_recvonly_answer(black_box(&offer), &cfg).0.to_string());
     });
     let from: SocketAddr = "10.0.0.1:5060".parse().unwrap();
-    let base = Instant::now();
+    let base = Timestamp::from_secs_nanos(1_700_000_000, 0);
     let mut uas =
         ServerTransactions::new(Config { max_transactions: 1_000_000, ..Config::default() });
     let invites: Vec<Vec<u8>> = (0..1000).map(invite).collect();

@@ -6,6 +6,8 @@ use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use callvault_model::Timestamp;
+
 use callvault_sip::SipMessage;
 use callvault_sip::srs::{PortAllocator, SessionId, Srs, SrsConfig, SrsEvent};
 
@@ -56,10 +58,10 @@ fn main() {
     let mut srs = Srs::new(cfg);
     let mut ports = Ports(10000);
     let from: SocketAddr = "10.0.0.1:5060".parse().unwrap();
-    let mut now = Instant::now();
+    let mut now = Timestamp::from_secs_nanos(1_700_000_000, 0);
     let mut bytes = 0usize;
     let mut call = 0u64;
-    let mut run = |n: u64, srs: &mut Srs, now: &mut Instant, bytes: &mut usize| {
+    let mut run = |n: u64, srs: &mut Srs, now: &mut Timestamp, bytes: &mut usize| {
         for _ in 0..n {
             call += 1;
             let invite = request("INVITE", call, 1, None, &body);

@@ -13,7 +13,9 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use crate::message::SipMessage;
 use crate::transaction::{Config, Transmit};
@@ -33,16 +35,16 @@ struct Pending {
     method: String,
     reliable: bool,
     /// Next retransmission (Timer E), `None` over a reliable transport.
-    retransmit_at: Option<Instant>,
+    retransmit_at: Option<Timestamp>,
     interval: Duration,
-    give_up_at: Instant,
+    give_up_at: Timestamp,
 }
 
 /// The client transactions of one SIP endpoint, keyed by Via branch.
 pub struct ClientTransactions {
     config: Config,
     pending: HashMap<String, Pending>,
-    timers: BTreeSet<(Instant, String)>,
+    timers: BTreeSet<(Timestamp, String)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ClientEvent>,
 }
@@ -81,7 +83,7 @@ impl ClientTransactions {
     /// whose top Via carries `branch`.
     pub fn send(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         destination: SocketAddr,
         contents: Vec<u8>,
         branch: &str,
@@ -121,7 +123,7 @@ impl ClientTransactions {
 
     /// Offers a response; `true` when it belonged to one of these
     /// transactions (matched by top Via branch and CSeq method).
-    pub fn handle_response(&mut self, now: Instant, msg: &SipMessage<'_>) -> bool {
+    pub fn handle_response(&mut self, now: Timestamp, msg: &SipMessage<'_>) -> bool {
         let Some(status) = msg.status() else { return false };
         let Some(branch) = msg.top_via().and_then(|v| v.branch().map(str::to_owned)) else {
             return false;
@@ -164,11 +166,11 @@ impl ClientTransactions {
         }
     }
 
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.timers.first().map(|(t, _)| *t)
     }
 
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub fn handle_timeout(&mut self, now: Timestamp) {
         while let Some((at, branch)) = self.timers.first().cloned() {
             if at > now {
                 break;
@@ -230,7 +232,7 @@ mod tests {
 
     #[test]
     fn udp_retransmits_with_doubling_interval_until_timer_f() {
-        let t0 = Instant::now();
+        let t0 = Timestamp::from_secs_nanos(1_700_000_000, 0);
         let mut c = ClientTransactions::new(Config::default());
         c.send(t0, peer(), bye("z9hG4bKa"), "z9hG4bKa", false).unwrap();
         assert!(c.poll_transmit().is_some());
@@ -240,20 +242,20 @@ mod tests {
             now = at;
             c.handle_timeout(now);
             while c.poll_transmit().is_some() {
-                sent_at.push(now - t0);
+                sent_at.push(now.saturating_since(t0));
             }
         }
         let ms: Vec<u128> = sent_at.iter().map(Duration::as_millis).collect();
         assert_eq!(&ms[..5], &[500, 1500, 3500, 7500, 11_500]);
         assert!(ms.iter().all(|&m| m < 32_000));
-        assert_eq!(now - t0, Duration::from_secs(32));
+        assert_eq!(now.saturating_since(t0), Duration::from_secs(32));
         assert_eq!(c.poll_event(), Some(ClientEvent::TimedOut { branch: "z9hG4bKa".into() }));
         assert!(c.is_empty());
     }
 
     #[test]
     fn final_response_completes_and_stops_retransmissions() {
-        let t0 = Instant::now();
+        let t0 = Timestamp::from_secs_nanos(1_700_000_000, 0);
         let mut c = ClientTransactions::new(Config::default());
         c.send(t0, peer(), bye("z9hG4bKb"), "z9hG4bKb", false).unwrap();
         c.poll_transmit();
@@ -272,7 +274,7 @@ mod tests {
 
     #[test]
     fn provisional_slows_retransmission_to_t2_and_tcp_sends_once() {
-        let t0 = Instant::now();
+        let t0 = Timestamp::from_secs_nanos(1_700_000_000, 0);
         let mut c = ClientTransactions::new(Config::default());
         c.send(t0, peer(), bye("z9hG4bKc"), "z9hG4bKc", false).unwrap();
         c.poll_transmit();

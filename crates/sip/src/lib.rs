@@ -19,7 +19,9 @@
 //!   [`transaction`].
 //!
 //! **Architecture invariant:** no sockets, no tasks, no clock. Parsers never
-//! panic on input and are fuzzed; time enters as an `Instant` argument.
+//! panic on input and are fuzzed; time enters as a `now` argument, a
+//! [`callvault_model::Timestamp`], and deadlines come out as `Timestamp`s
+//! (`poll_timeout`); `Duration` is for spans (T1, T2, session intervals).
 #![forbid(unsafe_code)]
 
 pub mod client;

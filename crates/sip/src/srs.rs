@@ -36,7 +36,9 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use crate::headers::{MediaType, Method, Refresher};
 use crate::message::{OwnedSipMessage, SipMessage};
@@ -473,7 +475,7 @@ struct RecordingSession {
     phase: Phase,
     /// Session interval and refresher, when a timer runs.
     timer: Option<(u32, Refresher)>,
-    deadline: Option<Instant>,
+    deadline: Option<Timestamp>,
 }
 
 type DialogId = (String, String, String);
@@ -502,7 +504,7 @@ pub struct Srs {
     dialogs: HashMap<DialogId, SessionId>,
     /// INVITE transactions (initial and re-INVITE) → their session.
     invites: HashMap<TransactionKey, SessionId>,
-    deadlines: BTreeSet<(Instant, SessionId)>,
+    deadlines: BTreeSet<(Timestamp, SessionId)>,
     events: VecDeque<SrsEvent>,
     next_id: u64,
     stats: SrsStats,
@@ -521,7 +523,7 @@ fn fnv(parts: &[&[u8]]) -> u64 {
     h
 }
 
-fn after(now: Instant, d: Duration) -> Instant {
+fn after(now: Timestamp, d: Duration) -> Timestamp {
     now.checked_add(d).unwrap_or(now)
 }
 
@@ -563,7 +565,7 @@ fn negotiate_timer(
 
 /// When the SRS gives up on a session refreshed by the SRC (RFC 4028 §10:
 /// the interval minus min(32 s, a third of it)).
-fn expiry(now: Instant, interval: u32) -> Instant {
+fn expiry(now: Timestamp, interval: u32) -> Timestamp {
     let margin = (interval / 3).min(32);
     after(now, Duration::from_secs(u64::from(interval.saturating_sub(margin))))
 }
@@ -980,7 +982,7 @@ impl Srs {
     /// Feeds one datagram (or one framed stream message).
     pub fn handle_datagram(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         from: SocketAddr,
         bytes: &[u8],
         ports: &mut dyn PortAllocator,
@@ -994,7 +996,7 @@ impl Srs {
     /// Feeds one parsed message.
     pub fn handle_message(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         from: SocketAddr,
         msg: &SipMessage<'_>,
         ports: &mut dyn PortAllocator,
@@ -1045,7 +1047,7 @@ impl Srs {
     }
 
     /// Starts the 200 of a session held by [`SrsConfig::auto_answer`] `false`.
-    pub fn accept(&mut self, now: Instant, id: SessionId) -> Result<(), SrsError> {
+    pub fn accept(&mut self, now: Timestamp, id: SessionId) -> Result<(), SrsError> {
         let s = self.sessions.get_mut(&id).ok_or(SrsError::UnknownSession)?;
         let Phase::Offered { key, ok, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
         else {
@@ -1060,7 +1062,7 @@ impl Srs {
     /// `code` (3xx–6xx); ends it with [`EndReason::Rejected`].
     pub fn reject(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         id: SessionId,
         code: u16,
         ports: &mut dyn PortAllocator,
@@ -1084,7 +1086,7 @@ impl Srs {
     /// 480. The SRS sends no BYE; the driver must, when it wants the SRC told.
     pub fn end_session(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         id: SessionId,
         ports: &mut dyn PortAllocator,
     ) -> Result<(), SrsError> {
@@ -1096,9 +1098,9 @@ impl Srs {
         Ok(())
     }
 
-    /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
     /// has work.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         let s = self.deadlines.first().map(|(t, _)| *t);
         match (self.tx.poll_timeout(), s) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -1108,7 +1110,7 @@ impl Srs {
 
     /// Runs transaction timers, session timers and answer timeouts due at
     /// `now`.
-    pub fn handle_timeout(&mut self, now: Instant, ports: &mut dyn PortAllocator) {
+    pub fn handle_timeout(&mut self, now: Timestamp, ports: &mut dyn PortAllocator) {
         self.tx.handle_timeout(now);
         self.pump(now, ports);
         while let Some(&(at, id)) = self.deadlines.first() {
@@ -1146,7 +1148,7 @@ impl Srs {
 
     // ---- internals ----
 
-    fn set_deadline(&mut self, id: SessionId, at: Option<Instant>) {
+    fn set_deadline(&mut self, id: SessionId, at: Option<Timestamp>) {
         let Some(s) = self.sessions.get_mut(&id) else { return };
         if let Some(old) = s.deadline.take() {
             self.deadlines.remove(&(old, id));
@@ -1158,7 +1160,7 @@ impl Srs {
     }
 
     /// (Re)arms the session timer after a 2xx that (re)negotiated it.
-    fn arm_timer(&mut self, now: Instant, id: SessionId) {
+    fn arm_timer(&mut self, now: Timestamp, id: SessionId) {
         let at = match self.sessions.get(&id).and_then(|s| s.timer) {
             Some((interval, Refresher::Uac)) => Some(expiry(now, interval)),
             // RFC 4028 §10: the refresher refreshes at half the interval.
@@ -1214,7 +1216,7 @@ impl Srs {
 
     fn respond(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: &TransactionKey,
         req: &SipMessage<'_>,
         (code, reason): (u16, &str),
@@ -1231,7 +1233,7 @@ impl Srs {
 
     fn refuse(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: &TransactionKey,
         req: &SipMessage<'_>,
         tag: Option<&str>,
@@ -1241,7 +1243,7 @@ impl Srs {
     }
 
     /// Handles every event the transaction layer queued.
-    fn pump(&mut self, now: Instant, ports: &mut dyn PortAllocator) {
+    fn pump(&mut self, now: Timestamp, ports: &mut dyn PortAllocator) {
         while let Some(e) = self.tx.poll_event() {
             match e {
                 Event::Request { key, from, request } => {
@@ -1266,7 +1268,7 @@ impl Srs {
         }
     }
 
-    fn on_cancel(&mut self, now: Instant, invite: TransactionKey, ports: &mut dyn PortAllocator) {
+    fn on_cancel(&mut self, now: Timestamp, invite: TransactionKey, ports: &mut dyn PortAllocator) {
         let Some(id) = self.invites.get(&invite).copied() else { return };
         if self.sessions.get(&id).is_some_and(|s| matches!(s.phase, Phase::Offered { .. })) {
             self.end(now, id, EndReason::Cancelled, ports);
@@ -1275,7 +1277,7 @@ impl Srs {
 
     /// Sends the final response to an INVITE still waiting for
     /// [`accept`](Self::accept); no-op once answered.
-    fn finish_offer(&mut self, now: Instant, id: SessionId, code: u16, reason: &str) {
+    fn finish_offer(&mut self, now: Timestamp, id: SessionId, code: u16, reason: &str) {
         let Some(s) = self.sessions.get_mut(&id) else { return };
         let Phase::Offered { key, request, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
         else {
@@ -1294,7 +1296,7 @@ impl Srs {
     /// ended it, 480 otherwise), so every INVITE transaction ends.
     fn end(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         id: SessionId,
         reason: EndReason,
         ports: &mut dyn PortAllocator,
@@ -1333,7 +1335,7 @@ impl Srs {
 
     fn on_request(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: TransactionKey,
         from: SocketAddr,
         req: OwnedSipMessage,
@@ -1420,7 +1422,7 @@ impl Srs {
 
     fn on_initial_invite(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: TransactionKey,
         from: SocketAddr,
         req: OwnedSipMessage,
@@ -1663,7 +1665,7 @@ impl Srs {
 
     fn on_bye(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: TransactionKey,
         id: SessionId,
         req: &SipMessage<'_>,
@@ -1726,7 +1728,7 @@ impl Srs {
     /// re-INVITE or UPDATE in a confirmed dialog.
     fn on_modify(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: TransactionKey,
         id: SessionId,
         req: &SipMessage<'_>,
@@ -1882,8 +1884,8 @@ mod tests {
 
     #[test]
     fn session_timer_expiry_margin() {
-        let t0 = Instant::now();
-        assert_eq!(expiry(t0, 1800) - t0, Duration::from_secs(1768));
-        assert_eq!(expiry(t0, 90) - t0, Duration::from_secs(60));
+        let t0 = Timestamp::from_secs_nanos(1_700_000_000, 0);
+        assert_eq!(expiry(t0, 1800).saturating_since(t0), Duration::from_secs(1768));
+        assert_eq!(expiry(t0, 90).saturating_since(t0), Duration::from_secs(60));
     }
 }

@@ -15,7 +15,9 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use thiserror::Error;
 
@@ -202,15 +204,15 @@ struct Transaction {
     /// Call-ID, CSeq number, From tag: matches the ACK of a 2xx.
     dialog_key: Option<(String, u32, String)>,
     acked: bool,
-    retransmit_at: Option<Instant>,
+    retransmit_at: Option<Timestamp>,
     retransmit_interval: Duration,
-    timeout_at: Option<Instant>,
+    timeout_at: Option<Timestamp>,
     /// The deadline registered in the timer set.
-    armed: Option<Instant>,
+    armed: Option<Timestamp>,
 }
 
 impl Transaction {
-    fn next_deadline(&self) -> Option<Instant> {
+    fn next_deadline(&self) -> Option<Timestamp> {
         match (self.retransmit_at, self.timeout_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -223,7 +225,7 @@ impl Transaction {
 pub struct ServerTransactions {
     config: Config,
     transactions: HashMap<TransactionKey, Transaction>,
-    timers: BTreeSet<(Instant, TransactionKey)>,
+    timers: BTreeSet<(Timestamp, TransactionKey)>,
     /// (Call-ID, CSeq, From tag) of accepted INVITEs → their key.
     accepted: HashMap<(String, u32, String), TransactionKey>,
     transmits: VecDeque<Transmit>,
@@ -235,7 +237,7 @@ fn is_reliable(msg: &SipMessage<'_>) -> bool {
 }
 
 /// `now + d`, or `now` when that would overflow (absurd timer settings).
-fn after(now: Instant, d: Duration) -> Instant {
+fn after(now: Timestamp, d: Duration) -> Timestamp {
     now.checked_add(d).unwrap_or(now)
 }
 
@@ -310,7 +312,7 @@ impl ServerTransactions {
     /// hears about new requests, 2xx ACKs and CANCELs through events.
     pub fn handle_request(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         from: SocketAddr,
         msg: &SipMessage<'_>,
     ) -> RequestOutcome {
@@ -372,7 +374,7 @@ impl ServerTransactions {
 
     fn handle_cancel(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: TransactionKey,
         msg: &SipMessage<'_>,
     ) -> RequestOutcome {
@@ -396,7 +398,7 @@ impl ServerTransactions {
 
     fn handle_ack(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         from: SocketAddr,
         key: TransactionKey,
         msg: &SipMessage<'_>,
@@ -455,7 +457,7 @@ impl ServerTransactions {
     /// unreliable transports until ACK (timers G/H).
     pub fn send_response(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         key: &TransactionKey,
         response: &SipMessage<'_>,
     ) -> Result<(), SendError> {
@@ -514,14 +516,14 @@ impl ServerTransactions {
         self.transmits.push_back(Transmit { destination: to, contents: response.to_bytes() });
     }
 
-    /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
     /// has work.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.timers.first().map(|(t, _)| *t)
     }
 
     /// Fires every timer due at `now`.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub fn handle_timeout(&mut self, now: Timestamp) {
         while let Some((at, key)) = self.timers.first().cloned() {
             if at > now {
                 break;

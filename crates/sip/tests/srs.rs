@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_sip::sdp::{Codec, Direction, SessionDescription};
 use callvault_sip::srs::{
@@ -52,8 +54,8 @@ impl PortAllocator for Ports {
 struct Harness {
     srs: Srs,
     ports: Ports,
-    start: Instant,
-    now: Instant,
+    start: Timestamp,
+    now: Timestamp,
     src: SocketAddr,
     events: Vec<SrsEvent>,
 }
@@ -64,7 +66,7 @@ fn config() -> SrsConfig {
 
 impl Harness {
     fn new(config: SrsConfig) -> Self {
-        let start = Instant::now();
+        let start = Timestamp::from_secs_nanos(1_700_000_000, 0);
         Harness {
             srs: Srs::new(config),
             ports: Ports::default(),

@@ -1,7 +1,9 @@
 //! Server transaction scenarios on virtual time, with loss.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_sip::SipMessage;
 use callvault_sip::transaction::{
@@ -33,8 +35,8 @@ Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
 
 struct Harness {
     uas: ServerTransactions,
-    start: Instant,
-    now: Instant,
+    start: Timestamp,
+    now: Timestamp,
     from: SocketAddr,
     /// (seconds since start, status code) of every transmitted response
     sent: Vec<(f64, u16)>,
@@ -43,7 +45,7 @@ struct Harness {
 
 impl Harness {
     fn new(config: Config) -> Self {
-        let start = Instant::now();
+        let start = Timestamp::from_secs_nanos(1_700_000_000, 0);
         Harness {
             uas: ServerTransactions::new(config),
             start,
@@ -55,7 +57,7 @@ impl Harness {
     }
 
     fn drain(&mut self) {
-        let t = (self.now - self.start).as_secs_f64();
+        let t = self.now.saturating_since(self.start).as_secs_f64();
         while let Some(tx) = self.uas.poll_transmit() {
             assert_eq!(tx.destination, self.from);
             let m = SipMessage::parse(&tx.contents).unwrap();
@@ -405,7 +407,7 @@ proptest::proptest! {
             let _ = h.uas.send_response(h.now, k, &m.response(500, "Server Error", Some("srs-tag")));
         }
         h.drain();
-        h.run_until((h.now - h.start).as_secs_f64() + 200.0);
+        h.run_until(h.now.saturating_since(h.start).as_secs_f64() + 200.0);
         proptest::prop_assert!(h.uas.is_empty());
         let requests = h.count(|e| matches!(e, Event::Request { .. }));
         let terminated = h.count(|e| matches!(e, Event::Terminated { .. }));

@@ -27,13 +27,14 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use callvault_model::{ExternalId, Side, TenantId};
+use callvault_model::{ExternalId, Side, TenantId, Timestamp};
 use callvault_sip::client::{ClientEvent, ClientTransactions};
 use callvault_sip::srs::{EndReason, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent};
 use callvault_sip::{Framing, SipMessage};
 use callvault_store::Catalog;
+use callvault_vault::clock::EdgeClock;
 use callvault_vault::ingest::{ParticipantFacts, RecordingFacts};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
@@ -285,6 +286,7 @@ pub async fn start(
         tasks: tokio::task::JoinSet::new(),
         outgoing: HashMap::new(),
         local_cseq: HashMap::new(),
+        clock: EdgeClock::start(),
     };
     let task = tokio::spawn(core.run(core_rx, stop));
     tracing::info!(
@@ -494,10 +496,9 @@ struct Core {
     outgoing: HashMap<String, (SessionId, Outgoing)>,
     /// The SRS's own CSeq in each dialog (RFC 3261 §12.2.1.1).
     local_cseq: HashMap<SessionId, u32>,
-}
-
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
+    /// The time the SRS and the client transactions run on: monotonic, so
+    /// that a step of the wall clock neither holds nor fires their timers.
+    clock: EdgeClock,
 }
 
 impl Core {
@@ -510,9 +511,10 @@ impl Core {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            let wake = deadline.map(|at| tokio::time::Instant::from_std(self.clock.deadline(at)));
             let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at).await,
                     None => std::future::pending().await,
                 }
             };
@@ -522,7 +524,7 @@ impl Core {
                     None => break,
                 },
                 _ = sleep => {
-                    let now = now();
+                    let now = self.clock.now();
                     self.srs.handle_timeout(now, &mut self.ports);
                     self.client.handle_timeout(now);
                 }
@@ -534,7 +536,7 @@ impl Core {
     }
 
     async fn handle(&mut self, input: Input) {
-        let now = now();
+        let now = self.clock.now();
         match input {
             Input::Message { from, bytes } => match SipMessage::parse(&bytes) {
                 Ok(msg) if msg.status().is_some() => {
@@ -582,7 +584,7 @@ impl Core {
     }
 
     /// Answers or refuses an offered session once its tenant is known.
-    fn decide(&mut self, now: Instant, id: SessionId, tenant: Option<TenantId>) {
+    fn decide(&mut self, now: Timestamp, id: SessionId, tenant: Option<TenantId>) {
         let Some(started) = self.pending.remove(&id) else { return };
         let Some(tenant) = tenant else {
             tracing::warn!(call_id = %started.call_id, src = %started.signalling_peer.ip(), "no tenant route for a SIPREC session; refused with 403 (set sip.default_tenant or sip.routes)");
@@ -607,7 +609,7 @@ impl Core {
     }
 
     /// The spool of an offered session is open (or could not be): answer.
-    fn spooled(&mut self, now: Instant, id: SessionId, result: std::io::Result<LiveSession>) {
+    fn spooled(&mut self, now: Timestamp, id: SessionId, result: std::io::Result<LiveSession>) {
         let session = match result {
             Ok(s) => s,
             Err(e) => {
@@ -643,7 +645,7 @@ impl Core {
         self.sessions.insert(id, Live { tx });
     }
 
-    fn route(&mut self, now: Instant, started: SessionStarted) {
+    fn route(&mut self, now: Timestamp, started: SessionStarted) {
         let mut addresses: Vec<String> = Vec::new();
         if let Some(Ok(md)) = &started.metadata {
             addresses.extend(md.participants.iter().filter_map(|p| p.aor.clone()));
@@ -690,7 +692,7 @@ impl Core {
     }
 
     async fn flush(&mut self) {
-        let now = now();
+        let now = self.clock.now();
         while let Some(ev) = self.srs.poll_event() {
             match ev {
                 SrsEvent::SessionStarted(started) => self.route(now, started),
@@ -786,7 +788,7 @@ impl Core {
     /// like the responses).
     fn send_in_dialog(
         &mut self,
-        now: Instant,
+        now: Timestamp,
         id: SessionId,
         dialog: &callvault_sip::srs::DialogInfo,
         kind: Outgoing,
@@ -835,7 +837,7 @@ impl Core {
     /// Ends every session (BYE to their SRCs), waits for the BYEs and for
     /// the recordings to be stored, within the shutdown grace.
     async fn shutdown(mut self, mut rx: mpsc::Receiver<Input>) {
-        let now = now();
+        let now = self.clock.now();
         let ids: Vec<SessionId> =
             self.sessions.keys().chain(self.pending.keys()).copied().collect();
         for id in ids {
@@ -854,7 +856,7 @@ impl Core {
                     }
                 }
                 _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                    self.client.handle_timeout(tokio::time::Instant::now().into_std());
+                    self.client.handle_timeout(self.clock.now());
                 }
             }
             self.flush().await;

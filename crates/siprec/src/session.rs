@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 
 use super::routing::side_of;
 use super::{Input, Shared};
+use callvault_vault::clock::wall_now;
 use callvault_vault::ingest::{
     IngestError, IngestRequest, Ingestor, ParticipantFacts, Received, RecordingFacts,
 };
@@ -139,14 +140,6 @@ pub(crate) struct LiveSession {
     started_at: DateTime<Utc>,
 }
 
-fn wall() -> Duration {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()
-}
-
-fn to_utc(d: Duration) -> DateTime<Utc> {
-    DateTime::from_timestamp_nanos(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
-
 fn payloads(stream: &StreamInfo) -> PayloadMap {
     let mut map = PayloadMap::default();
     if let Some(c) = Codec::from_rtpmap(&stream.encoding, stream.clock_rate, 1) {
@@ -168,7 +161,7 @@ impl LiveSession {
         tenant: TenantId,
         started: &SessionStarted,
     ) -> std::io::Result<LiveSession> {
-        let now = wall();
+        let now = wall_now();
         let conversation = ConversationId::new();
         let config = RecorderConfig {
             spool: SpoolConfig { dir: shared.spool_dir.clone(), ..SpoolConfig::default() },
@@ -209,7 +202,7 @@ impl LiveSession {
             parties: HashMap::new(),
             spool,
             conversation,
-            started_at: to_utc(now),
+            started_at: now.to_utc(),
         })
     }
 
@@ -251,7 +244,7 @@ impl LiveSession {
     }
 
     fn join(&mut self, key: &str, address: Option<String>, name: Option<String>, side: Side) {
-        let now = wall();
+        let now = wall_now();
         let party = self.parties.entry(key.to_owned()).or_insert_with(|| Party {
             id: ParticipantId::new(),
             side,
@@ -269,7 +262,7 @@ impl LiveSession {
         if party.joined.is_some() && party.left.is_none() {
             return;
         }
-        party.joined.get_or_insert(to_utc(now));
+        party.joined.get_or_insert(now.to_utc());
         party.left = None;
         let label = party.address.clone().or_else(|| party.name.clone()).unwrap_or_default();
         let (id, side) = (party.id, party.side);
@@ -279,12 +272,12 @@ impl LiveSession {
     }
 
     fn leave(&mut self, key: &str) {
-        let now = wall();
+        let now = wall_now();
         let Some(party) = self.parties.get_mut(key) else { return };
         if party.left.is_some() {
             return;
         }
-        party.left = Some(to_utc(now));
+        party.left = Some(now.to_utc());
         let id = party.id;
         if let Some(r) = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.as_mut() {
             r.participant_left(now, id);
@@ -342,7 +335,7 @@ impl LiveSession {
                     }
                     n_packets += 1;
                     if let Some(r) = m.recorder.as_mut() {
-                        r.on_rtp(wall(), flow, &buf[..n]);
+                        r.on_rtp(wall_now(), flow, &buf[..n]);
                     }
                 }
                 if n_packets > 0 {
@@ -497,7 +490,7 @@ impl LiveSession {
                     let (pending, idle) = {
                         let mut m = self.media.lock().unwrap_or_else(|e| e.into_inner());
                         let idle = m.last_rtp.elapsed();
-                        let pending = m.recorder.as_mut().map(|r| r.poll_deferred(wall()));
+                        let pending = m.recorder.as_mut().map(|r| r.poll_deferred(wall_now()));
                         (pending, idle)
                     };
                     match pending {
@@ -531,7 +524,7 @@ impl LiveSession {
         for (_, s) in self.streams.drain() {
             s.task.abort();
         }
-        let now = wall();
+        let now = wall_now();
         for key in self.parties.keys().cloned().collect::<Vec<_>>() {
             self.leave(&key);
         }
@@ -672,7 +665,7 @@ pub(crate) fn render(
     let rate = u64::from(timeline.sample_rate.max(1));
     let start =
         timeline.origin + Duration::from_nanos(timeline.start_sample * 1_000_000_000 / rate);
-    let span = (Some(to_utc(start)), timeline.duration_ms());
+    let span = (Some(start.to_utc()), timeline.duration_ms());
     let mut staging = match ingestor.staging_writer() {
         Ok(w) => w,
         Err(IngestError::Unavailable(error)) => return Ok(Rendered::Unstaged { error, span }),

@@ -2,6 +2,8 @@
 //! which audio enters them.
 //!
 //! - [`Vault`]: opened from a [`VaultConfig`], with start-up recovery.
+//! - [`clock`]: the edges' readings of the clock as `Timestamp`s
+//!   ([`clock::wall_now`], the monotonic [`clock::EdgeClock`]).
 //! - [`ingest`]: the [`ingest::Ingestor`], the only writer of recordings
 //!   (API uploads, import, capture, SIPREC alike).
 //! - [`instance`]: this process's lock in `data_dir/instances`, so that
@@ -17,6 +19,7 @@
 //! capture.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod import;
 pub mod ingest;
 pub mod instance;

@@ -1,13 +1,14 @@
 //! Shared test helpers: the speech fixture and signal comparison.
 #![allow(dead_code)]
-use std::time::Duration;
+
+use callvault_model::Timestamp;
 
 use callvault_media::codec::g711;
 use callvault_rtp::RtpPacket;
 
 /// RTP datagrams (arrival, bytes) of tests/data/g711a-rtp.pcap: 4.7 s of
 /// recorded speech, G.711 A-law (the fixture sipp ships).
-pub fn fixture_rtp() -> Vec<(Duration, Vec<u8>)> {
+pub fn fixture_rtp() -> Vec<(Timestamp, Vec<u8>)> {
     let d =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/g711a-rtp.pcap")).unwrap();
     let mut pos = 24;
@@ -20,7 +21,7 @@ pub fn fixture_rtp() -> Vec<(Duration, Vec<u8>)> {
         let ihl = usize::from(pkt[14] & 0x0f) * 4;
         let udp = 14 + ihl;
         out.push((
-            Duration::from_secs(u64::from(sec)) + Duration::from_micros(u64::from(usec)),
+            Timestamp::from_secs_nanos(u64::from(sec), usec * 1000),
             pkt[udp + 8..].to_vec(),
         ));
     }

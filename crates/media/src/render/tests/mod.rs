@@ -5,7 +5,7 @@ mod legacy;
 
 use std::time::Duration;
 
-use callvault_model::{ConversationId, ParticipantId, Side};
+use callvault_model::{ConversationId, ParticipantId, Side, Timestamp};
 use callvault_rtp::RtpPacket;
 
 use super::{Layout, OutputFormat, RenderOptions, render, render_tracks};
@@ -50,7 +50,7 @@ fn voice(seed: u32, n: usize) -> Vec<i16> {
 /// a third party on the Unknown side joining late; reordering, loss, DTMF,
 /// an undecodable payload and turn-taking silence.
 fn recorded(dir: &std::path::Path) -> ClosedTimeline {
-    let t0 = Duration::from_secs(100);
+    let t0 = Timestamp::from_secs_nanos(100, 0);
     let cfg = RecorderConfig {
         spool: SpoolConfig { dir: dir.to_owned(), fsync: false, ..SpoolConfig::default() },
         ..RecorderConfig::default()
@@ -131,12 +131,12 @@ fn spool(dir: &std::path::Path, name: &str, rate: u32, records: &[Record<'_>]) -
         origin_ns: 0,
         sample_rate: rate,
     };
-    let mut w = SpoolWriter::create(&cfg, name, &begin, Duration::ZERO).unwrap();
+    let mut w = SpoolWriter::create(&cfg, name, &begin, Timestamp::UNIX_EPOCH).unwrap();
     for r in records {
         w.append(r);
     }
     w.append(&Record::End { at_ns: 1 });
-    w.sync(Duration::from_secs(1)).unwrap();
+    w.sync(Timestamp::from_secs_nanos(1, 0)).unwrap();
     ClosedTimeline::from_spool(w.path()).unwrap()
 }
 
