@@ -4,6 +4,7 @@
 //! `SQLITE_BUSY`) and a pool of readers. Times are stored as INTEGER
 //! microseconds since the Unix epoch.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -167,6 +168,26 @@ impl Dialect for SqliteCatalog {
 }
 
 /// A statement as a sqlx query, times as microseconds.
+/// The shared SQL's `$N` placeholders as SQLite's `?N`. SQLite takes
+/// `$N` as a *named* parameter and looks every one up among those seen so
+/// far, which is quadratic in a statement of thousands (a multi-row
+/// INSERT); `?N` is a plain index. Same binding, same meaning.
+fn numbered_placeholders(text: Cow<'static, str>) -> Cow<'static, str> {
+    if !text.contains('$') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn query(text: &str, values: Vec<Value>) -> Query<'_, Sqlite, SqliteArguments<'_>> {
     let mut query = sqlx::query(text);
     for value in values {
@@ -188,6 +209,7 @@ impl SqlConn for SqliteConnection {
     fn execute(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
         Box::pin(async move {
             let (text, values) = stmt.into_parts();
+            let text = numbered_placeholders(text);
             Ok(query(&text, values).execute(self).await?.rows_affected())
         })
     }
@@ -195,6 +217,7 @@ impl SqlConn for SqliteConnection {
     fn fetch_all(&mut self, stmt: Stmt) -> BoxFuture<'_, Result<Vec<SqliteRow>, sqlx::Error>> {
         Box::pin(async move {
             let (text, values) = stmt.into_parts();
+            let text = numbered_placeholders(text);
             query(&text, values).fetch_all(self).await
         })
     }
@@ -205,6 +228,7 @@ impl SqlConn for SqliteConnection {
     ) -> BoxFuture<'_, Result<Option<SqliteRow>, sqlx::Error>> {
         Box::pin(async move {
             let (text, values) = stmt.into_parts();
+            let text = numbered_placeholders(text);
             query(&text, values).fetch_optional(self).await
         })
     }

@@ -352,6 +352,10 @@ impl Ingestor {
         let mut sink = Some(Sink { staging, prober: Prober::new(ProbeLimits::default()) });
         let mut in_flight = InFlight::new(&self.metrics);
         let mut received = 0u64;
+        // One batch is written while the next is gathered: the disk and the
+        // network overlap, as with a dedicated writer, but waiting for the
+        // client never holds a thread.
+        let mut writing: Option<tokio::task::JoinHandle<Result<Done, IngestError>>> = None;
         let result = loop {
             let mut batch: Vec<Bytes> = Vec::new();
             let mut batch_bytes = 0usize;
@@ -381,23 +385,37 @@ impl Ingestor {
                     None => break,
                 }
             }
+            // The previous batch's write: its sink comes back for this one.
+            if let Some(previous) = writing.take() {
+                match previous.await.map_err(|e| IngestError::Unavailable(e.to_string())) {
+                    Ok(Ok(Done::More(s))) => sink = Some(*s),
+                    Ok(Ok(Done::Finished(_))) => {
+                        break Err(IngestError::Unavailable("staging finished early".into()));
+                    }
+                    Ok(Err(e)) | Err(e) => break Err(e),
+                }
+            }
             if let Some(e) = failure {
                 break Err(e);
             }
             let Some(mut s) = sink.take() else {
                 break Err(IngestError::Unavailable("staging writer lost".into()));
             };
-            let step = tokio::task::spawn_blocking(move || {
+            let write = tokio::task::spawn_blocking(move || {
                 for chunk in &batch {
                     s.write(chunk)?;
                 }
                 if ended { s.finish().map(Done::Finished) } else { Ok(Done::More(Box::new(s))) }
-            })
-            .await
-            .map_err(|e| IngestError::Unavailable(e.to_string()));
-            match step {
-                Ok(Ok(Done::More(s))) => sink = Some(*s),
+            });
+            if !ended {
+                writing = Some(write);
+                continue;
+            }
+            match write.await.map_err(|e| IngestError::Unavailable(e.to_string())) {
                 Ok(Ok(Done::Finished(received))) => break Ok(received),
+                Ok(Ok(Done::More(_))) => {
+                    break Err(IngestError::Unavailable("staging not finished".into()));
+                }
                 Ok(Err(e)) | Err(e) => break Err(e),
             }
         };
