@@ -139,6 +139,29 @@ impl Lab {
         self.sipp(scenario, &args)
     }
 
+    /// One call from `caller` (sipp UAC, `uac_scenario`) to `callee` (sipp
+    /// UAS, `uas_scenario`) dialling 100 as 15551230000, through to its
+    /// end; `uac_extra`/`uas_extra` are further sipp arguments.
+    #[allow(clippy::too_many_arguments)]
+    fn two_party_call(
+        &mut self,
+        (uas_scenario, callee, uas_extra): (&str, Ua<'_>, &[&str]),
+        (uac_scenario, caller, uac_extra): (&str, Ua<'_>, &[&str]),
+        target: &str,
+        linkedid: &str,
+    ) {
+        let uas = self.uas(uas_scenario, callee, uas_extra);
+        let uac = self.uac(
+            uac_scenario,
+            target,
+            caller,
+            Call { service: "100", caller: "15551230000", linkedid },
+            uac_extra,
+        );
+        self.wait(uac);
+        self.wait(uas);
+    }
+
     /// Waits for sipp number `i` to end, successfully.
     fn wait(&mut self, i: usize) {
         let deadline = Instant::now() + Duration::from_secs(90);
@@ -267,6 +290,20 @@ fn seconds_of_tone(s: &[i16], hz: f64, other: f64) -> f64 {
     windows.count() as f64 * 0.1
 }
 
+impl Expect<'static> {
+    /// The call of [`Lab::two_party_call`] of about three seconds, its tones
+    /// on their sides (`stereo`) or anywhere in the mix.
+    fn two_party(stereo: bool) -> Self {
+        Expect {
+            number: "15551230000",
+            participants: &["15551230000", "100"],
+            duration_ms: 2800..3800,
+            stereo,
+            min_tone_secs: 2.2,
+        }
+    }
+}
+
 /// What a test expects of its one conversation.
 struct Expect<'a> {
     number: &'a str,
@@ -365,31 +402,15 @@ fn live_capture_on_loopback_records_a_basic_call() {
     let (ext, pbx, _, subnet) = net(41);
     let company = format!("{pbx}/32");
     let capture = live_capture(&env, &format!("udp and net {subnet}"), &[&company]);
-    let mut lab = Lab::new();
-    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
-    let uac = lab.uac(
-        "uac.xml",
+    Lab::new().two_party_call(
+        ("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]),
+        ("uac.xml", Ua { ip: &ext, port: "5060", media: "16000" }, &["-d", "3000"]),
         &format!("{pbx}:5060"),
-        Ua { ip: &ext, port: "5060", media: "16000" },
-        Call { service: "100", caller: "15551230000", linkedid: "basic-1" },
-        &["-d", "3000"],
+        "basic-1",
     );
-    lab.wait(uac);
-    lab.wait(uas);
     let summary = capture.stop();
     assert!(summary.contains("0 dropped by the kernel"), "{summary}");
-    check(
-        &env,
-        &key,
-        &summary,
-        &Expect {
-            number: "15551230000",
-            participants: &["15551230000", "100"],
-            duration_ms: 2800..3800,
-            stereo: true,
-            min_tone_secs: 2.2,
-        },
-    );
+    check(&env, &key, &summary, &Expect::two_party(true));
 }
 
 #[test]
@@ -421,18 +442,7 @@ fn sip_over_tcp_captured_by_tshark_and_replayed() {
     lab.wait(uas);
     capture.stop();
     let summary = replay(&env, &file, &[&format!("{pbx}/32")]);
-    check(
-        &env,
-        &key,
-        &summary,
-        &Expect {
-            number: "15551230000",
-            participants: &["15551230000", "100"],
-            duration_ms: 2800..3800,
-            stereo: true,
-            min_tone_secs: 2.2,
-        },
-    );
+    check(&env, &key, &summary, &Expect::two_party(true));
 }
 
 #[test]
@@ -447,30 +457,14 @@ fn live_capture_on_any_interface_of_a_call_over_ipv6_loopback() {
     let filter = "ip6 and host ::1 and (port 25060 or port 25062 or portrange 26000-26013)";
     // `-i any`: every interface, loopback packets still seen once.
     let capture = live_capture_on(&env, "any", filter, &[]);
-    let mut lab = Lab::new();
-    let uas = lab.uas("uas.xml", Ua { ip: "::1", port: "25060", media: "26000" }, &[]);
-    let uac = lab.uac(
-        "uac.xml",
+    Lab::new().two_party_call(
+        ("uas.xml", Ua { ip: "::1", port: "25060", media: "26000" }, &[]),
+        ("uac.xml", Ua { ip: "::1", port: "25062", media: "26010" }, &["-d", "3000"]),
         "[::1]:25060",
-        Ua { ip: "::1", port: "25062", media: "26010" },
-        Call { service: "100", caller: "15551230000", linkedid: "v6-1" },
-        &["-d", "3000"],
+        "v6-1",
     );
-    lab.wait(uac);
-    lab.wait(uas);
     let summary = capture.stop();
-    check(
-        &env,
-        &key,
-        &summary,
-        &Expect {
-            number: "15551230000",
-            participants: &["15551230000", "100"],
-            duration_ms: 2800..3800,
-            stereo: false,
-            min_tone_secs: 2.2,
-        },
-    );
+    check(&env, &key, &summary, &Expect::two_party(false));
 }
 
 #[test]
@@ -482,18 +476,13 @@ fn live_capture_of_hold_and_resume_is_one_recording() {
     let key = env.tenant_with_key("acme");
     let (ext, pbx, _, subnet) = net(43);
     let capture = live_capture(&env, &format!("net {subnet}"), &[&format!("{pbx}/32")]);
-    let mut lab = Lab::new();
-    let uas = lab.uas("uas_hold.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
     // Talk 1.5 s, hold (sendonly) 1.5 s, resume, talk 1.5 s.
-    let uac = lab.uac(
-        "uac_hold.xml",
+    Lab::new().two_party_call(
+        ("uas_hold.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]),
+        ("uac_hold.xml", Ua { ip: &ext, port: "5060", media: "16000" }, &["-d", "1500"]),
         &format!("{pbx}:5060"),
-        Ua { ip: &ext, port: "5060", media: "16000" },
-        Call { service: "100", caller: "15551230000", linkedid: "hold-1" },
-        &["-d", "1500"],
+        "hold-1",
     );
-    lab.wait(uac);
-    lab.wait(uas);
     let summary = capture.stop();
     check(
         &env,
@@ -668,17 +657,12 @@ fn a_call_with_packet_loss_and_reordering_is_still_whole() {
     let (ext, pbx, _, subnet) = net(46);
     let file = env.data_dir().join("clean.pcap");
     let capture = tshark(&file, &format!("udp and net {subnet}"));
-    let mut lab = Lab::new();
-    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
-    let uac = lab.uac(
-        "uac.xml",
+    Lab::new().two_party_call(
+        ("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]),
+        ("uac.xml", Ua { ip: &ext, port: "5060", media: "16000" }, &["-d", "3000"]),
         &format!("{pbx}:5060"),
-        Ua { ip: &ext, port: "5060", media: "16000" },
-        Call { service: "100", caller: "15551230000", linkedid: "lossy-1" },
-        &["-d", "3000"],
+        "lossy-1",
     );
-    lab.wait(uac);
-    lab.wait(uas);
     capture.stop();
 
     // Our own writer: drop every 20th RTP packet (5 %), swap every 7th with
@@ -767,17 +751,12 @@ fn serve_captures_live_from_its_capture_section() {
     let key = env.tenant_with_key("acme");
     // Ready means the packet sockets are open.
     let server = Server::start(&env);
-    let mut lab = Lab::new();
-    let uas = lab.uas("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]);
-    let uac = lab.uac(
-        "uac.xml",
+    Lab::new().two_party_call(
+        ("uas.xml", Ua { ip: &pbx, port: "5060", media: "16000" }, &[]),
+        ("uac.xml", Ua { ip: &ext, port: "5060", media: "16000" }, &["-d", "3000"]),
         &format!("{pbx}:5060"),
-        Ua { ip: &ext, port: "5060", media: "16000" },
-        Call { service: "100", caller: "15551230000", linkedid: "serve-1" },
-        &["-d", "3000"],
+        "serve-1",
     );
-    lab.wait(uac);
-    lab.wait(uas);
     // The BYE ended the call: it is stored while serve runs.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -790,17 +769,7 @@ fn serve_captures_live_from_its_capture_section() {
         assert!(Instant::now() < deadline, "the captured call never reached the vault: {page}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    check_vault(
-        &server,
-        &key,
-        &Expect {
-            number: "15551230000",
-            participants: &["15551230000", "100"],
-            duration_ms: 2800..3800,
-            stereo: true,
-            min_tone_secs: 2.2,
-        },
-    );
+    check_vault(&server, &key, &Expect::two_party(true));
     assert!(server.terminate().success());
 }
 

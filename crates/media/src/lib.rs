@@ -15,7 +15,7 @@
 //! - [`timeline`]: [`ClosedTimeline`] built from a spool; [`recover_spool`].
 //! - [`mod@render`]: mixing to stereo/mono/per-participant and encoding to
 //!   Ogg/Opus, WAV, FLAC, MP3, streamed into a writer ([`render_to`]) or
-//!   into memory ([`render`]); [`RenderPool`].
+//!   into memory ([`render()`]); [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
 //!
 //! **Architecture invariant:** nothing here reads a clock, opens a socket or
