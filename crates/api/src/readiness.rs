@@ -12,12 +12,19 @@ use crate::AppState;
 /// write (on SQLite this takes the write lock, so probes never run it
 /// themselves) and the data_dir's file system has room to stage uploads.
 pub struct ReadinessCheck {
-    pub state: Arc<AppState>,
-    pub data_dir: PathBuf,
-    pub min_free_bytes: u64,
+    state: Arc<AppState>,
+    data_dir: PathBuf,
+    min_free_bytes: u64,
+    /// The last verdict's reason when not ready: a change is logged once,
+    /// not every few seconds.
+    last: Option<Result<(), String>>,
 }
 
 impl ReadinessCheck {
+    pub fn new(state: Arc<AppState>, data_dir: PathBuf, min_free_bytes: u64) -> Self {
+        Self { state, data_dir, min_free_bytes, last: None }
+    }
+
     const EVERY: Duration = Duration::from_secs(3);
     const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -25,7 +32,7 @@ impl ReadinessCheck {
         match tokio::time::timeout(Self::TIMEOUT, self.state.catalog.check_writable()).await {
             Err(_) => return Err("the catalog did not take a write in time".into()),
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "not ready: the catalog cannot write");
+                tracing::debug!(error = %e, "the catalog cannot write");
                 return Err("the catalog cannot write".into());
             }
             Ok(Ok(())) => {}
@@ -38,11 +45,7 @@ impl ReadinessCheck {
         .map_err(|e| format!("disk check failed: {e}"))?;
         match free {
             Ok(free) if free < self.min_free_bytes => {
-                tracing::warn!(
-                    free,
-                    min = self.min_free_bytes,
-                    "not ready: data_dir is nearly full"
-                );
+                tracing::debug!(free, min = self.min_free_bytes, "data_dir is nearly full");
                 Err(format!(
                     "data_dir has {} MiB free, under server.min_free_disk_mib",
                     free / (1024 * 1024)
@@ -50,7 +53,7 @@ impl ReadinessCheck {
             }
             Ok(_) => Ok(()),
             Err(e) => {
-                tracing::warn!(error = %e, "not ready: cannot check data_dir's free space");
+                tracing::debug!(error = %e, "cannot check data_dir's free space");
                 Err("cannot check data_dir's free space".into())
             }
         }
@@ -63,16 +66,22 @@ impl Worker for ReadinessCheck {
         "readiness"
     }
 
+    /// A check that finds the server not ready has done its job: the
+    /// verdict goes to `/readyz` and the `ready` gauge, and into the log
+    /// once when it changes, not as a worker error every few seconds.
     async fn work(&mut self) -> Result<Next, WorkError> {
         let verdict = self.verdict().await;
         self.state.edge_metrics.ready.set(i64::from(verdict.is_ok()));
-        let failed = verdict.clone().err();
-        self.state.readiness.record(verdict);
-        match failed {
-            // A failed check is the worker's error too: counted, listed.
-            Some(why) => Err(why.into()),
-            None => Ok(Next::Idle),
+        if self.last.as_ref() != Some(&verdict) {
+            match &verdict {
+                Err(why) => tracing::warn!(%why, "not ready"),
+                Ok(()) if self.last.is_some() => tracing::info!("ready again"),
+                Ok(()) => {}
+            }
         }
+        self.last = Some(verdict.clone());
+        self.state.readiness.record(verdict);
+        Ok(Next::Idle)
     }
 
     async fn wait_for_work(&mut self) {

@@ -65,11 +65,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         edge_metrics: edge_metrics.clone(),
         cursor_key,
     });
-    workers.spawn(ReadinessCheck {
-        state: state.clone(),
-        data_dir: config.data_dir.clone(),
-        min_free_bytes: config.server.min_free_disk_mib.saturating_mul(1024 * 1024),
-    });
+    workers.spawn(ReadinessCheck::new(
+        state.clone(),
+        config.data_dir.clone(),
+        config.server.min_free_disk_mib.saturating_mul(1024 * 1024),
+    ));
     let sip = if config.sip.enabled {
         let deps = callvault_siprec::SipDeps {
             catalog: vault.catalog.clone(),
