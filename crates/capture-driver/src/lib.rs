@@ -194,7 +194,7 @@ fn finish_timeline(
             facts.company_number = Some(p.label.clone());
         }
         facts.participants.push(ParticipantFacts {
-            side: company_unless_external(p.side),
+            side: p.side.external_or_company(),
             address: Some(p.label.clone()),
             name: None,
             joined_at: at(p.joined_ms),
@@ -203,11 +203,6 @@ fn finish_timeline(
     }
     facts.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
     Ok(Some(Finished { received, facts, conversation: timeline.conversation }))
-}
-
-/// A party on neither side for sure is recorded on the company's.
-fn company_unless_external(side: Side) -> Side {
-    if side == Side::External { Side::External } else { Side::Company }
 }
 
 /// What the call tracker knew of a conversation beyond its spool.
@@ -954,7 +949,7 @@ fn drain(
                         continue;
                     }
                     known.participants.push(ParticipantFacts {
-                        side: company_unless_external(p.side),
+                        side: p.side.external_or_company(),
                         address: Some(p.number.clone()).filter(|n| !n.is_empty()),
                         name: p.display_name.clone(),
                         joined_at: l.joined.get(&p.participant).copied(),

@@ -59,6 +59,12 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side a recording puts this party on: a party not known to be
+    /// external is the company's (the right channel).
+    pub fn external_or_company(self) -> Side {
+        if self == Side::External { Side::External } else { Side::Company }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Side::External => "external",

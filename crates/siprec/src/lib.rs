@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use callvault_model::{ExternalId, Side, TenantId, Timestamp};
+use callvault_model::{ExternalId, TenantId, Timestamp};
 use callvault_sip::client::{ClientEvent, ClientTransactions};
 use callvault_sip::srs::{EndReason, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent};
 use callvault_sip::{Framing, SipMessage};
@@ -1016,7 +1016,7 @@ async fn recover_one(
             ms.and_then(|ms| start.map(|s| s + chrono::Duration::milliseconds(ms)))
         };
         facts.participants.push(ParticipantFacts {
-            side: if p.side == Side::External { Side::External } else { Side::Company },
+            side: p.side.external_or_company(),
             address: Some(p.label.clone()),
             name: None,
             joined_at: at(p.joined_ms),

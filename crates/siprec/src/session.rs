@@ -579,10 +579,6 @@ impl LiveSession {
             if p.address.is_none() && p.name.is_none() {
                 continue;
             }
-            let side = match p.side {
-                Side::External => Side::External,
-                _ => Side::Company,
-            };
             let number = p.address.as_deref().map(number_or_address);
             if p.side == Side::External && facts.external_number.is_none() {
                 facts.external_number = number.clone();
@@ -591,7 +587,7 @@ impl LiveSession {
                 facts.company_number = number;
             }
             facts.participants.push(ParticipantFacts {
-                side,
+                side: p.side.external_or_company(),
                 address: p.address.clone(),
                 name: p.name.clone(),
                 joined_at: p.joined,

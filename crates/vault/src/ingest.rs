@@ -765,14 +765,7 @@ impl RecordingFacts {
             clean(&mut value);
             id.value = value.unwrap_or_default();
         }
-        self.external_ids.retain(|id| {
-            !id.kind.is_empty()
-                && id.kind.len() <= 64
-                && id
-                    .kind
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        });
+        self.external_ids.retain(|id| valid_id_kind(&id.kind));
         clean(&mut self.external_number);
         clean(&mut self.company_number);
         self.participants.truncate(MAX_PARTICIPANTS);
@@ -830,13 +823,7 @@ impl RecordingFacts {
         }
         let mut ids = Vec::with_capacity(self.external_ids.len());
         for id in self.external_ids {
-            let kind_ok = !id.kind.is_empty()
-                && id.kind.len() <= 64
-                && id
-                    .kind
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !kind_ok {
+            if !valid_id_kind(&id.kind) {
                 return Err(IngestError::Metadata(format!(
                     "external id kind {:?} must be 1-64 characters of a-z, 0-9 and '_'",
                     id.kind
@@ -978,6 +965,13 @@ impl RecordingMetadata {
             participants,
         })
     }
+}
+
+/// An external id's kind: 1-64 characters of a-z, 0-9 and '_'.
+fn valid_id_kind(kind: &str) -> bool {
+    !kind.is_empty()
+        && kind.len() <= 64
+        && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn check_field(name: &str, value: &str) -> Result<(), IngestError> {
