@@ -55,7 +55,8 @@ const LAYERS: &[&[&str]] = &[
     &["probe", "rtp", "sip"],
     &["media", "capture", "store"],
     &["vault"],
-    &["api", "siprec", "capture-driver"],
+    &["siprec", "capture-driver", "delivery"],
+    &["api"],
     &["callvault"],
 ];
 

@@ -1,0 +1,37 @@
+//! Delivery: every stored call reaches every destination.
+//!
+//! ```text
+//! Catalog::commit_recording ──(same transaction)──► deliveries rows (pending, due at settle time)
+//!        │
+//! Runner (one per serve process) ── claim_deliveries (lease, FOR UPDATE SKIP LOCKED) ──► Job
+//!        │                                     │
+//!        │                       Channel::deliver(job) ─► e-mail │ webhook │ amoCRM │ Bitrix24 │ bucket
+//!        │                                     │ (checkpoints its progress while it holds the lease)
+//!        ◄────────── outbox::Outbox::decide(attempt, now) ── retry-wait │ delivered │ verified │ dead
+//! ```
+//!
+//! Module map:
+//! - [`channel`]: the [`channel::Channel`] trait every destination kind
+//!   implements, the [`channel::Job`] it is given and the
+//!   [`channel::Attempt`] it answers.
+//! - [`outbox`]: the sans-IO state machine: backoff schedule with jitter,
+//!   `Retry-After`, maximum age, what each answer does to a delivery.
+//! - [`links`]: HMAC-signed expiring links to a conversation's audio.
+//! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
+//!
+//! **Architecture invariant:** a delivery's state changes only through the
+//! catalog, in one statement guarded by the lease its runner holds; a
+//! channel never writes the catalog except through [`channel::Job::checkpoint`].
+//!
+//! **Architecture invariant:** the delivery id is the idempotency key sent to
+//! every destination that accepts one, so a retry after an ambiguous failure
+//! never makes a second copy there.
+
+pub mod amocrm;
+pub mod bitrix24;
+pub mod bucket;
+pub mod channel;
+pub mod email;
+pub mod links;
+pub mod outbox;
+pub mod webhook;
