@@ -32,6 +32,7 @@ pub mod bitrix24;
 pub mod bucket;
 pub mod channel;
 pub mod email;
+pub mod filter;
 pub mod links;
 pub mod outbox;
 pub mod webhook;
