@@ -24,6 +24,26 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// A delivery channel (`email`, `webhook`, ...) and an attempt's outcome
+/// or a delivery's state.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    pub kind: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DestinationLabels {
+    pub destination: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AlertLabels {
+    pub kind: String,
+    pub severity: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WorkerLabels {
     pub worker: String,
@@ -84,6 +104,16 @@ pub struct Metrics {
     pub sip_recordings_waiting: Gauge,
     /// BYEs the SRS sent, by outcome: answered, timed_out.
     pub sip_byes: Family<OutcomeLabels, Counter>,
+    /// Delivery attempts by channel and outcome (delivered, verified,
+    /// retry_wait, dead, no_match, skipped, lease_lost).
+    pub delivery_attempts: Family<DeliveryLabels, Counter>,
+    /// Deliveries by channel and state (`outcome` carries the state), as
+    /// of the last refresh.
+    pub deliveries: Family<DeliveryLabels, Gauge>,
+    /// Age in seconds of the oldest undelivered row per destination.
+    pub delivery_oldest_undelivered: Family<DestinationLabels, Gauge>,
+    /// Open alerts by kind and severity.
+    pub alerts_open: Family<AlertLabels, Gauge>,
 }
 
 impl Metrics {
@@ -242,6 +272,26 @@ impl Metrics {
         );
         let sip_byes = Family::<OutcomeLabels, Counter>::default();
         registry.register("sip_byes", "BYEs sent by the SRS, by outcome", sip_byes.clone());
+        let delivery_attempts = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "delivery_attempts",
+            "Delivery attempts by channel and outcome",
+            delivery_attempts.clone(),
+        );
+        let deliveries = Family::<DeliveryLabels, Gauge>::default();
+        registry.register(
+            "deliveries",
+            "Deliveries by channel and state (label outcome), at the last refresh",
+            deliveries.clone(),
+        );
+        let delivery_oldest_undelivered = Family::<DestinationLabels, Gauge>::default();
+        registry.register(
+            "delivery_oldest_undelivered_seconds",
+            "Age of the oldest undelivered delivery per destination",
+            delivery_oldest_undelivered.clone(),
+        );
+        let alerts_open = Family::<AlertLabels, Gauge>::default();
+        registry.register("alerts_open", "Open alerts by kind and severity", alerts_open.clone());
         Self {
             registry,
             worker_runs,
@@ -271,6 +321,10 @@ impl Metrics {
             capture_waiting,
             sip_recordings_waiting,
             sip_byes,
+            delivery_attempts,
+            deliveries,
+            delivery_oldest_undelivered,
+            alerts_open,
         }
     }
 

@@ -1,0 +1,651 @@
+//! Destinations, deliveries, alerts and signed links.
+//!
+//! Secrets a destination holds (SMTP passwords, tokens, webhook secrets)
+//! are write-only: requests may set them, no response carries them; a
+//! response lists only the names of the secrets that are set.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use callvault_delivery::channel::Event;
+use callvault_delivery::config::DeliverySection;
+use callvault_delivery::filter::Filter;
+use callvault_delivery::media_service::{LinkRequest, MediaService};
+use callvault_delivery::runner::{Channels, MediaFactory, test_destination};
+use callvault_model::{ConversationId, TenantId};
+use callvault_store::{
+    Alert, AlertScope, Delivery, DeliveryAttempt, DeliveryQuery, DeliveryState, Destination,
+    DestinationUpdate, NewDestination,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{Caller, Problem, SharedState, TenantCaller, parse_id};
+
+/// What the delivery endpoints need besides the catalog.
+pub struct DeliveryApi {
+    pub channels: Arc<Channels>,
+    pub media: Arc<dyn MediaFactory>,
+    pub links: Arc<MediaService>,
+    /// Wakes this process's runner (after a manual retry).
+    pub wake: Option<Arc<tokio::sync::Notify>>,
+    pub defaults: DeliverySection,
+}
+
+pub(crate) fn v1_routes() -> Router<SharedState> {
+    Router::new()
+        .route("/destinations", post(create_destination).get(list_destinations))
+        .route(
+            "/destinations/{id}",
+            get(get_destination).patch(update_destination).delete(delete_destination),
+        )
+        .route("/destinations/{id}/test", post(test_destination_route))
+        .route("/deliveries", get(list_deliveries))
+        .route("/deliveries/{id}", get(get_delivery))
+        .route("/deliveries/{id}/retry", post(retry_delivery))
+        .route("/conversations/{id}/deliveries", get(conversation_deliveries))
+        .route("/alerts", get(list_alerts))
+        .route("/alerts/{id}/resolve", post(resolve_alert))
+}
+
+/// `GET /links/{file}?d=&e=&s=`: signed links, no API key.
+pub(crate) fn link_routes() -> Router<SharedState> {
+    Router::new().route("/links/{file}", get(serve_link))
+}
+
+fn api(state: &SharedState) -> Result<&DeliveryApi, Problem> {
+    state.delivery.as_deref().ok_or_else(|| Problem::unavailable("delivery is not enabled here"))
+}
+
+// --- DTOs -------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub struct DestinationDto {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    pub events: Vec<String>,
+    pub config: Value,
+    /// The names of the secrets that are set; never their values.
+    pub secrets_set: Vec<String>,
+    pub filters: Value,
+    pub max_age_secs: u64,
+    pub link_ttl_secs: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Destination> for DestinationDto {
+    fn from(d: Destination) -> Self {
+        let mut secrets_set: Vec<String> = match &d.secrets {
+            Value::Object(map) => {
+                map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
+        secrets_set.sort();
+        Self {
+            id: d.id,
+            name: d.name,
+            kind: d.kind,
+            enabled: d.enabled,
+            disabled_reason: d.disabled_reason,
+            events: d.events,
+            config: d.config,
+            secrets_set,
+            filters: d.filters,
+            max_age_secs: d.max_age_secs,
+            link_ttl_secs: d.link_ttl_secs,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDestinationDto {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+    #[serde(default)]
+    pub config: Value,
+    #[serde(default)]
+    pub secrets: Value,
+    #[serde(default)]
+    pub filters: Value,
+    #[serde(default)]
+    pub max_age_secs: Option<u64>,
+    #[serde(default)]
+    pub link_ttl_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationPatchDto {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub events: Option<Vec<String>>,
+    pub config: Option<Value>,
+    pub secrets: Option<Value>,
+    pub filters: Option<Value>,
+    pub max_age_secs: Option<u64>,
+    pub link_ttl_secs: Option<u64>,
+    #[serde(default)]
+    pub rotate_link_key: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeliveryDto {
+    pub id: Uuid,
+    pub destination_id: Uuid,
+    pub destination_kind: String,
+    pub event: String,
+    pub conversation_id: Option<ConversationId>,
+    pub recording_id: Option<Uuid>,
+    pub alert_id: Option<Uuid>,
+    pub state: &'static str,
+    pub attempts: u32,
+    pub due_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub last_status: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<AttemptDto>>,
+}
+
+impl From<Delivery> for DeliveryDto {
+    fn from(d: Delivery) -> Self {
+        Self {
+            id: d.id,
+            destination_id: d.destination_id,
+            destination_kind: d.destination_kind,
+            event: d.event,
+            conversation_id: d.conversation_id,
+            recording_id: d.recording_id.map(|r| r.0),
+            alert_id: d.alert_id,
+            state: d.state.as_str(),
+            attempts: d.attempts,
+            due_at: d.due_at,
+            last_error: d.last_error,
+            last_status: d.last_status,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            finished_at: d.finished_at,
+            history: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttemptDto {
+    pub attempt: u32,
+    pub at: DateTime<Utc>,
+    pub outcome: String,
+    pub status: Option<String>,
+    pub error: Option<String>,
+}
+
+impl From<DeliveryAttempt> for AttemptDto {
+    fn from(a: DeliveryAttempt) -> Self {
+        Self { attempt: a.attempt, at: a.at, outcome: a.outcome, status: a.status, error: a.error }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeliveryPage {
+    pub items: Vec<DeliveryDto>,
+    /// Pass as `before` for the next (older) page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertDto {
+    pub id: Uuid,
+    pub tenant_id: Option<TenantId>,
+    pub kind: String,
+    pub subject: String,
+    pub severity: String,
+    pub message: String,
+    pub detail: Value,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub count: u64,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl From<Alert> for AlertDto {
+    fn from(a: Alert) -> Self {
+        Self {
+            id: a.id,
+            tenant_id: a.tenant_id,
+            kind: a.kind,
+            subject: a.subject,
+            severity: a.severity,
+            message: a.message,
+            detail: a.detail,
+            first_seen: a.first_seen,
+            last_seen: a.last_seen,
+            count: a.count,
+            resolved_at: a.resolved_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestOutcomeDto {
+    /// delivered, verified, retry, dead, no_match, disable_destination.
+    pub outcome: &'static str,
+    pub status: Option<String>,
+    pub error: Option<String>,
+}
+
+// --- validation ---------------------------------------------------------------
+
+/// The events a kind takes by default.
+pub fn default_events(kind: &str) -> Vec<String> {
+    let events: &[&str] = match kind {
+        "webhook" => &["conversation.settled", "conversation.updated", "alert"],
+        "email" => &["conversation.settled"],
+        "bucket" => &["conversation.settled", "conversation.updated"],
+        _ => &["conversation.settled", "conversation.updated"],
+    };
+    events.iter().map(|e| (*e).to_owned()).collect()
+}
+
+/// Check a destination's settings against its channel; `system` allows
+/// `alert.system` (operators only: the CLI or an admin key).
+pub fn validate_destination(
+    channels: &Channels,
+    kind: &str,
+    events: &[String],
+    config: &Value,
+    secrets: &Value,
+    filters: &Value,
+    system: bool,
+) -> Result<(), Problem> {
+    let channel = channels.get(kind).ok_or_else(|| {
+        let mut kinds: Vec<&str> = channels.keys().copied().collect();
+        kinds.sort();
+        Problem::bad_request(
+            "unknown_kind",
+            format!("kind {kind:?} is not one of {}", kinds.join(", ")),
+        )
+    })?;
+    if events.is_empty() {
+        return Err(Problem::bad_request("invalid_events", "events must name at least one event"));
+    }
+    for e in events {
+        let Some(event) = Event::parse(e) else {
+            return Err(Problem::bad_request("invalid_events", format!("unknown event {e:?}")));
+        };
+        if event == Event::Test {
+            return Err(Problem::bad_request(
+                "invalid_events",
+                "test deliveries are made with POST /v1/destinations/{id}/test",
+            ));
+        }
+        if event == Event::SystemAlert && !system {
+            return Err(Problem::forbidden("only an operator may subscribe to alert.system"));
+        }
+    }
+    if !config.is_object() && !config.is_null() {
+        return Err(Problem::bad_request("invalid_config", "config must be a JSON object"));
+    }
+    if !secrets.is_object() && !secrets.is_null() {
+        return Err(Problem::bad_request("invalid_secrets", "secrets must be a JSON object"));
+    }
+    channel.validate(config, secrets).map_err(|m| Problem::bad_request("invalid_config", m))?;
+    Filter::from_json(filters).map_err(|e| Problem::bad_request("invalid_filters", e.to_string()))?;
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<(), Problem> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(Problem::bad_request("invalid_name", "name must have 1 to 100 characters"));
+    }
+    Ok(())
+}
+
+// --- handlers -----------------------------------------------------------------
+
+async fn create_destination(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Json(body): Json<NewDestinationDto>,
+) -> Result<(StatusCode, Json<DestinationDto>), Problem> {
+    let api = api(&state)?;
+    check_name(&body.name)?;
+    let events = body.events.unwrap_or_else(|| default_events(&body.kind));
+    let config = if body.config.is_null() { Value::Object(Default::default()) } else { body.config };
+    let secrets =
+        if body.secrets.is_null() { Value::Object(Default::default()) } else { body.secrets };
+    validate_destination(&api.channels, &body.kind, &events, &config, &secrets, &body.filters, false)?;
+    let new = NewDestination {
+        tenant_id: t.tenant,
+        name: body.name,
+        link_ttl_secs: body.link_ttl_secs.unwrap_or_else(|| api.defaults.link_ttl_for(&body.kind)),
+        kind: body.kind,
+        enabled: body.enabled.unwrap_or(true),
+        events,
+        config,
+        secrets,
+        filters: body.filters,
+        max_age_secs: body.max_age_secs.unwrap_or(api.defaults.max_age_secs),
+    };
+    let created = state.catalog.create_destination(new, Utc::now()).await?;
+    tracing::info!(destination = %created.id, kind = %created.kind, actor = %t.caller.actor(), "destination created");
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+async fn list_destinations(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+) -> Result<Json<Vec<DestinationDto>>, Problem> {
+    let list = state.catalog.list_destinations(t.tenant).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+async fn get_destination(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DestinationDto>, Problem> {
+    let id: Uuid = parse_id(&id, "destination")?;
+    let d = state
+        .catalog
+        .get_destination(Some(t.tenant), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("destination"))?;
+    Ok(Json(d.into()))
+}
+
+async fn update_destination(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+    Json(body): Json<DestinationPatchDto>,
+) -> Result<Json<DestinationDto>, Problem> {
+    let api = api(&state)?;
+    let id: Uuid = parse_id(&id, "destination")?;
+    let current = state
+        .catalog
+        .get_destination(Some(t.tenant), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("destination"))?;
+    if let Some(name) = &body.name {
+        check_name(name)?;
+    }
+    let events = body.events.clone().unwrap_or_else(|| current.events.clone());
+    let config = body.config.clone().unwrap_or_else(|| current.config.clone());
+    let secrets = body.secrets.clone().unwrap_or_else(|| current.secrets.clone());
+    let filters = body.filters.clone().unwrap_or_else(|| current.filters.clone());
+    // Keeping an operator's alert.system subscription is allowed; adding
+    // one is not.
+    let system = body.events.is_none() || current.events.iter().any(|e| e == "alert.system");
+    validate_destination(&api.channels, &current.kind, &events, &config, &secrets, &filters, system)?;
+    let update = DestinationUpdate {
+        name: body.name,
+        enabled: body.enabled,
+        events: body.events,
+        config: body.config,
+        secrets: body.secrets,
+        filters: body.filters,
+        max_age_secs: body.max_age_secs,
+        link_ttl_secs: body.link_ttl_secs,
+        rotate_link_key: body.rotate_link_key,
+    };
+    let d = state
+        .catalog
+        .update_destination(Some(t.tenant), id, update, Utc::now())
+        .await?
+        .ok_or_else(|| Problem::not_found("destination"))?;
+    Ok(Json(d.into()))
+}
+
+async fn delete_destination(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id: Uuid = parse_id(&id, "destination")?;
+    if state.catalog.delete_destination(Some(t.tenant), id, Utc::now()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found("destination"))
+    }
+}
+
+async fn test_destination_route(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<Json<TestOutcomeDto>, Problem> {
+    let api = api(&state)?;
+    let id: Uuid = parse_id(&id, "destination")?;
+    let d = state
+        .catalog
+        .get_destination(Some(t.tenant), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("destination"))?;
+    let attempt = test_destination(
+        state.catalog.clone(),
+        &api.channels,
+        api.media.as_ref(),
+        &d,
+        Duration::from_secs(60),
+    )
+    .await
+    .map_err(|e| Problem::bad_request("test_failed", e))?;
+    Ok(Json(test_outcome(&attempt)))
+}
+
+/// The outcome of a test attempt, as the API and the CLI show it.
+pub fn test_outcome(attempt: &callvault_delivery::channel::Attempt) -> TestOutcomeDto {
+    use callvault_delivery::channel::Outcome;
+    let (outcome, error) = match &attempt.outcome {
+        Outcome::Delivered { verified: true } => ("verified", None),
+        Outcome::Delivered { verified: false } => ("delivered", None),
+        Outcome::Retry { error, .. } => ("retry", Some(error.clone())),
+        Outcome::Dead { error } => ("dead", Some(error.clone())),
+        Outcome::NoMatch { error } => ("no_match", Some(error.clone())),
+        Outcome::DisableDestination { error } => ("disable_destination", Some(error.clone())),
+    };
+    TestOutcomeDto { outcome, status: attempt.status.clone(), error }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryParams {
+    state: Option<String>,
+    destination: Option<String>,
+    before: Option<String>,
+    limit: Option<u32>,
+}
+
+fn parse_before(raw: &str) -> Result<(DateTime<Utc>, Uuid), Problem> {
+    let bad = || Problem::bad_request("invalid_cursor", "before must be a value from `next`");
+    let (t, id) = raw.split_once('_').ok_or_else(bad)?;
+    let micros: i64 = t.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+async fn list_deliveries(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Query(p): Query<DeliveryParams>,
+) -> Result<Json<DeliveryPage>, Problem> {
+    let state_filter = match p.state.as_deref() {
+        Some(s) => Some(DeliveryState::parse(s).ok_or_else(|| {
+            Problem::bad_request("invalid_state", format!("unknown delivery state {s:?}"))
+        })?),
+        None => None,
+    };
+    let destination = match p.destination.as_deref() {
+        Some(d) => Some(d.parse::<Uuid>().map_err(|_| {
+            Problem::bad_request("invalid_destination", "destination must be a destination id")
+        })?),
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let query = DeliveryQuery {
+        state: state_filter,
+        destination_id: destination,
+        conversation_id: None,
+        before: p.before.as_deref().map(parse_before).transpose()?,
+        limit,
+    };
+    let items = state.catalog.list_deliveries(Some(t.tenant), query).await?;
+    let next = (items.len() as u32 == limit)
+        .then(|| items.last().map(|d| format!("{}_{}", d.created_at.timestamp_micros(), d.id)))
+        .flatten();
+    Ok(Json(DeliveryPage { items: items.into_iter().map(Into::into).collect(), next }))
+}
+
+async fn get_delivery(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DeliveryDto>, Problem> {
+    let id: Uuid = parse_id(&id, "delivery")?;
+    let d = state
+        .catalog
+        .get_delivery(Some(t.tenant), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("delivery"))?;
+    let history = state.catalog.delivery_attempts(Some(t.tenant), id).await?;
+    let mut dto = DeliveryDto::from(d);
+    dto.history = Some(history.into_iter().map(Into::into).collect());
+    Ok(Json(dto))
+}
+
+async fn retry_delivery(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DeliveryDto>, Problem> {
+    let id: Uuid = parse_id(&id, "delivery")?;
+    let d = state
+        .catalog
+        .retry_delivery(Some(t.tenant), id, Utc::now())
+        .await?
+        .ok_or_else(|| Problem::not_found("delivery"))?;
+    if let Some(wake) = state.delivery.as_ref().and_then(|a| a.wake.as_ref()) {
+        wake.notify_one();
+    }
+    tracing::info!(delivery = %id, actor = %t.caller.actor(), "delivery retried by hand");
+    Ok(Json(d.into()))
+}
+
+async fn conversation_deliveries(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<DeliveryDto>>, Problem> {
+    let id: ConversationId = parse_id(&id, "conversation")?;
+    if state.catalog.conversation(t.tenant, id).await?.is_none() {
+        return Err(Problem::not_found("conversation"));
+    }
+    let query = DeliveryQuery {
+        state: None,
+        destination_id: None,
+        conversation_id: Some(id),
+        before: None,
+        limit: 1000,
+    };
+    let items = state.catalog.list_deliveries(Some(t.tenant), query).await?;
+    Ok(Json(items.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertParams {
+    /// Only open alerts (default true).
+    open: Option<bool>,
+    limit: Option<u32>,
+}
+
+fn alert_scope(caller: &Caller) -> AlertScope {
+    match caller.tenant() {
+        Ok(t) => AlertScope::Tenant(t),
+        Err(_) => AlertScope::All,
+    }
+}
+
+async fn list_alerts(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(p): Query<AlertParams>,
+) -> Result<Json<Vec<AlertDto>>, Problem> {
+    let scope = alert_scope(&caller);
+    let limit = p.limit.unwrap_or(200).clamp(1, 1000);
+    let alerts = state.catalog.list_alerts(scope, p.open.unwrap_or(true), limit).await?;
+    Ok(Json(alerts.into_iter().map(Into::into).collect()))
+}
+
+async fn resolve_alert(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id: Uuid = parse_id(&id, "alert")?;
+    let alert = state.catalog.get_alert(id).await?.ok_or_else(|| Problem::not_found("alert"))?;
+    match (alert_scope(&caller), alert.tenant_id) {
+        (AlertScope::All, _) => {}
+        (AlertScope::Tenant(mine), Some(t)) if mine == t => {}
+        _ => return Err(Problem::not_found("alert")),
+    }
+    state.catalog.resolve_alert(alert.tenant_id, &alert.kind, &alert.subject, Utc::now()).await?;
+    tracing::info!(alert = %id, actor = %caller.actor(), "alert resolved by hand");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkParams {
+    d: String,
+    e: String,
+    s: String,
+}
+
+async fn serve_link(
+    State(state): State<SharedState>,
+    Path(file): Path<String>,
+    Query(p): Query<LinkParams>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let api = api(&state)?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request = LinkRequest { file, destination: p.d, expires: p.e, signature: p.s, range };
+    let served = api.links.serve_link(request, Utc::now()).await.map_err(Problem::from)?;
+    let mut resp = Response::new(Body::from(served.body));
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(served.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    if let Some((start, end, total)) = served.content_range {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    Ok(resp.into_response())
+}
