@@ -17,6 +17,8 @@
 //! - [`outbox`]: the sans-IO state machine: backoff schedule with jitter,
 //!   `Retry-After`, maximum age, what each answer does to a delivery.
 //! - [`links`]: HMAC-signed expiring links to a conversation's audio.
+//! - [`payload`]: the JSON that describes a delivery's subject (webhook
+//!   bodies, bucket sidecars).
 //! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
 //!
 //! **Architecture invariant:** a delivery's state changes only through the
@@ -35,4 +37,5 @@ pub mod email;
 pub mod filter;
 pub mod links;
 pub mod outbox;
+pub mod payload;
 pub mod webhook;
