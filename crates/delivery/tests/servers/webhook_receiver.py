@@ -7,7 +7,8 @@ scripted to misbehave.
 
     python webhook_receiver.py --secret whsec_... --log FILE
 
-prints `PORT <n>` on stdout once it listens on 127.0.0.1 (a free port), and
+prints `PORT <n>` on stdout once it listens on 127.0.0.1 (`--port N`, or a
+free port), and
 exits when its stdin closes (the test that started it is gone).
 
 Scripting: `POST /_control` with `{"rules": [RULE, ...]}` appends rules to a
@@ -128,9 +129,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--secret", required=True)
     parser.add_argument("--log", required=True)
+    # 0: a free port. A fixed one lets a test stop the receiver and start
+    # it again where the deliveries are aimed.
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     state = State(args.secret, args.log)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(state))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(state))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("PORT %d" % server.server_address[1], flush=True)
