@@ -704,3 +704,61 @@ fn events_taken() {
             .is_err()
     );
 }
+
+/// A self-signed certificate for 127.0.0.1 (openssl CLI): (dir, cert, key).
+fn self_signed() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+    (dir, cert, key)
+}
+
+#[tokio::test]
+async fn starttls_and_implicit_tls_with_login() {
+    let (_certs, cert, key) = self_signed();
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    let auth = ["--auth", "mailer:tls-pass"];
+    for (tls, extra) in [("starttls", vec![]), ("implicit", vec!["--implicit-tls"])] {
+        let mut args = vec!["--tls-cert", c, "--tls-key", k];
+        args.extend(auth);
+        args.extend(extra);
+        let Some(server) = SmtpServer::start(&args) else { return };
+        let mut f = Fixture::new(&server, &["desk@example.com"]);
+        f.config["tls"] = json!(tls);
+        f.config["username"] = json!("mailer");
+        f.secrets = json!({"password": "tls-pass"});
+        // Not trusted: the server's certificate is refused, nothing is sent.
+        let a = f.deliver(Value::Null, 1).await;
+        assert!(retry_class(&a).is_some(), "{tls}: {a:?}");
+        assert!(server.messages().is_empty());
+        // Trusted through the destination's own root.
+        f.config["tls_root_certificate_pem"] = json!(pem);
+        let a = f.deliver(Value::Null, 2).await;
+        assert_eq!(a.outcome, Outcome::Delivered { verified: false }, "{tls}: {a:?}");
+        assert_eq!(server.messages().len(), 1);
+        assert_eq!(parsed(&server.messages()[0].1).attachments().count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_server_without_starttls_is_refused() {
+    let Some(server) = SmtpServer::start(&[]) else { return };
+    let mut f = Fixture::new(&server, &["desk@example.com"]);
+    f.config["tls"] = json!("starttls");
+    let a = f.deliver(Value::Null, 1).await;
+    match &a.outcome {
+        Outcome::Dead { error } => assert!(error.contains("STARTTLS"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(server.messages().is_empty());
+}

@@ -25,10 +25,12 @@ does. --auth requires AUTH (PLAIN or LOGIN) with those credentials;
 import argparse
 import asyncio
 import json
+import logging
 import os
 import ssl
 import sys
 import time
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -140,6 +142,10 @@ class ScriptedSMTP(SMTP):
 
 
 def main():
+    # aiosmtpd warns about AUTH without TLS, which the plain-text tests use.
+    warnings.simplefilter("ignore")
+    # Refused handshakes (untrusted-certificate tests) are expected here.
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
     p.add_argument("--port", type=int, default=0)
@@ -170,8 +176,10 @@ def main():
             )
             return AuthResult(success=ok, handled=False)
 
+        # With implicit TLS the whole connection is encrypted, but aiosmtpd
+        # only knows about STARTTLS: let it offer AUTH there too.
         kwargs.update(authenticator=authenticator, auth_required=True,
-                      auth_require_tls=ctx is not None)
+                      auth_require_tls=ctx is not None and not args.implicit_tls)
     if ctx is not None and not args.implicit_tls:
         kwargs.update(tls_context=ctx, require_starttls=True)
 
