@@ -213,12 +213,17 @@ impl Media for TestMedia {
 #[derive(Default)]
 struct Recorder {
     saves: Mutex<Vec<Value>>,
+    /// Answer every save with "lease lost".
+    lease_lost: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl Checkpoint for Recorder {
     async fn save(&self, progress: &Value) -> Result<(), CheckpointError> {
         self.saves.lock().unwrap().push(progress.clone());
+        if self.lease_lost.load(Ordering::SeqCst) {
+            return Err(CheckpointError::LeaseLost);
+        }
         Ok(())
     }
 }
@@ -761,4 +766,28 @@ async fn a_server_without_starttls_is_refused() {
         other => panic!("{other:?}"),
     }
     assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_lease_stops_the_attempt_and_a_dead_recipient_is_named() {
+    let Some(server) = SmtpServer::start(&[]) else { return };
+    let f = Fixture::new(&server, &["a@example.com", "b@example.com"]);
+    f.checkpoint.lease_lost.store(true, Ordering::SeqCst);
+    let a = f.deliver(Value::Null, 1).await;
+    assert_eq!(retry_class(&a), Some(RetryClass::Transient), "{a:?}");
+    assert!(server.messages_to("b@example.com").is_empty(), "sent after the lease was lost");
+    assert_eq!(server.messages_to("a@example.com").len(), 1);
+
+    f.checkpoint.lease_lost.store(false, Ordering::SeqCst);
+    server.set_rules(
+        json!([{"stage": "rcpt", "rcpt": "b@example.com", "reply": "550 5.1.1 No such user"}]),
+    );
+    let b = f.deliver(a.progress.clone(), 2).await;
+    match &b.outcome {
+        Outcome::Dead { error } => {
+            assert!(error.contains("b@example.com") && !error.contains("a@example.com"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.messages_to("a@example.com").len(), 1);
 }
