@@ -18,6 +18,7 @@
 //!   `Retry-After`, maximum age, what each answer does to a delivery.
 //! - [`links`]: HMAC-signed expiring links to a conversation's audio.
 //! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
+//! - [`ratelimit`]: the per-account token buckets the CRM channels share.
 //!
 //! **Architecture invariant:** a delivery's state changes only through the
 //! catalog, in one statement guarded by the lease its runner holds; a
@@ -31,7 +32,9 @@ pub mod amocrm;
 pub mod bitrix24;
 pub mod bucket;
 pub mod channel;
+mod crm;
 pub mod email;
 pub mod links;
 pub mod outbox;
+pub mod ratelimit;
 pub mod webhook;
