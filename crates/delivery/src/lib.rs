@@ -7,7 +7,7 @@
 //!        │                                     │
 //!        │                       Channel::deliver(job) ─► e-mail │ webhook │ amoCRM │ Bitrix24 │ bucket
 //!        │                                     │ (checkpoints its progress while it holds the lease)
-//!        ◄────────── outbox::Outbox::decide(attempt, now) ── retry-wait │ delivered │ verified │ dead
+//!        ◄────────── outbox::decide(policy, attempt, facts) ── retry-wait │ delivered │ verified │ dead
 //! ```
 //!
 //! Module map:
@@ -20,6 +20,7 @@
 //! - [`payload`]: the JSON that describes a delivery's subject (webhook
 //!   bodies, bucket sidecars).
 //! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
+//! - [`ratelimit`]: the per-account token buckets the CRM channels share.
 //!
 //! **Architecture invariant:** a delivery's state changes only through the
 //! catalog, in one statement guarded by the lease its runner holds; a
@@ -33,9 +34,11 @@ pub mod amocrm;
 pub mod bitrix24;
 pub mod bucket;
 pub mod channel;
+mod crm;
 pub mod email;
 pub mod filter;
 pub mod links;
 pub mod outbox;
 pub mod payload;
+pub mod ratelimit;
 pub mod webhook;
