@@ -17,6 +17,9 @@
 //! - [`outbox`]: the sans-IO state machine: backoff schedule with jitter,
 //!   `Retry-After`, maximum age, what each answer does to a delivery.
 //! - [`links`]: HMAC-signed expiring links to a conversation's audio.
+//! - [`media_service`]: the [`channel::Media`] channels use: stored audio,
+//!   derived formats (MP3, WAV, Opus) made once and cached in the primary
+//!   store, signed links, and the handler behind the link route.
 //! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
 //!
 //! **Architecture invariant:** a delivery's state changes only through the
@@ -33,5 +36,6 @@ pub mod bucket;
 pub mod channel;
 pub mod email;
 pub mod links;
+pub mod media_service;
 pub mod outbox;
 pub mod webhook;

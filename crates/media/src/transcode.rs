@@ -115,16 +115,17 @@ pub fn mp3_kbps(channels: u16) -> u32 {
 }
 
 /// The size of the MP3 [`transcode`] makes of `duration_ms` of audio with
-/// `channels` channels at `rate`, without encoding: the constant bitrate
-/// times the duration, plus the frames LAME adds (its tag frame, its
-/// encoder delay, the padding of the last frame: at most four frames) and
-/// rounding. Never below the real size for inputs the vault stores.
-pub fn mp3_size(duration_ms: u64, channels: u16, rate: u32) -> u64 {
+/// `channels` channels, without encoding: the constant bitrate times the
+/// duration, plus the frames LAME adds (its tag frame, its encoder delay,
+/// the padding of the last frame: at most four frames, counted at 8 kHz,
+/// where frames are largest) and rounding. Never below the real size; above
+/// it by about 1.7 KB (mono) to 2.6 KB (stereo). Independent of the rate,
+/// which a catalog may not know exactly (Ogg/Opus is probed as 48 kHz
+/// whatever rate it was made from).
+pub fn mp3_size(duration_ms: u64, channels: u16) -> u64 {
     let kbps = u64::from(mp3_kbps(channels.min(2)));
-    let out_rate = u64::from(mp3_rate(rate));
-    // MPEG-1 frames hold 1152 samples, MPEG-2/2.5 576.
-    let spf = if out_rate >= 32_000 { 1152 } else { 576 };
-    let frame_bytes = kbps * 1000 / 8 * spf / out_rate + 1;
+    // An MPEG-2.5 frame: 576 samples at 8 kHz = 72 ms.
+    let frame_bytes = kbps * 72 / 8 + 1;
     duration_ms.saturating_mul(kbps) / 8 + 4 * frame_bytes + 64
 }
 
