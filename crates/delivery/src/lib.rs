@@ -19,6 +19,12 @@
 //! - [`links`]: HMAC-signed expiring links to a conversation's audio.
 //! - [`payload`]: the JSON that describes a delivery's subject (webhook
 //!   bodies, bucket sidecars).
+//! - [`media_service`]: the [`channel::Media`] channels use: stored audio,
+//!   derived formats (MP3, WAV, Opus) made once and cached in the primary
+//!   store, signed links, and the handler behind the link route.
+//! - [`filter`]: a destination's filters, checked when a delivery is sent.
+//! - [`runner`]: the outbox's I/O edge: claims, attempts, outcomes, alerts.
+//! - [`config`]: the `[delivery]` configuration section.
 //! - [`email`], [`webhook`], [`amocrm`], [`bitrix24`], [`bucket`]: the channels.
 //! - [`ratelimit`]: the per-account token buckets the CRM channels share.
 //!
@@ -38,6 +44,7 @@ mod crm;
 pub mod email;
 pub mod filter;
 pub mod links;
+pub mod media_service;
 pub mod outbox;
 pub mod payload;
 pub mod ratelimit;

@@ -272,6 +272,50 @@ fn conversation_of(
     (rec.close(t0 + Duration::from_secs(secs as u64 + 1)).unwrap(), left, right)
 }
 
+/// Delivery's transcode: a 10-minute stereo call stored as the vault stores
+/// it (Ogg/Opus 2×10 kbit/s) made into MP3 (and WAV), one core.
+fn transcode_bench() {
+    use callvault_media::render::ogg_opus;
+    use callvault_media::transcode::{DeliveryTarget, transcode_bytes};
+    use callvault_model::AudioFormat;
+    let pcm = speech();
+    let secs = 600usize;
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for i in 0..secs * 50 {
+        let k = (i * 160) % (pcm.len() - 160);
+        let talker_left = (i / 150) % 2 == 0;
+        let (l, r) = if talker_left {
+            (&pcm[k..k + 160], &[0i16; 160][..])
+        } else {
+            (&[0i16; 160][..], &pcm[k..k + 160])
+        };
+        left.extend_from_slice(l);
+        right.extend_from_slice(r);
+    }
+    let opus = ogg_opus::encode(&[left, right], 8000, 20_000, 0).unwrap();
+    println!(
+        "## Transcode for delivery: {} min stereo call, Ogg/Opus ({} KiB) →",
+        secs / 60,
+        opus.len() / 1024
+    );
+    println!("{:<10} {:>14} {:>12} {:>14}", "target", "x real time", "KiB", "peak heap KiB");
+    for (name, target) in [("MP3", DeliveryTarget::Mp3), ("WAV", DeliveryTarget::Wav)] {
+        let mut best = f64::MAX;
+        let mut out_len = 0;
+        let mut peak = 0.0;
+        for _ in 0..3 {
+            let base = reset_peak();
+            let t = Instant::now();
+            let (out, _) = transcode_bytes(&opus, AudioFormat::Opus, target).unwrap();
+            best = best.min(t.elapsed().as_secs_f64());
+            peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1024.0;
+            out_len = out.len();
+        }
+        println!("{name:<10} {:>14.0} {:>12} {:>14.0}", secs as f64 / best, out_len / 1024, peak);
+    }
+    println!();
+}
+
 /// CPU time of the calling thread (from /proc/thread-self/schedstat, in
 /// ns, updated at scheduler ticks), which other processes on a shared
 /// machine inflate less than wall time; 0 where unavailable.
@@ -329,7 +373,7 @@ fn main() {
     // Ignore libtest-style flags cargo bench passes (e.g. --bench).
     println!("callvault-media benchmarks (release, one thread = one core)\n");
 
-    // CALLVAULT_BENCH=ingest|render|opus|decode|decoded|memory runs one section (for profiling).
+    // CALLVAULT_BENCH=ingest|render|opus|decode|decoded|memory|transcode runs one section (for profiling).
     let only = std::env::var("CALLVAULT_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("ingest") {
@@ -358,6 +402,9 @@ fn main() {
             pps_nosync / 100.0
         );
         println!("one call (cache-warm)   : {:>10.0} packets/s per core\n", pps_one);
+    }
+    if run("transcode") {
+        transcode_bench();
     }
     if run("render") {
         // 2. render

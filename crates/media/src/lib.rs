@@ -17,6 +17,8 @@
 //!   Ogg/Opus, WAV, FLAC, MP3, streamed into a writer ([`render_to`]) or
 //!   into memory ([`render()`]); [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
+//! - [`transcode`]: a stored recording (Ogg/Opus, WAV, FLAC, MP3) decoded
+//!   and encoded for delivery (MP3, WAV, Ogg/Opus), a block at a time.
 //!
 //! **Architecture invariant:** nothing here reads a clock, opens a socket or
 //! spawns an async task. Time comes in as `now: Timestamp`
@@ -35,6 +37,7 @@ pub mod render;
 pub mod resample;
 pub mod spool;
 pub mod timeline;
+pub mod transcode;
 
 pub use codec::{Codec, Decoder, PayloadMap};
 pub use recorder::{FlowKey, Recorder, RecorderConfig, RecorderStats};

@@ -1,7 +1,9 @@
 //! MP3 through LAME (`mp3lame-encoder`, bundled C built with `cc`).
 use std::io::Write;
 
-use mp3lame_encoder::{Bitrate, Builder, Encoder, FlushGap, InterleavedPcm, MonoPcm, Quality};
+use mp3lame_encoder::{
+    Bitrate, Builder, Encoder, FlushGap, InterleavedPcm, Mode, MonoPcm, Quality,
+};
 
 use super::RenderError;
 
@@ -20,6 +22,24 @@ fn bitrate(kbps: u32) -> Bitrate {
 
 fn mp3_err(x: impl std::fmt::Debug) -> RenderError {
     RenderError::Mp3(format!("{x:?}"))
+}
+
+/// What an [`Mp3Writer`] makes, beyond [`Mp3Writer::new`]'s choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mp3Settings {
+    /// 1 or 2.
+    pub channels: usize,
+    /// The rate of the samples given to [`Mp3Writer::write`].
+    pub rate: u32,
+    /// Constant bitrate, all channels together (rounded to an MP3 rate).
+    pub kbps: u32,
+    /// The MP3's own rate when it differs from `rate`: LAME resamples
+    /// (with its low-pass filter).
+    pub out_rate: Option<u32>,
+    /// Code two channels as two independent ones (MP3 "stereo"), never as
+    /// mid/side (LAME's default joint stereo): the parties of a call on
+    /// separate channels stay separate, quantisation noise included.
+    pub independent_stereo: bool,
 }
 
 /// Samples per channel handed to LAME at a time.
@@ -47,11 +67,25 @@ pub struct Mp3Writer<W: Write> {
 impl<W: Write> Mp3Writer<W> {
     /// An MP3 stream of `channels` channels (1 or 2) at `rate`.
     pub fn new(out: W, channels: usize, rate: u32, kbps: u32) -> Result<Self, RenderError> {
-        let n = channels.clamp(1, 2);
+        Self::with_settings(
+            out,
+            &Mp3Settings { channels, rate, kbps, out_rate: None, independent_stereo: false },
+        )
+    }
+
+    /// An MP3 stream as `s` says.
+    pub fn with_settings(out: W, s: &Mp3Settings) -> Result<Self, RenderError> {
+        let n = s.channels.clamp(1, 2);
         let mut b = Builder::new().ok_or_else(|| RenderError::Mp3("lame init failed".into()))?;
         b.set_num_channels(n as u8).map_err(mp3_err)?;
-        b.set_sample_rate(rate).map_err(mp3_err)?;
-        b.set_brate(bitrate(kbps)).map_err(mp3_err)?;
+        b.set_sample_rate(s.rate).map_err(mp3_err)?;
+        if let Some(rate) = s.out_rate.and_then(std::num::NonZeroU32::new) {
+            b.set_output_sample_rate(Some(rate)).map_err(mp3_err)?;
+        }
+        if n == 2 && s.independent_stereo {
+            b.set_mode(Mode::Stereo).map_err(mp3_err)?;
+        }
+        b.set_brate(bitrate(s.kbps)).map_err(mp3_err)?;
         b.set_quality(Quality::Good).map_err(mp3_err)?;
         let enc = b.build().map_err(mp3_err)?;
         Ok(Mp3Writer {

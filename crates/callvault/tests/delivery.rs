@@ -1,0 +1,419 @@
+//! Delivery end to end through the real binary: `callvault serve` stores
+//! uploads and delivers them through its outbox to a real webhook receiver
+//! (signatures verified by the PyPI `standardwebhooks` library) and a real
+//! SMTP server (aiosmtpd). Outages, SIGKILL in the middle of deliveries and
+//! two processes sharing one PostgreSQL catalog.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn python() -> Option<String> {
+    if let Ok(p) = std::env::var("CV_TEST_PYTHON") {
+        return Some(p);
+    }
+    if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
+        eprintln!("skipping: CV_TEST_PYTHON is not set and CV_TEST_SKIP_SERVICES=1");
+        return None;
+    }
+    panic!(
+        "CV_TEST_PYTHON is not set: a Python with aiosmtpd and standardwebhooks \
+         (scripts/test.sh makes one), or set CV_TEST_SKIP_SERVICES=1"
+    );
+}
+
+fn servers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../delivery/tests/servers")
+}
+
+/// The Python webhook receiver: verifies every signature with the
+/// `standardwebhooks` library and logs each request.
+struct Receiver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Receiver {
+    fn start(python: &str, log: &Path, port: u16) -> Self {
+        let mut child = Command::new(python)
+            .arg(servers_dir().join("webhook_receiver.py"))
+            .args(["--secret", SECRET, "--log"])
+            .arg(log)
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the webhook receiver");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("receiver said {line:?}"));
+        Self { child, port, log: log.to_owned() }
+    }
+
+    fn records(&self) -> Vec<Value> {
+        read_records(&self.log)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_records(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Settled-conversation webhooks the receiver verified and answered 2xx:
+/// webhook-id → conversation id.
+fn settled(records: &[Value]) -> Vec<(String, String)> {
+    records
+        .iter()
+        .filter(|r| r["verified"] == true && r["status"].as_u64().is_some_and(|s| s < 300))
+        .filter(|r| r["body"]["type"] == "conversation.settled")
+        .map(|r| {
+            (
+                r["webhook_id"].as_str().unwrap().to_owned(),
+                r["body"]["data"]["conversation"]["id"]
+                    .as_str()
+                    .or_else(|| r["body"]["data"]["id"].as_str())
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An environment whose outbox retries fast and without jitter.
+fn fast_env() -> Env {
+    Env::new()
+        .with("CALLVAULT_DELIVERY__SCHEDULE_SECS", "[0, 1, 1, 2]")
+        .with("CALLVAULT_DELIVERY__JITTER", "0")
+        .with("CALLVAULT_DELIVERY__POLL_MILLIS", "100")
+        .with("CALLVAULT_DELIVERY__LEASE_SECS", "10")
+}
+
+async fn upload_final(url: &str, key: &str, seed: u64) -> String {
+    let meta = json!({ "final": true, "call_id": format!("call-{seed}@pbx") });
+    let form = Form::new()
+        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
+        .part(
+            "audio",
+            Part::bytes(wav(8000, seed)).file_name("call.wav").mime_str("audio/wav").unwrap(),
+        );
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/recordings"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.unwrap();
+    body["conversation_id"].as_str().unwrap().to_owned()
+}
+
+async fn add_webhook(url: &str, key: &str, port: u16) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/destinations"))
+        .bearer_auth(key)
+        .json(&json!({
+            "name": "crm-hook",
+            "kind": "webhook",
+            "events": ["conversation.settled"],
+            "config": { "url": format!("http://127.0.0.1:{port}/hook"), "timeout_secs": 5 },
+            "secrets": { "secret": SECRET },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Every conversation reached the receiver exactly once: one webhook-id
+/// per conversation (a resend after a crash reuses its webhook-id, which a
+/// receiver deduplicates by).
+fn assert_exactly_once(records: &[Value], expected: &HashSet<String>) {
+    let mut ids_per_conversation: HashMap<String, HashSet<String>> = HashMap::new();
+    for (hook, conv) in settled(records) {
+        ids_per_conversation.entry(conv).or_default().insert(hook);
+    }
+    let got: HashSet<String> = ids_per_conversation.keys().cloned().collect();
+    assert_eq!(&got, expected, "conversations delivered");
+    for (conv, ids) in &ids_per_conversation {
+        assert_eq!(ids.len(), 1, "conversation {conv} delivered as {} deliveries", ids.len());
+    }
+    assert!(
+        records.iter().all(|r| r["verified"] == true),
+        "every request carried a valid Standard Webhooks signature"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_down_for_the_whole_run_gets_everything_once_it_is_back() {
+    let Some(py) = python() else { return };
+    let env = fast_env();
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let port = free_port();
+    add_webhook(&server.url, &key, port).await;
+    let mut expected = HashSet::new();
+    for seed in 0..12 {
+        expected.insert(upload_final(&server.url, &key, seed).await);
+    }
+    // Nothing listens: every delivery fails and waits for its next try.
+    let client = reqwest::Client::new();
+    let url = server.url.clone();
+    let k = key.clone();
+    let mut retrying = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && retrying < 12 {
+        let page: Value = client
+            .get(format!("{url}/v1/deliveries?state=retry_wait"))
+            .bearer_auth(&k)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        retrying = page["items"].as_array().map_or(0, Vec::len);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(retrying, 12, "every delivery is waiting to be retried");
+    let log = env.data_dir().join("hooks.jsonl");
+    let receiver = Receiver::start(&py, &log, port);
+    wait_for("all 12 conversations at the receiver", Duration::from_secs(90), || {
+        settled(&receiver.records()).len() >= 12
+    })
+    .await;
+    // Give a duplicate, if any, the time to show up.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_exactly_once(&receiver.records(), &expected);
+    let page: Value = client
+        .get(format!("{url}/v1/deliveries?state=delivered"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 12);
+    let d = &page["items"][0];
+    assert!(d["attempts"].as_u64().unwrap() >= 2, "{d}");
+    receiver.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_killed_in_the_middle_of_deliveries_delivers_everything_after_restart() {
+    let Some(py) = python() else { return };
+    let env = fast_env();
+    let key = env.tenant_with_key("acme");
+    let log = env.data_dir().join("hooks.jsonl");
+    let receiver = Receiver::start(&py, &log, 0);
+    // Each answer takes a while, so that the kill lands mid-delivery.
+    let control = reqwest::Client::new();
+    control
+        .post(format!("http://127.0.0.1:{}/_control", receiver.port))
+        .json(&json!({ "rules": [{ "status": 200, "delay": 0.3, "times": 1000 }] }))
+        .send()
+        .await
+        .unwrap();
+    let server = Server::start(&env);
+    add_webhook(&server.url, &key, receiver.port).await;
+    let mut expected = HashSet::new();
+    for seed in 0..30 {
+        expected.insert(upload_final(&server.url, &key, seed).await);
+    }
+    wait_for("a few deliveries", Duration::from_secs(60), || {
+        settled(&receiver.records()).len() >= 3
+    })
+    .await;
+    server.kill9();
+    let before = settled(&receiver.records()).len();
+    assert!(before < 30, "the kill came too late to test anything ({before} delivered)");
+    let server = Server::start(&env);
+    wait_for("all 30 conversations at the receiver", Duration::from_secs(120), || {
+        settled(&receiver.records()).len() >= 30
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_exactly_once(&receiver.records(), &expected);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_processes_on_one_postgres_deliver_each_conversation_once() {
+    let Some(py) = python() else { return };
+    let Some(catalog_url) = fresh_postgres_database().await else { return };
+    let shared = tempfile::tempdir().unwrap();
+    let store_url = format!("file://{}", shared.path().display());
+    let env_a = fast_env()
+        .with("CALLVAULT_DATABASE_URL", &catalog_url)
+        .with("CALLVAULT_STORE_URL", &store_url);
+    let env_b = fast_env()
+        .with("CALLVAULT_DATABASE_URL", &catalog_url)
+        .with("CALLVAULT_STORE_URL", &store_url);
+    let key = env_a.tenant_with_key("acme");
+    let log = env_a.data_dir().join("hooks.jsonl");
+    let receiver = Receiver::start(&py, &log, 0);
+    let a = Server::start(&env_a);
+    let b = Server::start(&env_b);
+    add_webhook(&a.url, &key, receiver.port).await;
+    let mut expected = HashSet::new();
+    for seed in 0..60 {
+        let url = if seed % 2 == 0 { &a.url } else { &b.url };
+        expected.insert(upload_final(url, &key, seed).await);
+    }
+    wait_for("all 60 conversations at the receiver", Duration::from_secs(120), || {
+        settled(&receiver.records()).len() >= 60
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let records = receiver.records();
+    assert_exactly_once(&records, &expected);
+    assert_eq!(settled(&records).len(), 60, "no request was made twice");
+    drop((a, b));
+}
+
+/// A database of its own on the test PostgreSQL server.
+async fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin_url) = std::env::var("CV_TEST_POSTGRES_URL") else {
+        if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
+            return None;
+        }
+        panic!("CV_TEST_POSTGRES_URL is not set (or set CV_TEST_SKIP_SERVICES=1)");
+    };
+    let name = format!("cv_delivery_{}", uuid::Uuid::new_v4().simple());
+    let out = Command::new("psql")
+        .arg(&admin_url)
+        .args(["-qAtc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    Some(format!("{base}/{name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_never_returns_a_secret() {
+    let env = Env::new();
+    let key = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let client = reqwest::Client::new();
+    let created = add_webhook(&server.url, &key, 9).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let smtp_password = "s3cr3t-smtp-pa55";
+    let resp = client
+        .post(format!("{}/v1/destinations", server.url))
+        .bearer_auth(&key)
+        .json(&json!({
+            "name": "mail",
+            "kind": "email",
+            "config": { "host": "127.0.0.1", "port": 2525, "tls": "none", "allow_plaintext": true,
+                        "username": "rec", "from": "rec@example.com", "to": ["boss@example.com"] },
+            "secrets": { "password": smtp_password },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let mail = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{mail}");
+    let mail: Value = serde_json::from_str(&mail).unwrap();
+    let mail_id = mail["id"].as_str().unwrap().to_owned();
+    let patched = client
+        .patch(format!("{}/v1/destinations/{id}", server.url))
+        .bearer_auth(&key)
+        .json(&json!({ "secrets": { "secret": "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" } }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut seen = vec![created.to_string(), mail.to_string(), patched];
+    for path in [
+        "/v1/destinations".to_owned(),
+        format!("/v1/destinations/{id}"),
+        format!("/v1/destinations/{mail_id}"),
+        "/metrics".to_owned(),
+    ] {
+        let body = client
+            .get(format!("{}{path}", server.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        seen.push(body);
+    }
+    let listed: Value = serde_json::from_str(&seen[3]).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["secrets_set"].as_array().unwrap().len(), 1, "{listed}");
+    for text in &seen {
+        assert!(!text.contains(SECRET), "webhook secret in {text}");
+        assert!(!text.contains("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo"), "rotated secret in {text}");
+        assert!(!text.contains(smtp_password), "SMTP password in {text}");
+    }
+    // Nor does the audit log, which records every change to a destination.
+    let audit = client
+        .get(format!("{}/v1/audit", server.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("destination"), "{audit}");
+    assert!(!audit.contains(smtp_password) && !audit.contains(SECRET), "{audit}");
+}
