@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use callvault_delivery::channel::Event;
 use callvault_delivery::config::DeliverySection;
 use callvault_delivery::filter::Filter;
-use callvault_delivery::media_service::{LinkRequest, MediaService};
-use callvault_delivery::runner::{Channels, MediaFactory, test_destination};
+use callvault_delivery::media_service::{LinkRequest, MediaService, ServeError};
+use callvault_delivery::runner::{CatalogLinkKeys, Channels, MediaFactory, test_destination};
 use callvault_model::{ConversationId, TenantId};
 use callvault_store::{
     Alert, AlertScope, Delivery, DeliveryAttempt, DeliveryQuery, DeliveryState, Destination,
@@ -617,35 +617,74 @@ async fn resolve_alert(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-struct LinkParams {
-    d: String,
-    e: String,
-    s: String,
-}
-
 async fn serve_link(
     State(state): State<SharedState>,
     Path(file): Path<String>,
-    Query(p): Query<LinkParams>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let api = api(&state)?;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let request = LinkRequest { file, destination: p.d, expires: p.e, signature: p.s, range };
-    let served = api.links.serve_link(request, Utc::now()).await.map_err(Problem::from)?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let now = u64::try_from(Utc::now().timestamp()).unwrap_or(0);
+    let request = LinkRequest { file: &file, query: uri.query().unwrap_or(""), range, now };
+    let keys = CatalogLinkKeys(state.catalog.clone());
+    let served = match api.links.serve_link(&keys, request).await {
+        Ok(s) => s,
+        Err(e) => return Err(link_problem(e)),
+    };
     let mut resp = Response::new(Body::from(served.body));
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(served.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(served.content_type));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
-    if let Some((start, end, total)) = served.content_range {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", served.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(r) = &served.range {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", r.start, r.end - 1, served.total)) {
             h.insert(header::CONTENT_RANGE, v);
         }
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
     }
     Ok(resp.into_response())
+}
+
+fn link_problem(e: ServeError) -> Problem {
+    use callvault_delivery::channel::MediaError;
+    use callvault_delivery::links::LinkError;
+    match e {
+        ServeError::Link(LinkError::Expired) => Problem::new(
+            StatusCode::GONE,
+            "link_expired",
+            "Link expired",
+            "this link has expired; ask for a new one",
+        ),
+        ServeError::Link(LinkError::Malformed(_)) => {
+            Problem::bad_request("invalid_link", "this is not a valid callvault link")
+        }
+        ServeError::Link(_) => Problem::forbidden("this link is not valid (revoked or altered)"),
+        ServeError::NotFound => Problem::not_found("recording"),
+        ServeError::RangeNotSatisfiable { total } => {
+            let mut p = Problem::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                "Range not satisfiable",
+                format!("the file has {total} bytes"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
+                p.headers.push((header::CONTENT_RANGE, v));
+            }
+            p
+        }
+        ServeError::Media(MediaError::Unconvertible(m)) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unconvertible",
+            "Cannot convert",
+            m,
+        ),
+        ServeError::Media(MediaError::Unavailable(m)) => {
+            tracing::warn!(error = %m, "a signed link could not be served");
+            Problem::unavailable("the recording cannot be read right now")
+        }
+    }
 }

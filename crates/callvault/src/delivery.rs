@@ -285,14 +285,3 @@ pub async fn alerts(cmd: AlertsCommand, vault: &Vault) -> anyhow::Result<ExitCod
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// The channels of this process.
-pub fn channels(config: &Config) -> Channels {
-    let _ = config;
-    let mut map: Channels = Channels::new();
-    let list: Vec<Arc<dyn callvault_delivery::channel::Channel>> = vec![];
-    for c in list {
-        map.insert(c.kind(), c);
-    }
-    map
-}

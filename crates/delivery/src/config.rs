@@ -1,11 +1,18 @@
 //! The `[delivery]` section of the configuration.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::amocrm::AmoCrmChannel;
+use crate::bitrix24::Bitrix24Channel;
+use crate::bucket::BucketChannel;
+use crate::channel::Channel;
+use crate::email::{EmailChannel, EmailSettings};
 use crate::outbox::RetryPolicy;
-use crate::runner::RunnerConfig;
+use crate::runner::{Channels, RunnerConfig};
+use crate::webhook::WebhookChannel;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -40,6 +47,10 @@ pub struct DeliverySection {
     pub link_ttl_secs: u64,
     /// How often the delivery and alert gauges of `/metrics` are refreshed.
     pub gauges_secs: u64,
+    /// The name this host gives in SMTP's EHLO.
+    pub smtp_hello_name: String,
+    /// The sender of e-mail destinations whose config names none.
+    pub email_from: String,
 }
 
 impl Default for DeliverySection {
@@ -58,6 +69,8 @@ impl Default for DeliverySection {
             email_link_ttl_secs: 7 * 86_400,
             link_ttl_secs: 30 * 86_400,
             gauges_secs: 15,
+            smtp_hello_name: "localhost".into(),
+            email_from: String::new(),
         }
     }
 }
@@ -106,6 +119,24 @@ impl DeliverySection {
             poll: Duration::from_millis(self.poll_millis.max(10)),
             policy: self.policy(),
         }
+    }
+
+    /// The channels of this process, by kind.
+    pub fn channels(&self) -> Result<Channels, String> {
+        let email = EmailChannel::new(EmailSettings {
+            hello_name: self.smtp_hello_name.clone(),
+            default_from: (!self.email_from.is_empty()).then(|| self.email_from.clone()),
+            ..EmailSettings::default()
+        })
+        .map_err(|e| format!("delivery.smtp_hello_name / delivery.email_from: {e}"))?;
+        let list: Vec<Arc<dyn Channel>> = vec![
+            Arc::new(email),
+            Arc::new(WebhookChannel::new()?),
+            Arc::new(AmoCrmChannel::new()),
+            Arc::new(Bitrix24Channel::new()),
+            Arc::new(BucketChannel::new()),
+        ];
+        Ok(list.into_iter().map(|c| (c.kind(), c)).collect())
     }
 
     /// The default link lifetime of a destination kind.

@@ -24,11 +24,39 @@ use crate::channel::{
     Outcome, RetryClass, SecretError, SecretStore, Subject,
 };
 use crate::filter::Filter;
+use crate::media_service::{LinkDestination, LinkKeys, MediaService};
 use crate::outbox::{self, AlertKind, Facts, Next as OutboxNext, RetryPolicy};
 
 /// Makes the [`Media`] of a job for its destination.
 pub trait MediaFactory: Send + Sync {
-    fn for_destination(&self, destination: &Destination) -> Arc<dyn Media>;
+    /// Err when the destination's link key cannot sign.
+    fn for_destination(&self, destination: &Destination) -> Result<Arc<dyn Media>, String>;
+}
+
+impl MediaFactory for Arc<MediaService> {
+    fn for_destination(&self, d: &Destination) -> Result<Arc<dyn Media>, String> {
+        MediaService::for_destination(
+            self,
+            d.id,
+            &d.link_key,
+            Duration::from_secs(d.link_ttl_secs.max(60)),
+        )
+        .map_err(|e| format!("the destination's link key: {e}"))
+    }
+}
+
+/// [`LinkKeys`] from the catalog: a destination's tenant and current key.
+pub struct CatalogLinkKeys(pub Arc<dyn Catalog>);
+
+#[async_trait]
+impl LinkKeys for CatalogLinkKeys {
+    async fn destination(&self, id: Uuid) -> Result<Option<LinkDestination>, String> {
+        match self.0.get_destination(None, id).await {
+            Ok(Some(d)) => Ok(Some(LinkDestination { tenant_id: d.tenant_id, link_key: d.link_key })),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 /// How the runner works.
@@ -215,6 +243,10 @@ impl AttemptRun {
             Some(t) => t.name,
             None => String::new(),
         };
+        let media = match self.media.for_destination(&destination) {
+            Ok(m) => m,
+            Err(e) => return self.finish_dead(&delivery, &destination, e).await,
+        };
         let job = Job {
             delivery_id: delivery.id,
             tenant_id: delivery.tenant_id,
@@ -230,7 +262,7 @@ impl AttemptRun {
             },
             subject,
             progress: delivery.progress.clone(),
-            media: self.media.for_destination(&destination),
+            media,
             checkpoint: Arc::new(CatalogCheckpoint {
                 catalog: self.catalog.clone(),
                 delivery: delivery.id,
@@ -681,7 +713,7 @@ pub async fn test_destination(
         },
         subject: Subject::Test,
         progress: Value::Null,
-        media: media.for_destination(destination),
+        media: media.for_destination(destination)?,
         checkpoint: Arc::new(MemoryCheckpoint),
         secrets: Arc::new(CatalogSecrets {
             catalog,
