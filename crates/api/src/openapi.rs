@@ -193,7 +193,8 @@ pub fn document() -> Value {
                         "external_number": { "type": "string" }, "company_number": { "type": "string" },
                         "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": "string", "format": "date-time" },
                         "participant": { "$ref": "#/components/schemas/Participant" },
-                        "participants": { "type": "array", "items": { "$ref": "#/components/schemas/Participant" } }
+                        "participants": { "type": "array", "items": { "$ref": "#/components/schemas/Participant" } },
+                        "final": { "type": "boolean", "description": "true: no other recording of this conversation follows; it is settled and delivered at once instead of after server.settle_upload_secs. Not part of the upload's identity." }
                     }
                 },
                 "Recording": {

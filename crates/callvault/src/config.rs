@@ -73,6 +73,12 @@ pub struct ServerConfig {
     /// Free space under which the data_dir's file system cannot stage
     /// uploads: `/readyz` answers 503 below it.
     pub min_free_disk_mib: u64,
+    /// After how long without another recording an uploaded call counts as
+    /// settled and is delivered (an upload with `"final": true`: at once).
+    pub settle_upload_secs: u64,
+    /// The same for calls recorded by SIPREC or capture, which are stored
+    /// once the whole call ended.
+    pub settle_live_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -182,6 +188,8 @@ impl Default for ServerConfig {
             max_connections: 4096,
             header_read_timeout_secs: 10,
             min_free_disk_mib: 64,
+            settle_upload_secs: 120,
+            settle_live_secs: 10,
         }
     }
 }
@@ -365,6 +373,10 @@ impl Config {
             max_concurrent_commits: self.server.max_concurrent_commits,
             max_upload_bytes: self.server.max_upload_bytes,
             recovery_grace: Duration::from_secs(self.server.recovery_grace_secs),
+            settle: callvault_vault::SettlePolicy {
+                upload: Duration::from_secs(self.server.settle_upload_secs),
+                live: Duration::from_secs(self.server.settle_live_secs),
+            },
         }
     }
 

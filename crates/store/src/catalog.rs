@@ -7,11 +7,16 @@
 //! by id alone.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use callvault_model::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::outbox::*;
 
 /// Errors of the catalog. Messages never carry SQL or connection strings.
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +133,10 @@ pub struct NewRecording {
     /// The store that holds the object (the copy row's `store`).
     pub store: String,
     pub actor: String,
+    /// When the conversation counts as settled if no other recording of it
+    /// arrives: its `conversation.settled` deliveries are due then (and
+    /// postponed to a later recording's `settle_at`).
+    pub settle_at: DateTime<Utc>,
 }
 
 /// The result of [`Catalog::commit_recording`].
@@ -273,7 +282,15 @@ pub trait Catalog: Send + Sync + 'static {
 
     /// Make a stored recording visible: find or create its conversation by
     /// its external ids, merge participants, insert the recording and its
-    /// copy, clear the pending object and write the audit log, atomically.
+    /// copy, clear the pending object, queue its deliveries and write the
+    /// audit log, atomically.
+    ///
+    /// For each enabled, live destination of the tenant: `recording.stored`
+    /// (if subscribed) due now; `conversation.settled` due at
+    /// [`NewRecording::settle_at`], or, while that one is pending and not yet
+    /// attempted, postponed to it; once it was attempted,
+    /// `conversation.updated` (if subscribed) likewise. A duplicate
+    /// ([`CommitOutcome::Existing`]) queues nothing.
     async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome>;
 
     // --- reads ------------------------------------------------------------
@@ -309,6 +326,167 @@ pub trait Catalog: Send + Sync + 'static {
 
     /// Counts for the metrics endpoint: conversations, recordings, bytes.
     async fn totals(&self) -> Result<Totals>;
+
+    // --- destinations --------------------------------------------------------
+
+    /// Create a destination with a fresh link key. A name already used by a
+    /// live destination of the tenant is a `Conflict`; unknown events are
+    /// `Invalid`.
+    async fn create_destination(
+        &self,
+        new: NewDestination,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Destination>;
+    /// A tenant's destinations that are not deleted, oldest first.
+    async fn list_destinations(&self, tenant: TenantId) -> Result<Vec<Destination>>;
+    /// A live destination. `tenant` None is the system's view (the runner,
+    /// an admin); Some finds only that tenant's.
+    async fn get_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+    ) -> Result<Option<Destination>>;
+    /// Change a live destination (tenant as in [`Catalog::get_destination`]);
+    /// None when there is none to change. Enabling clears its disabled
+    /// reason.
+    async fn update_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        update: DestinationUpdate,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Destination>>;
+    /// Delete a destination (it stays in the catalog, marked deleted); its
+    /// pending and retry-waiting deliveries are cancelled. False when there
+    /// was none to delete.
+    async fn delete_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Disable a destination for `reason` (the system's verdict: a revoked
+    /// token, a 410). False when it does not exist.
+    async fn disable_destination(&self, id: Uuid, reason: &str, now: DateTime<Utc>)
+    -> Result<bool>;
+    /// Replace a destination's secrets if they still equal `expected`
+    /// (compare-and-swap, for an OAuth refresh); whether they were replaced.
+    async fn replace_destination_secrets(
+        &self,
+        id: Uuid,
+        expected: &Value,
+        new: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Take the named lease for `ttl` if it is free, expired or already
+    /// `owner`'s (then it is extended).
+    async fn try_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Give the named lease up, if `owner` holds it.
+    async fn unlock(&self, name: &str, owner: &str) -> Result<()>;
+
+    // --- deliveries (the outbox) --------------------------------------------
+
+    /// Queue a delivery to a live destination of the delivery's tenant.
+    async fn enqueue_delivery(&self, new: NewDelivery, now: DateTime<Utc>) -> Result<Delivery>;
+    /// Take up to `limit` due deliveries, oldest due first, for `owner` until
+    /// `now + lease`: pending or retry-waiting ones due by `now`, and in-flight
+    /// ones whose lease ran out (their runner died); only of enabled, live
+    /// destinations. Each is counted as one more attempt. Claimers running at
+    /// once never take the same delivery.
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>>;
+    /// Save a claimed delivery's progress and extend its lease to
+    /// `now + lease`; false when `owner` no longer holds it.
+    async fn checkpoint_delivery(
+        &self,
+        id: Uuid,
+        owner: &str,
+        progress: &Value,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool>;
+    /// End an attempt of a claimed delivery: its next state, the lease
+    /// released, `finished_at` set for a final state, the attempt recorded,
+    /// in one transaction. False (and nothing changed) when `owner` no
+    /// longer holds it.
+    async fn finish_delivery(
+        &self,
+        id: Uuid,
+        owner: &str,
+        fin: DeliveryFinish,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// A delivery; `tenant` None is the system's view.
+    async fn get_delivery(&self, tenant: Option<TenantId>, id: Uuid) -> Result<Option<Delivery>>;
+    /// Deliveries, newest first (keyset on `(created_at, id)`).
+    async fn list_deliveries(
+        &self,
+        tenant: Option<TenantId>,
+        query: &DeliveryQuery,
+    ) -> Result<Vec<Delivery>>;
+    /// A delivery's finished attempts, in order.
+    async fn delivery_attempts(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+    ) -> Result<Vec<DeliveryAttempt>>;
+    /// Queue a delivery again, due now, its maximum age counted from now:
+    /// from dead, no_match, skipped, cancelled, retry_wait (and pending: made
+    /// due now). None when there is no such delivery; `Invalid` when it is in
+    /// flight, delivered or verified, or its destination was deleted.
+    async fn retry_delivery(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Delivery>>;
+    /// The outbox in figures.
+    async fn delivery_stats(&self, now: DateTime<Utc>) -> Result<DeliveryStats>;
+
+    // --- alerts -------------------------------------------------------------
+
+    /// Raise an alert: the open one of its scope, kind and subject is counted
+    /// (last seen, count, severity, message and detail updated); otherwise a
+    /// new one opens (true) and, in the same transaction, one delivery per
+    /// enabled live destination subscribed is queued: `alert` for the
+    /// alert's tenant's destinations, `alert.system` for a system alert to
+    /// every tenant's.
+    async fn raise_alert(&self, new: NewAlert, now: DateTime<Utc>) -> Result<(Alert, bool)>;
+    /// Resolve the open alert of this scope, kind and subject; whether there
+    /// was one.
+    async fn resolve_alert(
+        &self,
+        tenant: Option<TenantId>,
+        kind: &str,
+        subject: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// An alert; `tenant` None is the system's view, Some finds only that
+    /// tenant's.
+    async fn get_alert(&self, tenant: Option<TenantId>, id: Uuid) -> Result<Option<Alert>>;
+    /// Alerts, most recently seen first.
+    async fn list_alerts(
+        &self,
+        scope: AlertScope,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<Alert>>;
+    /// Open alerts by kind and severity.
+    async fn open_alert_counts(&self) -> Result<Vec<(String, String, u64)>>;
 
     /// Insert `count` synthetic conversations for `tenant`, for the search
     /// benchmark only. Uses the backend's bulk path; writes no audit entries.

@@ -2,6 +2,8 @@
 //!
 //! - [`catalog`]: the [`Catalog`] trait and its types; [`sqlite`] and
 //!   [`postgres`] implement it over one body of SQL (the private `sql` module).
+//! - [`outbox`]: destinations, deliveries, alerts and leases, the durable
+//!   outbox's side of the catalog.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
 //! - [`open_catalog`]: pick the backend from a database URL.
@@ -15,6 +17,7 @@
 
 pub mod blob;
 pub mod catalog;
+pub mod outbox;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use catalog::*;
+pub use outbox::*;
 
 /// Open the catalog named by `url` (`sqlite://PATH`, `sqlite:PATH`,
 /// `postgres://...`, `postgresql://...`) and apply its migrations.

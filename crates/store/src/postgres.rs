@@ -30,6 +30,11 @@ const TABLES: &[&str] = &[
     "copies",
     "pending_objects",
     "audit_log",
+    "destinations",
+    "deliveries",
+    "delivery_attempts",
+    "alerts",
+    "leases",
     "callvault_migrations",
 ];
 
@@ -58,11 +63,18 @@ impl Dialect for PgCatalog {
 
     const BACKEND: &'static str = "postgres";
 
-    const MIGRATIONS: &'static [Migration] = &[Migration {
-        version: 1,
-        name: "init",
-        script: include_str!("migrations/postgres/0001_init.sql"),
-    }];
+    const MIGRATIONS: &'static [Migration] = &[
+        Migration {
+            version: 1,
+            name: "init",
+            script: include_str!("migrations/postgres/0001_init.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "outbox",
+            script: include_str!("migrations/postgres/0002_outbox.sql"),
+        },
+    ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers
     /// starting at once, then the migrations table in this dialect.
@@ -71,6 +83,12 @@ impl Dialect for PgCatalog {
         "CREATE TABLE IF NOT EXISTS callvault_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
     ];
+
+    /// Lock the rows taken and skip those another claim holds. Without it,
+    /// two claims that read the same due rows would both update them (the
+    /// second after the first commits: PostgreSQL re-checks only the
+    /// updated row, not the sub-select that chose it).
+    const CLAIM_LOCK: &'static str = " FOR UPDATE OF d SKIP LOCKED";
 
     async fn read(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
         self.pool.acquire().await
@@ -115,6 +133,8 @@ fn query(text: &str, values: Vec<Value>) -> Query<'_, Postgres, PgArguments> {
             Value::I64(v) => query.bind(v),
             Value::Time(v) => query.bind(v.map(catalog_time)),
             Value::Json(v) => query.bind(Json(v)),
+            Value::Bool(v) => query.bind(v),
+            Value::Bytes(v) => query.bind(v),
         };
     }
     query
@@ -180,5 +200,13 @@ impl SqlRow for PgRow {
 
     fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
         Ok(self.try_get::<Json<T>, _>(col)?.0)
+    }
+
+    fn bool(&self, col: &str) -> Result<bool, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, sqlx::Error> {
+        self.try_get(col)
     }
 }

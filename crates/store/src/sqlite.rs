@@ -105,17 +105,27 @@ impl Dialect for SqliteCatalog {
 
     const BACKEND: &'static str = "sqlite";
 
-    const MIGRATIONS: &'static [Migration] = &[Migration {
-        version: 1,
-        name: "init",
-        script: include_str!("migrations/sqlite/0001_init.sql"),
-    }];
+    const MIGRATIONS: &'static [Migration] = &[
+        Migration {
+            version: 1,
+            name: "init",
+            script: include_str!("migrations/sqlite/0001_init.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "outbox",
+            script: include_str!("migrations/sqlite/0002_outbox.sql"),
+        },
+    ];
 
     /// The migrations table in this dialect, and nothing to take first:
     /// BEGIN IMMEDIATE already excludes other writers.
     const MIGRATION_PREAMBLE: &'static [&'static str] =
         &["CREATE TABLE IF NOT EXISTS callvault_migrations \
          (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"];
+
+    /// Nothing: BEGIN IMMEDIATE made the claim the only writer.
+    const CLAIM_LOCK: &'static str = "";
 
     async fn read(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
         self.readers.acquire().await
@@ -221,6 +231,8 @@ fn query(text: &str, values: Vec<Value>) -> Query<'_, Sqlite, SqliteArguments<'_
             Value::I64(v) => query.bind(v),
             Value::Time(v) => query.bind(v.map(to_micros)),
             Value::Json(v) => query.bind(Json(v)),
+            Value::Bool(v) => query.bind(v),
+            Value::Bytes(v) => query.bind(v),
         };
     }
     query
@@ -292,6 +304,14 @@ impl SqlRow for SqliteRow {
 
     fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
         Ok(self.try_get::<Json<T>, _>(col)?.0)
+    }
+
+    fn bool(&self, col: &str) -> Result<bool, sqlx::Error> {
+        self.try_get(col)
+    }
+
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, sqlx::Error> {
+        self.try_get(col)
     }
 }
 

@@ -6,7 +6,9 @@
 //! PostgreSQL half fails, unless `CV_TEST_SKIP_SERVICES=1` says to skip it
 //! on purpose.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
 use callvault_model::*;
 use callvault_store::*;
@@ -80,6 +82,12 @@ contract!(
     copies_are_listed_and_verified,
     audit_log_records_every_change,
     invalid_recordings_are_refused,
+    destinations_are_per_tenant_and_deleted_softly,
+    commits_queue_the_deliveries_of_their_destinations,
+    deliveries_are_claimed_under_a_lease_and_finished_by_its_holder,
+    deliveries_are_listed_retried_and_counted,
+    alerts_open_once_and_reach_their_subscribers,
+    named_leases_have_one_holder,
 );
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -130,6 +138,7 @@ fn recording(
         flags: vec![],
         store: "primary".into(),
         actor: "test".into(),
+        settle_at: start + Duration::minutes(2),
     }
 }
 
@@ -645,4 +654,694 @@ async fn invalid_recordings_are_refused(c: &dyn Catalog) {
         assert!(matches!(c.commit_recording(r).await, Err(CatalogError::Invalid { .. })));
     }
     assert_eq!(c.totals().await.unwrap().recordings, 0);
+}
+
+// --- the outbox ---------------------------------------------------------------
+
+fn destination(tenant: &Tenant, name: &str, events: &[&str]) -> NewDestination {
+    NewDestination {
+        tenant_id: tenant.id,
+        name: name.into(),
+        kind: "webhook".into(),
+        enabled: true,
+        events: events.iter().map(|e| e.to_string()).collect(),
+        config: serde_json::json!({ "url": "https://example.com/hook" }),
+        secrets: serde_json::json!({ "signing_secret": "whsec_TOPSECRET" }),
+        filters: serde_json::json!({}),
+        max_age_secs: 86_400,
+        link_ttl_secs: 604_800,
+    }
+}
+
+/// A recording of the call `call` (its linkedid), settling at `settle_at`.
+fn call_recording(t: &Tenant, n: u64, call: &str, settle_at: DateTime<Utc>) -> NewRecording {
+    let mut r = recording(t, n, &[("asterisk_linkedid", call)], at(9, 0, n as u32), 10);
+    r.settle_at = settle_at;
+    r
+}
+
+async fn of_conversation(c: &dyn Catalog, t: &Tenant, conv: ConversationId) -> Vec<Delivery> {
+    let q = DeliveryQuery { conversation_id: Some(conv), limit: 100, ..Default::default() };
+    let mut all = c.list_deliveries(Some(t.id), &q).await.unwrap();
+    all.reverse(); // oldest first
+    all
+}
+
+fn to(deliveries: &[Delivery], dest: &Destination, event: &str) -> Vec<Delivery> {
+    deliveries.iter().filter(|d| d.destination_id == dest.id && d.event == event).cloned().collect()
+}
+
+fn finish(state: DeliveryState, due_at: Option<DateTime<Utc>>) -> DeliveryFinish {
+    DeliveryFinish {
+        state,
+        due_at,
+        error: Some("boom".into()),
+        status: Some("503".into()),
+        progress: serde_json::json!({ "step": 1 }),
+    }
+}
+
+fn test_delivery(t: &Tenant, d: &Destination, due_at: DateTime<Utc>) -> NewDelivery {
+    NewDelivery {
+        tenant_id: t.id,
+        destination_id: d.id,
+        event: "test".into(),
+        conversation_id: None,
+        recording_id: None,
+        alert_id: None,
+        due_at,
+    }
+}
+
+async fn destinations_are_per_tenant_and_deleted_softly(c: &dyn Catalog) {
+    let a = c.create_tenant("acme", "test").await.unwrap();
+    let b = c.create_tenant("beta", "test").await.unwrap();
+    let now = catalog_time(Utc::now());
+    let crm = c
+        .create_destination(destination(&a, "crm", &["conversation.settled"]), "key:1", now)
+        .await
+        .unwrap();
+    assert_eq!(crm.link_key.len(), 32);
+    assert_eq!((crm.created_at, crm.updated_at), (now, now));
+    assert_eq!(crm.secrets["signing_secret"], "whsec_TOPSECRET");
+    assert!(crm.enabled && crm.disabled_reason.is_none());
+    assert!(matches!(
+        c.create_destination(destination(&a, "crm", &[]), "key:1", now).await,
+        Err(CatalogError::Conflict { .. })
+    ));
+    assert!(matches!(
+        c.create_destination(destination(&a, "x", &["conversation.setled"]), "key:1", now).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert!(matches!(
+        c.create_destination(destination(&ghost(), "x", &[]), "k", now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    // The same name in another tenant is another destination.
+    let other = c.create_destination(destination(&b, "crm", &[]), "key:2", now).await.unwrap();
+    assert_ne!(other.link_key, crm.link_key);
+
+    assert_eq!(c.list_destinations(a.id).await.unwrap(), vec![crm.clone()]);
+    assert_eq!(c.get_destination(Some(a.id), crm.id).await.unwrap(), Some(crm.clone()));
+    assert_eq!(c.get_destination(None, crm.id).await.unwrap(), Some(crm.clone()));
+    // Another tenant's destination is invisible, and neither changes nor goes.
+    assert_eq!(c.get_destination(Some(b.id), crm.id).await.unwrap(), None);
+    let rename = DestinationUpdate { name: Some("stolen".into()), ..Default::default() };
+    assert_eq!(c.update_destination(Some(b.id), crm.id, rename, "k", now).await.unwrap(), None);
+    assert!(!c.delete_destination(Some(b.id), crm.id, "k", now).await.unwrap());
+    assert_eq!(c.get_destination(None, crm.id).await.unwrap(), Some(crm.clone()));
+
+    // Updates; a rename onto a live name conflicts.
+    c.create_destination(destination(&a, "mail", &[]), "key:1", now).await.unwrap();
+    let onto = DestinationUpdate { name: Some("mail".into()), ..Default::default() };
+    assert!(matches!(
+        c.update_destination(Some(a.id), crm.id, onto, "k", now).await,
+        Err(CatalogError::Conflict { .. })
+    ));
+    let later = now + Duration::seconds(5);
+    let change = DestinationUpdate {
+        name: Some("crm main".into()),
+        events: Some(vec!["conversation.settled".into(), "alert".into()]),
+        secrets: Some(serde_json::json!({ "token": "NEWSECRET" })),
+        rotate_link_key: true,
+        ..Default::default()
+    };
+    let changed =
+        c.update_destination(Some(a.id), crm.id, change, "key:1", later).await.unwrap().unwrap();
+    assert_eq!(changed.name, "crm main");
+    assert_eq!(changed.events, ["conversation.settled", "alert"]);
+    assert_eq!(changed.secrets, serde_json::json!({ "token": "NEWSECRET" }));
+    assert_ne!(changed.link_key, crm.link_key);
+    assert_eq!(changed.config, crm.config);
+    assert_eq!((changed.created_at, changed.updated_at), (now, later));
+    assert_eq!(c.get_destination(None, crm.id).await.unwrap(), Some(changed.clone()));
+
+    // The system disables; enabling again clears the reason.
+    assert!(c.disable_destination(crm.id, "token revoked", later).await.unwrap());
+    let d = c.get_destination(None, crm.id).await.unwrap().unwrap();
+    assert_eq!((d.enabled, d.disabled_reason.as_deref()), (false, Some("token revoked")));
+    let enable = DestinationUpdate { enabled: Some(true), ..Default::default() };
+    let d = c.update_destination(None, crm.id, enable, "admin", later).await.unwrap().unwrap();
+    assert_eq!((d.enabled, d.disabled_reason), (true, None));
+    assert!(!c.disable_destination(uuid::Uuid::now_v7(), "x", later).await.unwrap());
+
+    // Secrets are swapped only if they are still what the refresher read.
+    let stale = serde_json::json!({ "token": "OLD" });
+    let fresh = serde_json::json!({ "token": "REFRESHED" });
+    assert!(!c.replace_destination_secrets(crm.id, &stale, &fresh, later).await.unwrap());
+    let current = d.secrets.clone();
+    assert!(c.replace_destination_secrets(crm.id, &current, &fresh, later).await.unwrap());
+    assert_eq!(c.get_destination(None, crm.id).await.unwrap().unwrap().secrets, fresh);
+
+    // Deleting cancels what is still to deliver, not what is under way.
+    let waiting = c.enqueue_delivery(test_delivery(&a, &crm, at(9, 0, 0)), now).await.unwrap();
+    let busy = c.enqueue_delivery(test_delivery(&a, &crm, at(9, 0, 0)), now).await.unwrap();
+    let claimed = c.claim_deliveries("runner", at(9, 0, 0), StdDuration::from_secs(60), 1).await;
+    assert_eq!(claimed.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(), [waiting.id]);
+    let claimed = c.claim_deliveries("runner", at(9, 0, 0), StdDuration::from_secs(60), 1).await;
+    assert_eq!(claimed.unwrap()[0].id, busy.id);
+    assert!(
+        c.finish_delivery(waiting.id, "runner", finish(DeliveryState::RetryWait, Some(later)), now)
+            .await
+            .unwrap()
+    );
+    assert!(c.delete_destination(Some(a.id), crm.id, "key:1", later).await.unwrap());
+    assert!(!c.delete_destination(Some(a.id), crm.id, "key:1", later).await.unwrap());
+    let waiting = c.get_delivery(Some(a.id), waiting.id).await.unwrap().unwrap();
+    assert_eq!((waiting.state, waiting.finished_at), (DeliveryState::Cancelled, Some(later)));
+    assert_eq!(
+        c.get_delivery(None, busy.id).await.unwrap().unwrap().state,
+        DeliveryState::InFlight
+    );
+    assert_eq!(c.get_destination(None, crm.id).await.unwrap(), None);
+    let names: Vec<_> =
+        c.list_destinations(a.id).await.unwrap().into_iter().map(|d| d.name).collect();
+    assert_eq!(names, ["mail"]);
+    // The name is free again.
+    c.create_destination(destination(&a, "crm main", &[]), "key:1", later).await.unwrap();
+    // Queuing to a deleted destination is refused.
+    assert!(matches!(
+        c.enqueue_delivery(test_delivery(&a, &crm, now), now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+
+    // Every change is audited, never with a secret in it.
+    let audit = c.audit_events(Some(a.id), 0, 100).await.unwrap();
+    let actions: Vec<_> = audit
+        .iter()
+        .filter(|e| e.subject == format!("destination:{}", crm.id))
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("destination.created", "key:1"),
+            ("destination.updated", "key:1"),
+            ("destination.disabled", "system"),
+            ("destination.updated", "admin"),
+            ("destination.secrets_replaced", "system"),
+            ("destination.deleted", "key:1"),
+        ]
+    );
+    let text = serde_json::to_string(&audit.iter().map(|e| &e.detail).collect::<Vec<_>>()).unwrap();
+    for secret in ["TOPSECRET", "NEWSECRET", "REFRESHED"] {
+        assert!(!text.contains(secret), "{secret} in the audit log");
+    }
+    assert!(text.contains("signing_secret"), "the audit names which secrets there are");
+}
+
+/// A tenant that does not exist in the catalog.
+fn ghost() -> Tenant {
+    Tenant { id: TenantId::new(), name: "ghost".into(), created_at: at(0, 0, 0) }
+}
+
+async fn commits_queue_the_deliveries_of_their_destinations(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("beta", "test").await.unwrap();
+    let now = catalog_time(Utc::now());
+    let mk = |t: &Tenant, name: &str, events: &[&str]| {
+        let new = destination(t, name, events);
+        async move { c.create_destination(new, "test", now).await.unwrap() }
+    };
+    let crm = mk(&t, "crm", &["conversation.settled", "conversation.updated"]).await;
+    let mail = mk(&t, "mail", &["conversation.settled"]).await;
+    let hook = mk(&t, "hook", &["recording.stored"]).await;
+    let off = mk(&t, "off", &["conversation.settled", "recording.stored"]).await;
+    c.update_destination(
+        None,
+        off.id,
+        DestinationUpdate { enabled: Some(false), ..Default::default() },
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let elsewhere = mk(&other, "crm", &["conversation.settled", "recording.stored"]).await;
+
+    // The first recording: settled due at its settle time, stored at once.
+    let settle1 = now + Duration::minutes(2);
+    let r1 = created(c.commit_recording(call_recording(&t, 1, "call-1", settle1)).await.unwrap());
+    let conv = r1.conversation_id;
+    let all = of_conversation(c, &t, conv).await;
+    assert_eq!(all.len(), 3, "{all:#?}");
+    let settled = to(&all, &crm, "conversation.settled");
+    assert_eq!(settled.len(), 1);
+    let s = &settled[0];
+    assert_eq!((s.state, s.attempts, s.due_at), (DeliveryState::Pending, 0, settle1));
+    assert_eq!((s.conversation_id, s.recording_id, s.tenant_id), (Some(conv), None, t.id));
+    assert_eq!(s.destination_kind, "webhook");
+    assert_eq!(s.age_from, s.created_at);
+    assert_eq!(to(&all, &mail, "conversation.settled").len(), 1);
+    let stored = to(&all, &hook, "recording.stored");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].recording_id, Some(r1.id));
+    assert!(stored[0].due_at <= catalog_time(Utc::now()));
+    assert!(all.iter().all(|d| d.destination_id != off.id), "a disabled destination gets none");
+    let q = DeliveryQuery { destination_id: Some(elsewhere.id), limit: 10, ..Default::default() };
+    assert!(c.list_deliveries(None, &q).await.unwrap().is_empty());
+
+    // More of the call before it settles: the same delivery, later.
+    let settle2 = now + Duration::minutes(5);
+    created(c.commit_recording(call_recording(&t, 2, "call-1", settle2)).await.unwrap());
+    // A recording whose settle time is earlier moves nothing back.
+    created(c.commit_recording(call_recording(&t, 3, "call-1", settle1)).await.unwrap());
+    let all = of_conversation(c, &t, conv).await;
+    let settled = to(&all, &crm, "conversation.settled");
+    assert_eq!(settled.len(), 1);
+    assert_eq!((settled[0].id, settled[0].due_at), (s.id, settle2));
+    assert_eq!(to(&all, &hook, "recording.stored").len(), 3);
+    assert!(to(&all, &crm, "conversation.updated").is_empty());
+
+    // The same upload again queues nothing.
+    let again = c.commit_recording(call_recording(&t, 1, "call-1", settle2)).await.unwrap();
+    assert!(matches!(again, CommitOutcome::Existing(_)));
+    assert_eq!(of_conversation(c, &t, conv).await.len(), all.len());
+
+    // Settled and attempted: a later recording is an update, for those that
+    // subscribe to updates.
+    let due = c.claim_deliveries("runner", settle2, StdDuration::from_secs(60), 100).await.unwrap();
+    assert_eq!(due.len(), 5, "two settled, three stored");
+    for d in &due {
+        assert!(
+            c.finish_delivery(d.id, "runner", finish(DeliveryState::Delivered, None), settle2)
+                .await
+                .unwrap()
+        );
+    }
+    let settle3 = now + Duration::minutes(10);
+    created(c.commit_recording(call_recording(&t, 4, "call-1", settle3)).await.unwrap());
+    let settle4 = now + Duration::minutes(12);
+    created(c.commit_recording(call_recording(&t, 5, "call-1", settle4)).await.unwrap());
+    let all = of_conversation(c, &t, conv).await;
+    let updated = to(&all, &crm, "conversation.updated");
+    assert_eq!(updated.len(), 1, "one update, postponed by the second recording");
+    assert_eq!((updated[0].state, updated[0].due_at), (DeliveryState::Pending, settle4));
+    assert_eq!(to(&all, &crm, "conversation.settled").len(), 1);
+    assert!(to(&all, &mail, "conversation.updated").is_empty(), "mail wants no updates");
+    assert_eq!(to(&all, &mail, "conversation.settled").len(), 1);
+    assert_eq!(to(&all, &hook, "recording.stored").len(), 5);
+
+    // Another call is another settled delivery.
+    let r6 = created(c.commit_recording(call_recording(&t, 6, "call-2", settle1)).await.unwrap());
+    assert_eq!(
+        to(&of_conversation(c, &t, r6.conversation_id).await, &crm, "conversation.settled").len(),
+        1
+    );
+}
+
+async fn deliveries_are_claimed_under_a_lease_and_finished_by_its_holder(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let d = c.create_destination(destination(&t, "hook", &[]), "test", at(8, 0, 0)).await.unwrap();
+    let lease = StdDuration::from_secs(60);
+    let now = at(12, 0, 0);
+    let mut queued = Vec::new();
+    for s in [3, 1, 2] {
+        let due = at(11, 0, s);
+        queued.push(c.enqueue_delivery(test_delivery(&t, &d, due), at(10, 0, 0)).await.unwrap());
+    }
+    let future = c.enqueue_delivery(test_delivery(&t, &d, at(13, 0, 0)), now).await.unwrap();
+    assert_eq!((queued[0].state, queued[0].attempts), (DeliveryState::Pending, 0));
+
+    // Oldest due first, each claimed once.
+    let a = c.claim_deliveries("a", now, lease, 2).await.unwrap();
+    assert_eq!(a.iter().map(|d| d.id).collect::<Vec<_>>(), [queued[1].id, queued[2].id]);
+    for x in &a {
+        assert_eq!((x.state, x.attempts), (DeliveryState::InFlight, 1));
+        assert_eq!(x.lease_owner.as_deref(), Some("a"));
+        assert_eq!(x.lease_expires_at, Some(now + Duration::seconds(60)));
+    }
+    let b = c.claim_deliveries("b", now, lease, 10).await.unwrap();
+    assert_eq!(b.iter().map(|d| d.id).collect::<Vec<_>>(), [queued[0].id]);
+    assert!(
+        c.claim_deliveries("c", now + Duration::seconds(59), lease, 10).await.unwrap().is_empty()
+    );
+    assert!(c.claim_deliveries("c", now, lease, 0).await.unwrap().is_empty());
+
+    // Runner a died: once its leases run out, c takes them over.
+    let later = now + Duration::seconds(61);
+    let c2 = c.claim_deliveries("c", later, lease, 2).await.unwrap();
+    assert_eq!(c2.iter().map(|d| d.id).collect::<Vec<_>>(), [queued[1].id, queued[2].id]);
+    assert!(c2.iter().all(|d| d.attempts == 2 && d.lease_owner.as_deref() == Some("c")));
+
+    // a's late answers change nothing.
+    let id = queued[1].id;
+    let before = c.get_delivery(None, id).await.unwrap().unwrap();
+    assert!(
+        !c.finish_delivery(id, "a", finish(DeliveryState::Delivered, None), later).await.unwrap()
+    );
+    let progress = serde_json::json!({ "uploaded": true });
+    assert!(!c.checkpoint_delivery(id, "a", &progress, later, lease).await.unwrap());
+    assert_eq!(c.get_delivery(None, id).await.unwrap().unwrap(), before);
+    assert!(c.delivery_attempts(None, id).await.unwrap().is_empty());
+
+    // The holder checkpoints (and keeps its lease longer) ...
+    let cp = later + Duration::seconds(30);
+    assert!(c.checkpoint_delivery(id, "c", &progress, cp, lease).await.unwrap());
+    let held = c.get_delivery(None, id).await.unwrap().unwrap();
+    assert_eq!(held.progress, progress);
+    assert_eq!(held.lease_expires_at, Some(cp + Duration::seconds(60)));
+    assert!(
+        c.claim_deliveries("d", later + Duration::seconds(61), lease, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|x| x.id != id),
+        "a checkpoint extends the lease"
+    );
+
+    // ... and finishes: retry later.
+    assert!(matches!(
+        c.finish_delivery(id, "c", finish(DeliveryState::RetryWait, None), cp).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert!(matches!(
+        c.finish_delivery(id, "c", finish(DeliveryState::Pending, None), cp).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    let retry_at = at(12, 10, 0);
+    assert!(
+        c.finish_delivery(id, "c", finish(DeliveryState::RetryWait, Some(retry_at)), cp)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.finish_delivery(id, "c", finish(DeliveryState::Dead, None), cp).await.unwrap(),
+        "not twice"
+    );
+    let waiting = c.get_delivery(None, id).await.unwrap().unwrap();
+    assert_eq!(
+        (waiting.state, waiting.due_at, waiting.attempts),
+        (DeliveryState::RetryWait, retry_at, 2)
+    );
+    assert_eq!(
+        (waiting.lease_owner, waiting.lease_expires_at, waiting.finished_at),
+        (None, None, None)
+    );
+    assert_eq!(
+        (waiting.last_error.as_deref(), waiting.last_status.as_deref()),
+        (Some("boom"), Some("503"))
+    );
+    assert_eq!(waiting.progress, serde_json::json!({ "step": 1 }));
+    assert!(
+        c.claim_deliveries("c", at(12, 9, 59), lease, 10).await.unwrap().iter().all(|x| x.id != id)
+    );
+
+    // Due again: a third attempt, which gives up.
+    let third = c.claim_deliveries("c", retry_at, lease, 10).await.unwrap();
+    assert!(third.iter().any(|x| x.id == id && x.attempts == 3));
+    assert!(third.iter().all(|x| x.id != future.id), "not due yet");
+    let end = at(12, 10, 5);
+    assert!(c.finish_delivery(id, "c", finish(DeliveryState::Dead, None), end).await.unwrap());
+    let dead = c.get_delivery(Some(t.id), id).await.unwrap().unwrap();
+    assert_eq!(
+        (dead.state, dead.finished_at, dead.due_at),
+        (DeliveryState::Dead, Some(end), retry_at)
+    );
+    let attempts = c.delivery_attempts(Some(t.id), id).await.unwrap();
+    let summary: Vec<_> = attempts.iter().map(|a| (a.attempt, a.outcome.as_str(), a.at)).collect();
+    assert_eq!(summary, [(2, "retry_wait", cp), (3, "dead", end)]);
+    assert_eq!(attempts[0].status.as_deref(), Some("503"));
+
+    // Nothing of a disabled destination is claimed.
+    c.disable_destination(d.id, "gone", end).await.unwrap();
+    assert!(c.claim_deliveries("c", at(14, 0, 0), lease, 10).await.unwrap().is_empty());
+}
+
+async fn deliveries_are_listed_retried_and_counted(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let u = c.create_tenant("beta", "test").await.unwrap();
+    let d = c.create_destination(destination(&t, "hook", &[]), "test", at(8, 0, 0)).await.unwrap();
+    let e = c.create_destination(destination(&u, "hook", &[]), "test", at(8, 0, 0)).await.unwrap();
+    let lease = StdDuration::from_secs(60);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let created_at = at(10, 0, i);
+        ids.push(
+            c.enqueue_delivery(test_delivery(&t, &d, at(11, 0, i)), created_at).await.unwrap().id,
+        );
+    }
+    let theirs =
+        c.enqueue_delivery(test_delivery(&u, &e, at(11, 0, 10)), at(10, 0, 0)).await.unwrap();
+
+    // Newest first, page by page.
+    let mut seen = Vec::new();
+    let mut q = DeliveryQuery { limit: 2, ..Default::default() };
+    loop {
+        let page = c.list_deliveries(Some(t.id), &q).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        q.before = page.last().map(|d| (d.created_at, d.id));
+        seen.extend(page.into_iter().map(|d| d.id));
+    }
+    assert_eq!(seen, ids.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(c.list_deliveries(None, &DeliveryQuery::default()).await.unwrap().len(), 6);
+    assert!(c.get_delivery(Some(t.id), theirs.id).await.unwrap().is_none());
+
+    // Three claimed: one dies, one is delivered, one stays in flight.
+    let claimed = c.claim_deliveries("r", at(11, 0, 2), lease, 3).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    let (dead, done, busy) = (claimed[0].id, claimed[1].id, claimed[2].id);
+    assert!(
+        c.finish_delivery(dead, "r", finish(DeliveryState::Dead, None), at(11, 0, 3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        c.finish_delivery(done, "r", finish(DeliveryState::Delivered, None), at(11, 0, 3))
+            .await
+            .unwrap()
+    );
+    let q = DeliveryQuery { state: Some(DeliveryState::Dead), limit: 10, ..Default::default() };
+    assert_eq!(
+        c.list_deliveries(Some(t.id), &q).await.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(),
+        [dead]
+    );
+
+    // Stats: by kind and state; the oldest still to deliver per destination
+    // (a pending one not yet due does not count).
+    let stats = c.delivery_stats(at(11, 0, 3)).await.unwrap();
+    let by: HashMap<_, _> = stats.by_state.iter().map(|(k, s, n)| ((k.as_str(), *s), *n)).collect();
+    assert_eq!(by.get(&("webhook", DeliveryState::Pending)), Some(&3));
+    assert_eq!(by.get(&("webhook", DeliveryState::InFlight)), Some(&1));
+    assert_eq!(by.get(&("webhook", DeliveryState::Dead)), Some(&1));
+    assert_eq!(by.get(&("webhook", DeliveryState::Delivered)), Some(&1));
+    let oldest: HashMap<_, _> =
+        stats.oldest_undelivered.iter().map(|(d, t, k, at)| (*d, (*t, k.clone(), *at))).collect();
+    assert_eq!(oldest.get(&d.id), Some(&(t.id, "webhook".to_string(), at(10, 0, 2))));
+    assert_eq!(oldest.get(&e.id), None, "pending, due only at 11:00:10");
+    let early = c.delivery_stats(at(10, 30, 0)).await.unwrap();
+    let early: Vec<_> = early.oldest_undelivered.iter().map(|x| x.0).collect();
+    assert_eq!(early, [d.id], "only the one in flight: nothing else is due yet");
+
+    // A manual retry: due now, its age counted from now.
+    let now = at(15, 0, 0);
+    assert!(c.retry_delivery(Some(u.id), dead, now).await.unwrap().is_none(), "another tenant's");
+    assert!(c.retry_delivery(Some(t.id), uuid::Uuid::now_v7(), now).await.unwrap().is_none());
+    let again = c.retry_delivery(Some(t.id), dead, now).await.unwrap().unwrap();
+    assert_eq!((again.state, again.due_at, again.age_from), (DeliveryState::Pending, now, now));
+    assert_eq!((again.attempts, again.finished_at), (1, None));
+    assert!(again.created_at < again.age_from);
+    for refused in [busy, done] {
+        assert!(matches!(
+            c.retry_delivery(Some(t.id), refused, now).await,
+            Err(CatalogError::Invalid { .. })
+        ));
+    }
+    let retried = c.claim_deliveries("r", now, lease, 10).await.unwrap();
+    assert!(retried.iter().any(|x| x.id == dead && x.attempts == 2));
+}
+
+async fn alerts_open_once_and_reach_their_subscribers(c: &dyn Catalog) {
+    let a = c.create_tenant("acme", "test").await.unwrap();
+    let b = c.create_tenant("beta", "test").await.unwrap();
+    let now = at(12, 0, 0);
+    let mk = |t: &Tenant, name: &str, events: &[&str]| {
+        let new = destination(t, name, events);
+        async move { c.create_destination(new, "test", now).await.unwrap() }
+    };
+    let a_alerts = mk(&a, "ops", &["alert"]).await;
+    let a_system = mk(&a, "noc", &["alert.system"]).await;
+    let b_system = mk(&b, "noc", &["alert.system", "alert"]).await;
+    mk(&a, "crm", &["conversation.settled"]).await;
+    let raise = |tenant: Option<TenantId>, kind: &str, message: &str| NewAlert {
+        tenant_id: tenant,
+        kind: kind.into(),
+        subject: "dest-1".into(),
+        severity: "warning".into(),
+        message: message.into(),
+        detail: serde_json::json!({ "message": message }),
+    };
+    let for_alert = |id: uuid::Uuid| async move {
+        let all = c
+            .list_deliveries(None, &DeliveryQuery { limit: 100, ..Default::default() })
+            .await
+            .unwrap();
+        let mut to: Vec<_> = all
+            .into_iter()
+            .filter(|d| d.alert_id == Some(id))
+            .map(|d| (d.destination_id, d.tenant_id, d.event))
+            .collect();
+        to.sort();
+        to
+    };
+
+    let (first, opened) =
+        c.raise_alert(raise(Some(a.id), "delivery.failing", "one"), now).await.unwrap();
+    assert!(opened);
+    assert_eq!((first.count, first.first_seen, first.last_seen), (1, now, now));
+    let later = now + Duration::minutes(1);
+    let mut second = raise(Some(a.id), "delivery.failing", "two");
+    second.severity = "critical".into();
+    let (bumped, opened) = c.raise_alert(second, later).await.unwrap();
+    assert!(!opened);
+    assert_eq!(bumped.id, first.id);
+    assert_eq!((bumped.count, bumped.first_seen, bumped.last_seen), (2, now, later));
+    assert_eq!((bumped.message.as_str(), bumped.severity.as_str()), ("two", "critical"));
+    assert_eq!(bumped.detail["message"], "two");
+    assert_eq!(for_alert(first.id).await, [(a_alerts.id, a.id, "alert".to_string())]);
+    let d = c.list_deliveries(Some(a.id), &DeliveryQuery::default()).await.unwrap();
+    assert_eq!((d[0].due_at, d[0].state), (now, DeliveryState::Pending));
+
+    // The installation's alerts reach every tenant's alert.system subscribers.
+    let (system, opened) = c.raise_alert(raise(None, "disk.low", "90%"), now).await.unwrap();
+    assert!(opened && system.tenant_id.is_none());
+    let mut expected = vec![
+        (a_system.id, a.id, "alert.system".to_string()),
+        (b_system.id, b.id, "alert.system".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(for_alert(system.id).await, expected);
+    // The same kind and subject in another scope is another alert.
+    let (b_alert, opened) =
+        c.raise_alert(raise(Some(b.id), "delivery.failing", "b"), now).await.unwrap();
+    assert!(opened && b_alert.id != first.id);
+    assert_eq!(for_alert(b_alert.id).await, [(b_system.id, b.id, "alert".to_string())]);
+
+    let ids = |v: Vec<Alert>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(ids(c.list_alerts(AlertScope::Tenant(a.id), true, 10).await.unwrap()), [first.id]);
+    assert_eq!(ids(c.list_alerts(AlertScope::System, false, 10).await.unwrap()), [system.id]);
+    assert_eq!(
+        c.list_alerts(AlertScope::All, true, 10).await.unwrap()[0].id,
+        first.id,
+        "last seen first"
+    );
+    assert_eq!(c.list_alerts(AlertScope::All, true, 10).await.unwrap().len(), 3);
+    assert_eq!(
+        c.open_alert_counts().await.unwrap(),
+        [
+            ("delivery.failing".to_string(), "critical".to_string(), 1),
+            ("delivery.failing".to_string(), "warning".to_string(), 1),
+            ("disk.low".to_string(), "warning".to_string(), 1),
+        ]
+    );
+    assert_eq!(c.get_alert(Some(a.id), first.id).await.unwrap().map(|x| x.count), Some(2));
+    assert_eq!(c.get_alert(Some(b.id), first.id).await.unwrap(), None);
+    assert_eq!(c.get_alert(None, system.id).await.unwrap().map(|x| x.id), Some(system.id));
+
+    // Resolved, then raised again: a new alert, new deliveries.
+    let end = now + Duration::minutes(5);
+    assert!(c.resolve_alert(Some(a.id), "delivery.failing", "dest-1", end).await.unwrap());
+    assert!(!c.resolve_alert(Some(a.id), "delivery.failing", "dest-1", end).await.unwrap());
+    assert!(!c.resolve_alert(None, "delivery.failing", "dest-1", end).await.unwrap());
+    assert_eq!(c.get_alert(None, first.id).await.unwrap().unwrap().resolved_at, Some(end));
+    let (reopened, opened) =
+        c.raise_alert(raise(Some(a.id), "delivery.failing", "three"), end).await.unwrap();
+    assert!(opened && reopened.id != first.id && reopened.count == 1);
+    assert_eq!(for_alert(reopened.id).await, [(a_alerts.id, a.id, "alert".to_string())]);
+    assert_eq!(c.list_alerts(AlertScope::Tenant(a.id), false, 10).await.unwrap().len(), 2);
+
+    // Raised at once from many places: still one open alert.
+    let raises = (0..6).map(|i| c.raise_alert(raise(None, "store.down", &format!("{i}")), end));
+    let results = futures::future::join_all(raises).await;
+    let opened: Vec<_> = results.into_iter().map(|r| r.unwrap()).filter(|(_, o)| *o).collect();
+    assert_eq!(opened.len(), 1);
+    let open = c.list_alerts(AlertScope::System, true, 10).await.unwrap();
+    let down: Vec<_> = open.iter().filter(|a| a.kind == "store.down").collect();
+    assert_eq!((down.len(), down[0].count), (1, 6));
+    assert_eq!(for_alert(down[0].id).await.len(), 2);
+
+    let audit = c.audit_events(Some(a.id), 0, 100).await.unwrap();
+    let actions: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action.starts_with("alert."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, ["alert.raised", "alert.resolved", "alert.raised"]);
+
+    let mut bad = raise(None, "x", "y");
+    bad.severity = "info".into();
+    assert!(matches!(c.raise_alert(bad, now).await, Err(CatalogError::Invalid { .. })));
+}
+
+async fn named_leases_have_one_holder(c: &dyn Catalog) {
+    let ttl = StdDuration::from_secs(30);
+    let now = at(12, 0, 0);
+    assert!(c.try_lock("amocrm-refresh:1", "a", ttl, now).await.unwrap());
+    assert!(!c.try_lock("amocrm-refresh:1", "b", ttl, now + Duration::seconds(29)).await.unwrap());
+    assert!(c.try_lock("other", "b", ttl, now).await.unwrap());
+    // The holder extends it.
+    assert!(c.try_lock("amocrm-refresh:1", "a", ttl, now + Duration::seconds(20)).await.unwrap());
+    assert!(!c.try_lock("amocrm-refresh:1", "b", ttl, now + Duration::seconds(45)).await.unwrap());
+    // Expired, it can be taken.
+    assert!(c.try_lock("amocrm-refresh:1", "b", ttl, now + Duration::seconds(50)).await.unwrap());
+    c.unlock("amocrm-refresh:1", "a").await.unwrap(); // not a's any more: no effect
+    assert!(!c.try_lock("amocrm-refresh:1", "a", ttl, now + Duration::seconds(51)).await.unwrap());
+    c.unlock("amocrm-refresh:1", "b").await.unwrap();
+    assert!(c.try_lock("amocrm-refresh:1", "a", ttl, now + Duration::seconds(51)).await.unwrap());
+}
+
+/// PostgreSQL only: claimers running at once never take the same delivery
+/// (`FOR UPDATE SKIP LOCKED`). SQLite has one writer, so there the question
+/// does not arise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claimers_take_each_delivery_once_on_postgres() {
+    let Some(db) = postgres().await else { return };
+    let c = db.catalog.clone();
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let d = c.create_destination(destination(&t, "hook", &[]), "test", at(8, 0, 0)).await.unwrap();
+    let total = 500;
+    for i in 0..total {
+        let due = at(9, 0, 0) + Duration::milliseconds(i);
+        c.enqueue_delivery(test_delivery(&t, &d, due), at(8, 0, 0)).await.unwrap();
+    }
+    let now = at(12, 0, 0);
+    // All start at once, each with its own connection, so their claims
+    // overlap rather than run one after the other.
+    let start = Arc::new(tokio::sync::Barrier::new(4));
+    let claimers = (0..4).map(|n| {
+        let c = c.clone();
+        let start = start.clone();
+        tokio::spawn(async move {
+            let owner = format!("runner-{n}");
+            let mut mine = Vec::new();
+            start.wait().await;
+            loop {
+                let got =
+                    c.claim_deliveries(&owner, now, StdDuration::from_secs(600), 7).await.unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                assert!(got.iter().all(|x| x.lease_owner.as_deref() == Some(owner.as_str())));
+                mine.extend(got.into_iter().map(|x| x.id));
+            }
+        })
+    });
+    let claimers: Vec<_> = claimers.collect(); // spawned now, not one by one below
+    let mut counts: HashMap<uuid::Uuid, usize> = HashMap::new();
+    let mut per_claimer = Vec::new();
+    for handle in claimers {
+        let mine = handle.await.unwrap();
+        per_claimer.push(mine.len());
+        for id in mine {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(counts.len(), total as usize, "every delivery claimed ({per_claimer:?})");
+    assert!(counts.values().all(|&n| n == 1), "each exactly once");
+    assert!(
+        c.claim_deliveries("late", now, StdDuration::from_secs(600), 10).await.unwrap().is_empty()
+    );
+    let stats = c.delivery_stats(now).await.unwrap();
+    assert_eq!(stats.by_state, [("webhook".to_string(), DeliveryState::InFlight, total as u64)]);
 }

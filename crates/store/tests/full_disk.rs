@@ -94,6 +94,7 @@ fn recording(tenant: &Tenant, n: u64) -> NewRecording {
         flags: vec![],
         store: "primary".into(),
         actor: "test".into(),
+        settle_at: start + Duration::minutes(2),
     }
 }
 

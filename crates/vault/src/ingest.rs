@@ -71,6 +71,11 @@ pub struct RecordingMetadata {
     /// Everyone else known to be on the call.
     #[serde(default)]
     pub participants: Vec<ParticipantMetadata>,
+    /// `true`: no other recording of this conversation follows, so it is
+    /// settled (and delivered) at once instead of after the settle time.
+    /// Not part of the upload's identity (its upload key).
+    #[serde(rename = "final", default, skip_serializing)]
+    pub is_final: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,6 +229,8 @@ pub struct Ingestor {
     /// Uploads in the store-and-commit phase at once.
     pub commits: Arc<tokio::sync::Semaphore>,
     pub max_upload_bytes: u64,
+    /// When the conversation of a committed recording counts as settled.
+    pub settle: crate::SettlePolicy,
 }
 
 impl Ingestor {
@@ -468,7 +475,7 @@ impl Ingestor {
             info.format.extension()
         );
         let participants = req.description.participants(started_at, ended_at);
-        let new = NewRecording {
+        let mut new = NewRecording {
             id,
             tenant_id: req.tenant,
             idempotency_key: req.idempotency_key.clone(),
@@ -489,6 +496,8 @@ impl Ingestor {
             flags,
             store: self.store.name().to_owned(),
             actor: req.actor.clone(),
+            // Set again just before the commit, from the commit's time.
+            settle_at: now,
         };
 
         let pending = PendingObject {
@@ -517,6 +526,8 @@ impl Ingestor {
             tracing::error!(error = %e, "object store commit failed");
             return Err(IngestError::Unavailable(store_error_text(&e)));
         }
+        new.settle_at =
+            self.settle.settle_at(req.source, req.description.facts.is_final, Utc::now());
         match self.catalog.commit_recording(new).await {
             Ok(CommitOutcome::Created(rec)) => Ok(IngestOutcome::Created(rec)),
             Ok(CommitOutcome::Existing(existing)) => {
@@ -697,6 +708,10 @@ pub struct RecordingFacts {
     /// Who was on the call; a participant's times default to the
     /// recording's.
     pub participants: Vec<ParticipantFacts>,
+    /// The source says no other recording of the conversation follows (an
+    /// upload's `"final": true`). Not part of the upload's identity.
+    #[serde(skip_serializing)]
+    pub is_final: bool,
 }
 
 /// One participant of [`RecordingFacts`].
@@ -963,6 +978,7 @@ impl RecordingMetadata {
             started_at: m.started_at,
             ended_at: m.ended_at,
             participants,
+            is_final: m.is_final.unwrap_or(false),
         })
     }
 }

@@ -56,6 +56,51 @@ pub struct VaultConfig {
     /// After how long an unfinished upload of an unverifiable owner counts
     /// as abandoned.
     pub recovery_grace: Duration,
+    /// When a conversation counts as settled (no more recordings coming).
+    pub settle: SettlePolicy,
+}
+
+/// How long after a recording is committed its conversation counts as
+/// settled if no other recording of it arrives: then its
+/// `conversation.settled` deliveries are due. Each new recording postpones
+/// them to its own settle time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettlePolicy {
+    /// After an upload or import: a PBX uploads each leg's file when that leg
+    /// ends, so the next one may follow a transfer by minutes.
+    pub upload: Duration,
+    /// After a recording that callvault made itself (SIPREC, capture): those
+    /// are committed when the whole call ended.
+    pub live: Duration,
+}
+
+impl Default for SettlePolicy {
+    fn default() -> Self {
+        Self { upload: Duration::from_secs(120), live: Duration::from_secs(10) }
+    }
+}
+
+impl SettlePolicy {
+    /// The settle time of a recording from `source` committed at
+    /// `committed_at`; `is_final` (an upload saying no other recording of
+    /// its conversation follows) settles it at once.
+    pub fn settle_at(
+        &self,
+        source: callvault_model::RecordingSource,
+        is_final: bool,
+        committed_at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        use callvault_model::RecordingSource;
+        let wait = match source {
+            RecordingSource::Siprec | RecordingSource::Capture => self.live,
+            RecordingSource::Upload | RecordingSource::Import if is_final => Duration::ZERO,
+            RecordingSource::Upload | RecordingSource::Import => self.upload,
+        };
+        chrono::Duration::from_std(wait)
+            .ok()
+            .and_then(|wait| committed_at.checked_add_signed(wait))
+            .unwrap_or(committed_at)
+    }
 }
 
 /// The vault could not be opened.
@@ -111,6 +156,7 @@ impl Vault {
             owner: self.instance.id().to_owned(),
             commits: self.commits.clone(),
             max_upload_bytes: self.config.max_upload_bytes,
+            settle: self.config.settle,
         }
     }
 
@@ -132,5 +178,26 @@ impl Vault {
             );
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callvault_model::RecordingSource;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn live_recordings_settle_sooner_and_final_uploads_at_once() {
+        let policy = SettlePolicy::default();
+        let t = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let secs = |source, is_final| (policy.settle_at(source, is_final, t) - t).num_seconds();
+        assert_eq!(secs(RecordingSource::Upload, false), 120);
+        assert_eq!(secs(RecordingSource::Import, false), 120);
+        assert_eq!(secs(RecordingSource::Upload, true), 0);
+        assert_eq!(secs(RecordingSource::Siprec, false), 10);
+        assert_eq!(secs(RecordingSource::Capture, true), 10, "final is an upload's word");
+        let forever = SettlePolicy { upload: Duration::MAX, live: Duration::MAX };
+        assert_eq!(forever.settle_at(RecordingSource::Upload, false, t), t, "no overflow");
     }
 }

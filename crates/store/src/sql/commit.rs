@@ -47,6 +47,7 @@ pub(crate) async fn commit_recording<D: Dialect>(
 fn at_catalog_precision(mut new: NewRecording) -> NewRecording {
     new.started_at = catalog_time(new.started_at);
     new.ended_at = catalog_time(new.ended_at);
+    new.settle_at = catalog_time(new.settle_at);
     for p in &mut new.participants {
         p.joined_at = catalog_time(p.joined_at);
         p.left_at = p.left_at.map(catalog_time);
@@ -75,6 +76,17 @@ async fn try_commit<D: Dialect>(db: &D, new: &NewRecording) -> Result<CommitOutc
         insert_recording(&mut *tx, new, conversation.id, first_participant, now).await?;
     insert_copy(&mut *tx, new, now).await?;
     clear_pending_object(&mut *tx, new).await?;
+    // In this transaction: a recording is never visible without its
+    // deliveries queued.
+    super::outbox::queue_for_recording(
+        &mut *tx,
+        new.tenant_id,
+        conversation.id,
+        new.id.0,
+        new.settle_at,
+        now,
+    )
+    .await?;
     audit::append(
         &mut *tx,
         Entry {

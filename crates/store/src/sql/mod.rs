@@ -13,17 +13,20 @@
 //! - [`error`]: errors inside, and how they become [`CatalogError`]s.
 //! - [`rows`]: rows into the model's types.
 //! - [`migrate`], [`tenants`], [`keys`], [`ingest`], [`commit`], [`search`],
-//!   [`copies`], [`audit`], [`maintenance`]: the catalog's operations, by
-//!   concern.
+//!   [`copies`], [`audit`], [`maintenance`], [`destinations`], [`outbox`]
+//!   (deliveries), [`alerts`]: the catalog's operations, by concern.
 
+mod alerts;
 mod audit;
 mod commit;
 mod copies;
+mod destinations;
 mod error;
 mod ingest;
 mod keys;
 mod maintenance;
 mod migrate;
+mod outbox;
 mod rows;
 mod search;
 mod stmt;
@@ -32,6 +35,7 @@ mod tenants;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use callvault_model::*;
@@ -44,6 +48,9 @@ pub(crate) use migrate::Migration;
 pub(crate) use stmt::{SqlConn, SqlRow, Stmt, Value};
 
 use crate::catalog::*;
+use crate::outbox::*;
+use serde_json::Value as Json;
+use uuid::Uuid;
 
 /// What a backend provides for the shared SQL to run on it.
 pub(crate) trait Dialect: Send + Sync + 'static {
@@ -58,6 +65,11 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// Statements that start the migration transaction: the migrations table
     /// in this dialect, and whatever keeps two servers from migrating at once.
     const MIGRATION_PREAMBLE: &'static [&'static str];
+    /// What ends the sub-select of the deliveries a claim takes (alias
+    /// `d`): PostgreSQL locks them and skips rows another claim holds, so
+    /// claimers running at once never take the same row; SQLite needs
+    /// nothing, its write transaction already excludes every other writer.
+    const CLAIM_LOCK: &'static str;
 
     /// A connection to read with.
     fn read(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>, sqlx::Error>> + Send;
@@ -233,6 +245,180 @@ impl<D: Dialect> Catalog for D {
 
     async fn totals(&self) -> Result<Totals> {
         Ok(maintenance::totals(self).await?)
+    }
+
+    async fn create_destination(
+        &self,
+        new: NewDestination,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Destination> {
+        self.writes().note(destinations::create(self, new, actor, now).await)
+    }
+
+    async fn list_destinations(&self, tenant: TenantId) -> Result<Vec<Destination>> {
+        Ok(destinations::list(self, tenant).await?)
+    }
+
+    async fn get_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+    ) -> Result<Option<Destination>> {
+        Ok(destinations::get(self, tenant, id).await?)
+    }
+
+    async fn update_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        update: DestinationUpdate,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Destination>> {
+        self.writes().note(destinations::update(self, tenant, id, update, actor, now).await)
+    }
+
+    async fn delete_destination(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(destinations::delete(self, tenant, id, actor, now).await)
+    }
+
+    async fn disable_destination(
+        &self,
+        id: Uuid,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(destinations::disable(self, id, reason, now).await)
+    }
+
+    async fn replace_destination_secrets(
+        &self,
+        id: Uuid,
+        expected: &Json,
+        new: &Json,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(destinations::replace_secrets(self, id, expected, new, now).await)
+    }
+
+    async fn try_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(destinations::try_lock(self, name, owner, ttl, now).await)
+    }
+
+    async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+        self.writes().note(destinations::unlock(self, name, owner).await)
+    }
+
+    async fn enqueue_delivery(&self, new: NewDelivery, now: DateTime<Utc>) -> Result<Delivery> {
+        self.writes().note(outbox::enqueue(self, new, now).await)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>> {
+        self.writes().note(outbox::claim(self, owner, now, lease, limit).await)
+    }
+
+    async fn checkpoint_delivery(
+        &self,
+        id: Uuid,
+        owner: &str,
+        progress: &Json,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool> {
+        self.writes().note(outbox::checkpoint(self, id, owner, progress, now, lease).await)
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: Uuid,
+        owner: &str,
+        fin: DeliveryFinish,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(outbox::finish(self, id, owner, fin, now).await)
+    }
+
+    async fn get_delivery(&self, tenant: Option<TenantId>, id: Uuid) -> Result<Option<Delivery>> {
+        Ok(outbox::get(self, tenant, id).await?)
+    }
+
+    async fn list_deliveries(
+        &self,
+        tenant: Option<TenantId>,
+        query: &DeliveryQuery,
+    ) -> Result<Vec<Delivery>> {
+        Ok(outbox::list(self, tenant, query).await?)
+    }
+
+    async fn delivery_attempts(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+    ) -> Result<Vec<DeliveryAttempt>> {
+        Ok(outbox::attempts(self, tenant, id).await?)
+    }
+
+    async fn retry_delivery(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Delivery>> {
+        self.writes().note(outbox::retry(self, tenant, id, now).await)
+    }
+
+    async fn delivery_stats(&self, now: DateTime<Utc>) -> Result<DeliveryStats> {
+        Ok(outbox::stats(self, now).await?)
+    }
+
+    async fn raise_alert(&self, new: NewAlert, now: DateTime<Utc>) -> Result<(Alert, bool)> {
+        self.writes().note(alerts::raise(self, new, now).await)
+    }
+
+    async fn resolve_alert(
+        &self,
+        tenant: Option<TenantId>,
+        kind: &str,
+        subject: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(alerts::resolve(self, tenant, kind, subject, now).await)
+    }
+
+    async fn get_alert(&self, tenant: Option<TenantId>, id: Uuid) -> Result<Option<Alert>> {
+        Ok(alerts::get(self, tenant, id).await?)
+    }
+
+    async fn list_alerts(
+        &self,
+        scope: AlertScope,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<Alert>> {
+        Ok(alerts::list(self, scope, open_only, limit).await?)
+    }
+
+    async fn open_alert_counts(&self) -> Result<Vec<(String, String, u64)>> {
+        Ok(alerts::open_counts(self).await?)
     }
 
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {

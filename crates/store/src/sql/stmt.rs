@@ -20,6 +20,20 @@ pub(crate) enum Value {
     I64(i64),
     Time(Option<DateTime<Utc>>),
     Json(serde_json::Value),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
+    }
 }
 
 impl From<Uuid> for Value {
@@ -204,6 +218,8 @@ pub(crate) trait SqlRow: Send + Sync + 'static {
     fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error>;
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error>;
     fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error>;
+    fn bool(&self, col: &str) -> Result<bool, sqlx::Error>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, sqlx::Error>;
 }
 
 #[cfg(test)]
