@@ -312,7 +312,8 @@ pub fn validate_destination(
         return Err(Problem::bad_request("invalid_secrets", "secrets must be a JSON object"));
     }
     channel.validate(config, secrets).map_err(|m| Problem::bad_request("invalid_config", m))?;
-    Filter::from_json(filters).map_err(|e| Problem::bad_request("invalid_filters", e.to_string()))?;
+    Filter::from_json(filters)
+        .map_err(|e| Problem::bad_request("invalid_filters", e.to_string()))?;
     Ok(())
 }
 
@@ -333,10 +334,19 @@ async fn create_destination(
     let api = api(&state)?;
     check_name(&body.name)?;
     let events = body.events.unwrap_or_else(|| default_events(&body.kind));
-    let config = if body.config.is_null() { Value::Object(Default::default()) } else { body.config };
+    let config =
+        if body.config.is_null() { Value::Object(Default::default()) } else { body.config };
     let secrets =
         if body.secrets.is_null() { Value::Object(Default::default()) } else { body.secrets };
-    validate_destination(&api.channels, &body.kind, &events, &config, &secrets, &body.filters, false)?;
+    validate_destination(
+        &api.channels,
+        &body.kind,
+        &events,
+        &config,
+        &secrets,
+        &body.filters,
+        false,
+    )?;
     let new = NewDestination {
         tenant_id: t.tenant,
         name: body.name,
@@ -349,7 +359,7 @@ async fn create_destination(
         filters: body.filters,
         max_age_secs: body.max_age_secs.unwrap_or(api.defaults.max_age_secs),
     };
-    let created = state.catalog.create_destination(new, Utc::now()).await?;
+    let created = state.catalog.create_destination(new, &t.caller.actor(), Utc::now()).await?;
     tracing::info!(destination = %created.id, kind = %created.kind, actor = %t.caller.actor(), "destination created");
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -399,7 +409,15 @@ async fn update_destination(
     // Keeping an operator's alert.system subscription is allowed; adding
     // one is not.
     let system = body.events.is_none() || current.events.iter().any(|e| e == "alert.system");
-    validate_destination(&api.channels, &current.kind, &events, &config, &secrets, &filters, system)?;
+    validate_destination(
+        &api.channels,
+        &current.kind,
+        &events,
+        &config,
+        &secrets,
+        &filters,
+        system,
+    )?;
     let update = DestinationUpdate {
         name: body.name,
         enabled: body.enabled,
@@ -413,7 +431,7 @@ async fn update_destination(
     };
     let d = state
         .catalog
-        .update_destination(Some(t.tenant), id, update, Utc::now())
+        .update_destination(Some(t.tenant), id, update, &t.caller.actor(), Utc::now())
         .await?
         .ok_or_else(|| Problem::not_found("destination"))?;
     Ok(Json(d.into()))
@@ -425,7 +443,7 @@ async fn delete_destination(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let id: Uuid = parse_id(&id, "destination")?;
-    if state.catalog.delete_destination(Some(t.tenant), id, Utc::now()).await? {
+    if state.catalog.delete_destination(Some(t.tenant), id, &t.caller.actor(), Utc::now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found("destination"))
@@ -512,7 +530,7 @@ async fn list_deliveries(
         before: p.before.as_deref().map(parse_before).transpose()?,
         limit,
     };
-    let items = state.catalog.list_deliveries(Some(t.tenant), query).await?;
+    let items = state.catalog.list_deliveries(Some(t.tenant), &query).await?;
     let next = (items.len() as u32 == limit)
         .then(|| items.last().map(|d| format!("{}_{}", d.created_at.timestamp_micros(), d.id)))
         .flatten();
@@ -570,7 +588,7 @@ async fn conversation_deliveries(
         before: None,
         limit: 1000,
     };
-    let items = state.catalog.list_deliveries(Some(t.tenant), query).await?;
+    let items = state.catalog.list_deliveries(Some(t.tenant), &query).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
@@ -606,12 +624,12 @@ async fn resolve_alert(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let id: Uuid = parse_id(&id, "alert")?;
-    let alert = state.catalog.get_alert(id).await?.ok_or_else(|| Problem::not_found("alert"))?;
-    match (alert_scope(&caller), alert.tenant_id) {
-        (AlertScope::All, _) => {}
-        (AlertScope::Tenant(mine), Some(t)) if mine == t => {}
-        _ => return Err(Problem::not_found("alert")),
-    }
+    let tenant = match alert_scope(&caller) {
+        AlertScope::Tenant(t) => Some(t),
+        _ => None,
+    };
+    let alert =
+        state.catalog.get_alert(tenant, id).await?.ok_or_else(|| Problem::not_found("alert"))?;
     state.catalog.resolve_alert(alert.tenant_id, &alert.kind, &alert.subject, Utc::now()).await?;
     tracing::info!(alert = %id, actor = %caller.actor(), "alert resolved by hand");
     Ok(StatusCode::NO_CONTENT)
@@ -641,7 +659,9 @@ async fn serve_link(
         h.insert(header::ETAG, v);
     }
     if let Some(r) = &served.range {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{}", r.start, r.end - 1, served.total)) {
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("bytes {}-{}/{}", r.start, r.end - 1, served.total))
+        {
             h.insert(header::CONTENT_RANGE, v);
         }
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
@@ -676,12 +696,9 @@ fn link_problem(e: ServeError) -> Problem {
             }
             p
         }
-        ServeError::Media(MediaError::Unconvertible(m)) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unconvertible",
-            "Cannot convert",
-            m,
-        ),
+        ServeError::Media(MediaError::Unconvertible(m)) => {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unconvertible", "Cannot convert", m)
+        }
         ServeError::Media(MediaError::Unavailable(m)) => {
             tracing::warn!(error = %m, "a signed link could not be served");
             Problem::unavailable("the recording cannot be read right now")

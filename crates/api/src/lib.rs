@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cursor;
+pub mod deliveries;
 mod dto;
 pub mod edge;
 pub mod listener;
@@ -57,6 +58,9 @@ pub struct AppState {
     pub edge_metrics: Arc<EdgeMetrics>,
     /// Turns audit sequence numbers into tenants' cursors and back.
     pub cursor_key: cursor::CursorKey,
+    /// Destinations, deliveries, alerts and signed links; `None` where the
+    /// process runs without delivery.
+    pub delivery: Option<Arc<deliveries::DeliveryApi>>,
 }
 
 /// Most audit events one page may hold.
@@ -78,6 +82,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/audit", get(audit_log))
         .route("/workers", get(list_workers))
         .route("/openapi.json", get(openapi_document))
+        .merge(deliveries::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -85,6 +90,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(deliveries::link_routes())
         .fallback(|| async { Problem::not_found("route") })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use callvault_capture_driver::config::CaptureSection;
+use callvault_delivery::config::DeliverySection;
 use callvault_siprec::config::SipConfig;
 use callvault_vault::VaultConfig;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,7 @@ pub struct Config {
     pub log: LogConfig,
     pub sip: SipConfig,
     pub capture: CaptureSection,
+    pub delivery: DeliverySection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -73,6 +75,10 @@ pub struct ServerConfig {
     /// Free space under which the data_dir's file system cannot stage
     /// uploads: `/readyz` answers 503 below it.
     pub min_free_disk_mib: u64,
+    /// The address the world reaches this server at (`https://rec.example.com`):
+    /// signed links in e-mails, CRM cards and webhooks point here. Empty:
+    /// `http://` + `listen`, which only this machine can reach.
+    pub public_url: String,
     /// After how long without another recording an uploaded call counts as
     /// settled and is delivered (an upload with `"final": true`: at once).
     pub settle_upload_secs: u64,
@@ -169,6 +175,7 @@ impl Default for Config {
             log: LogConfig::default(),
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
+            delivery: DeliverySection::default(),
         }
     }
 }
@@ -190,6 +197,7 @@ impl Default for ServerConfig {
             min_free_disk_mib: 64,
             settle_upload_secs: 120,
             settle_live_secs: 10,
+            public_url: String::new(),
         }
     }
 }
@@ -342,6 +350,11 @@ impl Config {
             key: format!("capture.{key}"),
             message,
         })?;
+        self.delivery.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        let url = &self.server.public_url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));
+        }
         Ok(())
     }
 
@@ -355,6 +368,15 @@ impl Config {
     }
 
     /// The primary store URL, defaulting to local disk in the data directory.
+    /// Where signed links point.
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.listen)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
     pub fn store_url(&self) -> String {
         if self.store.url.is_empty() {
             format!("file://{}", self.data_dir.join("objects").display())

@@ -2,7 +2,6 @@
 //! operator's `destination`, `deliveries` and `alerts` commands.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -106,9 +105,8 @@ async fn tenant_id(catalog: &dyn Catalog, name: &str) -> anyhow::Result<TenantId
 
 fn json_arg(raw: &str, what: &str) -> anyhow::Result<Value> {
     let text = match raw.strip_prefix('@') {
-        Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {what} file {path}"))?
-        }
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {what} file {path}"))?,
         None => raw.to_owned(),
     };
     serde_json::from_str(&text).with_context(|| format!("{what} is not valid JSON"))
@@ -182,6 +180,7 @@ pub async fn destination(
                         filters,
                         max_age_secs: config.delivery.max_age_secs,
                     },
+                    "cli",
                     Utc::now(),
                 )
                 .await?;
@@ -213,7 +212,7 @@ pub async fn destination(
         }
         DestinationCommand::Rm { tenant, id } => {
             let tenant = tenant_id(catalog.as_ref(), &tenant).await?;
-            if !catalog.delete_destination(Some(tenant), id, Utc::now()).await? {
+            if !catalog.delete_destination(Some(tenant), id, "cli", Utc::now()).await? {
                 bail!("no destination {id} in that tenant");
             }
             println!("removed {id}");
@@ -228,9 +227,9 @@ pub async fn deliveries(cmd: DeliveriesCommand, vault: &Vault) -> anyhow::Result
         DeliveriesCommand::List { tenant, state, limit } => {
             let tenant = tenant_id(catalog.as_ref(), &tenant).await?;
             let state = match state.as_deref() {
-                Some(s) => Some(
-                    DeliveryState::parse(s).with_context(|| format!("unknown state {s:?}"))?,
-                ),
+                Some(s) => {
+                    Some(DeliveryState::parse(s).with_context(|| format!("unknown state {s:?}"))?)
+                }
                 None => None,
             };
             let query = DeliveryQuery {
@@ -240,7 +239,7 @@ pub async fn deliveries(cmd: DeliveriesCommand, vault: &Vault) -> anyhow::Result
                 before: None,
                 limit: limit.clamp(1, 10_000),
             };
-            for d in catalog.list_deliveries(Some(tenant), query).await? {
+            for d in catalog.list_deliveries(Some(tenant), &query).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\tattempts={}\t{}",
                     d.id,

@@ -13,6 +13,7 @@ use crate::config::Config;
 
 mod bench;
 mod config;
+mod delivery;
 mod serve;
 
 #[derive(Parser)]
@@ -48,6 +49,16 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage a tenant's delivery destinations (e-mail, webhooks, amoCRM,
+    /// Bitrix24, a bucket).
+    #[command(subcommand)]
+    Destination(delivery::DestinationCommand),
+    /// See and retry deliveries.
+    #[command(subcommand)]
+    Deliveries(delivery::DeliveriesCommand),
+    /// See alerts.
+    #[command(subcommand)]
+    Alerts(delivery::AlertsCommand),
     /// Import an existing archive of recordings (resumable, idempotent).
     Import {
         /// The directory to import (searched recursively).
@@ -269,6 +280,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Destination(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            let channels = config.delivery.channels().map_err(anyhow::Error::msg)?;
+            let media = callvault_delivery::media_service::MediaService::new(
+                vault.catalog.clone(),
+                vault.store.clone(),
+                config.public_url(),
+                vault.instance.id(),
+            );
+            delivery::destination(cmd, &config, &vault, &channels, &media).await
+        }
+        Command::Deliveries(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            delivery::deliveries(cmd, &vault).await
+        }
+        Command::Alerts(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            delivery::alerts(cmd, &vault).await
         }
         Command::Key(cmd) => {
             let vault = Vault::open(config.vault()).await?;

@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use callvault_api::AppState;
+use callvault_api::deliveries::DeliveryApi;
 use callvault_api::edge::{EdgeLimits, EdgeMetrics, Readiness};
 use callvault_api::listener::{EdgeSettings, connection_cap, raise_descriptor_limit, serve_http};
 use callvault_api::readiness::ReadinessCheck;
+use callvault_delivery::media_service::MediaService;
+use callvault_delivery::runner::{GaugeRefresher, MediaFactory, Runner};
 use callvault_store::{BlobStore, Catalog};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
@@ -45,6 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
+    let delivery_api = start_delivery(&config, &vault, &workers)?;
     let edge_metrics = Arc::new(EdgeMetrics::new());
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
@@ -64,6 +68,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         readiness: Readiness::default(),
         edge_metrics: edge_metrics.clone(),
         cursor_key,
+        delivery: delivery_api.clone(),
     });
     workers.spawn(ReadinessCheck::new(
         state.clone(),
@@ -135,6 +140,55 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The outbox: its runner (when `delivery.enabled`), the gauges, and what
+/// the API needs for destinations, deliveries, alerts and links.
+fn start_delivery(
+    config: &Config,
+    vault: &Vault,
+    workers: &Workers,
+) -> anyhow::Result<Option<Arc<DeliveryApi>>> {
+    let channels = Arc::new(config.delivery.channels().map_err(anyhow::Error::msg)?);
+    let public_url = config.public_url();
+    if config.server.public_url.is_empty() {
+        tracing::warn!(
+            %public_url,
+            "server.public_url is not set: signed links in e-mails, CRM cards and webhooks \
+             point at this machine's listen address"
+        );
+    }
+    let links = MediaService::new(
+        vault.catalog.clone(),
+        vault.store.clone(),
+        public_url,
+        vault.instance.id(),
+    );
+    let media: Arc<dyn MediaFactory> = Arc::new(links.clone());
+    let mut wake = None;
+    if config.delivery.enabled {
+        let runner = Runner::new(
+            vault.catalog.clone(),
+            channels.clone(),
+            media.clone(),
+            vault.metrics.clone(),
+            config.delivery.runner(vault.instance.id().to_owned()),
+        );
+        wake = Some(runner.waker());
+        workers.spawn(runner);
+    }
+    workers.spawn(GaugeRefresher {
+        catalog: vault.catalog.clone(),
+        metrics: vault.metrics.clone(),
+        every: Duration::from_secs(config.delivery.gauges_secs.max(1)),
+    });
+    Ok(Some(Arc::new(DeliveryApi {
+        channels,
+        media,
+        links,
+        wake,
+        defaults: config.delivery.clone(),
+    })))
 }
 
 /// The vault's own background jobs.

@@ -184,9 +184,9 @@ pub fn decide(policy: &RetryPolicy, attempt: &Attempt, facts: Facts) -> Decision
 /// A span for a message: "72 h", "30 min", "5 s".
 pub fn human(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{} h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{} min", s / 60)
     } else {
         format!("{s} s")

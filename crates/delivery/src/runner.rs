@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use callvault_store::{
-    Catalog, Delivery, DeliveryFinish, DeliveryState, Destination, NewAlert,
-};
+use callvault_store::{Catalog, Delivery, DeliveryFinish, DeliveryState, Destination, NewAlert};
 use callvault_vault::metrics::{DeliveryLabels, Metrics};
 use callvault_vault::worker::{Next, WorkError, Worker};
 use chrono::{DateTime, Utc};
@@ -52,7 +50,9 @@ pub struct CatalogLinkKeys(pub Arc<dyn Catalog>);
 impl LinkKeys for CatalogLinkKeys {
     async fn destination(&self, id: Uuid) -> Result<Option<LinkDestination>, String> {
         match self.0.get_destination(None, id).await {
-            Ok(Some(d)) => Ok(Some(LinkDestination { tenant_id: d.tenant_id, link_key: d.link_key })),
+            Ok(Some(d)) => {
+                Ok(Some(LinkDestination { tenant_id: d.tenant_id, link_key: d.link_key }))
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -106,7 +106,7 @@ pub struct Runner {
 impl Runner {
     pub fn new(
         catalog: Arc<dyn Catalog>,
-        channels: Channels,
+        channels: Arc<Channels>,
         media: Arc<dyn MediaFactory>,
         metrics: Arc<Metrics>,
         config: RunnerConfig,
@@ -114,7 +114,7 @@ impl Runner {
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
         Self {
             catalog,
-            channels: Arc::new(channels),
+            channels,
             media,
             metrics,
             config,
@@ -200,10 +200,11 @@ type RunError = Box<dyn std::error::Error + Send + Sync>;
 
 impl AttemptRun {
     async fn run(&self, delivery: Delivery) -> Result<(), RunError> {
-        let kind = delivery.destination_kind.clone();
         let Some(destination) = self.catalog.get_destination(None, delivery.destination_id).await?
         else {
-            return self.finish_plain(&delivery, DeliveryState::Skipped, "destination deleted").await;
+            return self
+                .finish_plain(&delivery, DeliveryState::Skipped, "destination deleted")
+                .await;
         };
         if !destination.enabled {
             return self
@@ -219,7 +220,8 @@ impl AttemptRun {
             return self.finish_dead(&delivery, &destination, error).await;
         };
         if !channel.accepts(event, &destination.config) {
-            let reason = format!("{} destinations do not take {}", destination.kind, event.as_str());
+            let reason =
+                format!("{} destinations do not take {}", destination.kind, event.as_str());
             return self.finish_plain(&delivery, DeliveryState::Skipped, &reason).await;
         }
         let subject = match self.subject(&delivery, event).await? {
@@ -321,7 +323,7 @@ impl AttemptRun {
                 let Some(id) = delivery.alert_id else {
                     return Ok(Err("the delivery names no alert".into()));
                 };
-                match self.catalog.get_alert(id).await? {
+                match self.catalog.get_alert(None, id).await? {
                     Some(a) => Ok(Subject::Alert(AlertView {
                         id: a.id,
                         tenant_id: a.tenant_id,
@@ -440,15 +442,24 @@ impl AttemptRun {
         let (severity, message) = match kind {
             AlertKind::DeliveryDead => (
                 "critical",
-                format!("{} destination {:?} gave up on {what}: {error}", destination.kind, destination.name),
+                format!(
+                    "{} destination {:?} gave up on {what}: {error}",
+                    destination.kind, destination.name
+                ),
             ),
             AlertKind::DeliveryNoMatch => (
                 "warning",
-                format!("{} destination {:?} found nothing to attach {what} to: {error}", destination.kind, destination.name),
+                format!(
+                    "{} destination {:?} found nothing to attach {what} to: {error}",
+                    destination.kind, destination.name
+                ),
             ),
             AlertKind::EndpointDisabled => (
                 "critical",
-                format!("{} destination {:?} was disabled: {error}", destination.kind, destination.name),
+                format!(
+                    "{} destination {:?} was disabled: {error}",
+                    destination.kind, destination.name
+                ),
             ),
         };
         let new = NewAlert {
