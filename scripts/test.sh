@@ -43,11 +43,17 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
 
-step "S3-compatible server (moto)"
-if [ ! -x "$work/venv/bin/moto_server" ]; then
+step "S3-compatible server (moto), SMTP server (aiosmtpd), webhook verifier (standardwebhooks)"
+# One virtual environment for the Python peers the tests start: moto's S3
+# server, aiosmtpd (the e-mail channel's real SMTP server) and the PyPI
+# standardwebhooks library (verifies webhook signatures independently of
+# callvault's own signing code).
+if [ ! -x "$work/venv/bin/moto_server" ] \
+  || ! "$work/venv/bin/python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
   python3 -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q 'moto[server]'
+  "$work/venv/bin/pip" install -q 'moto[server]' aiosmtpd standardwebhooks
 fi
+export CV_TEST_PYTHON=$work/venv/bin/python
 
 # PostgreSQL runs as the postgres user, who may not be able to enter the
 # clone's directory (a home directory of mode 700): its data lives in /tmp.

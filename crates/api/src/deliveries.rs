@@ -41,12 +41,10 @@ pub struct DeliveryApi {
 }
 
 pub(crate) fn v1_routes() -> Router<SharedState> {
+    let one = get(get_destination).patch(update_destination).delete(delete_destination);
     Router::new()
         .route("/destinations", post(create_destination).get(list_destinations))
-        .route(
-            "/destinations/{id}",
-            get(get_destination).patch(update_destination).delete(delete_destination),
-        )
+        .route("/destinations/{id}", one)
         .route("/destinations/{id}/test", post(test_destination_route))
         .route("/deliveries", get(list_deliveries))
         .route("/deliveries/{id}", get(get_delivery))

@@ -1,4 +1,5 @@
 //! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
+#![recursion_limit = "256"]
 
 pub mod auth;
 pub mod cursor;

@@ -160,6 +160,112 @@ pub fn document() -> Value {
             },
             "/v1/openapi.json": {
                 "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } }
+            },
+            "/v1/destinations": {
+                "post": {
+                    "summary": "Add a delivery destination to the caller's tenant",
+                    "description": "kind: email, webhook, amocrm, bitrix24, bucket. config holds the kind's settings, secrets its passwords and tokens: \
+                        secrets are write-only (no response carries them; secrets_set names the ones set). \
+                        events default to the kind's usual ones; alert.system is for operators only (CLI).",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewDestination" } } } },
+                    "responses": with(json!({ "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Destination" } } } } }), problem_responses(&["400", "401", "403", "409", "503"]))
+                },
+                "get": {
+                    "summary": "The tenant's destinations (never their secrets)",
+                    "responses": with(json!({ "200": { "description": "Destinations", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Destination" } } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/destinations/{id}": {
+                "get": {
+                    "summary": "A destination (never its secrets)",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The destination", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Destination" } } } } }), tenant_errors.clone())
+                },
+                "patch": {
+                    "summary": "Change a destination; secrets, when given, replace all of them; rotate_link_key revokes every link it signed",
+                    "parameters": [id_param("id")],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DestinationPatch" } } } },
+                    "responses": with(json!({ "200": { "description": "The destination", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Destination" } } } } }), problem_responses(&["400", "401", "403", "404", "409"]))
+                },
+                "delete": {
+                    "summary": "Remove a destination; its queued deliveries are cancelled",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "204": { "description": "Removed" } }), tenant_errors.clone())
+                }
+            },
+            "/v1/destinations/{id}/test": {
+                "post": {
+                    "summary": "Send a real test delivery now and report what the destination answered",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The outcome", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TestOutcome" } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/deliveries": {
+                "get": {
+                    "summary": "The tenant's deliveries, newest first",
+                    "parameters": [
+                        { "name": "state", "in": "query", "schema": { "$ref": "#/components/schemas/DeliveryState" } },
+                        { "name": "destination", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                        { "name": "before", "in": "query", "schema": { "type": "string" }, "description": "next from the previous page" },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }
+                    ],
+                    "responses": with(json!({ "200": { "description": "A page", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                        "items": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" } }, "next": { "type": ["string", "null"] } } } } } } }), problem_responses(&["400", "401", "403"]))
+                }
+            },
+            "/v1/deliveries/{id}": {
+                "get": {
+                    "summary": "A delivery with the history of its attempts",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The delivery", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/deliveries/{id}/retry": {
+                "post": {
+                    "summary": "Queue a delivery again, due now (dead, no_match, retry_wait, skipped or cancelled); its age starts over",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "The delivery", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Delivery" } } } } }), problem_responses(&["400", "401", "403", "404"]))
+                }
+            },
+            "/v1/conversations/{id}/deliveries": {
+                "get": {
+                    "summary": "Every delivery of a conversation",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "200": { "description": "Deliveries", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" } } } } } }), tenant_errors.clone())
+                }
+            },
+            "/v1/alerts": {
+                "get": {
+                    "summary": "Alerts: a tenant key sees its tenant's, an admin key every tenant's and the system's",
+                    "parameters": [
+                        { "name": "open", "in": "query", "schema": { "type": "boolean", "default": true } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 200 } }
+                    ],
+                    "responses": with(json!({ "200": { "description": "Alerts", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Alert" } } } } } }), problem_responses(&["400", "401"]))
+                }
+            },
+            "/v1/alerts/{id}/resolve": {
+                "post": {
+                    "summary": "Mark an alert resolved; raised again, it opens anew and is delivered again",
+                    "parameters": [id_param("id")],
+                    "responses": with(json!({ "204": { "description": "Resolved" } }), problem_responses(&["401", "404"]))
+                }
+            },
+            "/links/{file}": {
+                "get": {
+                    "summary": "A signed, expiring link to a recording (no API key): {recording}.{ext}?d=&e=&s=",
+                    "description": "Made by delivery channels (e-mail, CRMs, webhooks). Serves Range requests; derived formats (mp3) are transcoded once and cached. \
+                        A tampered or revoked link (the destination's link key rotated) is 403, an expired one 410.",
+                    "security": [],
+                    "parameters": [
+                        { "name": "file", "in": "path", "required": true, "schema": { "type": "string" } },
+                        { "name": "d", "in": "query", "required": true, "schema": { "type": "string" } },
+                        { "name": "e", "in": "query", "required": true, "schema": { "type": "string" } },
+                        { "name": "s", "in": "query", "required": true, "schema": { "type": "string" } },
+                        { "name": "Range", "in": "header", "required": false, "schema": { "type": "string" } }
+                    ],
+                    "responses": with(json!({ "200": { "description": "The audio" }, "206": { "description": "Part of the audio" } }), problem_responses(&["400", "403", "404", "410", "416", "503"]))
+                }
             }
         },
         "components": {
@@ -266,6 +372,88 @@ pub fn document() -> Value {
                 "IssuedKey": {
                     "allOf": [{ "$ref": "#/components/schemas/Key" }],
                     "properties": { "secret": { "type": "string" } }
+                },
+                "NewDestination": {
+                    "type": "object",
+                    "required": ["name", "kind"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "name": { "type": "string", "maxLength": 100 },
+                        "kind": { "enum": ["email", "webhook", "amocrm", "bitrix24", "bucket"] },
+                        "enabled": { "type": "boolean" },
+                        "events": { "type": "array", "items": { "enum": ["conversation.settled", "conversation.updated", "recording.stored", "alert"] } },
+                        "config": { "type": "object" }, "secrets": { "type": "object", "writeOnly": true },
+                        "filters": { "$ref": "#/components/schemas/Filters" },
+                        "max_age_secs": { "type": "integer" }, "link_ttl_secs": { "type": "integer" }
+                    }
+                },
+                "DestinationPatch": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "name": { "type": "string" }, "enabled": { "type": "boolean" },
+                        "events": { "type": "array", "items": { "type": "string" } },
+                        "config": { "type": "object" }, "secrets": { "type": "object", "writeOnly": true },
+                        "filters": { "$ref": "#/components/schemas/Filters" },
+                        "max_age_secs": { "type": "integer" }, "link_ttl_secs": { "type": "integer" },
+                        "rotate_link_key": { "type": "boolean" }
+                    }
+                },
+                "Filters": {
+                    "type": ["object", "null"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "directions": { "type": "array", "items": { "enum": ["inbound", "outbound", "internal", "unknown"] } },
+                        "numbers": { "type": "array", "items": { "type": "string" }, "description": "numbers or prefixes, any notation" },
+                        "participants": { "type": "array", "items": { "type": "string" } },
+                        "min_duration_secs": { "type": "integer" }
+                    }
+                },
+                "Destination": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "kind": { "type": "string" },
+                        "enabled": { "type": "boolean" }, "disabled_reason": { "type": "string" },
+                        "events": { "type": "array", "items": { "type": "string" } }, "config": { "type": "object" },
+                        "secrets_set": { "type": "array", "items": { "type": "string" }, "description": "names only, never values" },
+                        "filters": { "$ref": "#/components/schemas/Filters" },
+                        "max_age_secs": { "type": "integer" }, "link_ttl_secs": { "type": "integer" },
+                        "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" }
+                    }
+                },
+                "DeliveryState": { "enum": ["pending", "in_flight", "retry_wait", "delivered", "verified", "dead", "no_match", "skipped", "cancelled"] },
+                "Delivery": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "destination_id": { "type": "string", "format": "uuid" },
+                        "destination_kind": { "type": "string" }, "event": { "type": "string" },
+                        "conversation_id": { "type": ["string", "null"] }, "recording_id": { "type": ["string", "null"] }, "alert_id": { "type": ["string", "null"] },
+                        "state": { "$ref": "#/components/schemas/DeliveryState" }, "attempts": { "type": "integer" },
+                        "due_at": { "type": "string", "format": "date-time" },
+                        "last_error": { "type": ["string", "null"] }, "last_status": { "type": ["string", "null"] },
+                        "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" },
+                        "finished_at": { "type": ["string", "null"], "format": "date-time" },
+                        "history": { "type": "array", "items": { "type": "object", "properties": {
+                            "attempt": { "type": "integer" }, "at": { "type": "string", "format": "date-time" }, "outcome": { "type": "string" },
+                            "status": { "type": ["string", "null"] }, "error": { "type": ["string", "null"] } } } }
+                    }
+                },
+                "TestOutcome": {
+                    "type": "object",
+                    "properties": {
+                        "outcome": { "enum": ["delivered", "verified", "retry", "dead", "no_match", "disable_destination"] },
+                        "status": { "type": ["string", "null"] }, "error": { "type": ["string", "null"] }
+                    }
+                },
+                "Alert": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "tenant_id": { "type": ["string", "null"] },
+                        "kind": { "type": "string" }, "subject": { "type": "string" }, "severity": { "enum": ["warning", "critical"] },
+                        "message": { "type": "string" }, "detail": { "type": "object" },
+                        "first_seen": { "type": "string", "format": "date-time" }, "last_seen": { "type": "string", "format": "date-time" },
+                        "count": { "type": "integer" }, "resolved_at": { "type": ["string", "null"], "format": "date-time" }
+                    }
                 },
                 "AuditEvent": {
                     "type": "object",

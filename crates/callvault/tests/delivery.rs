@@ -565,3 +565,78 @@ async fn a_sixty_minute_call_by_email_is_a_link_that_plays() {
     let resp = client.get(&tampered).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_says_gone_is_disabled_and_the_alert_reaches_the_alert_destination() {
+    let Some(py) = python() else { return };
+    let env = fast_env().with("CALLVAULT_DELIVERY__GAUGES_SECS", "1");
+    let key = env.tenant_with_key("acme");
+    let gone = Receiver::start(&py, &env.data_dir().join("gone.jsonl"), 0);
+    let ops = Receiver::start(&py, &env.data_dir().join("ops.jsonl"), 0);
+    let client = reqwest::Client::new();
+    client
+        .post(format!("http://127.0.0.1:{}/_control", gone.port))
+        .json(&json!({ "rules": [{ "status": 410, "times": 100 }] }))
+        .send()
+        .await
+        .unwrap();
+    let server = Server::start(&env);
+    let hook = add_webhook(&server.url, &key, gone.port).await;
+    let resp = client
+        .post(format!("{}/v1/destinations", server.url))
+        .bearer_auth(&key)
+        .json(&json!({
+            "name": "ops-alerts",
+            "kind": "webhook",
+            "events": ["alert"],
+            "config": { "url": format!("http://127.0.0.1:{}/alerts", ops.port) },
+            "secrets": { "secret": SECRET },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    upload_final(&server.url, &key, 1).await;
+    let alerts = |records: Vec<Value>| -> Vec<Value> {
+        records.into_iter().filter(|r| r["body"]["type"] == "alert").collect()
+    };
+    wait_for("the alert at the alert destination", Duration::from_secs(60), || {
+        !alerts(ops.records()).is_empty()
+    })
+    .await;
+    let got = alerts(ops.records());
+    assert_eq!(got.len(), 1, "one alert, debounced: {got:?}");
+    assert_eq!(got[0]["body"]["data"]["kind"], "endpoint_disabled");
+    // A disabled destination is not sent to: later conversations queue
+    // nothing for it until it is enabled again.
+    let later = upload_final(&server.url, &key, 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(gone.records().len(), 1);
+    let (_, waiting) =
+        get_json(&format!("{}/v1/conversations/{later}/deliveries", server.url), &key).await;
+    assert_eq!(waiting, json!([]));
+    let (status, d) =
+        get_json(&format!("{}/v1/destinations/{}", server.url, hook["id"].as_str().unwrap()), &key)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(d["enabled"], false);
+    assert!(d["disabled_reason"].as_str().unwrap().contains("410"), "{d}");
+    let (_, list) = get_json(&format!("{}/v1/alerts", server.url), &key).await;
+    let open: Vec<&Value> = list.as_array().unwrap().iter().collect();
+    assert_eq!(open.len(), 1, "{list}");
+    assert_eq!(open[0]["kind"], "endpoint_disabled");
+    // /metrics shows it too.
+    wait_for("the alert gauge", Duration::from_secs(20), || {
+        let body = std::process::Command::new("curl")
+            .args(["-sf", &format!("{}/metrics", server.url)])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        body.lines().any(|l| {
+            l.starts_with("callvault_alerts_open{")
+                && l.contains("endpoint_disabled")
+                && l.ends_with(" 1")
+        })
+    })
+    .await;
+}
