@@ -85,6 +85,11 @@ pub struct ServerConfig {
     /// The same for calls recorded by SIPREC or capture, which are stored
     /// once the whole call ended.
     pub settle_live_secs: u64,
+    /// A recording joins the conversation of one of its keys (SIPREC
+    /// group, Cisco GUID, linkedid) only if that conversation ended at most
+    /// this long before it starts: SBCs that reuse group ids (a fixed
+    /// value, or one that wraps) must not merge unrelated calls.
+    pub rejoin_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -197,6 +202,7 @@ impl Default for ServerConfig {
             min_free_disk_mib: 64,
             settle_upload_secs: 120,
             settle_live_secs: 10,
+            rejoin_window_secs: 600,
             public_url: String::new(),
         }
     }
@@ -398,6 +404,7 @@ impl Config {
             settle: callvault_vault::SettlePolicy {
                 upload: Duration::from_secs(self.server.settle_upload_secs),
                 live: Duration::from_secs(self.server.settle_live_secs),
+                rejoin_window: Duration::from_secs(self.server.rejoin_window_secs),
             },
         }
     }

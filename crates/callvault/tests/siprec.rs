@@ -459,6 +459,34 @@ async fn src_restart_continues_the_same_group() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_group_id_reused_for_a_later_call_is_another_conversation() {
+    if !sipp_present() {
+        return;
+    }
+    // An SBC that reuses its group id: two calls, seconds apart, both with
+    // group "reused-1". With a one-second rejoin window they are two calls.
+    let srs = Srs::start(&[("CALLVAULT_SERVER__REJOIN_WINDOW_SECS", "1")]);
+    for _ in 0..2 {
+        let sipp =
+            Sipp::start("siprec_call.xml", srs.sip, &keys("reused"), &["-m", "1", "-d", "1500"]);
+        let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1300)]), 1);
+        sipp.finish();
+        feeder.join().unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let list = srs.wait_recordings(2, 2).await;
+    assert_eq!(list.len(), 2, "two conversations: {list:?}");
+    for c in &list {
+        assert_eq!(c["recording_count"], 1);
+        let d = srs.detail(c["id"].as_str().unwrap()).await;
+        assert!(
+            d["external_ids"].as_array().unwrap().iter().any(|e| e["kind"] == "siprec_group"),
+            "each call keeps the group id: {d}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cisco_nbr_legs_join_by_guid() {
     if !sipp_present() {
         return;

@@ -31,7 +31,9 @@ use std::time::Duration;
 
 use callvault_model::{ExternalId, TenantId, Timestamp};
 use callvault_sip::client::{ClientEvent, ClientTransactions};
-use callvault_sip::srs::{EndReason, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent};
+use callvault_sip::srs::{
+    EndReason, GroupKey, SessionId, SessionStarted, Srs, SrsConfig, SrsEvent,
+};
 use callvault_sip::{Framing, SipMessage};
 use callvault_store::Catalog;
 use callvault_vault::clock::EdgeClock;
@@ -476,6 +478,7 @@ struct Peer {
 /// A session answered and recording.
 struct Live {
     tx: mpsc::Sender<SessionCmd>,
+    group: GroupKey,
 }
 
 struct Core {
@@ -634,6 +637,11 @@ impl Core {
             .iter()
             .filter_map(|s| self.ports.take_socket(s.local_port).map(|sock| (s.local_port, sock)))
             .collect();
+        // Another session of the group is live: this one belongs to the
+        // same call however long ago the group's stored sessions ended.
+        let mut session = session;
+        session.group_active = self.sessions.values().any(|l| l.group == started.group_key);
+        let group = started.group_key.clone();
         let (tx, rx) = mpsc::channel(64);
         self.shared.metrics.sip_session("started");
         self.shared.metrics.sip_sessions_active.inc();
@@ -642,7 +650,7 @@ impl Core {
             session.run(started, sockets, rx).await;
             metrics.sip_sessions_active.dec();
         });
-        self.sessions.insert(id, Live { tx });
+        self.sessions.insert(id, Live { tx, group });
     }
 
     fn route(&mut self, now: Timestamp, started: SessionStarted) {

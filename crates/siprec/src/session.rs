@@ -138,6 +138,8 @@ pub(crate) struct LiveSession {
     spool: PathBuf,
     conversation: ConversationId,
     started_at: DateTime<Utc>,
+    /// Another session of the group was live when this one started.
+    pub(crate) group_active: bool,
 }
 
 fn payloads(stream: &StreamInfo) -> PayloadMap {
@@ -203,6 +205,7 @@ impl LiveSession {
             spool,
             conversation,
             started_at: now.to_utc(),
+            group_active: false,
         })
     }
 
@@ -566,6 +569,7 @@ impl LiveSession {
             external_ids: vec![ExternalId::new("sip_call_id", self.call_id.clone())],
             started_at: Some(started_at),
             ended_at: Some(started_at + chrono::Duration::milliseconds(duration_ms as i64)),
+            group_active: self.group_active,
             ..Default::default()
         };
         let (kind, value) = group_external_id(&self.group);

@@ -103,6 +103,12 @@ pub struct ConversationHints {
     pub direction: Option<Direction>,
     pub external_number: Option<String>,
     pub company_number: Option<String>,
+    /// Join a conversation found by a key only if it ended at most this
+    /// long before the recording starts; later, the key was reused by the
+    /// source for another call (SBCs with fixed or wrapping group ids) and
+    /// the recording starts a new conversation. `None`: join whatever the
+    /// gap (a session of the group was live when this one started).
+    pub rejoin_window: Option<std::time::Duration>,
 }
 
 /// A recording whose object is already durably stored and verified, to be

@@ -74,6 +74,11 @@ impl Dialect for PgCatalog {
             name: "outbox",
             script: include_str!("migrations/postgres/0002_outbox.sql"),
         },
+        Migration {
+            version: 4,
+            name: "key_generations",
+            script: include_str!("migrations/postgres/0004_key_generations.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers

@@ -116,6 +116,11 @@ impl Dialect for SqliteCatalog {
             name: "outbox",
             script: include_str!("migrations/sqlite/0002_outbox.sql"),
         },
+        Migration {
+            version: 4,
+            name: "key_generations",
+            script: include_str!("migrations/sqlite/0004_key_generations.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:

@@ -74,6 +74,7 @@ contract!(
     tenants_are_unique_and_validated,
     api_keys_are_found_by_hash_until_revoked,
     uploads_sharing_a_conversation_key_form_one_conversation,
+    a_group_id_reused_after_the_rejoin_window_starts_a_new_conversation,
     duplicates_are_found_by_idempotency_key_and_by_content,
     tenants_never_see_each_other,
     search_filters_and_paginates,
@@ -116,6 +117,7 @@ fn recording(
             direction: Some(Direction::Inbound),
             external_number: Some("+7 912 345-67-89".into()),
             company_number: Some("+74951234567".into()),
+            rejoin_window: None,
         },
         participants: vec![NewParticipant {
             side: Side::Company,
@@ -230,6 +232,50 @@ async fn api_keys_are_found_by_hash_until_revoked(c: &dyn Catalog) {
     assert!(matches!(c.revoke_api_key(key.id, "test").await, Err(CatalogError::NotFound { .. })));
     assert!(c.list_api_keys(Some(t.id)).await.unwrap()[0].revoked_at.is_some());
     let _ = admin;
+}
+
+async fn a_group_id_reused_after_the_rejoin_window_starts_a_new_conversation(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let window = Some(std::time::Duration::from_secs(300));
+    let with_window = |mut r: NewRecording| {
+        r.conversation.rejoin_window = window;
+        r
+    };
+    // An SBC with a fixed group id: a call at 10:00 (two sessions, the
+    // second starting while the first was on), then an unrelated one at
+    // 11:00, then a third at 11:02 that overlaps the second's end + window.
+    let a1 = with_window(recording(&t, 1, &[("siprec_group", "FIXED")], at(10, 0, 0), 60));
+    let a2 = with_window(recording(&t, 2, &[("siprec_group", "FIXED")], at(10, 0, 30), 90));
+    let b1 = with_window(recording(&t, 3, &[("siprec_group", "FIXED")], at(11, 0, 0), 60));
+    let b2 = with_window(recording(&t, 4, &[("siprec_group", "FIXED")], at(11, 4, 0), 60));
+    let c1 = with_window(recording(&t, 5, &[("siprec_group", "FIXED")], at(12, 0, 0), 60));
+    let a1 = created(c.commit_recording(a1).await.unwrap());
+    let a2 = created(c.commit_recording(a2).await.unwrap());
+    let b1 = created(c.commit_recording(b1).await.unwrap());
+    let b2 = created(c.commit_recording(b2).await.unwrap());
+    assert_eq!(a1.conversation_id, a2.conversation_id, "overlapping sessions: one call");
+    assert_ne!(a1.conversation_id, b1.conversation_id, "an hour later: another call");
+    assert_eq!(b1.conversation_id, b2.conversation_id, "3 minutes after its end: the same");
+    // Without a window (a session of the group was live), the newest
+    // conversation of the key is joined however long the gap.
+    let mut late = recording(&t, 6, &[("siprec_group", "FIXED")], at(12, 0, 0), 60);
+    late.conversation.rejoin_window = None;
+    let late = created(c.commit_recording(late).await.unwrap());
+    assert_eq!(late.conversation_id, b1.conversation_id);
+    let c1 = created(c.commit_recording(c1).await.unwrap());
+    assert_eq!(c1.conversation_id, b1.conversation_id, "12:00 is within the window of 12:01");
+    // Both calls keep the key; a search by it finds both.
+    for id in [a1.conversation_id, b1.conversation_id] {
+        let d = c.conversation(t.id, id).await.unwrap().unwrap();
+        assert!(d.conversation.external_ids.iter().any(|e| e.value == "FIXED"), "{id}");
+    }
+    let q = ConversationQuery {
+        external_id: Some((Some("siprec_group".into()), "FIXED".into())),
+        limit: 10,
+        ..Default::default()
+    };
+    let page = c.search_conversations(t.id, &q).await.unwrap();
+    assert_eq!(page.items.len(), 2);
 }
 
 async fn uploads_sharing_a_conversation_key_form_one_conversation(c: &dyn Catalog) {

@@ -72,6 +72,7 @@ fn recording(tenant: &Tenant, n: u64) -> NewRecording {
             direction: Some(Direction::Inbound),
             external_number: Some(format!("+7912{n:07}")),
             company_number: Some("+74951234567".into()),
+            rejoin_window: None,
         },
         participants: vec![NewParticipant {
             side: Side::Company,

@@ -528,6 +528,8 @@ impl Ingestor {
         }
         new.settle_at =
             self.settle.settle_at(req.source, req.description.facts.is_final, Utc::now());
+        new.conversation.rejoin_window =
+            (!req.description.facts.group_active).then_some(self.settle.rejoin_window);
         match self.catalog.commit_recording(new).await {
             Ok(CommitOutcome::Created(rec)) => Ok(IngestOutcome::Created(rec)),
             Ok(CommitOutcome::Existing(existing)) => {
@@ -712,6 +714,11 @@ pub struct RecordingFacts {
     /// upload's `"final": true`). Not part of the upload's identity.
     #[serde(skip_serializing)]
     pub is_final: bool,
+    /// Another session of this recording's group was live when it started
+    /// (SIPREC): it joins the group's conversation however long ago that
+    /// conversation's other recordings ended. Not part of the identity.
+    #[serde(skip_serializing)]
+    pub group_active: bool,
 }
 
 /// One participant of [`RecordingFacts`].
@@ -758,6 +765,7 @@ impl Description {
             direction: f.direction,
             external_number: f.external_number.clone(),
             company_number: f.company_number.clone(),
+            rejoin_window: None,
         }
     }
 }
@@ -979,6 +987,7 @@ impl RecordingMetadata {
             ended_at: m.ended_at,
             participants,
             is_final: m.is_final.unwrap_or(false),
+            group_active: false,
         })
     }
 }

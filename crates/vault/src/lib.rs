@@ -72,11 +72,24 @@ pub struct SettlePolicy {
     /// After a recording that callvault made itself (SIPREC, capture): those
     /// are committed when the whole call ended.
     pub live: Duration,
+    /// A recording joins the conversation of one of its keys (a SIPREC
+    /// group, a Cisco GUID, a linkedid) only if that conversation ended at
+    /// most this long before the recording starts, in call time; later,
+    /// the source reused the key for another call. Unless a session of the
+    /// group was live when the recording's started ([`RecordingFacts`]'s
+    /// `group_active`).
+    ///
+    /// [`RecordingFacts`]: crate::ingest::RecordingFacts
+    pub rejoin_window: Duration,
 }
 
 impl Default for SettlePolicy {
     fn default() -> Self {
-        Self { upload: Duration::from_secs(120), live: Duration::from_secs(10) }
+        Self {
+            upload: Duration::from_secs(120),
+            live: Duration::from_secs(10),
+            rejoin_window: Duration::from_secs(600),
+        }
     }
 }
 
@@ -197,7 +210,8 @@ mod tests {
         assert_eq!(secs(RecordingSource::Upload, true), 0);
         assert_eq!(secs(RecordingSource::Siprec, false), 10);
         assert_eq!(secs(RecordingSource::Capture, true), 10, "final is an upload's word");
-        let forever = SettlePolicy { upload: Duration::MAX, live: Duration::MAX };
+        let forever =
+            SettlePolicy { upload: Duration::MAX, live: Duration::MAX, ..SettlePolicy::default() };
         assert_eq!(forever.settle_at(RecordingSource::Upload, false, t), t, "no overflow");
     }
 }

@@ -3,7 +3,7 @@
 //! recording and its copy, clears the pending object and writes the audit
 //! log. [`commit_recording`] runs it again when it lost a race.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use callvault_model::*;
 use chrono::{DateTime, Utc};
@@ -14,7 +14,7 @@ use super::audit::{self, Entry};
 use super::error::Result;
 use super::ingest::find_duplicate;
 use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS, i64_of};
-use super::stmt::{SqlConn, sql};
+use super::stmt::{SqlConn, SqlRow, sql};
 use crate::catalog::{
     CommitOutcome, NewRecording, catalog_time, number_tails, validate_new_recording,
 };
@@ -65,11 +65,12 @@ async fn try_commit<D: Dialect>(db: &D, new: &NewRecording) -> Result<CommitOutc
         return Ok(CommitOutcome::Existing(recording));
     }
     let now = Utc::now();
-    let conversation = match find_conversation(&mut *tx, new).await? {
+    let found = find_conversation(&mut *tx, new).await?;
+    let conversation = match found.conversation {
         Some(id) => join_conversation(&mut *tx, id, new, now).await?,
         None => create_conversation(&mut *tx, new, now).await?,
     };
-    claim_external_ids(&mut *tx, new, &conversation).await?;
+    claim_external_ids(&mut *tx, new, &conversation, &found.next_generation).await?;
     let first_participant = merge_participants(&mut *tx, new, conversation.id).await?;
     index_search_keys(&mut *tx, new, &conversation).await?;
     let recording =
@@ -119,25 +120,55 @@ struct Joined {
     started_at: DateTime<Utc>,
 }
 
+/// What [`find_conversation`] found.
+struct Found {
+    /// The conversation the recording joins.
+    conversation: Option<Uuid>,
+    /// Keys whose newest conversation is too old to join: the generation
+    /// the new conversation claims for each.
+    next_generation: HashMap<(String, String), i64>,
+}
+
 /// The conversation that already holds one of the recording's external ids.
 /// Conversation-wide keys are tried first, so that a leg id never wins over
-/// the linkedid or SIPREC group that names the whole call.
-async fn find_conversation(tx: &mut impl SqlConn, new: &NewRecording) -> Result<Option<Uuid>> {
+/// the linkedid or SIPREC group that names the whole call. Only the newest
+/// generation of a key counts; with a rejoin window, a conversation that
+/// ended longer than the window before this recording starts is a finished
+/// call whose key the source reused: the recording starts a new generation.
+async fn find_conversation(tx: &mut impl SqlConn, new: &NewRecording) -> Result<Found> {
     let mut hints: Vec<&ExternalId> = new.conversation.external_ids.iter().collect();
     hints.sort_by_key(|id| !CONVERSATION_KEY_KINDS.contains(&id.kind.as_str()));
+    let mut next_generation = HashMap::new();
     for id in hints {
-        let row = sql("SELECT conversation_id FROM conversation_external_ids \
-                       WHERE tenant_id = $1 AND kind = $2 AND value = $3")
+        let row = sql("SELECT e.conversation_id, e.generation, c.started_at, c.ended_at \
+                       FROM conversation_external_ids e JOIN conversations c ON c.id = e.conversation_id \
+                       WHERE e.tenant_id = $1 AND e.kind = $2 AND e.value = $3 \
+                       ORDER BY e.generation DESC LIMIT 1")
         .bind(new.tenant_id.0)
         .bind(&id.kind)
         .bind(&id.value)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = row {
-            return Ok(Some(super::stmt::SqlRow::uuid(&row, "conversation_id")?));
+        let Some(row) = row else { continue };
+        let conversation = row.uuid("conversation_id")?;
+        if let Some(window) = new.conversation.rejoin_window {
+            let generation = row.i64("generation")?;
+            let started = row.time("started_at")?;
+            let ended = row.opt_time("ended_at")?.unwrap_or(started);
+            let window = chrono::Duration::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+            if ended.checked_add_signed(window).is_some_and(|until| new.started_at > until) {
+                tracing::info!(
+                    kind = %id.kind,
+                    previous = %conversation,
+                    "a conversation key came back after the rejoin window: a new conversation"
+                );
+                next_generation.insert((id.kind.clone(), id.value.clone()), generation + 1);
+                continue;
+            }
         }
+        return Ok(Found { conversation: Some(conversation), next_generation });
     }
-    Ok(None)
+    Ok(Found { conversation: None, next_generation })
 }
 
 /// Widen an existing conversation to cover the recording: the earlier start,
@@ -226,27 +257,34 @@ async fn claim_external_ids(
     tx: &mut impl SqlConn,
     new: &NewRecording,
     conversation: &Joined,
+    next_generation: &HashMap<(String, String), i64>,
 ) -> Result<()> {
     // A new conversation claims its ids without ON CONFLICT: if a concurrent
     // writer claimed one first, the unique violation rolls this attempt back
     // and the retry joins that conversation instead of creating a second one.
+    // A key reused after the rejoin window is claimed in its next
+    // generation, also without ON CONFLICT: two writers starting the same
+    // generation race like two writers of a new key.
     let claim = if conversation.is_new {
-        "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id) \
-         VALUES ($1, $2, $3, $4)"
+        "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id, generation) \
+         VALUES ($1, $2, $3, $4, $5)"
     } else {
-        "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+        "INSERT INTO conversation_external_ids (tenant_id, kind, value, conversation_id, generation) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
     };
     let mut claimed = HashSet::new();
     for id in &new.conversation.external_ids {
         if !claimed.insert((id.kind.as_str(), id.value.as_str())) {
             continue;
         }
+        let generation =
+            next_generation.get(&(id.kind.clone(), id.value.clone())).copied().unwrap_or(0);
         sql(claim)
             .bind(new.tenant_id.0)
             .bind(&id.kind)
             .bind(&id.value)
             .bind(conversation.id)
+            .bind(generation)
             .execute(&mut *tx)
             .await?;
     }
