@@ -31,9 +31,9 @@ pub enum DestinationCommand {
         /// email, webhook, amocrm, bitrix24, bucket.
         #[arg(long)]
         kind: String,
-        /// The kind's settings: JSON, or @FILE.
+        /// The kind's settings (the API's `config`): JSON, or @FILE.
         #[arg(long, default_value = "{}")]
-        config: String,
+        settings: String,
         /// A JSON file of the kind's secrets (`-`: standard input).
         #[arg(long)]
         secrets_file: Option<std::path::PathBuf>,
@@ -144,7 +144,7 @@ pub async fn destination(
             tenant,
             name,
             kind,
-            config: raw_config,
+            settings: raw_config,
             secrets_file,
             events,
             filters,

@@ -640,3 +640,65 @@ async fn an_endpoint_that_says_gone_is_disabled_and_the_alert_reaches_the_alert_
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_adds_tests_lists_and_removes_destinations_without_showing_secrets() {
+    let Some(py) = python() else { return };
+    let env = Env::new();
+    env.tenant_with_key("acme");
+    let receiver = Receiver::start(&py, &env.data_dir().join("hooks.jsonl"), 0);
+    let secrets = env.data_dir().join("hook-secrets.json");
+    std::fs::write(&secrets, json!({ "secret": SECRET }).to_string()).unwrap();
+    let config = json!({ "url": format!("http://127.0.0.1:{}/hook", receiver.port) }).to_string();
+    let out = env.cli(&[
+        "destination",
+        "add",
+        "--tenant",
+        "acme",
+        "--name",
+        "hook",
+        "--kind",
+        "webhook",
+        "--settings",
+        &config,
+        "--secrets-file",
+        secrets.to_str().unwrap(),
+        "--filters",
+        r#"{"min_duration_secs": 5}"#,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8(out.stdout).unwrap().split('\t').next().unwrap().to_owned();
+    let out = env.cli(&["destination", "list", "--tenant", "acme"]);
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert!(listed.contains(&id) && !listed.contains(SECRET), "{listed}");
+    // A real test delivery, verified by the receiver's standardwebhooks.
+    let out = env.cli(&["destination", "test", "--tenant", "acme", &id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(shown.contains("\"delivered\""), "{shown}");
+    let records = receiver.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["verified"], true);
+    assert_eq!(records[0]["body"]["type"], "test");
+    // Bad input: a clear message and a non-zero exit, nothing created.
+    let out = env.cli(&[
+        "destination",
+        "add",
+        "--tenant",
+        "acme",
+        "--name",
+        "bad",
+        "--kind",
+        "fax",
+        "--settings",
+        "{}",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fax"));
+    let out = env.cli(&["destination", "rm", "--tenant", "acme", &id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = env.cli(&["destination", "list", "--tenant", "acme"]);
+    assert!(String::from_utf8(out.stdout).unwrap().trim().is_empty());
+    let out = env.cli(&["deliveries", "list", "--tenant", "acme", "--state", "sideways"]);
+    assert!(!out.status.success());
+}
