@@ -14,7 +14,7 @@ use callvault_api::edge::{EdgeLimits, EdgeMetrics, Readiness};
 use callvault_api::listener::{EdgeSettings, connection_cap, raise_descriptor_limit, serve_http};
 use callvault_api::readiness::ReadinessCheck;
 use callvault_delivery::media_service::MediaService;
-use callvault_delivery::runner::{GaugeRefresher, MediaFactory, Runner};
+use callvault_delivery::runner::{Drainer, GaugeRefresher, MediaFactory, Runner};
 use callvault_store::{BlobStore, Catalog};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
@@ -48,7 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
-    let delivery_api = start_delivery(&config, &vault, &workers)?;
+    let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
     let edge_metrics = Arc::new(EdgeMetrics::new());
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
@@ -138,6 +138,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if tokio::time::timeout(grace, workers.join()).await.is_err() {
         tracing::warn!("background workers did not finish their runs in time");
     }
+    // The outbox stopped claiming with its worker; let the attempts in
+    // flight record their outcomes. One cut short is retried, with the same
+    // idempotency key, once its lease expires.
+    if let Some(drain) = delivery_drain
+        && tokio::time::timeout(grace, drain.drain()).await.is_err()
+    {
+        tracing::warn!(
+            "deliveries still in flight at shutdown; they are retried after their lease"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -148,7 +158,7 @@ fn start_delivery(
     config: &Config,
     vault: &Vault,
     workers: &Workers,
-) -> anyhow::Result<Option<Arc<DeliveryApi>>> {
+) -> anyhow::Result<(Option<Arc<DeliveryApi>>, Option<Drainer>)> {
     let channels = Arc::new(config.delivery.channels().map_err(anyhow::Error::msg)?);
     let public_url = config.public_url();
     if config.server.public_url.is_empty() {
@@ -166,6 +176,7 @@ fn start_delivery(
     );
     let media: Arc<dyn MediaFactory> = Arc::new(links.clone());
     let mut wake = None;
+    let mut drainer = None;
     if config.delivery.enabled {
         let runner = Runner::new(
             vault.catalog.clone(),
@@ -175,6 +186,7 @@ fn start_delivery(
             config.delivery.runner(vault.instance.id().to_owned()),
         );
         wake = Some(runner.waker());
+        drainer = Some(runner.drainer());
         workers.spawn(runner);
     }
     workers.spawn(GaugeRefresher {
@@ -182,13 +194,9 @@ fn start_delivery(
         metrics: vault.metrics.clone(),
         every: Duration::from_secs(config.delivery.gauges_secs.max(1)),
     });
-    Ok(Some(Arc::new(DeliveryApi {
-        channels,
-        media,
-        links,
-        wake,
-        defaults: config.delivery.clone(),
-    })))
+    let api =
+        Arc::new(DeliveryApi { channels, media, links, wake, defaults: config.delivery.clone() });
+    Ok((Some(api), drainer))
 }
 
 /// The vault's own background jobs.

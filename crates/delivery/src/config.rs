@@ -91,6 +91,12 @@ impl DeliverySection {
         if self.schedule_secs.is_empty() {
             return bad("schedule_secs", "needs at least one delay");
         }
+        if self.schedule_secs.iter().any(|&s| s > 7 * 86_400) {
+            return bad("schedule_secs", "each delay must be at most 7 days (604800)");
+        }
+        if self.max_age_secs > 365 * 86_400 || self.mailbox_full_max_age_secs > 365 * 86_400 {
+            return bad("max_age_secs", "must be at most a year");
+        }
         if !(0.0..=1.0).contains(&self.jitter) {
             return bad("jitter", "must be between 0 and 1");
         }

@@ -18,7 +18,9 @@ use serde_json::Value;
 use crate::channel::{Attempt, Outcome, RetryClass, SecretStore};
 
 /// How long a node may hold a destination's refresh lock.
-const REFRESH_LOCK_TTL: Duration = Duration::from_secs(30);
+/// Longer than a refresh request may take (the HTTP clients' timeouts), so
+/// that the lock cannot lapse while its holder is still refreshing.
+const REFRESH_LOCK_TTL: Duration = Duration::from_secs(120);
 /// How long a node that found the lock taken waits before it looks at the
 /// secrets again, and how many times.
 const REFRESH_WAIT: Duration = Duration::from_millis(200);

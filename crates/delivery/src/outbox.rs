@@ -70,7 +70,7 @@ impl RetryPolicy {
         let base = self.base_delay(attempts).as_secs_f64();
         let spread = self.jitter.clamp(0.0, 1.0) * base;
         let jittered = base - spread + 2.0 * spread * sample.clamp(0.0, 1.0);
-        Duration::from_secs_f64(jittered.max(0.0))
+        Duration::try_from_secs_f64(jittered.max(0.0)).unwrap_or(Duration::MAX)
     }
 }
 
@@ -161,10 +161,13 @@ pub fn decide(policy: &RetryPolicy, attempt: &Attempt, facts: Facts) -> Decision
                 RetryClass::Transient => policy.max_age,
                 RetryClass::MailboxFull => policy.mailbox_full_max_age,
             };
-            let due =
-                facts.now + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
-            let age_at_due = (due - facts.age_from).to_std().unwrap_or(Duration::ZERO);
-            if age_at_due > max_age {
+            let due = chrono::Duration::from_std(delay)
+                .ok()
+                .and_then(|d| facts.now.checked_add_signed(d));
+            // A due time past chrono's range is as good as never.
+            let age_at_due =
+                due.map(|due| (due - facts.age_from).to_std().unwrap_or(Duration::ZERO));
+            if age_at_due.is_none_or(|age| age > max_age) {
                 Decision {
                     error: Some(format!(
                         "gave up after {} attempts over {}: {error}",
@@ -175,7 +178,7 @@ pub fn decide(policy: &RetryPolicy, attempt: &Attempt, facts: Facts) -> Decision
                     ..plain(Next::Dead)
                 }
             } else {
-                Decision { due_at: Some(due), error: Some(error.clone()), ..plain(Next::RetryWait) }
+                Decision { due_at: due, error: Some(error.clone()), ..plain(Next::RetryWait) }
             }
         }
     }

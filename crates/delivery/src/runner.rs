@@ -25,6 +25,10 @@ use crate::filter::Filter;
 use crate::media_service::{LinkDestination, LinkKeys, MediaService};
 use crate::outbox::{self, AlertKind, Facts, Next as OutboxNext, RetryPolicy};
 
+/// Attempts beyond the schedule's length after which a delivery that never
+/// records an outcome (its process dies in every attempt) is dead.
+const MAX_UNFINISHED_ATTEMPTS: u32 = 5;
+
 /// Makes the [`Media`] of a job for its destination.
 pub trait MediaFactory: Send + Sync {
     /// Err when the destination's link key cannot sign.
@@ -143,6 +147,7 @@ impl Runner {
         let n = claimed.len();
         for delivery in claimed {
             let permit = self.slots.clone().acquire_owned().await?;
+            let wake = self.wake.clone();
             let attempt = AttemptRun {
                 catalog: self.catalog.clone(),
                 channels: self.channels.clone(),
@@ -156,6 +161,8 @@ impl Runner {
                     tracing::warn!(delivery = %id, error = %e, "delivery attempt not recorded; its lease will expire and it will be tried again");
                 }
                 drop(permit);
+                // A slot is free: look for due work now, not at the next poll.
+                wake.notify_one();
             });
         }
         Ok(n)
@@ -163,8 +170,29 @@ impl Runner {
 
     /// Wait until every running attempt has finished (tests, shutdown).
     pub async fn drain(&self) {
-        let all = self.config.concurrency.max(1) as u32;
-        if let Ok(permits) = self.slots.acquire_many(all).await {
+        self.drainer().drain().await;
+    }
+
+    /// A handle that waits for the running attempts after the runner was
+    /// handed to a worker registry.
+    pub fn drainer(&self) -> Drainer {
+        Drainer { slots: self.slots.clone(), all: self.config.concurrency.max(1) as u32 }
+    }
+}
+
+/// Waits for a runner's attempts in flight (see [`Runner::drainer`]).
+pub struct Drainer {
+    slots: Arc<Semaphore>,
+    all: u32,
+}
+
+impl Drainer {
+    /// Returns once no attempt is running. Call it after the runner stopped
+    /// claiming (its worker ended), within a shutdown grace period: an
+    /// attempt cut by the process's exit is retried with the same
+    /// idempotency key once its lease expires.
+    pub async fn drain(&self) {
+        if let Ok(permits) = self.slots.acquire_many(self.all).await {
             drop(permits);
         }
     }
@@ -211,6 +239,21 @@ impl AttemptRun {
                 .finish_plain(&delivery, DeliveryState::Skipped, "destination disabled")
                 .await;
         }
+        // A delivery whose attempts never finish (the process died or was
+        // killed in each, its lease expired each time) never reaches the
+        // outbox's decision: bound it here by its age and its attempts.
+        let age = (Utc::now() - delivery.age_from).to_std().unwrap_or(Duration::ZERO);
+        let max_attempts = self.config.policy.schedule.len() as u32 + MAX_UNFINISHED_ATTEMPTS;
+        if age > Duration::from_secs(destination.max_age_secs.max(1))
+            || delivery.attempts > max_attempts
+        {
+            let error = format!(
+                "gave up after {} attempts over {} without an outcome (each attempt ended with its process)",
+                delivery.attempts,
+                outbox::human(Duration::from_secs(age.as_secs()))
+            );
+            return self.finish_dead(&delivery, &destination, error).await;
+        }
         let Some(channel) = self.channels.get(destination.kind.as_str()).cloned() else {
             let error = format!("no channel for destination kind {:?}", destination.kind);
             return self.finish_dead(&delivery, &destination, error).await;
@@ -249,6 +292,13 @@ impl AttemptRun {
             Ok(m) => m,
             Err(e) => return self.finish_dead(&delivery, &destination, e).await,
         };
+        let checkpoint = Arc::new(CatalogCheckpoint {
+            catalog: self.catalog.clone(),
+            delivery: delivery.id,
+            owner: self.config.owner.clone(),
+            lease: self.config.lease,
+            last: std::sync::Mutex::new(None),
+        });
         let job = Job {
             delivery_id: delivery.id,
             tenant_id: delivery.tenant_id,
@@ -265,16 +315,13 @@ impl AttemptRun {
             subject,
             progress: delivery.progress.clone(),
             media,
-            checkpoint: Arc::new(CatalogCheckpoint {
-                catalog: self.catalog.clone(),
-                delivery: delivery.id,
-                owner: self.config.owner.clone(),
-                lease: self.config.lease,
-            }),
+            checkpoint: checkpoint.clone(),
             secrets: Arc::new(CatalogSecrets {
                 catalog: self.catalog.clone(),
                 destination: destination.id,
-                owner: self.config.owner.clone(),
+                // Each attempt its own lock owner: two attempts of one
+                // process must not both think they hold the refresh lock.
+                owner: format!("{}:{}:{}", self.config.owner, delivery.id, delivery.attempts),
             }),
         };
         // The attempt must end while the lease is still ours: cut it a
@@ -289,7 +336,7 @@ impl AttemptRun {
                     retry_after: None,
                     class: RetryClass::Transient,
                 },
-                progress: job.progress.clone(),
+                progress: checkpoint.last_saved().unwrap_or_else(|| job.progress.clone()),
                 status: None,
             },
         };
@@ -558,12 +605,21 @@ impl AttemptRun {
     }
 }
 
-/// [`Checkpoint`] through the catalog, guarded by the lease.
+/// [`Checkpoint`] through the catalog, guarded by the lease. It remembers
+/// the last progress saved, so that an attempt cut by its time budget
+/// records what it completed instead of the progress it started from.
 struct CatalogCheckpoint {
     catalog: Arc<dyn Catalog>,
     delivery: Uuid,
     owner: String,
     lease: Duration,
+    last: std::sync::Mutex<Option<Value>>,
+}
+
+impl CatalogCheckpoint {
+    fn last_saved(&self) -> Option<Value> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 #[async_trait]
@@ -574,7 +630,12 @@ impl Checkpoint for CatalogCheckpoint {
             .checkpoint_delivery(self.delivery, &self.owner, progress, Utc::now(), self.lease)
             .await
             .map_err(|e| CheckpointError::Catalog(e.to_string()))?;
-        if held { Ok(()) } else { Err(CheckpointError::LeaseLost) }
+        if held {
+            *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(progress.clone());
+            Ok(())
+        } else {
+            Err(CheckpointError::LeaseLost)
+        }
     }
 }
 
