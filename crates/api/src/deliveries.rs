@@ -111,7 +111,7 @@ impl From<Destination> for DestinationDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewDestinationDto {
     pub name: String,
@@ -132,7 +132,7 @@ pub struct NewDestinationDto {
     pub link_ttl_secs: Option<u64>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationPatchDto {
     pub name: Option<String>,

@@ -86,8 +86,9 @@ pub struct AlertView {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-/// The destination a job goes to, as its channel sees it.
-#[derive(Debug, Clone)]
+/// The destination a job goes to, as its channel sees it. Its `Debug`
+/// leaves out the secrets.
+#[derive(Clone)]
 pub struct DestinationView {
     pub id: Uuid,
     pub name: String,
@@ -96,6 +97,17 @@ pub struct DestinationView {
     /// The kind's secrets (passwords, tokens, webhook secrets). Never
     /// logged, never returned by the API.
     pub secrets: Value,
+}
+
+impl std::fmt::Debug for DestinationView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DestinationView")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .field("secrets", &callvault_store::redacted_secrets(&self.secrets))
+            .finish()
+    }
 }
 
 /// What is delivered.

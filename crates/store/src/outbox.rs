@@ -45,8 +45,9 @@ pub const SUBSCRIBABLE_EVENTS: &[&str] = &[
     EVENT_SYSTEM_ALERT,
 ];
 
-/// A destination to create for a tenant.
-#[derive(Debug, Clone, PartialEq)]
+/// A destination to create for a tenant. Its `Debug` leaves out the
+/// secrets.
+#[derive(Clone, PartialEq)]
 pub struct NewDestination {
     pub tenant_id: TenantId,
     /// Unique among the tenant's destinations that are not deleted.
@@ -69,8 +70,9 @@ pub struct NewDestination {
     pub link_ttl_secs: u64,
 }
 
-/// A destination as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A destination as stored. Its `Debug` leaves out the secrets and the
+/// link key.
+#[derive(Clone, PartialEq)]
 pub struct Destination {
     pub id: Uuid,
     pub tenant_id: TenantId,
@@ -93,6 +95,70 @@ pub struct Destination {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a `Debug` shows of secrets: their names only.
+pub fn redacted_secrets(secrets: &Value) -> Vec<String> {
+    match secrets {
+        Value::Object(map) => map.keys().map(|k| format!("{k}=<redacted>")).collect(),
+        Value::Null => Vec::new(),
+        _ => vec!["<redacted>".to_owned()],
+    }
+}
+
+impl std::fmt::Debug for NewDestination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewDestination")
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("enabled", &self.enabled)
+            .field("events", &self.events)
+            .field("config", &self.config)
+            .field("secrets", &redacted_secrets(&self.secrets))
+            .field("filters", &self.filters)
+            .field("max_age_secs", &self.max_age_secs)
+            .field("link_ttl_secs", &self.link_ttl_secs)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destination")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("enabled", &self.enabled)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("events", &self.events)
+            .field("config", &self.config)
+            .field("secrets", &redacted_secrets(&self.secrets))
+            .field("filters", &self.filters)
+            .field("max_age_secs", &self.max_age_secs)
+            .field("link_ttl_secs", &self.link_ttl_secs)
+            .field("link_key", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DestinationUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DestinationUpdate")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("events", &self.events)
+            .field("config", &self.config)
+            .field("secrets", &self.secrets.as_ref().map(redacted_secrets))
+            .field("filters", &self.filters)
+            .field("max_age_secs", &self.max_age_secs)
+            .field("link_ttl_secs", &self.link_ttl_secs)
+            .field("rotate_link_key", &self.rotate_link_key)
+            .finish()
+    }
+}
+
 impl Destination {
     /// Whether it receives `event`.
     pub fn subscribes(&self, event: &str) -> bool {
@@ -100,8 +166,9 @@ impl Destination {
     }
 }
 
-/// Changes to a destination; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Changes to a destination; `None` leaves a field as it is. Its `Debug`
+/// leaves out the secrets.
+#[derive(Clone, Default, PartialEq)]
 pub struct DestinationUpdate {
     pub name: Option<String>,
     /// Enabling clears [`Destination::disabled_reason`].
@@ -434,5 +501,36 @@ mod tests {
         for bad in ["", " x", "x ", "a\nb"] {
             assert!(validate_destination_name(bad).is_err(), "{bad:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret_or_the_link_key() {
+        let d = Destination {
+            id: Uuid::nil(),
+            tenant_id: TenantId(Uuid::nil()),
+            name: "n".into(),
+            kind: "webhook".into(),
+            enabled: true,
+            disabled_reason: None,
+            events: vec![],
+            config: serde_json::json!({"url": "https://x"}),
+            secrets: serde_json::json!({"secret": "whsec_TOPSECRET"}),
+            filters: Value::Null,
+            max_age_secs: 1,
+            link_ttl_secs: 1,
+            link_key: b"KEYBYTES".to_vec(),
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        let shown = format!("{d:?}");
+        assert!(shown.contains("secret=<redacted>"), "{shown}");
+        assert!(!shown.contains("TOPSECRET") && !shown.contains("75, 69, 89"), "{shown}");
+        let update = DestinationUpdate { secrets: Some(d.secrets.clone()), ..Default::default() };
+        assert!(!format!("{update:?}").contains("TOPSECRET"));
     }
 }
