@@ -315,6 +315,91 @@ pub fn validate_destination(
     Ok(())
 }
 
+/// The config keys that name a host callvault connects to.
+const TARGET_KEYS: &[&str] =
+    &["url", "host", "base_url", "webhook_url", "portal_url", "oauth_url", "endpoint"];
+
+/// Refuse destinations aimed at internal addresses (loopback, private,
+/// link-local, unique-local, unspecified, carrier-grade NAT), by literal
+/// address or by what the name resolves to now, unless the operator allows
+/// them (`delivery.allow_private_targets`).
+pub async fn check_targets(config: &Value, allow_private: bool) -> Result<(), Problem> {
+    if allow_private {
+        return Ok(());
+    }
+    for key in TARGET_KEYS {
+        let Some(raw) = config.get(*key).and_then(Value::as_str) else { continue };
+        let host = match raw.split_once("://") {
+            Some((_, rest)) => {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+                let authority = authority.rsplit('@').next().unwrap_or(authority);
+                if let Some(v6) = authority.strip_prefix('[') {
+                    v6.split(']').next().unwrap_or("").to_owned()
+                } else {
+                    authority.split(':').next().unwrap_or("").to_owned()
+                }
+            }
+            None => raw.to_owned(),
+        };
+        if host.is_empty() {
+            continue;
+        }
+        let refused = || {
+            Problem::bad_request(
+                "internal_target",
+                format!(
+                    "config.{key} points at an internal address; an operator may allow that \
+                     with delivery.allow_private_targets"
+                ),
+            )
+        };
+        if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
+            return Err(refused());
+        }
+        let addrs: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => match tokio::time::timeout(
+                Duration::from_secs(5),
+                tokio::net::lookup_host((host.as_str(), 443)),
+            )
+            .await
+            {
+                Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
+                // A name that does not resolve now is refused by nothing
+                // here: the channel reports it at delivery time.
+                _ => Vec::new(),
+            },
+        };
+        if addrs.iter().any(|ip| is_internal(*ip)) {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
+
+fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || o[0] == 0
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
 fn check_name(name: &str) -> Result<(), Problem> {
     if name.trim().is_empty() || name.len() > 100 {
         return Err(Problem::bad_request("invalid_name", "name must have 1 to 100 characters"));
@@ -484,6 +569,35 @@ pub fn test_outcome(attempt: &callvault_delivery::channel::Attempt) -> TestOutco
         Outcome::DisableDestination { error } => ("disable_destination", Some(error.clone())),
     };
     TestOutcomeDto { outcome, status: attempt.status.clone(), error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn internal_targets_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080/hook",
+            "https://localhost/x",
+            "https://10.1.2.3/x",
+            "https://[::1]:443/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://user:pw@192.168.0.10/x",
+            "http://[::ffff:127.0.0.1]/x",
+            "https://100.64.0.1/x",
+        ] {
+            let c = json!({ "url": url });
+            assert!(check_targets(&c, false).await.is_err(), "{url}");
+            assert!(check_targets(&c, true).await.is_ok(), "{url}");
+        }
+        assert!(check_targets(&json!({ "host": "127.0.0.1" }), false).await.is_err());
+        assert!(check_targets(&json!({ "url": "https://203.0.113.7/hook" }), false).await.is_ok());
+        assert!(
+            check_targets(&json!({ "endpoint": "http://[fd00::1]:9000" }), false).await.is_err()
+        );
+    }
 }
 
 #[derive(Debug, Deserialize)]

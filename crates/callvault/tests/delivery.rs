@@ -114,6 +114,8 @@ fn settled(records: &[Value]) -> Vec<(String, String)> {
 /// An environment whose outbox retries fast and without jitter.
 fn fast_env() -> Env {
     Env::new()
+        // The test's receivers listen on loopback.
+        .with("CALLVAULT_DELIVERY__ALLOW_PRIVATE_TARGETS", "true")
         .with("CALLVAULT_DELIVERY__SCHEDULE_SECS", "[0, 1, 1, 2]")
         .with("CALLVAULT_DELIVERY__JITTER", "0")
         .with("CALLVAULT_DELIVERY__POLL_MILLIS", "100")
@@ -370,7 +372,7 @@ async fn fresh_postgres_database() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_never_returns_a_secret() {
-    let env = Env::new();
+    let env = Env::new().with("CALLVAULT_DELIVERY__ALLOW_PRIVATE_TARGETS", "true");
     let key = env.tenant_with_key("acme");
     let server = Server::start(&env);
     let client = reqwest::Client::new();

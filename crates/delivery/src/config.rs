@@ -51,6 +51,11 @@ pub struct DeliverySection {
     pub smtp_hello_name: String,
     /// The sender of e-mail destinations whose config names none.
     pub email_from: String,
+    /// Whether tenants (the API) may aim destinations at loopback, private,
+    /// link-local or otherwise internal addresses. Off: a tenant cannot use
+    /// callvault to reach the operator's internal services or local mail
+    /// relay. The CLI (the operator) may always.
+    pub allow_private_targets: bool,
 }
 
 impl Default for DeliverySection {
@@ -71,6 +76,7 @@ impl Default for DeliverySection {
             gauges_secs: 15,
             smtp_hello_name: "localhost".into(),
             email_from: String::new(),
+            allow_private_targets: false,
         }
     }
 }
