@@ -156,3 +156,22 @@ impl SipConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_bounds_are_on_by_default_and_checked() {
+        let c = SipConfig::default();
+        assert_eq!(
+            (c.hold_timeout_secs, c.max_session_secs, c.options_ping_secs),
+            (3600, 21600, 60)
+        );
+        assert!(c.validate().is_ok());
+        let short = SipConfig { max_session_secs: 600, ..SipConfig::default() };
+        assert_eq!(short.validate().unwrap_err().0, "max_session_secs");
+        let unbounded = SipConfig { max_session_secs: 0, ..SipConfig::default() };
+        assert!(unbounded.validate().is_ok());
+    }
+}
