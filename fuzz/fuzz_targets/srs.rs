@@ -83,6 +83,14 @@ fuzz_target!(|data: &[u8]| {
                     let via = "SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKfz";
                     let _ = dialog.refresh(via, 1, interval, "sip:srs@192.0.2.9");
                 }
+                SrsEvent::PingDue { id, dialog } => {
+                    assert!(live.contains(&id));
+                    let via = "SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKfp";
+                    let _ = dialog.options(via, 1, "sip:srs@192.0.2.9");
+                    // The SRC answers or not: either way ports stay balanced.
+                    let status = (flags & 4 == 0).then_some(200);
+                    let _ = srs.ping_result(now, id, status, &mut ports);
+                }
             }
         }
         while let Some(t) = srs.poll_transmit() {

@@ -966,3 +966,102 @@ async fn recordings_wait_out_a_vault_outage_and_are_stored_after() {
     assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 2100)), Some(TONES[0]));
     assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2100)), Some(TONES[1]));
 }
+
+fn flags_of(recording: &Value) -> Vec<String> {
+    recording["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delayed_offer_is_recorded_from_the_answer_in_the_ack() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    // INVITE without a body: the SRS offers in its 200, the ACK answers.
+    let sipp = Sipp::start("siprec_delayed_offer.xml", srs.sip, &[], &["-m", "1", "-d", "3000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2800)]), 1);
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 200);
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    assert_eq!(rec["channels"], 2);
+    let flags = flags_of(rec);
+    assert!(!flags.iter().any(|f| f.starts_with("ended_")), "an ordinary BYE: {flags:?}");
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((2500..=3300).contains(&dur), "duration {dur}");
+    // Both parties, each on its own channel, as the answer's lines said.
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 2400)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2400)), Some(TONES[1]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn out_of_order_bye_on_hold_without_timer_ends_the_session() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    // No timer, hold by re-INVITE (CSeq 3), then BYE with CSeq 2: sipp
+    // succeeds only when that BYE is answered 200.
+    let sipp = Sipp::start("siprec_hold_ooo_bye.xml", srs.sip, &keys("ooo"), &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1400)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list[0]["participant_count"], 2);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let flags = flags_of(rec);
+    assert!(flags.contains(&"ended_out_of_order_bye".to_owned()), "{flags:?}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1200)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 1200)), Some(TONES[1]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_session_the_src_abandons_ends_after_the_hold_timeout() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[
+        ("CALLVAULT_SIP__HOLD_TIMEOUT_SECS", "3"),
+        ("CALLVAULT_SIP__OPTIONS_PING_SECS", "0"),
+    ]);
+    // No timer, hold, then silence: sipp succeeds only when the SRS's own
+    // BYE arrives (within its 60 s wait).
+    let sipp = Sipp::start("siprec_hold_abandoned.xml", srs.sip, &keys("abandoned"), &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1400)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let flags = flags_of(rec);
+    assert!(flags.contains(&"ended_hold_timeout".to_owned()), "{flags:?}");
+    assert_eq!(list[0]["participant_count"], 2);
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1200)), Some(TONES[0]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_src_that_stops_answering_options_pings_is_ended() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[("CALLVAULT_SIP__OPTIONS_PING_SECS", "1")]);
+    // No timer: the SRS pings every second; the SRC answers the first
+    // ping only. The second one times out (64*T1) and ends the session.
+    let sipp = Sipp::start("siprec_ping_unanswered.xml", srs.sip, &keys("ping"), &["-m", "1"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1500)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let flags = flags_of(rec);
+    assert!(flags.contains(&"ended_src_unreachable".to_owned()), "{flags:?}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1200)), Some(TONES[0]));
+}

@@ -523,7 +523,8 @@ pub struct AnsweredStream {
     pub direction: Direction,
 }
 
-/// Parameters of a recvonly answer.
+/// Parameters of a recvonly answer (or of the SRS's own offer,
+/// [`build_recvonly_offer`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerConfig<'a> {
     /// Address RTP should go to.
@@ -642,4 +643,84 @@ pub fn build_recvonly_answer(
         media,
     };
     (answer, streams)
+}
+
+/// The codecs the SRS offers when it makes the offer itself (a delayed-offer
+/// INVITE, RFC 3261 §13.2.1), most wanted first: `(payload type, encoding,
+/// clock rate, channels)`. Every one of them the media engine decodes.
+pub const OFFERED_CODECS: &[(u8, &str, u32, Option<u8>)] = &[
+    (0, "PCMU", 8000, None),
+    (8, "PCMA", 8000, None),
+    (9, "G722", 8000, None),
+    (111, "opus", 48000, Some(2)),
+    (101, "telephone-event", 8000, None),
+];
+
+/// The SRS's own offer, for an INVITE or re-INVITE that came without SDP
+/// (RFC 3264 §5): one `recvonly` audio m-line per entry of `config.ports`
+/// with every codec of [`OFFERED_CODECS`]; an entry 0 is a disabled line
+/// (`m=audio 0`). The SRC's answer (in the ACK) says which codec it sends
+/// and from where; [`build_recvonly_answer`] applied to that answer with the
+/// same ports tells which lines were taken.
+pub fn build_recvonly_offer(config: &AnswerConfig<'_>) -> SessionDescription {
+    let media = config
+        .ports
+        .iter()
+        .map(|&port| {
+            let enabled = port != 0;
+            let codecs: &[(u8, &str, u32, Option<u8>)] =
+                if enabled { OFFERED_CODECS } else { &OFFERED_CODECS[..1] };
+            MediaDescription {
+                media: "audio".into(),
+                port,
+                port_count: None,
+                proto: "RTP/AVP".into(),
+                formats: codecs.iter().map(|c| c.0.to_string()).collect(),
+                connection: None,
+                bandwidth: Vec::new(),
+                direction: enabled.then_some(Direction::RecvOnly),
+                rtpmaps: if enabled {
+                    codecs
+                        .iter()
+                        .map(|&(payload_type, encoding, clock_rate, channels)| RtpMap {
+                            payload_type,
+                            encoding: encoding.into(),
+                            clock_rate,
+                            channels,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                fmtps: codecs
+                    .iter()
+                    .filter(|c| enabled && c.1 == "telephone-event")
+                    .map(|c| (c.0, "0-16".to_owned()))
+                    .collect(),
+                label: None,
+                rtcp: None,
+                ptime: None,
+                attributes: Vec::new(),
+            }
+        })
+        .collect();
+    let conn = Connection::for_ip(config.local_ip);
+    SessionDescription {
+        version: "0".into(),
+        origin: Some(Origin {
+            username: config.origin_username.to_owned(),
+            session_id: config.session_id.to_string(),
+            session_version: config.session_version.to_string(),
+            net_type: conn.net_type.clone(),
+            addr_type: conn.addr_type.clone(),
+            address: conn.address.clone(),
+        }),
+        session_name: "-".into(),
+        connection: Some(conn),
+        bandwidth: Vec::new(),
+        timing: vec!["0 0".into()],
+        direction: None,
+        attributes: Vec::new(),
+        media,
+    }
 }

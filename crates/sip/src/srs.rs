@@ -42,7 +42,9 @@ use callvault_model::Timestamp;
 
 use crate::headers::{MediaType, Method, Refresher};
 use crate::message::{OwnedSipMessage, SipMessage};
-use crate::sdp::{AnswerConfig, Codec, Direction, SessionDescription, build_recvonly_answer};
+use crate::sdp::{
+    AnswerConfig, Codec, Direction, SessionDescription, build_recvonly_answer, build_recvonly_offer,
+};
 use crate::siprec::{DataMode, Participant, SiprecMetadata, parse_siprec_body};
 use crate::transaction::{self, Event, RequestOutcome, ServerTransactions, TransactionKey};
 
@@ -104,13 +106,28 @@ pub struct SrsConfig {
     /// start-up so they differ across restarts.
     pub tag_seed: u64,
     pub transactions: transaction::Config,
+    /// A session whose every stream is on hold (`inactive`/`recvonly` in
+    /// the SRC's SDP) ends after this long without a request from the SRC
+    /// or RTP ([`Srs::media_activity`]): [`EndReason::HoldTimeout`]. `None`:
+    /// never.
+    pub hold_timeout: Option<Duration>,
+    /// No session lasts longer than this from its INVITE:
+    /// [`EndReason::MaxDuration`]. `None`: no bound.
+    pub max_session_duration: Option<Duration>,
+    /// In a dialog without a session timer, the SRS asks for an in-dialog
+    /// OPTIONS ([`SrsEvent::PingDue`]) after this long without a request
+    /// from the SRC; 408, 481 or no answer end the session
+    /// ([`Srs::ping_result`]). `None`: no pings.
+    pub options_ping_interval: Option<Duration>,
 }
 
 impl SrsConfig {
     /// Defaults: 1000 sessions, 8 streams each, bodies up to 256 KiB,
     /// Session-Expires 1800 s,
     /// Min-SE 90 s, plain INVITEs accepted, automatic answer, 503 with
-    /// Retry-After 10 s.
+    /// Retry-After 10 s; a held session ends after 1 h without signalling
+    /// or media, any session after 6 h; OPTIONS pings every 60 s where no
+    /// session timer runs.
     pub fn new(contact_uri: impl Into<String>, rtp_ip: IpAddr) -> Self {
         SrsConfig {
             contact_uri: contact_uri.into(),
@@ -128,6 +145,9 @@ impl SrsConfig {
             sdp_username: "callvault".into(),
             tag_seed: 0,
             transactions: transaction::Config::default(),
+            hold_timeout: Some(Duration::from_secs(3600)),
+            max_session_duration: Some(Duration::from_secs(6 * 3600)),
+            options_ping_interval: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -325,6 +345,38 @@ pub enum EndReason {
     /// [`Srs::end_session`] (the driver saw no RTP, an operator stopped
     /// it...); the driver should send BYE.
     Local,
+    /// Every stream on hold and neither SIP from the SRC nor RTP for
+    /// [`SrsConfig::hold_timeout`]; the driver should send BYE.
+    HoldTimeout,
+    /// The session reached [`SrsConfig::max_session_duration`]; the driver
+    /// should send BYE.
+    MaxDuration,
+    /// An in-dialog OPTIONS ping or session refresh was answered 408 or
+    /// 481, or not at all: the SRC no longer has the dialog.
+    SrcUnreachable,
+    /// A BYE whose CSeq is lower than the dialog's last one: the SRC
+    /// considers the call over, so it is accepted (200) all the same.
+    OutOfOrderBye,
+    /// The SRS made the offer (a delayed-offer INVITE or re-INVITE) and the
+    /// ACK carried no answer (RFC 3261 §13.2.1); the driver should send BYE.
+    NoSdpAnswer,
+}
+
+impl EndReason {
+    /// Whether the SRC may still think the session is up, so the driver
+    /// must send the BYE.
+    pub fn needs_bye(self) -> bool {
+        matches!(
+            self,
+            EndReason::SessionTimerExpired
+                | EndReason::AckTimeout
+                | EndReason::Local
+                | EndReason::HoldTimeout
+                | EndReason::MaxDuration
+                | EndReason::SrcUnreachable
+                | EndReason::NoSdpAnswer
+        )
+    }
 }
 
 /// What the driver and the recorder must hear about.
@@ -340,6 +392,14 @@ pub enum SrsEvent {
         id: SessionId,
         /// The negotiated interval, seconds.
         interval: u32,
+        dialog: Box<DialogInfo>,
+    },
+    /// No session timer runs in this dialog and the SRC has been quiet for
+    /// [`SrsConfig::options_ping_interval`]: the driver sends the OPTIONS
+    /// built by [`DialogInfo::options`] and reports the outcome with
+    /// [`Srs::ping_result`].
+    PingDue {
+        id: SessionId,
         dialog: Box<DialogInfo>,
     },
     SessionEnded {
@@ -414,6 +474,25 @@ impl DialogInfo {
     }
 }
 
+impl DialogInfo {
+    /// An in-dialog OPTIONS (RFC 3261 §11): asks whether the SRC still has
+    /// the dialog, where no session timer does. `contact` is the SRS's
+    /// Contact URI.
+    pub fn options(&self, via: &str, cseq: u32, contact: &str) -> Option<Vec<u8>> {
+        let target = self.remote_target.as_deref()?;
+        let mut out = format!("OPTIONS {target} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n");
+        for r in &self.route_set {
+            out.push_str(&format!("Route: {r}\r\n"));
+        }
+        out.push_str(&format!(
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} OPTIONS\r\n\
+             Contact: <{contact}>\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n",
+            self.local_party, self.local_tag, self.remote_party, self.call_id
+        ));
+        Some(out.into_bytes())
+    }
+}
+
 /// Errors of [`Srs::accept`] and [`Srs::reject`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SrsError {
@@ -440,6 +519,8 @@ pub struct SrsStats {
     pub rejected: u64,
     /// Times the allocator had no ports.
     pub ports_exhausted: u64,
+    /// INVITEs without SDP answered with the SRS's own offer.
+    pub delayed_offers: u64,
 }
 
 #[derive(Debug)]
@@ -475,7 +556,67 @@ struct RecordingSession {
     phase: Phase,
     /// Session interval and refresher, when a timer runs.
     timer: Option<(u32, Refresher)>,
+    /// The answer timeout, session-timer expiry or next refresh.
+    timer_at: Option<Timestamp>,
+    /// When the INVITE arrived (for the maximum duration).
+    created: Timestamp,
+    /// The last request from the SRC in this dialog (ACK included).
+    last_signal: Timestamp,
+    /// The last RTP the driver reported while on hold.
+    last_media: Option<Timestamp>,
+    /// Pings are counted from here: the last request from the SRC or the
+    /// last ping answer.
+    ping_base: Timestamp,
+    /// An OPTIONS ping is out, waiting for [`Srs::ping_result`].
+    ping_outstanding: bool,
+    /// The SRS's offer in a 2xx (delayed offer), waiting for the answer in
+    /// the ACK.
+    pending_offer: bool,
+    /// The earliest of the deadlines above, as registered in `deadlines`.
     deadline: Option<Timestamp>,
+}
+
+impl RecordingSession {
+    fn confirmed(&self) -> bool {
+        matches!(self.phase, Phase::Confirmed)
+    }
+
+    /// The SRC sends nothing on any stream by its own SDP.
+    fn on_hold(&self) -> bool {
+        self.streams
+            .iter()
+            .all(|s| matches!(s.offered_direction, Direction::Inactive | Direction::RecvOnly))
+    }
+
+    fn hold_deadline(&self, cfg: &SrsConfig) -> Option<Timestamp> {
+        let limit = cfg.hold_timeout?;
+        if !self.confirmed() || self.pending_offer || !self.on_hold() {
+            return None;
+        }
+        let base = self.last_media.map_or(self.last_signal, |m| m.max(self.last_signal));
+        Some(after(base, limit))
+    }
+
+    fn max_deadline(&self, cfg: &SrsConfig) -> Option<Timestamp> {
+        let limit = cfg.max_session_duration?;
+        self.confirmed().then(|| after(self.created, limit))
+    }
+
+    fn ping_deadline(&self, cfg: &SrsConfig) -> Option<Timestamp> {
+        let every = cfg.options_ping_interval?;
+        if !self.confirmed() || self.timer.is_some() || self.ping_outstanding {
+            return None;
+        }
+        Some(after(self.ping_base, every))
+    }
+
+    /// The earliest deadline of the session.
+    fn next_deadline(&self, cfg: &SrsConfig) -> Option<Timestamp> {
+        [self.timer_at, self.max_deadline(cfg), self.hold_deadline(cfg), self.ping_deadline(cfg)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
 }
 
 type DialogId = (String, String, String);
@@ -1054,6 +1195,8 @@ impl Srs {
             return Err(SrsError::AlreadyAnswered);
         };
         let _ = self.tx.send_response(now, &key, &ok);
+        s.last_signal = now;
+        s.ping_base = now;
         self.arm_timer(now, id);
         Ok(())
     }
@@ -1120,22 +1263,107 @@ impl Srs {
             self.deadlines.remove(&(at, id));
             let Some(s) = self.sessions.get_mut(&id) else { continue };
             s.deadline = None;
-            let reason = match (&s.phase, s.timer) {
-                (Phase::Offered { .. }, _) => EndReason::NotAnswered,
-                (Phase::Confirmed, Some((interval, Refresher::Uas))) => {
-                    // The SRS is the refresher: the driver sends the
-                    // refresh; the next one is due half an interval later.
-                    let dialog = Box::new(Self::dialog_info(s));
-                    let next = after(now, Duration::from_secs(u64::from(interval / 2).max(1)));
-                    self.set_deadline(id, Some(next));
-                    self.events.push_back(SrsEvent::RefreshDue { id, interval, dialog });
-                    continue;
-                }
-                (Phase::Confirmed, _) => EndReason::SessionTimerExpired,
-            };
-            self.end(now, id, reason, ports);
+            match self.due(now, id) {
+                Some(reason) => self.end(now, id, reason, ports),
+                None => self.rearm(id),
+            }
         }
         self.pump(now, ports);
+    }
+
+    /// What the deadlines of session `id` that passed at `now` ask for: an
+    /// end, or events (refresh, ping) and the session goes on.
+    fn due(&mut self, now: Timestamp, id: SessionId) -> Option<EndReason> {
+        let cfg = &self.config;
+        let s = self.sessions.get_mut(&id)?;
+        let timer_due = s.timer_at.is_some_and(|t| t <= now);
+        if !s.confirmed() {
+            return timer_due.then_some(EndReason::NotAnswered);
+        }
+        if s.max_deadline(cfg).is_some_and(|t| t <= now) {
+            return Some(EndReason::MaxDuration);
+        }
+        if s.hold_deadline(cfg).is_some_and(|t| t <= now) {
+            return Some(EndReason::HoldTimeout);
+        }
+        if timer_due {
+            let Some((interval, Refresher::Uas)) = s.timer else {
+                return Some(EndReason::SessionTimerExpired);
+            };
+            // The SRS is the refresher: the driver sends the refresh; the
+            // next one is due half an interval later.
+            s.timer_at = Some(after(now, Duration::from_secs(u64::from(interval / 2).max(1))));
+            let dialog = Box::new(Self::dialog_info(s));
+            self.events.push_back(SrsEvent::RefreshDue { id, interval, dialog });
+        }
+        if s.ping_deadline(cfg).is_some_and(|t| t <= now) {
+            s.ping_outstanding = true;
+            let dialog = Box::new(Self::dialog_info(s));
+            self.events.push_back(SrsEvent::PingDue { id, dialog });
+        }
+        None
+    }
+
+    /// RTP arrived for session `id` (the driver reports it, at most every
+    /// few seconds, while the session is on hold): a held session that
+    /// still carries media is not abandoned.
+    pub fn media_activity(&mut self, now: Timestamp, id: SessionId) {
+        if let Some(s) = self.sessions.get_mut(&id) {
+            s.last_media = Some(s.last_media.map_or(now, |m| m.max(now)));
+            self.rearm(id);
+        }
+    }
+
+    /// The outcome of the OPTIONS sent for [`SrsEvent::PingDue`]: the
+    /// final status, or `None` when no answer came. 408 and 481 (RFC 3261
+    /// §12.2.1.2) and silence end the session with
+    /// [`EndReason::SrcUnreachable`]; any other answer, even an error,
+    /// shows that the SRC still has the dialog. Returns whether the session
+    /// ended.
+    pub fn ping_result(
+        &mut self,
+        now: Timestamp,
+        id: SessionId,
+        status: Option<u16>,
+        ports: &mut dyn PortAllocator,
+    ) -> bool {
+        let Some(s) = self.sessions.get_mut(&id) else { return false };
+        s.ping_outstanding = false;
+        self.in_dialog_result(now, id, status, ports)
+    }
+
+    /// The outcome of the UPDATE sent for [`SrsEvent::RefreshDue`], read
+    /// like [`ping_result`](Self::ping_result) (RFC 4028 §10).
+    pub fn refresh_result(
+        &mut self,
+        now: Timestamp,
+        id: SessionId,
+        status: Option<u16>,
+        ports: &mut dyn PortAllocator,
+    ) -> bool {
+        self.in_dialog_result(now, id, status, ports)
+    }
+
+    fn in_dialog_result(
+        &mut self,
+        now: Timestamp,
+        id: SessionId,
+        status: Option<u16>,
+        ports: &mut dyn PortAllocator,
+    ) -> bool {
+        if !self.sessions.contains_key(&id) {
+            return false;
+        }
+        if matches!(status, None | Some(408) | Some(481)) {
+            self.end(now, id, EndReason::SrcUnreachable, ports);
+            self.pump(now, ports);
+            return true;
+        }
+        if let Some(s) = self.sessions.get_mut(&id) {
+            s.ping_base = s.ping_base.max(now);
+        }
+        self.rearm(id);
+        false
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -1148,15 +1376,36 @@ impl Srs {
 
     // ---- internals ----
 
+    /// Sets the answer timeout / session timer of session `id`.
     fn set_deadline(&mut self, id: SessionId, at: Option<Timestamp>) {
         let Some(s) = self.sessions.get_mut(&id) else { return };
+        s.timer_at = at;
+        self.rearm(id);
+    }
+
+    /// Registers the session's earliest deadline (after any change of its
+    /// timers, hold state, signalling or media).
+    fn rearm(&mut self, id: SessionId) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let next = s.next_deadline(&self.config);
+        if s.deadline == next {
+            return;
+        }
         if let Some(old) = s.deadline.take() {
             self.deadlines.remove(&(old, id));
         }
-        if let Some(at) = at {
+        if let Some(at) = next {
             s.deadline = Some(at);
             self.deadlines.insert((at, id));
         }
+    }
+
+    /// A request (or ACK) from the SRC in session `id`'s dialog.
+    fn touch(&mut self, now: Timestamp, id: SessionId) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        s.last_signal = s.last_signal.max(now);
+        s.ping_base = s.ping_base.max(now);
+        self.rearm(id);
     }
 
     /// (Re)arms the session timer after a 2xx that (re)negotiated it.
@@ -1249,9 +1498,10 @@ impl Srs {
                 Event::Request { key, from, request } => {
                     self.on_request(now, key, from, request, ports)
                 }
-                Event::Ack { key, .. } => {
-                    if key.is_none() {
-                        self.stats.dropped += 1;
+                Event::Ack { key: None, .. } => self.stats.dropped += 1,
+                Event::Ack { key: Some(key), request, .. } => {
+                    if let Some(id) = self.invites.get(&key).copied() {
+                        self.on_ack(now, id, &request, ports);
                     }
                 }
                 Event::Cancelled { invite, .. } => self.on_cancel(now, invite, ports),
@@ -1302,13 +1552,15 @@ impl Srs {
         ports: &mut dyn PortAllocator,
     ) {
         match reason {
-            EndReason::Cancelled | EndReason::Bye => {
+            EndReason::Cancelled | EndReason::Bye | EndReason::OutOfOrderBye => {
                 self.finish_offer(now, id, 487, "Request Terminated")
             }
             _ => self.finish_offer(now, id, 480, "Temporarily Unavailable"),
         }
-        self.set_deadline(id, None);
         let Some(s) = self.sessions.remove(&id) else { return };
+        if let Some(at) = s.deadline {
+            self.deadlines.remove(&(at, id));
+        }
         self.dialogs.remove(&(s.call_id.clone(), s.remote_tag.clone(), s.local_tag.clone()));
         let held: Vec<u16> = s.ports.iter().copied().filter(|&p| p != 0).collect();
         if !held.is_empty() {
@@ -1351,6 +1603,9 @@ impl Srs {
             )
         });
         let session = dialog.as_ref().and_then(|d| self.dialogs.get(d).copied());
+        if let Some(id) = session {
+            self.touch(now, id);
+        }
         if to_tag.is_some() && session.is_none() {
             return self.respond(
                 now,
@@ -1406,16 +1661,22 @@ impl Srs {
         let cseq = req.cseq().map(|c| c.seq).unwrap_or(0);
         let Some(s) = self.sessions.get_mut(&id) else { return };
         if cseq < s.remote_cseq {
+            if method == Method::Bye {
+                // The SRC considers the call over, whatever order its
+                // requests arrive in: keeping the session open would
+                // leave it open for good (nothing else may come).
+                return self.on_bye(now, key, id, &req, EndReason::OutOfOrderBye, ports);
+            }
             let tag = s.local_tag.clone();
             return self.respond(now, &key, &req, (500, "CSeq Out Of Order"), Some(&tag), &[]);
         }
         s.remote_cseq = cseq;
-        if method != Method::Bye && matches!(s.phase, Phase::Offered { .. }) {
+        if method != Method::Bye && (matches!(s.phase, Phase::Offered { .. }) || s.pending_offer) {
             let tag = s.local_tag.clone();
             return self.respond(now, &key, &req, (491, "Request Pending"), Some(&tag), &[]);
         }
         match method {
-            Method::Bye => self.on_bye(now, key, id, &req, ports),
+            Method::Bye => self.on_bye(now, key, id, &req, EndReason::Bye, ports),
             _ => self.on_modify(now, key, id, &req, method == Method::Invite, ports),
         }
     }
@@ -1450,13 +1711,12 @@ impl Srs {
                 &[("Retry-After", retry)],
             );
         }
+        // No SDP at all (no body, or metadata alone): a delayed offer (RFC
+        // 3261 §13.2.1) that the SRS answers with its own offer.
         let offer = match parse_offer(&req, self.config.max_body_bytes) {
             Ok(Some(o)) => o,
-            Ok(None) => return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]),
+            Ok(None) => Offer { sdp: None, metadata: None },
             Err(r) => return self.refuse(now, &key, &req, None, r),
-        };
-        let Some(sdp) = offer.sdp else {
-            return self.respond(now, &key, &req, (400, "Missing SDP"), None, &[]);
         };
         let has_cisco = req.header("X-Cisco-Recording-Participant").is_some();
         let src_contact = req.contacts().iter().any(|c| c.params.contains("+sip.src"));
@@ -1488,7 +1748,20 @@ impl Srs {
         };
         let limit =
             if kind == SessionKind::Plain { 1 } else { self.config.max_streams_per_session };
-        let lines = recordable_lines(&sdp, limit);
+        let md_ok = match &offer.metadata {
+            Some(Ok(m)) => Some(m.clone()),
+            _ => None,
+        };
+        let (lines, m_lines) = match &offer.sdp {
+            Some(sdp) => (recordable_lines(sdp, limit), sdp.media.len()),
+            None => {
+                // one m-line per stream the metadata names, else one per
+                // direction of a two-party call
+                let n = md_ok.as_ref().map_or(0, |m| m.streams.len());
+                let n = if n == 0 { 2 } else { n }.min(limit).max(1);
+                ((0..n).collect(), n)
+            }
+        };
         if lines.is_empty() {
             return self.respond(now, &key, &req, (488, "Not Acceptable Here"), None, &[]);
         }
@@ -1517,7 +1790,7 @@ impl Srs {
                 &[("Retry-After", retry)],
             );
         }
-        let mut port_map = vec![0u16; sdp.media.len()];
+        let mut port_map = vec![0u16; m_lines];
         for (i, p) in lines.iter().zip(got) {
             if let Some(slot) = port_map.get_mut(*i) {
                 *slot = p;
@@ -1533,22 +1806,27 @@ impl Srs {
         );
         let sdp_session_id = fnv(&[&self.config.tag_seed.to_le_bytes(), &id.0.to_le_bytes()])
             & 0x7fff_ffff_ffff_ffff;
-        let (answer, answered) = build_recvonly_answer(
-            &sdp,
-            &AnswerConfig {
-                local_ip: self.config.rtp_ip,
-                ports: &port_map,
-                origin_username: &self.config.sdp_username,
-                session_id: sdp_session_id,
-                session_version: 1,
-            },
-        );
-        let cisco = if kind == SessionKind::CiscoNbr { cisco_participants(&req) } else { vec![] };
-        let md_ok = match &offer.metadata {
-            Some(Ok(m)) => Some(m.clone()),
-            _ => None,
+        let local = AnswerConfig {
+            local_ip: self.config.rtp_ip,
+            ports: &port_map,
+            origin_username: &self.config.sdp_username,
+            session_id: sdp_session_id,
+            session_version: 1,
         };
-        let mut streams = stream_infos(&sdp, &answered);
+        // With an offer: the answer and the streams it takes. Without: the
+        // SRS's offer; the streams come with the answer in the ACK.
+        let (answer, mut streams) = match &offer.sdp {
+            Some(sdp) => {
+                let (answer, answered) = build_recvonly_answer(sdp, &local);
+                (answer, stream_infos(sdp, &answered))
+            }
+            None => {
+                self.stats.delayed_offers += 1;
+                (build_recvonly_offer(&local), Vec::new())
+            }
+        };
+        let pending_offer = offer.sdp.is_none();
+        let cisco = if kind == SessionKind::CiscoNbr { cisco_participants(&req) } else { vec![] };
         resolve_senders(&mut streams, md_ok.as_ref(), &cisco);
         let group_key = group_key_for(kind, md_ok.as_ref(), &req, &call_id);
         let ok = self.ok_response(&req, &local_tag, kind, timer, Some(&answer));
@@ -1609,6 +1887,13 @@ impl Srs {
                 last_answer: Some(answer),
                 phase,
                 timer: timer.map(|(i, r, _)| (i, r)),
+                timer_at: None,
+                created: now,
+                last_signal: now,
+                last_media: None,
+                ping_base: now,
+                ping_outstanding: false,
+                pending_offer,
                 deadline: None,
             },
         );
@@ -1669,6 +1954,7 @@ impl Srs {
         key: TransactionKey,
         id: SessionId,
         req: &SipMessage<'_>,
+        reason: EndReason,
         ports: &mut dyn PortAllocator,
     ) {
         // Sonus sends partial metadata in the BYE: keep it
@@ -1679,7 +1965,88 @@ impl Srs {
         }
         let tag = self.sessions.get(&id).map(|s| s.local_tag.clone());
         self.respond(now, &key, req, (200, "OK"), tag.as_deref(), &[]);
-        self.end(now, id, EndReason::Bye, ports);
+        self.end(now, id, reason, ports);
+    }
+
+    /// The ACK of a 2xx of session `id`: when that 2xx carried the SRS's
+    /// offer, the ACK must carry the answer (RFC 3261 §13.2.1, RFC 3264).
+    fn on_ack(
+        &mut self,
+        now: Timestamp,
+        id: SessionId,
+        ack: &SipMessage<'_>,
+        ports: &mut dyn PortAllocator,
+    ) {
+        self.touch(now, id);
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        if !std::mem::take(&mut s.pending_offer) {
+            return;
+        }
+        match parse_offer(ack, self.config.max_body_bytes) {
+            Ok(Some(Offer { sdp: Some(sdp), metadata })) => {
+                self.apply_answer(id, &sdp, metadata, ports);
+                self.rearm(id);
+            }
+            // No answer, or one that cannot be read: there is no media
+            // session; end it (the driver sends the BYE).
+            _ => self.end(now, id, EndReason::NoSdpAnswer, ports),
+        }
+    }
+
+    /// Takes the SRC's answer to the SRS's offer: each line it accepted with
+    /// a codec the SRS records becomes a stream on the port the offer
+    /// named; the ports of refused lines go back.
+    fn apply_answer(
+        &mut self,
+        id: SessionId,
+        answer: &SessionDescription,
+        metadata: Option<Result<SiprecMetadata, String>>,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        // The answer read as if it were an offer gives, line by line, what
+        // the SRC sends and from where; our ports stay those of our offer.
+        let (_, answered) = build_recvonly_answer(
+            answer,
+            &AnswerConfig {
+                local_ip: self.config.rtp_ip,
+                ports: &s.ports,
+                origin_username: &self.config.sdp_username,
+                session_id: s.sdp_session_id,
+                session_version: s.sdp_version,
+            },
+        );
+        let mut freed = Vec::new();
+        for (i, p) in s.ports.iter_mut().enumerate() {
+            if *p != 0 && !answered.iter().any(|a| a.index == i && a.port != 0) {
+                freed.push(*p);
+                *p = 0;
+            }
+        }
+        if !freed.is_empty() {
+            ports.release(&freed);
+        }
+        let mut changes = Vec::new();
+        let new_md = match metadata {
+            Some(md) => Self::next_metadata(s.metadata.as_ref(), md, &mut changes),
+            None => s.metadata.clone(),
+        };
+        let mut streams = stream_infos(answer, &answered);
+        resolve_senders(&mut streams, new_md.as_ref(), &s.cisco);
+        participant_changes(s.metadata.as_ref(), new_md.as_ref(), &mut changes);
+        stream_changes(&s.streams, &streams, &mut changes);
+        s.metadata = new_md;
+        s.streams = streams;
+        if !changes.is_empty() {
+            self.events.push_back(SrsEvent::SessionUpdated(SessionUpdated {
+                id,
+                call_id: s.call_id.clone(),
+                group_key: s.group_key.clone(),
+                streams: s.streams.clone(),
+                metadata: s.metadata.clone(),
+                changes,
+            }));
+        }
     }
 
     fn apply_metadata_only(&mut self, id: SessionId, md: Result<SiprecMetadata, String>) {
@@ -1832,8 +2199,37 @@ impl Srs {
                 s.last_answer = Some(answer.clone());
                 Some((answer, streams))
             }
-            // a re-INVITE without SDP asks for an offer: ours is the last answer
-            None if is_invite => s.last_answer.clone().map(|a| (a, s.streams.clone())),
+            // A re-INVITE without SDP asks for an offer (RFC 3261 §14.2):
+            // the lines the SRS records, the others disabled as they were;
+            // the streams change when the answer comes in the ACK.
+            None if is_invite => {
+                let mut offer = build_recvonly_offer(&AnswerConfig {
+                    local_ip: self.config.rtp_ip,
+                    ports: &s.ports,
+                    origin_username: &self.config.sdp_username,
+                    session_id: s.sdp_session_id,
+                    session_version: s.sdp_version,
+                });
+                if let Some(last) = &s.last_answer {
+                    for (i, m) in offer.media.iter_mut().enumerate() {
+                        if m.port == 0
+                            && let Some(old) = last.media.get(i)
+                        {
+                            *m = old.clone();
+                            m.port = 0;
+                        }
+                    }
+                    if last.media != offer.media {
+                        s.sdp_version = s.sdp_version.saturating_add(1);
+                        offer.origin.iter_mut().for_each(|o| {
+                            o.session_version = s.sdp_version.to_string();
+                        });
+                    }
+                }
+                s.last_answer = Some(offer.clone());
+                s.pending_offer = true;
+                Some((offer, s.streams.clone()))
+            }
             None => None,
         };
         let mut streams = match &answer {

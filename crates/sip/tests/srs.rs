@@ -202,6 +202,14 @@ fn ack(invite: &Req, to_tag: &str) -> Vec<u8> {
     a.bytes()
 }
 
+/// The ACK of an INVITE's 2xx carrying the SDP answer (delayed offer).
+fn ack_with(invite: &Req, to_tag: &str, answer_sdp: &str) -> Vec<u8> {
+    let mut a = Req::in_dialog("ACK", &invite.call_id, invite.cseq, to_tag)
+        .body("application/sdp", answer_sdp);
+    a.branch = format!("{}-ack", invite.branch);
+    a.bytes()
+}
+
 /// An SDP offer: one sendonly PCMU m-line per (port, label, direction).
 fn sdp(lines: &[(u16, &str, &str)]) -> String {
     let mut s = "v=0\r\no=src 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
@@ -581,13 +589,16 @@ fn reinvite_adds_and_rejects_m_lines() {
     let ev = h.take_events();
     assert!(updated(&ev)[0].changes.contains(&SessionChange::StreamRemoved { index: 0 }));
     assert_eq!(h.ports.live.iter().copied().collect::<Vec<_>>(), [40002]);
-    // a re-INVITE without SDP gets the current answer as the SRS offer
+    // a re-INVITE without SDP gets an SRS offer on the current ports; the
+    // same answer in the ACK changes nothing
     let re = Req::in_dialog("INVITE", "grow", 4, &tag);
     let rs = h.send(&re.bytes());
     assert_eq!(codes(&rs), [100, 200]);
     assert_eq!(answer(&rs[1]).media.iter().map(|m| m.port).collect::<Vec<_>>(), [0, 40002]);
-    h.send(&ack(&re, &tag));
+    let same = sdp(&[(0, "1", "sendonly"), (30002, "2", "sendonly")]);
+    h.send(&ack_with(&re, &tag, &same));
     assert!(h.take_events().is_empty());
+    assert_eq!(h.ports.live.iter().copied().collect::<Vec<_>>(), [40002]);
 }
 
 #[test]
@@ -847,7 +858,6 @@ fn malformed_requests_get_400_and_the_srs_keeps_serving() {
     let mut h = Harness::new(config());
     let offer = sdp(&[(30000, "1", "sendonly")]);
     let cases: Vec<(Vec<u8>, u16, &str)> = vec![
-        (Req::new("INVITE", "m1", 1).bytes(), 400, "Missing SDP"),
         (Req::new("INVITE", "m2", 1).body("application/sdp", "hello world"), 400, "Bad SDP")
             .into_req(),
         (
@@ -1261,4 +1271,343 @@ fn cancel_after_an_automatic_answer_changes_nothing() {
     h.send(&ack(&invite, &tag));
     assert_eq!(codes(&h.send(&Req::in_dialog("BYE", "late-cancel", 2, &tag).bytes())), [200]);
     assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+}
+
+/// The session id of the one `SessionStarted` among `events`.
+fn started_id(events: &[SrsEvent]) -> callvault_sip::srs::SessionId {
+    let s = started(events);
+    assert_eq!(s.len(), 1, "{events:?}");
+    s[0].id
+}
+
+fn pings(events: &[SrsEvent]) -> usize {
+    events.iter().filter(|e| matches!(e, SrsEvent::PingDue { .. })).count()
+}
+
+/// A config with only the given end-of-session policies.
+fn bounded(hold: Option<u64>, max: Option<u64>, ping: Option<u64>) -> SrsConfig {
+    let mut cfg = config();
+    cfg.hold_timeout = hold.map(Duration::from_secs);
+    cfg.max_session_duration = max.map(Duration::from_secs);
+    cfg.options_ping_interval = ping.map(Duration::from_secs);
+    cfg
+}
+
+#[test]
+fn delayed_offer_takes_the_answer_from_the_ack() {
+    let mut h = Harness::new(config());
+    // Cisco built-in-bridge style: an INVITE without any body
+    let invite = Req::new("INVITE", "late-sdp", 1).header("Require: siprec");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    let offer = answer(&rs[1]);
+    assert_eq!(offer.media.iter().map(|m| m.port).collect::<Vec<_>>(), [40000, 40002]);
+    for m in &offer.media {
+        assert_eq!(m.direction, Some(Direction::RecvOnly));
+        assert_eq!(m.formats, ["0", "8", "9", "111", "101"]);
+        assert!(m.rtpmap(101).is_some_and(|r| r.encoding == "telephone-event"));
+    }
+    assert_eq!(offer.connection.as_ref().and_then(|c| c.ip()), Some("192.0.2.9".parse().unwrap()));
+    let ev = h.take_events();
+    let s = started(&ev);
+    assert_eq!(
+        (s[0].kind, s[0].streams.len()),
+        (SessionKind::Siprec, 0),
+        "no stream before the answer"
+    );
+    // the answer in the ACK: PCMA on the first line, PCMU on the second
+    let tag = to_tag(&rs[1]);
+    let ans = "v=0\r\no=src 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n\
+m=audio 30000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=label:1\r\na=sendonly\r\n\
+m=audio 30002 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=label:2\r\na=sendonly\r\n";
+    assert!(h.send(&ack_with(&invite, &tag, ans)).is_empty());
+    let ev = h.take_events();
+    let u = updated(&ev);
+    assert_eq!(u.len(), 1);
+    assert!(u[0].changes.contains(&SessionChange::StreamAdded { index: 0 }));
+    assert!(u[0].changes.contains(&SessionChange::StreamAdded { index: 1 }));
+    let got: Vec<_> = u[0]
+        .streams
+        .iter()
+        .map(|s| (s.local_port, s.remote.map(|r| r.port()), s.codec, s.offered_direction))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (40000, Some(30000), Codec::Pcma, Direction::SendOnly),
+            (40002, Some(30002), Codec::Pcmu, Direction::SendOnly)
+        ]
+    );
+    assert_eq!(u[0].streams[1].telephone_event, Some(101));
+    assert_eq!(h.srs.stats().delayed_offers, 1);
+    // the session goes on like any other and ends by BYE
+    let rs = h.send(&Req::in_dialog("BYE", "late-sdp", 2, &tag).bytes());
+    assert_eq!(codes(&rs), [200]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+    assert!(h.ports.live.is_empty());
+}
+
+#[test]
+fn delayed_offer_with_metadata_offers_one_line_per_metadata_stream() {
+    let mut h = Harness::new(config());
+    // metadata alone (no SDP part), naming one stream: alice's, label 1
+    let xml = basic_metadata("g", "cs")
+        .lines()
+        .filter(|l| !l.contains("stream_id=\"s2\""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let invite = Req::new("INVITE", "md-only", 1)
+        .header("Require: siprec")
+        .body("application/rs-metadata+xml", xml);
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    assert_eq!(answer(&rs[1]).media.len(), 1);
+    let ev = h.take_events();
+    assert!(matches!(&started(&ev)[0].metadata, Some(Ok(m)) if m.streams.len() == 1));
+    h.send(&ack_with(&invite, &to_tag(&rs[1]), &sdp(&[(30000, "1", "sendonly")])));
+    let ev = h.take_events();
+    let stream = &updated(&ev)[0].streams[0];
+    let sender = stream.sender.as_ref().expect("the metadata names the sender");
+    assert_eq!(sender.participant_id.as_deref(), Some("alice"));
+    assert_eq!(sender.source, SenderSource::MetadataLabel);
+}
+
+#[test]
+fn ack_without_an_answer_ends_the_session_and_refused_lines_free_their_ports() {
+    let mut h = Harness::new(config());
+    let invite = Req::new("INVITE", "no-answer", 1).header("Require: siprec");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    assert_eq!(h.ports.live.len(), 2);
+    h.take_events();
+    assert!(h.send(&ack(&invite, &to_tag(&rs[1]))).is_empty());
+    let ev = h.take_events();
+    assert_eq!(ended(&ev), [EndReason::NoSdpAnswer]);
+    assert!(EndReason::NoSdpAnswer.needs_bye(), "the SRC thinks the session is up");
+    assert!(h.ports.live.is_empty());
+    assert_eq!(h.srs.session_count(), 0);
+
+    // the SRC takes one line of two: the other's port goes back at once
+    let invite = Req::new("INVITE", "one-line", 1).header("Require: siprec");
+    let rs = h.send(&invite.bytes());
+    let one = sdp(&[(0, "1", "sendonly"), (30002, "2", "sendonly")]);
+    h.send(&ack_with(&invite, &to_tag(&rs[1]), &one));
+    let ev = h.take_events();
+    assert_eq!(updated(&ev)[0].streams.iter().map(|s| s.local_port).collect::<Vec<_>>(), [40006]);
+    assert_eq!(h.ports.live.iter().copied().collect::<Vec<_>>(), [40006]);
+    // and an answer with no codec the SRS records takes nothing
+    let invite = Req::new("INVITE", "g729", 1).header("Require: siprec");
+    let rs = h.send(&invite.bytes());
+    let g729 = "v=0\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 30000 RTP/AVP 18\r\na=sendonly\r\n\
+m=audio 0 RTP/AVP 0\r\n";
+    h.send(&ack_with(&invite, &to_tag(&rs[1]), g729));
+    assert_eq!(h.ports.live.iter().copied().collect::<Vec<_>>(), [40006]);
+    assert_eq!(h.srs.session_count(), 2);
+}
+
+#[test]
+fn reinvite_without_sdp_is_a_new_offer_answered_in_the_ack() {
+    let mut h = Harness::new(config());
+    let offer = sdp(&[(30000, "1", "sendonly"), (30002, "2", "sendonly")]);
+    let ok = establish(&mut h, &siprec_invite("re-late", &offer, &basic_metadata("g", "cs")));
+    let tag = to_tag(&ok);
+    h.take_events();
+    let re = Req::in_dialog("INVITE", "re-late", 2, &tag);
+    let rs = h.send(&re.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    let ours = answer(&rs[1]);
+    assert_eq!(ours.media.iter().map(|m| m.port).collect::<Vec<_>>(), [40000, 40002]);
+    assert!(ours.media.iter().all(|m| m.direction == Some(Direction::RecvOnly)));
+    // a second offer while ours is pending: 491
+    let upd = Req::in_dialog("UPDATE", "re-late", 3, &tag).body("application/sdp", offer.clone());
+    assert_eq!(codes(&h.send(&upd.bytes())), [491]);
+    // the answer puts both streams on hold and moves one
+    let held = sdp(&[(30000, "1", "inactive"), (31000, "2", "inactive")]);
+    h.send(&ack_with(&re, &tag, &held));
+    let ev = h.take_events();
+    let u = updated(&ev);
+    assert_eq!(u.len(), 1);
+    let c = &u[0].changes;
+    assert!(c.contains(&SessionChange::DirectionChanged {
+        index: 0,
+        from: Direction::SendOnly,
+        to: Direction::Inactive
+    }));
+    assert!(c.iter().any(|c| matches!(c, SessionChange::RemoteMoved { index: 1, .. })));
+    assert_eq!(u[0].streams.iter().map(|s| s.local_port).collect::<Vec<_>>(), [40000, 40002]);
+    assert_eq!(h.ports.live.len(), 2);
+}
+
+#[test]
+fn out_of_order_bye_ends_the_session() {
+    let mut h = Harness::new(config());
+    let offer = sdp(&[(30000, "1", "sendonly")]);
+    let ok = establish(&mut h, &siprec_invite("ooo", &offer, &basic_metadata("g", "cs")));
+    let tag = to_tag(&ok);
+    h.take_events();
+    let upd = Req::in_dialog("UPDATE", "ooo", 5, &tag).body("application/sdp", offer.clone());
+    assert_eq!(codes(&h.send(&upd.bytes())), [200]);
+    // another request out of order is still refused ...
+    let late = Req::in_dialog("UPDATE", "ooo", 4, &tag).body("application/sdp", offer.clone());
+    let rs = h.send(&late.bytes());
+    assert_eq!((rs[0].status(), rs[0].reason()), (Some(500), Some("CSeq Out Of Order")));
+    assert!(ended(&h.take_events()).is_empty());
+    // ... but a BYE ends the call the SRC considers over
+    let rs = h.send(&Req::in_dialog("BYE", "ooo", 3, &tag).bytes());
+    assert_eq!(codes(&rs), [200]);
+    assert_eq!(ended(&h.take_events()), [EndReason::OutOfOrderBye]);
+    assert!(!EndReason::OutOfOrderBye.needs_bye());
+    assert!(h.ports.live.is_empty());
+    // the dialog is gone: a retried BYE gets 481
+    let rs = h.send(&Req::in_dialog("BYE", "ooo", 6, &tag).bytes());
+    assert_eq!(codes(&rs), [481]);
+}
+
+#[test]
+fn a_held_session_without_timer_ends_after_the_hold_timeout() {
+    let mut h = Harness::new(bounded(Some(100), None, None));
+    let offer = sdp(&[(30000, "1", "sendonly"), (30002, "2", "sendonly")]);
+    // no Supported, no Session-Expires: no session timer
+    let ok = establish(&mut h, &siprec_invite("held", &offer, &basic_metadata("g", "cs")));
+    assert!(ok.header("Session-Expires").is_none());
+    let tag = to_tag(&ok);
+    let id = started_id(&h.take_events());
+    // talking for a long time is not a hold
+    h.run_until(500);
+    assert!(ended(&h.take_events()).is_empty());
+    // hold at 500 s
+    let hold = sdp(&[(30000, "1", "inactive"), (30002, "2", "inactive")]);
+    let upd = Req::in_dialog("UPDATE", "held", 2, &tag).body("application/sdp", hold);
+    assert_eq!(codes(&h.send(&upd.bytes())), [200]);
+    h.take_events();
+    h.run_until(599);
+    assert!(ended(&h.take_events()).is_empty());
+    // RTP still arriving on hold at 550 s ... (reported late: the hold
+    // began 99 s ago)
+    h.srs.media_activity(h.start + Duration::from_secs(550), id);
+    h.run_until(649);
+    assert!(ended(&h.take_events()).is_empty(), "media at 550 s keeps it until 650 s");
+    // nothing else comes (no timer, no BYE): it ends 100 s after the last
+    // sign of life
+    h.run_until(651);
+    assert_eq!(ended(&h.take_events()), [EndReason::HoldTimeout]);
+    assert!(EndReason::HoldTimeout.needs_bye());
+    assert!(h.ports.live.is_empty());
+    assert_eq!(h.srs.poll_timeout(), None);
+}
+
+#[test]
+fn any_signalling_restarts_the_hold_timeout_and_resume_stops_it() {
+    let mut h = Harness::new(bounded(Some(100), None, None));
+    let hold = sdp(&[(30000, "1", "inactive")]);
+    let ok = establish(&mut h, &siprec_invite("held2", &hold, &basic_metadata("g", "cs")));
+    let tag = to_tag(&ok);
+    h.take_events();
+    h.run_until(90);
+    // an in-dialog OPTIONS from the SRC is signalling
+    let rs = h.send(&Req::in_dialog("OPTIONS", "held2", 2, &tag).bytes());
+    assert_eq!(codes(&rs), [200]);
+    h.run_until(189);
+    assert!(ended(&h.take_events()).is_empty());
+    // resumed at 189 s: no hold deadline any more
+    let talk = sdp(&[(30000, "1", "sendonly")]);
+    let upd = Req::in_dialog("UPDATE", "held2", 3, &tag).body("application/sdp", talk);
+    assert_eq!(codes(&h.send(&upd.bytes())), [200]);
+    h.run_until(5000);
+    assert!(ended(&h.take_events()).is_empty());
+    assert_eq!(h.srs.session_count(), 1);
+}
+
+#[test]
+fn no_session_outlives_the_maximum_duration() {
+    let mut h = Harness::new(bounded(None, Some(1000), None));
+    // an SRC refreshing its session timer faithfully still ends at 1000 s
+    let invite =
+        siprec_invite("long-call", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))
+            .header("Supported: timer")
+            .header("Session-Expires: 300;refresher=uac");
+    let ok = establish(&mut h, &invite);
+    let tag = to_tag(&ok);
+    h.take_events();
+    for (i, at) in [200u64, 400, 600, 800].into_iter().enumerate() {
+        h.run_until(at);
+        let upd = Req::in_dialog("UPDATE", "long-call", 2 + i as u32, &tag)
+            .header("Supported: timer")
+            .header("Session-Expires: 300;refresher=uac");
+        assert_eq!(codes(&h.send(&upd.bytes())), [200]);
+    }
+    h.run_until(999);
+    assert!(ended(&h.take_events()).is_empty());
+    h.run_until(1001);
+    assert_eq!(ended(&h.take_events()), [EndReason::MaxDuration]);
+    assert!(EndReason::MaxDuration.needs_bye());
+    assert!(h.ports.live.is_empty());
+}
+
+#[test]
+fn options_pings_where_no_session_timer_runs() {
+    let mut h = Harness::new(bounded(None, None, Some(60)));
+    let ok = establish(
+        &mut h,
+        &siprec_invite("ping", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c")),
+    );
+    let tag = to_tag(&ok);
+    let id = started_id(&h.take_events());
+    h.run_until(59);
+    assert_eq!(pings(&h.take_events()), 0);
+    h.run_until(61);
+    let ev = h.take_events();
+    assert_eq!(pings(&ev), 1);
+    let Some(SrsEvent::PingDue { dialog, .. }) =
+        ev.iter().find(|e| matches!(e, SrsEvent::PingDue { .. }))
+    else {
+        unreachable!()
+    };
+    let bytes = dialog
+        .options("SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKp1", 1, "sip:srs@192.0.2.9")
+        .unwrap();
+    let msg = SipMessage::parse(&bytes).unwrap();
+    assert_eq!(msg.method_str(), Some("OPTIONS"));
+    assert_eq!(msg.request_uri(), Some("sip:src@192.0.2.1:5060"));
+    assert_eq!(msg.to().and_then(|t| t.tag().map(str::to_owned)), Some("src-tag".into()));
+    assert_eq!(msg.from().and_then(|t| t.tag().map(str::to_owned)), Some(tag.clone()));
+    // no second ping while the first is out
+    h.run_until(200);
+    assert_eq!(pings(&h.take_events()), 0);
+    // answered (even 405: the SRC has the dialog): the next one 60 s later
+    assert!(!h.srs.ping_result(h.now, id, Some(405), &mut h.ports));
+    h.run_until(230);
+    // a request from the SRC postpones it
+    let upd = Req::in_dialog("UPDATE", "ping", 2, &tag);
+    assert_eq!(codes(&h.send(&upd.bytes())), [200]);
+    h.run_until(289);
+    assert_eq!(pings(&h.take_events()), 0);
+    h.run_until(291);
+    assert_eq!(pings(&h.take_events()), 1);
+    // no answer at all: the SRC is gone
+    assert!(h.srs.ping_result(h.now, id, None, &mut h.ports));
+    h.drain();
+    assert_eq!(ended(&h.take_events()), [EndReason::SrcUnreachable]);
+    assert!(h.ports.live.is_empty());
+
+    // 481 ends it too; a session with a timer is never pinged
+    let ok = establish(
+        &mut h,
+        &siprec_invite("ping2", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c")),
+    );
+    let id = started_id(&h.take_events());
+    let timed =
+        siprec_invite("timed", &sdp(&[(30000, "1", "sendonly")]), &basic_metadata("g", "c"))
+            .header("Supported: timer")
+            .header("Session-Expires: 1800;refresher=uac");
+    establish(&mut h, &timed);
+    h.take_events();
+    let _ = ok;
+    h.run_until(360);
+    let ev = h.take_events();
+    assert_eq!(pings(&ev), 1, "only the session without a timer: {ev:?}");
+    assert!(h.srs.ping_result(h.now, id, Some(481), &mut h.ports));
+    h.drain();
+    assert_eq!(ended(&h.take_events()), [EndReason::SrcUnreachable]);
+    assert_eq!(h.srs.session_count(), 1);
 }

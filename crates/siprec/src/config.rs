@@ -37,6 +37,17 @@ pub struct SipConfig {
     /// A session with every stream active and no RTP for this long is
     /// finalized and the SRS sends BYE. Streams on hold do not count.
     pub rtp_timeout_secs: u64,
+    /// A session whose every stream is on hold (`inactive`) ends (BYE,
+    /// flag `ended_hold_timeout`) after this long without SIP from the SRC
+    /// and without RTP. 0: never.
+    pub hold_timeout_secs: u64,
+    /// No recording session lasts longer than this (BYE, flag
+    /// `ended_max_duration`). 0: no bound.
+    pub max_session_secs: u64,
+    /// Where the SRC negotiated no session timer, an in-dialog OPTIONS is
+    /// sent after this long without a request from it; 408, 481 or no
+    /// answer end the session (flag `ended_src_unreachable`). 0: no pings.
+    pub options_ping_secs: u64,
     /// Take RTP only from the SRC's signalling address and the `c=`
     /// addresses of its SDP; packets from anywhere else are dropped and
     /// counted (`callvault_sip_rtp_foreign_packets_total`). Turn off for an
@@ -91,6 +102,9 @@ impl Default for SipConfig {
             session_expires: 1800,
             min_se: 90,
             rtp_timeout_secs: 60,
+            hold_timeout_secs: 3600,
+            max_session_secs: 6 * 3600,
+            options_ping_secs: 60,
             rtp_source_filter: true,
             accept_plain_invites: true,
             default_tenant: None,
@@ -125,6 +139,9 @@ impl SipConfig {
         if let Err(m) = self.rtp_port_range() {
             return invalid("rtp_ports", &m);
         }
+        if self.max_session_secs != 0 && self.max_session_secs < self.hold_timeout_secs {
+            return invalid("max_session_secs", "must be at least sip.hold_timeout_secs (or 0)");
+        }
         if self.max_sessions == 0 {
             return invalid("max_sessions", "must be positive");
         }
@@ -137,5 +154,24 @@ impl SipConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_bounds_are_on_by_default_and_checked() {
+        let c = SipConfig::default();
+        assert_eq!(
+            (c.hold_timeout_secs, c.max_session_secs, c.options_ping_secs),
+            (3600, 21600, 60)
+        );
+        assert!(c.validate().is_ok());
+        let short = SipConfig { max_session_secs: 600, ..SipConfig::default() };
+        assert_eq!(short.validate().unwrap_err().0, "max_session_secs");
+        let unbounded = SipConfig { max_session_secs: 0, ..SipConfig::default() };
+        assert!(unbounded.validate().is_ok());
     }
 }

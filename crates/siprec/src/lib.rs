@@ -126,6 +126,11 @@ pub(crate) enum Input {
     RtpTimeout {
         id: SessionId,
     },
+    /// RTP arrives on a session that is on hold (reported every few
+    /// seconds at most): it is not abandoned.
+    MediaActivity {
+        id: SessionId,
+    },
     /// The spool of an offered session was opened.
     Spooled {
         id: SessionId,
@@ -258,6 +263,10 @@ pub async fn start(
     srs_config.server_name = Some(format!("callvault/{}", env!("CARGO_PKG_VERSION")));
     srs_config.tag_seed = rand::random();
     srs_config.transactions.max_transactions = config.max_sessions.saturating_mul(4).max(1000);
+    let secs = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    srs_config.hold_timeout = secs(config.hold_timeout_secs);
+    srs_config.max_session_duration = secs(config.max_session_secs);
+    srs_config.options_ping_interval = secs(config.options_ping_secs);
 
     let udp = Arc::new(udp);
     tokio::spawn(udp_reader(udp.clone(), core_tx.clone(), deps.metrics.clone()));
@@ -468,6 +477,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Send + 'static>(
 enum Outgoing {
     Bye,
     Refresh,
+    Ping,
 }
 
 struct Peer {
@@ -582,6 +592,7 @@ impl Core {
             Input::RtpTimeout { id } => {
                 let _ = self.srs.end_session(now, id, &mut self.ports);
             }
+            Input::MediaActivity { id } => self.srs.media_activity(now, id),
             Input::Spooled { id, result } => self.spooled(now, id, *result),
         }
     }
@@ -723,19 +734,20 @@ impl Core {
                 }
                 SrsEvent::SessionEnded { id, reason, dialog, .. } => {
                     self.pending.remove(&id);
+                    log_unusual_end(id, reason);
                     if let Some(live) = self.sessions.remove(&id) {
                         let _ = live.tx.send(SessionCmd::End { reason }).await;
                     }
-                    if matches!(
-                        reason,
-                        EndReason::SessionTimerExpired | EndReason::AckTimeout | EndReason::Local
-                    ) {
+                    if reason.needs_bye() {
                         self.send_in_dialog(now, id, &dialog, Outgoing::Bye, 0);
                     }
                     self.local_cseq.remove(&id);
                 }
                 SrsEvent::RefreshDue { id, interval, dialog } => {
                     self.send_in_dialog(now, id, &dialog, Outgoing::Refresh, interval);
+                }
+                SrsEvent::PingDue { id, dialog } => {
+                    self.send_in_dialog(now, id, &dialog, Outgoing::Ping, 0);
                 }
             }
         }
@@ -745,7 +757,7 @@ impl Core {
         while let Some(t) = self.client.poll_transmit() {
             self.transmit(t.destination, t.contents).await;
         }
-        let mut failed_refresh = false;
+        let mut ended = false;
         while let Some(ev) = self.client.poll_event() {
             let (branch, status) = match &ev {
                 ClientEvent::Completed { branch, status } => (branch, Some(*status)),
@@ -765,18 +777,16 @@ impl Core {
                         .inc();
                 }
                 // RFC 4028 §10: a refresh answered 408 or 481, or not at
-                // all, means the session is gone.
-                Outgoing::Refresh if matches!(status, None | Some(408) | Some(481)) => {
-                    tracing::info!(
-                        session = id.0,
-                        ?status,
-                        "session refresh failed; ending the recording session"
-                    );
-                    let _ = self.srs.end_session(now, id, &mut self.ports);
-                    failed_refresh = true;
-                }
+                // all, means the session is gone (the core decides).
                 Outgoing::Refresh => {
-                    if status.is_some_and(|s| s >= 300) {
+                    if self.srs.refresh_result(now, id, status, &mut self.ports) {
+                        tracing::info!(
+                            session = id.0,
+                            ?status,
+                            "session refresh failed; ending the recording session"
+                        );
+                        ended = true;
+                    } else if status.is_some_and(|s| s >= 300) {
                         tracing::warn!(
                             session = id.0,
                             ?status,
@@ -784,9 +794,19 @@ impl Core {
                         );
                     }
                 }
+                Outgoing::Ping => {
+                    if self.srs.ping_result(now, id, status, &mut self.ports) {
+                        tracing::info!(
+                            session = id.0,
+                            ?status,
+                            "the SRC did not answer an OPTIONS ping; ending the recording session"
+                        );
+                        ended = true;
+                    }
+                }
             }
         }
-        if failed_refresh {
+        if ended {
             Box::pin(self.flush()).await;
         }
     }
@@ -823,6 +843,7 @@ impl Core {
             Outgoing::Refresh => {
                 dialog.refresh(&via, cseq, interval, &self.srs.config().contact_uri)
             }
+            Outgoing::Ping => dialog.options(&via, cseq, &self.srs.config().contact_uri),
         };
         let Some(request) = request else { return };
         if self.client.send(now, peer, request, &branch, transport != Transport::Udp).is_ok() {
@@ -871,6 +892,23 @@ impl Core {
         }
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// One log line for every session that did not end the ordinary way (BYE,
+/// CANCEL, refusal, RTP silence): the recording carries the same reason as
+/// a flag.
+fn log_unusual_end(id: SessionId, reason: EndReason) {
+    let why = match reason {
+        EndReason::HoldTimeout => "on hold without signalling or media for sip.hold_timeout_secs",
+        EndReason::MaxDuration => "reached sip.max_session_secs",
+        EndReason::SrcUnreachable => "the SRC no longer answers in the dialog",
+        EndReason::OutOfOrderBye => "BYE with an out-of-order CSeq accepted",
+        EndReason::NoSdpAnswer => "the ACK carried no SDP answer to the SRS's offer",
+        EndReason::SessionTimerExpired => "session timer expired",
+        EndReason::AckTimeout => "the 2xx was never acknowledged",
+        _ => return,
+    };
+    tracing::info!(session = id.0, ?reason, why, "recording session ended");
 }
 
 /// The background job that stores what dead instances left in their

@@ -477,6 +477,10 @@ impl LiveSession {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut timeout_reported = false;
+        // RTP on hold is reported to the core (which bounds holds) at most
+        // this often.
+        const MEDIA_REPORT: Duration = Duration::from_secs(5);
+        let mut media_reported: Option<Instant> = None;
         let reason = loop {
             tokio::select! {
                 cmd = rx.recv() => match cmd {
@@ -511,7 +515,14 @@ impl LiveSession {
                         _ => {}
                     }
                     if self.on_hold() {
-                        self.media.lock().unwrap_or_else(|e| e.into_inner()).last_rtp = Instant::now();
+                        // Silence is expected on hold (the core bounds it);
+                        // RTP all the same is a sign of life.
+                        if idle < Duration::from_secs(1)
+                            && media_reported.is_none_or(|t| t.elapsed() >= MEDIA_REPORT)
+                        {
+                            media_reported = Some(Instant::now());
+                            let _ = self.shared.core.try_send(Input::MediaActivity { id: self.id });
+                        }
                     } else if idle > timeout && !timeout_reported {
                         timeout_reported = true;
                         tracing::info!(session = self.id.0, idle_secs = idle.as_secs(), "no RTP: ending the recording session");
@@ -602,9 +613,28 @@ impl LiveSession {
         if self.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
+        flags.extend(end_flag(reason).map(str::to_owned));
         let req = request(self.tenant, self.conversation, facts, flags);
         let stored = store(&self.shared, req, staged, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
+    }
+}
+
+/// The recording flag of a session that did not end the ordinary way.
+pub(crate) fn end_flag(reason: EndReason) -> Option<&'static str> {
+    match reason {
+        EndReason::HoldTimeout => Some("ended_hold_timeout"),
+        EndReason::MaxDuration => Some("ended_max_duration"),
+        EndReason::SrcUnreachable => Some("ended_src_unreachable"),
+        EndReason::OutOfOrderBye => Some("ended_out_of_order_bye"),
+        EndReason::NoSdpAnswer => Some("ended_no_sdp_answer"),
+        EndReason::SessionTimerExpired => Some("ended_session_timer"),
+        EndReason::Bye
+        | EndReason::Cancelled
+        | EndReason::AckTimeout
+        | EndReason::Rejected
+        | EndReason::NotAnswered
+        | EndReason::Local => None,
     }
 }
 
