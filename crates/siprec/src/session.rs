@@ -966,3 +966,59 @@ async fn rerender(shared: &Shared, spool: &Path) -> Result<Received, StageError>
         Rendered::Empty => Err(StageError::Failed("the spool holds no audio any more".into())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_party_compares_numbers_by_their_tail_and_names_exactly() {
+        let cases = [
+            ("sip:+442077705371@as.example.net", "sip:02077705371", true),
+            ("tel:+1 (312) 555-0199", "sip:13125550199@h;user=phone", true),
+            ("sip:101@pbx", "sip:+14155550101@sbc", false),
+            ("sip:101@pbx", "101@other", true),
+            ("agent7@example.net", "sip:Agent7@as.example.net", true),
+            ("sip:agent7@example.net", "sip:agent8@example.net", false),
+            ("sip:@h", "sip:@h", false),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(same_party(a, b), want, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn broadworks_says_whose_side_is_whose() {
+        let xml = r#"<recording_metadata xmlns="urn:ietf:params:xml:ns:siprec">
+            <group id="g"><initiator>sip:+12025550147@as.example.net</initiator></group>
+            <extensiondata><broadWorksRecordingMetadata xmlns="http://schema.broadsoft.com/broadworksCallRecording">
+              <userID>agent7@example.net</userID>
+              <callType><termCall><callingPartyNumber>sip:+13125550199@as</callingPartyNumber>
+                <calledPartyNumber>sip:+12025550147@as</calledPartyNumber></termCall></callType>
+            </broadWorksRecordingMetadata></extensiondata></recording_metadata>"#;
+        let md = callvault_sip::siprec::parse_metadata(xml).unwrap();
+        let hints = SideHints::from_metadata(&md);
+        assert_eq!(hints.side("sip:+12025550147@sbc"), Some(Side::Company));
+        assert_eq!(hints.side("sip:agent7@as.example.net"), Some(Side::Company));
+        assert_eq!(hints.side("tel:+13125550199"), Some(Side::External));
+        assert_eq!(hints.side("sip:+14155550123@as"), None);
+        let rfc = callvault_sip::siprec::parse_metadata("<recording/>").unwrap();
+        assert_eq!(SideHints::from_metadata(&rfc).side("sip:+12025550147@sbc"), None);
+    }
+
+    #[test]
+    fn which_headers_name_parties_of_a_recording_session() {
+        let headers: Vec<(String, String)> = [
+            ("From", "<sip:src@192.0.2.1>;tag=1"),
+            ("To", "<sip:9999@192.0.2.9>"),
+            ("P-Asserted-Identity", "<sip:+14155550100@sbc>"),
+            ("Diversion", "<sip:101@pbx>;reason=unconditional"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let named: Vec<String> =
+            header_parties(&headers).into_iter().filter(is_party_header).map(|p| p.aor).collect();
+        assert_eq!(named, ["sip:+14155550100@sbc", "sip:101@pbx"]);
+    }
+}
