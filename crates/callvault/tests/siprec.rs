@@ -1065,3 +1065,202 @@ async fn an_src_that_stops_answering_options_pings_is_ended() {
     let audio = srs.audio(rec["id"].as_str().unwrap()).await;
     assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1200)), Some(TONES[0]));
 }
+
+fn time_of(v: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("no time: {v}")))
+        .unwrap()
+}
+
+fn detail_flags(d: &Value) -> Vec<String> {
+    d["recordings"][0]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// BroadWorks' draft-schema metadata on one mixed m-line; the remote
+/// party transfers the recorded user's call mid-way (partial update). No
+/// number is configured as the company's: BroadWorks' extension says the
+/// recorded user is.
+#[tokio::test(flavor = "multi_thread")]
+async fn broadworks_metadata_with_a_transfer_by_partial_update() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let (customer, agent, target) = ("+13125550199", "+12025550147", "+14155550123");
+    let sipp = Sipp::start(
+        "broadworks_transfer.xml",
+        srs.sip,
+        &[("a", customer), ("b", agent), ("c", target)],
+        &["-m", "1"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), vec![TONES[0]])], Plan(vec![(0, 3900)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["company_number"], agent);
+    assert_eq!(list[0]["external_number"], customer);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    assert!(!detail_flags(&d).iter().any(|f| f.starts_with("siprec_")), "{d}");
+    assert_eq!(d["participants"].as_array().unwrap().len(), 3, "{d}");
+    let agent_p = participant(&d, &format!("sip:{agent}@as.example.net"));
+    let customer_p = participant(&d, &format!("sip:{customer}@as.example.net;user=phone"));
+    let target_p = participant(&d, &format!("sip:{target}@as.example.net;user=phone"));
+    assert_eq!(agent_p["side"], "company");
+    assert_eq!(customer_p["side"], "external");
+    assert_eq!(customer_p["display_name"], "Customer");
+    assert_eq!(target_p["side"], "external");
+    assert_eq!(target_p["display_name"], "Transfer Target");
+    // The customer left at the transfer, the target joined then; the
+    // recorded user stayed throughout.
+    let left = time_of(&customer_p["left_at"]);
+    let joined = time_of(&target_p["joined_at"]);
+    assert!((left - joined).num_milliseconds().abs() < 500);
+    assert!((left - time_of(&customer_p["joined_at"])).num_milliseconds() > 1500);
+    assert!((time_of(&target_p["left_at"]) - joined).num_milliseconds() > 1500);
+    assert!(
+        (time_of(&agent_p["left_at"]) - time_of(&agent_p["joined_at"])).num_milliseconds() > 3500
+    );
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((3500..=4400).contains(&dur), "the whole call, across the transfer: {dur}");
+    // One mixed line: every party is on it, so it is on both channels.
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    for ch in 0..2 {
+        assert_eq!(dominant_tone(ms(&audio.samples[ch], 300, 1700)), Some(TONES[0]), "{ch}");
+        assert_eq!(dominant_tone(ms(&audio.samples[ch], 2300, 3600)), Some(TONES[0]), "{ch}");
+    }
+}
+
+/// Webex Calling's variant: prefixed `recording_metadata`, RFC-style
+/// associations, a terminating call to the recorded user.
+#[tokio::test(flavor = "multi_thread")]
+async fn webex_metadata_gives_parties_sides_and_channels() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let (caller, desk) = ("+447700900123", "+442071838750");
+    let sipp = Sipp::start(
+        "webex_call.xml",
+        srs.sip,
+        &[("a", caller), ("b", desk)],
+        &["-m", "1", "-d", "3000"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2800)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list[0]["participant_count"], 2);
+    assert_eq!(list[0]["external_number"], caller);
+    assert_eq!(list[0]["company_number"], desk);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let c = participant(&d, &format!("sip:{caller}@calling.example.com"));
+    let k = participant(&d, &format!("sip:{desk}@calling.example.com"));
+    assert_eq!(
+        (c["side"].as_str(), c["display_name"].as_str()),
+        (Some("external"), Some("Caller"))
+    );
+    assert_eq!(
+        (k["side"].as_str(), k["display_name"].as_str()),
+        (Some("company"), Some("Support Desk"))
+    );
+    assert!(c["joined_at"].is_string() && c["left_at"].is_string(), "{c}");
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((2500..=3300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 2400)), Some(TONES[0]), "left: the caller");
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2400)), Some(TONES[1]), "right: the desk");
+}
+
+/// CUBE network-based recording naming two parties on one m-line, then a
+/// transfer on the recorded leg by re-INVITE.
+#[tokio::test(flavor = "multi_thread")]
+async fn cisco_nbr_two_parties_on_one_line_and_a_transfer() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start(
+        "cisco_nbr_transfer.xml",
+        srs.sip,
+        &[
+            ("guid", "1357924680-0123456789-1111111111-2222222222"),
+            ("who", "101"),
+            ("far", "+14155550100"),
+            ("next", "102"),
+        ],
+        &["-m", "1"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), vec![TONES[1]])], Plan(vec![(0, 3900)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    assert_eq!(d["participants"].as_array().unwrap().len(), 3, "{d}");
+    let agent = participant(&d, "sip:101@10.0.0.1");
+    let colleague = participant(&d, "sip:102@10.0.0.1");
+    let far = participant(&d, "sip:+14155550100@10.0.0.1");
+    assert_eq!(agent["side"], "company");
+    assert_eq!(colleague["side"], "company");
+    assert_eq!(far["side"], "external", "the party without an m-line of its own is on the call");
+    let left = time_of(&agent["left_at"]);
+    let joined = time_of(&colleague["joined_at"]);
+    assert!((left - joined).num_milliseconds().abs() < 500);
+    assert!((left - time_of(&agent["joined_at"])).num_milliseconds() > 1500);
+    assert!((time_of(&colleague["left_at"]) - joined).num_milliseconds() > 1500);
+    assert!((time_of(&far["left_at"]) - time_of(&far["joined_at"])).num_milliseconds() > 3500);
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((3500..=4400).contains(&dur), "duration {dur}");
+    // The line is the agent's, then the colleague's: the company channel.
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 300, 1700)), Some(TONES[1]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 2300, 3600)), Some(TONES[1]));
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 300, 3600)), None);
+}
+
+/// Metadata that is not XML: the parties come from the SIP headers, and
+/// the recording says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_metadata_takes_the_parties_from_the_headers() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start(
+        "garbage_metadata.xml",
+        srs.sip,
+        &[("a", "+14155550100"), ("b", "101")],
+        &["-m", "1", "-d", "2000"],
+    );
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 1800)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list[0]["participant_count"], 2, "{:?}", list[0]);
+    assert_eq!(list[0]["external_number"], "+14155550100");
+    assert_eq!(list[0]["company_number"], "101");
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let flags = detail_flags(&d);
+    assert!(flags.contains(&"siprec_metadata_unparsable".to_owned()), "{flags:?}");
+    assert!(flags.contains(&"siprec_parties_from_headers".to_owned()), "{flags:?}");
+    let caller = participant(&d, "sip:+14155550100@sbc.example.net;user=phone");
+    assert_eq!(
+        (caller["side"].as_str(), caller["display_name"].as_str()),
+        (Some("external"), Some("Caller"))
+    );
+    assert_eq!(participant(&d, "sip:101@pbx.example.com")["side"], "company");
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((1500..=2300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1500)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 1500)), Some(TONES[1]));
+}

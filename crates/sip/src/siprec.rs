@@ -10,9 +10,23 @@
 //!   `<send>`, `<recv>`, `<aor>`, `<name>` and times inside the participant;
 //! - associations and streams that name ids not defined in the document
 //!   (partial updates): placeholder entries are created so nothing is lost;
-//! - times with `Z`, `+00:00`, `+0000` or no zone (taken as UTC).
+//! - times with `Z`, `+00:00`, `+0000` or no zone (taken as UTC);
+//! - BroadWorks / Webex Calling's variant of the draft schema
+//!   ([`MetadataVariant::BroadWorks`]): the root `<recording_metadata>` in
+//!   `urn:ietf:params:xml:ns:siprec`, `<session group=>`, `<group>` with its
+//!   `<initiator>`, `<participant id session=>` with `<aor>` or `<nameID>`,
+//!   `<send><id>..</id></send>`, `<stream><mode>mixed</mode>`, and the
+//!   `broadWorksRecordingMetadata` extension ([`BroadWorksCall`]: the
+//!   recorded user and the call's direction, which say whose side is the
+//!   company's). Partial updates (transfer, conference add/drop, redirect)
+//!   use the same participant times and associations as the RFC form.
 //!
 //! Elements in other namespaces are vendor extensions, kept as raw XML.
+//!
+//! [`header_parties`] reads the parties a recording session's own SIP
+//! headers name (P-Asserted-Identity, From, Diversion, Cisco's
+//! `X-Cisco-Recording-Participant`...), for when the metadata is missing or
+//! unusable.
 
 use std::borrow::Cow;
 
@@ -31,6 +45,65 @@ pub enum MetadataError {
     Xml(String),
     #[error("metadata root element is {0}, not recording")]
     NotRecording(String),
+}
+
+/// Which schema a document followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataVariant {
+    /// RFC 7865 `<recording>` (and the Oracle/Acme draft layout inside it).
+    #[default]
+    Rfc7865,
+    /// BroadWorks / Webex Calling: `<recording_metadata>` in
+    /// `urn:ietf:params:xml:ns:siprec` (draft-ietf-siprec-metadata).
+    BroadWorks,
+}
+
+/// Which way the recorded BroadWorks user's call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDirection {
+    /// `origCall`: the recorded user placed the call.
+    Originating,
+    /// `termCall`: the recorded user received it.
+    Terminating,
+}
+
+/// What BroadWorks' `broadWorksRecordingMetadata` extension says about the
+/// recorded call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BroadWorksCall {
+    /// `userID`: the recorded BroadWorks user (the company's side).
+    pub user_id: Option<String>,
+    pub ext_tracking_id: Option<String>,
+    pub call_id: Option<String>,
+    pub service_provider_id: Option<String>,
+    pub group_id: Option<String>,
+    pub direction: Option<CallDirection>,
+    pub calling_party: Option<String>,
+    pub called_party: Option<String>,
+    pub dialed_digits: Option<String>,
+    /// `recordingType` (`on`, `always`, `on-demand`...).
+    pub recording_type: Option<String>,
+}
+
+impl BroadWorksCall {
+    /// The recorded user's own number in the call (the caller of an
+    /// originating call, the callee of a terminating one).
+    pub fn user_party(&self) -> Option<&str> {
+        match self.direction? {
+            CallDirection::Originating => self.calling_party.as_deref(),
+            CallDirection::Terminating => self.called_party.as_deref(),
+        }
+    }
+
+    /// The other party's number.
+    pub fn remote_party(&self) -> Option<&str> {
+        match self.direction? {
+            CallDirection::Originating => {
+                self.called_party.as_deref().or(self.dialed_digits.as_deref())
+            }
+            CallDirection::Terminating => self.calling_party.as_deref(),
+        }
+    }
 }
 
 /// `complete` snapshot or `partial` update.
@@ -68,6 +141,8 @@ impl Timestamp {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Group {
     pub id: String,
+    /// `<initiator>` (BroadWorks): who the recording is for.
+    pub initiator: Option<String>,
     pub associate_time: Option<Timestamp>,
     pub disassociate_time: Option<Timestamp>,
     /// Vendor elements as raw XML (Sonus `callData`...).
@@ -116,6 +191,8 @@ pub struct Participant {
 pub struct Stream {
     pub id: String,
     pub label: Option<String>,
+    /// `<mode>`: `separate` or `mixed` (every party on one stream).
+    pub mode: Option<String>,
     pub session_id: Option<String>,
     pub associate_time: Option<Timestamp>,
     pub disassociate_time: Option<Timestamp>,
@@ -133,6 +210,7 @@ pub struct LabelSender<'m> {
 /// Normalised recording metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SiprecMetadata {
+    pub variant: MetadataVariant,
     pub data_mode: Option<DataMode>,
     /// The root element's namespace, as written (empty when none).
     pub namespace: String,
@@ -140,6 +218,8 @@ pub struct SiprecMetadata {
     pub sessions: Vec<CommunicationSession>,
     pub participants: Vec<Participant>,
     pub streams: Vec<Stream>,
+    /// BroadWorks' call facts, when its extension is present.
+    pub broadworks: Option<BroadWorksCall>,
     /// Unrecognised top-level elements, raw.
     pub extensions: Vec<String>,
 }
@@ -230,8 +310,59 @@ impl SiprecMetadata {
 fn is_recording_ns(node: Node<'_, '_>) -> bool {
     match node.tag_name().namespace() {
         None => true,
-        Some(ns) => ns.to_ascii_lowercase().starts_with("urn:ietf:params:xml:ns:recording"),
+        Some(ns) => {
+            let ns = ns.trim().to_ascii_lowercase();
+            ns.starts_with("urn:ietf:params:xml:ns:recording")
+                || ns.starts_with("urn:ietf:params:xml:ns:siprec")
+        }
     }
+}
+
+/// The ids an element lists: its text, or the text of each child element
+/// (`<send><id>a</id><id>b</id></send>`).
+fn ids(node: Node<'_, '_>) -> Vec<String> {
+    let children: Vec<String> =
+        node.children().filter(Node::is_element).map(text).filter(|t| !t.is_empty()).collect();
+    if children.is_empty() { non_empty(text(node)).into_iter().collect() } else { children }
+}
+
+/// The first descendant element named `name` (any namespace, any case).
+fn find_element<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.descendants().find(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case(name))
+}
+
+fn child_text(node: Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case(name))
+        .and_then(|n| non_empty(text(n)))
+}
+
+/// BroadWorks' `broadWorksRecordingMetadata` extension, wherever it is.
+fn parse_broadworks(root: Node<'_, '_>) -> Option<BroadWorksCall> {
+    let bw = find_element(root, "broadWorksRecordingMetadata")?;
+    let mut call = BroadWorksCall {
+        user_id: child_text(bw, "userID"),
+        ext_tracking_id: child_text(bw, "extTrackingID"),
+        call_id: child_text(bw, "callID"),
+        service_provider_id: child_text(bw, "serviceProviderID"),
+        group_id: child_text(bw, "groupID"),
+        recording_type: child_text(bw, "recordingType"),
+        ..Default::default()
+    };
+    let kinds =
+        [("origCall", CallDirection::Originating), ("termCall", CallDirection::Terminating)];
+    if let Some(call_type) = find_element(bw, "callType") {
+        for (name, dir) in kinds {
+            if let Some(c) = find_element(call_type, name) {
+                call.direction = Some(dir);
+                call.calling_party = child_text(c, "callingPartyNumber");
+                call.called_party = child_text(c, "calledPartyNumber");
+                call.dialed_digits = child_text(c, "dialedDigits");
+                break;
+            }
+        }
+    }
+    Some(call)
 }
 
 /// Lower-cased local name if the element belongs to the recording schema.
@@ -291,11 +422,15 @@ pub fn parse_metadata(xml: &str) -> Result<SiprecMetadata, MetadataError> {
     let xml = xml.trim_start_matches('\u{feff}');
     let doc = Document::parse(xml).map_err(|e| MetadataError::Xml(e.to_string()))?;
     let root = doc.root_element();
-    if rec_name(root).as_deref() != Some("recording") {
-        return Err(MetadataError::NotRecording(root.tag_name().name().to_owned()));
-    }
+    let variant = match rec_name(root).as_deref() {
+        Some("recording") => MetadataVariant::Rfc7865,
+        Some("recording_metadata" | "recording-metadata") => MetadataVariant::BroadWorks,
+        _ => return Err(MetadataError::NotRecording(root.tag_name().name().to_owned())),
+    };
     let mut md = SiprecMetadata {
+        variant,
         namespace: root.tag_name().namespace().unwrap_or("").to_owned(),
+        broadworks: parse_broadworks(root),
         ..Default::default()
     };
     for child in root.children().filter(Node::is_element) {
@@ -315,16 +450,21 @@ pub fn parse_metadata(xml: &str) -> Result<SiprecMetadata, MetadataError> {
                 let Some(id) = attr(child, &["group_id", "id"]) else { continue };
                 let mut times = Vec::new();
                 let mut ext = Vec::new();
+                let mut initiator = None;
                 for c in child.children().filter(Node::is_element) {
                     match rec_name(c).as_deref() {
                         Some(n @ ("associate-time" | "disassociate-time")) => {
                             times.push((n == "associate-time", text(c)))
                         }
+                        Some("initiator") => initiator = non_empty(text(c)),
                         Some(_) => {}
                         None => ext.push(raw(xml, c).to_owned()),
                     }
                 }
                 let g = md.group_mut(id);
+                if initiator.is_some() {
+                    g.initiator = initiator;
+                }
                 for (assoc, t) in times {
                     if assoc {
                         earliest(&mut g.associate_time, Timestamp::parse(&t));
@@ -370,8 +510,8 @@ pub fn parse_metadata(xml: &str) -> Result<SiprecMetadata, MetadataError> {
                 let mut recv = Vec::new();
                 for c in child.children().filter(Node::is_element) {
                     match rec_name(c).as_deref() {
-                        Some("send") => send.push(text(c)),
-                        Some("recv") => recv.push(text(c)),
+                        Some("send") => send.extend(ids(c)),
+                        Some("recv") => recv.extend(ids(c)),
                         _ => {}
                     }
                 }
@@ -405,7 +545,12 @@ fn apply_times(node: Node<'_, '_>, p: &mut Participant) {
 
 fn parse_session(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
     let Some(id) = attr(node, &["session_id", "id"]) else { return };
+    // the draft schema names the group by attribute
+    let group = attr(node, &["group", "group_id"]).filter(|g| !g.is_empty()).map(str::to_owned);
     let s = md.session_mut(id);
+    if group.is_some() {
+        s.group_ref = group;
+    }
     for c in node.children().filter(Node::is_element) {
         match rec_name(c).as_deref() {
             Some("sipsessionid") => push_unique(&mut s.sip_session_ids, text(c)),
@@ -443,8 +588,8 @@ fn parse_participant(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
             }
             Some("aor") => p.aor = non_empty(text(c)).or(p.aor.take()),
             Some("name") => p.name = non_empty(text(c)).or(p.name.take()),
-            Some("send") => push_unique(&mut p.send, text(c)),
-            Some("recv") => push_unique(&mut p.recv, text(c)),
+            Some("send") => ids(c).into_iter().for_each(|i| push_unique(&mut p.send, i)),
+            Some("recv") => ids(c).into_iter().for_each(|i| push_unique(&mut p.recv, i)),
             Some("extensiondata") => p.extensions.push(raw(xml, c).to_owned()),
             Some(_) => {}
             None => p.extensions.push(raw(xml, c).to_owned()),
@@ -466,6 +611,7 @@ fn parse_stream(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
     for c in node.children().filter(Node::is_element) {
         match rec_name(c).as_deref() {
             Some("label") => s.label = non_empty(text(c)),
+            Some("mode") => s.mode = non_empty(text(c).to_ascii_lowercase()),
             Some("associate-time" | "start-time") => {
                 earliest(&mut s.associate_time, Timestamp::parse(&text(c)))
             }
@@ -476,6 +622,107 @@ fn parse_stream(xml: &str, node: Node<'_, '_>, md: &mut SiprecMetadata) {
             None => s.extensions.push(raw(xml, c).to_owned()),
         }
     }
+}
+
+/// Which header named a [`HeaderParty`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderSource {
+    /// `P-Asserted-Identity` (RFC 3325).
+    AssertedIdentity,
+    /// `P-Preferred-Identity` (RFC 3325).
+    PreferredIdentity,
+    /// `Remote-Party-ID` (Cisco and older SBCs).
+    RemotePartyId,
+    From,
+    To,
+    /// `Diversion` (RFC 5806): a party that redirected the call.
+    Diversion,
+    /// `X-Cisco-Recording-Participant` (CUBE network-based recording).
+    CiscoParticipant,
+}
+
+/// A party a SIP header of the recording session names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderParty {
+    /// The URI as written (`sip:+14155550100@sbc;user=phone`).
+    pub aor: String,
+    pub name: Option<String>,
+    pub source: HeaderSource,
+    /// `media-index` of a Cisco participant.
+    pub media_index: Option<usize>,
+}
+
+/// The headers [`header_parties`] reads, in order of trust.
+const PARTY_HEADERS: [(&str, HeaderSource); 7] = [
+    ("X-Cisco-Recording-Participant", HeaderSource::CiscoParticipant),
+    ("P-Asserted-Identity", HeaderSource::AssertedIdentity),
+    ("P-Preferred-Identity", HeaderSource::PreferredIdentity),
+    ("Remote-Party-ID", HeaderSource::RemotePartyId),
+    ("From", HeaderSource::From),
+    ("To", HeaderSource::To),
+    ("Diversion", HeaderSource::Diversion),
+];
+
+/// Most parties one header list may name (a hostile header is not a
+/// thousand participants).
+const MAX_HEADER_PARTIES: usize = 16;
+
+/// The parties named by the SIP headers of a recording session (`headers`
+/// as written, names in any case, `f`/`t` compact forms included), in
+/// order of trust, each address once. A URI without a user part
+/// (`<sip:10.0.0.1>`) names a host, not a party, and is skipped; so is
+/// everything that does not parse. Whether From and To name the call's
+/// parties or the SRC and the SRS is the caller's decision.
+pub fn header_parties(headers: &[(String, String)]) -> Vec<HeaderParty> {
+    let mut out: Vec<HeaderParty> = Vec::new();
+    for (want, source) in PARTY_HEADERS {
+        let compact = match source {
+            HeaderSource::From => Some("f"),
+            HeaderSource::To => Some("t"),
+            _ => None,
+        };
+        let values = headers
+            .iter()
+            .filter(|(n, _)| {
+                n.trim().eq_ignore_ascii_case(want)
+                    || compact.is_some_and(|c| n.trim().eq_ignore_ascii_case(c))
+            })
+            .flat_map(|(_, v)| crate::text::split_unquoted(v, b','));
+        for value in values {
+            if out.len() >= MAX_HEADER_PARTIES {
+                return out;
+            }
+            let Some(n) = crate::uri::NameAddr::parse(value) else { continue };
+            let Some(user) = n.uri.as_ref().and_then(|u| u.user).filter(|u| !u.is_empty()) else {
+                continue;
+            };
+            // `<sip:+1312...@sbc>, <tel:+1312...>` name one party
+            let seen = out.iter().any(|p| {
+                p.aor == n.uri_str
+                    || crate::uri::Uri::parse(&p.aor)
+                        .and_then(|u| u.user)
+                        .is_some_and(|u| u.eq_ignore_ascii_case(user))
+            });
+            if seen {
+                continue;
+            }
+            out.push(HeaderParty {
+                aor: n.uri_str.to_owned(),
+                name: n
+                    .display_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+                source,
+                media_index: n
+                    .params
+                    .get_unquoted("media-index")
+                    .and_then(|v| v.trim().parse().ok()),
+            });
+        }
+    }
+    out
 }
 
 /// What a SIPREC INVITE (or re-INVITE, UPDATE, BYE) body held.
@@ -574,8 +821,13 @@ mod tests {
     fn errors() {
         assert!(matches!(parse_metadata("<recording"), Err(MetadataError::Xml(_))));
         assert_eq!(
-            parse_metadata("<recording_metadata xmlns='urn:ietf:params:xml:ns:siprec'/>"),
-            Err(MetadataError::NotRecording("recording_metadata".into()))
+            parse_metadata("<recording_metadata xmlns='urn:ietf:params:xml:ns:siprec'/>")
+                .map(|m| m.variant),
+            Ok(MetadataVariant::BroadWorks)
+        );
+        assert_eq!(
+            parse_metadata("<metadata xmlns='urn:ietf:params:xml:ns:siprec'/>"),
+            Err(MetadataError::NotRecording("metadata".into()))
         );
         assert!(matches!(
             parse_metadata("<recording xmlns='urn:other'/>"),

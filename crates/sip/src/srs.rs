@@ -302,10 +302,13 @@ pub enum SessionChange {
         from: Option<StreamSender>,
         to: Option<StreamSender>,
     },
+    /// A participant joined: its metadata id, or for Cisco NBR (whose
+    /// participants have no ids) its address.
     ParticipantAssociated {
         participant_id: String,
         aor: Option<String>,
     },
+    /// A participant left (keyed like [`SessionChange::ParticipantAssociated`]).
     ParticipantDisassociated {
         participant_id: String,
         aor: Option<String>,
@@ -814,6 +817,29 @@ fn cisco_participants(req: &SipMessage<'_>) -> Vec<CiscoParticipant> {
             },
         })
         .collect()
+}
+
+/// Cisco participants a re-INVITE named that the dialog did not have, and
+/// the ones it no longer names (a transfer on the recorded leg), keyed by
+/// address.
+fn cisco_changes(old: &[CiscoParticipant], new: &[CiscoParticipant], out: &mut Vec<SessionChange>) {
+    let aor = |c: &CiscoParticipant| c.sender.aor.clone();
+    for n in new.iter().filter(|n| !old.iter().any(|o| aor(o) == aor(n))) {
+        if let Some(a) = aor(n) {
+            out.push(SessionChange::ParticipantAssociated {
+                participant_id: a.clone(),
+                aor: Some(a),
+            });
+        }
+    }
+    for o in old.iter().filter(|o| !new.iter().any(|n| aor(n) == aor(o))) {
+        if let Some(a) = aor(o) {
+            out.push(SessionChange::ParticipantDisassociated {
+                participant_id: a.clone(),
+                aor: Some(a),
+            });
+        }
+    }
 }
 
 fn sender_from(p: &Participant, source: SenderSource) -> StreamSender {
@@ -2236,6 +2262,13 @@ impl Srs {
             Some((_, st)) => st.clone(),
             None => s.streams.clone(),
         };
+        // CUBE names the recorded leg's parties again in a re-INVITE: a
+        // changed name is a transfer on that leg.
+        if kind == SessionKind::CiscoNbr && req.header("X-Cisco-Recording-Participant").is_some() {
+            let now_named = cisco_participants(req);
+            cisco_changes(&s.cisco, &now_named, &mut changes);
+            s.cisco = now_named;
+        }
         resolve_senders(&mut streams, new_md.as_ref(), &s.cisco);
         participant_changes(s.metadata.as_ref(), new_md.as_ref(), &mut changes);
         stream_changes(&s.streams, &streams, &mut changes);

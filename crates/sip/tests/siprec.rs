@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use callvault_sip::siprec::{
-    DataMode, SiprecBody, SiprecMetadata, Timestamp, parse_metadata, parse_siprec_body,
+    DataMode, HeaderSource, MetadataVariant, SiprecBody, SiprecMetadata, Timestamp, header_parties,
+    parse_metadata, parse_siprec_body,
 };
 use expect_test::{Expect, expect};
 
@@ -110,9 +111,14 @@ fn render_metadata(out: &mut String, md: &SiprecMetadata) {
         Some(DataMode::Partial) => "partial",
         None => "-",
     };
-    writeln!(out, "metadata {} datamode={data_mode}", md.namespace).unwrap();
+    let variant = match md.variant {
+        MetadataVariant::Rfc7865 => "",
+        MetadataVariant::BroadWorks => " (broadworks)",
+    };
+    writeln!(out, "metadata {}{variant} datamode={data_mode}", md.namespace).unwrap();
     for g in &md.groups {
-        writeln!(out, "  group {}", g.id).unwrap();
+        write!(out, "  group {}", g.id).unwrap();
+        fields(out, &[("initiator", &g.initiator)]);
         times(out, &g.associate_time, &g.disassociate_time);
         extensions(out, &g.extensions);
     }
@@ -144,12 +150,30 @@ fn render_metadata(out: &mut String, md: &SiprecMetadata) {
     }
     for s in &md.streams {
         write!(out, "  stream {}", s.id).unwrap();
-        fields(out, &[("label", &s.label), ("session", &s.session_id)]);
+        fields(out, &[("label", &s.label), ("mode", &s.mode), ("session", &s.session_id)]);
         times(out, &s.associate_time, &s.disassociate_time);
         extensions(out, &s.extensions);
     }
     for x in &md.extensions {
         writeln!(out, "  extension {}", compact(x)).unwrap();
+    }
+    if let Some(bw) = &md.broadworks {
+        write!(out, "  broadworks").unwrap();
+        let direction = bw.direction.map(|d| format!("{d:?}"));
+        fields(
+            out,
+            &[
+                ("user", &bw.user_id),
+                ("tracking", &bw.ext_tracking_id),
+                ("call", &bw.call_id),
+                ("direction", &direction),
+                ("recording", &bw.recording_type),
+            ],
+        );
+        let (user, remote) =
+            (bw.user_party().map(str::to_owned), bw.remote_party().map(str::to_owned));
+        write!(out, "   ").unwrap();
+        fields(out, &[("user-party", &user), ("remote-party", &remote)]);
     }
     for l in md.label_senders() {
         let sender = l.participant.map_or("nobody", |p| p.id.as_str());
@@ -232,9 +256,9 @@ fn vendor_offers() {
                 send l1NyQy8ORSlouUj2G3UE/A==
                 associate 2019-03-09T16:50:20 = 2019-03-09T16:50:20Z
                 extension <extensiondata xmlns:apkt="http://acmepacket.com/siprec/extensiondata"><apkt:callingParty>false</apkt:callingParty></extensiondata>
-              stream Q4O8SGLQSilXHUGQX2zd8Q== label=16777227 session=AavRXwIIQj1Q39eJulTipQ==
+              stream Q4O8SGLQSilXHUGQX2zd8Q== label=16777227 mode=separate session=AavRXwIIQj1Q39eJulTipQ==
                 associate 2019-03-09T16:50:20 = 2019-03-09T16:50:20Z
-              stream l1NyQy8ORSlouUj2G3UE/A== label=16777228 session=AavRXwIIQj1Q39eJulTipQ==
+              stream l1NyQy8ORSlouUj2G3UE/A== label=16777228 mode=separate session=AavRXwIIQj1Q39eJulTipQ==
                 associate 2019-03-09T16:50:31 = 2019-03-09T16:50:31Z
               label 16777227 is sent by fSD3PFErSjNTHLDiXCELjw==
               label 16777228 is sent by EbccNyypRlFYXTm4iw8hxw==
@@ -269,8 +293,8 @@ fn vendor_offers() {
         "broadworks-offer.txt",
         Some("multipart/mixed;boundary=UniqueBroadWorksBoundary"),
         expect![[r#"
-            m=audio 22294 8 101 0 9 18 label=1 sendonly
-            metadata: NotRecording("recording_metadata")
+            m=audio 22294 8 101 0 9 18 label=1 sendonly stream=none
+            metadata urn:ietf:params:xml:ns:siprec (broadworks) datamode=-
         "#]],
     );
     // sipSessionID, start-time, recv lists; a Cisco application/gtd part.
@@ -595,7 +619,7 @@ fn oracle_draft_schema() {
                 associate 2011-06-27T17:03:57 = 2011-06-27T17:03:57Z
               participant urn:uuid:00000000-0000-4000-8000-0000000000a2 aor=sip:service@192.0.2.60 name="service"
                 sessions urn:uuid:00000000-0000-4000-8000-000000000001
-              stream urn:uuid:00000000-0000-4000-8000-0000000000f1 label=1 session=urn:uuid:00000000-0000-4000-8000-000000000001
+              stream urn:uuid:00000000-0000-4000-8000-0000000000f1 label=1 mode=separate session=urn:uuid:00000000-0000-4000-8000-000000000001
                 associate 2011-06-27T17:03:57 = 2011-06-27T17:03:57Z
               label 1 is sent by urn:uuid:00000000-0000-4000-8000-0000000000a1
         "#]],
@@ -676,4 +700,127 @@ proptest::proptest! {
             let _ = md.label_senders();
         }
     }
+}
+
+/// BroadWorks' draft-schema variant: one mixed stream both parties send,
+/// `<send><id>`, the group's initiator and the BroadWorks extension.
+#[test]
+fn broadworks_complete_mixed() {
+    check(
+        METADATA,
+        &metadata("broadworks-complete.xml"),
+        expect![[r#"
+            sdp: none
+            metadata urn:ietf:params:xml:ns:siprec (broadworks) datamode=complete
+              group urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000b initiator=sip:+12025550147@as.example.net
+              session urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c group=urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000b
+                start 2024-03-05T09:12:40-05:00 = 2024-03-05T14:12:40Z
+              participant urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000a1 aor=sip:+12025550147@as.example.net
+                sessions urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+                send urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000f1
+              participant urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000a2 aor=sip:+13125550199@as.example.net;user=phone name="Customer"
+                sessions urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+                send urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000f1
+              stream urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000f1 label=1 mode=mixed session=urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+              extension <recording id="urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000a"><requestor>SRC</requestor><type>selective</type></recording>
+              extension <extensiondata id="urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000e1" parent="urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c"><broadWorksRecordingMetadata xmlns="http://schema.broadsoft.com/broadworksCallRecording" version="3.0"><extTrackingID>4471:1</extTrackingID><serviceProviderID>ExampleSP</serviceProviderID><groupID>Example Sales</groupID><userID>agent7@example.net</userID><callID>callhalf-90210:0</callID><callType><origCall><callingPartyNumber>sip:+12025550147@as.example.net</callingPartyNumber><calledPartyNumber>sip:+13125550199@as.example.net;user=phone</calledPartyNumber><dialedDigits>sip:13125550199@as.example.net</dialedDigits></origCall></callType><recordingType>always</recordingType></broadWorksRecordingMetadata></extensiondata>
+              broadworks user=agent7@example.net tracking=4471:1 call=callhalf-90210:0 direction=Originating recording=always
+                user-party=sip:+12025550147@as.example.net remote-party=sip:+13125550199@as.example.net;user=phone
+              label 1 is sent by urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000a1
+        "#]],
+    );
+}
+
+/// A transfer by the remote party: the customer leaves, the transfer
+/// target joins and sends the mixed stream.
+#[test]
+fn broadworks_transfer_partial() {
+    check(
+        METADATA,
+        &metadata("broadworks-transfer-partial.xml"),
+        expect![[r#"
+            sdp: none
+            metadata urn:ietf:params:xml:ns:siprec (broadworks) datamode=partial
+              session urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+              participant urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000a2
+                sessions urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+                disassociate 2024-03-05T09:14:02-05:00 = 2024-03-05T14:14:02Z
+              participant urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000a3 aor=sip:+14155550123@as.example.net;user=phone name="Transfer Target"
+                sessions urn:uuid:0b1e6c2a-1111-4d00-9000-00000000000c
+                send urn:uuid:0b1e6c2a-1111-4d00-9000-0000000000f1
+                associate 2024-03-05T09:14:02-05:00 = 2024-03-05T14:14:02Z
+        "#]],
+    );
+}
+
+/// Webex Calling: prefixed elements, RFC-style associations inside the
+/// BroadWorks root, a terminating call.
+#[test]
+fn webex_complete() {
+    check(
+        METADATA,
+        &metadata("webex-complete.xml"),
+        expect![[r#"
+            sdp: none
+            metadata urn:ietf:params:xml:ns:siprec (broadworks) datamode=complete
+              group 8d3c51e0-wx-group initiator=sip:+442071838750@calling.example.com
+              session 8d3c51e0-wx-session group=8d3c51e0-wx-group
+                sip-session-id 4a5b6c7d8e9f40a1b2c3d4e5f6a7b8c9;remote=0f1e2d3c4b5a69788796a5b4c3d2e1f0
+                start 2024-06-11T14:03:09.120Z = 2024-06-11T14:03:09.120Z
+              participant wx-caller aor=sip:+447700900123@calling.example.com name="Caller"
+                sessions 8d3c51e0-wx-session
+                send wx-st-1
+                recv wx-st-2
+                associate 2024-06-11T14:03:09.120Z = 2024-06-11T14:03:09.120Z
+              participant wx-desk aor=sip:+442071838750@calling.example.com name="Support Desk"
+                sessions 8d3c51e0-wx-session
+                send wx-st-2
+                recv wx-st-1
+                associate 2024-06-11T14:03:09.120Z = 2024-06-11T14:03:09.120Z
+              stream wx-st-1 label=1 mode=separate session=8d3c51e0-wx-session
+              stream wx-st-2 label=2 mode=separate session=8d3c51e0-wx-session
+              extension <rs:extensiondata parent="8d3c51e0-wx-session"><bw:broadWorksRecordingMetadata version="3.0"><bw:userID>desk@calling.example.com</bw:userID><bw:callID>callhalf-581330:0</bw:callID><bw:callType><bw:termCall><bw:callingPartyNumber>sip:+447700900123@calling.example.com</bw:callingPartyNumber><bw:calledPartyNumber>sip:+442071838750@calling.example.com;user=phone</bw:calledPartyNumber></bw:termCall></bw:callType><bw:recordingType>always-pause-resume</bw:recordingType></bw:broadWorksRecordingMetadata></rs:extensiondata>
+              broadworks user=desk@calling.example.com call=callhalf-581330:0 direction=Terminating recording=always-pause-resume
+                user-party=sip:+442071838750@calling.example.com;user=phone remote-party=sip:+447700900123@calling.example.com
+              label 1 is sent by wx-caller
+              label 2 is sent by wx-desk
+        "#]],
+    );
+}
+
+#[test]
+fn parties_from_headers() {
+    let headers: Vec<(String, String)> = [
+        ("Via", "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1"),
+        ("f", "\"Front Desk\" <sip:+12025550147@sbc.example.net;user=phone>;tag=9"),
+        ("To", "<sip:srs@198.51.100.7>"),
+        (
+            "P-Asserted-Identity",
+            "\"Caller\" <sip:+13125550199@sbc.example.net>, <tel:+13125550199>",
+        ),
+        ("Diversion", "<sip:101@pbx.example.com>;reason=no-answer;counter=1"),
+        ("X-Cisco-Recording-Participant", "<sip:192.0.2.9>;media-index=\"0\""),
+        ("Remote-Party-ID", "garbage <"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let got: Vec<String> = header_parties(&headers)
+        .iter()
+        .map(|p| format!("{:?} {} {:?} {:?}", p.source, p.aor, p.name, p.media_index))
+        .collect();
+    expect![[r#"
+        [
+            "AssertedIdentity sip:+13125550199@sbc.example.net Some(\"Caller\") None",
+            "From sip:+12025550147@sbc.example.net;user=phone Some(\"Front Desk\") None",
+            "To sip:srs@198.51.100.7 None None",
+            "Diversion sip:101@pbx.example.com None None",
+        ]
+    "#]]
+    .assert_debug_eq(&got);
+    assert!(header_parties(&[]).is_empty());
+    let many: Vec<(String, String)> =
+        (0..100).map(|i| ("Diversion".to_string(), format!("<sip:{i}@h>"))).collect();
+    assert_eq!(header_parties(&many).len(), 16);
+    assert!(header_parties(&headers).iter().all(|p| p.source != HeaderSource::CiscoParticipant));
 }

@@ -673,6 +673,66 @@ fn cisco_network_based_recording() {
     }
 }
 
+/// CUBE names both parties of the recorded leg on its one m-line; a
+/// transfer re-INVITE names a new one: the old party leaves, the new one
+/// joins and takes the stream.
+#[test]
+fn cisco_reinvite_changes_a_participant() {
+    let mut h = Harness::new(config());
+    let strip =
+        |r: &Req| String::from_utf8(r.bytes()).unwrap().replace(";+sip.src", "").into_bytes();
+    let invite = Req::new("INVITE", "nbr-x", 1)
+        .header("Cisco-Guid: 1111111111-2222222222-3333333333-4444444444")
+        .header("X-Cisco-Recording-Participant: \"Agent\" <sip:1000@10.0.0.1>;media-index=\"0\"")
+        .header("X-Cisco-Recording-Participant: <sip:+14155550100@10.0.0.1>;media-index=\"1\"")
+        .body("application/sdp", sdp(&[(31000, "1", "sendonly")]));
+    let rs = h.send(&strip(&invite));
+    assert_eq!(codes(&rs), [100, 200]);
+    let tag = to_tag(&rs[1]);
+    h.send(&ack(&invite, &tag));
+    let ev = h.take_events();
+    let st = started(&ev)[0];
+    assert_eq!(st.streams.len(), 1);
+    assert_eq!(st.streams[0].sender.as_ref().unwrap().aor.as_deref(), Some("sip:1000@10.0.0.1"));
+    // both parties are in the headers the session sees
+    let named = callvault_sip::siprec::header_parties(&st.headers);
+    let aors: Vec<&str> = named.iter().map(|p| p.aor.as_str()).collect();
+    assert!(aors.contains(&"sip:+14155550100@10.0.0.1"), "{aors:?}");
+    let re = Req::in_dialog("INVITE", "nbr-x", 2, &tag)
+        .header(
+            "X-Cisco-Recording-Participant: \"Colleague\" <sip:1001@10.0.0.1>;media-index=\"0\"",
+        )
+        .header("X-Cisco-Recording-Participant: <sip:+14155550100@10.0.0.1>;media-index=\"1\"")
+        .body("application/sdp", sdp(&[(31000, "1", "sendonly")]));
+    let rs = h.send(&strip(&re));
+    assert_eq!(codes(&rs), [100, 200]);
+    h.send(&ack(&re, &tag));
+    let ev = h.take_events();
+    let changes = &updated(&ev)[0].changes;
+    let joined = SessionChange::ParticipantAssociated {
+        participant_id: "sip:1001@10.0.0.1".into(),
+        aor: Some("sip:1001@10.0.0.1".into()),
+    };
+    let left = SessionChange::ParticipantDisassociated {
+        participant_id: "sip:1000@10.0.0.1".into(),
+        aor: Some("sip:1000@10.0.0.1".into()),
+    };
+    assert!(changes.contains(&joined) && changes.contains(&left), "{changes:?}");
+    assert!(
+        changes.iter().any(|c| matches!(c, SessionChange::SenderChanged { to: Some(t), .. }
+            if t.aor.as_deref() == Some("sip:1001@10.0.0.1"))),
+        "{changes:?}"
+    );
+    // the party that stayed is not mentioned
+    assert!(!changes.iter().any(|c| format!("{c:?}").contains("+14155550100")), "{changes:?}");
+    // a re-INVITE without the header changes nobody
+    let re = Req::in_dialog("INVITE", "nbr-x", 3, &tag)
+        .body("application/sdp", sdp(&[(31000, "1", "sendonly")]));
+    h.send(&strip(&re));
+    h.send(&ack(&re, &tag));
+    assert!(h.take_events().is_empty());
+}
+
 #[test]
 fn plain_invites_are_flagged_or_refused() {
     let plain = |call_id: &str| {

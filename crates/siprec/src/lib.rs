@@ -1053,6 +1053,9 @@ async fn recover_one(
         if s.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
+        if s.parties_from_headers {
+            flags.push("siprec_parties_from_headers".to_owned());
+        }
     }
     for p in &timeline.participants {
         if p.label.is_empty() {

@@ -22,6 +22,7 @@ use callvault_media::{
 };
 use callvault_model::{ConversationId, ExternalId, ParticipantId, RecordingSource, Side, TenantId};
 use callvault_sip::sdp::Direction;
+use callvault_sip::siprec::{HeaderParty, HeaderSource, SiprecMetadata, header_parties};
 use callvault_sip::srs::{
     EndReason, GroupKey, SessionChange, SessionId, SessionKind, SessionStarted, SessionUpdated,
     StreamInfo,
@@ -52,6 +53,9 @@ pub(crate) struct Sidecar {
     pub group: (String, String),
     pub siprec_session: Option<String>,
     pub metadata_error: Option<String>,
+    /// The parties came from the SIP headers (no usable metadata).
+    #[serde(default)]
+    pub parties_from_headers: bool,
 }
 
 pub(crate) fn sidecar_path(spool: &Path) -> PathBuf {
@@ -132,6 +136,10 @@ pub(crate) struct LiveSession {
     group: GroupKey,
     siprec_session: Option<String>,
     metadata_error: Option<String>,
+    /// No usable metadata named the parties: they come from the headers.
+    parties_from_headers: bool,
+    /// What the SRC says about sides beyond the addresses themselves.
+    hints: SideHints,
     media: Arc<Mutex<Media>>,
     streams: HashMap<u16, StreamState>,
     parties: HashMap<String, Party>,
@@ -176,12 +184,17 @@ impl LiveSession {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
         };
+        let parties_from_headers = needs_header_parties(started)
+            && header_parties(&started.headers)
+                .iter()
+                .any(|p| started.kind == SessionKind::Plain || is_party_header(p));
         let sidecar = Sidecar {
             tenant,
             call_id: started.call_id.clone(),
             group: group_external_id(&started.group_key),
             siprec_session: started.siprec_session_id.clone(),
             metadata_error: metadata_error.clone(),
+            parties_from_headers,
         };
         let tmp = spool.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_vec(&sidecar).unwrap_or_default())?;
@@ -195,6 +208,8 @@ impl LiveSession {
             group: started.group_key.clone(),
             siprec_session: started.siprec_session_id.clone(),
             metadata_error,
+            parties_from_headers,
+            hints: SideHints::default(),
             media: Arc::new(Mutex::new(Media {
                 recorder: Some(recorder),
                 last_rtp: Instant::now(),
@@ -230,20 +245,38 @@ impl LiveSession {
         }
     }
 
+    /// The side an address is on: the company's by configuration (domain,
+    /// prefix, extension), else what the SRC said (BroadWorks' recorded
+    /// user and the other party), else the configuration's guess for a
+    /// number (a long number is external); `None` when nothing says.
+    fn address_side(&self, address: &str) -> Option<Side> {
+        let configured = side_of(&self.shared.config, address);
+        if configured == Some(Side::Company) {
+            return configured;
+        }
+        self.hints.side(address).or(configured)
+    }
+
     fn side_for(&self, address: Option<&str>, stream_index: usize, streams: usize) -> Side {
         if self.kind == SessionKind::CiscoNbr {
             // One dialog per direction: the header names the party.
-            return address.and_then(|a| side_of(&self.shared.config, a)).unwrap_or(Side::Unknown);
+            return address.and_then(|a| self.address_side(a)).unwrap_or(Side::Unknown);
         }
         if self.kind == SessionKind::Plain || streams <= 1 {
             // One mixed line carries both parties: it belongs to both channels.
             return Side::Unknown;
         }
-        address.and_then(|a| side_of(&self.shared.config, a)).unwrap_or(if stream_index == 0 {
+        address.and_then(|a| self.address_side(a)).unwrap_or(if stream_index == 0 {
             Side::External
         } else {
             Side::Company
         })
+    }
+
+    /// A party's side on the stored conversation: its address's side when
+    /// anything says, else the side its stream gave it.
+    fn stored_side(&self, party: &Party) -> Side {
+        party.address.as_deref().and_then(|a| self.address_side(a)).unwrap_or(party.side)
     }
 
     fn join(&mut self, key: &str, address: Option<String>, name: Option<String>, side: Side) {
@@ -371,6 +404,9 @@ impl LiveSession {
         let recorded: Vec<&StreamInfo> =
             started.streams.iter().filter(|s| s.local_port != 0).collect();
         self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&started.streams);
+        if let Some(Ok(md)) = &started.metadata {
+            self.hints = SideHints::from_metadata(md);
+        }
         for s in &recorded {
             if let Some(sock) = sockets.remove(&s.local_port) {
                 self.add_socket(s, sock);
@@ -389,6 +425,29 @@ impl LiveSession {
                 }
             }
         }
+        let named = header_parties(&started.headers);
+        // CUBE names every party of the leg, also those without an m-line
+        // of their own (two parties on one line).
+        if self.kind == SessionKind::CiscoNbr {
+            for p in named.iter().filter(|p| p.source == HeaderSource::CiscoParticipant) {
+                if !self.parties.contains_key(&p.aor) {
+                    let side = self.side_for(Some(&p.aor), usize::MAX, recorded.len());
+                    self.join(&p.aor, Some(p.aor.clone()), p.name.clone(), side);
+                }
+            }
+        }
+        if self.parties_from_headers {
+            let parties: Vec<&HeaderParty> = named
+                .iter()
+                .filter(|p| self.kind == SessionKind::Plain || is_party_header(p))
+                .collect();
+            for p in parties {
+                if !self.parties.contains_key(&p.aor) {
+                    let side = self.address_side(&p.aor).unwrap_or(Side::Unknown);
+                    self.join(&p.aor, Some(p.aor.clone()), p.name.clone(), side);
+                }
+            }
+        }
     }
 
     fn apply_update(&mut self, update: &SessionUpdated, sockets: Vec<(u16, UdpSocket)>) {
@@ -396,6 +455,9 @@ impl LiveSession {
         let recorded: Vec<&StreamInfo> =
             update.streams.iter().filter(|s| s.local_port != 0).collect();
         self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&update.streams);
+        if let Some(md) = &update.metadata {
+            self.hints = SideHints::from_metadata(md);
+        }
         // Streams gone: stop their sockets.
         let live: Vec<u16> = recorded.iter().map(|s| s.local_port).collect();
         self.streams.retain(|port, s| {
@@ -588,21 +650,29 @@ impl LiveSession {
         if let Some(cs) = &self.siprec_session {
             facts.external_ids.push(ExternalId::new("siprec_session", cs.clone()));
         }
-        let mut parties: Vec<&Party> = self.parties.values().collect();
-        parties.sort_by_key(|p| p.joined);
-        for p in parties {
-            if p.address.is_none() && p.name.is_none() {
-                continue;
-            }
+        let mut parties: Vec<(&Party, Side)> = self
+            .parties
+            .values()
+            .filter(|p| p.address.is_some() || p.name.is_some())
+            .map(|p| (p, self.stored_side(p)))
+            .collect();
+        parties.sort_by_key(|(p, _)| p.joined);
+        // Nothing said which side a party is on, but another is the
+        // company's: this one is the other side of the call.
+        let has_company = parties.iter().any(|(_, s)| *s == Side::Company);
+        for (_, side) in parties.iter_mut().filter(|(_, s)| *s == Side::Unknown) {
+            *side = if has_company { Side::External } else { Side::Company };
+        }
+        for (p, side) in parties {
             let number = p.address.as_deref().map(number_or_address);
-            if p.side == Side::External && facts.external_number.is_none() {
+            if side == Side::External && facts.external_number.is_none() {
                 facts.external_number = number.clone();
             }
-            if p.side == Side::Company && facts.company_number.is_none() {
+            if side == Side::Company && facts.company_number.is_none() {
                 facts.company_number = number;
             }
             facts.participants.push(ParticipantFacts {
-                side: p.side.external_or_company(),
+                side,
                 address: p.address.clone(),
                 name: p.name.clone(),
                 joined_at: p.joined,
@@ -614,6 +684,9 @@ impl LiveSession {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
         flags.extend(end_flag(reason).map(str::to_owned));
+        if self.parties_from_headers {
+            flags.push("siprec_parties_from_headers".to_owned());
+        }
         let req = request(self.tenant, self.conversation, facts, flags);
         let stored = store(&self.shared, req, staged, &self.spool).await;
         self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
@@ -638,14 +711,84 @@ pub(crate) fn end_flag(reason: EndReason) -> Option<&'static str> {
     }
 }
 
+/// Does the session need its parties from the SIP headers? When neither
+/// the metadata (missing, unparsable, or naming no address) nor a vendor
+/// header on a stream says who is on the call.
+fn needs_header_parties(started: &SessionStarted) -> bool {
+    let by_metadata = matches!(&started.metadata, Some(Ok(md)) if md.participants.iter().any(|p| p.aor.is_some()));
+    let by_stream =
+        started.streams.iter().any(|s| s.sender.as_ref().is_some_and(|x| x.aor.is_some()));
+    !by_metadata && !by_stream
+}
+
+/// Whether a header of a recording session names a party of the recorded
+/// call. In SIPREC (and NBR) the recording dialog's To is the SRS and its
+/// From is often the SRC itself, so only numbers count there, and To never.
+fn is_party_header(p: &HeaderParty) -> bool {
+    p.source != HeaderSource::To && is_number(super::routing::user_part(&p.aor))
+}
+
+fn is_number(user: &str) -> bool {
+    !user.is_empty()
+        && user.chars().any(|c| c.is_ascii_digit())
+        && user.chars().all(|c| c.is_ascii_digit() || "+-() .".contains(c))
+}
+
+/// What the SRC said about sides beyond the addresses: BroadWorks names
+/// the recorded user (the company's side: `userID`, the group's
+/// `initiator`, its own number in the call) and the other party.
+#[derive(Debug, Default)]
+struct SideHints {
+    company: Vec<String>,
+    external: Vec<String>,
+}
+
+impl SideHints {
+    fn from_metadata(md: &SiprecMetadata) -> SideHints {
+        let mut hints = SideHints::default();
+        if let Some(bw) = &md.broadworks {
+            hints.company.extend(bw.user_id.iter().cloned());
+            hints.company.extend(bw.user_party().map(str::to_owned));
+            hints.external.extend(bw.remote_party().map(str::to_owned));
+        }
+        hints.company.extend(md.groups.iter().filter_map(|g| g.initiator.clone()));
+        hints
+    }
+
+    fn side(&self, address: &str) -> Option<Side> {
+        if self.company.iter().any(|h| same_party(h, address)) {
+            Some(Side::Company)
+        } else if self.external.iter().any(|h| same_party(h, address)) {
+            Some(Side::External)
+        } else {
+            None
+        }
+    }
+}
+
+/// Two addresses name the same party: the same number (compared on its
+/// last nine digits, so `+44 20 7770 5371` and `020 7770 5371` agree), or
+/// the same user name.
+fn same_party(a: &str, b: &str) -> bool {
+    let (ua, ub) = (super::routing::user_part(a), super::routing::user_part(b));
+    if is_number(ua) && is_number(ub) {
+        let da: String = ua.chars().filter(char::is_ascii_digit).collect();
+        let db: String = ub.chars().filter(char::is_ascii_digit).collect();
+        if da.len() < 7 || db.len() < 7 {
+            // extensions and short codes: only the very same number
+            return da == db;
+        }
+        let n = da.len().min(db.len()).min(9);
+        return da[da.len() - n..] == db[db.len() - n..];
+    }
+    !ua.is_empty() && ua.eq_ignore_ascii_case(ub)
+}
+
 /// The number of an address whose user part is a phone number or an
 /// extension (`tel:+14155550100` → `+14155550100`), else the address.
 fn number_or_address(address: &str) -> String {
     let user = super::routing::user_part(address);
-    let is_number = !user.is_empty()
-        && user.chars().any(|c| c.is_ascii_digit())
-        && user.chars().all(|c| c.is_ascii_digit() || "+-() .".contains(c));
-    if is_number { user.to_owned() } else { address.to_owned() }
+    if is_number(user) { user.to_owned() } else { address.to_owned() }
 }
 
 /// Why a recording could not be staged.
@@ -855,5 +998,61 @@ async fn rerender(shared: &Shared, spool: &Path) -> Result<Received, StageError>
         Rendered::Audio { staged, .. } => Ok(staged),
         Rendered::Unstaged { error, .. } => Err(StageError::Unavailable(error)),
         Rendered::Empty => Err(StageError::Failed("the spool holds no audio any more".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_party_compares_numbers_by_their_tail_and_names_exactly() {
+        let cases = [
+            ("sip:+442077705371@as.example.net", "sip:02077705371", true),
+            ("tel:+1 (312) 555-0199", "sip:13125550199@h;user=phone", true),
+            ("sip:101@pbx", "sip:+14155550101@sbc", false),
+            ("sip:101@pbx", "101@other", true),
+            ("agent7@example.net", "sip:Agent7@as.example.net", true),
+            ("sip:agent7@example.net", "sip:agent8@example.net", false),
+            ("sip:@h", "sip:@h", false),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(same_party(a, b), want, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn broadworks_says_whose_side_is_whose() {
+        let xml = r#"<recording_metadata xmlns="urn:ietf:params:xml:ns:siprec">
+            <group id="g"><initiator>sip:+12025550147@as.example.net</initiator></group>
+            <extensiondata><broadWorksRecordingMetadata xmlns="http://schema.broadsoft.com/broadworksCallRecording">
+              <userID>agent7@example.net</userID>
+              <callType><termCall><callingPartyNumber>sip:+13125550199@as</callingPartyNumber>
+                <calledPartyNumber>sip:+12025550147@as</calledPartyNumber></termCall></callType>
+            </broadWorksRecordingMetadata></extensiondata></recording_metadata>"#;
+        let md = callvault_sip::siprec::parse_metadata(xml).unwrap();
+        let hints = SideHints::from_metadata(&md);
+        assert_eq!(hints.side("sip:+12025550147@sbc"), Some(Side::Company));
+        assert_eq!(hints.side("sip:agent7@as.example.net"), Some(Side::Company));
+        assert_eq!(hints.side("tel:+13125550199"), Some(Side::External));
+        assert_eq!(hints.side("sip:+14155550123@as"), None);
+        let rfc = callvault_sip::siprec::parse_metadata("<recording/>").unwrap();
+        assert_eq!(SideHints::from_metadata(&rfc).side("sip:+12025550147@sbc"), None);
+    }
+
+    #[test]
+    fn which_headers_name_parties_of_a_recording_session() {
+        let headers: Vec<(String, String)> = [
+            ("From", "<sip:src@192.0.2.1>;tag=1"),
+            ("To", "<sip:9999@192.0.2.9>"),
+            ("P-Asserted-Identity", "<sip:+14155550100@sbc>"),
+            ("Diversion", "<sip:101@pbx>;reason=unconditional"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let named: Vec<String> =
+            header_parties(&headers).into_iter().filter(is_party_header).map(|p| p.aor).collect();
+        assert_eq!(named, ["sip:+14155550100@sbc", "sip:101@pbx"]);
     }
 }
