@@ -537,6 +537,24 @@ impl Bitrix24Channel {
     }
 }
 
+/// An inbound webhook URL carries its secret code in the path: it belongs
+/// in the destination's secrets (`secrets.webhook_url`), which no answer
+/// returns and the audit log never records. One in `config` still works.
+fn with_secret_webhook(config: &Value, secrets: &Value) -> Value {
+    match secrets.get("webhook_url") {
+        Some(url) if config.get("webhook_url").is_none() => {
+            let mut merged = config.clone();
+            if let Value::Object(map) = &mut merged {
+                map.insert("webhook_url".into(), url.clone());
+            } else {
+                merged = json!({ "webhook_url": url });
+            }
+            merged
+        }
+        _ => config.clone(),
+    }
+}
+
 #[async_trait]
 impl Channel for Bitrix24Channel {
     fn kind(&self) -> &'static str {
@@ -544,7 +562,7 @@ impl Channel for Bitrix24Channel {
     }
 
     fn validate(&self, config: &Value, secrets: &Value) -> Result<(), String> {
-        let cfg = Config::parse(config)?;
+        let cfg = Config::parse(&with_secret_webhook(config, secrets))?;
         check_secrets(&cfg, secrets)
     }
 
@@ -553,7 +571,8 @@ impl Channel for Bitrix24Channel {
     }
 
     async fn deliver(&self, job: &Job) -> Attempt {
-        let cfg = match Config::parse(&job.destination.config) {
+        let config = with_secret_webhook(&job.destination.config, &job.destination.secrets);
+        let cfg = match Config::parse(&config) {
             Ok(c) => c,
             Err(e) => return Failure::dead(e, None).into_attempt(job.progress.clone()),
         };
@@ -604,6 +623,11 @@ mod tests {
         assert!(c.crm_create);
         assert_eq!(c.show, 0);
         assert!(Config::parse(&json!({})).is_err());
+        // The webhook URL (its code is a secret) may live in the secrets.
+        let secret = json!({ "webhook_url": "https://acme.bitrix24.ru/rest/1/abc/" });
+        let merged = with_secret_webhook(&json!({ "users": {} }), &secret);
+        assert!(Config::parse(&merged).is_ok());
+        assert_eq!(with_secret_webhook(&json!({}), &json!({})), json!({}));
         assert!(
             Config::parse(&json!({ "webhook_url": "https://acme.bitrix24.ru/1/abc/" })).is_err()
         );
