@@ -149,8 +149,14 @@ struct Row {
     n: u64,
     delivered: u64,
     secs: f64,
-    catalog_us: f64,
+    /// Wall time with a catalog call in flight, per delivery.
+    busy_us: f64,
+    /// Summed latency of the catalog calls, per delivery.
+    latency_us: f64,
     calls: f64,
+    /// Mean latency of one claim, and rows per claim.
+    claim_ms: f64,
+    per_claim: f64,
     rss_start_kib: u64,
     rss_peak_kib: u64,
     received: Option<u64>,
@@ -187,38 +193,46 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{:<9} {:<13} {:>7} {:>9} {:>8} {:>12} {:>12} {:>10} {:>9} {:>9}",
+        "{:<9} {:<13} {:>6} {:>9} {:>7} {:>12} {:>10} {:>10} {:>6} {:>8} {:>6} {:>8} {:>8}",
         "catalog",
         "channel",
         "N",
         "delivered",
         "secs",
         "deliveries/s",
-        "catalog µs/d",
-        "calls/d",
+        "catalog µs",
+        "latency µs",
+        "calls",
+        "claim ms",
+        "rows",
         "RSS0 MB",
         "peak MB"
     );
     for r in &rows {
         println!(
-            "{:<9} {:<13} {:>7} {:>9} {:>8.2} {:>12.1} {:>12.0} {:>10.1} {:>9.1} {:>9.1}",
+            "{:<9} {:<13} {:>6} {:>9} {:>7.2} {:>12.1} {:>10.0} {:>10.0} {:>6.1} {:>8.2} {:>6.1} {:>8.1} {:>8.1}",
             r.backend.name(),
             r.channel.name(),
             r.n,
             r.delivered,
             r.secs,
             r.delivered as f64 / r.secs,
-            r.catalog_us,
+            r.busy_us,
+            r.latency_us,
             r.calls,
+            r.claim_ms,
+            r.per_claim,
             r.rss_start_kib as f64 / 1024.0,
             r.rss_peak_kib as f64 / 1024.0,
         );
     }
     println!(
-        "catalog µs/d: summed latency of the catalog calls of the runner and media service per \
-         delivery (concurrent calls overlap, waits for a connection or SQLite's writer included); \
-         RSS0/peak: resident memory of this process when delivery started and at its highest \
-         during delivery (sampled every 20 ms)"
+        "per delivery: catalog µs = wall time with at least one catalog call of the runner or the \
+         media service in flight; latency µs = those calls' latencies summed (concurrent calls \
+         overlap; waits for a pool connection or SQLite's writer included); calls = catalog \
+         calls; claim ms = mean latency of one claim, rows = deliveries per claim. RSS0 / \
+         peak MB = this process's resident memory when delivery started / at its highest \
+         during delivery (sampled every 20 ms)."
     );
     if rows.iter().any(|r| r.received.is_some_and(|got| got < r.delivered)) {
         bail!("a server received fewer messages than were recorded as delivered");
@@ -395,6 +409,10 @@ async fn measure(
     let (rss_start_kib, rss_peak_kib) = memory.stop().await;
     let nanos = timed.nanos.load(Ordering::Relaxed);
     let calls = timed.calls.load(Ordering::Relaxed);
+    let busy = timed.busy();
+    let claims = timed.claims.load(Ordering::Relaxed).max(1) as f64;
+    let claim_ms = timed.claim_nanos.load(Ordering::Relaxed) as f64 / 1e6 / claims;
+    let per_claim = timed.claimed.load(Ordering::Relaxed) as f64 / claims;
 
     let states = count_states(catalog.as_ref(), kind).await?;
     let delivered = states
@@ -420,8 +438,11 @@ async fn measure(
         n,
         delivered,
         secs,
-        catalog_us: nanos as f64 / 1e3 / n.max(1) as f64,
+        busy_us: busy.as_secs_f64() * 1e6 / n.max(1) as f64,
+        latency_us: nanos as f64 / 1e3 / n.max(1) as f64,
         calls: calls as f64 / n.max(1) as f64,
+        claim_ms,
+        per_claim,
         rss_start_kib,
         rss_peak_kib,
         received,
@@ -609,6 +630,22 @@ struct TimedCatalog {
     calls: AtomicU64,
     /// Deliveries whose attempt was recorded (`finish_delivery` true).
     finished: AtomicU64,
+    busy: std::sync::Mutex<Busy>,
+    /// `claim_deliveries`: calls, their summed latency, rows claimed.
+    claims: AtomicU64,
+    claim_nanos: AtomicU64,
+    claimed: AtomicU64,
+}
+
+/// The wall time during which at least one catalog call was in flight.
+struct Busy {
+    in_flight: u32,
+    since: Instant,
+    total: Duration,
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl TimedCatalog {
@@ -618,15 +655,45 @@ impl TimedCatalog {
             nanos: AtomicU64::new(0),
             calls: AtomicU64::new(0),
             finished: AtomicU64::new(0),
+            busy: std::sync::Mutex::new(Busy {
+                in_flight: 0,
+                since: Instant::now(),
+                total: Duration::ZERO,
+            }),
+            claims: AtomicU64::new(0),
+            claim_nanos: AtomicU64::new(0),
+            claimed: AtomicU64::new(0),
         }
     }
 
     async fn timed<T>(&self, call: impl Future<Output = T>) -> T {
         let start = Instant::now();
+        {
+            let mut busy = lock(&self.busy);
+            if busy.in_flight == 0 {
+                busy.since = start;
+            }
+            busy.in_flight += 1;
+        }
         let out = call.await;
-        self.nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let end = Instant::now();
+        {
+            let mut busy = lock(&self.busy);
+            busy.in_flight -= 1;
+            if busy.in_flight == 0 {
+                let since = busy.since;
+                busy.total += end - since;
+            }
+        }
+        self.nanos.fetch_add((end - start).as_nanos() as u64, Ordering::Relaxed);
         self.calls.fetch_add(1, Ordering::Relaxed);
         out
+    }
+
+    /// How long at least one call was in flight.
+    fn busy(&self) -> Duration {
+        let busy = lock(&self.busy);
+        busy.total + if busy.in_flight > 0 { busy.since.elapsed() } else { Duration::ZERO }
     }
 }
 
@@ -833,7 +900,14 @@ mod timed {
             lease: Duration,
             limit: u32,
         ) -> Result<Vec<Delivery>> {
-            self.timed(self.inner.claim_deliveries(owner, now, lease, limit)).await
+            let start = std::time::Instant::now();
+            let claimed = self.timed(self.inner.claim_deliveries(owner, now, lease, limit)).await;
+            self.claim_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            self.claims.fetch_add(1, Ordering::Relaxed);
+            if let Ok(rows) = &claimed {
+                self.claimed.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            }
+            claimed
         }
         async fn checkpoint_delivery(
             &self,
