@@ -147,7 +147,6 @@ impl Runner {
         let n = claimed.len();
         for delivery in claimed {
             let permit = self.slots.clone().acquire_owned().await?;
-            let wake = self.wake.clone();
             let attempt = AttemptRun {
                 catalog: self.catalog.clone(),
                 channels: self.channels.clone(),
@@ -155,13 +154,16 @@ impl Runner {
                 metrics: self.metrics.clone(),
                 config: self.config.clone(),
             };
+            let wake = self.wake.clone();
             tokio::spawn(async move {
                 let id = delivery.id;
                 if let Err(e) = attempt.run(delivery).await {
                     tracing::warn!(delivery = %id, error = %e, "delivery attempt not recorded; its lease will expire and it will be tried again");
                 }
                 drop(permit);
-                // A slot is free: look for due work now, not at the next poll.
+                // A slot is free: claim again now rather than after the
+                // poll interval (a full runner would otherwise make at most
+                // `concurrency` attempts per `poll`).
                 wake.notify_one();
             });
         }

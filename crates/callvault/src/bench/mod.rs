@@ -9,8 +9,11 @@
 //!   of the API's search queries.
 //! - `siprec`: a real server as SIPREC SRS under a generated SRC load
 //!   (module `siprec`).
+//! - `delivery`: the outbox emptied by one runner per catalog and channel,
+//!   against servers started by the bench (module `delivery`).
 
 mod capture_live;
+mod delivery;
 mod siprec;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +120,37 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Deliveries per second per channel and catalog, the catalog's cost
+    /// per delivery, and memory against the queue's length.
+    Delivery {
+        /// Queued conversations (one delivery each); several values run
+        /// each scenario once per value.
+        #[arg(long, value_delimiter = ',', default_value = "10000")]
+        conversations: Vec<u64>,
+        /// Catalogs: sqlite, postgres or both (postgres is skipped, with a
+        /// note, without a URL).
+        #[arg(long, default_value = "both")]
+        catalog: String,
+        /// PostgreSQL URL of a user that may create databases (default:
+        /// CV_TEST_POSTGRES_URL); each scenario gets a fresh database.
+        #[arg(long)]
+        postgres_url: Option<String>,
+        /// Channels: catalog (a channel that answers at once: the runner's
+        /// catalog work alone), webhook, email, bucket (needs
+        /// CV_TEST_S3_ENDPOINT).
+        #[arg(long, value_delimiter = ',', default_value = "catalog,webhook,email,bucket",
+              value_parser = delivery::BenchChannel::parse)]
+        channels: Vec<delivery::BenchChannel>,
+        /// Attempts at once (default: delivery.concurrency).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Uploads committed at once while queueing.
+        #[arg(long, default_value_t = 8)]
+        ingest_concurrency: usize,
+        /// Directory for the scenarios' data (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -159,6 +193,30 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
                 capture_live::run(&load, !user_space_filter, &interface, &dir)
             })
             .await?
+        }
+        BenchCommand::Delivery {
+            conversations,
+            catalog,
+            postgres_url,
+            channels,
+            concurrency,
+            ingest_concurrency,
+            dir,
+        } => {
+            let mut section = config.delivery.clone();
+            if let Some(c) = concurrency {
+                section.concurrency = c.max(1);
+            }
+            let opts = delivery::Options {
+                conversations,
+                backends: delivery::Backend::parse_list(&catalog).map_err(anyhow::Error::msg)?,
+                channels,
+                delivery: section,
+                postgres_url: postgres_url.or_else(|| std::env::var("CV_TEST_POSTGRES_URL").ok()),
+                dir: dir.unwrap_or_else(|| delivery::default_dir(&config)),
+                ingest_concurrency,
+            };
+            delivery::run(opts).await
         }
     }
 }
