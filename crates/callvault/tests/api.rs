@@ -538,7 +538,15 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
         workers.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["orphan-scan", "recovery", "catalog-maintenance", "catalog-totals", "readiness"]
+        [
+            "orphan-scan",
+            "recovery",
+            "catalog-maintenance",
+            "catalog-totals",
+            "deliveries",
+            "delivery-gauges",
+            "readiness"
+        ]
     );
     let scan = &workers[0];
     assert_eq!((scan["state"].as_str(), scan["runs"].as_u64()), (Some("done"), Some(1)));
