@@ -74,6 +74,11 @@ impl Dialect for PgCatalog {
             name: "outbox",
             script: include_str!("migrations/postgres/0002_outbox.sql"),
         },
+        Migration {
+            version: 3,
+            name: "conversation_events",
+            script: include_str!("migrations/postgres/0003_conversation_events.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers

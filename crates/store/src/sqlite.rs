@@ -116,6 +116,11 @@ impl Dialect for SqliteCatalog {
             name: "outbox",
             script: include_str!("migrations/sqlite/0002_outbox.sql"),
         },
+        Migration {
+            version: 3,
+            name: "conversation_events",
+            script: include_str!("migrations/sqlite/0003_conversation_events.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:
