@@ -25,6 +25,7 @@ const TABLES: &[&str] = &[
     "conversations",
     "conversation_external_ids",
     "conversation_keys",
+    "conversation_events",
     "participants",
     "recordings",
     "copies",
