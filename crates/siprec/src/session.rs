@@ -526,14 +526,23 @@ impl LiveSession {
                 }
             }
         };
-        self.finish(reason).await;
+        self.finish(reason, timeout_reported).await;
     }
 
-    async fn finish(mut self, reason: EndReason) {
+    /// Closes, renders and stores. The recording runs to the session's end
+    /// (silence and a media gap where the SRC sent nothing before its BYE),
+    /// except when the session ended because no RTP came: then the media's
+    /// end is the session's, the timeout only how long it took to notice.
+    async fn finish(mut self, reason: EndReason, rtp_timed_out: bool) {
         for (_, s) in self.streams.drain() {
             s.task.abort();
         }
-        let now = wall_now();
+        let now = if rtp_timed_out {
+            let idle = self.media.lock().unwrap_or_else(|e| e.into_inner()).last_rtp.elapsed();
+            wall_now().saturating_sub(idle)
+        } else {
+            wall_now()
+        };
         for key in self.parties.keys().cloned().collect::<Vec<_>>() {
             self.leave(&key);
         }
