@@ -225,15 +225,22 @@ pub struct ConversationRecordingDto {
     pub copies: Vec<CopyDto>,
 }
 
-/// One event of the participant timeline.
+/// One event of the conversation's timeline.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub offset_ms: i64,
-    /// `joined`, `left`, `recording_started`, `recording_ended`.
+    /// `joined`, `left`, `recording_started`, `recording_ended`, and what
+    /// the recorder saw: `dtmf` (detail: `digit`, `duration_ms`, `stream`,
+    /// `side`; the participant who sent it), `media_gap` (detail: `end`,
+    /// `duration_ms`: no media arrived, rendered as silence), `no_media`
+    /// (detail: `reason`: a session that brought no decodable audio).
     pub event: String,
     pub participant_id: Option<ParticipantId>,
     pub recording_id: Option<RecordingId>,
+    /// What the event carries beyond its time (recorder events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -257,6 +264,7 @@ impl From<ConversationDetail> for ConversationDetailDto {
                 event: "joined".into(),
                 participant_id: Some(p.id),
                 recording_id: None,
+                detail: None,
             });
             if let Some(left) = p.left_at {
                 timeline.push(TimelineEvent {
@@ -265,6 +273,7 @@ impl From<ConversationDetail> for ConversationDetailDto {
                     event: "left".into(),
                     participant_id: Some(p.id),
                     recording_id: None,
+                    detail: None,
                 });
             }
         }
@@ -279,9 +288,21 @@ impl From<ConversationDetail> for ConversationDetailDto {
                     event: event.into(),
                     participant_id: r.recording.participant_id,
                     recording_id: Some(r.recording.id),
+                    detail: None,
                 });
             }
         }
+        for e in d.events {
+            timeline.push(TimelineEvent {
+                at: e.at,
+                offset_ms: offset(e.at),
+                event: e.kind,
+                participant_id: e.participant_id,
+                recording_id: e.recording_id,
+                detail: Some(e.detail),
+            });
+        }
+        // Stable: events at one instant keep their order.
         timeline.sort_by_key(|e| e.at);
         Self {
             participants: d

@@ -342,7 +342,10 @@ pub fn document() -> Value {
                         "recordings": { "type": "array", "items": { "$ref": "#/components/schemas/Recording" } },
                         "timeline": { "type": "array", "items": { "type": "object", "properties": {
                             "at": { "type": "string", "format": "date-time" }, "offset_ms": { "type": "integer" },
-                            "event": { "enum": ["joined", "left", "recording_started", "recording_ended"] }
+                            "event": { "enum": ["joined", "left", "recording_started", "recording_ended", "dtmf", "media_gap", "no_media"] },
+                            "participant_id": { "type": ["string", "null"], "format": "uuid" },
+                            "recording_id": { "type": ["string", "null"], "format": "uuid" },
+                            "detail": { "type": "object", "description": "dtmf: digit, duration_ms, stream, side; media_gap: end, duration_ms; no_media: reason" }
                         } } }
                     }
                 },

@@ -1264,3 +1264,279 @@ async fn garbage_metadata_takes_the_parties_from_the_headers() {
     assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 1500)), Some(TONES[0]));
     assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 1500)), Some(TONES[1]));
 }
+
+/// What [`feed_packets`] sends on one stream at one 20 ms tick `n`:
+/// `(payload type, marker, RTP timestamp, payload)` packets.
+type Packets = fn(stream: usize, n: u64) -> Vec<(u8, bool, u32, Vec<u8>)>;
+
+/// Sends the packets `make` gives, every 20 ms for `for_ms`, to the ports
+/// the first call of `portfile` announces (SSRC 0x5000 + stream).
+fn feed_packets(portfile: PathBuf, for_ms: u64, make: Packets) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let ports: Vec<u16> = loop {
+            let text = std::fs::read_to_string(&portfile).unwrap_or_default();
+            if let Some(line) = text.lines().next() {
+                break line.split_whitespace().skip(1).filter_map(|p| p.parse().ok()).collect();
+            }
+            assert!(Instant::now() < deadline, "no ports announced");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let start = Instant::now();
+        let (mut sent, mut seq) = (0u64, [0u16; 2]);
+        for n in 0..for_ms / 20 {
+            for (i, port) in ports.iter().enumerate().take(2) {
+                for (pt, marker, ts, payload) in make(i, n) {
+                    let mut pkt = vec![0x80, pt | if marker { 0x80 } else { 0 }];
+                    pkt.extend_from_slice(&seq[i].to_be_bytes());
+                    pkt.extend_from_slice(&ts.to_be_bytes());
+                    pkt.extend_from_slice(&(0x5000 + i as u32).to_be_bytes());
+                    pkt.extend_from_slice(&payload);
+                    seq[i] = seq[i].wrapping_add(1);
+                    let _ = sock.send_to(&pkt, ("127.0.0.1", *port));
+                    sent += 1;
+                }
+            }
+            let next = start + Duration::from_millis((n + 1) * 20);
+            if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        sent
+    })
+}
+
+/// One second of a tone as A-law.
+fn alaw_tone(hz: f64) -> Vec<u8> {
+    (0..8000u32)
+        .map(|k| {
+            let t = f64::from(k) / 8000.0;
+            callvault_media::codec::g711::linear_to_alaw(
+                (8000.0 * (t * hz * std::f64::consts::TAU).sin()) as i16,
+            )
+        })
+        .collect()
+}
+
+/// One second of each test tone as G.726-32 (RFC 3551 packing, 4000
+/// bytes), encoded by ffmpeg's G.726 encoder: an independent encoder for
+/// our decoder.
+fn g726_tones() -> &'static [Vec<u8>; 2] {
+    static TONES_G726: std::sync::OnceLock<[Vec<u8>; 2]> = std::sync::OnceLock::new();
+    TONES_G726.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        TONES.map(|hz| {
+            let pcm: Vec<u8> = (0..16_000u32)
+                .flat_map(|k| {
+                    let t = f64::from(k) / 8000.0;
+                    ((8000.0 * (t * hz * std::f64::consts::TAU).sin()) as i16).to_le_bytes()
+                })
+                .collect();
+            let (src, out) = (dir.path().join("in.raw"), dir.path().join("out.g726"));
+            std::fs::write(&src, pcm).unwrap();
+            let status = Command::new("ffmpeg")
+                .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "s16le", "-ar", "8000"])
+                .args(["-ac", "1", "-i"])
+                .arg(&src)
+                .args(["-c:a", "g726le", "-b:a", "32k", "-f", "g726le"])
+                .arg(&out)
+                .status()
+                .expect("ffmpeg is needed to encode the G.726 test media");
+            assert!(status.success());
+            // The second second: the encoder has settled, and a whole
+            // number of periods of either tone fits.
+            std::fs::read(&out).unwrap()[4000..8000].to_vec()
+        })
+    })
+}
+
+/// A `callvault serve` whose log (stderr, level warn) goes to a file.
+fn srs_with_log() -> (Srs, PathBuf) {
+    let port = free_port();
+    let env = Env::new()
+        .with("CALLVAULT_SIP__ENABLED", "true")
+        .with("CALLVAULT_SIP__LISTEN", &format!("127.0.0.1:{port}"))
+        .with("CALLVAULT_SIP__RTP_PORTS", "30000-39999")
+        .with("CALLVAULT_SIP__DEFAULT_TENANT", "acme");
+    let key = env.tenant_with_key("acme");
+    let log = env.data_dir().join("serve.log");
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = env
+        .command()
+        .args(["serve", "--listen", &format!("127.0.0.1:{http}")])
+        .env("CALLVAULT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let server = Server { child, url: format!("http://127.0.0.1:{http}") };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
+        assert!(Instant::now() < deadline, "callvault serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    (Srs { env, server, sip: SocketAddr::from(([127, 0, 0, 1], port)), key }, log)
+}
+
+fn timeline<'a>(detail: &'a Value, event: &str) -> Vec<&'a Value> {
+    detail["timeline"].as_array().unwrap().iter().filter(|e| e["event"] == event).collect()
+}
+
+/// The SRC offers and is answered G.711 A-law but sends G.726-32 on
+/// payload type 2: decoded and stored, each party on its side.
+#[tokio::test(flavor = "multi_thread")]
+async fn g726_sent_outside_the_answer_is_decoded() {
+    if !sipp_present() {
+        return;
+    }
+    g726_tones();
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("g726"), &["-m", "1", "-d", "3000"]);
+    let feeder = feed_packets(sipp.portfile.clone(), 2800, |stream, n| {
+        let second = &g726_tones()[stream];
+        let at = ((n * 80) % 4000) as usize;
+        vec![(2, false, (n * 160) as u32, second[at..at + 80].to_vec())]
+    });
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 200);
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let flags = rec["flags"].as_array().unwrap();
+    assert!(!flags.iter().any(|f| f == "undecoded_media"), "{flags:?}");
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((2500..=3300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    let (left, right) = (&audio.samples[0], &audio.samples[1]);
+    assert_eq!(dominant_tone(ms(left, 300, 2400)), Some(TONES[0]), "left: external party");
+    assert_eq!(dominant_tone(ms(right, 300, 2400)), Some(TONES[1]), "right: the company");
+}
+
+/// The SRC stops sending RTP 10 s before its BYE: the recording lasts
+/// the whole session, silent at the end, with a media gap on the timeline.
+#[tokio::test(flavor = "multi_thread")]
+async fn rtp_stopping_before_the_bye_still_covers_the_session() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[("CALLVAULT_SIP__RTP_TIMEOUT_SECS", "30")]);
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("gap"), &["-m", "1", "-d", "13000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 3000)]), 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((12_500..=13_800).contains(&dur), "the whole session: {dur}");
+    assert!(rec["flags"].as_array().unwrap().iter().any(|f| f == "media_gap"));
+    let gaps = timeline(&d, "media_gap");
+    assert_eq!(gaps.len(), 1, "{}", d["timeline"]);
+    let gap = gaps[0];
+    let gap_ms = gap["detail"]["duration_ms"].as_u64().unwrap();
+    assert!((9_500..=10_800).contains(&gap_ms), "gap {gap_ms}");
+    let offset = gap["offset_ms"].as_i64().unwrap();
+    assert!((2_700..=3_400).contains(&offset), "gap starts where the media stopped: {offset}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    let left = &audio.samples[0];
+    assert_eq!(dominant_tone(ms(left, 300, 2500)), Some(TONES[0]));
+    let tail = ms(left, 4000, 12_000);
+    assert!(!tail.is_empty());
+    assert!(tone_power(tail, TONES[0]) < 1.0, "silence where nothing arrived");
+}
+
+/// DTMF sent as RFC 4733 events on the external party's stream appears on
+/// the conversation's timeline with digit, time, duration and sender.
+#[tokio::test(flavor = "multi_thread")]
+async fn dtmf_events_are_on_the_timeline() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("dtmf"), &["-m", "1", "-d", "3000"]);
+    let feeder = feed_packets(sipp.portfile.clone(), 2800, |stream, n| {
+        static TONE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let tone = TONE.get_or_init(|| alaw_tone(TONES[0]));
+        let at = ((n * 160) % 8000) as usize;
+        let audio = (8, false, (n * 160) as u32, tone[at..at + 160].to_vec());
+        // The external party presses 5 at 1 s and # at 2 s: 8 packets of
+        // 20 ms each, the last three marked end, one timestamp per event.
+        let digit = match (stream, n) {
+            (0, 50..=57) => Some((5u8, 50)),
+            (0, 100..=107) => Some((11u8, 100)),
+            _ => None,
+        };
+        match digit {
+            Some((event, first)) => {
+                let k = n - first;
+                let end = k >= 5;
+                let duration = ((k.min(5) + 1) * 160) as u16;
+                let mut payload = vec![event, if end { 0x80 | 10 } else { 10 }];
+                payload.extend_from_slice(&duration.to_be_bytes());
+                vec![(101, k == 0, (first * 160) as u32, payload)]
+            }
+            None => vec![audio],
+        }
+    });
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let dtmf = timeline(&d, "dtmf");
+    let digits: Vec<&str> = dtmf.iter().map(|e| e["detail"]["digit"].as_str().unwrap()).collect();
+    assert_eq!(digits, ["5", "#"], "{}", d["timeline"]);
+    let external = participant(&d, EXTERNAL)["id"].clone();
+    for (e, at) in dtmf.iter().zip([1000i64, 2000]) {
+        assert_eq!(e["participant_id"], external, "sent by the external party");
+        assert_eq!(e["detail"]["side"], "external");
+        assert_eq!(e["detail"]["duration_ms"], 120);
+        let offset = e["offset_ms"].as_i64().unwrap();
+        assert!((at - 300..=at + 500).contains(&offset), "{offset} for {at}");
+        assert!(e["recording_id"].is_string());
+    }
+}
+
+/// A session whose only media is a payload type nobody announced: no
+/// recording, but a conversation with its participants and a no_media
+/// event, and a warning in the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_with_only_undecodable_media_is_kept_as_a_conversation() {
+    if !sipp_present() {
+        return;
+    }
+    let (srs, log) = srs_with_log();
+    let sipp = Sipp::start("siprec_call.xml", srs.sip, &keys("junk"), &["-m", "1", "-d", "2000"]);
+    let feeder = feed_packets(sipp.portfile.clone(), 1800, |_, n| {
+        vec![(98, false, (n * 160) as u32, vec![0x5a; 33])]
+    });
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 100);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let list = srs.conversations().await;
+        if !list.is_empty() {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "no conversation for the empty session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["recording_count"], 0);
+    assert_eq!(list[0]["external_number"], "+14155550100");
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    assert!(d["recordings"].as_array().unwrap().is_empty());
+    assert_eq!(participant(&d, EXTERNAL)["side"], "external");
+    assert_eq!(participant(&d, AGENT)["side"], "company");
+    let no_media = timeline(&d, "no_media");
+    assert_eq!(no_media.len(), 1, "{}", d["timeline"]);
+    let reason = no_media[0]["detail"]["reason"].as_str().unwrap();
+    assert!(reason.contains("98"), "{reason}");
+    assert_eq!(no_media[0]["detail"]["payload_types"], serde_json::json!([98]));
+    assert!(srs.metrics().await.contains("callvault_sip_sessions_total{outcome=\"empty\"} 1"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let warned =
+        text.lines().any(|l| l.contains("WARN") && l.contains("without media") && l.contains("98"));
+    assert!(warned, "no warning in the log:\n{text}");
+}

@@ -128,6 +128,7 @@ mod tests {
     fn detail(direction: Direction, external: &str, secs: i64) -> ConversationDetail {
         let id = ConversationId::new();
         ConversationDetail {
+            events: Vec::new(),
             conversation: Conversation {
                 id,
                 tenant_id: TenantId::new(),

@@ -288,7 +288,12 @@ fn fixture(n: usize) -> Fixture {
         });
     }
     Fixture {
-        detail: ConversationDetail { conversation: conv, participants: vec![], recordings },
+        detail: ConversationDetail {
+            conversation: conv,
+            participants: vec![],
+            recordings,
+            events: vec![],
+        },
         media,
     }
 }

@@ -276,6 +276,7 @@ fn recording(tenant: TenantId, conv: ConversationId, seconds: u64, size: u64) ->
 fn conversation(tenant: TenantId, recordings: Vec<Recording>) -> ConversationDetail {
     let id = recordings.first().map_or_else(ConversationId::new, |r| r.conversation_id);
     ConversationDetail {
+        events: Vec::new(),
         conversation: Conversation {
             id,
             tenant_id: tenant,

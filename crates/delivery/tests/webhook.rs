@@ -226,6 +226,7 @@ fn conversation() -> ConversationDetail {
         copies: vec![],
     };
     ConversationDetail {
+        events: Vec::new(),
         participants: vec![
             participant(Side::External, "+493012345678", at(10, 0, 0)),
             participant(Side::Company, "100", at(10, 0, 2)),

@@ -71,6 +71,10 @@ pub enum TimelineEvent {
     UndecodedPayload { offset_ms: i64, stream: u16, payload_type: u8, bytes: usize },
     /// Packets lost in the network just before `offset_ms`.
     Loss { offset_ms: i64, stream: u16, packets: u32 },
+    /// No media arrived from `offset_ms` for `duration_ms` although the
+    /// session went on (the SRC stopped sending before its BYE): rendered
+    /// as silence by [`ClosedTimeline::cover_until_end`].
+    MediaGap { offset_ms: i64, duration_ms: u64 },
 }
 
 /// A finished (or crash-cut) conversation, ready to render.
@@ -99,6 +103,9 @@ pub struct ClosedTimeline {
     pub discarded_bytes: u64,
     /// Time of the last sync marker, if any.
     pub last_sync: Option<Timestamp>,
+    /// When the recorder was closed (its end record), on the recorder's
+    /// caller's clock; None when it was cut by a crash.
+    pub closed_at: Option<Timestamp>,
 }
 
 impl ClosedTimeline {
@@ -110,6 +117,49 @@ impl ClosedTimeline {
     /// The conversation's media span in milliseconds.
     pub fn duration_ms(&self) -> u64 {
         self.len_samples() * 1000 / u64::from(self.sample_rate.max(1))
+    }
+
+    /// The timeline sample of a wall-clock instant (None before the origin).
+    pub fn sample_at(&self, t: Timestamp) -> Option<u64> {
+        let ns = t.checked_since(self.origin)?.as_nanos();
+        Some((ns * u128::from(self.sample_rate) / 1_000_000_000) as u64)
+    }
+
+    /// The wall-clock instant of a timeline sample.
+    pub fn time_of(&self, sample: u64) -> Timestamp {
+        let ns = u128::from(sample) * 1_000_000_000 / u128::from(self.sample_rate.max(1));
+        self.origin + std::time::Duration::from_nanos(ns.min(u128::from(u64::MAX)) as u64)
+    }
+
+    /// Makes the recording cover the session up to `end` (its BYE): when
+    /// the media stopped more than `min_gap` before it, the recording is
+    /// extended with silence to `end` and a [`TimelineEvent::MediaGap`]
+    /// marks the span, so a short file never looks like a cut recording.
+    /// Returns the gap added as (first silent sample, samples); None when
+    /// there is no audio at all or the media reached `end` (within
+    /// `min_gap`).
+    pub fn cover_until_end(
+        &mut self,
+        end: Timestamp,
+        min_gap: std::time::Duration,
+    ) -> Option<(u64, u64)> {
+        if self.len_samples() == 0 {
+            return None;
+        }
+        let end_sample = self.sample_at(end)?;
+        let gap = end_sample.checked_sub(self.end_sample)?;
+        let min = (min_gap.as_nanos() * u128::from(self.sample_rate) / 1_000_000_000) as u64;
+        if gap == 0 || gap < min {
+            return None;
+        }
+        let from = self.end_sample;
+        let rate = u64::from(self.sample_rate.max(1));
+        self.events.push(TimelineEvent::MediaGap {
+            offset_ms: self.offset_ms(from),
+            duration_ms: gap * 1000 / rate,
+        });
+        self.end_sample = end_sample;
+        Some((from, gap))
     }
 
     /// The side a stream belongs to.
@@ -150,6 +200,7 @@ impl ClosedTimeline {
             valid_bytes: 0,
             discarded_bytes: 0,
             last_sync: None,
+            closed_at: None,
         };
         let mut begun = false;
         let mut joins: Vec<(usize, u64)> = Vec::new();
@@ -223,7 +274,10 @@ impl ClosedTimeline {
                 pending.push((start, TimelineEvent::Loss { offset_ms: 0, stream, packets }))
             }
             Record::Sync { at_ns } => tl.last_sync = Some(Timestamp::from_nanos(at_ns)),
-            Record::End { .. } => tl.cut_by_crash = false,
+            Record::End { at_ns } => {
+                tl.cut_by_crash = false;
+                tl.closed_at = Some(Timestamp::from_nanos(at_ns));
+            }
             Record::Truncated { at_sample } => tl.truncated_at = Some(at_sample),
             // for_each_record yields what is inside blocks.
             Record::Begin { .. } | Record::Block { .. } => {}
@@ -257,7 +311,8 @@ impl ClosedTimeline {
             match &mut ev {
                 TimelineEvent::Dtmf { offset_ms, .. }
                 | TimelineEvent::UndecodedPayload { offset_ms, .. }
-                | TimelineEvent::Loss { offset_ms, .. } => *offset_ms = off,
+                | TimelineEvent::Loss { offset_ms, .. }
+                | TimelineEvent::MediaGap { offset_ms, .. } => *offset_ms = off,
             }
             tl.events.push(ev);
         }

@@ -292,3 +292,53 @@ fn spool_size_is_bounded() {
     // bytes hold ~2.2 s
     assert!((16_000..20_000).contains(&cut), "{cut}");
 }
+
+/// The SRC stops sending 10 s before its BYE: the recording is extended
+/// with silence to the session's end and the gap is on the timeline; a
+/// recording whose media reaches the end is left alone, and so is a spool
+/// cut by a crash (no end is known).
+#[test]
+fn recording_covers_the_session_after_media_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = Recorder::new(config(dir.path()), ConversationId::new(), T0).unwrap();
+    let caller = ParticipantId::new();
+    rec.attach_flow(FlowKey(1), caller, Side::External, PayloadMap::default());
+    let mut s = Sender { ssrc: 7, seq: 0, ts: 0 };
+    let frames = alaw_frames();
+    // 2 s of speech from t = 1 s, then nothing until the BYE at 12 s.
+    for i in 0..100u64 {
+        let frame = &frames[i as usize % frames.len()];
+        rec.on_rtp(at(1000 + i * 20), FlowKey(1), &s.packet(8, frame));
+    }
+    let mut tl = rec.close(at(12_000)).unwrap();
+    assert_eq!(tl.duration_ms(), 2000, "as spooled, the media alone");
+    assert_eq!(tl.closed_at, Some(at(12_000)));
+    let end = tl.closed_at.unwrap();
+    let (from, samples) = tl.cover_until_end(end, Duration::from_secs(1)).unwrap();
+    assert_eq!((from, samples), (3 * 8000, 9 * 8000));
+    assert_eq!(tl.duration_ms(), 11_000, "from the first packet to the BYE");
+    assert!(tl.events.contains(&TimelineEvent::MediaGap { offset_ms: 2000, duration_ms: 9000 }));
+    let opts = RenderOptions { format: OutputFormat::WavPcm16, layout: Layout::Mono };
+    let file = render(&tl, &opts).unwrap();
+    assert_eq!(file.duration_ms, 11_000);
+    let (_, _, channels) = wav::decode(&file.bytes).unwrap();
+    let pcm = &channels[0];
+    assert_eq!(pcm.len(), 11 * 8000);
+    assert!(energy(&pcm[..16_000]) > 0.0);
+    assert!(pcm[16_000..].iter().all(|&x| x == 0), "silence where nothing arrived");
+    // Covering again adds nothing; nor does an end within the threshold.
+    assert_eq!(tl.cover_until_end(end, Duration::from_secs(1)), None);
+    let mut rec = Recorder::new(config(dir.path()), ConversationId::new(), T0).unwrap();
+    rec.attach_flow(FlowKey(1), caller, Side::External, PayloadMap::default());
+    for i in 0..100u64 {
+        rec.on_rtp(at(1000 + i * 20), FlowKey(1), &s.packet(8, &frames[0]));
+    }
+    let mut tl = rec.close(at(3500)).unwrap();
+    assert_eq!(tl.cover_until_end(at(3500), Duration::from_secs(1)), None);
+    assert_eq!(tl.duration_ms(), 2000);
+    // Nothing recorded: nothing to cover.
+    let rec = Recorder::new(config(dir.path()), ConversationId::new(), T0).unwrap();
+    let mut tl = rec.close(at(9000)).unwrap();
+    assert_eq!(tl.cover_until_end(at(9000), Duration::from_secs(1)), None);
+    assert_eq!(tl.len_samples(), 0);
+}

@@ -193,6 +193,8 @@ impl MediaDescription {
         }
         match pt {
             0 => Some(Codec::Pcmu),
+            // RFC 1890's G721, `G726-32` in practice (RFC 3551 §4.5.4).
+            2 => Some(Codec::G726 { bits: 4, aal2: false }),
             8 => Some(Codec::Pcma),
             9 => Some(Codec::G722),
             _ => None,
@@ -207,12 +209,32 @@ pub enum Codec {
     Pcma,
     G722,
     Opus,
+    /// G.726 at `bits` per sample (2..=5), RFC 3551 packing (`G726-32`) or
+    /// AAL2 packing (`AAL2-G726-32`).
+    G726 {
+        bits: u8,
+        aal2: bool,
+    },
     TelephoneEvent,
 }
 
 impl Codec {
     fn from_name(name: &str, clock: u32) -> Option<Codec> {
         let n = name.to_ascii_lowercase();
+        let (aal2, g726) = match n.strip_prefix("aal2-") {
+            Some(rest) => (true, rest),
+            None => (false, n.as_str()),
+        };
+        let bits = match g726 {
+            "g726-16" => Some(2),
+            "g726-24" => Some(3),
+            "g726-32" | "g721" => Some(4),
+            "g726-40" => Some(5),
+            _ => None,
+        };
+        if let (Some(bits), 8000) = (bits, clock) {
+            return Some(Codec::G726 { bits, aal2 });
+        }
         match (n.as_str(), clock) {
             ("pcmu", 8000) => Some(Codec::Pcmu),
             ("pcma", 8000) => Some(Codec::Pcma),
@@ -538,10 +560,30 @@ pub struct AnswerConfig<'a> {
     pub session_version: u64,
 }
 
+/// The encoding name and clock rate of a codec's `a=rtpmap`.
+pub fn rtpmap_name(codec: Codec) -> (&'static str, u32) {
+    match codec {
+        Codec::Pcmu => ("PCMU", 8000),
+        Codec::Pcma => ("PCMA", 8000),
+        Codec::G722 => ("G722", 8000),
+        Codec::Opus => ("opus", 48000),
+        Codec::G726 { bits, aal2 } => {
+            let names = if aal2 {
+                ["AAL2-G726-16", "AAL2-G726-24", "AAL2-G726-32", "AAL2-G726-40"]
+            } else {
+                ["G726-16", "G726-24", "G726-32", "G726-40"]
+            };
+            (names[usize::from(bits.clamp(2, 5) - 2)], 8000)
+        }
+        Codec::TelephoneEvent => ("telephone-event", 8000),
+    }
+}
+
 /// Builds the SRS answer to an offer (RFC 3264, RFC 7866 §8): one m-line
 /// per offered m-line, each `recvonly` (or `inactive` when the offer line
 /// is inactive or recvonly), keeping `a=label`, choosing the first offered
-/// codec among PCMU, PCMA, G722 and opus, plus telephone-event when offered.
+/// codec among PCMU, PCMA, G722, G.726 (any rate, either packing) and opus,
+/// plus telephone-event when offered.
 /// Lines with no supported codec, non-audio lines and offered port 0 are
 /// rejected with port 0.
 pub fn build_recvonly_answer(
@@ -574,13 +616,7 @@ pub fn build_recvonly_answer(
                 if let Some(r) = m.rtpmap(pt) {
                     rtpmaps.push(r.clone());
                 } else if let Some(c) = m.codec(pt) {
-                    let (encoding, clock_rate) = match c {
-                        Codec::Pcmu => ("PCMU", 8000),
-                        Codec::Pcma => ("PCMA", 8000),
-                        Codec::G722 => ("G722", 8000),
-                        Codec::Opus => ("opus", 48000),
-                        Codec::TelephoneEvent => ("telephone-event", 8000),
-                    };
+                    let (encoding, clock_rate) = rtpmap_name(c);
                     rtpmaps.push(RtpMap {
                         payload_type: pt,
                         encoding: encoding.into(),

@@ -242,6 +242,10 @@ pub struct StreamInfo {
     pub payload_type: u8,
     pub clock_rate: u32,
     pub telephone_event: Option<u8>,
+    /// Every `a=rtpmap` of the offered m-line (payload type, encoding,
+    /// clock rate): an SRC may send any of them whatever the answer chose,
+    /// and the recorder decodes what it can.
+    pub offered: Vec<(u8, String, u32)>,
     /// Direction as offered: `sendonly` while the SRC sends, `inactive` (or
     /// `recvonly`) while on hold.
     pub offered_direction: Direction,
@@ -1062,13 +1066,7 @@ fn stream_infos(
             let m = offer.media.get(a.index)?;
             let (codec, pt) = a.codec?;
             let rtpmap = m.rtpmap(pt);
-            let (name, rate) = match codec {
-                Codec::Pcmu => ("PCMU", 8000),
-                Codec::Pcma => ("PCMA", 8000),
-                Codec::G722 => ("G722", 8000),
-                Codec::Opus => ("opus", 48000),
-                Codec::TelephoneEvent => ("telephone-event", 8000),
-            };
+            let (name, rate) = crate::sdp::rtpmap_name(codec);
             Some(StreamInfo {
                 index: a.index,
                 label: a.label.clone(),
@@ -1078,6 +1076,11 @@ fn stream_infos(
                 payload_type: pt,
                 clock_rate: rtpmap.map_or(rate, |r| r.clock_rate),
                 telephone_event: a.telephone_event,
+                offered: m
+                    .rtpmaps
+                    .iter()
+                    .map(|r| (r.payload_type, r.encoding.clone(), r.clock_rate))
+                    .collect(),
                 offered_direction: m.effective_direction(offer),
                 remote: m
                     .effective_connection(offer)

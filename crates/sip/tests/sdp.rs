@@ -372,6 +372,32 @@ fn answer_static_codec_without_rtpmap_and_first_supported_wins() {
     );
 }
 
+/// G.726 is answered: static payload type 2 (written as `G726-32`), and
+/// the dynamic names with their packing.
+#[test]
+fn answer_takes_g726_in_both_packings() {
+    check_answer(
+        "v=0\nm=audio 1 RTP/AVP 18 2\nm=audio 3 RTP/AVP 18 97\na=rtpmap:97 AAL2-G726-24/8000\n",
+        &[2000, 2002],
+        expect![[r#"
+            stream 0 label=- port=2000 codec=G726 { bits: 4, aal2: false }/2 recvonly
+            stream 1 label=- port=2002 codec=G726 { bits: 3, aal2: true }/97 recvonly
+            ---
+            v=0
+            o=callvault 42 1 IN IP4 192.0.2.5
+            s=-
+            c=IN IP4 192.0.2.5
+            t=0 0
+            m=audio 2000 RTP/AVP 2
+            a=rtpmap:2 G726-32/8000
+            a=recvonly
+            m=audio 2002 RTP/AVP 97
+            a=rtpmap:97 AAL2-G726-24/8000
+            a=recvonly
+        "#]],
+    );
+}
+
 #[test]
 fn not_sdp() {
     check(

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use callvault_media::spool::SpoolConfig;
 use callvault_media::{
     ClosedTimeline, Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions,
+    TimelineEvent,
 };
 use callvault_model::{ConversationId, ExternalId, ParticipantId, RecordingSource, Side, TenantId};
 use callvault_sip::sdp::Direction;
@@ -35,7 +36,7 @@ use super::routing::side_of;
 use super::{Input, Shared};
 use callvault_vault::clock::wall_now;
 use callvault_vault::ingest::{
-    IngestError, IngestRequest, Ingestor, ParticipantFacts, Received, RecordingFacts,
+    EventFacts, IngestError, IngestRequest, Ingestor, ParticipantFacts, Received, RecordingFacts,
 };
 
 /// What the SIP core tells a session.
@@ -150,8 +151,16 @@ pub(crate) struct LiveSession {
     pub(crate) group_active: bool,
 }
 
+/// Every payload type the recorder may meet on a stream: the static ones,
+/// everything the offer mapped (an SRC may send any of them whatever the
+/// answer chose), then the answer's codec and telephone-event.
 fn payloads(stream: &StreamInfo) -> PayloadMap {
     let mut map = PayloadMap::default();
+    for (pt, encoding, rate) in &stream.offered {
+        if let Some(c) = Codec::from_rtpmap(encoding, *rate, 1) {
+            map.set(*pt, c);
+        }
+    }
     if let Some(c) = Codec::from_rtpmap(&stream.encoding, stream.clock_rate, 1) {
         map.set(stream.payload_type, c);
     }
@@ -593,14 +602,23 @@ impl LiveSession {
                 }
             }
         };
-        self.finish(reason).await;
+        self.finish(reason, timeout_reported).await;
     }
 
-    async fn finish(mut self, reason: EndReason) {
+    /// Closes, renders and stores. The recording runs to the session's end
+    /// (silence and a media gap where the SRC sent nothing before its BYE),
+    /// except when the session ended because no RTP came: then the media's
+    /// end is the session's, the timeout only how long it took to notice.
+    async fn finish(mut self, reason: EndReason, rtp_timed_out: bool) {
         for (_, s) in self.streams.drain() {
             s.task.abort();
         }
-        let now = wall_now();
+        let now = if rtp_timed_out {
+            let idle = self.media.lock().unwrap_or_else(|e| e.into_inner()).last_rtp.elapsed();
+            wall_now().saturating_sub(idle)
+        } else {
+            wall_now()
+        };
         for key in self.parties.keys().cloned().collect::<Vec<_>>() {
             self.leave(&key);
         }
@@ -612,23 +630,23 @@ impl LiveSession {
         let rendered = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let timeline = recorder.close(now).map_err(|e| StageError::Failed(e.to_string()))?;
-            render(&timeline, &ingestor)
+            let timeline = covered(&timeline);
+            render(&timeline, &ingestor).map(|r| (r, timeline))
         })
         .await
         .map_err(|e| StageError::Failed(e.to_string()))
         .and_then(|r| r);
         tracing::debug!(session = self.id.0, ?reason, packets = stats.packets, "session ended");
-        let (staged, span) = match rendered {
-            Ok(Rendered::Empty) => {
-                self.shared.metrics.sip_session("empty");
-                remove_spool(&self.spool);
+        let (staged, span, timeline) = match rendered {
+            Ok((Rendered::Empty, timeline)) => {
+                self.store_without_media(&timeline, stats, now).await;
                 return;
             }
-            Ok(Rendered::Audio { staged, span }) => (Some(staged), span),
+            Ok((Rendered::Audio { staged, span }, timeline)) => (Some(staged), span, timeline),
             // No room or no store for staging now: the spool waits below.
-            Ok(Rendered::Unstaged { error, span }) => {
+            Ok((Rendered::Unstaged { error, span }, timeline)) => {
                 tracing::warn!(%error, "cannot stage a SIPREC recording yet");
-                (None, span)
+                (None, span, timeline)
             }
             Err(e) => {
                 tracing::error!(error = %e, spool = %self.spool.display(), "cannot render a SIPREC recording; spool kept for recovery");
@@ -638,10 +656,41 @@ impl LiveSession {
         };
         let (timeline_start, duration_ms) = span;
         let started_at = timeline_start.unwrap_or(self.started_at);
+        let ended_at = started_at + chrono::Duration::milliseconds(duration_ms as i64);
+        let facts = self.facts(started_at, ended_at, &timeline);
+        let mut flags = Vec::new();
+        if self.metadata_error.is_some() {
+            flags.push("siprec_metadata_unparsable".to_owned());
+        }
+        if timeline.events.iter().any(|e| matches!(e, TimelineEvent::UndecodedPayload { .. })) {
+            // Kept raw in the spool until stored; the recording says some
+            // of what arrived is not in its audio.
+            flags.push("undecoded_media".to_owned());
+        }
+        if timeline.events.iter().any(|e| matches!(e, TimelineEvent::MediaGap { .. })) {
+            flags.push("media_gap".to_owned());
+        }
+        flags.extend(end_flag(reason).map(str::to_owned));
+        if self.parties_from_headers {
+            flags.push("siprec_parties_from_headers".to_owned());
+        }
+        let req = request(self.tenant, self.conversation, facts, flags);
+        let stored = store(&self.shared, req, staged, &self.spool).await;
+        self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
+    }
+
+    /// What the session knows of its call for the catalog: ids, numbers,
+    /// participants and what happened on the timeline (DTMF, media gaps).
+    fn facts(
+        &self,
+        started_at: DateTime<Utc>,
+        ended_at: DateTime<Utc>,
+        timeline: &ClosedTimeline,
+    ) -> RecordingFacts {
         let mut facts = RecordingFacts {
             external_ids: vec![ExternalId::new("sip_call_id", self.call_id.clone())],
             started_at: Some(started_at),
-            ended_at: Some(started_at + chrono::Duration::milliseconds(duration_ms as i64)),
+            ended_at: Some(ended_at),
             group_active: self.group_active,
             ..Default::default()
         };
@@ -663,6 +712,8 @@ impl LiveSession {
         for (_, side) in parties.iter_mut().filter(|(_, s)| *s == Side::Unknown) {
             *side = if has_company { Side::External } else { Side::Company };
         }
+        // The media's participant id → the index among the facts'.
+        let mut index: HashMap<ParticipantId, usize> = HashMap::new();
         for (p, side) in parties {
             let number = p.address.as_deref().map(number_or_address);
             if side == Side::External && facts.external_number.is_none() {
@@ -671,6 +722,7 @@ impl LiveSession {
             if side == Side::Company && facts.company_number.is_none() {
                 facts.company_number = number;
             }
+            index.insert(p.id, facts.participants.len());
             facts.participants.push(ParticipantFacts {
                 side,
                 address: p.address.clone(),
@@ -679,17 +731,142 @@ impl LiveSession {
                 left_at: p.left,
             });
         }
+        facts.events = timeline_events(timeline, &index);
+        facts
+    }
+
+    /// A session that brought no decodable audio: logged with its reason
+    /// and kept in the catalog as a conversation with its participants and
+    /// a `no_media` event, never dropped in silence.
+    async fn store_without_media(
+        &self,
+        timeline: &ClosedTimeline,
+        stats: callvault_media::RecorderStats,
+        now: callvault_model::Timestamp,
+    ) {
+        let mut payload_types: Vec<u8> = timeline
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                TimelineEvent::UndecodedPayload { payload_type, .. } => Some(*payload_type),
+                _ => None,
+            })
+            .collect();
+        payload_types.sort_unstable();
+        payload_types.dedup();
+        let reason = if stats.packets == 0 {
+            "no RTP received".to_owned()
+        } else if !payload_types.is_empty() {
+            let list: Vec<String> = payload_types.iter().map(u8::to_string).collect();
+            format!("no decodable audio: payload types {} are not decoded", list.join(", "))
+        } else if stats.packets == stats.rtcp + stats.malformed {
+            "no RTP audio: only RTCP or malformed packets".to_owned()
+        } else {
+            "no audio: only events, comfort noise or packets before the session".to_owned()
+        };
+        tracing::warn!(
+            session = self.id.0, %reason, packets = stats.packets, undecoded = stats.undecoded,
+            rtcp = stats.rtcp, malformed = stats.malformed, dtmf = stats.dtmf_events,
+            "SIPREC session without media: stored as a conversation without a recording"
+        );
+        let ended_at = now.to_utc().max(self.started_at);
+        let facts = self.facts(self.started_at, ended_at, timeline);
         let mut flags = Vec::new();
         if self.metadata_error.is_some() {
             flags.push("siprec_metadata_unparsable".to_owned());
         }
-        flags.extend(end_flag(reason).map(str::to_owned));
         if self.parties_from_headers {
             flags.push("siprec_parties_from_headers".to_owned());
         }
+        let detail = serde_json::json!({
+            "reason": reason,
+            "packets": stats.packets,
+            "undecoded_packets": stats.undecoded,
+            "payload_types": payload_types,
+            "flags": flags,
+        });
         let req = request(self.tenant, self.conversation, facts, flags);
-        let stored = store(&self.shared, req, staged, &self.spool).await;
-        self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
+        match self.shared.ingestor.record_empty_session(req, "no_media", detail).await {
+            Ok(_) => {
+                self.shared.metrics.sip_session("empty");
+                remove_spool(&self.spool);
+            }
+            Err(e) => {
+                // The spool stays: recovery finds it again at the next start.
+                tracing::error!(error = %e, spool = %self.spool.display(), "SIPREC session without media not stored; spool kept");
+                self.shared.metrics.sip_session("failed");
+            }
+        }
+    }
+}
+
+/// Silence after the media stopped and before the session ended (its BYE)
+/// shorter than this is not a gap: the last packets and the BYE are rarely
+/// simultaneous.
+pub(crate) const MEDIA_GAP_MIN: Duration = Duration::from_secs(2);
+
+/// The timeline a session renders: to the session's end (its end record),
+/// with a media gap where the SRC sent nothing before its BYE. A spool cut
+/// by a crash has no end and stays as it is.
+pub(crate) fn covered(timeline: &ClosedTimeline) -> ClosedTimeline {
+    let mut tl = timeline.clone();
+    if let Some(end) = tl.closed_at {
+        tl.cover_until_end(end, MEDIA_GAP_MIN);
+    }
+    tl
+}
+
+/// DTMF and media gaps of a timeline as catalog events; `index` maps the
+/// recorder's participant ids to the facts' participants.
+fn timeline_events(
+    timeline: &ClosedTimeline,
+    index: &HashMap<ParticipantId, usize>,
+) -> Vec<EventFacts> {
+    let start = timeline.time_of(timeline.start_sample).to_utc();
+    let at = |offset_ms: i64| start + chrono::Duration::milliseconds(offset_ms);
+    let mut events = Vec::new();
+    for e in &timeline.events {
+        match *e {
+            TimelineEvent::Dtmf { offset_ms, stream, event, volume, duration_ms } => {
+                let participant =
+                    timeline.participant_of(stream).and_then(|p| index.get(&p).copied());
+                events.push(EventFacts {
+                    at: at(offset_ms),
+                    kind: "dtmf".into(),
+                    participant,
+                    detail: serde_json::json!({
+                        "digit": dtmf_digit(event),
+                        "event": event,
+                        "duration_ms": duration_ms,
+                        "volume_dbm0": -i32::from(volume),
+                        "stream": stream,
+                        "side": timeline.side_of(stream),
+                    }),
+                });
+            }
+            TimelineEvent::MediaGap { offset_ms, duration_ms } => events.push(EventFacts {
+                at: at(offset_ms),
+                kind: "media_gap".into(),
+                participant: None,
+                detail: serde_json::json!({
+                    "end": at(offset_ms + duration_ms as i64),
+                    "duration_ms": duration_ms,
+                }),
+            }),
+            TimelineEvent::UndecodedPayload { .. } | TimelineEvent::Loss { .. } => {}
+        }
+    }
+    events
+}
+
+/// The key an RFC 4733 event stands for (0-9, *, #, A-D), else its number.
+fn dtmf_digit(event: u8) -> String {
+    match event {
+        0..=9 => char::from(b'0' + event).to_string(),
+        10 => "*".into(),
+        11 => "#".into(),
+        12..=15 => char::from(b'A' + event - 12).to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -832,6 +1009,7 @@ pub(crate) fn render(
     timeline: &ClosedTimeline,
     ingestor: &Ingestor,
 ) -> Result<Rendered, StageError> {
+    let timeline = &covered(timeline);
     if timeline.len_samples() == 0 {
         return Ok(Rendered::Empty);
     }

@@ -143,6 +143,68 @@ pub struct NewRecording {
     /// arrives: its `conversation.settled` deliveries are due then (and
     /// postponed to a later recording's `settle_at`).
     pub settle_at: DateTime<Utc>,
+    /// What happened during the recording (DTMF, media gaps), stored with
+    /// it in the same transaction.
+    pub events: Vec<NewConversationEvent>,
+}
+
+/// Something that happened on a conversation at an instant, besides who
+/// was on it: `dtmf` (detail: `digit`, `duration_ms`, ...), `media_gap`
+/// (detail: `end`, `duration_ms`), `no_media` (detail: `reason`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewConversationEvent {
+    pub at: DateTime<Utc>,
+    /// Lowercase, `[a-z0-9_]`, at most 32 characters.
+    pub kind: String,
+    /// Who it came from: an index into the participants of the same
+    /// [`NewRecording`] or [`NewEmptySession`] (the catalog turns it into
+    /// the merged participant's id).
+    pub participant: Option<usize>,
+    /// A JSON object.
+    pub detail: Value,
+}
+
+/// A stored [`NewConversationEvent`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    pub id: Uuid,
+    pub conversation_id: ConversationId,
+    /// The recording it was stored with; None for a session stored without
+    /// one ([`Catalog::record_empty_session`]).
+    pub recording_id: Option<RecordingId>,
+    pub participant_id: Option<ParticipantId>,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub detail: Value,
+}
+
+/// A recording session that brought no audio to store (nothing decodable
+/// arrived), kept as a conversation with its participants so that every
+/// call is accounted for: its event of kind `kind` (e.g. `no_media`, with
+/// the reason in `detail`) says why there is no recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEmptySession {
+    pub tenant_id: TenantId,
+    /// Identifies the session: storing it again finds the first.
+    pub session_key: String,
+    pub conversation: ConversationHints,
+    pub participants: Vec<NewParticipant>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub kind: String,
+    pub detail: Value,
+    /// Further events of the session (DTMF received without audio).
+    pub events: Vec<NewConversationEvent>,
+    pub actor: String,
+}
+
+/// The result of [`Catalog::record_empty_session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptySessionOutcome {
+    /// Stored now, in this conversation.
+    Created(ConversationId),
+    /// Stored before (same session key), in this conversation.
+    Existing(ConversationId),
 }
 
 /// The result of [`Catalog::commit_recording`].
@@ -177,6 +239,8 @@ pub struct ConversationDetail {
     pub conversation: Conversation,
     pub participants: Vec<Participant>,
     pub recordings: Vec<RecordingWithCopies>,
+    /// DTMF, media gaps and the like, in time order.
+    pub events: Vec<ConversationEvent>,
 }
 
 /// A position in the conversation listing (newest first).
@@ -298,6 +362,15 @@ pub trait Catalog: Send + Sync + 'static {
     /// `conversation.updated` (if subscribed) likewise. A duplicate
     /// ([`CommitOutcome::Existing`]) queues nothing.
     async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome>;
+
+    /// Account for a session without a recording: find or create its
+    /// conversation by its external ids (as a commit does), merge its
+    /// participants, index it for search, store its events (the first of
+    /// kind [`NewEmptySession::kind`]) and write the audit log, atomically.
+    /// The conversation's recording count is unchanged and no delivery is
+    /// queued. The same session key again is
+    /// [`EmptySessionOutcome::Existing`] and writes nothing.
+    async fn record_empty_session(&self, new: NewEmptySession) -> Result<EmptySessionOutcome>;
 
     // --- reads ------------------------------------------------------------
 
@@ -544,6 +617,49 @@ pub(crate) fn validate_new_recording(new: &NewRecording) -> Result<()> {
     for id in &new.conversation.external_ids {
         if id.kind.is_empty() || id.value.is_empty() {
             return Err(invalid("external ids need a kind and a value"));
+        }
+    }
+    validate_events(&new.events, new.participants.len())
+        .map_err(|reason| CatalogError::Invalid { what: "recording", reason })
+}
+
+/// Checks of a session stored without a recording.
+pub(crate) fn validate_empty_session(new: &NewEmptySession) -> Result<()> {
+    let invalid = |reason: String| CatalogError::Invalid { what: "session", reason };
+    if new.session_key.is_empty() || new.session_key.len() > 256 {
+        return Err(invalid("the session key must have 1 to 256 characters".into()));
+    }
+    if new.ended_at < new.started_at {
+        return Err(invalid("ends before it starts".into()));
+    }
+    if new.conversation.external_ids.iter().any(|id| id.kind.is_empty() || id.value.is_empty()) {
+        return Err(invalid("external ids need a kind and a value".into()));
+    }
+    let first = NewConversationEvent {
+        at: new.started_at,
+        kind: new.kind.clone(),
+        participant: None,
+        detail: new.detail.clone(),
+    };
+    validate_events(std::slice::from_ref(&first), 0).map_err(invalid)?;
+    validate_events(&new.events, new.participants.len()).map_err(invalid)
+}
+
+/// Events: a short lowercase kind, an object as detail, a participant
+/// index within bounds.
+fn validate_events(events: &[NewConversationEvent], participants: usize) -> Result<(), String> {
+    for e in events {
+        let kind_ok = !e.kind.is_empty()
+            && e.kind.len() <= 32
+            && e.kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !kind_ok {
+            return Err(format!("event kind {:?} is not [a-z0-9_]{{1,32}}", e.kind));
+        }
+        if !e.detail.is_object() {
+            return Err("event detail must be a JSON object".into());
+        }
+        if e.participant.is_some_and(|i| i >= participants) {
+            return Err("event names a participant the recording does not have".into());
         }
     }
     Ok(())

@@ -25,6 +25,7 @@ const TABLES: &[&str] = &[
     "conversations",
     "conversation_external_ids",
     "conversation_keys",
+    "conversation_events",
     "participants",
     "recordings",
     "copies",
@@ -73,6 +74,11 @@ impl Dialect for PgCatalog {
             version: 2,
             name: "outbox",
             script: include_str!("migrations/postgres/0002_outbox.sql"),
+        },
+        Migration {
+            version: 3,
+            name: "conversation_events",
+            script: include_str!("migrations/postgres/0003_conversation_events.sql"),
         },
         Migration {
             version: 4,

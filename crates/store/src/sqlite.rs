@@ -117,6 +117,11 @@ impl Dialect for SqliteCatalog {
             script: include_str!("migrations/sqlite/0002_outbox.sql"),
         },
         Migration {
+            version: 3,
+            name: "conversation_events",
+            script: include_str!("migrations/sqlite/0003_conversation_events.sql"),
+        },
+        Migration {
             version: 4,
             name: "key_generations",
             script: include_str!("migrations/sqlite/0004_key_generations.sql"),

@@ -89,6 +89,8 @@ contract!(
     deliveries_are_listed_retried_and_counted,
     alerts_open_once_and_reach_their_subscribers,
     named_leases_have_one_holder,
+    events_are_stored_with_their_recording,
+    sessions_without_a_recording_are_accounted_for,
 );
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -141,6 +143,7 @@ fn recording(
         store: "primary".into(),
         actor: "test".into(),
         settle_at: start + Duration::minutes(2),
+        events: vec![],
     }
 }
 
@@ -1390,4 +1393,211 @@ async fn concurrent_claimers_take_each_delivery_once_on_postgres() {
     );
     let stats = c.delivery_stats(now).await.unwrap();
     assert_eq!(stats.by_state, [("webhook".to_string(), DeliveryState::InFlight, total as u64)]);
+}
+
+fn event(
+    at: DateTime<Utc>,
+    kind: &str,
+    participant: Option<usize>,
+    detail: serde_json::Value,
+) -> NewConversationEvent {
+    NewConversationEvent { at, kind: kind.into(), participant, detail }
+}
+
+async fn events_are_stored_with_their_recording(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let start = at(9, 0, 0);
+    let mut new = recording(&t, 1, &[("siprec_group", "g-1")], start, 60);
+    new.participants.push(NewParticipant {
+        side: Side::External,
+        address: Some("+79123456789".into()),
+        display_name: None,
+        joined_at: start,
+        left_at: None,
+    });
+    new.events = vec![
+        event(
+            start + Duration::seconds(50),
+            "media_gap",
+            None,
+            serde_json::json!({ "end": start + Duration::seconds(60), "duration_ms": 10_000 }),
+        ),
+        event(
+            start + Duration::seconds(5),
+            "dtmf",
+            Some(1),
+            serde_json::json!({ "digit": "5", "duration_ms": 160 }),
+        ),
+        event(
+            start + Duration::seconds(6),
+            "dtmf",
+            Some(0),
+            serde_json::json!({ "digit": "#", "duration_ms": 200 }),
+        ),
+    ];
+    let rec = created(c.commit_recording(new.clone()).await.unwrap());
+    let d = c.conversation(t.id, rec.conversation_id).await.unwrap().unwrap();
+    let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["dtmf", "dtmf", "media_gap"], "in time order");
+    assert!(
+        d.events
+            .iter()
+            .all(|e| e.recording_id == Some(rec.id) && e.conversation_id == rec.conversation_id)
+    );
+    let external = d.participants.iter().find(|p| p.side == Side::External).unwrap();
+    let company = d.participants.iter().find(|p| p.side == Side::Company).unwrap();
+    assert_eq!(d.events[0].participant_id, Some(external.id));
+    assert_eq!(d.events[0].detail["digit"], "5");
+    assert_eq!(d.events[0].at, start + Duration::seconds(5));
+    assert_eq!(d.events[1].participant_id, Some(company.id));
+    assert_eq!(d.events[2].participant_id, None);
+    assert_eq!(d.events[2].detail["duration_ms"], 10_000);
+
+    // The same upload again is a duplicate and adds no events.
+    assert!(matches!(c.commit_recording(new.clone()).await.unwrap(), CommitOutcome::Existing(_)));
+    let again = c.conversation(t.id, rec.conversation_id).await.unwrap().unwrap();
+    assert_eq!(again.events.len(), 3);
+
+    // A second recording of the call adds its own, naming the same
+    // (merged) participant.
+    let mut second = recording(&t, 2, &[("siprec_group", "g-1")], start, 60);
+    second.participants[0] = new.participants[1].clone();
+    second.events = vec![event(
+        start + Duration::seconds(7),
+        "dtmf",
+        Some(0),
+        serde_json::json!({ "digit": "1" }),
+    )];
+    let rec2 = created(c.commit_recording(second).await.unwrap());
+    assert_eq!(rec2.conversation_id, rec.conversation_id);
+    let d = c.conversation(t.id, rec.conversation_id).await.unwrap().unwrap();
+    assert_eq!(d.events.len(), 4);
+    let e = d.events.iter().find(|e| e.recording_id == Some(rec2.id)).unwrap();
+    assert_eq!(e.participant_id, Some(external.id));
+
+    // Refused: a participant the recording does not have, a bad kind, a
+    // detail that is not an object; nothing is written.
+    for bad in [
+        event(start, "dtmf", Some(2), serde_json::json!({})),
+        event(start, "DTMF digit", None, serde_json::json!({})),
+        event(start, "dtmf", None, serde_json::json!("5")),
+    ] {
+        let mut r = recording(&t, 3, &[("siprec_group", "g-2")], start, 60);
+        r.events = vec![bad.clone()];
+        let err = c.commit_recording(r).await.unwrap_err();
+        assert!(matches!(err, CatalogError::Invalid { .. }), "{bad:?}: {err}");
+    }
+    // Another tenant sees none of them.
+    let other = c.create_tenant("beta", "test").await.unwrap();
+    assert!(c.conversation(other.id, rec.conversation_id).await.unwrap().is_none());
+}
+
+async fn sessions_without_a_recording_are_accounted_for(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let start = at(11, 0, 0);
+    let session = NewEmptySession {
+        tenant_id: t.id,
+        session_key: "siprec:one".into(),
+        conversation: ConversationHints {
+            external_ids: vec![
+                ExternalId::new("siprec_group", "g-empty"),
+                ExternalId::new("sip_call_id", "c-1"),
+            ],
+            direction: None,
+            external_number: Some("+79123456789".into()),
+            company_number: Some("201".into()),
+            rejoin_window: None,
+        },
+        participants: vec![
+            NewParticipant {
+                side: Side::External,
+                address: Some("+79123456789".into()),
+                display_name: Some("Caller".into()),
+                joined_at: start,
+                left_at: Some(start + Duration::seconds(30)),
+            },
+            NewParticipant {
+                side: Side::Company,
+                address: Some("201".into()),
+                display_name: None,
+                joined_at: start,
+                left_at: Some(start + Duration::seconds(30)),
+            },
+        ],
+        started_at: start,
+        ended_at: start + Duration::seconds(30),
+        kind: "no_media".into(),
+        detail: serde_json::json!({ "reason": "undecodable payload types 98", "packets": 1500 }),
+        events: vec![event(
+            start + Duration::seconds(3),
+            "dtmf",
+            Some(0),
+            serde_json::json!({ "digit": "9" }),
+        )],
+        actor: "siprec".into(),
+    };
+    let EmptySessionOutcome::Created(conv) = c.record_empty_session(session.clone()).await.unwrap()
+    else {
+        panic!("expected a new session");
+    };
+    let d = c.conversation(t.id, conv).await.unwrap().unwrap();
+    assert!(d.recordings.is_empty());
+    assert_eq!(d.participants.len(), 2);
+    assert_eq!(d.conversation.started_at, start);
+    assert_eq!(d.conversation.ended_at, Some(start + Duration::seconds(30)));
+    assert_eq!(d.conversation.external_number.as_deref(), Some("+79123456789"));
+    let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["no_media", "dtmf"]);
+    assert_eq!(d.events[0].detail["reason"], "undecodable payload types 98");
+    assert_eq!(d.events[0].recording_id, None);
+    let caller = d.participants.iter().find(|p| p.side == Side::External).unwrap();
+    assert_eq!(d.events[1].participant_id, Some(caller.id));
+
+    // Found by number, and listed as a conversation without a recording.
+    let q = ConversationQuery {
+        number: Some("8 912 345-67-89".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let page = c.search_conversations(t.id, &q).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].conversation.id, conv);
+    assert_eq!(page.items[0].recording_count, 0);
+    let q = ConversationQuery { has_recording: Some(false), limit: 10, ..Default::default() };
+    assert_eq!(c.search_conversations(t.id, &q).await.unwrap().items.len(), 1);
+
+    // Stored again (a retry, recovery): found, nothing written twice.
+    assert_eq!(
+        c.record_empty_session(session.clone()).await.unwrap(),
+        EmptySessionOutcome::Existing(conv)
+    );
+    assert_eq!(c.conversation(t.id, conv).await.unwrap().unwrap().events.len(), 2);
+
+    // A later session of the same group with audio joins the conversation.
+    let rec = created(
+        c.commit_recording(recording(
+            &t,
+            9,
+            &[("siprec_group", "g-empty")],
+            start + Duration::seconds(40),
+            20,
+        ))
+        .await
+        .unwrap(),
+    );
+    assert_eq!(rec.conversation_id, conv);
+    let d = c.conversation(t.id, conv).await.unwrap().unwrap();
+    assert_eq!(d.recordings.len(), 1);
+    assert_eq!(d.conversation.ended_at, Some(start + Duration::seconds(60)));
+
+    // Audited; invalid sessions are refused.
+    let audit = c.audit_events(Some(t.id), 0, 100).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "conversation.session_without_recording"));
+    let mut bad = session.clone();
+    bad.session_key = String::new();
+    assert!(matches!(c.record_empty_session(bad).await, Err(CatalogError::Invalid { .. })));
+    let mut bad = session;
+    bad.session_key = "siprec:two".into();
+    bad.ended_at = start - Duration::seconds(1);
+    assert!(matches!(c.record_empty_session(bad).await, Err(CatalogError::Invalid { .. })));
 }

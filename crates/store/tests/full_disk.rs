@@ -96,6 +96,7 @@ fn recording(tenant: &Tenant, n: u64) -> NewRecording {
         store: "primary".into(),
         actor: "test".into(),
         settle_at: start + Duration::minutes(2),
+        events: vec![],
     }
 }
 

@@ -21,8 +21,9 @@ use bytes::Bytes;
 use callvault_model::*;
 use callvault_probe::{AudioInfo, ProbeError, ProbeLimits, Prober};
 use callvault_store::{
-    BlobError, BlobStore, Catalog, CatalogError, CommitOutcome, ConversationHints, NewParticipant,
-    NewRecording, PendingObject, StagedObject, catalog_time,
+    BlobError, BlobStore, Catalog, CatalogError, CommitOutcome, ConversationHints,
+    EmptySessionOutcome, NewConversationEvent, NewEmptySession, NewParticipant, NewRecording,
+    PendingObject, StagedObject, catalog_time,
 };
 use chrono::{DateTime, Datelike, Utc};
 use futures::{Stream, StreamExt};
@@ -302,6 +303,52 @@ impl Ingestor {
         result
     }
 
+    /// Account for a session that brought nothing to store (no decodable
+    /// audio): its conversation, participants and events are cataloged,
+    /// with an event of kind `kind` (`no_media`) whose `detail` says why.
+    /// The request's idempotency key identifies the session (required);
+    /// its times default to now.
+    pub async fn record_empty_session(
+        &self,
+        req: IngestRequest,
+        kind: &str,
+        detail: serde_json::Value,
+    ) -> Result<EmptySessionOutcome, IngestError> {
+        validate_request(&req)?;
+        let Some(session_key) = req.idempotency_key.clone() else {
+            return Err(IngestError::Metadata("an empty session needs an idempotency key".into()));
+        };
+        let facts = req.description.facts();
+        let now = Utc::now();
+        let started_at = facts.started_at.unwrap_or(now);
+        let ended_at = facts.ended_at.filter(|e| *e >= started_at).unwrap_or(started_at);
+        let new = NewEmptySession {
+            tenant_id: req.tenant,
+            session_key,
+            conversation: req.description.conversation(),
+            participants: req.description.participants(started_at, ended_at),
+            started_at,
+            ended_at,
+            kind: kind.to_owned(),
+            detail,
+            events: req.description.events(),
+            actor: req.actor.clone(),
+        };
+        let result = self.catalog.record_empty_session(new).await.map_err(|e| match e {
+            CatalogError::Invalid { .. } => IngestError::Metadata(e.to_string()),
+            other => IngestError::Unavailable(other.to_string()),
+        });
+        match &result {
+            Ok(EmptySessionOutcome::Created(c)) => {
+                self.metrics.ingest_outcome("session_without_recording");
+                tracing::info!(tenant = %req.tenant, conversation = %c, kind, "session without a recording stored");
+            }
+            Ok(EmptySessionOutcome::Existing(_)) => {}
+            Err(e) => self.count_error(e),
+        }
+        result
+    }
+
     /// Count and log an ingest that failed or was refused (also for
     /// callers that refuse before calling in, such as bad metadata).
     pub fn count_error(&self, e: &IngestError) {
@@ -498,6 +545,7 @@ impl Ingestor {
             actor: req.actor.clone(),
             // Set again just before the commit, from the commit's time.
             settle_at: now,
+            events: req.description.events(),
         };
 
         let pending = PendingObject {
@@ -719,6 +767,27 @@ pub struct RecordingFacts {
     /// conversation's other recordings ended. Not part of the identity.
     #[serde(skip_serializing)]
     pub group_active: bool,
+    /// What happened during the recording (DTMF received, media gaps), for
+    /// the conversation's timeline. Absent from the identity of uploads
+    /// that have none, so their upload keys are unchanged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventFacts>,
+}
+
+/// At most this many events per recording; more are dropped (sanitized) or
+/// refused (checked).
+pub const MAX_EVENTS: usize = 2000;
+
+/// One event of [`RecordingFacts`]: `dtmf`, `media_gap`, ...
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventFacts {
+    pub at: DateTime<Utc>,
+    /// `[a-z0-9_]{1,32}`.
+    pub kind: String,
+    /// Who it came from: an index into [`RecordingFacts::participants`].
+    pub participant: Option<usize>,
+    /// A JSON object.
+    pub detail: serde_json::Value,
 }
 
 /// One participant of [`RecordingFacts`].
@@ -754,6 +823,19 @@ impl Description {
                 display_name: p.name.clone(),
                 joined_at: p.joined_at.unwrap_or(start),
                 left_at: Some(p.left_at.unwrap_or(end)),
+            })
+            .collect()
+    }
+
+    fn events(&self) -> Vec<NewConversationEvent> {
+        self.facts
+            .events
+            .iter()
+            .map(|e| NewConversationEvent {
+                at: e.at,
+                kind: e.kind.clone(),
+                participant: e.participant,
+                detail: e.detail.clone(),
             })
             .collect()
     }
@@ -801,10 +883,25 @@ impl RecordingFacts {
                 p.left_at = None;
             }
         }
-        self.participants.retain(|p| {
-            p.address.as_deref().is_some_and(|a| !a.trim().is_empty())
-                || p.name.as_deref().is_some_and(|n| !n.trim().is_empty())
+        // Participants dropped here move the others: events follow them.
+        let mut moved = Vec::with_capacity(self.participants.len());
+        let mut kept = 0;
+        for p in &self.participants {
+            let keep = p.address.as_deref().is_some_and(|a| !a.trim().is_empty())
+                || p.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+            moved.push(keep.then_some(kept));
+            kept += usize::from(keep);
+        }
+        let mut index = 0;
+        self.participants.retain(|_| {
+            index += 1;
+            moved[index - 1].is_some()
         });
+        self.events.truncate(MAX_EVENTS);
+        self.events.retain(|e| valid_event_kind(&e.kind) && e.detail.is_object());
+        for e in &mut self.events {
+            e.participant = e.participant.and_then(|i| moved.get(i).copied().flatten());
+        }
         if let (Some(s), Some(e)) = (self.started_at, self.ended_at)
             && e < s
         {
@@ -885,8 +982,31 @@ impl RecordingFacts {
         {
             return Err(IngestError::Metadata("ended_at is before started_at".into()));
         }
+        if self.events.len() > MAX_EVENTS {
+            return Err(IngestError::Metadata(format!("more than {MAX_EVENTS} events")));
+        }
+        for e in &self.events {
+            if !valid_event_kind(&e.kind) {
+                return Err(IngestError::Metadata(format!(
+                    "event kind {:?} must be 1-32 characters of a-z, 0-9 and '_'",
+                    e.kind
+                )));
+            }
+            if !e.detail.is_object() {
+                return Err(IngestError::Metadata("an event's detail must be an object".into()));
+            }
+            if e.participant.is_some_and(|i| i >= self.participants.len()) {
+                return Err(IngestError::Metadata("an event names no participant".into()));
+            }
+        }
         Ok(self)
     }
+}
+
+fn valid_event_kind(kind: &str) -> bool {
+    !kind.is_empty()
+        && kind.len() <= 32
+        && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl RecordingMetadata {
@@ -988,6 +1108,7 @@ impl RecordingMetadata {
             participants,
             is_final: m.is_final.unwrap_or(false),
             group_active: false,
+            events: Vec::new(),
         })
     }
 }
@@ -1041,6 +1162,49 @@ mod tests {
         assert_eq!(h.external_ids, vec![ExternalId::new("asterisk_linkedid", "1700.1")]);
         assert_eq!(h.participants.len(), 2);
         assert_eq!(d.fingerprint, serde_json::to_string(&m).unwrap(), "upload keys unchanged");
+    }
+
+    #[test]
+    fn events_follow_their_participants_through_sanitizing() {
+        let t = Utc::now();
+        let party = |address: &str| ParticipantFacts {
+            side: Side::External,
+            address: Some(address.into()),
+            name: None,
+            joined_at: None,
+            left_at: None,
+        };
+        let ev = |kind: &str, participant, detail| EventFacts {
+            at: t,
+            kind: kind.into(),
+            participant,
+            detail,
+        };
+        let facts = RecordingFacts {
+            participants: vec![party(" "), party("+79123456789"), party("201")],
+            events: vec![
+                ev("dtmf", Some(2), serde_json::json!({ "digit": "1" })),
+                ev("dtmf", Some(0), serde_json::json!({ "digit": "2" })),
+                ev("Bad Kind", None, serde_json::json!({})),
+                ev("media_gap", None, serde_json::json!([])),
+            ],
+            ..Default::default()
+        };
+        assert!(facts.clone().check().is_err(), "as read, refused");
+        let d = facts.describe_lossy();
+        let f = d.facts();
+        assert_eq!(f.participants.len(), 2);
+        // The first party was dropped: the event on the third now names
+        // the second; the event on the dropped one names nobody; the bad
+        // ones are gone.
+        let kept: Vec<_> =
+            f.events.iter().map(|e| (e.detail["digit"].clone(), e.participant)).collect();
+        assert_eq!(kept, [(serde_json::json!("1"), Some(1)), (serde_json::json!("2"), None)]);
+        // Events count in the identity only when there are some.
+        assert!(d.fingerprint.contains("dtmf"));
+        let none = RecordingFacts { participants: vec![party("201")], ..Default::default() }
+            .describe_lossy();
+        assert!(!none.fingerprint.contains("events"));
     }
 
     #[test]

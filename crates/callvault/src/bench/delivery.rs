@@ -782,6 +782,12 @@ mod timed {
         async fn commit_recording(&self, new: NewRecording) -> Result<CommitOutcome> {
             self.timed(self.inner.commit_recording(new)).await
         }
+        async fn record_empty_session(
+            &self,
+            new: callvault_store::NewEmptySession,
+        ) -> Result<callvault_store::EmptySessionOutcome> {
+            self.timed(self.inner.record_empty_session(new)).await
+        }
         async fn search_conversations(
             &self,
             tenant: TenantId,

@@ -268,6 +268,7 @@ pub fn conversation(phone: Option<&str>, direction: Direction) -> ConversationDe
         participants.push(party(Side::External, p));
     }
     ConversationDetail {
+        events: Vec::new(),
         conversation: Conversation {
             id,
             tenant_id: tenant,

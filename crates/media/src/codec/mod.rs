@@ -7,8 +7,10 @@
 //! | Opus | `unsafe-libopus` (pure Rust translation of libopus 1.3) |
 //! | L16 | big-endian PCM, any rate and channel count |
 //! | G.729, G.729A (+ Annex B SID as silence) | own implementation ([`g729`]) |
+//! | G.726 (16/24/32/40 kbit/s, RFC 3551 and AAL2 packing) | own implementation ([`g726`]) |
 pub mod g711;
 pub mod g722;
+pub mod g726;
 pub mod g729;
 pub mod opus;
 
@@ -28,6 +30,12 @@ pub enum Codec {
         channels: u8,
     },
     G729,
+    /// G.726 ADPCM: `bits` per sample (2..=5: 16 to 40 kbit/s) and how code
+    /// words are packed (`G726-32` vs `AAL2-G726-32`).
+    G726 {
+        bits: u8,
+        packing: g726::Packing,
+    },
     /// RFC 4733 telephone-event: kept as events, never decoded as audio.
     TelephoneEvent {
         rate: u32,
@@ -40,7 +48,12 @@ impl Codec {
     /// The RTP clock rate.
     pub fn clock_rate(self) -> u32 {
         match self {
-            Codec::Pcmu | Codec::Pcma | Codec::G722 | Codec::G729 | Codec::ComfortNoise => 8000,
+            Codec::Pcmu
+            | Codec::Pcma
+            | Codec::G722
+            | Codec::G729
+            | Codec::G726 { .. }
+            | Codec::ComfortNoise => 8000,
             Codec::Opus { .. } => 48_000,
             Codec::L16 { rate, .. } | Codec::TelephoneEvent { rate } => rate,
         }
@@ -48,7 +61,11 @@ impl Codec {
 
     /// Maps an SDP `a=rtpmap` encoding name, clock rate and channel count.
     pub fn from_rtpmap(name: &str, rate: u32, channels: u8) -> Option<Codec> {
-        let c = match name.to_ascii_uppercase().as_str() {
+        let upper = name.to_ascii_uppercase();
+        if let Some(codec) = g726_from_name(&upper) {
+            return Some(codec);
+        }
+        let c = match upper.as_str() {
             "PCMU" => Codec::Pcmu,
             "PCMA" => Codec::Pcma,
             "G722" => Codec::G722,
@@ -63,8 +80,27 @@ impl Codec {
     }
 }
 
+/// `G726-32` (RFC 3551 packing), `AAL2-G726-32` (I.366.2 packing) and the
+/// other rates; `G721` is the old name of `G726-32`.
+fn g726_from_name(upper: &str) -> Option<Codec> {
+    let (packing, rest) = match upper.strip_prefix("AAL2-") {
+        Some(rest) => (g726::Packing::Aal2, rest),
+        None => (g726::Packing::Rfc3551, upper),
+    };
+    let bits = match rest {
+        "G726-16" => 2,
+        "G726-24" => 3,
+        "G726-32" | "G721" => 4,
+        "G726-40" => 5,
+        _ => return None,
+    };
+    Some(Codec::G726 { bits, packing })
+}
+
 /// Payload type → codec, for one flow. Starts with the static types of
 /// RFC 3551 and `telephone-event/8000` on 101; set the dynamic ones from SDP.
+/// Payload type 2 is `G726-32` with RFC 3551 packing (RFC 1890's G721,
+/// which RFC 3551 left reserved but SRCs and phones still send).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayloadMap {
     map: [Option<Codec>; 128],
@@ -74,6 +110,7 @@ impl Default for PayloadMap {
     fn default() -> Self {
         let mut map = [None; 128];
         map[0] = Some(Codec::Pcmu);
+        map[2] = Some(Codec::G726 { bits: 4, packing: g726::Packing::Rfc3551 });
         map[8] = Some(Codec::Pcma);
         map[9] = Some(Codec::G722);
         map[10] = Some(Codec::L16 { rate: 44_100, channels: 2 });
@@ -124,6 +161,7 @@ enum State {
     Pcma,
     G722(Box<g722::G722Decoder>),
     G729(Box<g729::G729Decoder>),
+    G726(Box<g726::G726Decoder>),
     Opus(opus::OpusDecoder),
     L16 { channels: usize },
 }
@@ -135,6 +173,7 @@ impl std::fmt::Debug for State {
             State::Pcma => "Pcma",
             State::G722(_) => "G722",
             State::G729(_) => "G729",
+            State::G726(_) => "G726",
             State::Opus(_) => "Opus",
             State::L16 { .. } => "L16",
         })
@@ -171,6 +210,9 @@ impl Decoder {
             Codec::Pcma => (State::Pcma, 8000),
             Codec::G722 => (State::G722(Box::default()), 16_000),
             Codec::G729 => (State::G729(Box::default()), 8000),
+            Codec::G726 { bits, packing } => {
+                (State::G726(Box::new(g726::G726Decoder::new(bits, packing))), 8000)
+            }
             Codec::Opus { .. } => {
                 let r = opus_rate(out_rate);
                 (State::Opus(opus::OpusDecoder::new(r, 1)?), r)
@@ -198,13 +240,15 @@ impl Decoder {
 
     /// True when [`Decoder::conceal`] can fill a loss now: always for G.729
     /// (its erased-frame procedure), for Opus once a packet has been
-    /// decoded (see [`opus::OpusDecoder::can_conceal`]). G.711, G.722 and
-    /// L16 have no concealment; their gaps stay silent.
+    /// decoded (see [`opus::OpusDecoder::can_conceal`]). G.711, G.722,
+    /// G.726 and L16 have no concealment; their gaps stay silent.
     pub fn can_conceal(&self) -> bool {
         match &self.state {
             State::G729(_) => true,
             State::Opus(d) => d.can_conceal(),
-            State::Pcmu | State::Pcma | State::G722(_) | State::L16 { .. } => false,
+            State::Pcmu | State::Pcma | State::G722(_) | State::G726(_) | State::L16 { .. } => {
+                false
+            }
         }
     }
 
@@ -246,7 +290,9 @@ impl Decoder {
                     return false;
                 }
             }
-            State::Pcmu | State::Pcma | State::G722(_) | State::L16 { .. } => return false,
+            State::Pcmu | State::Pcma | State::G722(_) | State::G726(_) | State::L16 { .. } => {
+                return false;
+            }
         }
         if !direct {
             self.resampler.process(&self.scratch, out);
@@ -321,6 +367,7 @@ impl Decoder {
             State::Pcma => g711::decode_alaw(payload, buf),
             State::G722(d) => d.decode(payload, buf),
             State::G729(d) => d.decode(payload, buf),
+            State::G726(d) => d.decode(payload, buf),
             // An empty payload is no audio (libopus would conceal a frame,
             // which after SILK packets is broken: see `can_conceal`).
             State::Opus(_) if payload.is_empty() => {}

@@ -16,7 +16,9 @@ use super::ingest::find_duplicate;
 use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS, i64_of};
 use super::stmt::{SqlConn, SqlRow, sql};
 use crate::catalog::{
-    CommitOutcome, NewRecording, catalog_time, number_tails, validate_new_recording,
+    CommitOutcome, ConversationHints, EmptySessionOutcome, NewConversationEvent, NewEmptySession,
+    NewParticipant, NewRecording, catalog_time, number_tails, validate_empty_session,
+    validate_new_recording,
 };
 
 /// How often a commit that lost a race is run again.
@@ -52,7 +54,163 @@ fn at_catalog_precision(mut new: NewRecording) -> NewRecording {
         p.joined_at = catalog_time(p.joined_at);
         p.left_at = p.left_at.map(catalog_time);
     }
+    for e in &mut new.events {
+        e.at = catalog_time(e.at);
+    }
     new
+}
+
+/// What a commit and a recording-less session share: the call they belong
+/// to and who was on it.
+struct Call<'a> {
+    tenant: TenantId,
+    actor: &'a str,
+    conversation: &'a ConversationHints,
+    participants: &'a [NewParticipant],
+    started_at: DateTime<Utc>,
+    ended_at: DateTime<Utc>,
+}
+
+impl<'a> Call<'a> {
+    fn of_recording(new: &'a NewRecording) -> Self {
+        Call {
+            tenant: new.tenant_id,
+            actor: &new.actor,
+            conversation: &new.conversation,
+            participants: &new.participants,
+            started_at: new.started_at,
+            ended_at: new.ended_at,
+        }
+    }
+
+    fn of_session(new: &'a NewEmptySession) -> Self {
+        Call {
+            tenant: new.tenant_id,
+            actor: &new.actor,
+            conversation: &new.conversation,
+            participants: &new.participants,
+            started_at: new.started_at,
+            ended_at: new.ended_at,
+        }
+    }
+}
+
+/// Stores a session without a recording, running again when it lost a
+/// race like a commit.
+pub(crate) async fn record_empty_session<D: Dialect>(
+    db: &D,
+    new: NewEmptySession,
+) -> Result<EmptySessionOutcome> {
+    validate_empty_session(&new)?;
+    let mut new = new;
+    new.started_at = catalog_time(new.started_at);
+    new.ended_at = catalog_time(new.ended_at);
+    for p in &mut new.participants {
+        p.joined_at = catalog_time(p.joined_at);
+        p.left_at = p.left_at.map(catalog_time);
+    }
+    for e in &mut new.events {
+        e.at = catalog_time(e.at);
+    }
+    let mut attempts = 0;
+    loop {
+        match try_record_empty_session(db, &new).await {
+            Err(e) if e.is_retryable() && attempts < MAX_RETRIES => {
+                attempts += 1;
+                tracing::debug!(attempts, "empty session raced another writer; retrying");
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn try_record_empty_session<D: Dialect>(
+    db: &D,
+    new: &NewEmptySession,
+) -> Result<EmptySessionOutcome> {
+    let mut tx = db.begin_write().await?;
+    let existing = sql("SELECT conversation_id FROM conversation_events \
+                        WHERE tenant_id = $1 AND session_key = $2")
+    .bind(new.tenant_id.0)
+    .bind(&new.session_key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = existing {
+        let id = super::stmt::SqlRow::uuid(&row, "conversation_id")?;
+        return Ok(EmptySessionOutcome::Existing(ConversationId(id)));
+    }
+    let call = Call::of_session(new);
+    let now = Utc::now();
+    let found = find_conversation(&mut *tx, &call).await?;
+    let conversation = match found.conversation {
+        Some(id) => join_conversation(&mut *tx, id, &call, now).await?,
+        None => create_conversation(&mut *tx, &call, now).await?,
+    };
+    claim_external_ids(&mut *tx, &call, &conversation, &found.next_generation).await?;
+    let participants = merge_participants(&mut *tx, &call, conversation.id).await?;
+    index_search_keys(&mut *tx, &call, &conversation).await?;
+    let first = NewConversationEvent {
+        at: new.started_at,
+        kind: new.kind.clone(),
+        participant: None,
+        detail: new.detail.clone(),
+    };
+    insert_event(
+        &mut *tx,
+        new.tenant_id,
+        conversation.id,
+        None,
+        &[],
+        &first,
+        Some(&new.session_key),
+    )
+    .await?;
+    for e in &new.events {
+        insert_event(&mut *tx, new.tenant_id, conversation.id, None, &participants, e, None)
+            .await?;
+    }
+    audit::append(
+        &mut *tx,
+        Entry {
+            tenant: Some(new.tenant_id),
+            actor: &new.actor,
+            action: "conversation.session_without_recording",
+            subject: format!("conversation:{}", conversation.id),
+            detail: serde_json::json!({ "kind": new.kind, "detail": new.detail }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(EmptySessionOutcome::Created(ConversationId(conversation.id)))
+}
+
+/// One event; its participant index is looked up in `participants` (the
+/// merged ids of the recording's or session's participants, in order).
+async fn insert_event(
+    tx: &mut impl SqlConn,
+    tenant: TenantId,
+    conversation_id: Uuid,
+    recording_id: Option<Uuid>,
+    participants: &[Uuid],
+    event: &NewConversationEvent,
+    session_key: Option<&str>,
+) -> Result<()> {
+    let participant = event.participant.and_then(|i| participants.get(i).copied());
+    sql("INSERT INTO conversation_events (id, tenant_id, conversation_id, recording_id, \
+         participant_id, at, kind, detail, session_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+    .bind(Uuid::now_v7())
+    .bind(tenant.0)
+    .bind(conversation_id)
+    .bind(recording_id)
+    .bind(participant)
+    .bind(event.at)
+    .bind(&event.kind)
+    .bind(event.detail.clone())
+    .bind(session_key.map(str::to_owned))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// One attempt, in one transaction.
@@ -65,16 +223,30 @@ async fn try_commit<D: Dialect>(db: &D, new: &NewRecording) -> Result<CommitOutc
         return Ok(CommitOutcome::Existing(recording));
     }
     let now = Utc::now();
-    let found = find_conversation(&mut *tx, new).await?;
+    let call = Call::of_recording(new);
+    let found = find_conversation(&mut *tx, &call).await?;
     let conversation = match found.conversation {
-        Some(id) => join_conversation(&mut *tx, id, new, now).await?,
-        None => create_conversation(&mut *tx, new, now).await?,
+        Some(id) => join_conversation(&mut *tx, id, &call, now).await?,
+        None => create_conversation(&mut *tx, &call, now).await?,
     };
-    claim_external_ids(&mut *tx, new, &conversation, &found.next_generation).await?;
-    let first_participant = merge_participants(&mut *tx, new, conversation.id).await?;
-    index_search_keys(&mut *tx, new, &conversation).await?;
+    claim_external_ids(&mut *tx, &call, &conversation, &found.next_generation).await?;
+    let participants = merge_participants(&mut *tx, &call, conversation.id).await?;
+    index_search_keys(&mut *tx, &call, &conversation).await?;
     let recording =
-        insert_recording(&mut *tx, new, conversation.id, first_participant, now).await?;
+        insert_recording(&mut *tx, new, conversation.id, participants.first().copied(), now)
+            .await?;
+    for e in &new.events {
+        insert_event(
+            &mut *tx,
+            new.tenant_id,
+            conversation.id,
+            Some(new.id.0),
+            &participants,
+            e,
+            None,
+        )
+        .await?;
+    }
     insert_copy(&mut *tx, new, now).await?;
     clear_pending_object(&mut *tx, new).await?;
     // In this transaction: a recording is never visible without its
@@ -135,7 +307,7 @@ struct Found {
 /// generation of a key counts; with a rejoin window, a conversation that
 /// ended longer than the window before this recording starts is a finished
 /// call whose key the source reused: the recording starts a new generation.
-async fn find_conversation(tx: &mut impl SqlConn, new: &NewRecording) -> Result<Found> {
+async fn find_conversation(tx: &mut impl SqlConn, new: &Call<'_>) -> Result<Found> {
     let mut hints: Vec<&ExternalId> = new.conversation.external_ids.iter().collect();
     hints.sort_by_key(|id| !CONVERSATION_KEY_KINDS.contains(&id.kind.as_str()));
     let mut next_generation = HashMap::new();
@@ -144,7 +316,7 @@ async fn find_conversation(tx: &mut impl SqlConn, new: &NewRecording) -> Result<
                        FROM conversation_external_ids e JOIN conversations c ON c.id = e.conversation_id \
                        WHERE e.tenant_id = $1 AND e.kind = $2 AND e.value = $3 \
                        ORDER BY e.generation DESC LIMIT 1")
-        .bind(new.tenant_id.0)
+        .bind(new.tenant.0)
         .bind(&id.kind)
         .bind(&id.value)
         .fetch_optional(&mut *tx)
@@ -176,7 +348,7 @@ async fn find_conversation(tx: &mut impl SqlConn, new: &NewRecording) -> Result<
 async fn join_conversation(
     tx: &mut impl SqlConn,
     id: Uuid,
-    new: &NewRecording,
+    new: &Call<'_>,
     now: DateTime<Utc>,
 ) -> Result<Joined> {
     // An UPDATE rather than a SELECT: it takes the row lock before reading,
@@ -186,7 +358,7 @@ async fn join_conversation(
                    RETURNING id, tenant_id, direction, external_number, company_number, started_at, \
                    ended_at, created_at, updated_at")
     .bind(id)
-    .bind(new.tenant_id.0)
+    .bind(new.tenant.0)
     .fetch_one(&mut *tx)
     .await?;
     let current = rows::conversation(&row, Vec::new())?;
@@ -220,7 +392,7 @@ async fn join_conversation(
 
 async fn create_conversation(
     tx: &mut impl SqlConn,
-    new: &NewRecording,
+    new: &Call<'_>,
     now: DateTime<Utc>,
 ) -> Result<Joined> {
     let id = ConversationId::new().0;
@@ -229,7 +401,7 @@ async fn create_conversation(
          company_number, started_at, ended_at, recording_count, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)")
     .bind(id)
-    .bind(new.tenant_id.0)
+    .bind(new.tenant.0)
     .bind(direction.as_str())
     .bind(&new.conversation.external_number)
     .bind(&new.conversation.company_number)
@@ -241,8 +413,8 @@ async fn create_conversation(
     audit::append(
         &mut *tx,
         Entry {
-            tenant: Some(new.tenant_id),
-            actor: &new.actor,
+            tenant: Some(new.tenant),
+            actor: new.actor,
             action: "conversation.created",
             subject: format!("conversation:{id}"),
             detail: serde_json::json!({ "direction": direction.as_str() }),
@@ -255,7 +427,7 @@ async fn create_conversation(
 /// Record the recording's external ids as the conversation's.
 async fn claim_external_ids(
     tx: &mut impl SqlConn,
-    new: &NewRecording,
+    new: &Call<'_>,
     conversation: &Joined,
     next_generation: &HashMap<(String, String), i64>,
 ) -> Result<()> {
@@ -280,7 +452,7 @@ async fn claim_external_ids(
         let generation =
             next_generation.get(&(id.kind.clone(), id.value.clone())).copied().unwrap_or(0);
         sql(claim)
-            .bind(new.tenant_id.0)
+            .bind(new.tenant.0)
             .bind(&id.kind)
             .bind(&id.value)
             .bind(conversation.id)
@@ -293,20 +465,21 @@ async fn claim_external_ids(
 
 /// Add the recording's participants to the conversation's: the same address
 /// on the same side is the same person, whose time on the call grows to
-/// cover both uploads. Returns the first of the recording's participants.
+/// cover both uploads. Returns the ids of the call's participants, in the
+/// order they were given.
 async fn merge_participants(
     tx: &mut impl SqlConn,
-    new: &NewRecording,
+    new: &Call<'_>,
     conversation_id: Uuid,
-) -> Result<Option<Uuid>> {
+) -> Result<Vec<Uuid>> {
     let rows =
         sql(format!("SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE conversation_id = $1"))
             .bind(conversation_id)
             .fetch_all(&mut *tx)
             .await?;
     let mut known = rows.iter().map(rows::participant).collect::<Result<Vec<_>>>()?;
-    let mut first = None;
-    for p in &new.participants {
+    let mut ids = Vec::with_capacity(new.participants.len());
+    for p in new.participants {
         let same = known
             .iter()
             .find(|k| k.side == p.side && k.address.is_some() && k.address == p.address);
@@ -332,7 +505,7 @@ async fn merge_participants(
                 sql("INSERT INTO participants (id, tenant_id, conversation_id, side, address, \
                      display_name, joined_at, left_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(id)
-                .bind(new.tenant_id.0)
+                .bind(new.tenant.0)
                 .bind(conversation_id)
                 .bind(p.side.as_str())
                 .bind(&p.address)
@@ -353,14 +526,14 @@ async fn merge_participants(
                 id
             }
         };
-        first.get_or_insert(id);
+        ids.push(id);
     }
-    Ok(first)
+    Ok(ids)
 }
 
 /// The search keys the recording adds to its conversation: the tails of
 /// every number on the call, and each participant's address and name.
-fn search_keys(new: &NewRecording) -> Vec<(&'static str, String)> {
+fn search_keys(new: &Call<'_>) -> Vec<(&'static str, String)> {
     let numbers = [&new.conversation.external_number, &new.conversation.company_number]
         .into_iter()
         .flatten()
@@ -368,7 +541,7 @@ fn search_keys(new: &NewRecording) -> Vec<(&'static str, String)> {
         .chain(new.participants.iter().filter_map(|p| p.address.as_deref()));
     let mut keys: Vec<(&str, String)> =
         number_tails(numbers).into_iter().map(|tail| ("number", tail)).collect();
-    for p in &new.participants {
+    for p in new.participants {
         keys.extend(
             [&p.address, &p.display_name].into_iter().flatten().map(|v| ("participant", v.clone())),
         );
@@ -380,13 +553,13 @@ fn search_keys(new: &NewRecording) -> Vec<(&'static str, String)> {
 
 async fn index_search_keys(
     tx: &mut impl SqlConn,
-    new: &NewRecording,
+    new: &Call<'_>,
     conversation: &Joined,
 ) -> Result<()> {
     for (kind, value) in search_keys(new) {
         sql("INSERT INTO conversation_keys (tenant_id, kind, value, conversation_id, started_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
-        .bind(new.tenant_id.0)
+        .bind(new.tenant.0)
         .bind(kind)
         .bind(value)
         .bind(conversation.id)

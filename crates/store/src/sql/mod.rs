@@ -202,6 +202,10 @@ impl<D: Dialect> Catalog for D {
         self.writes().note(commit::commit_recording(self, new).await)
     }
 
+    async fn record_empty_session(&self, new: NewEmptySession) -> Result<EmptySessionOutcome> {
+        self.writes().note(commit::record_empty_session(self, new).await)
+    }
+
     async fn search_conversations(
         &self,
         tenant: TenantId,

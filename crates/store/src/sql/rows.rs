@@ -4,7 +4,7 @@ use callvault_model::*;
 
 use super::error::Result;
 use super::stmt::SqlRow;
-use crate::catalog::{ApiKey, CatalogError, KeyRole, PendingObject};
+use crate::catalog::{ApiKey, CatalogError, ConversationEvent, KeyRole, PendingObject};
 
 /// The columns every recording query selects, in [`recording`]'s terms.
 pub(crate) const RECORDING_COLUMNS: &str = "id, tenant_id, conversation_id, participant_id, source, \
@@ -78,6 +78,19 @@ pub(crate) fn participant(row: &impl SqlRow) -> Result<Participant> {
         display_name: row.opt_text("display_name")?,
         joined_at: row.time("joined_at")?,
         left_at: row.opt_time("left_at")?,
+    })
+}
+
+/// A conversation event.
+pub(crate) fn event(row: &impl SqlRow) -> Result<ConversationEvent> {
+    Ok(ConversationEvent {
+        id: row.uuid("id")?,
+        conversation_id: ConversationId(row.uuid("conversation_id")?),
+        recording_id: row.opt_uuid("recording_id")?.map(RecordingId),
+        participant_id: row.opt_uuid("participant_id")?.map(ParticipantId),
+        at: row.time("at")?,
+        kind: row.text("kind")?,
+        detail: row.json("detail")?,
     })
 }
 

@@ -239,7 +239,17 @@ pub(crate) async fn conversation<D: Dialect>(
         let copies = copies.iter().filter(|c| c.recording_id == recording.id).cloned().collect();
         recordings.push(RecordingWithCopies { recording, codec, copies });
     }
-    Ok(Some(ConversationDetail { conversation, participants, recordings }))
+    let events = sql("SELECT id, conversation_id, recording_id, participant_id, at, kind, detail \
+                      FROM conversation_events WHERE conversation_id = $1 AND tenant_id = $2 \
+                      ORDER BY at, id")
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(rows::event)
+    .collect::<Result<Vec<_>>>()?;
+    Ok(Some(ConversationDetail { conversation, participants, recordings, events }))
 }
 
 pub(crate) async fn recording<D: Dialect>(
