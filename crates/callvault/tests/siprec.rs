@@ -835,6 +835,51 @@ async fn kill9_mid_call_keeps_the_audio_up_to_the_last_sync() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn kill9_before_any_audio_still_leaves_the_call_in_the_catalog() {
+    if !sipp_present() {
+        return;
+    }
+    let Srs { env, server, sip, key } = Srs::start(&[]);
+    // The SRC never sends RTP; the server dies two seconds into the call.
+    let sipp = Sipp::start("siprec_call.xml", sip, &keys("silent"), &["-m", "1", "-d", "8000"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&sipp.portfile).unwrap_or_default().is_empty() {
+        assert!(Instant::now() < deadline, "the call was not answered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill9();
+    let mut child = sipp.child;
+    let _ = child.kill();
+    let _ = child.wait();
+    // The next start finds a spool without audio: a conversation without a
+    // recording, with its no_media event, not nothing.
+    let server = Server::start(&env);
+    let srs = Srs { env, server, sip, key };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let list = srs.conversations().await;
+        if !list.is_empty() {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "no conversation after recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["recording_count"], 0);
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let events: Vec<&Value> =
+        d["timeline"].as_array().unwrap().iter().filter(|e| e["event"] == "no_media").collect();
+    assert_eq!(events.len(), 1, "{d}");
+    let spools = std::fs::read_dir(srs.env.data_dir().join("siprec-spool"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .count();
+    assert_eq!(spools, 0, "the recovered spool is removed once the call is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn at_capacity_new_sessions_get_503_with_retry_after() {
     let srs = Srs::start(&[("CALLVAULT_SIP__MAX_SESSIONS", "1")]);
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();

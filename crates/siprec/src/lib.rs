@@ -1021,11 +1021,10 @@ async fn recover_one(
         .await
         .unwrap_or_else(|e| Err(session::StageError::Failed(format!("render task failed: {e}"))));
     let (staged, (start, duration_ms)) = match rendered {
-        Ok(session::Rendered::Audio { staged, span }) => (staged, span),
-        Ok(session::Rendered::Empty) => {
-            session::remove_spool(&path);
-            return true;
-        }
+        Ok(session::Rendered::Audio { staged, span }) => (Some(staged), span),
+        // A session cut by a crash before any audio arrived is still a
+        // call: kept as a conversation without a recording, never dropped.
+        Ok(session::Rendered::Empty) => (None, (Some(timeline.origin.to_utc()), 0)),
         Ok(session::Rendered::Unstaged { error, .. }) => {
             tracing::error!(%error, spool = %path.display(), "cannot stage a recovered SIPREC spool; kept for the next start");
             return false;
@@ -1074,6 +1073,25 @@ async fn recover_one(
     }
     // At start-up there is nothing to wait for: a vault that is down keeps
     // the spool for the next start.
+    let detail = serde_json::json!({
+        "reason": "the process ended before any audio of the session arrived",
+        "flags": flags,
+    });
     let req = session::request(tenant, timeline.conversation, facts, flags);
-    session::store_once(&deps.ingestor, req, staged, &path).await
+    match staged {
+        Some(staged) => session::store_once(&deps.ingestor, req, staged, &path).await,
+        None => {
+            tracing::warn!(spool = %path.display(), "recovered SIPREC spool without audio: stored as a conversation without a recording");
+            match deps.ingestor.record_empty_session(req, "no_media", detail).await {
+                Ok(_) => {
+                    session::remove_spool(&path);
+                    true
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, spool = %path.display(), "recovered SIPREC session without audio not stored; spool kept");
+                    false
+                }
+            }
+        }
+    }
 }
