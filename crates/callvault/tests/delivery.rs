@@ -255,11 +255,13 @@ async fn serve_killed_in_the_middle_of_deliveries_delivers_everything_after_rest
     let key = env.tenant_with_key("acme");
     let log = env.data_dir().join("hooks.jsonl");
     let receiver = Receiver::start(&py, &log, 0);
-    // Each answer takes a while, so that the kill lands mid-delivery.
+    // Each answer takes a second, so that the kill lands mid-delivery even
+    // on a slow machine (16 at a time: the first answers come at 1 s, the
+    // next at 2 s).
     let control = reqwest::Client::new();
     control
         .post(format!("http://127.0.0.1:{}/_control", receiver.port))
-        .json(&json!({ "rules": [{ "status": 200, "delay": 0.3, "times": 1000 }] }))
+        .json(&json!({ "rules": [{ "status": 200, "delay": 1.0, "times": 1000 }] }))
         .send()
         .await
         .unwrap();
