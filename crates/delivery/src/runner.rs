@@ -372,7 +372,10 @@ impl AttemptRun {
                 let Some(id) = delivery.alert_id else {
                     return Ok(Err("the delivery names no alert".into()));
                 };
-                match self.catalog.get_alert(None, id).await? {
+                // A tenant's alert is read as that tenant's: a delivery never
+                // carries another tenant's alert. System alerts have none.
+                let scope = (event == Event::Alert).then_some(delivery.tenant_id);
+                match self.catalog.get_alert(scope, id).await? {
                     Some(a) => Ok(Subject::Alert(AlertView {
                         id: a.id,
                         tenant_id: a.tenant_id,
