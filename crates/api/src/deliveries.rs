@@ -409,6 +409,20 @@ fn check_name(name: &str) -> Result<(), Problem> {
 
 // --- handlers -----------------------------------------------------------------
 
+/// The caller's tenant's destination named by a path id (404 otherwise).
+async fn tenant_destination(
+    state: &SharedState,
+    t: &TenantCaller,
+    raw_id: &str,
+) -> Result<Destination, Problem> {
+    let id: Uuid = parse_id(raw_id, "destination")?;
+    state
+        .catalog
+        .get_destination(Some(t.tenant), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("destination"))
+}
+
 async fn create_destination(
     State(state): State<SharedState>,
     t: TenantCaller,
@@ -460,12 +474,7 @@ async fn get_destination(
     t: TenantCaller,
     Path(id): Path<String>,
 ) -> Result<Json<DestinationDto>, Problem> {
-    let id: Uuid = parse_id(&id, "destination")?;
-    let d = state
-        .catalog
-        .get_destination(Some(t.tenant), id)
-        .await?
-        .ok_or_else(|| Problem::not_found("destination"))?;
+    let d = tenant_destination(&state, &t, &id).await?;
     Ok(Json(d.into()))
 }
 
@@ -476,12 +485,8 @@ async fn update_destination(
     Json(body): Json<DestinationPatchDto>,
 ) -> Result<Json<DestinationDto>, Problem> {
     let api = api(&state)?;
-    let id: Uuid = parse_id(&id, "destination")?;
-    let current = state
-        .catalog
-        .get_destination(Some(t.tenant), id)
-        .await?
-        .ok_or_else(|| Problem::not_found("destination"))?;
+    let current = tenant_destination(&state, &t, &id).await?;
+    let id = current.id;
     if let Some(name) = &body.name {
         check_name(name)?;
     }
@@ -539,12 +544,7 @@ async fn test_destination_route(
     Path(id): Path<String>,
 ) -> Result<Json<TestOutcomeDto>, Problem> {
     let api = api(&state)?;
-    let id: Uuid = parse_id(&id, "destination")?;
-    let d = state
-        .catalog
-        .get_destination(Some(t.tenant), id)
-        .await?
-        .ok_or_else(|| Problem::not_found("destination"))?;
+    let d = tenant_destination(&state, &t, &id).await?;
     let attempt = test_destination(
         state.catalog.clone(),
         &api.channels,

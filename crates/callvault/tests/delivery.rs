@@ -37,6 +37,16 @@ fn servers_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../delivery/tests/servers")
 }
 
+/// The port a test server prints as `PORT <n>` once it listens.
+fn announced_port(child: &mut Child) -> u16 {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    line.trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the test server said {line:?}"))
+}
+
 /// The Python webhook receiver: verifies every signature with the
 /// `standardwebhooks` library and logs each request.
 struct Receiver {
@@ -56,13 +66,7 @@ impl Receiver {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the webhook receiver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("receiver said {line:?}"));
+        let port = announced_port(&mut child);
         Self { child, port, log: log.to_owned() }
     }
 
@@ -466,13 +470,7 @@ impl Smtp {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the SMTP server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("smtp server said {line:?}"));
+        let port = announced_port(&mut child);
         Self { child, port, dir: dir.to_owned() }
     }
 

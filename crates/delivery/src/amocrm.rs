@@ -306,11 +306,7 @@ impl AmoCrmChannel {
                 return Err(RefreshError::Retry("token refresh: answer without tokens".into()));
             };
             let expires_in = answer.get("expires_in").and_then(Value::as_i64).unwrap_or(86_400);
-            let mut new = current.clone();
-            new["access_token"] = json!(access);
-            new["refresh_token"] = json!(refresh);
-            new["expires_at"] = json!(chrono::Utc::now().timestamp() + expires_in);
-            Ok(new)
+            Ok(crm::with_tokens(&current, access, refresh, expires_in))
         })
         .await
         .map_err(Failure::from)?;

@@ -274,11 +274,7 @@ impl Bitrix24Channel {
                 )));
             };
             let expires_in = answer.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
-            let mut new = current.clone();
-            new["access_token"] = json!(access);
-            new["refresh_token"] = json!(refresh);
-            new["expires_at"] = json!(chrono::Utc::now().timestamp() + expires_in);
-            Ok(new)
+            Ok(crm::with_tokens(&current, access, refresh, expires_in))
         })
         .await
         .map_err(Failure::from)?;

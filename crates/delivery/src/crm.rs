@@ -13,7 +13,7 @@ use callvault_store::ConversationDetail;
 use chrono::Utc;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::channel::{Attempt, Outcome, RetryClass, SecretStore};
 
@@ -212,6 +212,16 @@ impl From<RefreshError> for Failure {
 /// The access token stored in a secrets object.
 pub(crate) fn access_token(secrets: &Value) -> Option<&str> {
     secrets.get("access_token").and_then(Value::as_str)
+}
+
+/// The secrets with a refreshed token pair, expiring `expires_in` seconds
+/// from now.
+pub(crate) fn with_tokens(current: &Value, access: &str, refresh: &str, expires_in: i64) -> Value {
+    let mut new = current.clone();
+    new["access_token"] = json!(access);
+    new["refresh_token"] = json!(refresh);
+    new["expires_at"] = json!(Utc::now().timestamp() + expires_in);
+    new
 }
 
 /// `expires_at` (Unix seconds, or RFC 3339) has passed, with a margin.

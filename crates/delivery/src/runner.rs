@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use callvault_model::TenantId;
 use callvault_store::{Catalog, Delivery, DeliveryFinish, DeliveryState, Destination, NewAlert};
 use callvault_vault::metrics::{DeliveryLabels, Metrics};
 use callvault_vault::worker::{Next, WorkError, Worker};
@@ -105,7 +106,12 @@ pub struct Runner {
     config: RunnerConfig,
     slots: Arc<Semaphore>,
     wake: Arc<tokio::sync::Notify>,
+    tenant_names: TenantNames,
 }
+
+/// Tenants' names by id, looked up once: a tenant's name never changes,
+/// and every attempt needs it.
+type TenantNames = Arc<std::sync::Mutex<HashMap<TenantId, String>>>;
 
 impl Runner {
     pub fn new(
@@ -124,6 +130,7 @@ impl Runner {
             config,
             slots,
             wake: Arc::new(tokio::sync::Notify::new()),
+            tenant_names: TenantNames::default(),
         }
     }
 
@@ -153,6 +160,7 @@ impl Runner {
                 media: self.media.clone(),
                 metrics: self.metrics.clone(),
                 config: self.config.clone(),
+                tenant_names: self.tenant_names.clone(),
             };
             let wake = self.wake.clone();
             tokio::spawn(async move {
@@ -224,6 +232,7 @@ struct AttemptRun {
     media: Arc<dyn MediaFactory>,
     metrics: Arc<Metrics>,
     config: RunnerConfig,
+    tenant_names: TenantNames,
 }
 
 type RunError = Box<dyn std::error::Error + Send + Sync>;
@@ -232,14 +241,10 @@ impl AttemptRun {
     async fn run(&self, delivery: Delivery) -> Result<(), RunError> {
         let Some(destination) = self.catalog.get_destination(None, delivery.destination_id).await?
         else {
-            return self
-                .finish_plain(&delivery, DeliveryState::Skipped, "destination deleted")
-                .await;
+            return self.skip(&delivery, "destination deleted").await;
         };
         if !destination.enabled {
-            return self
-                .finish_plain(&delivery, DeliveryState::Skipped, "destination disabled")
-                .await;
+            return self.skip(&delivery, "destination disabled").await;
         }
         // A delivery whose attempts never finish (the process died or was
         // killed in each, its lease expired each time) never reaches the
@@ -267,12 +272,12 @@ impl AttemptRun {
         if !channel.accepts(event, &destination.config) {
             let reason =
                 format!("{} destinations do not take {}", destination.kind, event.as_str());
-            return self.finish_plain(&delivery, DeliveryState::Skipped, &reason).await;
+            return self.skip(&delivery, &reason).await;
         }
         let subject = match self.subject(&delivery, event).await? {
             Ok(subject) => subject,
             Err(reason) => {
-                return self.finish_plain(&delivery, DeliveryState::Skipped, &reason).await;
+                return self.skip(&delivery, &reason).await;
             }
         };
         if let Subject::Conversation(c) | Subject::Recording { conversation: c, .. } = &subject {
@@ -280,16 +285,13 @@ impl AttemptRun {
                 Ok(filter) => {
                     if let Err(which) = filter.check(c) {
                         let reason = format!("filtered out by {which}");
-                        return self.finish_plain(&delivery, DeliveryState::Skipped, &reason).await;
+                        return self.skip(&delivery, &reason).await;
                     }
                 }
                 Err(e) => return self.finish_dead(&delivery, &destination, e.to_string()).await,
             }
         }
-        let tenant_name = match self.catalog.tenant(delivery.tenant_id).await? {
-            Some(t) => t.name,
-            None => String::new(),
-        };
+        let tenant_name = self.tenant_name(delivery.tenant_id).await?;
         let media = match self.media.for_destination(&destination) {
             Ok(m) => m,
             Err(e) => return self.finish_dead(&delivery, &destination, e).await,
@@ -467,30 +469,33 @@ impl AttemptRun {
             self.catalog.disable_destination(destination.id, reason, now).await?;
         }
         if let Some(kind) = decision.alert {
-            self.alert(kind, delivery, destination, job, decision.error.as_deref(), now).await?;
+            let what = match &job.subject {
+                Subject::Conversation(c) | Subject::Recording { conversation: c, .. } => {
+                    format!("conversation {}", c.conversation.id)
+                }
+                Subject::Alert(a) => format!("alert {}", a.kind),
+                Subject::Test => "a test delivery".into(),
+            };
+            let error = decision.error.as_deref().unwrap_or("");
+            self.alert(kind, delivery, destination, &what, error, now).await?;
         }
         Ok(())
     }
 
     /// Raise the alert a decision names. One open alert per destination
     /// and kind: further failures count on it instead of flooding.
+    /// Raise the alert a decision names. One open alert per destination
+    /// and kind: further failures count on it instead of flooding. `what`
+    /// names what was being delivered.
     async fn alert(
         &self,
         kind: AlertKind,
         delivery: &Delivery,
         destination: &Destination,
-        job: &Job,
-        error: Option<&str>,
+        what: &str,
+        error: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RunError> {
-        let error = error.unwrap_or("");
-        let what = match &job.subject {
-            Subject::Conversation(c) | Subject::Recording { conversation: c, .. } => {
-                format!("conversation {}", c.conversation.id)
-            }
-            Subject::Alert(a) => format!("alert {}", a.kind),
-            Subject::Test => "a test delivery".into(),
-        };
         let (severity, message) = match kind {
             AlertKind::DeliveryDead => (
                 "critical",
@@ -533,12 +538,14 @@ impl AttemptRun {
         Ok(())
     }
 
+    /// Record a delivery that was not attempted (skipped, or dead before
+    /// its channel ran); true when the lease was still ours.
     async fn finish_plain(
         &self,
         delivery: &Delivery,
         state: DeliveryState,
         reason: &str,
-    ) -> Result<(), RunError> {
+    ) -> Result<bool, RunError> {
         let done = self
             .catalog
             .finish_delivery(
@@ -556,7 +563,21 @@ impl AttemptRun {
             .await?;
         self.count(&delivery.destination_kind, if done { state.as_str() } else { "lease_lost" });
         tracing::info!(delivery = %delivery.id, state = state.as_str(), reason, "delivery not sent");
-        Ok(())
+        Ok(done)
+    }
+
+    async fn tenant_name(&self, id: TenantId) -> Result<String, RunError> {
+        let known = self.tenant_names.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned();
+        if let Some(name) = known {
+            return Ok(name);
+        }
+        let Some(tenant) = self.catalog.tenant(id).await? else { return Ok(String::new()) };
+        self.tenant_names.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tenant.name.clone());
+        Ok(tenant.name)
+    }
+
+    async fn skip(&self, delivery: &Delivery, reason: &str) -> Result<(), RunError> {
+        self.finish_plain(delivery, DeliveryState::Skipped, reason).await.map(|_| ())
     }
 
     async fn finish_dead(
@@ -565,39 +586,10 @@ impl AttemptRun {
         destination: &Destination,
         error: String,
     ) -> Result<(), RunError> {
-        let done = self
-            .catalog
-            .finish_delivery(
-                delivery.id,
-                &self.config.owner,
-                DeliveryFinish {
-                    state: DeliveryState::Dead,
-                    due_at: None,
-                    error: Some(error.clone()),
-                    status: None,
-                    progress: delivery.progress.clone(),
-                },
-                Utc::now(),
-            )
-            .await?;
-        self.count(&delivery.destination_kind, if done { "dead" } else { "lease_lost" });
-        if done {
-            let new = NewAlert {
-                tenant_id: Some(delivery.tenant_id),
-                kind: AlertKind::DeliveryDead.as_str().to_owned(),
-                subject: format!("destination:{}", destination.id),
-                severity: "critical".into(),
-                message: format!(
-                    "{} destination {:?} cannot deliver: {error}",
-                    destination.kind, destination.name
-                ),
-                detail: serde_json::json!({
-                    "destination_id": destination.id,
-                    "delivery_id": delivery.id,
-                    "error": error,
-                }),
-            };
-            self.catalog.raise_alert(new, Utc::now()).await?;
+        if self.finish_plain(delivery, DeliveryState::Dead, &error).await? {
+            let what = format!("delivery {}", delivery.id);
+            self.alert(AlertKind::DeliveryDead, delivery, destination, &what, &error, Utc::now())
+                .await?;
         }
         Ok(())
     }
