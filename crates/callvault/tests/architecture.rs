@@ -55,7 +55,7 @@ const LAYERS: &[&[&str]] = &[
     &["probe", "rtp", "sip"],
     &["media", "capture", "store"],
     &["vault"],
-    &["siprec", "capture-driver", "delivery"],
+    &["siprec", "capture-driver", "delivery", "storage", "assurance"],
     &["api"],
     &["callvault"],
 ];
