@@ -6,3 +6,4 @@
 //! is reconciled against what the vault holds, and what is missing becomes a
 //! finding with its reason, reported and alerted.
 #![forbid(unsafe_code)]
+pub mod cdr;
