@@ -173,6 +173,33 @@ impl<'a> CSeq<'a> {
     }
 }
 
+/// The RAck header of a PRACK (RFC 3262 §7.2): which reliable provisional
+/// it acknowledges (`RAck: 776656 1 INVITE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RAck<'a> {
+    /// The provisional response's RSeq.
+    pub rseq: u32,
+    /// The CSeq number of the request the provisional answered.
+    pub cseq: u32,
+    /// The method of that request.
+    pub method: Method,
+    pub method_str: &'a str,
+}
+
+impl<'a> RAck<'a> {
+    /// `None` unless three fields: two numbers and a method.
+    pub fn parse(s: &'a str) -> Option<RAck<'a>> {
+        let mut it = s.split_ascii_whitespace();
+        let rseq = it.next()?.parse().ok()?;
+        let cseq = it.next()?.parse().ok()?;
+        let method_str = it.next()?;
+        if it.next().is_some() {
+            return None;
+        }
+        Some(RAck { rseq, cseq, method: Method::parse(method_str), method_str })
+    }
+}
+
 /// A media type with parameters (`multipart/mixed;boundary=foo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaType<'a> {

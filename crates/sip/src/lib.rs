@@ -7,7 +7,7 @@
 //!   ([`frame`]), typed header accessors, response building, serialisation.
 //! - [`uri`]: SIP/SIPS/tel URIs and name-addr values.
 //! - [`headers`]: typed single-header values (Via, CSeq, Content-Type,
-//!   Replaces, Session-Expires) and compact-name handling.
+//!   Replaces, Session-Expires, RAck) and compact-name handling.
 //! - [`sdp`]: SDP parsing and writing, the SRS recvonly answer.
 //! - [`multipart`]: `multipart/mixed` splitting.
 //! - [`siprec`]: RFC 7865 recording metadata, normalised across vendors, and
@@ -35,7 +35,7 @@ mod text;
 pub mod transaction;
 pub mod uri;
 
-pub use headers::{CSeq, MediaType, Method, Refresher, Replaces, SessionExpires, Via};
+pub use headers::{CSeq, MediaType, Method, RAck, Refresher, Replaces, SessionExpires, Via};
 pub use message::{Framing, Header, OwnedSipMessage, ParseError, SipMessage, StartLine, frame};
 pub use text::Params;
 pub use uri::{NameAddr, Scheme, Uri};

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use thiserror::Error;
 
-use crate::headers::{CSeq, MediaType, Method, Replaces, SessionExpires, Via, name_matches};
+use crate::headers::{CSeq, MediaType, Method, RAck, Replaces, SessionExpires, Via, name_matches};
 use crate::text::split_unquoted;
 use crate::uri::NameAddr;
 
@@ -457,6 +457,11 @@ impl<'a> SipMessage<'a> {
 
     pub fn cseq(&self) -> Option<CSeq<'_>> {
         self.header("CSeq").and_then(CSeq::parse)
+    }
+
+    /// The RAck of a PRACK (RFC 3262).
+    pub fn rack(&self) -> Option<RAck<'_>> {
+        self.header("RAck").and_then(RAck::parse)
     }
 
     /// Every Via, top first.

@@ -21,6 +21,12 @@
 //! - every accepted audio m-line gets one local port and a `recvonly` answer;
 //! - metadata that does not parse never costs the audio: the session starts
 //!   and the error is kept as a string in the event;
+//! - an initial INVITE with `Require: 100rel` (RFC 3262) is answered with a
+//!   reliable 183 first (the answer, or for a delayed offer the SRS's
+//!   offer), retransmitted until the PRACK whose RAck matches (the answer to
+//!   an offer in the 183 comes in that PRACK); then the 200, without SDP.
+//!   No PRACK within 64*T1: 500 and [`EndReason::PrackTimeout`].
+//!   `Supported: 100rel` alone keeps the plain 200/ACK exchange;
 //! - re-INVITE and UPDATE keep a stream's local port while its m-line stays
 //!   accepted, allocate for new m-lines, release for rejected ones; partial
 //!   metadata is merged into what the session knew (a stream has one
@@ -51,12 +57,12 @@ use crate::transaction::{self, Event, RequestOutcome, ServerTransactions, Transa
 pub use crate::transaction::Transmit;
 
 /// Methods the SRS answers (the `Allow` header).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK";
 /// Body types the SRS understands (the `Accept` header).
 pub const ACCEPT: &str =
     "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
 /// Option tags the SRS supports.
-const SUPPORTED_TAGS: [&str; 2] = ["siprec", "timer"];
+const SUPPORTED_TAGS: [&str; 3] = ["siprec", "timer", "100rel"];
 /// Upper bound of groups, sessions, participants and streams kept per
 /// recording session when partial metadata accumulates.
 pub const MAX_METADATA_ITEMS: usize = 256;
@@ -367,6 +373,14 @@ pub enum EndReason {
     /// The SRS made the offer (a delayed-offer INVITE or re-INVITE) and the
     /// ACK carried no answer (RFC 3261 §13.2.1); the driver should send BYE.
     NoSdpAnswer,
+    /// The reliable 183 of an INVITE with `Require: 100rel` was not
+    /// acknowledged by a PRACK within 64*T1 (RFC 3262 §3); the INVITE was
+    /// answered 500, so no dialog remains.
+    PrackTimeout,
+    /// The reliable 183 carried the SRS's offer (a delayed-offer INVITE with
+    /// `Require: 100rel`) and the PRACK brought no answer (RFC 3262 §5); the
+    /// INVITE was answered 488, so no dialog remains.
+    NoSdpAnswerInPrack,
 }
 
 impl EndReason {
@@ -528,12 +542,32 @@ pub struct SrsStats {
     pub ports_exhausted: u64,
     /// INVITEs without SDP answered with the SRS's own offer.
     pub delayed_offers: u64,
+    /// Reliable 183s sent (INVITEs with `Require: 100rel`).
+    pub reliable_provisionals: u64,
+    /// PRACKs matching no unacknowledged reliable 183 (answered 481).
+    pub unmatched_pracks: u64,
 }
 
 #[derive(Debug)]
 enum Phase {
-    /// Waiting for [`Srs::accept`]; the prepared 200.
-    Offered { key: TransactionKey, request: Box<OwnedSipMessage>, ok: Box<OwnedSipMessage> },
+    /// Waiting for [`Srs::accept`]; the prepared 200, and for an INVITE
+    /// with `Require: 100rel` the reliable 183 (with its RSeq) that goes
+    /// first.
+    Offered {
+        key: TransactionKey,
+        request: Box<OwnedSipMessage>,
+        ok: Box<OwnedSipMessage>,
+        provisional: Option<(Box<OwnedSipMessage>, u32)>,
+    },
+    /// The reliable 183 is out (RFC 3262); the 200 (without SDP: offer and
+    /// answer were exchanged in the 183 and the PRACK) follows the PRACK
+    /// that acknowledges `rseq`.
+    Reliable {
+        key: TransactionKey,
+        request: Box<OwnedSipMessage>,
+        ok: Box<OwnedSipMessage>,
+        rseq: u32,
+    },
     /// 200 sent.
     Confirmed,
 }
@@ -1216,17 +1250,34 @@ impl Srs {
         None
     }
 
-    /// Starts the 200 of a session held by [`SrsConfig::auto_answer`] `false`.
+    /// Starts the 200 of a session held by [`SrsConfig::auto_answer`] `false`
+    /// (or, for an INVITE with `Require: 100rel`, the reliable 183 that the
+    /// 200 follows once the PRACK is in).
     pub fn accept(&mut self, now: Timestamp, id: SessionId) -> Result<(), SrsError> {
         let s = self.sessions.get_mut(&id).ok_or(SrsError::UnknownSession)?;
-        let Phase::Offered { key, ok, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
+        if !matches!(s.phase, Phase::Offered { .. }) {
+            return Err(SrsError::AlreadyAnswered);
+        }
+        let Phase::Offered { key, request, ok, provisional } =
+            std::mem::replace(&mut s.phase, Phase::Confirmed)
         else {
             return Err(SrsError::AlreadyAnswered);
         };
-        let _ = self.tx.send_response(now, &key, &ok);
         s.last_signal = now;
         s.ping_base = now;
-        self.arm_timer(now, id);
+        match provisional {
+            Some((p183, rseq)) => {
+                let _ = self.tx.send_reliable_provisional(now, &key, &p183);
+                s.phase = Phase::Reliable { key, request, ok, rseq };
+                self.stats.reliable_provisionals += 1;
+                // the transaction layer bounds the wait for the PRACK
+                self.set_deadline(id, None);
+            }
+            None => {
+                let _ = self.tx.send_response(now, &key, &ok);
+                self.arm_timer(now, id);
+            }
+        }
         Ok(())
     }
 
@@ -1539,6 +1590,11 @@ impl Srs {
                         self.end(now, id, EndReason::AckTimeout, ports);
                     }
                 }
+                Event::ProvisionalTimeout { key } => {
+                    if let Some(id) = self.invites.get(&key).copied() {
+                        self.end(now, id, EndReason::PrackTimeout, ports);
+                    }
+                }
                 Event::Timeout { .. } => {}
                 Event::Terminated { key } => {
                     self.invites.remove(&key);
@@ -1549,7 +1605,7 @@ impl Srs {
 
     fn on_cancel(&mut self, now: Timestamp, invite: TransactionKey, ports: &mut dyn PortAllocator) {
         let Some(id) = self.invites.get(&invite).copied() else { return };
-        if self.sessions.get(&id).is_some_and(|s| matches!(s.phase, Phase::Offered { .. })) {
+        if self.sessions.get(&id).is_some_and(|s| !s.confirmed()) {
             self.end(now, id, EndReason::Cancelled, ports);
         }
     }
@@ -1558,9 +1614,11 @@ impl Srs {
     /// [`accept`](Self::accept); no-op once answered.
     fn finish_offer(&mut self, now: Timestamp, id: SessionId, code: u16, reason: &str) {
         let Some(s) = self.sessions.get_mut(&id) else { return };
-        let Phase::Offered { key, request, .. } = std::mem::replace(&mut s.phase, Phase::Confirmed)
-        else {
-            return;
+        let (key, request) = match std::mem::replace(&mut s.phase, Phase::Confirmed) {
+            Phase::Offered { key, request, .. } | Phase::Reliable { key, request, .. } => {
+                (key, request)
+            }
+            Phase::Confirmed => return,
         };
         let tag = s.local_tag.clone();
         let resp = self.build(&request, code, reason, Some(&tag), &[]);
@@ -1584,6 +1642,8 @@ impl Srs {
             EndReason::Cancelled | EndReason::Bye | EndReason::OutOfOrderBye => {
                 self.finish_offer(now, id, 487, "Request Terminated")
             }
+            // RFC 3262 §3: a reliable provisional never acknowledged
+            EndReason::PrackTimeout => self.finish_offer(now, id, 500, "No PRACK Received"),
             _ => self.finish_offer(now, id, 480, "Temporarily Unavailable"),
         }
         let Some(s) = self.sessions.remove(&id) else { return };
@@ -1645,7 +1705,10 @@ impl Srs {
                 &[],
             );
         }
-        if !matches!(method, Method::Invite | Method::Bye | Method::Options | Method::Update) {
+        if !matches!(
+            method,
+            Method::Invite | Method::Bye | Method::Options | Method::Update | Method::Prack
+        ) {
             let (code, reason) = if method == Method::Other {
                 (501, "Not Implemented")
             } else {
@@ -1700,7 +1763,10 @@ impl Srs {
             return self.respond(now, &key, &req, (500, "CSeq Out Of Order"), Some(&tag), &[]);
         }
         s.remote_cseq = cseq;
-        if method != Method::Bye && (matches!(s.phase, Phase::Offered { .. }) || s.pending_offer) {
+        if method == Method::Prack {
+            return self.on_prack(now, key, id, &req, ports);
+        }
+        if method != Method::Bye && (!s.confirmed() || s.pending_offer) {
             let tag = s.local_tag.clone();
             return self.respond(now, &key, &req, (491, "Request Pending"), Some(&tag), &[]);
         }
@@ -1858,7 +1924,23 @@ impl Srs {
         let cisco = if kind == SessionKind::CiscoNbr { cisco_participants(&req) } else { vec![] };
         resolve_senders(&mut streams, md_ok.as_ref(), &cisco);
         let group_key = group_key_for(kind, md_ok.as_ref(), &req, &call_id);
-        let ok = self.ok_response(&req, &local_tag, kind, timer, Some(&answer));
+        // RFC 3262: an INVITE that requires 100rel gets a reliable 183 with
+        // the answer (or, for a delayed offer, the SRS's offer); the 200
+        // after the PRACK carries no SDP.
+        let provisional = req.requires("100rel").then(|| {
+            let rseq = (fnv(&[
+                &self.config.tag_seed.to_le_bytes(),
+                call_id.as_bytes(),
+                remote_tag.as_bytes(),
+                b"rseq",
+            ]) as u32
+                & 0x7fff_ffff)
+                .max(1);
+            let p183 = self.reliable_183(&req, &local_tag, kind, rseq, &answer);
+            (Box::new(p183), rseq)
+        });
+        let ok_sdp = if provisional.is_some() { None } else { Some(&answer) };
+        let ok = self.ok_response(&req, &local_tag, kind, timer, ok_sdp);
         let started = SessionStarted {
             id,
             call_id: call_id.clone(),
@@ -1884,11 +1966,11 @@ impl Srs {
         let remote_target = req.contacts().first().map(|c| c.uri_str.to_owned());
         let route_set: Vec<String> =
             req.header_list("Record-Route").map(|r| r.trim().to_owned()).collect();
-        let phase = if self.config.auto_answer {
-            let _ = self.tx.send_response(now, &key, &ok);
-            Phase::Confirmed
-        } else {
-            Phase::Offered { key: key.clone(), request: Box::new(req), ok: Box::new(ok) }
+        let phase = Phase::Offered {
+            key: key.clone(),
+            request: Box::new(req),
+            ok: Box::new(ok),
+            provisional,
         };
         self.dialogs.insert((call_id.clone(), remote_tag.clone(), local_tag.clone()), id);
         self.invites.insert(key, id);
@@ -1927,7 +2009,7 @@ impl Srs {
             },
         );
         if self.config.auto_answer {
-            self.arm_timer(now, id);
+            let _ = self.accept(now, id);
         } else {
             let at = after(now, self.config.answer_timeout);
             self.set_deadline(id, Some(at));
@@ -1952,7 +2034,7 @@ impl Srs {
         let mut extra = vec![
             ("Contact", contact),
             ("Allow", ALLOW.to_owned()),
-            ("Supported", "timer".to_owned()),
+            ("Supported", "timer, 100rel".to_owned()),
         ];
         let mut require = Vec::new();
         if req.requires("siprec") {
@@ -1975,6 +2057,88 @@ impl Srs {
             r.set_body("application/sdp", sdp.to_string().into_bytes());
         }
         r
+    }
+
+    /// The reliable 183 (RFC 3262 §3) to an INVITE with `Require: 100rel`:
+    /// the session's SDP (the answer, or the SRS's offer for a delayed
+    /// offer), RSeq and `Require: 100rel`.
+    fn reliable_183(
+        &self,
+        req: &SipMessage<'_>,
+        local_tag: &str,
+        kind: SessionKind,
+        rseq: u32,
+        sdp: &SessionDescription,
+    ) -> OwnedSipMessage {
+        let contact = if kind == SessionKind::Siprec {
+            format!("<{}>;+sip.srs", self.config.contact_uri)
+        } else {
+            format!("<{}>", self.config.contact_uri)
+        };
+        let extra = [
+            ("Contact", contact),
+            ("Allow", ALLOW.to_owned()),
+            ("Supported", "timer, 100rel".to_owned()),
+            ("Require", "100rel".to_owned()),
+            ("RSeq", rseq.to_string()),
+        ];
+        let mut r = self.build(req, 183, "Session Progress", Some(local_tag), &extra);
+        r.set_body("application/sdp", sdp.to_string().into_bytes());
+        r
+    }
+
+    /// A PRACK in session `id`'s (early) dialog. One that acknowledges the
+    /// outstanding reliable 183 (RAck = its RSeq, the INVITE's CSeq number,
+    /// INVITE) stops the 183's retransmissions and is answered 200; when
+    /// the 183 carried the SRS's offer, the PRACK must carry the answer
+    /// (RFC 3262 §5), and then the 200 to the INVITE goes out without SDP.
+    /// Any other PRACK matches nothing and gets 481 (RFC 3262 §3). An offer
+    /// in a PRACK after a 183 that carried the answer is not read.
+    fn on_prack(
+        &mut self,
+        now: Timestamp,
+        key: TransactionKey,
+        id: SessionId,
+        req: &SipMessage<'_>,
+        ports: &mut dyn PortAllocator,
+    ) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let tag = s.local_tag.clone();
+        let matched = match (&s.phase, req.rack()) {
+            (Phase::Reliable { rseq, .. }, Some(rack)) => {
+                rack.rseq == *rseq && rack.cseq == s.initial_cseq && rack.method == Method::Invite
+            }
+            _ => false,
+        };
+        if !matched {
+            self.stats.unmatched_pracks += 1;
+            let reason = (481, "Call/Transaction Does Not Exist");
+            return self.respond(now, &key, req, reason, Some(&tag), &[]);
+        }
+        let Phase::Reliable { key: invite, request, ok, .. } =
+            std::mem::replace(&mut s.phase, Phase::Confirmed)
+        else {
+            return;
+        };
+        self.tx.provisional_acknowledged(&invite);
+        let wants_answer = std::mem::take(&mut s.pending_offer);
+        self.respond(now, &key, req, (200, "OK"), Some(&tag), &[]);
+        if wants_answer {
+            match parse_offer(req, self.config.max_body_bytes) {
+                Ok(Some(Offer { sdp: Some(sdp), metadata })) => {
+                    self.apply_answer(id, &sdp, metadata, ports)
+                }
+                _ => {
+                    let resp = self.build(&request, 488, "No SDP Answer In PRACK", Some(&tag), &[]);
+                    self.stats.rejected += 1;
+                    let _ = self.tx.send_response(now, &invite, &resp);
+                    self.end(now, id, EndReason::NoSdpAnswerInPrack, ports);
+                    return;
+                }
+            }
+        }
+        let _ = self.tx.send_response(now, &invite, &ok);
+        self.arm_timer(now, id);
     }
 
     fn on_bye(

@@ -146,6 +146,10 @@ pub enum Event {
     AckTimeout { key: TransactionKey },
     /// A non-2xx final response was never acknowledged (timer H).
     Timeout { key: TransactionKey },
+    /// A reliable provisional response (RFC 3262) was retransmitted for
+    /// 64*T1 without a PRACK: the TU should answer the INVITE with a 5xx.
+    /// The transaction stays in Proceeding for that final response.
+    ProvisionalTimeout { key: TransactionKey },
     /// The transaction is gone; its key may be reused.
     Terminated { key: TransactionKey },
 }
@@ -177,6 +181,8 @@ pub enum SendError {
     AlreadyFinal,
     #[error("message is not a response")]
     NotAResponse,
+    #[error("only a 101-199 response to an INVITE is sent reliably")]
+    NotReliableProvisional,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +210,9 @@ struct Transaction {
     /// Call-ID, CSeq number, From tag: matches the ACK of a 2xx.
     dialog_key: Option<(String, u32, String)>,
     acked: bool,
+    /// A reliable provisional response (RFC 3262) is out and retransmitted
+    /// until [`ServerTransactions::provisional_acknowledged`].
+    awaiting_prack: bool,
     retransmit_at: Option<Timestamp>,
     retransmit_interval: Duration,
     timeout_at: Option<Timestamp>,
@@ -350,6 +359,7 @@ impl ServerTransactions {
                 to_tag: None,
                 dialog_key: None,
                 acked: false,
+                awaiting_prack: false,
                 retransmit_at: None,
                 retransmit_interval: self.config.t1,
                 timeout_at: None,
@@ -469,7 +479,12 @@ impl ServerTransactions {
         }
         let bytes = response.to_bytes();
         self.transmits.push_back(Transmit { destination: tx.remote, contents: bytes.clone() });
+        if code < 200 && tx.awaiting_prack {
+            // the reliable provisional stays the one retransmitted
+            return Ok(());
+        }
         tx.last_response = Some(bytes);
+        tx.awaiting_prack = false;
         if let Some(tag) = response.to().and_then(|t| t.tag().map(str::to_owned)) {
             tx.to_tag = Some(tag);
         }
@@ -510,6 +525,55 @@ impl ServerTransactions {
         Ok(())
     }
 
+    /// Sends a reliable provisional response (RFC 3262 §3) to INVITE `key`:
+    /// the response must carry its `RSeq` and `Require: 100rel`. It is
+    /// retransmitted after T1, then at doubling intervals (no T2 cap), on
+    /// every transport, until the TU reports the matching PRACK with
+    /// [`provisional_acknowledged`](Self::provisional_acknowledged); after
+    /// 64*T1 without one, [`Event::ProvisionalTimeout`] asks the TU for a
+    /// 5xx. A retransmitted INVITE gets it again too.
+    pub fn send_reliable_provisional(
+        &mut self,
+        now: Timestamp,
+        key: &TransactionKey,
+        response: &SipMessage<'_>,
+    ) -> Result<(), SendError> {
+        let code = response.status().ok_or(SendError::NotAResponse)?;
+        let t1 = self.config.t1;
+        let tx = self.transactions.get_mut(key).ok_or(SendError::UnknownTransaction)?;
+        if !tx.invite || !(101..200).contains(&code) {
+            return Err(SendError::NotReliableProvisional);
+        }
+        if tx.state != State::Proceeding {
+            return Err(SendError::AlreadyFinal);
+        }
+        let bytes = response.to_bytes();
+        self.transmits.push_back(Transmit { destination: tx.remote, contents: bytes.clone() });
+        tx.last_response = Some(bytes);
+        if let Some(tag) = response.to().and_then(|t| t.tag().map(str::to_owned)) {
+            tx.to_tag = Some(tag);
+        }
+        tx.awaiting_prack = true;
+        tx.retransmit_interval = t1;
+        tx.retransmit_at = Some(after(now, t1));
+        tx.timeout_at = Some(after(now, t1.saturating_mul(64)));
+        self.rearm(key);
+        Ok(())
+    }
+
+    /// The TU matched a PRACK to the reliable provisional of INVITE `key`:
+    /// its retransmissions stop. Returns whether one was outstanding.
+    pub fn provisional_acknowledged(&mut self, key: &TransactionKey) -> bool {
+        let Some(tx) = self.transactions.get_mut(key) else { return false };
+        if !std::mem::take(&mut tx.awaiting_prack) {
+            return false;
+        }
+        tx.retransmit_at = None;
+        tx.timeout_at = None;
+        self.rearm(key);
+        true
+    }
+
     /// Queues a response outside any transaction (e.g. 503 when
     /// [`RequestOutcome::Overloaded`], or a 400 to a broken request).
     pub fn send_stateless(&mut self, to: SocketAddr, response: &SipMessage<'_>) {
@@ -531,6 +595,15 @@ impl ServerTransactions {
             self.timers.remove(&(at, key.clone()));
             let Some(tx) = self.transactions.get_mut(&key) else { continue };
             tx.armed = None;
+            if tx.awaiting_prack && tx.timeout_at.is_some_and(|t| t <= now) {
+                // RFC 3262 §3: no PRACK in 64*T1; the TU sends the final
+                tx.awaiting_prack = false;
+                tx.retransmit_at = None;
+                tx.timeout_at = None;
+                self.events.push_back(Event::ProvisionalTimeout { key: key.clone() });
+                self.rearm(&key);
+                continue;
+            }
             if tx.timeout_at.is_some_and(|t| t <= now) {
                 let event = match tx.state {
                     State::Accepted if !tx.acked => Some(Event::AckTimeout { key: key.clone() }),
@@ -546,8 +619,9 @@ impl ServerTransactions {
                     self.transmits
                         .push_back(Transmit { destination: tx.remote, contents: bytes.clone() });
                 }
+                let doubled = tx.retransmit_interval.saturating_mul(2);
                 tx.retransmit_interval =
-                    tx.retransmit_interval.saturating_mul(2).min(self.config.t2);
+                    if tx.awaiting_prack { doubled } else { doubled.min(self.config.t2) };
                 tx.retransmit_at = Some(after(now, tx.retransmit_interval));
             }
             self.rearm(&key);

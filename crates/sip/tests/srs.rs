@@ -960,7 +960,7 @@ fn malformed_requests_get_400_and_the_srs_keeps_serving() {
         ),
         (
             Req::new("INVITE", "m8", 1)
-                .header("Require: 100rel")
+                .header("Require: 100rel, precondition")
                 .body("application/sdp", offer.clone()),
             420,
             "Bad Extension",
@@ -991,7 +991,7 @@ fn malformed_requests_get_400_and_the_srs_keeps_serving() {
             assert!(last.header("Allow").unwrap().contains("INVITE"));
         }
         if code == 420 {
-            assert_eq!(last.header("Unsupported"), Some("100rel"));
+            assert_eq!(last.header("Unsupported"), Some("precondition"), "100rel is supported");
         }
         assert!(to_tag(last).len() > 2);
     }
@@ -1015,6 +1015,8 @@ fn malformed_requests_get_400_and_the_srs_keeps_serving() {
     let rs = h.send(&Req::new("OPTIONS", "ping", 1).bytes());
     assert_eq!(codes(&rs), [200]);
     assert_eq!(rs[0].header("Allow"), Some(callvault_sip::srs::ALLOW));
+    assert!(rs[0].header("Allow").unwrap().contains("PRACK"));
+    assert!(rs[0].header("Supported").unwrap().contains("100rel"));
     assert!(rs[0].header("Accept").unwrap().contains("application/rs-metadata+xml"));
 }
 
@@ -1670,4 +1672,214 @@ fn options_pings_where_no_session_timer_runs() {
     h.drain();
     assert_eq!(ended(&h.take_events()), [EndReason::SrcUnreachable]);
     assert_eq!(h.srs.session_count(), 1);
+}
+
+// ---- RFC 3262: reliable provisionals and PRACK ----
+
+/// A PRACK in the early dialog of `invite`, acknowledging `rseq`.
+fn prack(invite: &Req, to_tag: &str, cseq: u32, rseq: u32) -> Req {
+    Req::in_dialog("PRACK", &invite.call_id, cseq, to_tag)
+        .header(&format!("RAck: {rseq} {} INVITE", invite.cseq))
+}
+
+fn rseq(r: &OwnedSipMessage) -> u32 {
+    r.header("RSeq").expect("a reliable provisional has an RSeq").trim().parse().unwrap()
+}
+
+/// The answer an SRC gives to the SRS's two-line offer.
+const TWO_LINE_ANSWER: &str = "v=0\r\no=src 1 1 IN IP4 198.51.100.7\r\ns=-\r\n\
+c=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 30000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n\
+a=label:1\r\na=sendonly\r\nm=audio 30002 RTP/AVP 0\r\na=label:2\r\na=sendonly\r\n";
+
+#[test]
+fn delayed_offer_requiring_100rel_is_offered_in_a_reliable_183_and_answered_in_the_prack() {
+    let mut h = Harness::new(config());
+    let invite = Req::new("INVITE", "rel-late", 1).header("Require: siprec, 100rel");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 183]);
+    let p183 = &rs[1];
+    assert!(p183.requires("100rel"));
+    assert!(p183.header("Contact").unwrap().contains("+sip.srs"));
+    assert!(p183.header("Allow").unwrap().contains("PRACK"));
+    let offer = answer(p183);
+    assert_eq!(offer.media.iter().map(|m| m.port).collect::<Vec<_>>(), [40000, 40002]);
+    assert!(offer.media.iter().all(|m| m.direction == Some(Direction::RecvOnly)));
+    let tag = to_tag(p183);
+    let seq = rseq(p183);
+    assert!((1..=0x7fff_ffff).contains(&seq));
+    assert_eq!(h.srs.stats().reliable_provisionals, 1);
+    let ev = h.take_events();
+    assert_eq!(started(&ev)[0].streams.len(), 0, "no stream before the answer");
+
+    // the PRACK carries the answer: 200 to the PRACK, then the 200 to the
+    // INVITE, without SDP (offer and answer are done)
+    let pr = prack(&invite, &tag, 2, seq).body("application/sdp", TWO_LINE_ANSWER);
+    let rs = h.send(&pr.bytes());
+    assert_eq!(codes(&rs), [200, 200]);
+    assert_eq!(rs[0].cseq().unwrap().method_str, "PRACK");
+    assert!(rs[0].body.is_empty());
+    assert_eq!(rs[1].cseq().unwrap().method_str, "INVITE");
+    assert!(rs[1].body.is_empty() && rs[1].content_type().is_none(), "no SDP in the 2xx");
+    assert_eq!(to_tag(&rs[1]), tag, "one dialog from the 183 on");
+    let ev = h.take_events();
+    let streams: Vec<_> = updated(&ev)[0]
+        .streams
+        .iter()
+        .map(|s| (s.local_port, s.remote.map(|r| r.port()), s.codec))
+        .collect();
+    assert_eq!(streams, [(40000, Some(30000), Codec::Pcma), (40002, Some(30002), Codec::Pcmu)]);
+    // a retransmitted PRACK is answered from its transaction
+    assert_eq!(codes(&h.send(&pr.bytes())), [200]);
+    // the ACK has nothing to bring; the 183 is not sent again whatever
+    // the clock does, and the session goes on until BYE
+    assert!(h.send(&ack(&invite, &tag)).is_empty());
+    assert!(h.run_until(40).iter().all(|r| r.status() != Some(183)));
+    assert!(ended(&h.take_events()).is_empty());
+    let rs = h.send(&Req::in_dialog("BYE", "rel-late", 3, &tag).bytes());
+    assert_eq!(codes(&rs), [200]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+    assert!(h.ports.live.is_empty());
+}
+
+#[test]
+fn reliable_183_is_retransmitted_at_doubling_intervals_then_the_invite_gets_500() {
+    let mut h = Harness::new(config());
+    let invite = Req::new("INVITE", "rel-lost", 1).header("Require: siprec, 100rel");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 183]);
+    let first = rs[1].to_bytes();
+    h.take_events();
+    // step virtual time deadline by deadline; note when what is sent
+    let mut sent = Vec::new();
+    while let Some(t) = h.srs.poll_timeout() {
+        if t > h.start + Duration::from_secs(40) {
+            break;
+        }
+        h.now = t;
+        h.srs.handle_timeout(h.now, &mut h.ports);
+        let at = h.now.saturating_since(h.start).as_millis();
+        for r in h.drain() {
+            if r.status() == Some(183) {
+                assert_eq!(r.to_bytes(), first, "the same 183, RSeq and all");
+            }
+            sent.push((at, r.status().unwrap()));
+        }
+    }
+    // T1 = 500 ms, doubling without the T2 cap (RFC 3262 §3), 64*T1 in all
+    assert_eq!(
+        sent[..6],
+        [(500, 183), (1500, 183), (3500, 183), (7500, 183), (15500, 183), (31500, 183)]
+    );
+    assert_eq!(sent[6], (32000, 500), "then the INVITE is refused with a 5xx");
+    assert!(sent[7..].iter().all(|&(_, c)| c == 500), "the 500 is retransmitted until ACK");
+    assert_eq!(ended(&h.take_events()), [EndReason::PrackTimeout]);
+    assert!(!EndReason::PrackTimeout.needs_bye(), "no dialog is left to end");
+    assert!(h.ports.live.is_empty());
+    assert_eq!(h.srs.session_count(), 0);
+    // a PRACK now finds no dialog
+    let late = prack(&invite, "cv-any", 2, 1);
+    let rs = h.send(&late.bytes());
+    assert_eq!(codes(&rs), [481]);
+}
+
+#[test]
+fn prack_with_a_wrong_rack_gets_481_and_the_183_keeps_coming() {
+    let mut h = Harness::new(config());
+    let invite = Req::new("INVITE", "rel-rack", 1).header("Require: siprec, 100rel");
+    let rs = h.send(&invite.bytes());
+    let (tag, seq) = (to_tag(&rs[1]), rseq(&rs[1]));
+    h.take_events();
+    let wrong = [
+        prack(&invite, &tag, 2, seq.wrapping_add(1)),
+        Req::in_dialog("PRACK", "rel-rack", 3, &tag).header(&format!("RAck: {seq} 7 INVITE")),
+        Req::in_dialog("PRACK", "rel-rack", 4, &tag).header(&format!("RAck: {seq} 1 UPDATE")),
+        Req::in_dialog("PRACK", "rel-rack", 5, &tag).header("RAck: garbage"),
+        Req::in_dialog("PRACK", "rel-rack", 6, &tag),
+    ];
+    for pr in &wrong {
+        let rs = h.send(&pr.clone().body("application/sdp", TWO_LINE_ANSWER).bytes());
+        assert_eq!(codes(&rs), [481], "{:?}", pr.headers);
+    }
+    assert_eq!(h.srs.stats().unmatched_pracks, 5);
+    assert!(h.take_events().is_empty(), "nothing happened to the session");
+    // the 183 is still unacknowledged: it goes on being retransmitted
+    assert_eq!(codes(&h.run_until(2)), [183, 183]);
+    // the right one completes the call
+    let rs = h.send(&prack(&invite, &tag, 7, seq).body("application/sdp", TWO_LINE_ANSWER).bytes());
+    assert_eq!(codes(&rs), [200, 200]);
+    // and the same RAck again acknowledges nothing any more
+    let rs = h.send(&prack(&invite, &tag, 8, seq).bytes());
+    assert_eq!(codes(&rs), [481]);
+    assert!(h.send(&ack(&invite, &tag)).is_empty());
+    assert_eq!(h.srs.session_count(), 1);
+}
+
+#[test]
+fn offer_in_an_invite_requiring_100rel_is_answered_in_the_reliable_183() {
+    let mut h = Harness::new(config());
+    let offer = sdp(&[(30000, "1", "sendonly"), (30002, "2", "sendonly")]);
+    let invite = siprec_invite("rel-offer", &offer, &basic_metadata("g", "cs"))
+        .header("Require: 100rel")
+        .header("Supported: timer");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 183]);
+    let ans = answer(&rs[1]);
+    assert_eq!(ans.media.iter().map(|m| m.port).collect::<Vec<_>>(), [40000, 40002]);
+    let ev = h.take_events();
+    let s = started(&ev);
+    assert_eq!(s[0].streams.len(), 2, "the streams are known from the offer");
+    assert_eq!(s[0].streams[0].sender.as_ref().unwrap().participant_id.as_deref(), Some("alice"));
+    // a PRACK without a body: the answer was in the 183
+    let (tag, seq) = (to_tag(&rs[1]), rseq(&rs[1]));
+    let rs = h.send(&prack(&invite, &tag, 2, seq).bytes());
+    assert_eq!(codes(&rs), [200, 200]);
+    let ok = &rs[1];
+    assert!(ok.body.is_empty(), "the 2xx repeats no SDP");
+    assert!(ok.requires("siprec") && ok.requires("timer"));
+    assert!(ok.header("Session-Expires").is_some());
+    assert!(h.take_events().is_empty(), "no change: the streams were already there");
+    assert!(h.send(&ack(&invite, &tag)).is_empty());
+    // a re-INVITE requiring 100rel is answered straight away (no
+    // provisional is needed, so none is sent)
+    let re = Req::in_dialog("INVITE", "rel-offer", 3, &tag)
+        .header("Require: 100rel")
+        .body("application/sdp", offer.replace("sendonly", "inactive"));
+    let rs = h.send(&re.bytes());
+    assert_eq!(codes(&rs), [100, 200]);
+    assert!(!answer(&rs[1]).media.is_empty());
+}
+
+#[test]
+fn prack_without_the_answer_to_the_offer_in_the_183_refuses_the_invite() {
+    let mut h = Harness::new(config());
+    let invite = Req::new("INVITE", "rel-noans", 1).header("Require: 100rel");
+    let rs = h.send(&invite.bytes());
+    assert_eq!(codes(&rs), [100, 183]);
+    assert_eq!(h.ports.live.len(), 2);
+    let rs = h.send(&prack(&invite, &to_tag(&rs[1]), 2, rseq(&rs[1])).bytes());
+    assert_eq!(codes(&rs), [200, 488], "the PRACK is acknowledged, the INVITE refused");
+    assert_eq!(ended(&h.take_events()), [EndReason::NoSdpAnswerInPrack]);
+    assert!(!EndReason::NoSdpAnswerInPrack.needs_bye());
+    assert!(h.ports.live.is_empty());
+}
+
+#[test]
+fn reliable_183_waits_for_the_driver_to_accept_and_can_be_cancelled() {
+    let mut cfg = config();
+    cfg.auto_answer = false;
+    let mut h = Harness::new(cfg);
+    let invite = Req::new("INVITE", "rel-held", 1).header("Require: siprec, 100rel");
+    assert_eq!(codes(&h.send(&invite.bytes())), [100]);
+    let id = started_id(&h.take_events());
+    h.srs.accept(h.now, id).unwrap();
+    let rs = h.drain();
+    assert_eq!(codes(&rs), [183]);
+    assert_eq!(h.srs.accept(h.now, id), Err(callvault_sip::srs::SrsError::AlreadyAnswered));
+    // CANCEL while the 183 waits for its PRACK: 200 to the CANCEL, 487
+    let mut cancel = Req::new("CANCEL", "rel-held", 1);
+    cancel.branch = invite.branch.clone();
+    let rs = h.send(&cancel.bytes());
+    assert_eq!(codes(&rs), [200, 487]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Cancelled]);
+    assert!(h.ports.live.is_empty());
 }

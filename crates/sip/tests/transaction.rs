@@ -417,3 +417,70 @@ proptest::proptest! {
         proptest::prop_assert_eq!(h.uas.poll_timeout(), None);
     }
 }
+
+#[test]
+fn reliable_provisional_retransmitted_on_every_transport_until_acknowledged() {
+    for transport in ["UDP", "TCP"] {
+        let mut h = Harness::new(Config::default());
+        let invite = request("INVITE", "z9hG4bKrel1", transport, 1, None);
+        let key = new_key(h.recv(&invite));
+        let m = SipMessage::parse(&invite).unwrap();
+        let mut p183 = m.response(183, "Session Progress", Some("srs-tag"));
+        p183.push_header("RSeq", "1");
+        p183.push_header("Require", "100rel");
+        h.uas.send_reliable_provisional(h.now, &key, &p183).unwrap();
+        h.drain();
+        h.run_until(4.0);
+        // 0.5, 1.5, 3.5: T1 doubling, by the TU, whatever the transport
+        assert_eq!(h.sent, vec![(0.0, 100), (0.0, 183), (0.5, 183), (1.5, 183), (3.5, 183)]);
+        // a retransmitted INVITE gets the 183 again
+        h.recv(&invite);
+        assert_eq!(h.sent.last(), Some(&(4.0, 183)));
+        assert!(h.uas.provisional_acknowledged(&key), "{transport}");
+        assert!(!h.uas.provisional_acknowledged(&key), "only once");
+        h.run_until(40.0);
+        assert_eq!(h.codes_after(4.0), vec![], "no more after the PRACK");
+        assert_eq!(h.count(|e| matches!(e, Event::ProvisionalTimeout { .. })), 0);
+        // the transaction waits for its final response
+        h.respond(&key, &invite, 200);
+        assert_eq!(h.sent.last().map(|s| s.1), Some(200));
+    }
+}
+
+#[test]
+fn unacknowledged_reliable_provisional_times_out_and_the_final_follows() {
+    let mut h = Harness::new(Config::default());
+    let invite = request("INVITE", "z9hG4bKrel2", "UDP", 1, None);
+    let key = new_key(h.recv(&invite));
+    let m = SipMessage::parse(&invite).unwrap();
+    let p183 = m.response(183, "Session Progress", Some("srs-tag"));
+    h.uas.send_reliable_provisional(h.now, &key, &p183).unwrap();
+    h.drain();
+    h.run_until(31.9);
+    assert_eq!(h.count(|e| matches!(e, Event::ProvisionalTimeout { .. })), 0);
+    h.run_until(32.0);
+    assert_eq!(h.count(|e| matches!(e, Event::ProvisionalTimeout { key: k } if *k == key)), 1);
+    // no transmission at the give-up, no timer left until the TU answers
+    assert_eq!(h.codes_after(31.5), vec![]);
+    assert_eq!(h.uas.poll_timeout(), None);
+    h.respond(&key, &invite, 500);
+    assert_eq!(h.sent.last(), Some(&(32.0, 500)));
+    // misuse is refused, not a panic
+    let bye = request("BYE", "z9hG4bKrel3", "UDP", 2, Some("srs-tag"));
+    let bye_key = new_key(h.recv(&bye));
+    let bm = SipMessage::parse(&bye).unwrap();
+    let r = bm.response(183, "Session Progress", None);
+    assert_eq!(
+        h.uas.send_reliable_provisional(h.now, &bye_key, &r),
+        Err(SendError::NotReliableProvisional)
+    );
+    let final_ = m.response(183, "Session Progress", None);
+    assert_eq!(h.uas.send_reliable_provisional(h.now, &key, &final_), Err(SendError::AlreadyFinal));
+    let not_prov = m.response(200, "OK", None);
+    let inv2 = request("INVITE", "z9hG4bKrel4", "UDP", 3, None);
+    let key2 = new_key(h.recv(&inv2));
+    assert_eq!(
+        h.uas.send_reliable_provisional(h.now, &key2, &not_prov),
+        Err(SendError::NotReliableProvisional)
+    );
+}
