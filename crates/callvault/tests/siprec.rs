@@ -1042,6 +1042,34 @@ async fn delayed_offer_is_recorded_from_the_answer_in_the_ack() {
     assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2400)), Some(TONES[1]));
 }
 
+/// Delayed offer with reliable provisionals (RFC 3262): the INVITE
+/// requires 100rel, the SRS offers in a reliable 183, the PRACK answers,
+/// 200 to the PRACK, 200 to the INVITE without SDP (the scenario checks
+/// each), ACK, RTP, BYE: recorded like any call.
+#[tokio::test(flavor = "multi_thread")]
+async fn delayed_offer_with_100rel_is_recorded_from_the_answer_in_the_prack() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[]);
+    let sipp = Sipp::start("siprec_prack.xml", srs.sip, &[], &["-m", "1", "-d", "3000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 2800)]), 1);
+    sipp.finish();
+    assert!(feeder.join().unwrap() >= 200);
+    let list = srs.wait_recordings(1, 1).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    assert_eq!(rec["channels"], 2);
+    let flags = flags_of(rec);
+    assert!(!flags.iter().any(|f| f.starts_with("ended_")), "an ordinary BYE: {flags:?}");
+    let dur = rec["duration_ms"].as_u64().unwrap();
+    assert!((2500..=3300).contains(&dur), "duration {dur}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    assert_eq!(dominant_tone(ms(&audio.samples[0], 200, 2400)), Some(TONES[0]));
+    assert_eq!(dominant_tone(ms(&audio.samples[1], 200, 2400)), Some(TONES[1]));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn out_of_order_bye_on_hold_without_timer_ends_the_session() {
     if !sipp_present() {
@@ -1136,10 +1164,14 @@ async fn broadworks_metadata_with_a_transfer_by_partial_update() {
     }
     let srs = Srs::start(&[]);
     let (customer, agent, target) = ("+13125550199", "+12025550147", "+14155550123");
+    // The SRC's own time of the transfer, as its metadata states it: about
+    // when the re-INVITE goes (2 s into the call), a little before.
+    let xfer = chrono::Utc::now() + chrono::Duration::milliseconds(1800);
+    let xfer_text = xfer.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let sipp = Sipp::start(
         "broadworks_transfer.xml",
         srs.sip,
-        &[("a", customer), ("b", agent), ("c", target)],
+        &[("a", customer), ("b", agent), ("c", target), ("xfer", &xfer_text)],
         &["-m", "1"],
     );
     let feeder = feed(vec![(sipp.portfile.clone(), vec![TONES[0]])], Plan(vec![(0, 3900)]), 1);
@@ -1160,12 +1192,13 @@ async fn broadworks_metadata_with_a_transfer_by_partial_update() {
     assert_eq!(customer_p["display_name"], "Customer");
     assert_eq!(target_p["side"], "external");
     assert_eq!(target_p["display_name"], "Transfer Target");
-    // The customer left at the transfer, the target joined then; the
-    // recorded user stayed throughout.
+    // The customer left at the transfer, the target joined then, at the
+    // times the metadata gives; the recorded user stayed throughout.
     let left = time_of(&customer_p["left_at"]);
     let joined = time_of(&target_p["joined_at"]);
-    assert!((left - joined).num_milliseconds().abs() < 500);
-    assert!((left - time_of(&customer_p["joined_at"])).num_milliseconds() > 1500);
+    let said = chrono::DateTime::parse_from_rfc3339(&xfer_text).unwrap();
+    assert_eq!((left, joined), (said, said), "the metadata's times, not the re-INVITE's arrival");
+    assert!((left - time_of(&customer_p["joined_at"])).num_milliseconds() > 1000);
     assert!((time_of(&target_p["left_at"]) - joined).num_milliseconds() > 1500);
     assert!(
         (time_of(&agent_p["left_at"]) - time_of(&agent_p["joined_at"])).num_milliseconds() > 3500
@@ -1490,6 +1523,39 @@ async fn rtp_stopping_before_the_bye_still_covers_the_session() {
     let tail = ms(left, 4000, 12_000);
     assert!(!tail.is_empty());
     assert!(tone_power(tail, TONES[0]) < 1.0, "silence where nothing arrived");
+}
+
+/// RTP pauses twice in the middle of the call, 3 s and then 5 s, with
+/// `sip.media_gap_min_secs = 4`: the 5 s pause is a media gap on the
+/// timeline (and the recording is flagged), the 3 s one is not, and the
+/// media resumes after each.
+#[tokio::test(flavor = "multi_thread")]
+async fn rtp_pausing_mid_call_is_a_media_gap_from_the_configured_minimum() {
+    if !sipp_present() {
+        return;
+    }
+    let srs = Srs::start(&[("CALLVAULT_SIP__MEDIA_GAP_MIN_SECS", "4")]);
+    let sipp =
+        Sipp::start("siprec_call.xml", srs.sip, &keys("midgap"), &["-m", "1", "-d", "15000"]);
+    let plan = Plan(vec![(0, 2000), (5000, 7000), (12_000, 14_500)]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], plan, 1);
+    sipp.finish();
+    feeder.join().unwrap();
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let rec = &d["recordings"][0];
+    assert!(flags_of(rec).contains(&"media_gap".to_owned()), "{rec}");
+    let gaps = timeline(&d, "media_gap");
+    assert_eq!(gaps.len(), 1, "only the 5 s pause: {}", d["timeline"]);
+    let gap_ms = gaps[0]["detail"]["duration_ms"].as_u64().unwrap();
+    assert!((4_500..=5_500).contains(&gap_ms), "gap {gap_ms}");
+    let offset = gaps[0]["offset_ms"].as_i64().unwrap();
+    assert!((6_500..=7_500).contains(&offset), "the gap starts where the media paused: {offset}");
+    let audio = srs.audio(rec["id"].as_str().unwrap()).await;
+    let left = &audio.samples[0];
+    let start = offset as u64;
+    assert!(tone_power(ms(left, start + 500, start + 4_500), TONES[0]) < 1.0, "silence in the gap");
+    assert_eq!(dominant_tone(ms(left, start + 5_300, start + 7_000)), Some(TONES[0]), "resumed");
 }
 
 /// DTMF sent as RFC 4733 events on the external party's stream appears on

@@ -48,6 +48,11 @@ pub struct SipConfig {
     /// sent after this long without a request from it; 408, 481 or no
     /// answer end the session (flag `ended_src_unreachable`). 0: no pings.
     pub options_ping_secs: u64,
+    /// Silence of at least this many seconds where no RTP arrived on any
+    /// stream of a session, in its middle or before its BYE, is marked on
+    /// the timeline as a `media_gap` event (flag `media_gap`); shorter
+    /// pauses are not gaps. 1..=3600.
+    pub media_gap_min_secs: u64,
     /// Take RTP only from the SRC's signalling address and the `c=`
     /// addresses of its SDP; packets from anywhere else are dropped and
     /// counted (`callvault_sip_rtp_foreign_packets_total`). Turn off for an
@@ -105,6 +110,7 @@ impl Default for SipConfig {
             hold_timeout_secs: 3600,
             max_session_secs: 6 * 3600,
             options_ping_secs: 60,
+            media_gap_min_secs: 2,
             rtp_source_filter: true,
             accept_plain_invites: true,
             default_tenant: None,
@@ -130,6 +136,11 @@ impl SipConfig {
 }
 
 impl SipConfig {
+    /// [`SipConfig::media_gap_min_secs`] as a span.
+    pub fn media_gap_min(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.media_gap_min_secs)
+    }
+
     /// Check what serde cannot: `Err((key under sip., message))`.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let invalid = |key: &str, message: &str| Err((key.to_owned(), message.to_owned()));
@@ -141,6 +152,9 @@ impl SipConfig {
         }
         if self.max_session_secs != 0 && self.max_session_secs < self.hold_timeout_secs {
             return invalid("max_session_secs", "must be at least sip.hold_timeout_secs (or 0)");
+        }
+        if !(1..=3600).contains(&self.media_gap_min_secs) {
+            return invalid("media_gap_min_secs", "must be 1..=3600 seconds");
         }
         if self.max_sessions == 0 {
             return invalid("max_sessions", "must be positive");
@@ -173,5 +187,19 @@ mod tests {
         assert_eq!(short.validate().unwrap_err().0, "max_session_secs");
         let unbounded = SipConfig { max_session_secs: 0, ..SipConfig::default() };
         assert!(unbounded.validate().is_ok());
+    }
+
+    #[test]
+    fn media_gap_minimum_is_a_checked_setting() {
+        let c = SipConfig::default();
+        assert_eq!(c.media_gap_min(), std::time::Duration::from_secs(2));
+        for bad in [0, 3601] {
+            let c = SipConfig { media_gap_min_secs: bad, ..SipConfig::default() };
+            assert_eq!(c.validate().unwrap_err().0, "media_gap_min_secs", "{bad}");
+        }
+        let c = SipConfig { media_gap_min_secs: 5, ..SipConfig::default() };
+        assert!(c.validate().is_ok());
+        let parsed: SipConfig = serde_json::from_str(r#"{"media_gap_min_secs": 7}"#).unwrap();
+        assert_eq!(parsed.media_gap_min_secs, 7);
     }
 }

@@ -904,6 +904,8 @@ fn log_unusual_end(id: SessionId, reason: EndReason) {
         EndReason::SrcUnreachable => "the SRC no longer answers in the dialog",
         EndReason::OutOfOrderBye => "BYE with an out-of-order CSeq accepted",
         EndReason::NoSdpAnswer => "the ACK carried no SDP answer to the SRS's offer",
+        EndReason::NoSdpAnswerInPrack => "the PRACK carried no SDP answer to the SRS's offer",
+        EndReason::PrackTimeout => "the reliable 183 was never acknowledged by a PRACK",
         EndReason::SessionTimerExpired => "session timer expired",
         EndReason::AckTimeout => "the 2xx was never acknowledged",
         _ => return,
@@ -1017,9 +1019,13 @@ async fn recover_one(
     // Rendering is CPU work: on a blocking thread, never on the runtime.
     let to_render = timeline.clone();
     let ingestor = deps.ingestor.clone();
-    let rendered = tokio::task::spawn_blocking(move || session::render(&to_render, &ingestor))
-        .await
-        .unwrap_or_else(|e| Err(session::StageError::Failed(format!("render task failed: {e}"))));
+    let gap_min = config.media_gap_min();
+    let rendered =
+        tokio::task::spawn_blocking(move || session::render(&to_render, &ingestor, gap_min))
+            .await
+            .unwrap_or_else(|e| {
+                Err(session::StageError::Failed(format!("render task failed: {e}")))
+            });
     let (staged, (start, duration_ms)) = match rendered {
         Ok(session::Rendered::Audio { staged, span }) => (Some(staged), span),
         // A session cut by a crash before any audio arrived is still a

@@ -21,7 +21,9 @@ use callvault_media::{
     ClosedTimeline, Codec, FlowKey, PayloadMap, Recorder, RecorderConfig, RenderOptions,
     TimelineEvent,
 };
-use callvault_model::{ConversationId, ExternalId, ParticipantId, RecordingSource, Side, TenantId};
+use callvault_model::{
+    ConversationId, ExternalId, ParticipantId, RecordingSource, Side, TenantId, Timestamp,
+};
 use callvault_sip::sdp::Direction;
 use callvault_sip::siprec::{HeaderParty, HeaderSource, SiprecMetadata, header_parties};
 use callvault_sip::srs::{
@@ -88,6 +90,40 @@ struct Media {
     recorder: Option<Recorder>,
     last_rtp: Instant,
     sources: Sources,
+    /// Where the session's RTP paused (no packet on any stream) for at
+    /// least the gap minimum and then resumed: (last packet, next packet).
+    gaps: MediaGaps,
+}
+
+/// Media gaps in the middle of a session, seen as RTP arrives: the
+/// session's last packet before a pause of at least `min` (no packet on
+/// any stream) and the first after it. A gap at the end is found when
+/// the session closes ([`covered`]).
+#[derive(Debug)]
+pub(crate) struct MediaGaps {
+    min: Duration,
+    last_packet: Option<Timestamp>,
+    spans: Vec<(Timestamp, Timestamp)>,
+}
+
+/// Gaps kept per session at most (a session of on/off media stays bounded).
+const MAX_GAPS: usize = 1000;
+
+impl MediaGaps {
+    pub(crate) fn new(min: Duration) -> Self {
+        MediaGaps { min, last_packet: None, spans: Vec::new() }
+    }
+
+    /// An admitted RTP packet at `at`.
+    pub(crate) fn packet(&mut self, at: Timestamp) {
+        if let Some(prev) = self.last_packet
+            && at.saturating_since(prev) >= self.min
+            && self.spans.len() < MAX_GAPS
+        {
+            self.spans.push((prev, at));
+        }
+        self.last_packet = Some(self.last_packet.map_or(at, |p| p.max(at)));
+    }
 }
 
 /// The addresses RTP is taken from: the SRC's signalling address and the
@@ -141,6 +177,9 @@ pub(crate) struct LiveSession {
     parties_from_headers: bool,
     /// What the SRC says about sides beyond the addresses themselves.
     hints: SideHints,
+    /// The SIPREC metadata as the core knows it now (partial updates
+    /// merged): participants' join and leave times.
+    metadata: Option<SiprecMetadata>,
     media: Arc<Mutex<Media>>,
     streams: HashMap<u16, StreamState>,
     parties: HashMap<String, Party>,
@@ -189,6 +228,7 @@ impl LiveSession {
         let recorder = Recorder::new(config, conversation, now)?;
         let spool = recorder.spool_path().to_owned();
         let sources = Sources::new(shared.config.rtp_source_filter, started.signalling_peer.ip());
+        let gaps = MediaGaps::new(shared.config.media_gap_min());
         let metadata_error = match &started.metadata {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
@@ -219,10 +259,12 @@ impl LiveSession {
             metadata_error,
             parties_from_headers,
             hints: SideHints::default(),
+            metadata: None,
             media: Arc::new(Mutex::new(Media {
                 recorder: Some(recorder),
                 last_rtp: Instant::now(),
                 sources,
+                gaps,
             })),
             streams: HashMap::new(),
             parties: HashMap::new(),
@@ -307,7 +349,12 @@ impl LiveSession {
         if party.joined.is_some() && party.left.is_none() {
             return;
         }
-        party.joined.get_or_insert(now.to_utc());
+        let said = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.participant(key))
+            .and_then(|p| metadata_time(p.associate_time.as_ref(), now));
+        party.joined.get_or_insert(said.unwrap_or_else(|| now.to_utc()));
         party.left = None;
         let label = party.address.clone().or_else(|| party.name.clone()).unwrap_or_default();
         let (id, side) = (party.id, party.side);
@@ -322,7 +369,20 @@ impl LiveSession {
         if party.left.is_some() {
             return;
         }
-        party.left = Some(now.to_utc());
+        // The metadata's disassociation, when it says the party left (not
+        // an old one before a later association) and not before it joined.
+        let said = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.participant(key))
+            .filter(|p| match (&p.associate_time, &p.disassociate_time) {
+                (Some(a), Some(d)) => matches!((a.utc, d.utc), (Some(a), Some(d)) if d >= a),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            })
+            .and_then(|p| metadata_time(p.disassociate_time.as_ref(), now))
+            .filter(|t| party.joined.is_none_or(|j| *t >= j));
+        party.left = Some(said.unwrap_or_else(|| now.to_utc()));
         let id = party.id;
         if let Some(r) = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.as_mut() {
             r.participant_left(now, id);
@@ -379,8 +439,10 @@ impl LiveSession {
                         continue;
                     }
                     n_packets += 1;
+                    let at = wall_now();
+                    m.gaps.packet(at);
                     if let Some(r) = m.recorder.as_mut() {
-                        r.on_rtp(wall_now(), flow, &buf[..n]);
+                        r.on_rtp(at, flow, &buf[..n]);
                     }
                 }
                 if n_packets > 0 {
@@ -415,6 +477,7 @@ impl LiveSession {
         self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&started.streams);
         if let Some(Ok(md)) = &started.metadata {
             self.hints = SideHints::from_metadata(md);
+            self.metadata = Some(md.clone());
         }
         for s in &recorded {
             if let Some(sock) = sockets.remove(&s.local_port) {
@@ -466,6 +529,7 @@ impl LiveSession {
         self.media.lock().unwrap_or_else(|e| e.into_inner()).sources.announce(&update.streams);
         if let Some(md) = &update.metadata {
             self.hints = SideHints::from_metadata(md);
+            self.metadata = Some(md.clone());
         }
         // Streams gone: stop their sockets.
         let live: Vec<u16> = recorded.iter().map(|s| s.local_port).collect();
@@ -622,16 +686,21 @@ impl LiveSession {
         for key in self.parties.keys().cloned().collect::<Vec<_>>() {
             self.leave(&key);
         }
-        let recorder = self.media.lock().unwrap_or_else(|e| e.into_inner()).recorder.take();
+        let (recorder, gaps) = {
+            let mut m = self.media.lock().unwrap_or_else(|e| e.into_inner());
+            (m.recorder.take(), std::mem::take(&mut m.gaps.spans))
+        };
         let Some(recorder) = recorder else { return };
+        let gap_min = self.shared.config.media_gap_min();
         let stats = recorder.stats();
         let permit = self.shared.renders.clone().acquire_owned().await.ok();
         let ingestor = self.shared.ingestor.clone();
         let rendered = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let timeline = recorder.close(now).map_err(|e| StageError::Failed(e.to_string()))?;
-            let timeline = covered(&timeline);
-            render(&timeline, &ingestor).map(|r| (r, timeline))
+            let mut timeline = covered(&timeline, gap_min);
+            mark_gaps(&mut timeline, &gaps);
+            render(&timeline, &ingestor, gap_min).map(|r| (r, timeline))
         })
         .await
         .map_err(|e| StageError::Failed(e.to_string()))
@@ -800,20 +869,61 @@ impl LiveSession {
     }
 }
 
-/// Silence after the media stopped and before the session ended (its BYE)
-/// shorter than this is not a gap: the last packets and the BYE are rarely
-/// simultaneous.
-pub(crate) const MEDIA_GAP_MIN: Duration = Duration::from_secs(2);
-
 /// The timeline a session renders: to the session's end (its end record),
-/// with a media gap where the SRC sent nothing before its BYE. A spool cut
-/// by a crash has no end and stays as it is.
-pub(crate) fn covered(timeline: &ClosedTimeline) -> ClosedTimeline {
+/// with a media gap where the SRC sent nothing for `gap_min`
+/// (`sip.media_gap_min_secs`) or more before its BYE (shorter is no gap:
+/// the last packets and the BYE are rarely simultaneous). A spool cut by a
+/// crash has no end and stays as it is.
+pub(crate) fn covered(timeline: &ClosedTimeline, gap_min: Duration) -> ClosedTimeline {
     let mut tl = timeline.clone();
     if let Some(end) = tl.closed_at {
-        tl.cover_until_end(end, MEDIA_GAP_MIN);
+        tl.cover_until_end(end, gap_min);
     }
     tl
+}
+
+/// How far before the signalling that carries it a metadata time may lie
+/// (a party on the call before the recording began) ...
+const METADATA_TIME_PAST: Duration = Duration::from_secs(6 * 3600);
+/// ... and after it (the SRC's clock a little ahead of ours).
+const METADATA_TIME_SKEW: Duration = Duration::from_secs(5);
+
+/// A join or leave time the SRC's metadata gives (`associate-time`,
+/// `disassociate-time`, BroadWorks' and Webex's equivalents), when it is
+/// plausible against `arrival`, our clock when the signalling carrying it
+/// came: at most [`METADATA_TIME_PAST`] before and [`METADATA_TIME_SKEW`]
+/// after. Otherwise (absent, unparsable, an SRC with a wrong clock or a
+/// stale fixed value) the caller takes the arrival itself.
+pub(crate) fn metadata_time(
+    said: Option<&callvault_sip::siprec::Timestamp>,
+    arrival: Timestamp,
+) -> Option<DateTime<Utc>> {
+    let t = Timestamp::from_utc(said?.utc?);
+    let earliest = arrival.saturating_sub(METADATA_TIME_PAST);
+    let latest = arrival.saturating_add(METADATA_TIME_SKEW);
+    (earliest..=latest).contains(&t).then(|| t.to_utc())
+}
+
+/// Marks the pauses of the session's RTP ([`MediaGaps`]: wall-clock spans
+/// between two packets) on its timeline as media gaps, where they fall
+/// inside the recording. The renderer already puts silence there; the
+/// event says that nothing arrived, so silence is not mistaken for a quiet
+/// party.
+pub(crate) fn mark_gaps(timeline: &mut ClosedTimeline, gaps: &[(Timestamp, Timestamp)]) {
+    let rate = u64::from(timeline.sample_rate.max(1));
+    for &(from, to) in gaps {
+        let (Some(a), Some(b)) = (timeline.sample_at(from), timeline.sample_at(to)) else {
+            continue;
+        };
+        let (a, b) = (a.max(timeline.start_sample), b.min(timeline.end_sample));
+        if b <= a {
+            continue;
+        }
+        let offset_ms = ((a - timeline.start_sample) * 1000 / rate) as i64;
+        timeline
+            .events
+            .push(TimelineEvent::MediaGap { offset_ms, duration_ms: (b - a) * 1000 / rate });
+    }
 }
 
 /// DTMF and media gaps of a timeline as catalog events; `index` maps the
@@ -877,7 +987,8 @@ pub(crate) fn end_flag(reason: EndReason) -> Option<&'static str> {
         EndReason::MaxDuration => Some("ended_max_duration"),
         EndReason::SrcUnreachable => Some("ended_src_unreachable"),
         EndReason::OutOfOrderBye => Some("ended_out_of_order_bye"),
-        EndReason::NoSdpAnswer => Some("ended_no_sdp_answer"),
+        EndReason::NoSdpAnswer | EndReason::NoSdpAnswerInPrack => Some("ended_no_sdp_answer"),
+        EndReason::PrackTimeout => Some("ended_prack_timeout"),
         EndReason::SessionTimerExpired => Some("ended_session_timer"),
         EndReason::Bye
         | EndReason::Cancelled
@@ -1008,8 +1119,9 @@ pub(crate) enum Rendered {
 pub(crate) fn render(
     timeline: &ClosedTimeline,
     ingestor: &Ingestor,
+    gap_min: Duration,
 ) -> Result<Rendered, StageError> {
-    let timeline = &covered(timeline);
+    let timeline = &covered(timeline, gap_min);
     if timeline.len_samples() == 0 {
         return Ok(Rendered::Empty);
     }
@@ -1164,11 +1276,12 @@ async fn rerender(shared: &Shared, spool: &Path) -> Result<Received, StageError>
     let permit = shared.renders.clone().acquire_owned().await.ok();
     let path = spool.to_owned();
     let ingestor = shared.ingestor.clone();
+    let gap_min = shared.config.media_gap_min();
     let rendered = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let timeline =
             ClosedTimeline::from_spool(&path).map_err(|e| StageError::Failed(e.to_string()))?;
-        render(&timeline, &ingestor)
+        render(&timeline, &ingestor, gap_min)
     })
     .await
     .map_err(|e| StageError::Failed(e.to_string()))??;
@@ -1216,6 +1329,78 @@ mod tests {
         assert_eq!(hints.side("sip:+14155550123@as"), None);
         let rfc = callvault_sip::siprec::parse_metadata("<recording/>").unwrap();
         assert_eq!(SideHints::from_metadata(&rfc).side("sip:+12025550147@sbc"), None);
+    }
+
+    #[test]
+    fn pauses_of_the_rtp_become_media_gaps_where_they_fall_in_the_recording() {
+        let t0 = Timestamp::from_secs_nanos(1_700_000_000, 0);
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut gaps = MediaGaps::new(Duration::from_secs(2));
+        let talk =
+            (0..3000).step_by(20).chain((4000..5000).step_by(20)).chain((8000..9000).step_by(20));
+        for ms in talk {
+            gaps.packet(at(ms));
+        }
+        // a packet late from the network does not open a gap
+        gaps.packet(at(8500));
+        // 2980 → 4000 ms is no gap (1.02 s); 4980 → 8000 ms is (3.02 s)
+        assert_eq!(gaps.spans, [(at(4980), at(8000))]);
+        let tl = ClosedTimeline {
+            spool_path: PathBuf::new(),
+            conversation: ConversationId::new(),
+            sample_rate: 8000,
+            origin: t0,
+            start_sample: 0,
+            end_sample: 9 * 8000,
+            streams: Vec::new(),
+            participants: Vec::new(),
+            events: Vec::new(),
+            cut_by_crash: false,
+            truncated_at: None,
+            valid_bytes: 0,
+            discarded_bytes: 0,
+            last_sync: None,
+            closed_at: Some(at(9500)),
+        };
+        // the BYE 0.5 s after the last packet: no gap at the end
+        let mut whole = covered(&tl, Duration::from_secs(2));
+        mark_gaps(&mut whole, &gaps.spans);
+        assert_eq!(whole.events, [TimelineEvent::MediaGap { offset_ms: 4980, duration_ms: 3020 }]);
+        assert_eq!(whole.end_sample, 9 * 8000);
+        // with a longer minimum, the end is a gap and the middle is not
+        let mut strict = MediaGaps::new(Duration::from_secs(4));
+        for ms in [0, 4980, 8000] {
+            strict.packet(at(ms));
+        }
+        assert_eq!(strict.spans, [(at(0), at(4980))]);
+        let late_bye = ClosedTimeline { closed_at: Some(at(13_000)), ..tl.clone() };
+        let covered_late = covered(&late_bye, Duration::from_secs(4));
+        assert_eq!(
+            covered_late.events,
+            [TimelineEvent::MediaGap { offset_ms: 9000, duration_ms: 4000 }]
+        );
+        // a pause outside the recording (before its first audio) is not marked
+        let mut later = ClosedTimeline { start_sample: 8 * 8000, ..tl };
+        mark_gaps(&mut later, &gaps.spans);
+        assert!(later.events.is_empty());
+    }
+
+    #[test]
+    fn metadata_times_are_taken_when_plausible() {
+        use callvault_sip::siprec::Timestamp as MdTime;
+        let arrival = Timestamp::from_utc("2026-12-04T12:00:00Z".parse().unwrap());
+        let take = |raw: &str| metadata_time(Some(&MdTime::parse(raw)), arrival);
+        let utc = |raw: &str| Some(raw.parse::<DateTime<Utc>>().unwrap());
+        // shortly before, other offsets, a little clock skew ahead
+        assert_eq!(take("2026-12-04T11:59:58.250Z"), utc("2026-12-04T11:59:58.250Z"));
+        assert_eq!(take("2026-12-04T06:30:00-05:00"), utc("2026-12-04T11:30:00Z"));
+        assert_eq!(take("2026-12-04T12:00:04Z"), utc("2026-12-04T12:00:04Z"));
+        // a stale fixed value, a clock far off, garbage, nothing
+        assert_eq!(take("2026-11-25T10:00:00Z"), None);
+        assert_eq!(take("2026-12-04T12:01:00Z"), None);
+        assert_eq!(take("1970-01-01T00:00:00Z"), None);
+        assert_eq!(take("yesterday"), None);
+        assert_eq!(metadata_time(None, arrival), None);
     }
 
     #[test]
