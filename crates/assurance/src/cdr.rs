@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum CdrFormat {
     /// Asterisk `cdr_csv` `Master.csv` (no header row, fixed columns).
     AsteriskCsv,
-    /// Asterisk `cdr_custom` / CEL CSV with a header row naming the fields.
+    /// Asterisk `cdr_custom` / `cel_custom` CSV whose fields are named by a
+    /// header row or by the mapping's field list (CEL rows are folded into
+    /// one leg per channel).
     AsteriskCustom,
     /// FreeSWITCH `mod_json_cdr`: one JSON document per call leg.
     FreeswitchJson,
@@ -47,9 +49,11 @@ pub struct LegId {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CdrLeg {
     pub format: CdrFormat,
-    /// Unique per PBX within its format (Asterisk uniqueid, FreeSWITCH
-    /// uuid, the generic mapping's id column, else a hash of the row): the
-    /// idempotency key of an import.
+    /// Unique per PBX within its format: the idempotency key of an import.
+    /// Asterisk CDRs: `uniqueid#sequence` (a channel can leave several
+    /// CDRs); CEL: the channel's uniqueid; FreeSWITCH: the leg's uuid;
+    /// generic: the mapping's id column; a row without such ids: `h:` and a
+    /// hash of its fields.
     pub leg_key: String,
     /// Every id the row carries, the leg's own and its call's.
     pub ids: Vec<LegId>,

@@ -222,6 +222,22 @@ fn asterisk_master_csv() {
 }
 
 #[test]
+fn asterisk_master_csv_calls_group_by_linkedid() {
+    let calls = cdr::group_calls(asterisk_csv().legs);
+    assert_eq!(calls.len(), 7);
+    let transfer = calls.iter().find(|c| c.legs.len() > 1).expect("the transfer");
+    assert_eq!(transfer.call_key, "1796110800.10#6");
+    let keys: Vec<&str> = transfer.legs.iter().map(|l| l.leg_key.as_str()).collect();
+    assert_eq!(keys, ["1796110800.10#6", "1796110855.12#7", "1796110800.10#8"]);
+    assert_eq!(
+        (transfer.answered_at(), transfer.ended_at()),
+        (Some(at("07:40:03")), at("07:44:06"))
+    );
+    let answered = calls.iter().filter(|c| c.answered()).count();
+    assert_eq!(answered, 4);
+}
+
+#[test]
 fn asterisk_master_csv_with_its_configured_layout_and_in_utc() {
     let layout = AsteriskCsvLayout::Configured {
         loguniqueid: true,

@@ -292,15 +292,22 @@ pub fn match_calls(
 
     // Rule 2: numbers and time, closest pairs first.
     let tolerance_ms = i64::try_from(cfg.time_tolerance.as_millis()).unwrap_or(i64::MAX);
-    let mut by_tail: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Per tail, the conversations by start time: a company number shared
+    // by every conversation must not make each leg look at all of them.
+    let mut by_tail: HashMap<&str, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
     for (c, conv) in candidates.iter().enumerate() {
         let mut tails: Vec<&str> = conv.number_tails.iter().map(String::as_str).collect();
         tails.sort_unstable();
         tails.dedup();
         for tail in tails {
-            by_tail.entry(tail).or_default().push(c);
+            by_tail.entry(tail).or_default().push((conv.started_at, c));
         }
     }
+    for list in by_tail.values_mut() {
+        list.sort_unstable();
+    }
+    let tolerance =
+        chrono::TimeDelta::from_std(cfg.time_tolerance).unwrap_or(chrono::TimeDelta::MAX);
     let mut pairs = Vec::new();
     for (ci, call) in calls.iter().enumerate() {
         for (li, leg) in call.legs.iter().enumerate() {
@@ -312,7 +319,20 @@ pub fn match_calls(
             );
             let mut shared: BTreeMap<usize, usize> = BTreeMap::new();
             for tail in &tails {
-                for &c in by_tail.get(tail.as_str()).into_iter().flatten() {
+                let Some(list) = by_tail.get(tail.as_str()) else { continue };
+                let mut near: Vec<usize> = Vec::new();
+                for anchor in [Some(leg.started_at), leg.answered_at].into_iter().flatten() {
+                    let from =
+                        anchor.checked_sub_signed(tolerance).unwrap_or(DateTime::<Utc>::MIN_UTC);
+                    let to =
+                        anchor.checked_add_signed(tolerance).unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    let lo = list.partition_point(|(t, _)| *t < from);
+                    let hi = list.partition_point(|(t, _)| *t <= to);
+                    near.extend(list[lo..hi].iter().map(|(_, c)| *c));
+                }
+                near.sort_unstable();
+                near.dedup();
+                for c in near {
                     *shared.entry(c).or_default() += 1;
                 }
             }
@@ -539,6 +559,9 @@ mod tests {
         assert!(match_calls(&calls, &far, &MatchConfig::default()).is_empty());
         let wide = MatchConfig { time_tolerance: Duration::from_secs(30) };
         assert_eq!(match_calls(&calls, &far, &wide).len(), 1);
+        // Exactly the tolerance away (from the answer) still matches.
+        let edge = [conv(1, &[], &["89123456789"], 15, 60)];
+        assert_eq!(match_calls(&calls, &edge, &MatchConfig::default()).len(), 1);
         let other_numbers = [conv(1, &[], &["111", "222"], 5, 60)];
         assert!(match_calls(&calls, &other_numbers, &MatchConfig::default()).is_empty());
     }
@@ -662,5 +685,108 @@ mod tests {
             match_calls(&group_calls(reversed_legs), &reversed_convs, &MatchConfig::default()),
             expected
         );
+    }
+
+    /// Rule 2 the slow way: every leg against every conversation.
+    fn brute_force(
+        calls: &[CdrCall],
+        convs: &[ConversationCandidate],
+        tolerance_ms: u64,
+    ) -> Vec<(String, u128)> {
+        let mut pairs = Vec::new();
+        for (ci, call) in calls.iter().enumerate() {
+            for leg in &call.legs {
+                let tails = ConversationCandidate::tails(
+                    [leg.caller.as_deref(), leg.callee.as_deref()].into_iter().flatten(),
+                );
+                for conv in convs {
+                    let shared = tails.iter().filter(|t| conv.number_tails.contains(t)).count();
+                    let offset = offset_ms(leg, conv);
+                    if shared > 0 && offset.unsigned_abs() <= tolerance_ms {
+                        let key = (
+                            std::cmp::Reverse(shared),
+                            offset.unsigned_abs(),
+                            end_distance_ms(leg, conv),
+                            conv.conversation_id,
+                        );
+                        pairs.push((
+                            key,
+                            call.call_key.clone(),
+                            leg.leg_key.clone(),
+                            ci,
+                            conv.conversation_id,
+                        ));
+                    }
+                }
+            }
+        }
+        pairs.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+        let (mut done, mut owner) = (HashSet::new(), HashMap::new());
+        let mut out = Vec::new();
+        for (_, _, leg_key, ci, conv) in pairs {
+            if done.contains(&leg_key) || owner.get(&conv).is_some_and(|&o| o != ci) {
+                continue;
+            }
+            owner.insert(conv, ci);
+            done.insert(leg_key.clone());
+            out.push((leg_key, conv.0.as_u128()));
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_time_index_finds_what_comparing_every_pair_finds() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut matched = 0;
+        for round in 0..50 {
+            let numbers = ["9123456789", "9000000001", "101", "102", "4950000000"];
+            let legs: Vec<CdrLeg> = (0..30)
+                .map(|i| {
+                    let start = next(600) as i64;
+                    let answer = (next(3) > 0).then(|| start + next(20) as i64);
+                    let caller = numbers[next(5) as usize];
+                    let callee = numbers[next(5) as usize];
+                    leg(
+                        &format!("r{round}l{i}"),
+                        &[],
+                        caller,
+                        callee,
+                        start,
+                        answer,
+                        start + 30 + next(100) as i64,
+                    )
+                })
+                .collect();
+            let convs: Vec<ConversationCandidate> = (0..25)
+                .map(|i| {
+                    let a = numbers[next(5) as usize];
+                    let b = numbers[next(5) as usize];
+                    let start = next(650) as i64;
+                    conv(i, &[], &[a, b], start, start + 60)
+                })
+                .collect();
+            let calls = group_calls(legs);
+            let cfg = MatchConfig { time_tolerance: Duration::from_secs(next(15)) };
+            let mut fast: Vec<(String, u128)> = match_calls(&calls, &convs, &cfg)
+                .into_iter()
+                .map(|m| (m.leg_key, m.conversation_id.0.as_u128()))
+                .collect();
+            fast.sort();
+            matched += fast.len();
+            assert_eq!(
+                fast,
+                brute_force(&calls, &convs, cfg.time_tolerance.as_millis() as u64),
+                "round {round}"
+            );
+        }
+        // The rounds exercise the rule rather than agree on nothing.
+        assert!(matched > 200, "{matched}");
     }
 }
