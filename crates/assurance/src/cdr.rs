@@ -4,6 +4,19 @@
 //! input. One leg is one row of the PBX's own output (an Asterisk channel,
 //! a FreeSWITCH call leg, a CSV line); a call that was transferred is
 //! several legs sharing an external id (Asterisk `linkedid`).
+//!
+//! - [`asterisk`]: `cdr_csv` `Master.csv` (fixed columns, optional ones by
+//!   `cdr.conf`);
+//! - [`custom`]: `cdr_custom` / `cel_custom` by field name (CEL events folded
+//!   into one leg per channel);
+//! - [`freeswitch`]: `mod_json_cdr` documents;
+//! - [`generic`]: any CSV through a [`GenericMapping`];
+//! - [`detect`] guesses the format, [`parse`] dispatches on it;
+//! - [`matching`]: legs grouped into calls ([`group_calls`]) and matched to
+//!   the vault's conversations ([`match_calls`]).
+//!
+//! Every parser returns a [`Parsed`]: the legs it read and a [`RowError`]
+//! (line, reason) per row it could not.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -134,9 +134,11 @@ fn leg(doc: &Value) -> Result<CdrLeg, String> {
             return common::parse_epoch(&micros, 1_000_000)
                 .map_err(|e| format!("{name}_uepoch: {e}"));
         }
-        common::parse_epoch(&var(&format!("{name}_epoch")), 1)
-            .or_else(|e| if var(&format!("{name}_epoch")).is_empty() { Ok(None) } else { Err(e) })
-            .map_err(|e| format!("{name}_epoch: {e}"))
+        let secs = var(&format!("{name}_epoch"));
+        if secs.is_empty() {
+            return Ok(None);
+        }
+        common::parse_epoch(&secs, 1).map_err(|e| format!("{name}_epoch: {e}"))
     };
     let mut started_at = time("start")?;
     let mut answered_at = time("answer")?;

@@ -19,13 +19,23 @@ pub struct GenericMapping {
     /// The row's own id: the leg key and an `external` id. Without one the
     /// key is a hash of the row.
     pub id: Option<String>,
+    /// The calling number.
     pub caller: Option<String>,
+    /// The called number.
     pub callee: Option<String>,
+    /// When the call started (required).
     pub start: Option<String>,
+    /// When it was answered; empty or epoch 0 for unanswered.
     pub answer: Option<String>,
+    /// When it ended.
     pub end: Option<String>,
+    /// Talk (billable) seconds.
     pub talk_secs: Option<String>,
+    /// Seconds from start to end.
     pub duration_secs: Option<String>,
+    /// `answered`, `no answer`, `busy`, `failed` ... (see
+    /// [`Disposition::from_word`]); without it, answered when the row has
+    /// an answer time or talk time.
     pub disposition: Option<String>,
     /// The SIP Call-ID (id kind `sip_call_id`).
     pub call_id: Option<String>,
@@ -41,7 +51,9 @@ pub struct GenericMapping {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdColumn {
+    /// The header name.
     pub column: String,
+    /// The id kind its values are (`asterisk_linkedid`, `siprec_group` ...).
     pub kind: String,
 }
 
@@ -53,8 +65,11 @@ pub enum TimeFormat {
     /// `YYYY-MM-DD HH:MM:SS` in the configured time zone.
     #[default]
     Auto,
+    /// `2026-12-01T10:00:00+03:00`.
     Rfc3339,
+    /// Unix seconds, optionally with a fraction.
     EpochSeconds,
+    /// Unix milliseconds.
     EpochMillis,
     /// A `strftime` pattern (chrono's) of a local time in the configured
     /// time zone, e.g. `%d.%m.%Y %H:%M:%S`.
