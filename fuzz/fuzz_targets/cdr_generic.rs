@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
         .enumerate()
         .map(|(i, leg)| ConversationCandidate {
             conversation_id: ConversationId(uuid::Uuid::from_u128(i as u128 % 3)),
-            external_ids: leg.ids.iter().map(|id| ExternalId::new(id.kind.clone(), id.value.clone())).collect(),
+            external_ids: leg
+                .ids
+                .iter()
+                .map(|id| ExternalId::new(id.kind.clone(), id.value.clone()))
+                .collect(),
             number_tails: ConversationCandidate::tails(leg.caller.as_deref()),
             started_at: leg.answered_at.unwrap_or(leg.started_at),
             ended_at: Some(leg.ended_at),
@@ -28,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let calls = cdr::group_calls(parsed.legs);
     let matches = cdr::match_calls(&calls, &candidates, &MatchConfig::default());
-    let mut keys: Vec<(&str, cdr::CdrFormat)> = matches.iter().map(|m| (m.leg_key.as_str(), m.format)).collect();
+    let mut keys: Vec<(&str, cdr::CdrFormat)> =
+        matches.iter().map(|m| (m.leg_key.as_str(), m.format)).collect();
     let n = keys.len();
     keys.sort_unstable_by_key(|k| k.0);
     keys.dedup();
