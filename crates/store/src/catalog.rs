@@ -17,6 +17,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::outbox::*;
+use crate::retention::*;
 
 /// Errors of the catalog. Messages never carry SQL or connection strings.
 #[derive(Debug, thiserror::Error)]
@@ -566,6 +567,143 @@ pub trait Catalog: Send + Sync + 'static {
     ) -> Result<Vec<Alert>>;
     /// Open alerts by kind and severity.
     async fn open_alert_counts(&self) -> Result<Vec<(String, String, u64)>>;
+
+    // --- retention, legal hold, trash (issue 14, item 4) ---------------------
+
+    /// Add a retention rule; audited.
+    async fn create_retention_rule(
+        &self,
+        new: NewRetentionRule,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RetentionRule>;
+    /// Retention rules, oldest first; `tenant` None lists every tenant's.
+    async fn list_retention_rules(&self, tenant: Option<TenantId>) -> Result<Vec<RetentionRule>>;
+    /// Remove a rule (`tenant` as in [`Catalog::get_destination`]); whether
+    /// there was one. Audited.
+    async fn delete_retention_rule(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+    ) -> Result<bool>;
+
+    /// Place a legal hold; audited. A conversation hold names a conversation
+    /// of the tenant (`NotFound` otherwise).
+    async fn create_hold(&self, new: NewHold, actor: &str, now: DateTime<Utc>)
+    -> Result<LegalHold>;
+    /// Holds, newest first; `in_force_only` leaves out released ones.
+    async fn list_holds(
+        &self,
+        tenant: Option<TenantId>,
+        in_force_only: bool,
+    ) -> Result<Vec<LegalHold>>;
+    /// Release a hold in force; whether there was one. Audited.
+    async fn release_hold(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Live (not trashed) recordings of `tenant` whose call started before
+    /// `started_before` and that no hold in force covers, by id after
+    /// `after`, at most `limit`.
+    async fn retention_candidates(
+        &self,
+        tenant: TenantId,
+        started_before: DateTime<Utc>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<RetentionCandidate>>;
+    /// How many live (not trashed) recordings `tenant` has.
+    async fn live_recording_count(&self, tenant: TenantId) -> Result<u64>;
+    /// Move recordings of `tenant` to the trash, in one transaction: each
+    /// live one under no hold is marked (with `cause.by`), its
+    /// conversation's recording count lowered, the conversation trashed too
+    /// once none of its recordings is live, its pending deliveries
+    /// cancelled, and one audit entry written per recording. Ids that are
+    /// unknown or already trashed are skipped.
+    async fn trash_recordings(
+        &self,
+        tenant: TenantId,
+        ids: &[RecordingId],
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome>;
+    /// Move a conversation and all its live recordings to the trash, as
+    /// [`Catalog::trash_recordings`] does; nothing is trashed if a hold
+    /// covers it (then `held` names its recordings). `NotFound` when the
+    /// tenant has no such live conversation.
+    async fn trash_conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome>;
+    /// The trash, oldest first (after `after`, a recording id).
+    async fn list_trash(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<TrashedRecording>>;
+    /// Bring a trashed recording back (by its id), or every trashed
+    /// recording of a conversation (by the conversation's id): visible,
+    /// downloadable and counted again. The recordings restored; `Invalid`
+    /// once the purge has begun. Audited.
+    async fn restore_trashed(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordingId>>;
+    /// Trashed recordings to purge: trashed before `trashed_before`, or
+    /// whose purge began already (a crashed one resumes), oldest first.
+    async fn purge_due(
+        &self,
+        tenant: Option<TenantId>,
+        trashed_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordingId>>;
+    /// The purge's first step: re-check holds and mark the recording as
+    /// purging, in one transaction (audited once, when first marked).
+    async fn begin_purge(&self, id: RecordingId, now: DateTime<Utc>) -> Result<PurgeStart>;
+    /// The purge's second step, once per copy, after its object was
+    /// deleted from its store: forget the copy row.
+    async fn remove_purged_copy(&self, id: CopyId) -> Result<()>;
+    /// The purge's last step, once every copy is gone: the recording's rows
+    /// (events, deliveries), and its conversation's when it was trashed and
+    /// has no recording left, removed with an audit entry. False when it
+    /// was not purging (or is gone already) or still has copies.
+    async fn finish_purge(&self, id: RecordingId, actor: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Remove conversations trashed before `trashed_before` that have no
+    /// recording (a session without audio, a conversation deleted whole),
+    /// unless held; audited. How many were removed.
+    async fn purge_empty_conversations(
+        &self,
+        trashed_before: DateTime<Utc>,
+        actor: &str,
+        limit: u32,
+    ) -> Result<u64>;
+    /// An operator lets the next retention run of `tenant` trash up to
+    /// `max_count` recordings despite the mass-deletion guard. Audited.
+    async fn confirm_retention_run(
+        &self,
+        tenant: TenantId,
+        max_count: u64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The confirmed count for `tenant`'s next run, if any.
+    async fn retention_confirmation(&self, tenant: TenantId) -> Result<Option<u64>>;
+    /// A run finished with its confirmation: it is used up.
+    async fn consume_retention_confirmation(&self, tenant: TenantId) -> Result<()>;
+    /// Trash size and holds in force, per tenant (every tenant, zeros too).
+    async fn trash_stats(&self) -> Result<Vec<TrashStats>>;
 
     /// Insert `count` synthetic conversations for `tenant`, for the search
     /// benchmark only. Uses the backend's bulk path; writes no audit entries.

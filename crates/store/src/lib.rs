@@ -4,6 +4,7 @@
 //!   [`postgres`] implement it over one body of SQL (the private `sql` module).
 //! - [`outbox`]: destinations, deliveries, alerts and leases, the durable
 //!   outbox's side of the catalog.
+//! - [`retention`]: retention rules, legal holds and the trash.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
 //! - [`open_catalog`]: pick the backend from a database URL.
@@ -19,6 +20,7 @@ pub mod blob;
 pub mod catalog;
 pub mod outbox;
 pub mod postgres;
+pub mod retention;
 mod sql;
 pub mod sqlite;
 
@@ -27,6 +29,7 @@ use std::sync::Arc;
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use catalog::*;
 pub use outbox::*;
+pub use retention::*;
 
 /// Open the catalog named by `url` (`sqlite://PATH`, `sqlite:PATH`,
 /// `postgres://...`, `postgresql://...`) and apply its migrations.

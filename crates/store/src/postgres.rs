@@ -85,6 +85,12 @@ impl Dialect for PgCatalog {
             name: "key_generations",
             script: include_str!("migrations/postgres/0004_key_generations.sql"),
         },
+        // Issue 14, item 4: retention, legal hold, trash.
+        Migration {
+            version: 9,
+            name: "retention",
+            script: include_str!("migrations/postgres/0009_retention.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers
