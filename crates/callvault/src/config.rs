@@ -15,6 +15,7 @@ use std::time::Duration;
 use callvault_capture_driver::config::CaptureSection;
 use callvault_delivery::config::DeliverySection;
 use callvault_siprec::config::SipConfig;
+use callvault_storage::retention::RetentionConfig;
 use callvault_vault::VaultConfig;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub sip: SipConfig,
     pub capture: CaptureSection,
     pub delivery: DeliverySection,
+    /// Retention runs, the trash and its purge, the mass-deletion guard.
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -181,6 +184,7 @@ impl Default for Config {
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
             delivery: DeliverySection::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -357,6 +361,9 @@ impl Config {
             message,
         })?;
         self.delivery.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.retention
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));

@@ -14,6 +14,7 @@ use crate::config::Config;
 mod bench;
 mod config;
 mod delivery;
+mod retention;
 mod serve;
 
 #[derive(Parser)]
@@ -120,6 +121,18 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Retention rules: delete recordings after N days (to the trash).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
+    /// Legal holds: what they cover is never deleted.
+    #[command(subcommand)]
+    Hold(retention::HoldCommand),
+    /// The trash: list, restore, empty.
+    #[command(subcommand)]
+    Trash(retention::TrashCommand),
+    /// Move a recording or a conversation to the trash.
+    #[command(subcommand)]
+    Delete(retention::DeleteCommand),
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -518,6 +531,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Bench(cmd) => {
             bench::run(cmd, config).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::retention(cmd, &config, &vault).await
+        }
+        Command::Hold(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::hold(cmd, &vault).await
+        }
+        Command::Trash(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::trash(cmd, &config, &vault).await
+        }
+        Command::Delete(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::delete(cmd, &vault).await
         }
     }
 }

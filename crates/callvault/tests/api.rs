@@ -580,9 +580,12 @@ async fn openapi_describes_every_route() {
     let paths: HashSet<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     // The router's routes, from the source of truth: the router and the
     // delivery routes it merges (the signed links sit outside /v1).
-    let source =
-        [include_str!("../../api/src/lib.rs"), include_str!("../../api/src/deliveries.rs")]
-            .concat();
+    let source = [
+        include_str!("../../api/src/lib.rs"),
+        include_str!("../../api/src/deliveries.rs"),
+        include_str!("../../api/src/retention.rs"),
+    ]
+    .concat();
     let routes: HashSet<_> = source
         .lines()
         .filter_map(|l| l.split(".route(\"").nth(1))

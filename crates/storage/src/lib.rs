@@ -4,4 +4,12 @@
 //! Every job here is a [`callvault_vault::worker::Worker`] driven by the
 //! catalog: idempotent, resumable from any crash point, safe on several
 //! `serve` processes sharing one catalog.
+//!
+//! - [`retention`]: retention rules' decision (sans-IO) and the run, with the
+//!   mass-deletion guard.
+//! - [`trash`]: the purge of the trash after its grace period, and the
+//!   trash's gauges.
 #![forbid(unsafe_code)]
+
+pub mod retention;
+pub mod trash;

@@ -55,6 +55,12 @@ pub struct WorkerOutcomeLabels {
     pub outcome: String,
 }
 
+/// A tenant, by name.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    pub tenant: String,
+}
+
 pub struct Metrics {
     pub registry: Registry,
     /// Background job runs by worker and outcome: ok, error.
@@ -114,6 +120,16 @@ pub struct Metrics {
     pub delivery_oldest_undelivered: Family<DestinationLabels, Gauge>,
     /// Open alerts by kind and severity.
     pub alerts_open: Family<AlertLabels, Gauge>,
+    /// Retention and the trash (issue 14): recordings in the trash and
+    /// their bytes, legal holds in force, per tenant; recordings retention
+    /// moved to the trash, runs the mass-deletion guard stopped, recordings
+    /// purged.
+    pub trash_recordings: Family<TenantLabels, Gauge>,
+    pub trash_bytes: Family<TenantLabels, Gauge>,
+    pub legal_holds: Family<TenantLabels, Gauge>,
+    pub retention_trashed: Family<TenantLabels, Counter>,
+    pub retention_guard_trips: Family<TenantLabels, Counter>,
+    pub trash_purged: Counter,
 }
 
 impl Metrics {
@@ -292,6 +308,38 @@ impl Metrics {
         );
         let alerts_open = Family::<AlertLabels, Gauge>::default();
         registry.register("alerts_open", "Open alerts by kind and severity", alerts_open.clone());
+        let trash_recordings = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "trash_recordings",
+            "Recordings in the trash, per tenant",
+            trash_recordings.clone(),
+        );
+        let trash_bytes = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "trash_bytes",
+            "Bytes of the recordings in the trash, per tenant",
+            trash_bytes.clone(),
+        );
+        let legal_holds = Family::<TenantLabels, Gauge>::default();
+        registry.register("legal_holds", "Legal holds in force, per tenant", legal_holds.clone());
+        let retention_trashed = Family::<TenantLabels, Counter>::default();
+        registry.register(
+            "retention_trashed_recordings",
+            "Recordings the retention run moved to the trash, per tenant",
+            retention_trashed.clone(),
+        );
+        let retention_guard_trips = Family::<TenantLabels, Counter>::default();
+        registry.register(
+            "retention_guard_trips",
+            "Retention runs the mass-deletion guard stopped, per tenant",
+            retention_guard_trips.clone(),
+        );
+        let trash_purged = Counter::default();
+        registry.register(
+            "trash_purged_recordings",
+            "Recordings whose objects and rows the purge removed",
+            trash_purged.clone(),
+        );
         Self {
             registry,
             worker_runs,
@@ -325,6 +373,12 @@ impl Metrics {
             deliveries,
             delivery_oldest_undelivered,
             alerts_open,
+            trash_recordings,
+            trash_bytes,
+            legal_holds,
+            retention_trashed,
+            retention_guard_trips,
+            trash_purged,
         }
     }
 
