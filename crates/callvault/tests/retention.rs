@@ -221,16 +221,16 @@ fn archive(n: usize) -> tempfile::TempDir {
 fn a_purge_killed_anywhere_is_finished_by_the_next_run() {
     let env = Env::new().with("CALLVAULT_RETENTION__GUARD_PERCENT", "100");
     env.tenant_with_key("acme");
-    let dir = archive(40);
+    let dir = archive(60);
     ok(&env.cli(&["import", dir.path().to_str().unwrap(), "--tenant", "acme", "--no-progress"]));
-    assert_eq!(env.object_files().len(), 50);
+    assert_eq!(env.object_files().len(), 70);
     ok(&env.cli(&["retention", "set", "--tenant", "acme", "--days", "1", "--number", "7900"]));
     let out = ok(&env.cli(&["retention", "run"]));
-    assert!(out.contains("40 trashed"), "{out}");
+    assert!(out.contains("60 trashed"), "{out}");
 
     // SIGKILL at a few points of the purge; each time the catalog and the
     // store must agree once the next run is done.
-    for (round, delay_ms) in [(0, 150u64), (1, 400), (2, 800), (3, 1200)] {
+    for (round, delay_ms) in [(0, 120u64), (1, 170), (2, 220), (3, 270), (4, 320)] {
         let mut child = env
             .command()
             .args(["trash", "empty"])

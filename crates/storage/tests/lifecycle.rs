@@ -121,7 +121,8 @@ async fn retention_keeps_held_recordings_and_trashes_the_rest_at_the_given_now()
     c.create_hold(hold, "legal", now()).await.unwrap();
 
     // Judged 15 days earlier, nothing is old enough.
-    let early = run_all(c, None, &config, now() - Duration::days(15), RunMode::Apply).await.unwrap();
+    let early =
+        run_all(c, None, &config, now() - Duration::days(15), RunMode::Apply).await.unwrap();
     assert_eq!((early[0].matched, early[0].trashed), (0, 0));
     // A dry run counts and moves nothing.
     let dry = run_all(c, None, &config, now(), RunMode::DryRun).await.unwrap();
