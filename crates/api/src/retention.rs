@@ -315,7 +315,7 @@ async fn empty_trash(
     // decision.
     caller.admin()?;
     let tenant = scope(&state, &caller, body.tenant.as_deref()).await?;
-    let stores = VaultStores(state.store.clone());
+    let stores = VaultStores(state.stores.clone());
     let mut total = PurgeReport::default();
     loop {
         let r = purge(

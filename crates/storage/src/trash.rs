@@ -21,6 +21,7 @@ use callvault_model::{RecordingId, TenantId};
 use callvault_store::{BlobError, BlobStore, Catalog, CatalogError, PurgeStart};
 use callvault_vault::Vault;
 use callvault_vault::metrics::{Metrics, TenantLabels};
+use callvault_vault::stores::StoreSet;
 use callvault_vault::worker::{Next, WorkError, Worker, every};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -47,19 +48,19 @@ pub trait StoreLookup: Send + Sync {
     fn store(&self, name: &str) -> Option<Arc<BlobStore>>;
 }
 
-/// The vault's stores: its primary, by its name.
-pub struct VaultStores(pub Arc<BlobStore>);
+/// The vault's stores, by name ([`StoreSet`]).
+pub struct VaultStores(pub Arc<StoreSet>);
 
 impl VaultStores {
     /// The stores of `vault`.
     pub fn of(vault: &Vault) -> Self {
-        Self(vault.store.clone())
+        Self(vault.stores.clone())
     }
 }
 
 impl StoreLookup for VaultStores {
     fn store(&self, name: &str) -> Option<Arc<BlobStore>> {
-        (self.0.name() == name).then(|| self.0.clone())
+        self.0.get(name).cloned()
     }
 }
 

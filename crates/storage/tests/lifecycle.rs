@@ -10,6 +10,7 @@ use callvault_model::*;
 use callvault_storage::retention::{GUARD_ALERT, RetentionConfig, RunMode, run_all};
 use callvault_storage::trash::{StoreLookup, VaultStores, purge};
 use callvault_store::*;
+use callvault_vault::stores::StoreSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 struct Fixture {
@@ -207,7 +208,7 @@ async fn the_purge_waits_for_the_grace_period_then_removes_objects_and_rows() {
     let cause = TrashCause { by: "cli".into(), actor: "test".into() };
     let trashed_at = now();
     c.trash_recordings(f.tenant.id, &[gone.id], &cause, trashed_at).await.unwrap();
-    let stores = VaultStores(f.store.clone());
+    let stores = VaultStores(Arc::new(StoreSet::from_stores(f.store.clone(), Vec::new())));
     let week = StdDuration::from_secs(7 * 86_400);
 
     // Six days later: still restorable, object in place.
@@ -259,7 +260,16 @@ async fn a_copy_in_an_unknown_store_is_left_for_a_process_that_has_it() {
     let report = purge(c, &NoStores, None, later, week, 10).await.unwrap();
     assert_eq!((report.purged, report.unreachable), (0, 1));
     assert!(f.store.size(&r.object_key).await.unwrap().is_some());
-    let report = purge(c, &VaultStores(f.store.clone()), None, later, week, 10).await.unwrap();
+    let report = purge(
+        c,
+        &VaultStores(Arc::new(StoreSet::from_stores(f.store.clone(), Vec::new()))),
+        None,
+        later,
+        week,
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.purged, 1);
     assert!(f.store.size(&r.object_key).await.unwrap().is_none());
 }

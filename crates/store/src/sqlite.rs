@@ -126,6 +126,11 @@ impl Dialect for SqliteCatalog {
             name: "key_generations",
             script: include_str!("migrations/sqlite/0004_key_generations.sql"),
         },
+        Migration {
+            version: 5,
+            name: "storage",
+            script: include_str!("migrations/sqlite/0005_storage.sql"),
+        },
         // Issue 14, item 4: retention, legal hold, trash.
         Migration {
             version: 9,

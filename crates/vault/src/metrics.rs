@@ -130,6 +130,82 @@ pub struct Metrics {
     pub retention_trashed: Family<TenantLabels, Counter>,
     pub retention_guard_trips: Family<TenantLabels, Counter>,
     pub trash_purged: Counter,
+    /// The storage lifecycle's figures (`callvault_storage_*`).
+    pub storage: StorageMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CopiesLabels {
+    /// A number of verified copies.
+    pub copies: String,
+}
+
+/// A storage job's action (`copy`, `delete`) and its outcome (`done`,
+/// `failed`, `skipped`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StorageJobLabels {
+    pub action: String,
+    pub outcome: String,
+}
+
+/// What the storage lifecycle reports.
+pub struct StorageMetrics {
+    /// Recordings stored in the fallback store because the primary failed.
+    pub spills: Counter,
+    /// Recordings by their number of verified copies, as of the last pass.
+    pub recordings_by_copies: Family<CopiesLabels, Gauge>,
+    /// Recordings with fewer verified copies than their policy requires,
+    /// as of the last pass.
+    pub under_replicated: Gauge,
+    /// Copies made and removed by the storage jobs, by outcome.
+    pub jobs: Family<StorageJobLabels, Counter>,
+    /// Bytes the storage jobs copied between stores.
+    pub bytes_copied: Counter,
+}
+
+impl StorageMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = Self {
+            spills: Counter::default(),
+            recordings_by_copies: Family::default(),
+            under_replicated: Gauge::default(),
+            jobs: Family::default(),
+            bytes_copied: Counter::default(),
+        };
+        registry.register(
+            "storage_spills",
+            "Recordings stored in the fallback store because the primary failed",
+            m.spills.clone(),
+        );
+        registry.register(
+            "storage_recordings_by_copies",
+            "Recordings by their number of verified copies",
+            m.recordings_by_copies.clone(),
+        );
+        registry.register(
+            "storage_under_replicated",
+            "Recordings with fewer verified copies than their policy requires",
+            m.under_replicated.clone(),
+        );
+        registry.register(
+            "storage_jobs",
+            "Copies made and removed by the storage jobs, by action and outcome",
+            m.jobs.clone(),
+        );
+        registry.register(
+            "storage_bytes_copied",
+            "Bytes copied between stores",
+            m.bytes_copied.clone(),
+        );
+        m
+    }
+
+    /// Count one job action's outcome.
+    pub fn job(&self, action: &str, outcome: &str) {
+        self.jobs
+            .get_or_create(&StorageJobLabels { action: action.into(), outcome: outcome.into() })
+            .inc();
+    }
 }
 
 impl Metrics {
@@ -340,6 +416,7 @@ impl Metrics {
             "Recordings whose objects and rows the purge removed",
             trash_purged.clone(),
         );
+        let storage = StorageMetrics::register(&mut registry);
         Self {
             registry,
             worker_runs,
@@ -379,6 +456,7 @@ impl Metrics {
             retention_trashed,
             retention_guard_trips,
             trash_purged,
+            storage,
         }
     }
 
