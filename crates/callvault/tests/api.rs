@@ -545,6 +545,9 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
             "catalog-totals",
             "deliveries",
             "delivery-gauges",
+            "trash-gauges",
+            "retention",
+            "trash-purge",
             "readiness"
         ]
     );
