@@ -10,6 +10,7 @@ pub mod listener;
 pub mod openapi;
 mod problem;
 pub mod readiness;
+mod retention;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,7 +41,10 @@ pub use problem::Problem;
 /// Everything a request handler may use.
 pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
+    /// The primary store.
     pub store: Arc<BlobStore>,
+    /// Every store: downloads read from any verified copy.
+    pub stores: Arc<callvault_vault::stores::StoreSet>,
     pub metrics: Arc<Metrics>,
     pub keys: KeyCache,
     pub ingestor: Ingestor,
@@ -62,6 +66,8 @@ pub struct AppState {
     /// Destinations, deliveries, alerts and signed links; `None` where the
     /// process runs without delivery.
     pub delivery: Option<Arc<deliveries::DeliveryApi>>,
+    /// Retention, the trash's grace period and the mass-deletion guard.
+    pub retention: callvault_storage::retention::RetentionConfig,
 }
 
 /// Most audit events one page may hold.
@@ -84,6 +90,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/workers", get(list_workers))
         .route("/openapi.json", get(openapi_document))
         .merge(deliveries::v1_routes())
+        .merge(retention::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -439,10 +446,13 @@ async fn get_audio(
         },
         None => None,
     };
-    let read = state.store.get(&rec.object_key, range.clone()).await.map_err(|e| {
-        tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
-        Problem::unavailable("the recording's object cannot be read right now")
-    })?;
+    let read =
+        state.stores.read_recording(state.catalog.as_ref(), &rec, range.clone()).await.map_err(
+            |e| {
+                tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
+                Problem::unavailable("the recording's object cannot be read right now")
+            },
+        )?;
     let served = read.range.clone();
     let body = Body::from_stream(read.stream.map_err(|e| std::io::Error::other(e.to_string())));
     let mut resp = Response::new(body);

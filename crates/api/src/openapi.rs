@@ -30,6 +30,12 @@ fn id_param(name: &str) -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut doc = base_document();
+    crate::retention::add_openapi(&mut doc);
+    doc
+}
+
+fn base_document() -> Value {
     let tenant_errors = problem_responses(&["401", "403", "404", "503"]);
     json!({
         "openapi": "3.1.0",

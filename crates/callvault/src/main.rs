@@ -14,6 +14,7 @@ use crate::config::Config;
 mod bench;
 mod config;
 mod delivery;
+mod retention;
 mod serve;
 
 #[derive(Parser)]
@@ -120,6 +121,18 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Retention rules: delete recordings after N days (to the trash).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
+    /// Legal holds: what they cover is never deleted.
+    #[command(subcommand)]
+    Hold(retention::HoldCommand),
+    /// The trash: list, restore, empty.
+    #[command(subcommand)]
+    Trash(retention::TrashCommand),
+    /// Move a recording or a conversation to the trash.
+    #[command(subcommand)]
+    Delete(retention::DeleteCommand),
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -261,6 +274,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     *v = "<redacted>".into();
                 }
             }
+            for entry in shown.storage.stores.values_mut() {
+                for (k, v) in entry.options.iter_mut() {
+                    if config::is_secret_option(k) {
+                        *v = "<redacted>".into();
+                    }
+                }
+                entry.url = redact_url(&entry.url);
+            }
             shown.catalog.url = redact_url(&config.catalog_url());
             shown.store.url = redact_url(&config.store_url());
             println!("{}", toml_string(&shown)?);
@@ -284,9 +305,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Destination(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             let channels = config.delivery.channels().map_err(anyhow::Error::msg)?;
-            let media = callvault_delivery::media_service::MediaService::new(
+            let media = callvault_delivery::media_service::MediaService::with_stores(
                 vault.catalog.clone(),
-                vault.store.clone(),
+                vault.stores.clone(),
                 config.public_url(),
                 vault.instance.id(),
             );
@@ -518,6 +539,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Bench(cmd) => {
             bench::run(cmd, config).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::retention(cmd, &config, &vault).await
+        }
+        Command::Hold(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::hold(cmd, &vault).await
+        }
+        Command::Trash(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::trash(cmd, &config, &vault).await
+        }
+        Command::Delete(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            retention::delete(cmd, &vault).await
         }
     }
 }

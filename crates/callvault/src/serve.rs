@@ -49,10 +49,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
     let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
+    spawn_retention(&config, &vault, &workers);
     let edge_metrics = Arc::new(EdgeMetrics::new());
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
         store: vault.store.clone(),
+        stores: vault.stores.clone(),
         metrics: vault.metrics.clone(),
         keys: callvault_api::auth::KeyCache::new(Duration::from_secs(config.server.key_cache_secs)),
         ingestor: vault.ingestor(),
@@ -69,6 +71,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         edge_metrics: edge_metrics.clone(),
         cursor_key,
         delivery: delivery_api.clone(),
+        retention: config.retention.clone(),
     });
     workers.spawn(ReadinessCheck::new(
         state.clone(),
@@ -168,9 +171,9 @@ fn start_delivery(
              point at this machine's listen address"
         );
     }
-    let links = MediaService::new(
+    let links = MediaService::with_stores(
         vault.catalog.clone(),
-        vault.store.clone(),
+        vault.stores.clone(),
         public_url,
         vault.instance.id(),
     );
@@ -200,6 +203,29 @@ fn start_delivery(
 }
 
 /// The vault's own background jobs.
+/// Retention, the trash's purge and their gauges (issue 14, item 4).
+fn spawn_retention(config: &Config, vault: &Vault, workers: &Workers) {
+    use callvault_storage::{retention, trash};
+    workers.spawn(trash::TrashGauges {
+        catalog: vault.catalog.clone(),
+        metrics: vault.metrics.clone(),
+    });
+    if !config.retention.enabled {
+        return;
+    }
+    workers.spawn(retention::RetentionWorker {
+        catalog: vault.catalog.clone(),
+        config: config.retention.clone(),
+        metrics: vault.metrics.clone(),
+    });
+    workers.spawn(trash::PurgeWorker {
+        catalog: vault.catalog.clone(),
+        stores: Arc::new(trash::VaultStores::of(vault)),
+        config: config.retention.clone(),
+        metrics: vault.metrics.clone(),
+    });
+}
+
 fn spawn_workers(vault: &Vault, workers: &Workers) {
     workers.spawn(OrphanScan {
         catalog: vault.catalog.clone(),

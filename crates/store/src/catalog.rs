@@ -17,6 +17,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::outbox::*;
+use crate::retention::*;
 
 /// Errors of the catalog. Messages never carry SQL or connection strings.
 #[derive(Debug, thiserror::Error)]
@@ -567,10 +568,220 @@ pub trait Catalog: Send + Sync + 'static {
     /// Open alerts by kind and severity.
     async fn open_alert_counts(&self) -> Result<Vec<(String, String, u64)>>;
 
+    // --- retention, legal hold, trash (issue 14, item 4) ---------------------
+
+    /// Add a retention rule; audited.
+    async fn create_retention_rule(
+        &self,
+        new: NewRetentionRule,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RetentionRule>;
+    /// Retention rules, oldest first; `tenant` None lists every tenant's.
+    async fn list_retention_rules(&self, tenant: Option<TenantId>) -> Result<Vec<RetentionRule>>;
+    /// Remove a rule (`tenant` as in [`Catalog::get_destination`]); whether
+    /// there was one. Audited.
+    async fn delete_retention_rule(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+    ) -> Result<bool>;
+
+    /// Place a legal hold; audited. A conversation hold names a conversation
+    /// of the tenant (`NotFound` otherwise).
+    async fn create_hold(&self, new: NewHold, actor: &str, now: DateTime<Utc>)
+    -> Result<LegalHold>;
+    /// Holds, newest first; `in_force_only` leaves out released ones.
+    async fn list_holds(
+        &self,
+        tenant: Option<TenantId>,
+        in_force_only: bool,
+    ) -> Result<Vec<LegalHold>>;
+    /// Release a hold in force; whether there was one. Audited.
+    async fn release_hold(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Live (not trashed) recordings of `tenant` whose call started before
+    /// `started_before` and that no hold in force covers, by id after
+    /// `after`, at most `limit`.
+    async fn retention_candidates(
+        &self,
+        tenant: TenantId,
+        started_before: DateTime<Utc>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<RetentionCandidate>>;
+    /// How many live (not trashed) recordings `tenant` has.
+    async fn live_recording_count(&self, tenant: TenantId) -> Result<u64>;
+    /// Move recordings of `tenant` to the trash, in one transaction: each
+    /// live one under no hold is marked (with `cause.by`), its
+    /// conversation's recording count lowered, the conversation trashed too
+    /// once none of its recordings is live, its pending deliveries
+    /// cancelled, and one audit entry written per recording. Ids that are
+    /// unknown or already trashed are skipped.
+    async fn trash_recordings(
+        &self,
+        tenant: TenantId,
+        ids: &[RecordingId],
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome>;
+    /// Move a conversation and all its live recordings to the trash, as
+    /// [`Catalog::trash_recordings`] does; nothing is trashed if a hold
+    /// covers it (then `held` names its recordings). `NotFound` when the
+    /// tenant has no such live conversation.
+    async fn trash_conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome>;
+    /// The trash, oldest first (after `after`, a recording id).
+    async fn list_trash(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<TrashedRecording>>;
+    /// Bring a trashed recording back (by its id), or every trashed
+    /// recording of a conversation (by the conversation's id): visible,
+    /// downloadable and counted again. The recordings restored; `Invalid`
+    /// once the purge has begun. Audited.
+    async fn restore_trashed(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordingId>>;
+    /// Trashed recordings to purge: trashed before `trashed_before`, or
+    /// whose purge began already (a crashed one resumes), oldest first.
+    async fn purge_due(
+        &self,
+        tenant: Option<TenantId>,
+        trashed_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordingId>>;
+    /// The purge's first step: re-check holds and mark the recording as
+    /// purging, in one transaction (audited once, when first marked).
+    async fn begin_purge(&self, id: RecordingId, now: DateTime<Utc>) -> Result<PurgeStart>;
+    /// The purge's second step, once per copy, after its object was
+    /// deleted from its store: forget the copy row.
+    async fn remove_purged_copy(&self, id: CopyId) -> Result<()>;
+    /// The purge's last step, once every copy is gone: the recording's rows
+    /// (events, deliveries), and its conversation's when it was trashed and
+    /// has no recording left, removed with an audit entry. False when it
+    /// was not purging (or is gone already) or still has copies.
+    async fn finish_purge(&self, id: RecordingId, actor: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Remove conversations trashed before `trashed_before` that have no
+    /// recording (a session without audio, a conversation deleted whole),
+    /// unless held; audited. How many were removed.
+    async fn purge_empty_conversations(
+        &self,
+        trashed_before: DateTime<Utc>,
+        actor: &str,
+        limit: u32,
+    ) -> Result<u64>;
+    /// An operator lets the next retention run of `tenant` trash up to
+    /// `max_count` recordings despite the mass-deletion guard. Audited.
+    async fn confirm_retention_run(
+        &self,
+        tenant: TenantId,
+        max_count: u64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The confirmed count for `tenant`'s next run, if any.
+    async fn retention_confirmation(&self, tenant: TenantId) -> Result<Option<u64>>;
+    /// A run finished with its confirmation: it is used up.
+    async fn consume_retention_confirmation(&self, tenant: TenantId) -> Result<()>;
+    /// Trash size and holds in force, per tenant (every tenant, zeros too).
+    async fn trash_stats(&self) -> Result<Vec<TrashStats>>;
+
     /// Insert `count` synthetic conversations for `tenant`, for the search
     /// benchmark only. Uses the backend's bulk path; writes no audit entries.
     #[doc(hidden)]
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()>;
+
+    // --- storage lifecycle (crate::storage) ----------------------------------
+
+    /// A recording's copy rows in every store (with their deletion state),
+    /// oldest first; only the tenant's.
+    async fn recording_copies(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Vec<crate::storage::StoredCopy>>;
+    /// Recordings with their copies, by id after `after` (keyset), of one
+    /// tenant or (None) of all: what a storage pass walks.
+    async fn storage_scan(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<crate::storage::RecordingCopies>>;
+    /// Record a copy a storage job wrote and read back, verified now, and
+    /// clear its pending-object row (which must still be `new.owner`'s),
+    /// with an audit entry, in one transaction. The same copy recorded
+    /// again is returned as it is; another object under the same store and
+    /// key (or one being deleted), or a pending row gone, is a `Conflict`;
+    /// a recording not of `new.tenant_id` is `NotFound`.
+    async fn add_copy(
+        &self,
+        new: crate::storage::NewCopy,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::storage::StoredCopy>;
+    /// First phase of removing a copy: mark it `deleting` (reads stop
+    /// choosing it) only if, besides it, at least `min_remaining` verified
+    /// copies not being deleted exist, one on each store of `keep_on`;
+    /// audited with `reason`. Decided under the recording's row lock, so
+    /// jobs running at once cannot together go below the minimum. False
+    /// (and nothing changed) when the copies are not there; true also when
+    /// the copy was already marked.
+    #[allow(clippy::too_many_arguments)]
+    async fn begin_copy_delete(
+        &self,
+        copy: CopyId,
+        min_remaining: u32,
+        keep_on: &[String],
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Last phase: remove the row of a copy marked `deleting` whose object
+    /// is gone. False when there is no such row (finished before).
+    async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool>;
+    /// Copies marked `deleting`, oldest mark first: removals a crash
+    /// interrupted.
+    async fn deleting_copies(&self, limit: u32) -> Result<Vec<crate::storage::StoredCopy>>;
+    /// A tenant's own storage policy; None: the configured default applies.
+    async fn storage_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::storage::StoragePolicy>>;
+    /// Set a tenant's storage policy, or (None) return it to the default;
+    /// audited.
+    async fn set_storage_policy(
+        &self,
+        tenant: TenantId,
+        policy: Option<&crate::storage::StoragePolicy>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Every tenant's own storage policy.
+    async fn list_storage_policies(&self)
+    -> Result<Vec<(TenantId, crate::storage::StoragePolicy)>>;
+    /// Recordings by their number of verified copies not being deleted:
+    /// `(copies, recordings)`, ascending.
+    async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>>;
 }
 
 /// Catalog-wide counts.

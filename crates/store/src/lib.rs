@@ -4,8 +4,10 @@
 //!   [`postgres`] implement it over one body of SQL (the private `sql` module).
 //! - [`outbox`]: destinations, deliveries, alerts and leases, the durable
 //!   outbox's side of the catalog.
+//! - [`retention`]: retention rules, legal holds and the trash.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
+//! - [`storage`]: copy rows as the storage jobs see them, storage policies.
 //! - [`open_catalog`]: pick the backend from a database URL.
 //!
 //! **Architecture invariant:** a recording row is committed only after its
@@ -19,14 +21,18 @@ pub mod blob;
 pub mod catalog;
 pub mod outbox;
 pub mod postgres;
+pub mod retention;
 mod sql;
 pub mod sqlite;
+pub mod storage;
 
 use std::sync::Arc;
 
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use catalog::*;
 pub use outbox::*;
+pub use retention::*;
+pub use storage::*;
 
 /// Open the catalog named by `url` (`sqlite://PATH`, `sqlite:PATH`,
 /// `postgres://...`, `postgresql://...`) and apply its migrations.

@@ -37,6 +37,12 @@ const TABLES: &[&str] = &[
     "alerts",
     "leases",
     "callvault_migrations",
+    // Storage lifecycle (migration 0005).
+    "storage_policies",
+    // Retention, legal hold, trash (migration 0009).
+    "retention_rules",
+    "legal_holds",
+    "retention_confirmations",
 ];
 
 /// The PostgreSQL catalog.
@@ -84,6 +90,17 @@ impl Dialect for PgCatalog {
             version: 4,
             name: "key_generations",
             script: include_str!("migrations/postgres/0004_key_generations.sql"),
+        },
+        Migration {
+            version: 5,
+            name: "storage",
+            script: include_str!("migrations/postgres/0005_storage.sql"),
+        },
+        // Issue 14, item 4: retention, legal hold, trash.
+        Migration {
+            version: 9,
+            name: "retention",
+            script: include_str!("migrations/postgres/0009_retention.sql"),
         },
     ];
 

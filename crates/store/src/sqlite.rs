@@ -126,6 +126,17 @@ impl Dialect for SqliteCatalog {
             name: "key_generations",
             script: include_str!("migrations/sqlite/0004_key_generations.sql"),
         },
+        Migration {
+            version: 5,
+            name: "storage",
+            script: include_str!("migrations/sqlite/0005_storage.sql"),
+        },
+        // Issue 14, item 4: retention, legal hold, trash.
+        Migration {
+            version: 9,
+            name: "retention",
+            script: include_str!("migrations/sqlite/0009_retention.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:

@@ -91,6 +91,10 @@ contract!(
     named_leases_have_one_holder,
     events_are_stored_with_their_recording,
     sessions_without_a_recording_are_accounted_for,
+    retention_rules_are_per_tenant_and_audited,
+    holds_keep_recordings_from_the_trash,
+    the_trash_hides_restores_and_purges_in_steps,
+    the_guard_confirmation_and_trash_stats,
 );
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -1600,4 +1604,414 @@ async fn sessions_without_a_recording_are_accounted_for(c: &dyn Catalog) {
     bad.session_key = "siprec:two".into();
     bad.ended_at = start - Duration::seconds(1);
     assert!(matches!(c.record_empty_session(bad).await, Err(CatalogError::Invalid { .. })));
+}
+
+// --- retention, legal hold, trash --------------------------------------------
+
+/// A recording of its own call with its own external number.
+fn lone_recording(t: &Tenant, n: u64, number: &str, start: DateTime<Utc>) -> NewRecording {
+    let call = format!("call-{n}");
+    let mut r = recording(t, n, &[("asterisk_linkedid", call.as_str())], start, 10);
+    r.conversation.external_number = Some(number.into());
+    r.participants[0].address = Some(format!("20{n}"));
+    r
+}
+
+fn cli_cause() -> TrashCause {
+    TrashCause { by: "cli".into(), actor: "test".into() }
+}
+
+async fn actions(c: &dyn Catalog, t: &Tenant) -> Vec<String> {
+    c.audit_events(Some(t.id), 0, 1000).await.unwrap().into_iter().map(|e| e.action).collect()
+}
+
+async fn retention_rules_are_per_tenant_and_audited(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("beta", "test").await.unwrap();
+    let now = at(12, 0, 0);
+    let bad = NewRetentionRule {
+        tenant_id: t.id,
+        days: 0,
+        direction: None,
+        number_prefix: None,
+        source: None,
+    };
+    assert!(matches!(
+        c.create_retention_rule(bad.clone(), "test", now).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    let no_digits = NewRetentionRule { days: 30, number_prefix: Some("+-".into()), ..bad.clone() };
+    assert!(matches!(
+        c.create_retention_rule(no_digits, "test", now).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    let rule = c
+        .create_retention_rule(
+            NewRetentionRule {
+                days: 90,
+                direction: Some(Direction::Outbound),
+                number_prefix: Some("+7 495".into()),
+                source: Some(RecordingSource::Siprec),
+                ..bad.clone()
+            },
+            "cli",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rule.number_prefix.as_deref(), Some("7495"), "kept as digits");
+    assert_eq!(rule.direction, Some(Direction::Outbound));
+    assert_eq!(rule.source, Some(RecordingSource::Siprec));
+    let second = c
+        .create_retention_rule(NewRetentionRule { days: 365, ..bad.clone() }, "cli", now)
+        .await
+        .unwrap();
+    let theirs = c
+        .create_retention_rule(
+            NewRetentionRule { tenant_id: other.id, days: 7, ..bad.clone() },
+            "cli",
+            now,
+        )
+        .await
+        .unwrap();
+    let mine: Vec<_> =
+        c.list_retention_rules(Some(t.id)).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(mine, [rule.id, second.id]);
+    assert_eq!(c.list_retention_rules(None).await.unwrap().len(), 3);
+    // A tenant cannot remove another's rule.
+    assert!(!c.delete_retention_rule(Some(t.id), theirs.id, "test").await.unwrap());
+    assert!(c.delete_retention_rule(Some(t.id), rule.id, "test").await.unwrap());
+    assert!(!c.delete_retention_rule(None, rule.id, "test").await.unwrap());
+    assert_eq!(c.list_retention_rules(Some(t.id)).await.unwrap().len(), 1);
+    let log = actions(c, &t).await;
+    assert_eq!(log.iter().filter(|a| *a == "retention.rule_created").count(), 2);
+    assert_eq!(log.iter().filter(|a| *a == "retention.rule_deleted").count(), 1);
+}
+
+async fn holds_keep_recordings_from_the_trash(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let old = at(8, 0, 0);
+    let a =
+        created(c.commit_recording(lone_recording(&t, 1, "+7 900 000-00-01", old)).await.unwrap());
+    let b =
+        created(c.commit_recording(lone_recording(&t, 2, "8 900 000 00 02", old)).await.unwrap());
+    let d =
+        created(c.commit_recording(lone_recording(&t, 3, "+7 900 000-00-03", old)).await.unwrap());
+    let now = at(12, 0, 0);
+    let on_a = c
+        .create_hold(
+            NewHold {
+                tenant_id: t.id,
+                scope: HoldScope::Conversation { conversation_id: a.conversation_id },
+                reason: "case 1".into(),
+            },
+            "legal",
+            now,
+        )
+        .await
+        .unwrap();
+    // A number hold, in another notation than the recording's.
+    let on_b = c
+        .create_hold(
+            NewHold {
+                tenant_id: t.id,
+                scope: HoldScope::number("+79000000002").unwrap(),
+                reason: "case 2".into(),
+            },
+            "legal",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        c.create_hold(
+            NewHold { tenant_id: t.id, scope: HoldScope::Tenant, reason: "  ".into() },
+            "legal",
+            now
+        )
+        .await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert!(matches!(
+        c.create_hold(
+            NewHold {
+                tenant_id: t.id,
+                scope: HoldScope::Conversation { conversation_id: ConversationId::new() },
+                reason: "x".into()
+            },
+            "legal",
+            now
+        )
+        .await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    assert_eq!(c.list_holds(Some(t.id), true).await.unwrap().len(), 2);
+
+    // Held recordings are no candidates, and trashing them is refused in
+    // the transaction too.
+    let candidates: Vec<_> = c
+        .retention_candidates(t.id, now, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(candidates, [d.id]);
+    let outcome = c.trash_recordings(t.id, &[a.id, b.id, d.id], &cli_cause(), now).await.unwrap();
+    assert_eq!(outcome.trashed, [d.id]);
+    assert_eq!(outcome.held, [a.id, b.id]);
+    let whole = c.trash_conversation(t.id, a.conversation_id, &cli_cause(), now).await.unwrap();
+    assert!(whole.trashed.is_empty());
+    assert_eq!(whole.held, [a.id]);
+    assert!(c.recording(t.id, a.id).await.unwrap().is_some());
+
+    // A tenant hold covers everything, trashed recordings' purge included.
+    let all = c
+        .create_hold(
+            NewHold { tenant_id: t.id, scope: HoldScope::Tenant, reason: "audit".into() },
+            "legal",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(c.purge_due(Some(t.id), now + Duration::days(30), 100).await.unwrap().is_empty());
+    assert_eq!(c.begin_purge(d.id, now).await.unwrap(), PurgeStart::Held);
+    assert!(c.list_trash(Some(t.id), None, 100).await.unwrap()[0].held);
+
+    for h in [on_a.id, on_b.id, all.id] {
+        assert!(c.release_hold(Some(t.id), h, "legal", now).await.unwrap());
+    }
+    assert!(!c.release_hold(Some(t.id), all.id, "legal", now).await.unwrap(), "released once");
+    assert!(c.list_holds(Some(t.id), true).await.unwrap().is_empty());
+    assert_eq!(c.list_holds(Some(t.id), false).await.unwrap().len(), 3);
+    let outcome = c.trash_recordings(t.id, &[a.id, b.id], &cli_cause(), now).await.unwrap();
+    assert_eq!(outcome.trashed, [a.id, b.id]);
+    let log = actions(c, &t).await;
+    assert_eq!(log.iter().filter(|a| *a == "hold.placed").count(), 3);
+    assert_eq!(log.iter().filter(|a| *a == "hold.released").count(), 3);
+    assert_eq!(log.iter().filter(|a| *a == "recording.trashed").count(), 3);
+}
+
+async fn the_trash_hides_restores_and_purges_in_steps(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let now = catalog_time(Utc::now());
+    c.create_destination(
+        destination(&t, "hook", &["recording.stored", "conversation.settled"]),
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let start = at(8, 0, 0);
+    // Two recordings of one call, and one of another.
+    let first = created(
+        c.commit_recording(recording(&t, 1, &[("asterisk_linkedid", "one")], start, 10))
+            .await
+            .unwrap(),
+    );
+    let second = created(
+        c.commit_recording(recording(&t, 2, &[("asterisk_linkedid", "one")], start, 20))
+            .await
+            .unwrap(),
+    );
+    let other = created(
+        c.commit_recording(lone_recording(&t, 3, "+7 900 111-22-33", start)).await.unwrap(),
+    );
+    let conv = first.conversation_id;
+    let everything = ConversationQuery { limit: 10, ..Default::default() };
+    assert_eq!(c.search_conversations(t.id, &everything).await.unwrap().items.len(), 2);
+    assert_eq!(c.live_recording_count(t.id).await.unwrap(), 3);
+
+    // One recording trashed: hidden from the conversation and reads; the
+    // conversation stays with one recording.
+    let cause = TrashCause { by: "key:test".into(), actor: "api_key:test".into() };
+    assert_eq!(
+        c.trash_recordings(t.id, &[first.id], &cause, now).await.unwrap().trashed,
+        [first.id]
+    );
+    assert!(c.recording(t.id, first.id).await.unwrap().is_none());
+    let detail = c.conversation(t.id, conv).await.unwrap().unwrap();
+    assert_eq!(detail.recordings.len(), 1);
+    let page = c.search_conversations(t.id, &everything).await.unwrap();
+    assert_eq!(page.items.iter().find(|s| s.conversation.id == conv).unwrap().recording_count, 1);
+    // Trashing again is a no-op.
+    assert!(c.trash_recordings(t.id, &[first.id], &cause, now).await.unwrap().trashed.is_empty());
+
+    // The last one: the conversation is trashed and hidden from search, by
+    // number too, and its pending deliveries are cancelled.
+    c.trash_recordings(t.id, &[second.id], &cause, now).await.unwrap();
+    assert!(c.conversation(t.id, conv).await.unwrap().is_none());
+    let page = c.search_conversations(t.id, &everything).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|s| s.conversation.id).collect::<Vec<_>>(),
+        [other.conversation_id]
+    );
+    let by_number =
+        ConversationQuery { number: Some("74951234567".into()), limit: 10, ..Default::default() };
+    let page = c.search_conversations(t.id, &by_number).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|s| s.conversation.id).collect::<Vec<_>>(),
+        [other.conversation_id]
+    );
+    let pending: Vec<_> = c
+        .list_deliveries(Some(t.id), &DeliveryQuery { limit: 100, ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.conversation_id == Some(conv) && d.state != DeliveryState::Cancelled)
+        .collect();
+    assert!(pending.is_empty(), "{pending:?}");
+    let trash = c.list_trash(Some(t.id), None, 100).await.unwrap();
+    assert_eq!(trash.len(), 2);
+    assert_eq!(trash[0].trashed_by, "key:test");
+    assert!(!trash[0].purging && !trash[0].held);
+
+    // Restore by the conversation's id brings both back whole.
+    let mut restored = c.restore_trashed(Some(t.id), conv.0, "test", now).await.unwrap();
+    restored.sort_by_key(|r| r.0);
+    let mut both = vec![first.id, second.id];
+    both.sort_by_key(|r| r.0);
+    assert_eq!(restored, both);
+    let detail = c.conversation(t.id, conv).await.unwrap().unwrap();
+    assert_eq!(detail.recordings.len(), 2);
+    assert_eq!(detail.recordings[0].copies.len(), 1);
+    let page = c.search_conversations(t.id, &everything).await.unwrap();
+    assert_eq!(page.items.iter().find(|s| s.conversation.id == conv).unwrap().recording_count, 2);
+    assert!(matches!(
+        c.restore_trashed(Some(t.id), conv.0, "test", now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+
+    // Trashed whole, then purged after the grace period, in steps.
+    let whole = c.trash_conversation(t.id, conv, &cause, now).await.unwrap();
+    assert_eq!(whole.trashed.len(), 2);
+    assert!(matches!(
+        c.trash_conversation(t.id, conv, &cause, now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    assert!(c.purge_due(None, now, 100).await.unwrap().is_empty(), "grace not over");
+    let due = c.purge_due(None, now + Duration::seconds(1), 100).await.unwrap();
+    assert_eq!(due.len(), 2);
+    let PurgeStart::Purge { copies, tenant_id } = c.begin_purge(first.id, now).await.unwrap()
+    else {
+        panic!("expected a purge")
+    };
+    assert_eq!(tenant_id, t.id);
+    assert_eq!(copies.len(), 1);
+    // Once begun: no restore, and it comes back first whatever its age.
+    assert!(matches!(
+        c.restore_trashed(Some(t.id), first.id.0, "test", now).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert_eq!(c.purge_due(None, start, 100).await.unwrap(), [first.id]);
+    assert!(!c.finish_purge(first.id, "test", now).await.unwrap(), "a copy is left");
+    c.remove_purged_copy(copies[0].id).await.unwrap();
+    c.remove_purged_copy(copies[0].id).await.unwrap(); // again: nothing
+    assert!(c.finish_purge(first.id, "test", now).await.unwrap());
+    assert!(!c.finish_purge(first.id, "test", now).await.unwrap());
+    assert_eq!(c.begin_purge(first.id, now).await.unwrap(), PurgeStart::NotTrashed);
+    // The live recording's copies are never removed this way.
+    let other_copy = c.list_copies("primary", None, 100).await.unwrap();
+    let other_copy = other_copy.iter().find(|k| k.recording_id == other.id).unwrap();
+    c.remove_purged_copy(other_copy.id).await.unwrap();
+    assert!(
+        c.list_copies("primary", None, 100).await.unwrap().iter().any(|k| k.id == other_copy.id)
+    );
+
+    let PurgeStart::Purge { copies, .. } = c.begin_purge(second.id, now).await.unwrap() else {
+        panic!("expected a purge")
+    };
+    c.remove_purged_copy(copies[0].id).await.unwrap();
+    assert!(c.finish_purge(second.id, "test", now).await.unwrap());
+    // The conversation went with its last recording; deliveries included.
+    assert!(c.restore_trashed(Some(t.id), conv.0, "test", now).await.is_err());
+    let left: Vec<_> = c
+        .list_deliveries(Some(t.id), &DeliveryQuery { limit: 100, ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.conversation_id == Some(conv))
+        .collect();
+    assert!(left.is_empty());
+    assert_eq!(c.totals().await.unwrap().recordings, 1);
+    assert!(c.list_trash(Some(t.id), None, 100).await.unwrap().is_empty());
+    let log = actions(c, &t).await;
+    for action in [
+        "conversation.trashed",
+        "recording.restored",
+        "recording.purge_started",
+        "recording.purged",
+    ] {
+        assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
+    }
+    assert_eq!(log.iter().filter(|a| *a == "recording.purged").count(), 2);
+
+    // A conversation without recordings (a session without audio) trashed
+    // whole is purged on its own.
+    let empty = NewEmptySession {
+        tenant_id: t.id,
+        session_key: "s1".into(),
+        conversation: ConversationHints {
+            external_ids: vec![ExternalId::new("siprec_group", "g1")],
+            direction: Some(Direction::Inbound),
+            external_number: Some("+7 900 555-55-55".into()),
+            company_number: None,
+            rejoin_window: None,
+        },
+        participants: vec![],
+        started_at: start,
+        ended_at: start + Duration::seconds(5),
+        kind: "no_media".into(),
+        detail: serde_json::json!({ "reason": "none" }),
+        events: vec![],
+        actor: "test".into(),
+    };
+    let EmptySessionOutcome::Created(silent) = c.record_empty_session(empty).await.unwrap() else {
+        panic!("expected a new conversation")
+    };
+    assert!(c.trash_conversation(t.id, silent, &cause, now).await.unwrap().trashed.is_empty());
+    assert_eq!(c.purge_empty_conversations(now, "test", 100).await.unwrap(), 0, "grace not over");
+    assert_eq!(
+        c.purge_empty_conversations(now + Duration::seconds(1), "test", 100).await.unwrap(),
+        1
+    );
+    assert!(c.conversation(t.id, silent).await.unwrap().is_none());
+}
+
+async fn the_guard_confirmation_and_trash_stats(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let now = at(12, 0, 0);
+    assert_eq!(c.retention_confirmation(t.id).await.unwrap(), None);
+    c.confirm_retention_run(t.id, 40, "ops", now).await.unwrap();
+    c.confirm_retention_run(t.id, 50, "ops", now).await.unwrap();
+    assert_eq!(c.retention_confirmation(t.id).await.unwrap(), Some(50));
+    c.consume_retention_confirmation(t.id).await.unwrap();
+    assert_eq!(c.retention_confirmation(t.id).await.unwrap(), None);
+    assert!(matches!(
+        c.confirm_retention_run(ghost().id, 1, "ops", now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    let r = created(
+        c.commit_recording(lone_recording(&t, 1, "+7 900 000-00-01", at(8, 0, 0))).await.unwrap(),
+    );
+    // A hold on another number: counted, and it does not cover `r`.
+    c.create_hold(
+        NewHold {
+            tenant_id: t.id,
+            scope: HoldScope::number("+1 555 0100").unwrap(),
+            reason: "x".into(),
+        },
+        "legal",
+        now,
+    )
+    .await
+    .unwrap();
+    c.trash_recordings(t.id, &[r.id], &cli_cause(), now).await.unwrap();
+    let stats = c.trash_stats().await.unwrap();
+    assert_eq!(stats.len(), 1);
+    assert_eq!(stats[0].trashed_recordings, 1);
+    assert_eq!(stats[0].trashed_bytes, r.size_bytes);
+    assert_eq!(stats[0].holds_in_force, 1);
+    assert_eq!(c.live_recording_count(t.id).await.unwrap(), 0);
+    assert!(actions(c, &t).await.iter().any(|a| a == "retention.guard_confirmed"));
 }

@@ -55,6 +55,12 @@ pub struct WorkerOutcomeLabels {
     pub outcome: String,
 }
 
+/// A tenant, by name.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    pub tenant: String,
+}
+
 pub struct Metrics {
     pub registry: Registry,
     /// Background job runs by worker and outcome: ok, error.
@@ -114,6 +120,92 @@ pub struct Metrics {
     pub delivery_oldest_undelivered: Family<DestinationLabels, Gauge>,
     /// Open alerts by kind and severity.
     pub alerts_open: Family<AlertLabels, Gauge>,
+    /// Retention and the trash (issue 14): recordings in the trash and
+    /// their bytes, legal holds in force, per tenant; recordings retention
+    /// moved to the trash, runs the mass-deletion guard stopped, recordings
+    /// purged.
+    pub trash_recordings: Family<TenantLabels, Gauge>,
+    pub trash_bytes: Family<TenantLabels, Gauge>,
+    pub legal_holds: Family<TenantLabels, Gauge>,
+    pub retention_trashed: Family<TenantLabels, Counter>,
+    pub retention_guard_trips: Family<TenantLabels, Counter>,
+    pub trash_purged: Counter,
+    /// The storage lifecycle's figures (`callvault_storage_*`).
+    pub storage: StorageMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CopiesLabels {
+    /// A number of verified copies.
+    pub copies: String,
+}
+
+/// A storage job's action (`copy`, `delete`) and its outcome (`done`,
+/// `failed`, `skipped`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StorageJobLabels {
+    pub action: String,
+    pub outcome: String,
+}
+
+/// What the storage lifecycle reports.
+pub struct StorageMetrics {
+    /// Recordings stored in the fallback store because the primary failed.
+    pub spills: Counter,
+    /// Recordings by their number of verified copies, as of the last pass.
+    pub recordings_by_copies: Family<CopiesLabels, Gauge>,
+    /// Recordings with fewer verified copies than their policy requires,
+    /// as of the last pass.
+    pub under_replicated: Gauge,
+    /// Copies made and removed by the storage jobs, by outcome.
+    pub jobs: Family<StorageJobLabels, Counter>,
+    /// Bytes the storage jobs copied between stores.
+    pub bytes_copied: Counter,
+}
+
+impl StorageMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = Self {
+            spills: Counter::default(),
+            recordings_by_copies: Family::default(),
+            under_replicated: Gauge::default(),
+            jobs: Family::default(),
+            bytes_copied: Counter::default(),
+        };
+        registry.register(
+            "storage_spills",
+            "Recordings stored in the fallback store because the primary failed",
+            m.spills.clone(),
+        );
+        registry.register(
+            "storage_recordings_by_copies",
+            "Recordings by their number of verified copies",
+            m.recordings_by_copies.clone(),
+        );
+        registry.register(
+            "storage_under_replicated",
+            "Recordings with fewer verified copies than their policy requires",
+            m.under_replicated.clone(),
+        );
+        registry.register(
+            "storage_jobs",
+            "Copies made and removed by the storage jobs, by action and outcome",
+            m.jobs.clone(),
+        );
+        registry.register(
+            "storage_bytes_copied",
+            "Bytes copied between stores",
+            m.bytes_copied.clone(),
+        );
+        m
+    }
+
+    /// Count one job action's outcome.
+    pub fn job(&self, action: &str, outcome: &str) {
+        self.jobs
+            .get_or_create(&StorageJobLabels { action: action.into(), outcome: outcome.into() })
+            .inc();
+    }
 }
 
 impl Metrics {
@@ -292,6 +384,39 @@ impl Metrics {
         );
         let alerts_open = Family::<AlertLabels, Gauge>::default();
         registry.register("alerts_open", "Open alerts by kind and severity", alerts_open.clone());
+        let trash_recordings = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "trash_recordings",
+            "Recordings in the trash, per tenant",
+            trash_recordings.clone(),
+        );
+        let trash_bytes = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "trash_bytes",
+            "Bytes of the recordings in the trash, per tenant",
+            trash_bytes.clone(),
+        );
+        let legal_holds = Family::<TenantLabels, Gauge>::default();
+        registry.register("legal_holds", "Legal holds in force, per tenant", legal_holds.clone());
+        let retention_trashed = Family::<TenantLabels, Counter>::default();
+        registry.register(
+            "retention_trashed_recordings",
+            "Recordings the retention run moved to the trash, per tenant",
+            retention_trashed.clone(),
+        );
+        let retention_guard_trips = Family::<TenantLabels, Counter>::default();
+        registry.register(
+            "retention_guard_trips",
+            "Retention runs the mass-deletion guard stopped, per tenant",
+            retention_guard_trips.clone(),
+        );
+        let trash_purged = Counter::default();
+        registry.register(
+            "trash_purged_recordings",
+            "Recordings whose objects and rows the purge removed",
+            trash_purged.clone(),
+        );
+        let storage = StorageMetrics::register(&mut registry);
         Self {
             registry,
             worker_runs,
@@ -325,6 +450,13 @@ impl Metrics {
             deliveries,
             delivery_oldest_undelivered,
             alerts_open,
+            trash_recordings,
+            trash_bytes,
+            legal_holds,
+            retention_trashed,
+            retention_guard_trips,
+            trash_purged,
+            storage,
         }
     }
 

@@ -720,6 +720,7 @@ mod timed {
     use uuid::Uuid;
 
     use super::TimedCatalog;
+    use callvault_store::retention as rt;
 
     #[async_trait]
     impl Catalog for TimedCatalog {
@@ -998,6 +999,220 @@ mod timed {
         }
         async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {
             self.timed(self.inner.bench_seed(tenant, count, seed)).await
+        }
+        async fn recording_copies(
+            &self,
+            tenant: TenantId,
+            recording: RecordingId,
+        ) -> Result<Vec<callvault_store::StoredCopy>> {
+            self.timed(self.inner.recording_copies(tenant, recording)).await
+        }
+        async fn storage_scan(
+            &self,
+            tenant: Option<TenantId>,
+            after: Option<RecordingId>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::RecordingCopies>> {
+            self.timed(self.inner.storage_scan(tenant, after, limit)).await
+        }
+        async fn add_copy(
+            &self,
+            new: callvault_store::NewCopy,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<callvault_store::StoredCopy> {
+            self.timed(self.inner.add_copy(new, actor, now)).await
+        }
+        async fn begin_copy_delete(
+            &self,
+            copy: CopyId,
+            min_remaining: u32,
+            keep_on: &[String],
+            actor: &str,
+            reason: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool> {
+            self.timed(self.inner.begin_copy_delete(
+                copy,
+                min_remaining,
+                keep_on,
+                actor,
+                reason,
+                now,
+            ))
+            .await
+        }
+        async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool> {
+            self.timed(self.inner.finish_copy_delete(copy, actor)).await
+        }
+        async fn deleting_copies(&self, limit: u32) -> Result<Vec<callvault_store::StoredCopy>> {
+            self.timed(self.inner.deleting_copies(limit)).await
+        }
+        async fn storage_policy(
+            &self,
+            tenant: TenantId,
+        ) -> Result<Option<callvault_store::StoragePolicy>> {
+            self.timed(self.inner.storage_policy(tenant)).await
+        }
+        async fn set_storage_policy(
+            &self,
+            tenant: TenantId,
+            policy: Option<&callvault_store::StoragePolicy>,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            self.timed(self.inner.set_storage_policy(tenant, policy, actor, now)).await
+        }
+        async fn list_storage_policies(
+            &self,
+        ) -> Result<Vec<(TenantId, callvault_store::StoragePolicy)>> {
+            self.timed(self.inner.list_storage_policies()).await
+        }
+        async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>> {
+            self.timed(self.inner.copy_histogram()).await
+        }
+
+        // --- retention, legal hold, trash -----------------------------------------
+        async fn create_retention_rule(
+            &self,
+            new: rt::NewRetentionRule,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<rt::RetentionRule> {
+            self.timed(self.inner.create_retention_rule(new, actor, now)).await
+        }
+        async fn list_retention_rules(
+            &self,
+            tenant: Option<TenantId>,
+        ) -> Result<Vec<rt::RetentionRule>> {
+            self.timed(self.inner.list_retention_rules(tenant)).await
+        }
+        async fn delete_retention_rule(
+            &self,
+            tenant: Option<TenantId>,
+            id: Uuid,
+            actor: &str,
+        ) -> Result<bool> {
+            self.timed(self.inner.delete_retention_rule(tenant, id, actor)).await
+        }
+        async fn create_hold(
+            &self,
+            new: rt::NewHold,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<rt::LegalHold> {
+            self.timed(self.inner.create_hold(new, actor, now)).await
+        }
+        async fn list_holds(
+            &self,
+            tenant: Option<TenantId>,
+            in_force_only: bool,
+        ) -> Result<Vec<rt::LegalHold>> {
+            self.timed(self.inner.list_holds(tenant, in_force_only)).await
+        }
+        async fn release_hold(
+            &self,
+            tenant: Option<TenantId>,
+            id: Uuid,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool> {
+            self.timed(self.inner.release_hold(tenant, id, actor, now)).await
+        }
+        async fn retention_candidates(
+            &self,
+            tenant: TenantId,
+            started_before: DateTime<Utc>,
+            after: Option<RecordingId>,
+            limit: u32,
+        ) -> Result<Vec<rt::RetentionCandidate>> {
+            self.timed(self.inner.retention_candidates(tenant, started_before, after, limit)).await
+        }
+        async fn live_recording_count(&self, tenant: TenantId) -> Result<u64> {
+            self.timed(self.inner.live_recording_count(tenant)).await
+        }
+        async fn trash_recordings(
+            &self,
+            tenant: TenantId,
+            ids: &[RecordingId],
+            cause: &rt::TrashCause,
+            now: DateTime<Utc>,
+        ) -> Result<rt::TrashOutcome> {
+            self.timed(self.inner.trash_recordings(tenant, ids, cause, now)).await
+        }
+        async fn trash_conversation(
+            &self,
+            tenant: TenantId,
+            id: ConversationId,
+            cause: &rt::TrashCause,
+            now: DateTime<Utc>,
+        ) -> Result<rt::TrashOutcome> {
+            self.timed(self.inner.trash_conversation(tenant, id, cause, now)).await
+        }
+        async fn list_trash(
+            &self,
+            tenant: Option<TenantId>,
+            after: Option<RecordingId>,
+            limit: u32,
+        ) -> Result<Vec<rt::TrashedRecording>> {
+            self.timed(self.inner.list_trash(tenant, after, limit)).await
+        }
+        async fn restore_trashed(
+            &self,
+            tenant: Option<TenantId>,
+            id: Uuid,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Vec<RecordingId>> {
+            self.timed(self.inner.restore_trashed(tenant, id, actor, now)).await
+        }
+        async fn purge_due(
+            &self,
+            tenant: Option<TenantId>,
+            trashed_before: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<RecordingId>> {
+            self.timed(self.inner.purge_due(tenant, trashed_before, limit)).await
+        }
+        async fn begin_purge(&self, id: RecordingId, now: DateTime<Utc>) -> Result<rt::PurgeStart> {
+            self.timed(self.inner.begin_purge(id, now)).await
+        }
+        async fn remove_purged_copy(&self, id: CopyId) -> Result<()> {
+            self.timed(self.inner.remove_purged_copy(id)).await
+        }
+        async fn finish_purge(
+            &self,
+            id: RecordingId,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool> {
+            self.timed(self.inner.finish_purge(id, actor, now)).await
+        }
+        async fn purge_empty_conversations(
+            &self,
+            trashed_before: DateTime<Utc>,
+            actor: &str,
+            limit: u32,
+        ) -> Result<u64> {
+            self.timed(self.inner.purge_empty_conversations(trashed_before, actor, limit)).await
+        }
+        async fn confirm_retention_run(
+            &self,
+            tenant: TenantId,
+            max_count: u64,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            self.timed(self.inner.confirm_retention_run(tenant, max_count, actor, now)).await
+        }
+        async fn retention_confirmation(&self, tenant: TenantId) -> Result<Option<u64>> {
+            self.timed(self.inner.retention_confirmation(tenant)).await
+        }
+        async fn consume_retention_confirmation(&self, tenant: TenantId) -> Result<()> {
+            self.timed(self.inner.consume_retention_confirmation(tenant)).await
+        }
+        async fn trash_stats(&self) -> Result<Vec<rt::TrashStats>> {
+            self.timed(self.inner.trash_stats()).await
         }
     }
 }

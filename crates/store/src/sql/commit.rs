@@ -605,10 +605,13 @@ async fn insert_recording(
     .fetch_one(&mut *tx)
     .await?;
     let (recording, _) = rows::recording(&row)?;
-    sql("UPDATE conversations SET recording_count = recording_count + 1 WHERE id = $1")
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await?;
+    // A recording joining a trashed conversation brings it back (its
+    // trashed recordings stay in the trash).
+    sql("UPDATE conversations SET recording_count = recording_count + 1, trashed_at = NULL, \
+         trashed_by = NULL WHERE id = $1")
+    .bind(conversation_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(recording)
 }
 

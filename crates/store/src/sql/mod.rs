@@ -14,7 +14,8 @@
 //! - [`rows`]: rows into the model's types.
 //! - [`migrate`], [`tenants`], [`keys`], [`ingest`], [`commit`], [`search`],
 //!   [`copies`], [`audit`], [`maintenance`], [`destinations`], [`outbox`]
-//!   (deliveries), [`alerts`]: the catalog's operations, by concern.
+//!   (deliveries), [`alerts`], [`retention`] (rules, holds, the trash, the
+//!   purge): the catalog's operations, by concern.
 
 mod alerts;
 mod audit;
@@ -27,9 +28,11 @@ mod keys;
 mod maintenance;
 mod migrate;
 mod outbox;
+mod retention;
 mod rows;
 mod search;
 mod stmt;
+mod storage;
 mod tenants;
 
 use std::collections::HashSet;
@@ -49,6 +52,7 @@ pub(crate) use stmt::{SqlConn, SqlRow, Stmt, Value};
 
 use crate::catalog::*;
 use crate::outbox::*;
+use crate::retention::*;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -425,7 +429,237 @@ impl<D: Dialect> Catalog for D {
         Ok(alerts::open_counts(self).await?)
     }
 
+    async fn create_retention_rule(
+        &self,
+        new: NewRetentionRule,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RetentionRule> {
+        self.writes().note(retention::create_rule(self, new, actor, now).await)
+    }
+
+    async fn list_retention_rules(&self, tenant: Option<TenantId>) -> Result<Vec<RetentionRule>> {
+        Ok(retention::list_rules(self, tenant).await?)
+    }
+
+    async fn delete_retention_rule(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+    ) -> Result<bool> {
+        self.writes().note(retention::delete_rule(self, tenant, id, actor).await)
+    }
+
+    async fn create_hold(
+        &self,
+        new: NewHold,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LegalHold> {
+        self.writes().note(retention::create_hold(self, new, actor, now).await)
+    }
+
+    async fn list_holds(
+        &self,
+        tenant: Option<TenantId>,
+        in_force_only: bool,
+    ) -> Result<Vec<LegalHold>> {
+        Ok(retention::list_holds(self, tenant, in_force_only).await?)
+    }
+
+    async fn release_hold(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(retention::release_hold(self, tenant, id, actor, now).await)
+    }
+
+    async fn retention_candidates(
+        &self,
+        tenant: TenantId,
+        started_before: DateTime<Utc>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<RetentionCandidate>> {
+        Ok(retention::candidates(self, tenant, started_before, after, limit).await?)
+    }
+
+    async fn live_recording_count(&self, tenant: TenantId) -> Result<u64> {
+        Ok(retention::live_count(self, tenant).await?)
+    }
+
+    async fn trash_recordings(
+        &self,
+        tenant: TenantId,
+        ids: &[RecordingId],
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome> {
+        self.writes().note(retention::trash_recordings(self, tenant, ids, cause, now).await)
+    }
+
+    async fn trash_conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+        cause: &TrashCause,
+        now: DateTime<Utc>,
+    ) -> Result<TrashOutcome> {
+        self.writes().note(retention::trash_conversation(self, tenant, id, cause, now).await)
+    }
+
+    async fn list_trash(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<TrashedRecording>> {
+        Ok(retention::list_trash(self, tenant, after, limit).await?)
+    }
+
+    async fn restore_trashed(
+        &self,
+        tenant: Option<TenantId>,
+        id: Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecordingId>> {
+        self.writes().note(retention::restore(self, tenant, id, actor, now).await)
+    }
+
+    async fn purge_due(
+        &self,
+        tenant: Option<TenantId>,
+        trashed_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordingId>> {
+        Ok(retention::purge_due(self, tenant, trashed_before, limit).await?)
+    }
+
+    async fn begin_purge(&self, id: RecordingId, now: DateTime<Utc>) -> Result<PurgeStart> {
+        self.writes().note(retention::begin_purge(self, id, now).await)
+    }
+
+    async fn remove_purged_copy(&self, id: CopyId) -> Result<()> {
+        self.writes().note(retention::remove_purged_copy(self, id).await)
+    }
+
+    async fn finish_purge(&self, id: RecordingId, actor: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.writes().note(retention::finish_purge(self, id, actor, now).await)
+    }
+
+    async fn purge_empty_conversations(
+        &self,
+        trashed_before: DateTime<Utc>,
+        actor: &str,
+        limit: u32,
+    ) -> Result<u64> {
+        self.writes()
+            .note(retention::purge_empty_conversations(self, trashed_before, actor, limit).await)
+    }
+
+    async fn confirm_retention_run(
+        &self,
+        tenant: TenantId,
+        max_count: u64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(retention::confirm(self, tenant, max_count, actor, now).await)
+    }
+
+    async fn retention_confirmation(&self, tenant: TenantId) -> Result<Option<u64>> {
+        Ok(retention::confirmation(self, tenant).await?)
+    }
+
+    async fn consume_retention_confirmation(&self, tenant: TenantId) -> Result<()> {
+        self.writes().note(retention::consume_confirmation(self, tenant).await)
+    }
+
+    async fn trash_stats(&self) -> Result<Vec<TrashStats>> {
+        Ok(retention::stats(self).await?)
+    }
+
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {
         self.writes().note(maintenance::bench_seed(self, tenant, count, seed).await)
+    }
+
+    async fn recording_copies(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Vec<crate::storage::StoredCopy>> {
+        Ok(storage::recording_copies(self, tenant, recording).await?)
+    }
+
+    async fn storage_scan(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<crate::storage::RecordingCopies>> {
+        Ok(storage::scan(self, tenant, after, limit).await?)
+    }
+
+    async fn add_copy(
+        &self,
+        new: crate::storage::NewCopy,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::storage::StoredCopy> {
+        self.writes().note(storage::add_copy(self, new, actor, now).await)
+    }
+
+    async fn begin_copy_delete(
+        &self,
+        copy: CopyId,
+        min_remaining: u32,
+        keep_on: &[String],
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(
+            storage::begin_delete(self, copy, min_remaining, keep_on, actor, reason, now).await,
+        )
+    }
+
+    async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool> {
+        self.writes().note(storage::finish_delete(self, copy, actor).await)
+    }
+
+    async fn deleting_copies(&self, limit: u32) -> Result<Vec<crate::storage::StoredCopy>> {
+        Ok(storage::deleting(self, limit).await?)
+    }
+
+    async fn storage_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::storage::StoragePolicy>> {
+        Ok(storage::get_policy(self, tenant).await?)
+    }
+
+    async fn set_storage_policy(
+        &self,
+        tenant: TenantId,
+        policy: Option<&crate::storage::StoragePolicy>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(storage::set_policy(self, tenant, policy, actor, now).await)
+    }
+
+    async fn list_storage_policies(
+        &self,
+    ) -> Result<Vec<(TenantId, crate::storage::StoragePolicy)>> {
+        Ok(storage::list_policies(self).await?)
+    }
+
+    async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>> {
+        Ok(storage::copy_histogram(self).await?)
     }
 }

@@ -94,6 +94,11 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
                 .push(" AND value = ")
                 .push_bind(value);
             push_time_and_cursor(&mut stmt, query, "started_at", "conversation_id");
+            // Trashed conversations are skipped before the page is cut.
+            stmt.push(
+                " AND NOT EXISTS (SELECT 1 FROM conversations tc WHERE \
+                 tc.id = conversation_keys.conversation_id AND tc.trashed_at IS NOT NULL)",
+            );
             stmt.push(" ORDER BY started_at DESC, conversation_id DESC LIMIT ")
                 .push_bind(i64::from(limit) + 1)
                 .push(") k CROSS JOIN conversations c WHERE c.id = k.conversation_id AND c.tenant_id = ")
@@ -132,6 +137,8 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
         }
         stmt.push(" AND value = ").push_bind(value).push(")");
     }
+    // The trash is hidden from search.
+    stmt.push(" AND c.trashed_at IS NULL");
     match query.has_recording {
         Some(true) => {
             stmt.push(" AND c.recording_count > 0");
@@ -194,7 +201,7 @@ pub(crate) async fn conversation<D: Dialect>(
     let mut conn = db.read().await?;
     let Some(row) = sql("SELECT id, tenant_id, direction, external_number, company_number, \
                          started_at, ended_at, created_at, updated_at FROM conversations \
-                         WHERE id = $1 AND tenant_id = $2")
+                         WHERE id = $1 AND tenant_id = $2 AND trashed_at IS NULL")
     .bind(id.0)
     .bind(tenant.0)
     .fetch_optional(&mut *conn)
@@ -217,7 +224,7 @@ pub(crate) async fn conversation<D: Dialect>(
     .collect::<Result<Vec<_>>>()?;
     let recording_rows = sql(format!(
         "SELECT {RECORDING_COLUMNS} FROM recordings WHERE conversation_id = $1 AND tenant_id = $2 \
-         ORDER BY started_at, id"
+         AND trashed_at IS NULL ORDER BY started_at, id"
     ))
     .bind(id.0)
     .bind(tenant.0)
@@ -225,7 +232,8 @@ pub(crate) async fn conversation<D: Dialect>(
     .await?;
     let copies = sql("SELECT c.id, c.recording_id, c.store, c.object_key, c.size_bytes, c.sha256, \
                       c.created_at, c.verified_at FROM copies c JOIN recordings r ON r.id = c.recording_id \
-                      WHERE r.conversation_id = $1 AND c.tenant_id = $2 ORDER BY c.created_at, c.id")
+                      WHERE r.conversation_id = $1 AND c.tenant_id = $2 AND r.trashed_at IS NULL \
+                      ORDER BY c.created_at, c.id")
     .bind(id.0)
     .bind(tenant.0)
     .fetch_all(&mut *conn)
@@ -257,11 +265,13 @@ pub(crate) async fn recording<D: Dialect>(
     tenant: TenantId,
     id: RecordingId,
 ) -> Result<Option<Recording>> {
-    let row =
-        sql(format!("SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = $1 AND tenant_id = $2"))
-            .bind(id.0)
-            .bind(tenant.0)
-            .fetch_optional(&mut *db.read().await?)
-            .await?;
+    let row = sql(format!(
+        "SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = $1 AND tenant_id = $2 \
+             AND trashed_at IS NULL"
+    ))
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut *db.read().await?)
+    .await?;
     Ok(row.as_ref().map(rows::recording).transpose()?.map(|(recording, _)| recording))
 }
