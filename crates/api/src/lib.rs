@@ -10,6 +10,7 @@ pub mod listener;
 pub mod openapi;
 mod problem;
 pub mod readiness;
+pub mod storage;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,6 +63,8 @@ pub struct AppState {
     /// Destinations, deliveries, alerts and signed links; `None` where the
     /// process runs without delivery.
     pub delivery: Option<Arc<deliveries::DeliveryApi>>,
+    /// Capacity and the data_dir's watermarks (`GET /v1/storage`).
+    pub storage: Option<Arc<storage::StorageApi>>,
 }
 
 /// Most audit events one page may hold.
@@ -84,6 +87,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/workers", get(list_workers))
         .route("/openapi.json", get(openapi_document))
         .merge(deliveries::v1_routes())
+        .merge(storage::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()

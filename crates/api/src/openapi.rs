@@ -30,6 +30,21 @@ fn id_param(name: &str) -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut doc = base_document();
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), crate::storage::openapi_paths())
+    {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) =
+        (doc["components"]["schemas"].as_object_mut(), crate::storage::openapi_schemas())
+    {
+        schemas.extend(more);
+    }
+    doc
+}
+
+fn base_document() -> Value {
     let tenant_errors = problem_responses(&["401", "403", "404", "503"]);
     json!({
         "openapi": "3.1.0",

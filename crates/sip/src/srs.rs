@@ -528,6 +528,9 @@ pub struct SrsStats {
     pub ports_exhausted: u64,
     /// INVITEs without SDP answered with the SRS's own offer.
     pub delayed_offers: u64,
+    /// New sessions answered 503 because the driver was not admitting
+    /// ([`Srs::set_admission`]).
+    pub refused_admission: u64,
 }
 
 #[derive(Debug)]
@@ -656,6 +659,8 @@ pub struct Srs {
     events: VecDeque<SrsEvent>,
     next_id: u64,
     stats: SrsStats,
+    /// Whether new sessions are taken (see [`Srs::set_admission`]).
+    admitting: bool,
 }
 
 fn fnv(parts: &[&[u8]]) -> u64 {
@@ -1104,7 +1109,22 @@ impl Srs {
             events: VecDeque::new(),
             next_id: 1,
             stats: SrsStats::default(),
+            admitting: true,
         }
+    }
+
+    /// Whether new sessions are taken. The driver says no when it could not
+    /// record them (its disk is under its critical watermark): a new INVITE
+    /// is then answered 503 with Retry-After, so that the SRC tries another
+    /// recorder, and counted in [`SrsStats::refused_admission`]. Sessions
+    /// already live, their re-INVITEs and BYEs go on as before.
+    pub fn set_admission(&mut self, admitting: bool) {
+        self.admitting = admitting;
+    }
+
+    /// Whether new sessions are taken now.
+    pub fn admitting(&self) -> bool {
+        self.admitting
     }
 
     pub fn config(&self) -> &SrsConfig {
@@ -1728,6 +1748,18 @@ impl Srs {
             .any(|s| s.call_id == call_id && s.remote_tag == remote_tag && s.initial_cseq == cseq)
         {
             return self.respond(now, &key, &req, (482, "Loop Detected"), None, &[]);
+        }
+        if !self.admitting {
+            self.stats.refused_admission += 1;
+            let retry = self.config.retry_after_secs.to_string();
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (503, "Service Unavailable"),
+                None,
+                &[("Retry-After", retry)],
+            );
         }
         if self.sessions.len() >= self.config.max_sessions {
             let retry = self.config.retry_after_secs.to_string();

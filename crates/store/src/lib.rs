@@ -6,6 +6,8 @@
 //!   outbox's side of the catalog.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
+//! - [`capacity`]: usage per store and tenant, daily usage samples, scrub
+//!   passes and their findings.
 //! - [`open_catalog`]: pick the backend from a database URL.
 //!
 //! **Architecture invariant:** a recording row is committed only after its
@@ -16,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod blob;
+pub mod capacity;
 pub mod catalog;
 pub mod outbox;
 pub mod postgres;
@@ -25,6 +28,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
+pub use capacity::*;
 pub use catalog::*;
 pub use outbox::*;
 

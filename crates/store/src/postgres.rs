@@ -37,6 +37,10 @@ const TABLES: &[&str] = &[
     "alerts",
     "leases",
     "callvault_migrations",
+    // capacity and scrubbing (0008)
+    "storage_samples",
+    "scrub_runs",
+    "scrub_findings",
 ];
 
 /// The PostgreSQL catalog.
@@ -84,6 +88,11 @@ impl Dialect for PgCatalog {
             version: 4,
             name: "key_generations",
             script: include_str!("migrations/postgres/0004_key_generations.sql"),
+        },
+        Migration {
+            version: 8,
+            name: "capacity",
+            script: include_str!("migrations/postgres/0008_capacity.sql"),
         },
     ];
 
