@@ -306,10 +306,14 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
     // Under the critical watermark (6 MiB), with room left to write.
     let ballast = fs.fill_to("ballast", 5 << 20);
     wait_level(&url, 3).await;
-    assert_eq!(
-        reqwest::get(format!("{url}/readyz")).await.unwrap().status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    // Not ready either (the readiness worker looks every few seconds).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{url}/readyz")).await.unwrap().status()
+        != StatusCode::SERVICE_UNAVAILABLE
+    {
+        assert!(Instant::now() < deadline, "/readyz stayed ready under the critical watermark");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // New sessions: 503 with Retry-After, so the SRC tries another SRS.
     for i in 0..REFUSED_SESSIONS {
