@@ -62,7 +62,10 @@ async fn storage_status(
     State(state): State<SharedState>,
     caller: Caller,
 ) -> Result<Json<StorageDto>, Problem> {
-    let api = state.storage.as_ref().ok_or_else(|| Problem::unavailable("storage status is not available"))?;
+    let api = state
+        .storage
+        .as_ref()
+        .ok_or_else(|| Problem::unavailable("storage status is not available"))?;
     let only = match caller.0.role {
         KeyRole::Admin => None,
         KeyRole::Tenant => Some(caller.tenant()?),

@@ -431,7 +431,11 @@ impl Config {
             },
             disk: callvault_vault::disk::DiskWatermarks {
                 // The low watermark is never under the critical one.
-                low_bytes: self.server.disk_low_mib.max(self.server.min_free_disk_mib).saturating_mul(1 << 20),
+                low_bytes: self
+                    .server
+                    .disk_low_mib
+                    .max(self.server.min_free_disk_mib)
+                    .saturating_mul(1 << 20),
                 critical_bytes: self.server.min_free_disk_mib.saturating_mul(1 << 20),
             },
         }

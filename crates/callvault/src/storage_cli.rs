@@ -56,10 +56,22 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-fn print_report(report: &StorageReport, names: &std::collections::HashMap<callvault_model::TenantId, String>) {
+fn print_report(
+    report: &StorageReport,
+    names: &std::collections::HashMap<callvault_model::TenantId, String>,
+) {
     println!(
         "{:<16} {:<6} {:>9} {:>12} {:>12} {:>12} {:>7} {:>12} {:>12} {:>10}",
-        "STORE", "KIND", "COPIES", "USED_MIB", "CAP_MIB", "FREE_MIB", "USED%", "GROW_7D_MIB", "GROW_30D_MIB", "DAYS_LEFT"
+        "STORE",
+        "KIND",
+        "COPIES",
+        "USED_MIB",
+        "CAP_MIB",
+        "FREE_MIB",
+        "USED%",
+        "GROW_7D_MIB",
+        "GROW_30D_MIB",
+        "DAYS_LEFT"
     );
     for s in &report.stores {
         println!(
@@ -77,7 +89,10 @@ fn print_report(report: &StorageReport, names: &std::collections::HashMap<callva
         );
     }
     println!();
-    println!("{:<24} {:<16} {:>9} {:>12} {:>14}", "TENANT", "STORE", "COPIES", "USED_MIB", "GROW_30D_MIB");
+    println!(
+        "{:<24} {:<16} {:>9} {:>12} {:>14}",
+        "TENANT", "STORE", "COPIES", "USED_MIB", "GROW_30D_MIB"
+    );
     for t in &report.tenants {
         println!(
             "{:<24} {:<16} {:>9} {:>12} {:>14}",
@@ -149,7 +164,17 @@ fn print_runs(runs: &[ScrubRun], format: Format) -> anyhow::Result<()> {
     }
     println!(
         "{:<16} {:<20} {:<9} {:>8} {:>10} {:>8} {:>8} {:>9} {:>13} {:>9} {:>8}",
-        "STORE", "STARTED", "STATE", "CHECKED", "MIB", "DAMAGED", "MISSING", "REPAIRED", "UNREPAIRABLE", "COPIES/S", "MB/S"
+        "STORE",
+        "STARTED",
+        "STATE",
+        "CHECKED",
+        "MIB",
+        "DAMAGED",
+        "MISSING",
+        "REPAIRED",
+        "UNREPAIRABLE",
+        "COPIES/S",
+        "MB/S"
     );
     for r in runs {
         let (cps, mbps) = rate_of(r);

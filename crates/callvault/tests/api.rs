@@ -583,13 +583,12 @@ async fn openapi_describes_every_route() {
     let paths: HashSet<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     // The router's routes, from the source of truth: the router and the
     // delivery routes it merges (the signed links sit outside /v1).
-    let source =
-        [
-            include_str!("../../api/src/lib.rs"),
-            include_str!("../../api/src/deliveries.rs"),
-            include_str!("../../api/src/storage.rs"),
-        ]
-        .concat();
+    let source = [
+        include_str!("../../api/src/lib.rs"),
+        include_str!("../../api/src/deliveries.rs"),
+        include_str!("../../api/src/storage.rs"),
+    ]
+    .concat();
     let routes: HashSet<_> = source
         .lines()
         .filter_map(|l| l.split(".route(\"").nth(1))
@@ -743,7 +742,10 @@ async fn storage_status_shows_stores_to_admins_and_own_usage_to_tenants() {
     assert!(mine.get("stores").is_none() && mine.get("data_dir").is_none(), "{mine}");
     let tenants = mine["tenants"].as_array().unwrap();
     assert_eq!(tenants.len(), 1);
-    assert_eq!((tenants[0]["tenant"].as_str(), tenants[0]["used_bytes"].as_u64()), (Some("acme"), Some(a_size)));
+    assert_eq!(
+        (tenants[0]["tenant"].as_str(), tenants[0]["used_bytes"].as_u64()),
+        (Some("acme"), Some(a_size))
+    );
     let (s, _) = get_json(&format!("{url}/v1/storage"), "cv_nonsense").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
@@ -757,7 +759,10 @@ async fn storage_status_shows_stores_to_admins_and_own_usage_to_tenants() {
     let out = env.cli(&["scrub", "--now", "--rate", "0", "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((runs[0]["copies_checked"].as_u64(), runs[0]["damaged"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (runs[0]["copies_checked"].as_u64(), runs[0]["damaged"].as_u64()),
+        (Some(2), Some(0))
+    );
     let out = env.cli(&["scrub", "--report"]);
     assert!(out.status.success());
     let report = String::from_utf8_lossy(&out.stdout);

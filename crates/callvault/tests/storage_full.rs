@@ -59,7 +59,8 @@ impl Tmpfs {
     }
 
     fn free(&self) -> u64 {
-        let out = Command::new("df").args(["-B1", "--output=avail"]).arg(self.path()).output().unwrap();
+        let out =
+            Command::new("df").args(["-B1", "--output=avail"]).arg(self.path()).output().unwrap();
         String::from_utf8_lossy(&out.stdout).lines().nth(1).unwrap().trim().parse().unwrap()
     }
 
@@ -121,12 +122,20 @@ fn exchange(sock: &UdpSocket, to: SocketAddr, msg: &str) -> Vec<String> {
 const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
                    m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendonly\r\n";
 
-fn request(method: &str, local: SocketAddr, call_id: &str, to_tag: Option<&str>, cseq: u32, body: &str) -> String {
+fn request(
+    method: &str,
+    local: SocketAddr,
+    call_id: &str,
+    to_tag: Option<&str>,
+    cseq: u32,
+    body: &str,
+) -> String {
     let to = match to_tag {
         Some(t) => format!("<sip:srs@127.0.0.1>;tag={t}"),
         None => "<sip:srs@127.0.0.1>".into(),
     };
-    let ct = if body.is_empty() { String::new() } else { "Content-Type: application/sdp\r\n".into() };
+    let ct =
+        if body.is_empty() { String::new() } else { "Content-Type: application/sdp\r\n".into() };
     format!(
         "{method} sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{call_id}{method}{cseq}\r\n\
          From: <sip:+14155550100@127.0.0.1>;tag=t{call_id}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
@@ -211,7 +220,13 @@ impl Call {
     }
 }
 
-async fn upload(client: &reqwest::Client, url: &str, key: &str, audio: Vec<u8>, call: &str) -> (StatusCode, String, Value) {
+async fn upload(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    audio: Vec<u8>,
+    call: &str,
+) -> (StatusCode, String, Value) {
     let form = Form::new()
         .part(
             "metadata",
@@ -365,7 +380,9 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
     }
     let m = metrics(&url).await;
     assert!(
-        m.contains(&format!("callvault_sip_sessions_total{{outcome=\"refused_disk\"}} {REFUSED_SESSIONS}")),
+        m.contains(&format!(
+            "callvault_sip_sessions_total{{outcome=\"refused_disk\"}} {REFUSED_SESSIONS}"
+        )),
         "{}",
         m.lines().filter(|l| l.contains("sip_sessions")).collect::<Vec<_>>().join("\n")
     );
@@ -375,9 +392,12 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
     let full = fs.fill_to("ballast-full", 0);
     let mut refused = 0;
     for i in 0..10 {
-        let (s, ct, body) = upload(&client, &url, &key, wav(4000, 90_000 + i), &format!("full-{i}")).await;
+        let (s, ct, body) =
+            upload(&client, &url, &key, wav(4000, 90_000 + i), &format!("full-{i}")).await;
         match s {
-            StatusCode::CREATED => stored.push((usize::MAX, body["id"].as_str().unwrap().to_owned())),
+            StatusCode::CREATED => {
+                stored.push((usize::MAX, body["id"].as_str().unwrap().to_owned()))
+            }
             StatusCode::SERVICE_UNAVAILABLE => {
                 refused += 1;
                 assert!(ct.starts_with("application/problem+json"), "{ct}: {body}");

@@ -78,7 +78,11 @@ impl CapacityConfig {
 /// Bytes per day the samples grew over the `window_days` days up to
 /// `today` (least-squares slope of used bytes over days). None with fewer
 /// than two samples in the window or all on one day.
-pub fn growth_per_day(samples: &[(NaiveDate, u64)], today: NaiveDate, window_days: u32) -> Option<f64> {
+pub fn growth_per_day(
+    samples: &[(NaiveDate, u64)],
+    today: NaiveDate,
+    window_days: u32,
+) -> Option<f64> {
     let from = today - chrono::Days::new(u64::from(window_days));
     let points: Vec<(f64, f64)> = samples
         .iter()
@@ -254,8 +258,9 @@ impl CapacitySource {
         }
         let mut tenants = Vec::new();
         for u in &usage {
-            let mut samples =
-                samples_of(&self.catalog.storage_samples(&u.store, Some(u.tenant_id), since).await?);
+            let mut samples = samples_of(
+                &self.catalog.storage_samples(&u.store, Some(u.tenant_id), since).await?,
+            );
             samples.retain(|(d, _)| *d != today);
             samples.push((today, u.bytes));
             tenants.push(TenantUsage {
@@ -323,7 +328,8 @@ pub async fn check_alerts(
         for (i, &pct) in thresholds.iter().enumerate() {
             let subject = format!("{}:{pct}%", s.store);
             if crossed.contains(&pct) {
-                let severity = if i + 2 >= thresholds.len() && i > 0 { "critical" } else { "warning" };
+                let severity =
+                    if i + 2 >= thresholds.len() && i > 0 { "critical" } else { "warning" };
                 catalog
                     .raise_alert(
                         NewAlert {
@@ -373,7 +379,11 @@ pub async fn check_alerts(
 }
 
 /// Puts a report on `/metrics`.
-pub fn publish(metrics: &Metrics, report: &StorageReport, tenant_names: &BTreeMap<TenantId, String>) {
+pub fn publish(
+    metrics: &Metrics,
+    report: &StorageReport,
+    tenant_names: &BTreeMap<TenantId, String>,
+) {
     let m = &metrics.storage;
     let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     for s in &report.stores {
@@ -383,7 +393,8 @@ pub fn publish(metrics: &Metrics, report: &StorageReport, tenant_names: &BTreeMa
         m.days_until_full.get_or_create(&l).set(s.days_until_full.unwrap_or(-1.0));
     }
     for t in &report.tenants {
-        let tenant = tenant_names.get(&t.tenant_id).cloned().unwrap_or_else(|| t.tenant_id.0.to_string());
+        let tenant =
+            tenant_names.get(&t.tenant_id).cloned().unwrap_or_else(|| t.tenant_id.0.to_string());
         m.tenant_used_bytes
             .get_or_create(&StoreTenantLabels { store: t.store.clone(), tenant })
             .set(clamp(t.used_bytes));
@@ -406,14 +417,8 @@ impl Worker for CapacityWatch {
 
     async fn work(&mut self) -> Result<Next, WorkError> {
         let report = self.source.report(Utc::now()).await?;
-        let names = self
-            .source
-            .catalog
-            .list_tenants()
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        let names =
+            self.source.catalog.list_tenants().await?.into_iter().map(|t| (t.id, t.name)).collect();
         publish(&self.metrics, &report, &names);
         self.source.record(&report).await?;
         check_alerts(self.source.catalog.as_ref(), &report, &self.config).await?;

@@ -181,7 +181,10 @@ impl Scrubber {
     /// Checks the next batch of `run`'s copies and saves its cursor and
     /// counters; true when the pass is over (then it is marked finished).
     pub async fn step(&self, run: &mut ScrubRun) -> Result<bool, ScrubError> {
-        let store = self.store(&run.store).ok_or_else(|| ScrubError::UnknownStore(run.store.clone()))?.clone();
+        let store = self
+            .store(&run.store)
+            .ok_or_else(|| ScrubError::UnknownStore(run.store.clone()))?
+            .clone();
         let started = Instant::now();
         let mut limit = RateLimit::new(self.config.rate_bytes_per_sec);
         let batch = self.catalog.scrub_copies(&run.store, &run.cursor, self.config.batch).await?;
@@ -194,7 +197,9 @@ impl Scrubber {
         }
         .await;
         let now = Utc::now();
-        run.busy_ms = run.busy_ms.saturating_add(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        run.busy_ms = run
+            .busy_ms
+            .saturating_add(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         run.updated_at = now;
         let done = result.is_ok() && batch.len() < self.config.batch as usize;
         if done {
@@ -233,7 +238,10 @@ impl Scrubber {
         if self.store(store).is_none() {
             return Err(ScrubError::UnknownStore(store.to_owned()));
         }
-        let mut run = self.due_pass(store, true).await?.ok_or_else(|| ScrubError::UnknownStore(store.to_owned()))?;
+        let mut run = self
+            .due_pass(store, true)
+            .await?
+            .ok_or_else(|| ScrubError::UnknownStore(store.to_owned()))?;
         while !self.step(&mut run).await? {}
         Ok(run)
     }

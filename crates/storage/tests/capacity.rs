@@ -93,7 +93,12 @@ pub async fn open_vault(dir: &std::path::Path, store: StoreConfig) -> Vault {
 }
 
 /// Ingests an upload of `audio`; its recording's id and stored size.
-pub async fn ingest(vault: &Vault, tenant: callvault_model::TenantId, audio: Vec<u8>, call: &str) -> callvault_model::Recording {
+pub async fn ingest(
+    vault: &Vault,
+    tenant: callvault_model::TenantId,
+    audio: Vec<u8>,
+    call: &str,
+) -> callvault_model::Recording {
     let metadata = RecordingMetadata { linkedid: Some(call.into()), ..Default::default() };
     let req = IngestRequest {
         tenant,
@@ -150,7 +155,10 @@ async fn quota_thresholds_and_forecast_raise_and_resolve_alerts() {
     }
     let report = source.report(now).await.unwrap();
     let s = &report.stores[0];
-    assert_eq!((s.store.as_str(), s.kind.as_str(), s.copies, s.used_bytes), ("offsite", "s3", 5, used));
+    assert_eq!(
+        (s.store.as_str(), s.kind.as_str(), s.copies, s.used_bytes),
+        ("offsite", "s3", 5, used)
+    );
     assert_eq!(s.capacity_bytes, Some(quota));
     assert_eq!(s.free_bytes, Some(quota - used));
     let g7 = s.growth_bytes_per_day_7d.unwrap();
@@ -187,7 +195,10 @@ async fn quota_thresholds_and_forecast_raise_and_resolve_alerts() {
     let names = [(acme, "acme".to_owned()), (beta, "beta".to_owned())].into_iter().collect();
     publish(&vault.metrics, &report, &names);
     let m = vault.metrics.encode();
-    assert!(m.contains(&format!("callvault_storage_used_bytes{{store=\"offsite\"}} {used}")), "{m}");
+    assert!(
+        m.contains(&format!("callvault_storage_used_bytes{{store=\"offsite\"}} {used}")),
+        "{m}"
+    );
     assert!(m.contains(&format!("callvault_storage_capacity_bytes{{store=\"offsite\"}} {quota}")));
     assert!(m.contains("callvault_storage_days_until_full{store=\"offsite\"}"));
     assert!(m.contains("callvault_storage_tenant_used_bytes{store=\"offsite\",tenant=\"acme\"}"));

@@ -1713,7 +1713,10 @@ async fn scrub_passes_keep_their_cursor_and_findings(c: &dyn Catalog) {
     assert!(c.scrub_runs(Some("offsite"), 5).await.unwrap().is_empty());
     let found = c.scrub_findings(run.id).await.unwrap();
     assert_eq!(found.len(), 1);
-    assert_eq!((found[0].problem, found[0].outcome), (ScrubProblem::Damaged, ScrubOutcome::Repaired));
+    assert_eq!(
+        (found[0].problem, found[0].outcome),
+        (ScrubProblem::Damaged, ScrubOutcome::Repaired)
+    );
     assert_eq!(found[0].found_at, at(10, 0, 30));
     assert!(c.scrub_findings(next.id).await.unwrap().is_empty());
 }

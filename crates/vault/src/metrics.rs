@@ -223,8 +223,16 @@ impl StorageMetrics {
             m.scrub_copies_checked.clone(),
         );
         r.register("scrub_bytes", "Bytes re-read by the scrubber", m.scrub_bytes.clone());
-        r.register("scrub_damaged", "Copies found damaged by the scrubber", m.scrub_damaged.clone());
-        r.register("scrub_missing", "Copies found missing by the scrubber", m.scrub_missing.clone());
+        r.register(
+            "scrub_damaged",
+            "Copies found damaged by the scrubber",
+            m.scrub_damaged.clone(),
+        );
+        r.register(
+            "scrub_missing",
+            "Copies found missing by the scrubber",
+            m.scrub_missing.clone(),
+        );
         r.register(
             "scrub_repaired",
             "Copies the scrubber repaired from a good copy",

@@ -56,7 +56,10 @@ async fn fill(vault: &Vault, recordings: u64, size_kib: u64) -> anyhow::Result<(
                     s ^= s << 17;
                     s as u8
                 }));
-                let metadata = RecordingMetadata { linkedid: Some(format!("scrub-{i}")), ..Default::default() };
+                let metadata = RecordingMetadata {
+                    linkedid: Some(format!("scrub-{i}")),
+                    ..Default::default()
+                };
                 let req = IngestRequest {
                     tenant,
                     description: metadata.describe().map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -144,7 +147,10 @@ pub async fn run(recordings: u64, size_kib: u64, dir: &Path) -> anyhow::Result<(
         Err(_) => println!("note: s3 skipped: set CV_TEST_S3_ENDPOINT to an S3 server (moto)"),
     }
     println!("scrub: {recordings} recordings of {size_kib} KiB, no rate limit");
-    println!("{:<8} {:>8} {:>10} {:>9} {:>10} {:>8}", "store", "copies", "MB", "secs", "copies/s", "MB/s");
+    println!(
+        "{:<8} {:>8} {:>10} {:>9} {:>10} {:>8}",
+        "store", "copies", "MB", "secs", "copies/s", "MB/s"
+    );
     for r in &rows {
         let mb = r.bytes as f64 / 1e6;
         println!(

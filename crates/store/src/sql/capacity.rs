@@ -5,10 +5,10 @@ use callvault_model::{CopyId, RecordingId, TenantId};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use super::Dialect;
 use super::error::Result;
 use super::rows::{self, i64_of};
 use super::stmt::{SqlRow, sql};
-use super::Dialect;
 use crate::capacity::*;
 use crate::catalog::{CatalogError, catalog_time};
 
