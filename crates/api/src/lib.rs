@@ -41,7 +41,10 @@ pub use problem::Problem;
 /// Everything a request handler may use.
 pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
+    /// The primary store.
     pub store: Arc<BlobStore>,
+    /// Every store: downloads read from any verified copy.
+    pub stores: Arc<callvault_vault::stores::StoreSet>,
     pub metrics: Arc<Metrics>,
     pub keys: KeyCache,
     pub ingestor: Ingestor,
@@ -443,10 +446,13 @@ async fn get_audio(
         },
         None => None,
     };
-    let read = state.store.get(&rec.object_key, range.clone()).await.map_err(|e| {
-        tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
-        Problem::unavailable("the recording's object cannot be read right now")
-    })?;
+    let read =
+        state.stores.read_recording(state.catalog.as_ref(), &rec, range.clone()).await.map_err(
+            |e| {
+                tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
+                Problem::unavailable("the recording's object cannot be read right now")
+            },
+        )?;
     let served = read.range.clone();
     let body = Body::from_stream(read.stream.map_err(|e| std::io::Error::other(e.to_string())));
     let mut resp = Response::new(body);

@@ -15,6 +15,7 @@ use std::time::Duration;
 use callvault_capture_driver::config::CaptureSection;
 use callvault_delivery::config::DeliverySection;
 use callvault_siprec::config::SipConfig;
+use callvault_storage::config::StorageSection;
 use callvault_vault::VaultConfig;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub sip: SipConfig,
     pub capture: CaptureSection,
     pub delivery: DeliverySection,
+    /// Stores besides `[store]`, the default storage policy, storage jobs.
+    pub storage: StorageSection,
     /// Capacity: thresholds, forecast horizon, remote stores' quotas.
     pub capacity: callvault_storage::capacity::CapacityConfig,
     /// The background scrubber: schedule and rate.
@@ -191,6 +194,7 @@ impl Default for Config {
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
             delivery: DeliverySection::default(),
+            storage: StorageSection::default(),
             capacity: Default::default(),
             scrub: Default::default(),
         }
@@ -372,6 +376,7 @@ impl Config {
             message,
         })?;
         self.delivery.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.storage.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         self.capacity.validate().map_err(|(key, message)| ConfigError::Invalid {
             key: format!("capacity.{key}"),
             message,
@@ -421,6 +426,7 @@ impl Config {
             catalog_url: self.catalog_url(),
             catalog_max_connections: self.catalog.max_connections,
             store: self.primary_store(),
+            stores: self.storage.named_stores(&self.data_dir),
             max_concurrent_commits: self.server.max_concurrent_commits,
             max_upload_bytes: self.server.max_upload_bytes,
             recovery_grace: Duration::from_secs(self.server.recovery_grace_secs),
@@ -573,6 +579,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("catalog.url"), "{err}");
+    }
+
+    #[test]
+    fn named_stores_come_from_file_or_environment() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("CALLVAULT_STORAGE__STORES__ARCHIVE__URL", "s3://cold/prefix"),
+                ("CALLVAULT_STORAGE__STORES__ARCHIVE__ROLE", "archive"),
+                ("CALLVAULT_STORAGE__STORES__ARCHIVE__OPTIONS__AWS_ALLOW_HTTP", "true"),
+                ("CALLVAULT_STORAGE__POLICY__STORES", "[\"primary\"]"),
+                (
+                    "CALLVAULT_STORAGE__POLICY__TIER",
+                    "{ after_days = 30, from = \"primary\", to = \"archive\" }",
+                ),
+            ]),
+        )
+        .unwrap();
+        let stores = c.vault().stores;
+        assert_eq!(stores.len(), 1);
+        assert_eq!(stores[0].config.name, "archive");
+        assert_eq!(stores[0].config.options["aws_allow_http"], "true");
+        assert_eq!(c.storage.policy.tier.as_ref().unwrap().to, "archive");
+        let err = Config::load(
+            None,
+            env(&[
+                ("CALLVAULT_STORAGE__STORES__X__URL", "s3://b"),
+                ("CALLVAULT_STORAGE__STORES__X__ROLE", "primary"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("storage.stores.x.role"), "{err}");
+        let err = Config::load(
+            None,
+            env(&[("CALLVAULT_STORAGE__POLICY__STORES", "[\"primary\", \"nowhere\"]")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nowhere"), "{err}");
     }
 
     #[test]

@@ -270,6 +270,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     *v = "<redacted>".into();
                 }
             }
+            for entry in shown.storage.stores.values_mut() {
+                for (k, v) in entry.options.iter_mut() {
+                    if config::is_secret_option(k) {
+                        *v = "<redacted>".into();
+                    }
+                }
+                entry.url = redact_url(&entry.url);
+            }
             shown.catalog.url = redact_url(&config.catalog_url());
             shown.store.url = redact_url(&config.store_url());
             println!("{}", toml_string(&shown)?);
@@ -293,9 +301,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Destination(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             let channels = config.delivery.channels().map_err(anyhow::Error::msg)?;
-            let media = callvault_delivery::media_service::MediaService::new(
+            let media = callvault_delivery::media_service::MediaService::with_stores(
                 vault.catalog.clone(),
-                vault.store.clone(),
+                vault.stores.clone(),
                 config.public_url(),
                 vault.instance.id(),
             );

@@ -54,6 +54,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
         store: vault.store.clone(),
+        stores: vault.stores.clone(),
         metrics: vault.metrics.clone(),
         keys: callvault_api::auth::KeyCache::new(Duration::from_secs(config.server.key_cache_secs)),
         ingestor: vault.ingestor(),
@@ -170,9 +171,9 @@ fn start_delivery(
              point at this machine's listen address"
         );
     }
-    let links = MediaService::new(
+    let links = MediaService::with_stores(
         vault.catalog.clone(),
-        vault.store.clone(),
+        vault.stores.clone(),
         public_url,
         vault.instance.id(),
     );

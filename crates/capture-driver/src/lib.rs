@@ -863,7 +863,7 @@ impl Admission<'_> {
             Some(g) if !g.accepting_new_calls() => {
                 g.count_refused_call();
                 if let Some(m) = self.metrics {
-                    m.storage.capture_refused("disk");
+                    m.capacity.capture_refused("disk");
                 }
                 tracing::warn!("new captured call not recorded: data_dir nearly full");
                 false

@@ -29,6 +29,7 @@ use callvault_media::transcode::{self, DeliveryTarget, TranscodeError};
 use callvault_model::{Recording, TenantId};
 use callvault_store::blob::{StagedObject, StagingFile};
 use callvault_store::{BlobError, BlobStore, Catalog};
+use callvault_vault::stores::StoreSet;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -46,7 +47,10 @@ const STAGE_BATCH: usize = 1024 * 1024;
 /// One per process: the catalog, the primary store and the public URL.
 pub struct MediaService {
     catalog: Arc<dyn Catalog>,
+    /// The primary store: derived objects and staging.
     store: Arc<BlobStore>,
+    /// Every store: originals are read from any verified copy.
+    stores: Arc<StoreSet>,
     public_url: String,
     /// The process instance named on staging files (the vault's instance
     /// id), so that recovery removes what a crash left.
@@ -133,9 +137,23 @@ impl MediaService {
         public_url: impl Into<String>,
         owner: impl Into<String>,
     ) -> Arc<Self> {
+        let stores = Arc::new(StoreSet::from_stores(store, Vec::new()));
+        Self::with_stores(catalog, stores, public_url, owner)
+    }
+
+    /// As [`MediaService::new`], reading originals from any verified copy
+    /// in `stores` (the primary preferred) and keeping derived objects in
+    /// its primary.
+    pub fn with_stores(
+        catalog: Arc<dyn Catalog>,
+        stores: Arc<StoreSet>,
+        public_url: impl Into<String>,
+        owner: impl Into<String>,
+    ) -> Arc<Self> {
         Arc::new(MediaService {
             catalog,
-            store,
+            store: stores.primary().clone(),
+            stores,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
             owner: owner.into(),
             inflight: Mutex::new(HashMap::new()),
@@ -201,7 +219,12 @@ impl MediaService {
 
     /// The stored object, its sha256 checked against the catalog's.
     async fn original(&self, rec: &Recording) -> Result<Audio, MediaError> {
-        let bytes = self.read_all(&rec.object_key).await?;
+        let read = self
+            .stores
+            .read_recording(self.catalog.as_ref(), rec, None)
+            .await
+            .map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        let bytes = collect(read).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         if sha256 != rec.sha256 || bytes.len() as u64 != rec.size_bytes {
             tracing::error!(recording = %rec.id, key = %rec.object_key, "stored object does not match its sha256");
@@ -217,12 +240,7 @@ impl MediaService {
 
     async fn read_all(&self, key: &str) -> Result<Bytes, MediaError> {
         let read = self.store.get(key, None).await.map_err(unavailable)?;
-        let mut buf = BytesMut::with_capacity(read.size.min(1 << 30) as usize);
-        let mut stream = read.stream;
-        while let Some(chunk) = stream.next().await {
-            buf.extend_from_slice(&chunk.map_err(unavailable)?);
-        }
-        Ok(buf.freeze())
+        collect(read).await
     }
 
     /// Where the derived objects of a recording live.
@@ -345,7 +363,11 @@ impl MediaService {
 
     /// The stored object in a staging file, its size and sha256 checked.
     async fn stage_source(&self, rec: &Recording) -> Result<StagedObject, MediaError> {
-        let read = self.store.get(&rec.object_key, None).await.map_err(unavailable)?;
+        let read = self
+            .stores
+            .read_recording(self.catalog.as_ref(), rec, None)
+            .await
+            .map_err(|e| MediaError::Unavailable(e.to_string()))?;
         let mut staging = Some(self.store.stage(&self.owner).map_err(unavailable)?);
         let mut stream = read.stream;
         let mut batch = BytesMut::new();
@@ -468,6 +490,16 @@ pub fn parse_range(header: &str, total: u64) -> Result<Option<Range<u64>>, Serve
         }
     };
     Ok(Some(r))
+}
+
+/// Every byte of an object being read.
+async fn collect(read: callvault_store::blob::ObjectRead) -> Result<Bytes, MediaError> {
+    let mut buf = BytesMut::with_capacity(read.size.min(1 << 30) as usize);
+    let mut stream = read.stream;
+    while let Some(chunk) = stream.next().await {
+        buf.extend_from_slice(&chunk.map_err(unavailable)?);
+    }
+    Ok(buf.freeze())
 }
 
 fn unavailable(e: BlobError) -> MediaError {

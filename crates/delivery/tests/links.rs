@@ -62,6 +62,7 @@ async fn world() -> World {
             options: Default::default(),
             staging_dir: dir.path().join("staging"),
         },
+        stores: Vec::new(),
         max_concurrent_commits: 2,
         max_upload_bytes: 1 << 30,
         recovery_grace: Duration::from_secs(60),

@@ -384,7 +384,7 @@ pub fn publish(
     report: &StorageReport,
     tenant_names: &BTreeMap<TenantId, String>,
 ) {
-    let m = &metrics.storage;
+    let m = &metrics.capacity;
     let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     for s in &report.stores {
         let l = StoreLabels { store: s.store.clone() };

@@ -1,11 +1,20 @@
 //! Storage lifecycle: what keeps every recording's required verified copies
 //! in place over its life, from ingest to deletion.
 //!
+//! - [`config`]: the `[storage]` section: named stores, the default
+//!   policy, how the jobs run.
+//! - [`plan`]: what one recording's copies need (sans-IO).
+//! - [`jobs`]: the [`jobs::Engine`] that carries plans out under a lease,
+//!   and [`jobs::StorageWorker`], its worker in `serve`.
+//!
 //! Every job here is a [`callvault_vault::worker::Worker`] driven by the
 //! catalog: idempotent, resumable from any crash point, safe on several
 //! `serve` processes sharing one catalog.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod jobs;
+pub mod plan;
 pub mod capacity;
 pub mod scrub;
 
@@ -14,7 +23,8 @@ use std::sync::Arc;
 use callvault_store::BlobStore;
 use callvault_vault::Vault;
 
-/// Every store of the vault that capacity and scrubbing look at.
+/// Every store of the vault (the primary first) that capacity and
+/// scrubbing look at.
 pub fn stores_of(vault: &Vault) -> Vec<Arc<BlobStore>> {
-    vec![vault.store.clone()]
+    vault.stores.iter().map(|(store, _)| store.clone()).collect()
 }

@@ -213,7 +213,7 @@ impl Scrubber {
             (run.copies_checked as f64 / run.total_copies as f64).min(1.0)
         };
         self.metrics
-            .storage
+            .capacity
             .scrub_progress
             .get_or_create(&StoreLabels { store: run.store.clone() })
             .set(progress);
@@ -278,7 +278,7 @@ impl Scrubber {
     ) -> Result<(), ScrubError> {
         let copy = &tc.copy;
         let labels = StoreLabels { store: run.store.clone() };
-        let m = &self.metrics.storage;
+        let m = &self.metrics.capacity;
         let read = self
             .read(store, &copy.object_key, limit)
             .await
@@ -386,11 +386,13 @@ impl Scrubber {
         let copy = &tc.copy;
         let others = self
             .catalog
-            .copies_of_recording(tc.tenant_id, copy.recording_id)
+            .recording_copies(tc.tenant_id, copy.recording_id)
             .await
             .map_err(|e| format!("catalog: {e}"))?;
         let mut tried = Vec::new();
-        for good in others.iter().filter(|c| {
+        // A copy being deleted may be gone already; the others' rows must
+        // describe the same bytes.
+        for good in others.iter().filter(|c| c.deleting_at.is_none()).map(|c| &c.copy).filter(|c| {
             c.id != copy.id && c.sha256 == copy.sha256 && c.size_bytes == copy.size_bytes
         }) {
             let Some(source) = self.store(&good.store) else {

@@ -191,21 +191,99 @@ impl BlobStore {
     /// remotely) and verified (read back and hashed). The staging file is
     /// removed afterwards, whatever the outcome.
     pub async fn commit(&self, staged: StagedObject, key: &str) -> Result<(), BlobError> {
-        let result = match &self.local_root {
+        let result = self.commit_from(&staged, key).await;
+        drop(staged);
+        result
+    }
+
+    /// [`commit`](Self::commit) without consuming the staged object, so
+    /// that the same bytes can go to another store if this one fails (a
+    /// spill to the fallback store). Staged bytes from another store's
+    /// staging directory are copied into this store's first, so that a
+    /// local store still commits by a hard link on its own filesystem.
+    pub async fn commit_from(&self, staged: &StagedObject, key: &str) -> Result<(), BlobError> {
+        match &self.local_root {
             Some(root) => {
                 let root = root.clone();
                 let key_owned = key.to_owned();
                 let src = staged.path.clone();
-                tokio::task::spawn_blocking(move || link_durably(&root, &src, &key_owned))
-                    .await
-                    .map_err(|e| BlobError::Store(e.to_string()))?
+                let staging = self.staging_dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    if src.parent() == Some(staging.as_path()) {
+                        return link_durably(&root, &src, &key_owned);
+                    }
+                    // Keep the owner prefix, so that recovery knows whose it is.
+                    let name = src.file_name().map(|n| n.to_string_lossy().into_owned());
+                    let owner =
+                        name.as_deref().and_then(|n| n.split_once('.')).map_or("x", |p| p.0);
+                    let tmp = staging.join(format!("{owner}.{}.part", uuid::Uuid::now_v7()));
+                    let linked = std::fs::copy(&src, &tmp)
+                        .and_then(|_| File::open(&tmp)?.sync_all())
+                        .map_err(BlobError::from)
+                        .and_then(|()| link_durably(&root, &tmp, &key_owned));
+                    let _ = std::fs::remove_file(&tmp);
+                    linked
+                })
+                .await
+                .map_err(|e| BlobError::Store(e.to_string()))??;
             }
-            None => self.upload(&staged, key).await,
-        };
-        result?;
-        let verified = self.verify(key, &staged.sha256, staged.size).await;
-        drop(staged);
-        verified
+            None => self.upload(staged, key).await?,
+        }
+        self.verify(key, &staged.sha256, staged.size).await
+    }
+
+    /// Copy an object of `source` into this store under the same key,
+    /// streamed through a staging file of this store: the bytes read must
+    /// have `size` and `sha256` (else nothing is written), the write is
+    /// create-only and read back as [`commit`](Self::commit) does. An
+    /// object already here with the same bytes counts as copied.
+    pub async fn copy_from(
+        &self,
+        source: &BlobStore,
+        key: &str,
+        size: u64,
+        sha256: &str,
+        owner: &str,
+    ) -> Result<(), BlobError> {
+        let mut staging = Some(self.stage(owner)?);
+        let mut stream = source.get(key, None).await?.stream;
+        let mut batch: Vec<u8> = Vec::with_capacity(READ_BUF);
+        loop {
+            let next = stream.next().await.transpose()?;
+            if let Some(chunk) = &next {
+                batch.extend_from_slice(chunk);
+            }
+            if batch.len() >= READ_BUF || (next.is_none() && !batch.is_empty()) {
+                let mut file =
+                    staging.take().ok_or_else(|| BlobError::Store("staging lost".into()))?;
+                let data = std::mem::replace(&mut batch, Vec::with_capacity(READ_BUF));
+                let file_back =
+                    tokio::task::spawn_blocking(move || file.write(&data).map(|()| file))
+                        .await
+                        .map_err(|e| BlobError::Store(e.to_string()))??;
+                staging = Some(file_back);
+            }
+            if next.is_none() {
+                break;
+            }
+        }
+        let file = staging.take().ok_or_else(|| BlobError::Store("staging lost".into()))?;
+        let staged = tokio::task::spawn_blocking(move || file.finish())
+            .await
+            .map_err(|e| BlobError::Store(e.to_string()))??;
+        if staged.size != size || staged.sha256 != sha256 {
+            return Err(BlobError::Verification {
+                key: key.to_owned(),
+                reason: format!(
+                    "the source copy read back as {} bytes with another sha256",
+                    staged.size
+                ),
+            });
+        }
+        match self.commit(staged, key).await {
+            Err(BlobError::AlreadyExists { .. }) => self.verify(key, sha256, size).await,
+            other => other,
+        }
     }
 
     async fn upload(&self, staged: &StagedObject, key: &str) -> Result<(), BlobError> {

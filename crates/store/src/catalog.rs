@@ -572,6 +572,79 @@ pub trait Catalog: Send + Sync + 'static {
     #[doc(hidden)]
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()>;
 
+    // --- storage lifecycle (crate::storage) ----------------------------------
+
+    /// A recording's copy rows in every store (with their deletion state),
+    /// oldest first; only the tenant's.
+    async fn recording_copies(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Vec<crate::storage::StoredCopy>>;
+    /// Recordings with their copies, by id after `after` (keyset), of one
+    /// tenant or (None) of all: what a storage pass walks.
+    async fn storage_scan(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<crate::storage::RecordingCopies>>;
+    /// Record a copy a storage job wrote and read back, verified now, and
+    /// clear its pending-object row (which must still be `new.owner`'s),
+    /// with an audit entry, in one transaction. The same copy recorded
+    /// again is returned as it is; another object under the same store and
+    /// key (or one being deleted), or a pending row gone, is a `Conflict`;
+    /// a recording not of `new.tenant_id` is `NotFound`.
+    async fn add_copy(
+        &self,
+        new: crate::storage::NewCopy,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::storage::StoredCopy>;
+    /// First phase of removing a copy: mark it `deleting` (reads stop
+    /// choosing it) only if, besides it, at least `min_remaining` verified
+    /// copies not being deleted exist, one on each store of `keep_on`;
+    /// audited with `reason`. Decided under the recording's row lock, so
+    /// jobs running at once cannot together go below the minimum. False
+    /// (and nothing changed) when the copies are not there; true also when
+    /// the copy was already marked.
+    #[allow(clippy::too_many_arguments)]
+    async fn begin_copy_delete(
+        &self,
+        copy: CopyId,
+        min_remaining: u32,
+        keep_on: &[String],
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Last phase: remove the row of a copy marked `deleting` whose object
+    /// is gone. False when there is no such row (finished before).
+    async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool>;
+    /// Copies marked `deleting`, oldest mark first: removals a crash
+    /// interrupted.
+    async fn deleting_copies(&self, limit: u32) -> Result<Vec<crate::storage::StoredCopy>>;
+    /// A tenant's own storage policy; None: the configured default applies.
+    async fn storage_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::storage::StoragePolicy>>;
+    /// Set a tenant's storage policy, or (None) return it to the default;
+    /// audited.
+    async fn set_storage_policy(
+        &self,
+        tenant: TenantId,
+        policy: Option<&crate::storage::StoragePolicy>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Every tenant's own storage policy.
+    async fn list_storage_policies(&self)
+    -> Result<Vec<(TenantId, crate::storage::StoragePolicy)>>;
+    /// Recordings by their number of verified copies not being deleted:
+    /// `(copies, recordings)`, ascending.
+    async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>>;
+
     // --- capacity and scrubbing ---------------------------------------------
 
     /// Copies and their bytes per store and tenant (the copy rows' sizes:
@@ -596,13 +669,6 @@ pub trait Catalog: Send + Sync + 'static {
         after: &str,
         limit: u32,
     ) -> Result<Vec<crate::capacity::TenantCopy>>;
-    /// Every copy of one of a tenant's recordings, on every store,
-    /// most recently verified first.
-    async fn copies_of_recording(
-        &self,
-        tenant: TenantId,
-        recording: RecordingId,
-    ) -> Result<Vec<Copy>>;
     /// Insert or update (by id) a scrub pass: its cursor and counters.
     async fn save_scrub_run(&self, run: &crate::capacity::ScrubRun) -> Result<()>;
     /// Scrub passes, newest first, of one store or of all.

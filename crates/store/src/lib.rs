@@ -6,6 +6,7 @@
 //!   outbox's side of the catalog.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
+//! - [`storage`]: copy rows as the storage jobs see them, storage policies.
 //! - [`capacity`]: usage per store and tenant, daily usage samples, scrub
 //!   passes and their findings.
 //! - [`open_catalog`]: pick the backend from a database URL.
@@ -24,6 +25,7 @@ pub mod outbox;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod storage;
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use capacity::*;
 pub use catalog::*;
 pub use outbox::*;
+pub use storage::*;
 
 /// Open the catalog named by `url` (`sqlite://PATH`, `sqlite:PATH`,
 /// `postgres://...`, `postgresql://...`) and apply its migrations.

@@ -37,6 +37,8 @@ const TABLES: &[&str] = &[
     "alerts",
     "leases",
     "callvault_migrations",
+    // storage policies (0005)
+    "storage_policies",
     // capacity and scrubbing (0008)
     "storage_samples",
     "scrub_runs",
@@ -88,6 +90,11 @@ impl Dialect for PgCatalog {
             version: 4,
             name: "key_generations",
             script: include_str!("migrations/postgres/0004_key_generations.sql"),
+        },
+        Migration {
+            version: 5,
+            name: "storage",
+            script: include_str!("migrations/postgres/0005_storage.sql"),
         },
         Migration {
             version: 8,

@@ -127,6 +127,11 @@ impl Dialect for SqliteCatalog {
             script: include_str!("migrations/sqlite/0004_key_generations.sql"),
         },
         Migration {
+            version: 5,
+            name: "storage",
+            script: include_str!("migrations/sqlite/0005_storage.sql"),
+        },
+        Migration {
             version: 8,
             name: "capacity",
             script: include_str!("migrations/sqlite/0008_capacity.sql"),

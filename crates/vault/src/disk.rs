@@ -302,13 +302,13 @@ impl Worker for DiskWatch {
         let level = match level {
             Ok(level) => level,
             Err(e) => {
-                self.metrics.storage.data_dir_disk_level.set(0);
+                self.metrics.capacity.data_dir_disk_level.set(0);
                 return Err(format!("cannot read data_dir's free space: {e}").into());
             }
         };
         let free = self.guard.free_bytes().unwrap_or(0);
-        self.metrics.storage.data_dir_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
-        self.metrics.storage.data_dir_disk_level.set(level as i64);
+        self.metrics.capacity.data_dir_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
+        self.metrics.capacity.data_dir_disk_level.set(level as i64);
         if level != before {
             match level {
                 DiskLevel::Critical => tracing::error!(

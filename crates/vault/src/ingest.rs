@@ -223,7 +223,10 @@ pub type ChunkResult = Result<Bytes, std::io::Error>;
 #[derive(Clone)]
 pub struct Ingestor {
     pub catalog: Arc<dyn Catalog>,
+    /// The primary store: staging, and where recordings go.
     pub store: Arc<BlobStore>,
+    /// Every store; its fallback takes recordings the primary cannot.
+    pub stores: Arc<crate::stores::StoreSet>,
     pub metrics: Arc<Metrics>,
     /// The process instance, named on pending objects and staging files.
     pub owner: String,
@@ -548,32 +551,30 @@ impl Ingestor {
             events: req.description.events(),
         };
 
-        let pending = PendingObject {
-            store: self.store.name().to_owned(),
-            object_key: object_key.clone(),
-            owner: self.owner.clone(),
-            tenant_id: req.tenant,
-            created_at: catalog_time(now),
-        };
         // Bounded concurrency from here on: a remote store buffers a part
         // (up to 16 MiB) per upload in memory.
         let _permit =
             self.commits.acquire().await.map_err(|e| IngestError::Unavailable(e.to_string()))?;
-        self.catalog.add_pending_object(&pending).await.map_err(unavailable)?;
-        if let Err(e) = self.store.commit(staged, &object_key).await {
-            if matches!(e, BlobError::AlreadyExists { .. }) {
-                // Not ours to delete: only our pending row goes.
-                if let Err(e) =
-                    self.catalog.remove_pending_object(self.store.name(), &object_key).await
+        let store = match self.put_object(&self.store, req.tenant, &staged, &object_key).await {
+            Ok(()) => self.store.clone(),
+            Err(e) => {
+                // The primary failed (full, unreachable, any error): the
+                // fallback store takes the recording, verified the same way,
+                // and a storage job returns it to the primary later.
+                let Some(fallback) = self.stores.fallback().cloned() else {
+                    return Err(IngestError::Unavailable(store_error_text(&e)));
+                };
+                if let Err(e2) = self.put_object(&fallback, req.tenant, &staged, &object_key).await
                 {
-                    tracing::warn!(error = %e, "pending object left for recovery");
+                    tracing::error!(error = %e2, store = fallback.name(), "fallback store failed too");
+                    return Err(IngestError::Unavailable(store_error_text(&e2)));
                 }
-            } else {
-                self.undo_object(&object_key).await;
+                self.spilled(req.tenant, &fallback, &e, &object_key).await;
+                fallback
             }
-            tracing::error!(error = %e, "object store commit failed");
-            return Err(IngestError::Unavailable(store_error_text(&e)));
-        }
+        };
+        drop(staged);
+        new.store = store.name().to_owned();
         new.settle_at =
             self.settle.settle_at(req.source, req.description.facts.is_final, Utc::now());
         new.conversation.rejoin_window =
@@ -582,7 +583,7 @@ impl Ingestor {
             Ok(CommitOutcome::Created(rec)) => Ok(IngestOutcome::Created(rec)),
             Ok(CommitOutcome::Existing(existing)) => {
                 // A concurrent upload of the same bytes won the race.
-                self.undo_object(&object_key).await;
+                self.undo_object(&store, &object_key).await;
                 self.duplicate_or_conflict(req, existing, &sha256, &upload_key).await
             }
             Err(e) => {
@@ -594,7 +595,7 @@ impl Ingestor {
                 match self.catalog.recording(req.tenant, id).await {
                     Ok(Some(rec)) => Ok(IngestOutcome::Created(rec)),
                     Ok(None) => {
-                        self.undo_object(&object_key).await;
+                        self.undo_object(&store, &object_key).await;
                         Err(unavailable(e))
                     }
                     Err(check) => {
@@ -649,13 +650,78 @@ impl Ingestor {
         }
     }
 
+    /// Write the staged object to `store` under `key`: a pending row
+    /// first, then the create-only, verified write. On failure the object
+    /// and row are undone (or left for recovery).
+    async fn put_object(
+        &self,
+        store: &BlobStore,
+        tenant: TenantId,
+        staged: &StagedObject,
+        key: &str,
+    ) -> Result<(), BlobError> {
+        let pending = PendingObject {
+            store: store.name().to_owned(),
+            object_key: key.to_owned(),
+            owner: self.owner.clone(),
+            tenant_id: tenant,
+            created_at: catalog_time(Utc::now()),
+        };
+        self.catalog
+            .add_pending_object(&pending)
+            .await
+            .map_err(|e| BlobError::Store(format!("catalog: {e}")))?;
+        if let Err(e) = store.commit_from(staged, key).await {
+            if matches!(e, BlobError::AlreadyExists { .. }) {
+                // Not ours to delete: only our pending row goes.
+                if let Err(e) = self.catalog.remove_pending_object(store.name(), key).await {
+                    tracing::warn!(error = %e, "pending object left for recovery");
+                }
+            } else {
+                self.undo_object(store, key).await;
+            }
+            tracing::error!(error = %e, store = store.name(), "object store commit failed");
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// A recording went to the fallback store: counted, logged and alerted
+    /// (debounced per store while the alert is open).
+    async fn spilled(&self, tenant: TenantId, fallback: &BlobStore, error: &BlobError, key: &str) {
+        self.metrics.storage.spills.inc();
+        tracing::warn!(
+            %tenant, store = fallback.name(), error = %error,
+            "primary store failed; recording stored in the fallback store"
+        );
+        let alert = callvault_store::NewAlert {
+            tenant_id: None,
+            kind: "storage_spill".into(),
+            subject: format!("store:{}", self.store.name()),
+            severity: "critical".into(),
+            message: format!(
+                "the primary store failed; new recordings go to the fallback store {}",
+                fallback.name()
+            ),
+            detail: serde_json::json!({
+                "primary": self.store.name(),
+                "fallback": fallback.name(),
+                "error": store_error_text(error),
+                "object_key": key,
+            }),
+        };
+        if let Err(e) = self.catalog.raise_alert(alert, Utc::now()).await {
+            tracing::warn!(error = %e, "cannot raise the storage_spill alert");
+        }
+    }
+
     /// Remove an object that will not be acknowledged, then its pending row.
     /// If either step fails the pending row stays, and start-up recovery
     /// finishes the job.
-    async fn undo_object(&self, key: &str) {
-        match self.store.delete(key).await {
+    async fn undo_object(&self, store: &BlobStore, key: &str) {
+        match store.delete(key).await {
             Ok(()) => {
-                if let Err(e) = self.catalog.remove_pending_object(self.store.name(), key).await {
+                if let Err(e) = self.catalog.remove_pending_object(store.name(), key).await {
                     tracing::warn!(error = %e, "pending object left for recovery");
                 }
             }

@@ -12,6 +12,8 @@
 //! - [`import`]: bulk import of existing archives.
 //! - [`metrics`]: the process's Prometheus registry, shared by every edge.
 //! - [`worker`]: the one way background jobs run and report.
+//! - [`stores`]: every configured store by name and role, and the read
+//!   path that serves a recording from any verified copy.
 //! - [`outage`]: what recorders do while the vault is unavailable.
 //! - [`disk`]: the data_dir's free-space watermarks and the verdict that
 //!   sheds new calls below the critical one.
@@ -29,6 +31,7 @@ pub mod instance;
 pub mod metrics;
 pub mod outage;
 pub mod recovery;
+pub mod stores;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -52,6 +55,8 @@ pub struct VaultConfig {
     pub catalog_max_connections: u32,
     /// The primary store.
     pub store: StoreConfig,
+    /// Stores besides the primary (replicas, archives, fallbacks).
+    pub stores: Vec<stores::NamedStore>,
     /// Uploads in their store-and-commit phase at once.
     pub max_concurrent_commits: usize,
     /// Largest accepted audio upload.
@@ -130,6 +135,8 @@ pub enum OpenError {
     Catalog(#[source] CatalogError),
     #[error("cannot open the primary store (store.url): {0}")]
     Store(#[source] BlobError),
+    #[error("cannot open the stores: {0}")]
+    Stores(#[source] stores::StoresError),
     #[error("cannot register this process in data_dir: {0}")]
     Instance(#[source] std::io::Error),
 }
@@ -137,7 +144,10 @@ pub enum OpenError {
 /// The catalog and primary store, opened from a configuration.
 pub struct Vault {
     pub catalog: Arc<dyn Catalog>,
+    /// The primary store (the same as `stores.primary()`).
     pub store: Arc<BlobStore>,
+    /// Every store by name and role.
+    pub stores: Arc<stores::StoreSet>,
     pub metrics: Arc<Metrics>,
     pub instance: Arc<instance::Instance>,
     /// The data_dir's free-space verdict, read by every edge that opens
@@ -156,7 +166,12 @@ impl Vault {
         let catalog = open_catalog(&config.catalog_url, config.catalog_max_connections)
             .await
             .map_err(OpenError::Catalog)?;
-        let store = BlobStore::open(&config.store).map_err(OpenError::Store)?;
+        let set = stores::StoreSet::open(&config.store, &config.stores).map_err(|e| match e {
+            stores::StoresError::Open { name, source } if name == config.store.name => {
+                OpenError::Store(source)
+            }
+            other => OpenError::Stores(other),
+        })?;
         let instance =
             instance::Instance::acquire(&config.data_dir).map_err(OpenError::Instance)?;
         let disk = Arc::new(disk::DiskGuard::new(&config.data_dir, config.disk));
@@ -166,7 +181,8 @@ impl Vault {
         }
         Ok(Self {
             catalog,
-            store: Arc::new(store),
+            store: set.primary().clone(),
+            stores: Arc::new(set),
             metrics: Arc::new(Metrics::new()),
             instance: Arc::new(instance),
             disk,
@@ -179,6 +195,7 @@ impl Vault {
         Ingestor {
             catalog: self.catalog.clone(),
             store: self.store.clone(),
+            stores: self.stores.clone(),
             metrics: self.metrics.clone(),
             owner: self.instance.id().to_owned(),
             commits: self.commits.clone(),
@@ -189,14 +206,21 @@ impl Vault {
 
     /// Undo interrupted uploads. Must run before anything else writes.
     pub async fn recover(&self) -> Result<recovery::RecoveryReport, recovery::RecoveryError> {
-        let report = recovery::recover(
-            self.catalog.as_ref(),
-            &self.store,
-            &self.metrics,
-            &self.instance,
-            self.config.recovery_grace,
-        )
-        .await?;
+        // Every store: storage jobs write pending objects to replicas,
+        // archives and fallbacks as ingest does to the primary.
+        let mut report = recovery::RecoveryReport::default();
+        for (store, _) in self.stores.iter() {
+            let r = recovery::recover(
+                self.catalog.as_ref(),
+                store,
+                &self.metrics,
+                &self.instance,
+                self.config.recovery_grace,
+            )
+            .await?;
+            report.staging_files_removed += r.staging_files_removed;
+            report.pending_objects_removed += r.pending_objects_removed;
+        }
         if report != recovery::RecoveryReport::default() {
             tracing::warn!(
                 staging_files = report.staging_files_removed,

@@ -114,8 +114,84 @@ pub struct Metrics {
     pub delivery_oldest_undelivered: Family<DestinationLabels, Gauge>,
     /// Open alerts by kind and severity.
     pub alerts_open: Family<AlertLabels, Gauge>,
-    /// Storage: watermarks, capacity, scrubbing.
+    /// The storage lifecycle's figures (`callvault_storage_*`).
     pub storage: StorageMetrics,
+    /// The data_dir's watermarks, capacity and scrubbing.
+    pub capacity: CapacityMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CopiesLabels {
+    /// A number of verified copies.
+    pub copies: String,
+}
+
+/// A storage job's action (`copy`, `delete`) and its outcome (`done`,
+/// `failed`, `skipped`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StorageJobLabels {
+    pub action: String,
+    pub outcome: String,
+}
+
+/// What the storage lifecycle reports.
+pub struct StorageMetrics {
+    /// Recordings stored in the fallback store because the primary failed.
+    pub spills: Counter,
+    /// Recordings by their number of verified copies, as of the last pass.
+    pub recordings_by_copies: Family<CopiesLabels, Gauge>,
+    /// Recordings with fewer verified copies than their policy requires,
+    /// as of the last pass.
+    pub under_replicated: Gauge,
+    /// Copies made and removed by the storage jobs, by outcome.
+    pub jobs: Family<StorageJobLabels, Counter>,
+    /// Bytes the storage jobs copied between stores.
+    pub bytes_copied: Counter,
+}
+
+impl StorageMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = Self {
+            spills: Counter::default(),
+            recordings_by_copies: Family::default(),
+            under_replicated: Gauge::default(),
+            jobs: Family::default(),
+            bytes_copied: Counter::default(),
+        };
+        registry.register(
+            "storage_spills",
+            "Recordings stored in the fallback store because the primary failed",
+            m.spills.clone(),
+        );
+        registry.register(
+            "storage_recordings_by_copies",
+            "Recordings by their number of verified copies",
+            m.recordings_by_copies.clone(),
+        );
+        registry.register(
+            "storage_under_replicated",
+            "Recordings with fewer verified copies than their policy requires",
+            m.under_replicated.clone(),
+        );
+        registry.register(
+            "storage_jobs",
+            "Copies made and removed by the storage jobs, by action and outcome",
+            m.jobs.clone(),
+        );
+        registry.register(
+            "storage_bytes_copied",
+            "Bytes copied between stores",
+            m.bytes_copied.clone(),
+        );
+        m
+    }
+
+    /// Count one job action's outcome.
+    pub fn job(&self, action: &str, outcome: &str) {
+        self.jobs
+            .get_or_create(&StorageJobLabels { action: action.into(), outcome: outcome.into() })
+            .inc();
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -135,7 +211,7 @@ pub struct StoreTenantLabels {
 }
 
 /// The data_dir's watermarks, the stores' capacity and the scrubber.
-pub struct StorageMetrics {
+pub struct CapacityMetrics {
     /// Free bytes of the data_dir's file system at the last sample.
     pub data_dir_free_bytes: Gauge,
     /// 0 unknown, 1 ok, 2 under the low watermark, 3 under the critical one.
@@ -166,7 +242,7 @@ pub struct StorageMetrics {
     pub scrub_progress: Family<StoreLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
 }
 
-impl StorageMetrics {
+impl CapacityMetrics {
     fn register(registry: &mut Registry) -> Self {
         let m = Self {
             data_dir_free_bytes: Gauge::default(),
@@ -434,6 +510,7 @@ impl Metrics {
         let alerts_open = Family::<AlertLabels, Gauge>::default();
         registry.register("alerts_open", "Open alerts by kind and severity", alerts_open.clone());
         let storage = StorageMetrics::register(&mut registry);
+        let capacity = CapacityMetrics::register(&mut registry);
         Self {
             registry,
             worker_runs,
@@ -468,6 +545,7 @@ impl Metrics {
             delivery_oldest_undelivered,
             alerts_open,
             storage,
+            capacity,
         }
     }
 

@@ -999,6 +999,77 @@ mod timed {
         async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {
             self.timed(self.inner.bench_seed(tenant, count, seed)).await
         }
+        async fn recording_copies(
+            &self,
+            tenant: TenantId,
+            recording: RecordingId,
+        ) -> Result<Vec<callvault_store::StoredCopy>> {
+            self.timed(self.inner.recording_copies(tenant, recording)).await
+        }
+        async fn storage_scan(
+            &self,
+            tenant: Option<TenantId>,
+            after: Option<RecordingId>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::RecordingCopies>> {
+            self.timed(self.inner.storage_scan(tenant, after, limit)).await
+        }
+        async fn add_copy(
+            &self,
+            new: callvault_store::NewCopy,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<callvault_store::StoredCopy> {
+            self.timed(self.inner.add_copy(new, actor, now)).await
+        }
+        async fn begin_copy_delete(
+            &self,
+            copy: CopyId,
+            min_remaining: u32,
+            keep_on: &[String],
+            actor: &str,
+            reason: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool> {
+            self.timed(self.inner.begin_copy_delete(
+                copy,
+                min_remaining,
+                keep_on,
+                actor,
+                reason,
+                now,
+            ))
+            .await
+        }
+        async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool> {
+            self.timed(self.inner.finish_copy_delete(copy, actor)).await
+        }
+        async fn deleting_copies(&self, limit: u32) -> Result<Vec<callvault_store::StoredCopy>> {
+            self.timed(self.inner.deleting_copies(limit)).await
+        }
+        async fn storage_policy(
+            &self,
+            tenant: TenantId,
+        ) -> Result<Option<callvault_store::StoragePolicy>> {
+            self.timed(self.inner.storage_policy(tenant)).await
+        }
+        async fn set_storage_policy(
+            &self,
+            tenant: TenantId,
+            policy: Option<&callvault_store::StoragePolicy>,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            self.timed(self.inner.set_storage_policy(tenant, policy, actor, now)).await
+        }
+        async fn list_storage_policies(
+            &self,
+        ) -> Result<Vec<(TenantId, callvault_store::StoragePolicy)>> {
+            self.timed(self.inner.list_storage_policies()).await
+        }
+        async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>> {
+            self.timed(self.inner.copy_histogram()).await
+        }
 
         // --- capacity and scrubbing ---
         async fn storage_usage(&self) -> Result<Vec<callvault_store::StoreUsage>> {
@@ -1022,13 +1093,6 @@ mod timed {
             limit: u32,
         ) -> Result<Vec<callvault_store::TenantCopy>> {
             self.timed(self.inner.scrub_copies(store, after, limit)).await
-        }
-        async fn copies_of_recording(
-            &self,
-            tenant: TenantId,
-            recording: RecordingId,
-        ) -> Result<Vec<callvault_model::Copy>> {
-            self.timed(self.inner.copies_of_recording(tenant, recording)).await
         }
         async fn save_scrub_run(&self, run: &callvault_store::ScrubRun) -> Result<()> {
             self.timed(self.inner.save_scrub_run(run)).await

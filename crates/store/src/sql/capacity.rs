@@ -95,7 +95,7 @@ pub(crate) async fn scrub_copies<D: Dialect>(
 ) -> Result<Vec<TenantCopy>> {
     let rows = sql("SELECT id, tenant_id, recording_id, store, object_key, size_bytes, sha256, \
                     created_at, verified_at FROM copies WHERE store = $1 AND object_key > $2 \
-                    ORDER BY object_key LIMIT $3")
+                    AND deleting_at IS NULL ORDER BY object_key LIMIT $3")
     .bind(store)
     .bind(after)
     .bind(i64::from(limit))
@@ -104,21 +104,6 @@ pub(crate) async fn scrub_copies<D: Dialect>(
     rows.iter()
         .map(|r| Ok(TenantCopy { tenant_id: TenantId(r.uuid("tenant_id")?), copy: rows::copy(r)? }))
         .collect()
-}
-
-pub(crate) async fn copies_of_recording<D: Dialect>(
-    db: &D,
-    tenant: TenantId,
-    recording: RecordingId,
-) -> Result<Vec<callvault_model::Copy>> {
-    let rows = sql("SELECT id, recording_id, store, object_key, size_bytes, sha256, created_at, \
-                    verified_at FROM copies WHERE tenant_id = $1 AND recording_id = $2 \
-                    ORDER BY verified_at DESC, created_at")
-    .bind(tenant.0)
-    .bind(recording.0)
-    .fetch_all(&mut *db.read().await?)
-    .await?;
-    rows.iter().map(rows::copy).collect()
 }
 
 const RUN_COLUMNS: &str = "id, store, started_at, updated_at, finished_at, cursor, total_copies, \

@@ -31,6 +31,7 @@ mod outbox;
 mod rows;
 mod search;
 mod stmt;
+mod storage;
 mod tenants;
 
 use std::collections::HashSet;
@@ -430,6 +431,81 @@ impl<D: Dialect> Catalog for D {
         self.writes().note(maintenance::bench_seed(self, tenant, count, seed).await)
     }
 
+    async fn recording_copies(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Vec<crate::storage::StoredCopy>> {
+        Ok(storage::recording_copies(self, tenant, recording).await?)
+    }
+
+    async fn storage_scan(
+        &self,
+        tenant: Option<TenantId>,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<crate::storage::RecordingCopies>> {
+        Ok(storage::scan(self, tenant, after, limit).await?)
+    }
+
+    async fn add_copy(
+        &self,
+        new: crate::storage::NewCopy,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::storage::StoredCopy> {
+        self.writes().note(storage::add_copy(self, new, actor, now).await)
+    }
+
+    async fn begin_copy_delete(
+        &self,
+        copy: CopyId,
+        min_remaining: u32,
+        keep_on: &[String],
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.writes().note(
+            storage::begin_delete(self, copy, min_remaining, keep_on, actor, reason, now).await,
+        )
+    }
+
+    async fn finish_copy_delete(&self, copy: CopyId, actor: &str) -> Result<bool> {
+        self.writes().note(storage::finish_delete(self, copy, actor).await)
+    }
+
+    async fn deleting_copies(&self, limit: u32) -> Result<Vec<crate::storage::StoredCopy>> {
+        Ok(storage::deleting(self, limit).await?)
+    }
+
+    async fn storage_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::storage::StoragePolicy>> {
+        Ok(storage::get_policy(self, tenant).await?)
+    }
+
+    async fn set_storage_policy(
+        &self,
+        tenant: TenantId,
+        policy: Option<&crate::storage::StoragePolicy>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(storage::set_policy(self, tenant, policy, actor, now).await)
+    }
+
+    async fn list_storage_policies(
+        &self,
+    ) -> Result<Vec<(TenantId, crate::storage::StoragePolicy)>> {
+        Ok(storage::list_policies(self).await?)
+    }
+
+    async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>> {
+        Ok(storage::copy_histogram(self).await?)
+    }
+
     // --- capacity and scrubbing ---------------------------------------------
 
     async fn storage_usage(&self) -> Result<Vec<crate::capacity::StoreUsage>> {
@@ -456,14 +532,6 @@ impl<D: Dialect> Catalog for D {
         limit: u32,
     ) -> Result<Vec<crate::capacity::TenantCopy>> {
         Ok(capacity::scrub_copies(self, store, after, limit).await?)
-    }
-
-    async fn copies_of_recording(
-        &self,
-        tenant: TenantId,
-        recording: RecordingId,
-    ) -> Result<Vec<Copy>> {
-        Ok(capacity::copies_of_recording(self, tenant, recording).await?)
     }
 
     async fn save_scrub_run(&self, run: &crate::capacity::ScrubRun) -> Result<()> {
