@@ -12,10 +12,10 @@
 //! `serve` processes sharing one catalog.
 #![forbid(unsafe_code)]
 
+pub mod capacity;
 pub mod config;
 pub mod jobs;
 pub mod plan;
-pub mod capacity;
 pub mod scrub;
 
 use std::sync::Arc;

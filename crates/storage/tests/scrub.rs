@@ -115,7 +115,8 @@ async fn world(n: u64) -> Option<World> {
     let tenant = vault.catalog.create_tenant("acme", "test").await.unwrap().id;
     let mut recordings = Vec::new();
     for i in 0..n {
-        let metadata = RecordingMetadata { linkedid: Some(format!("call-{i}")), ..Default::default() };
+        let metadata =
+            RecordingMetadata { linkedid: Some(format!("call-{i}")), ..Default::default() };
         let req = IngestRequest {
             tenant,
             description: metadata.describe().unwrap(),
@@ -211,14 +212,26 @@ async fn a_corrupted_and_a_deleted_copy_are_found_and_repaired() {
     let s = w.scrubber(100);
     let primary = s.run_pass("primary").await.unwrap();
     assert_eq!(
-        (primary.copies_checked, primary.damaged, primary.missing, primary.repaired, primary.unrepairable),
+        (
+            primary.copies_checked,
+            primary.damaged,
+            primary.missing,
+            primary.repaired,
+            primary.unrepairable
+        ),
         (4, 1, 0, 1, 0),
         "{primary:?}"
     );
     assert!(primary.finished_at.is_some());
     let offsite = s.run_pass("offsite").await.unwrap();
     assert_eq!(
-        (offsite.copies_checked, offsite.damaged, offsite.missing, offsite.repaired, offsite.unrepairable),
+        (
+            offsite.copies_checked,
+            offsite.damaged,
+            offsite.missing,
+            offsite.repaired,
+            offsite.unrepairable
+        ),
         (4, 0, 1, 1, 0),
         "{offsite:?}"
     );
