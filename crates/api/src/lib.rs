@@ -11,6 +11,7 @@ pub mod openapi;
 mod problem;
 pub mod readiness;
 mod retention;
+pub mod storage;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,6 +69,8 @@ pub struct AppState {
     pub delivery: Option<Arc<deliveries::DeliveryApi>>,
     /// Retention, the trash's grace period and the mass-deletion guard.
     pub retention: callvault_storage::retention::RetentionConfig,
+    /// Capacity and the data_dir's watermarks (`GET /v1/storage`).
+    pub storage: Option<Arc<storage::StorageApi>>,
 }
 
 /// Most audit events one page may hold.
@@ -91,6 +94,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/openapi.json", get(openapi_document))
         .merge(deliveries::v1_routes())
         .merge(retention::v1_routes())
+        .merge(storage::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()

@@ -32,6 +32,16 @@ fn id_param(name: &str) -> Value {
 pub fn document() -> Value {
     let mut doc = base_document();
     crate::retention::add_openapi(&mut doc);
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), crate::storage::openapi_paths())
+    {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) =
+        (doc["components"]["schemas"].as_object_mut(), crate::storage::openapi_schemas())
+    {
+        schemas.extend(more);
+    }
     doc
 }
 

@@ -1,28 +1,29 @@
 //! `/readyz`'s verdict, kept fresh by a background worker.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use callvault_vault::disk::{DiskGuard, DiskLevel};
 use callvault_vault::worker::{Next, WorkError, Worker, every};
 
 use crate::AppState;
 
 /// What `/readyz` says, checked every few seconds: the catalog takes a
 /// write (on SQLite this takes the write lock, so probes never run it
-/// themselves) and the data_dir's file system has room to stage uploads.
+/// themselves) and the data_dir's file system has room to stage uploads
+/// (the [`DiskGuard`]'s verdict, which the disk-watch worker keeps fresh:
+/// under the critical watermark, not ready).
 pub struct ReadinessCheck {
     state: Arc<AppState>,
-    data_dir: PathBuf,
-    min_free_bytes: u64,
+    disk: Arc<DiskGuard>,
     /// The last verdict's reason when not ready: a change is logged once,
     /// not every few seconds.
     last: Option<Result<(), String>>,
 }
 
 impl ReadinessCheck {
-    pub fn new(state: Arc<AppState>, data_dir: PathBuf, min_free_bytes: u64) -> Self {
-        Self { state, data_dir, min_free_bytes, last: None }
+    pub fn new(state: Arc<AppState>, disk: Arc<DiskGuard>) -> Self {
+        Self { state, disk, last: None }
     }
 
     const EVERY: Duration = Duration::from_secs(3);
@@ -37,25 +38,17 @@ impl ReadinessCheck {
             }
             Ok(Ok(())) => {}
         }
-        let dir = self.data_dir.clone();
-        let free = tokio::task::spawn_blocking(move || {
-            rustix::fs::statvfs(&dir).map(|s| s.f_bavail.saturating_mul(s.f_frsize))
-        })
-        .await
-        .map_err(|e| format!("disk check failed: {e}"))?;
-        match free {
-            Ok(free) if free < self.min_free_bytes => {
-                tracing::debug!(free, min = self.min_free_bytes, "data_dir is nearly full");
+        match self.disk.level() {
+            DiskLevel::Critical => {
+                let free = self.disk.free_bytes().unwrap_or(0);
+                tracing::debug!(free, "data_dir is nearly full");
                 Err(format!(
                     "data_dir has {} MiB free, under server.min_free_disk_mib",
                     free / (1024 * 1024)
                 ))
             }
-            Ok(_) => Ok(()),
-            Err(e) => {
-                tracing::debug!(error = %e, "cannot check data_dir's free space");
-                Err("cannot check data_dir's free space".into())
-            }
+            DiskLevel::Unknown => Err("cannot check data_dir's free space".into()),
+            DiskLevel::Ok | DiskLevel::Low => Ok(()),
         }
     }
 }

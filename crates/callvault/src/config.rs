@@ -40,6 +40,10 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Stores besides `[store]`, the default storage policy, storage jobs.
     pub storage: StorageSection,
+    /// Capacity: thresholds, forecast horizon, remote stores' quotas.
+    pub capacity: callvault_storage::capacity::CapacityConfig,
+    /// The background scrubber: schedule and rate.
+    pub scrub: callvault_storage::scrub::ScrubConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,9 +82,15 @@ pub struct ServerConfig {
     /// from its opening or from the previous response (so it is also the
     /// keep-alive idle timeout).
     pub header_read_timeout_secs: u64,
-    /// Free space under which the data_dir's file system cannot stage
-    /// uploads: `/readyz` answers 503 below it.
+    /// The data_dir's critical free-space watermark: below it `/readyz`
+    /// answers 503, new SIPREC sessions are answered 503 with Retry-After
+    /// and live capture opens no new calls (calls being recorded go on).
     pub min_free_disk_mib: u64,
+    /// The data_dir's low free-space watermark: below it a `disk_low`
+    /// alert is raised (taken as `min_free_disk_mib` when lower).
+    pub disk_low_mib: u64,
+    /// How often the data_dir's free space is read.
+    pub disk_check_secs: u64,
     /// The address the world reaches this server at (`https://rec.example.com`):
     /// signed links in e-mails, CRM cards and webhooks point here. Empty:
     /// `http://` + `listen`, which only this machine can reach.
@@ -189,6 +199,8 @@ impl Default for Config {
             delivery: DeliverySection::default(),
             retention: RetentionConfig::default(),
             storage: StorageSection::default(),
+            capacity: Default::default(),
+            scrub: Default::default(),
         }
     }
 }
@@ -208,6 +220,8 @@ impl Default for ServerConfig {
             max_connections: 4096,
             header_read_timeout_secs: 10,
             min_free_disk_mib: 64,
+            disk_low_mib: 1024,
+            disk_check_secs: 2,
             settle_upload_secs: 120,
             settle_live_secs: 10,
             rejoin_window_secs: 600,
@@ -348,6 +362,7 @@ impl Config {
             ("server.header_read_timeout_secs", self.server.header_read_timeout_secs),
             ("server.max_uploads_per_tenant", self.server.max_uploads_per_tenant as u64),
             ("server.max_connections", self.server.max_connections as u64),
+            ("server.disk_check_secs", self.server.disk_check_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be positive"));
@@ -369,6 +384,14 @@ impl Config {
             .validate()
             .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         self.storage.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.capacity.validate().map_err(|(key, message)| ConfigError::Invalid {
+            key: format!("capacity.{key}"),
+            message,
+        })?;
+        self.scrub.validate().map_err(|(key, message)| ConfigError::Invalid {
+            key: format!("scrub.{key}"),
+            message,
+        })?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));
@@ -418,6 +441,15 @@ impl Config {
                 upload: Duration::from_secs(self.server.settle_upload_secs),
                 live: Duration::from_secs(self.server.settle_live_secs),
                 rejoin_window: Duration::from_secs(self.server.rejoin_window_secs),
+            },
+            disk: callvault_vault::disk::DiskWatermarks {
+                // The low watermark is never under the critical one.
+                low_bytes: self
+                    .server
+                    .disk_low_mib
+                    .max(self.server.min_free_disk_mib)
+                    .saturating_mul(1 << 20),
+                critical_bytes: self.server.min_free_disk_mib.saturating_mul(1 << 20),
             },
         }
     }

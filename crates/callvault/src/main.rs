@@ -16,6 +16,7 @@ mod config;
 mod delivery;
 mod retention;
 mod serve;
+mod storage_cli;
 
 #[derive(Parser)]
 #[command(name = "callvault", version, about = "Call recordings that never go missing")]
@@ -119,6 +120,14 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Storage status: capacity, growth and forecast per store, usage per
+    /// tenant, the data_dir's watermarks.
+    #[command(subcommand)]
+    Storage(storage_cli::StorageCommand),
+    /// The scrubber's last passes (--report), or a pass now (--now):
+    /// every copy re-read, damaged or missing ones repaired from a good
+    /// copy. Exit code 4 when a copy could not be repaired.
+    Scrub(storage_cli::ScrubArgs),
     /// Print the effective configuration.
     Config,
     /// Retention rules: delete recordings after N days (to the trash).
@@ -458,6 +467,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 spool_root: vault.config.data_dir.join("spool"),
                 metrics: None,
                 actor: "cli:capture".into(),
+                // No disk watch runs in the CLI: `serve` sheds calls.
+                admission: None,
             };
             // SIGINT/SIGTERM end the capture: open calls are stored.
             tokio::spawn(async move {
@@ -536,6 +547,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 && copies.damaged.is_empty();
             Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(4) })
         }
+        Command::Storage(cmd) => storage_cli::storage(cmd, &config).await,
+        Command::Scrub(args) => storage_cli::scrub(args, &config).await,
         Command::Bench(cmd) => {
             bench::run(cmd, config).await?;
             Ok(ExitCode::SUCCESS)

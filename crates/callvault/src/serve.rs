@@ -48,6 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
+    spawn_disk_watch(&config, &vault, &workers);
     let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
     spawn_retention(&config, &vault, &workers);
     let edge_metrics = Arc::new(EdgeMetrics::new());
@@ -72,12 +73,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         cursor_key,
         delivery: delivery_api.clone(),
         retention: config.retention.clone(),
+        storage: Some(Arc::new(callvault_api::storage::StorageApi {
+            capacity: capacity_source(&config, &vault),
+            disk: vault.disk.clone(),
+        })),
     });
-    workers.spawn(ReadinessCheck::new(
-        state.clone(),
-        config.data_dir.clone(),
-        config.server.min_free_disk_mib.saturating_mul(1024 * 1024),
-    ));
+    workers.spawn(ReadinessCheck::new(state.clone(), vault.disk.clone()));
     let sip = if config.sip.enabled {
         let deps = callvault_siprec::SipDeps {
             catalog: vault.catalog.clone(),
@@ -86,6 +87,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             instance: vault.instance.clone(),
             data_dir: config.data_dir.clone(),
             grace: vault.config.recovery_grace,
+            disk: vault.disk.clone(),
         };
         let server =
             callvault_siprec::start(config.sip.clone(), deps.clone(), stop_rx.clone()).await?;
@@ -242,6 +244,48 @@ fn spawn_workers(vault: &Vault, workers: &Workers) {
     });
     workers.spawn(CatalogMaintenance { catalog: vault.catalog.clone() });
     workers.spawn(CatalogTotals { catalog: vault.catalog.clone(), metrics: vault.metrics.clone() });
+}
+
+/// The data_dir's watermarks (every `server.disk_check_secs`), the
+/// stores' capacity (`[capacity]`) and the scrubber (`[scrub]`).
+fn spawn_disk_watch(config: &Config, vault: &Vault, workers: &Workers) {
+    workers.spawn(callvault_vault::disk::DiskWatch::new(
+        vault.disk.clone(),
+        vault.catalog.clone(),
+        vault.metrics.clone(),
+        Duration::from_secs(config.server.disk_check_secs.max(1)),
+    ));
+    workers.spawn(callvault_storage::capacity::CapacityWatch {
+        source: capacity_source(config, vault),
+        metrics: vault.metrics.clone(),
+        config: config.capacity.clone(),
+    });
+    if config.scrub.enabled {
+        workers.spawn(callvault_storage::scrub::ScrubWorker { scrubber: scrubber(config, vault) });
+    }
+}
+
+/// The stores capacity is computed for, with their quotas.
+pub fn capacity_source(
+    config: &Config,
+    vault: &Vault,
+) -> callvault_storage::capacity::CapacitySource {
+    callvault_storage::capacity::CapacitySource {
+        catalog: vault.catalog.clone(),
+        stores: callvault_storage::stores_of(vault),
+        quotas: config.capacity.quota_bytes.clone(),
+    }
+}
+
+/// The scrubber of every store.
+pub fn scrubber(config: &Config, vault: &Vault) -> callvault_storage::scrub::Scrubber {
+    callvault_storage::scrub::Scrubber {
+        catalog: vault.catalog.clone(),
+        stores: callvault_storage::stores_of(vault),
+        metrics: vault.metrics.clone(),
+        config: config.scrub.clone(),
+        owner: vault.instance.id().to_owned(),
+    }
 }
 
 /// Once at start-up: report objects that no row knows (never deleted).

@@ -543,6 +543,9 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
             "recovery",
             "catalog-maintenance",
             "catalog-totals",
+            "disk-watch",
+            "capacity",
+            "scrub",
             "deliveries",
             "delivery-gauges",
             "trash-gauges",
@@ -587,6 +590,7 @@ async fn openapi_describes_every_route() {
         include_str!("../../api/src/lib.rs"),
         include_str!("../../api/src/deliveries.rs"),
         include_str!("../../api/src/retention.rs"),
+        include_str!("../../api/src/storage.rs"),
     ]
     .concat();
     let routes: HashSet<_> = source
@@ -707,4 +711,67 @@ async fn fsck_next_to_a_running_server_leaves_its_uploads_alone() {
             .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(env.object_files().len(), 1);
+}
+
+// --- storage status and scrubbing ---------------------------------------------
+
+#[tokio::test]
+async fn storage_status_shows_stores_to_admins_and_own_usage_to_tenants() {
+    let env = Env::new();
+    let admin = env.admin_key();
+    let acme = env.tenant_with_key("acme");
+    let beta = env.tenant_with_key("beta");
+    let server = Server::start(&env);
+    let url = &server.url;
+    let (s, a) = upload(url, &acme, None, wav(8000, 71)).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (s, b) = upload(url, &beta, None, wav(4000, 72)).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (a_size, b_size) = (a["size_bytes"].as_u64().unwrap(), b["size_bytes"].as_u64().unwrap());
+
+    let (s, all) = get_json(&format!("{url}/v1/storage"), &admin).await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let store = &all["stores"][0];
+    assert_eq!((store["store"].as_str(), store["kind"].as_str()), (Some("primary"), Some("file")));
+    assert_eq!(store["copies"], 2);
+    assert_eq!(store["used_bytes"].as_u64(), Some(a_size + b_size));
+    assert!(store["capacity_bytes"].as_u64().unwrap() > 0, "a local store's file system");
+    assert!(store["free_bytes"].as_u64().is_some());
+    assert_eq!(all["tenants"].as_array().unwrap().len(), 2);
+    assert!(all["data_dir"]["free_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(all["data_dir"]["accepting_new_calls"], true);
+
+    let (s, mine) = get_json(&format!("{url}/v1/storage"), &acme).await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    assert!(mine.get("stores").is_none() && mine.get("data_dir").is_none(), "{mine}");
+    let tenants = mine["tenants"].as_array().unwrap();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(
+        (tenants[0]["tenant"].as_str(), tenants[0]["used_bytes"].as_u64()),
+        (Some("acme"), Some(a_size))
+    );
+    let (s, _) = get_json(&format!("{url}/v1/storage"), "cv_nonsense").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // The CLI reads the same figures, and scrubs on demand.
+    let out = env.cli(&["storage", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["stores"][0]["used_bytes"].as_u64(), Some(a_size + b_size));
+    let out = env.cli(&["storage", "status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("primary"));
+    let out = env.cli(&["scrub", "--now", "--rate", "0", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (runs[0]["copies_checked"].as_u64(), runs[0]["damaged"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let out = env.cli(&["scrub", "--report"]);
+    assert!(out.status.success());
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("primary") && report.contains("finished"), "{report}");
+    let out = env.cli(&["scrub", "--now", "--store", "nowhere"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store named"));
 }

@@ -120,6 +120,11 @@ pub struct CaptureOptions {
     /// Who stores the recordings, for the audit log (`cli:capture`,
     /// `capture` inside `serve`).
     pub actor: String,
+    /// Live capture in `serve`: the data_dir's free-space verdict. Under
+    /// its critical watermark no new call is opened (counted in
+    /// `callvault_capture_calls_refused_total{reason="disk"}`); calls
+    /// being recorded go on. `None`: every call is opened (file import).
+    pub admission: Option<Arc<callvault_vault::disk::DiskGuard>>,
 }
 
 #[derive(Debug, Default)]
@@ -281,6 +286,7 @@ pub async fn run(
     tracker_config.company_networks = opts.company_networks.clone();
     let mut worker = Worker::new(tracker_config, &spool_dir, Some(tx), opts.filter.clone());
     worker.metrics = opts.metrics.clone();
+    worker.admission = opts.admission.clone();
     let source = match &opts.source {
         CaptureSource::Files(paths) => CaptureSource::Files(expand_capture_paths(paths)?),
         live => live.clone(),
@@ -531,6 +537,8 @@ struct Worker {
     counts: Counts,
     /// Capture files that could not be read to their end: `FILE: why`.
     damaged: Vec<String>,
+    /// Whether new calls may be opened (see [`CaptureOptions::admission`]).
+    admission: Option<Arc<callvault_vault::disk::DiskGuard>>,
 }
 
 impl Worker {
@@ -551,6 +559,7 @@ impl Worker {
             filter,
             counts: Counts::default(),
             damaged: Vec::new(),
+            admission: None,
         }
     }
 
@@ -626,6 +635,7 @@ impl Worker {
             &self.spool_dir,
             self.tx.as_ref(),
             &mut self.counts,
+            Admission { guard: self.admission.as_deref(), metrics: self.metrics.as_deref() },
         )
     }
 
@@ -838,17 +848,46 @@ fn receive(
     Ok(())
 }
 
+/// Whether a new call may be opened, and where a refusal is counted.
+#[derive(Clone, Copy, Default)]
+struct Admission<'a> {
+    guard: Option<&'a callvault_vault::disk::DiskGuard>,
+    metrics: Option<&'a Metrics>,
+}
+
+impl Admission<'_> {
+    /// False (and counted) when the data_dir is under its critical
+    /// watermark: the call is not opened, so it writes nothing.
+    fn admit(&self) -> bool {
+        match self.guard {
+            Some(g) if !g.accepting_new_calls() => {
+                g.count_refused_call();
+                if let Some(m) = self.metrics {
+                    m.capacity.capture_refused("disk");
+                }
+                tracing::warn!("new captured call not recorded: data_dir nearly full");
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Applies what the tracker decided: recorders opened, participants and
 /// flows attached, conversations closed and handed to the deliveries.
+/// A call that [`Admission`] refuses gets no recorder: what the tracker
+/// says of it later finds no live entry and is skipped.
 fn drain(
     tracker: &mut CallTracker,
     live: &mut HashMap<u64, Live>,
     spool_dir: &std::path::Path,
     tx: Option<&tokio::sync::mpsc::UnboundedSender<Closed>>,
     counts: &mut Counts,
+    admission: Admission<'_>,
 ) -> Result<()> {
     while let Some(out) = tracker.poll_output() {
         match out {
+            TrackerOutput::ConversationStarted { .. } if !admission.admit() => {}
             TrackerOutput::ConversationStarted { conversation, ts, .. } => {
                 // Spools are written every second but not fdatasynced one by
                 // one: a replayed file is still there after a crash (and is
@@ -1017,6 +1056,7 @@ pub async fn spawn_configured(
         spool_root: vault.config.data_dir.join("spool"),
         metrics: Some(vault.metrics.clone()),
         actor: "capture".into(),
+        admission: Some(vault.disk.clone()),
     };
     // Open the sockets now so that a bad interface fails start-up.
     for name in &section.interfaces {

@@ -67,6 +67,7 @@ async fn world() -> World {
         max_upload_bytes: 1 << 30,
         recovery_grace: Duration::from_secs(60),
         settle: Default::default(),
+        disk: Default::default(),
     };
     let vault = Vault::open(config).await.unwrap();
     vault.recover().await.unwrap();

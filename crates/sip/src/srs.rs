@@ -546,6 +546,9 @@ pub struct SrsStats {
     pub reliable_provisionals: u64,
     /// PRACKs matching no unacknowledged reliable 183 (answered 481).
     pub unmatched_pracks: u64,
+    /// New sessions answered 503 because the driver was not admitting
+    /// ([`Srs::set_admission`]).
+    pub refused_admission: u64,
 }
 
 #[derive(Debug)]
@@ -690,6 +693,8 @@ pub struct Srs {
     events: VecDeque<SrsEvent>,
     next_id: u64,
     stats: SrsStats,
+    /// Whether new sessions are taken (see [`Srs::set_admission`]).
+    admitting: bool,
 }
 
 fn fnv(parts: &[&[u8]]) -> u64 {
@@ -1138,7 +1143,22 @@ impl Srs {
             events: VecDeque::new(),
             next_id: 1,
             stats: SrsStats::default(),
+            admitting: true,
         }
+    }
+
+    /// Whether new sessions are taken. The driver says no when it could not
+    /// record them (its disk is under its critical watermark): a new INVITE
+    /// is then answered 503 with Retry-After, so that the SRC tries another
+    /// recorder, and counted in [`SrsStats::refused_admission`]. Sessions
+    /// already live, their re-INVITEs and BYEs go on as before.
+    pub fn set_admission(&mut self, admitting: bool) {
+        self.admitting = admitting;
+    }
+
+    /// Whether new sessions are taken now.
+    pub fn admitting(&self) -> bool {
+        self.admitting
     }
 
     pub fn config(&self) -> &SrsConfig {
@@ -1794,6 +1814,18 @@ impl Srs {
             .any(|s| s.call_id == call_id && s.remote_tag == remote_tag && s.initial_cseq == cseq)
         {
             return self.respond(now, &key, &req, (482, "Loop Detected"), None, &[]);
+        }
+        if !self.admitting {
+            self.stats.refused_admission += 1;
+            let retry = self.config.retry_after_secs.to_string();
+            return self.respond(
+                now,
+                &key,
+                &req,
+                (503, "Service Unavailable"),
+                None,
+                &[("Retry-After", retry)],
+            );
         }
         if self.sessions.len() >= self.config.max_sessions {
             let retry = self.config.retry_after_secs.to_string();

@@ -1883,3 +1883,32 @@ fn reliable_183_waits_for_the_driver_to_accept_and_can_be_cancelled() {
     assert_eq!(ended(&h.take_events()), [EndReason::Cancelled]);
     assert!(h.ports.live.is_empty());
 }
+
+#[test]
+fn without_admission_new_sessions_get_503_and_live_ones_go_on() {
+    let mut h = Harness::new(config());
+    let offer = sdp(&[(30000, "1", "sendonly")]);
+    let live = siprec_invite("live", &offer, &basic_metadata("g", "c"));
+    let ok = establish(&mut h, &live);
+    h.take_events();
+
+    // The disk is under its critical watermark: new sessions are shed.
+    h.srs.set_admission(false);
+    assert!(!h.srs.admitting());
+    let rs = h.send(&siprec_invite("new", &offer, &basic_metadata("g2", "c2")).bytes());
+    assert_eq!(codes(&rs), [100, 503]);
+    assert_eq!(rs[1].header("Retry-After"), Some("10"));
+    assert_eq!(h.srs.stats().refused_admission, 1);
+    assert!(started(&h.take_events()).is_empty(), "a refused session never starts");
+    assert_eq!(h.srs.session_count(), 1);
+
+    // The call being recorded is not touched: its BYE ends it normally.
+    let bye = Req::in_dialog("BYE", "live", 2, &to_tag(&ok));
+    assert_eq!(codes(&h.send(&bye.bytes())), [200]);
+    assert_eq!(ended(&h.take_events()), [EndReason::Bye]);
+
+    // Room again: new sessions are answered.
+    h.srs.set_admission(true);
+    establish(&mut h, &siprec_invite("after", &offer, &basic_metadata("g3", "c3")));
+    assert_eq!(h.srs.stats().refused_admission, 1);
+}

@@ -177,6 +177,9 @@ pub struct SipDeps {
     pub instance: Arc<Instance>,
     pub data_dir: PathBuf,
     pub grace: Duration,
+    /// The data_dir's free-space verdict: under its critical watermark new
+    /// sessions are answered 503 with Retry-After.
+    pub disk: Arc<callvault_vault::disk::DiskGuard>,
 }
 
 /// `data_dir/siprec-spool`: one directory per process instance.
@@ -298,6 +301,7 @@ pub async fn start(
         outgoing: HashMap::new(),
         local_cseq: HashMap::new(),
         clock: EdgeClock::start(),
+        disk: deps.disk.clone(),
     };
     let task = tokio::spawn(core.run(core_rx, stop));
     tracing::info!(
@@ -512,6 +516,8 @@ struct Core {
     /// The time the SRS and the client transactions run on: monotonic, so
     /// that a step of the wall clock neither holds nor fires their timers.
     clock: EdgeClock,
+    /// Whether new sessions may be opened (the data_dir's watermarks).
+    disk: Arc<callvault_vault::disk::DiskGuard>,
 }
 
 impl Core {
@@ -559,6 +565,7 @@ impl Core {
                     }
                 }
                 Ok(msg) => {
+                    self.srs.set_admission(self.disk.accepting_new_calls());
                     let before = self.srs.stats().clone();
                     self.srs.handle_message(now, from, &msg, &mut self.ports);
                     // What the core could not answer is counted here: every
@@ -570,6 +577,11 @@ impl Core {
                     }
                     if after.dropped > before.dropped {
                         self.shared.metrics.sip_drop("stray_or_invalid");
+                    }
+                    if after.refused_admission > before.refused_admission {
+                        self.shared.metrics.sip_session("refused_disk");
+                        self.disk.count_refused_call();
+                        tracing::warn!(%from, "new SIPREC session refused: data_dir nearly full");
                     }
                 }
                 Err(_) => {

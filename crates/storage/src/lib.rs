@@ -17,8 +17,21 @@
 //!   trash's gauges.
 #![forbid(unsafe_code)]
 
+pub mod capacity;
 pub mod config;
 pub mod jobs;
 pub mod plan;
 pub mod retention;
+pub mod scrub;
 pub mod trash;
+
+use std::sync::Arc;
+
+use callvault_store::BlobStore;
+use callvault_vault::Vault;
+
+/// Every store of the vault (the primary first) that capacity and
+/// scrubbing look at.
+pub fn stores_of(vault: &Vault) -> Vec<Arc<BlobStore>> {
+    vault.stores.iter().map(|(store, _)| store.clone()).collect()
+}

@@ -782,6 +782,43 @@ pub trait Catalog: Send + Sync + 'static {
     /// Recordings by their number of verified copies not being deleted:
     /// `(copies, recordings)`, ascending.
     async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>>;
+
+    // --- capacity and scrubbing ---------------------------------------------
+
+    /// Copies and their bytes per store and tenant (the copy rows' sizes:
+    /// the stored object bytes).
+    async fn storage_usage(&self) -> Result<Vec<crate::capacity::StoreUsage>>;
+    /// Record a day's usage sample; a later sample of the same store,
+    /// scope and day replaces it.
+    async fn record_storage_sample(&self, sample: &crate::capacity::StorageSample) -> Result<()>;
+    /// A store's daily samples (`tenant` None: the whole store) from
+    /// `since` on, oldest first.
+    async fn storage_samples(
+        &self,
+        store: &str,
+        tenant: Option<TenantId>,
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<crate::capacity::StorageSample>>;
+    /// A store's copies with their tenants, in object key order after
+    /// `after` (the scrubber's walk; a system view).
+    async fn scrub_copies(
+        &self,
+        store: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::capacity::TenantCopy>>;
+    /// Insert or update (by id) a scrub pass: its cursor and counters.
+    async fn save_scrub_run(&self, run: &crate::capacity::ScrubRun) -> Result<()>;
+    /// Scrub passes, newest first, of one store or of all.
+    async fn scrub_runs(
+        &self,
+        store: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::capacity::ScrubRun>>;
+    /// Record what a pass found wrong with a copy.
+    async fn add_scrub_finding(&self, finding: &crate::capacity::ScrubFinding) -> Result<()>;
+    /// What a pass found, in the order found.
+    async fn scrub_findings(&self, run_id: Uuid) -> Result<Vec<crate::capacity::ScrubFinding>>;
 }
 
 /// Catalog-wide counts.

@@ -8,6 +8,8 @@
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
 //! - [`storage`]: copy rows as the storage jobs see them, storage policies.
+//! - [`capacity`]: usage per store and tenant, daily usage samples, scrub
+//!   passes and their findings.
 //! - [`open_catalog`]: pick the backend from a database URL.
 //!
 //! **Architecture invariant:** a recording row is committed only after its
@@ -18,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod blob;
+pub mod capacity;
 pub mod catalog;
 pub mod outbox;
 pub mod postgres;
@@ -29,6 +32,7 @@ pub mod storage;
 use std::sync::Arc;
 
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
+pub use capacity::*;
 pub use catalog::*;
 pub use outbox::*;
 pub use retention::*;

@@ -37,8 +37,12 @@ const TABLES: &[&str] = &[
     "alerts",
     "leases",
     "callvault_migrations",
-    // Storage lifecycle (migration 0005).
+    // storage policies (0005)
     "storage_policies",
+    // capacity and scrubbing (0008)
+    "storage_samples",
+    "scrub_runs",
+    "scrub_findings",
     // Retention, legal hold, trash (migration 0009).
     "retention_rules",
     "legal_holds",
@@ -95,6 +99,11 @@ impl Dialect for PgCatalog {
             version: 5,
             name: "storage",
             script: include_str!("migrations/postgres/0005_storage.sql"),
+        },
+        Migration {
+            version: 8,
+            name: "capacity",
+            script: include_str!("migrations/postgres/0008_capacity.sql"),
         },
         // Issue 14, item 4: retention, legal hold, trash.
         Migration {

@@ -131,6 +131,11 @@ impl Dialect for SqliteCatalog {
             name: "storage",
             script: include_str!("migrations/sqlite/0005_storage.sql"),
         },
+        Migration {
+            version: 8,
+            name: "capacity",
+            script: include_str!("migrations/sqlite/0008_capacity.sql"),
+        },
         // Issue 14, item 4: retention, legal hold, trash.
         Migration {
             version: 9,

@@ -47,6 +47,12 @@ async fn postgres() -> Option<Db> {
 }
 
 macro_rules! contract {
+    (@more $module:ident; $($name:ident),* $(,)?) => {
+        mod $module {
+            use super::*;
+            contract!($($name),*);
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
             $(
@@ -2014,4 +2020,113 @@ async fn the_guard_confirmation_and_trash_stats(c: &dyn Catalog) {
     assert_eq!(stats[0].holds_in_force, 1);
     assert_eq!(c.live_recording_count(t.id).await.unwrap(), 0);
     assert!(actions(c, &t).await.iter().any(|a| a == "retention.guard_confirmed"));
+}
+
+// --- capacity and scrubbing (migration 0008) --------------------------------
+
+contract!(@more capacity_contract;
+    usage_is_summed_and_samples_kept_per_day,
+    scrub_passes_keep_their_cursor_and_findings,
+);
+
+async fn usage_is_summed_and_samples_kept_per_day(c: &dyn Catalog) {
+    let a = c.create_tenant("acme", "test").await.unwrap();
+    let b = c.create_tenant("beta", "test").await.unwrap();
+    for i in 0..3 {
+        created(c.commit_recording(recording(&a, i, &[], at(9, i as u32, 0), 10)).await.unwrap());
+    }
+    created(c.commit_recording(recording(&b, 7, &[], at(9, 10, 0), 10)).await.unwrap());
+    let usage = c.storage_usage().await.unwrap();
+    let of = |t: &Tenant| usage.iter().find(|u| u.tenant_id == t.id).unwrap().clone();
+    assert_eq!(usage.len(), 2);
+    assert_eq!((of(&a).store.as_str(), of(&a).copies, of(&a).bytes), ("primary", 3, 3003));
+    assert_eq!((of(&b).copies, of(&b).bytes), (1, 1007));
+
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let sample = |d: u32, tenant: Option<TenantId>, used: u64| StorageSample {
+        store: "primary".into(),
+        tenant_id: tenant,
+        day: day(d),
+        used_bytes: used,
+        copies: used / 10,
+        sampled_at: at(12, 0, 0),
+    };
+    for (d, used) in [(1, 100), (2, 200), (3, 300)] {
+        c.record_storage_sample(&sample(d, None, used)).await.unwrap();
+    }
+    // A later sample of the same day replaces it; a tenant's are its own.
+    c.record_storage_sample(&sample(3, None, 350)).await.unwrap();
+    c.record_storage_sample(&sample(3, Some(a.id), 42)).await.unwrap();
+    let whole = c.storage_samples("primary", None, day(2)).await.unwrap();
+    assert_eq!(
+        whole.iter().map(|s| (s.day, s.used_bytes)).collect::<Vec<_>>(),
+        [(day(2), 200), (day(3), 350)]
+    );
+    assert_eq!(whole[1].sampled_at, at(12, 0, 0));
+    let mine = c.storage_samples("primary", Some(a.id), day(1)).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].used_bytes, mine[0].tenant_id), (42, Some(a.id)));
+    assert!(c.storage_samples("primary", Some(b.id), day(1)).await.unwrap().is_empty());
+    assert!(c.storage_samples("offsite", None, day(1)).await.unwrap().is_empty());
+}
+
+async fn scrub_passes_keep_their_cursor_and_findings(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let mut recs = Vec::new();
+    for i in 0..4 {
+        recs.push(created(
+            c.commit_recording(recording(&t, i, &[], at(9, i as u32, 0), 10)).await.unwrap(),
+        ));
+    }
+    // The walk: every copy with its tenant, in key order, after a cursor.
+    let first = c.scrub_copies("primary", "", 3).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|tc| tc.tenant_id == t.id));
+    let rest = c.scrub_copies("primary", &first[2].copy.object_key, 3).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(c.scrub_copies("offsite", "", 3).await.unwrap().is_empty());
+
+    let mut run = ScrubRun::start("primary", 4, at(10, 0, 0));
+    c.save_scrub_run(&run).await.unwrap();
+    // One unfinished pass per store.
+    assert!(c.save_scrub_run(&ScrubRun::start("primary", 4, at(10, 0, 1))).await.is_err());
+    run.cursor = first[2].copy.object_key.clone();
+    run.copies_checked = 3;
+    run.bytes_checked = 3003;
+    run.damaged = 1;
+    run.repaired = 1;
+    run.busy_ms = 1500;
+    run.updated_at = at(10, 1, 0);
+    c.save_scrub_run(&run).await.unwrap();
+    let back = c.scrub_runs(Some("primary"), 5).await.unwrap();
+    assert_eq!(back, [run.clone()]);
+    c.add_scrub_finding(&ScrubFinding {
+        run_id: run.id,
+        copy_id: first[1].copy.id,
+        tenant_id: t.id,
+        recording_id: first[1].copy.recording_id,
+        store: "primary".into(),
+        object_key: first[1].copy.object_key.clone(),
+        problem: ScrubProblem::Damaged,
+        outcome: ScrubOutcome::Repaired,
+        detail: "sha256 differs".into(),
+        found_at: at(10, 0, 30),
+    })
+    .await
+    .unwrap();
+    run.finished_at = Some(at(10, 2, 0));
+    c.save_scrub_run(&run).await.unwrap();
+    let next = ScrubRun::start("primary", 4, at(11, 0, 0));
+    c.save_scrub_run(&next).await.unwrap();
+    let all = c.scrub_runs(None, 5).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), [next.id, run.id], "newest first");
+    assert!(c.scrub_runs(Some("offsite"), 5).await.unwrap().is_empty());
+    let found = c.scrub_findings(run.id).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].problem, found[0].outcome),
+        (ScrubProblem::Damaged, ScrubOutcome::Repaired)
+    );
+    assert_eq!(found[0].found_at, at(10, 0, 30));
+    assert!(c.scrub_findings(next.id).await.unwrap().is_empty());
 }

@@ -15,6 +15,8 @@
 //! - [`stores`]: every configured store by name and role, and the read
 //!   path that serves a recording from any verified copy.
 //! - [`outage`]: what recorders do while the vault is unavailable.
+//! - [`disk`]: the data_dir's free-space watermarks and the verdict that
+//!   sheds new calls below the critical one.
 //!
 //! **Architecture invariant:** no recording reaches the catalog except
 //! through [`ingest::Ingestor`]; the vault knows nothing of HTTP, SIP or
@@ -22,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod disk;
 pub mod import;
 pub mod ingest;
 pub mod instance;
@@ -63,6 +66,8 @@ pub struct VaultConfig {
     pub recovery_grace: Duration,
     /// When a conversation counts as settled (no more recordings coming).
     pub settle: SettlePolicy,
+    /// The data_dir's free-space watermarks.
+    pub disk: disk::DiskWatermarks,
 }
 
 /// How long after a recording is committed its conversation counts as
@@ -145,6 +150,9 @@ pub struct Vault {
     pub stores: Arc<stores::StoreSet>,
     pub metrics: Arc<Metrics>,
     pub instance: Arc<instance::Instance>,
+    /// The data_dir's free-space verdict, read by every edge that opens
+    /// new calls; kept fresh by [`disk::DiskWatch`].
+    pub disk: Arc<disk::DiskGuard>,
     /// Shared by every ingestor of this process.
     commits: Arc<tokio::sync::Semaphore>,
     pub config: VaultConfig,
@@ -166,12 +174,18 @@ impl Vault {
         })?;
         let instance =
             instance::Instance::acquire(&config.data_dir).map_err(OpenError::Instance)?;
+        let disk = Arc::new(disk::DiskGuard::new(&config.data_dir, config.disk));
+        // A first reading before anything is served; the worker keeps it fresh.
+        if let Err(e) = disk.sample() {
+            tracing::warn!(error = %e, "cannot read data_dir's free space");
+        }
         Ok(Self {
             catalog,
             store: set.primary().clone(),
             stores: Arc::new(set),
             metrics: Arc::new(Metrics::new()),
             instance: Arc::new(instance),
+            disk,
             commits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commits.max(1))),
             config,
         })

@@ -132,6 +132,8 @@ pub struct Metrics {
     pub trash_purged: Counter,
     /// The storage lifecycle's figures (`callvault_storage_*`).
     pub storage: StorageMetrics,
+    /// The data_dir's watermarks, capacity and scrubbing.
+    pub capacity: CapacityMetrics,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -205,6 +207,145 @@ impl StorageMetrics {
         self.jobs
             .get_or_create(&StorageJobLabels { action: action.into(), outcome: outcome.into() })
             .inc();
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StoreLabels {
+    pub store: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StoreTenantLabels {
+    pub store: String,
+    pub tenant: String,
+}
+
+/// The data_dir's watermarks, the stores' capacity and the scrubber.
+pub struct CapacityMetrics {
+    /// Free bytes of the data_dir's file system at the last sample.
+    pub data_dir_free_bytes: Gauge,
+    /// 0 unknown, 1 ok, 2 under the low watermark, 3 under the critical one.
+    pub data_dir_disk_level: Gauge,
+    /// New calls live capture did not open, by reason (`disk`).
+    pub capture_calls_refused: Family<ReasonLabels, Counter>,
+    /// Bytes of the copies on each store (catalog sums).
+    pub used_bytes: Family<StoreLabels, Gauge>,
+    /// Each store's capacity: its file system's size, or its quota.
+    pub capacity_bytes: Family<StoreLabels, Gauge>,
+    /// Days until each store is full at its growth rate (-1: not growing).
+    pub days_until_full: Family<StoreLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    /// Bytes of copies per store and tenant.
+    pub tenant_used_bytes: Family<StoreTenantLabels, Gauge>,
+    /// Copies the scrubber re-read, by store.
+    pub scrub_copies_checked: Family<StoreLabels, Counter>,
+    /// Bytes the scrubber re-read, by store.
+    pub scrub_bytes: Family<StoreLabels, Counter>,
+    /// Copies found damaged (size or sha256 differ), by store.
+    pub scrub_damaged: Family<StoreLabels, Counter>,
+    /// Copies found missing, by store.
+    pub scrub_missing: Family<StoreLabels, Counter>,
+    /// Copies repaired from a good copy, by store.
+    pub scrub_repaired: Family<StoreLabels, Counter>,
+    /// Copies with no good copy to repair them from, by store.
+    pub scrub_unrepairable: Family<StoreLabels, Counter>,
+    /// The running pass's progress per store, 0 to 1 (1 when idle).
+    pub scrub_progress: Family<StoreLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+}
+
+impl CapacityMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = Self {
+            data_dir_free_bytes: Gauge::default(),
+            data_dir_disk_level: Gauge::default(),
+            capture_calls_refused: Family::default(),
+            used_bytes: Family::default(),
+            capacity_bytes: Family::default(),
+            days_until_full: Family::default(),
+            tenant_used_bytes: Family::default(),
+            scrub_copies_checked: Family::default(),
+            scrub_bytes: Family::default(),
+            scrub_damaged: Family::default(),
+            scrub_missing: Family::default(),
+            scrub_repaired: Family::default(),
+            scrub_unrepairable: Family::default(),
+            scrub_progress: Family::default(),
+        };
+        let r = registry;
+        r.register(
+            "data_dir_free_bytes",
+            "Free bytes of the data_dir's file system",
+            m.data_dir_free_bytes.clone(),
+        );
+        r.register(
+            "data_dir_disk_level",
+            "The data_dir's free space: 0 unknown, 1 ok, 2 under the low watermark, 3 under the \
+             critical one (new calls refused)",
+            m.data_dir_disk_level.clone(),
+        );
+        r.register(
+            "capture_calls_refused",
+            "New calls live capture did not open, by reason",
+            m.capture_calls_refused.clone(),
+        );
+        r.register("storage_used_bytes", "Bytes of copies per store", m.used_bytes.clone());
+        r.register(
+            "storage_capacity_bytes",
+            "Capacity per store: its file system's size or its configured quota",
+            m.capacity_bytes.clone(),
+        );
+        r.register(
+            "storage_days_until_full",
+            "Days until the store is full at its growth rate (-1: not growing or unknown)",
+            m.days_until_full.clone(),
+        );
+        r.register(
+            "storage_tenant_used_bytes",
+            "Bytes of copies per store and tenant",
+            m.tenant_used_bytes.clone(),
+        );
+        r.register(
+            "scrub_copies_checked",
+            "Copies re-read by the scrubber",
+            m.scrub_copies_checked.clone(),
+        );
+        r.register("scrub_bytes", "Bytes re-read by the scrubber", m.scrub_bytes.clone());
+        r.register(
+            "scrub_damaged",
+            "Copies found damaged by the scrubber",
+            m.scrub_damaged.clone(),
+        );
+        r.register(
+            "scrub_missing",
+            "Copies found missing by the scrubber",
+            m.scrub_missing.clone(),
+        );
+        r.register(
+            "scrub_repaired",
+            "Copies the scrubber repaired from a good copy",
+            m.scrub_repaired.clone(),
+        );
+        r.register(
+            "scrub_unrepairable",
+            "Copies the scrubber found no good copy to repair from",
+            m.scrub_unrepairable.clone(),
+        );
+        r.register(
+            "scrub_progress",
+            "Progress of the scrubber's current pass per store, 0 to 1",
+            m.scrub_progress.clone(),
+        );
+        m
+    }
+
+    /// Counts a new call live capture did not open.
+    pub fn capture_refused(&self, reason: &str) {
+        self.capture_calls_refused.get_or_create(&ReasonLabels { reason: reason.to_owned() }).inc();
     }
 }
 
@@ -417,6 +558,7 @@ impl Metrics {
             trash_purged.clone(),
         );
         let storage = StorageMetrics::register(&mut registry);
+        let capacity = CapacityMetrics::register(&mut registry);
         Self {
             registry,
             worker_runs,
@@ -457,6 +599,7 @@ impl Metrics {
             retention_guard_trips,
             trash_purged,
             storage,
+            capacity,
         }
     }
 

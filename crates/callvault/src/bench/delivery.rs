@@ -1214,6 +1214,45 @@ mod timed {
         async fn trash_stats(&self) -> Result<Vec<rt::TrashStats>> {
             self.timed(self.inner.trash_stats()).await
         }
+        // --- capacity and scrubbing ---
+        async fn storage_usage(&self) -> Result<Vec<callvault_store::StoreUsage>> {
+            self.timed(self.inner.storage_usage()).await
+        }
+        async fn record_storage_sample(&self, s: &callvault_store::StorageSample) -> Result<()> {
+            self.timed(self.inner.record_storage_sample(s)).await
+        }
+        async fn storage_samples(
+            &self,
+            store: &str,
+            tenant: Option<TenantId>,
+            since: chrono::NaiveDate,
+        ) -> Result<Vec<callvault_store::StorageSample>> {
+            self.timed(self.inner.storage_samples(store, tenant, since)).await
+        }
+        async fn scrub_copies(
+            &self,
+            store: &str,
+            after: &str,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::TenantCopy>> {
+            self.timed(self.inner.scrub_copies(store, after, limit)).await
+        }
+        async fn save_scrub_run(&self, run: &callvault_store::ScrubRun) -> Result<()> {
+            self.timed(self.inner.save_scrub_run(run)).await
+        }
+        async fn scrub_runs(
+            &self,
+            store: Option<&str>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::ScrubRun>> {
+            self.timed(self.inner.scrub_runs(store, limit)).await
+        }
+        async fn add_scrub_finding(&self, f: &callvault_store::ScrubFinding) -> Result<()> {
+            self.timed(self.inner.add_scrub_finding(f)).await
+        }
+        async fn scrub_findings(&self, run: Uuid) -> Result<Vec<callvault_store::ScrubFinding>> {
+            self.timed(self.inner.scrub_findings(run)).await
+        }
     }
 }
 

@@ -11,9 +11,12 @@
 //!   (module `siprec`).
 //! - `delivery`: the outbox emptied by one runner per catalog and channel,
 //!   against servers started by the bench (module `delivery`).
+//! - `scrub`: the scrubber's rate over a local store and the S3 server at
+//!   `CV_TEST_S3_ENDPOINT` (module `scrub`).
 
 mod capture_live;
 mod delivery;
+mod scrub;
 mod siprec;
 
 use std::path::{Path, PathBuf};
@@ -151,6 +154,19 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// The scrubber's rate (copies/s, MB/s) on a local store and on the S3
+    /// server at CV_TEST_S3_ENDPOINT, without a rate limit.
+    Scrub {
+        /// Recordings in each store.
+        #[arg(long, default_value_t = 500)]
+        recordings: u64,
+        /// Size of each recording in KiB.
+        #[arg(long, default_value_t = 256)]
+        size_kib: u64,
+        /// Directory for the stores (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -217,6 +233,10 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
                 ingest_concurrency,
             };
             delivery::run(opts).await
+        }
+        BenchCommand::Scrub { recordings, size_kib, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            scrub::run(recordings, size_kib.max(1), &dir).await
         }
     }
 }

@@ -19,6 +19,7 @@
 
 mod alerts;
 mod audit;
+mod capacity;
 mod commit;
 mod copies;
 mod destinations;
@@ -661,5 +662,53 @@ impl<D: Dialect> Catalog for D {
 
     async fn copy_histogram(&self) -> Result<Vec<(u32, u64)>> {
         Ok(storage::copy_histogram(self).await?)
+    }
+
+    // --- capacity and scrubbing ---------------------------------------------
+
+    async fn storage_usage(&self) -> Result<Vec<crate::capacity::StoreUsage>> {
+        Ok(capacity::usage(self).await?)
+    }
+
+    async fn record_storage_sample(&self, sample: &crate::capacity::StorageSample) -> Result<()> {
+        self.writes().note(capacity::record_sample(self, sample).await)
+    }
+
+    async fn storage_samples(
+        &self,
+        store: &str,
+        tenant: Option<TenantId>,
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<crate::capacity::StorageSample>> {
+        Ok(capacity::samples(self, store, tenant, since).await?)
+    }
+
+    async fn scrub_copies(
+        &self,
+        store: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::capacity::TenantCopy>> {
+        Ok(capacity::scrub_copies(self, store, after, limit).await?)
+    }
+
+    async fn save_scrub_run(&self, run: &crate::capacity::ScrubRun) -> Result<()> {
+        self.writes().note(capacity::save_run(self, run).await)
+    }
+
+    async fn scrub_runs(
+        &self,
+        store: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::capacity::ScrubRun>> {
+        Ok(capacity::runs(self, store, limit).await?)
+    }
+
+    async fn add_scrub_finding(&self, finding: &crate::capacity::ScrubFinding) -> Result<()> {
+        self.writes().note(capacity::add_finding(self, finding).await)
+    }
+
+    async fn scrub_findings(&self, run_id: Uuid) -> Result<Vec<crate::capacity::ScrubFinding>> {
+        Ok(capacity::findings(self, run_id).await?)
     }
 }

@@ -1,0 +1,52 @@
+-- Capacity and scrubbing. PostgreSQL dialect.
+--
+-- One sample per store, scope and UTC day of the bytes its copies take: the
+-- growth rate and the forecast of days until full are computed from them.
+-- scope is '' for the whole store, else a tenant's id.
+CREATE TABLE storage_samples (
+    store       TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    used_bytes  BIGINT NOT NULL,
+    copies      BIGINT NOT NULL,
+    sampled_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store, scope, day)
+);
+
+-- A scrubber's pass over one store's copies, in object key order: its
+-- cursor (the last key checked) makes a restarted process resume it, and
+-- its counters are the report of `callvault scrub --report`.
+CREATE TABLE scrub_runs (
+    id              UUID PRIMARY KEY,
+    store           TEXT NOT NULL,
+    started_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL,
+    finished_at     TIMESTAMPTZ,
+    cursor          TEXT NOT NULL DEFAULT '',
+    total_copies    BIGINT NOT NULL DEFAULT 0,
+    copies_checked  BIGINT NOT NULL DEFAULT 0,
+    bytes_checked   BIGINT NOT NULL DEFAULT 0,
+    damaged         BIGINT NOT NULL DEFAULT 0,
+    missing         BIGINT NOT NULL DEFAULT 0,
+    repaired        BIGINT NOT NULL DEFAULT 0,
+    unrepairable    BIGINT NOT NULL DEFAULT 0,
+    busy_ms         BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX scrub_runs_by_store ON scrub_runs (store, started_at);
+-- At most one unfinished pass per store.
+CREATE UNIQUE INDEX scrub_runs_open ON scrub_runs (store) WHERE finished_at IS NULL;
+
+-- What a pass found wrong with a copy, and what became of it.
+CREATE TABLE scrub_findings (
+    run_id        UUID NOT NULL REFERENCES scrub_runs(id),
+    copy_id       UUID NOT NULL,
+    tenant_id     UUID NOT NULL,
+    recording_id  UUID NOT NULL,
+    store         TEXT NOT NULL,
+    object_key    TEXT NOT NULL,
+    problem       TEXT NOT NULL CHECK (problem IN ('missing', 'damaged')),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('repaired', 'unrepairable')),
+    detail        TEXT NOT NULL DEFAULT '',
+    found_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX scrub_findings_by_run ON scrub_findings (run_id);
