@@ -15,6 +15,7 @@ mod bench;
 mod config;
 mod delivery;
 mod serve;
+mod storage;
 
 #[derive(Parser)]
 #[command(name = "callvault", version, about = "Call recordings that never go missing")]
@@ -59,6 +60,9 @@ enum Command {
     /// See alerts.
     #[command(subcommand)]
     Alerts(delivery::AlertsCommand),
+    /// Stores, storage policies, offload runs.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
     /// Import an existing archive of recordings (resumable, idempotent).
     Import {
         /// The directory to import (searched recursively).
@@ -274,6 +278,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("{}", toml_string(&shown)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Storage(cmd) => storage::run(cmd, &config).await,
         Command::Tenant(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             match cmd {
