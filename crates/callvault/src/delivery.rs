@@ -99,7 +99,7 @@ pub enum AlertsCommand {
     },
 }
 
-async fn tenant_id(catalog: &dyn Catalog, name: &str) -> anyhow::Result<TenantId> {
+pub(crate) async fn tenant_id(catalog: &dyn Catalog, name: &str) -> anyhow::Result<TenantId> {
     Ok(catalog.tenant_by_name(name).await?.with_context(|| format!("no tenant named {name:?}"))?.id)
 }
 

@@ -16,6 +16,7 @@ mod config;
 mod delivery;
 mod retention;
 mod serve;
+mod storage;
 mod storage_cli;
 
 #[derive(Parser)]
@@ -61,6 +62,9 @@ enum Command {
     /// See alerts.
     #[command(subcommand)]
     Alerts(delivery::AlertsCommand),
+    /// Storage: status and forecast, stores, policies, offload runs.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
     /// Import an existing archive of recordings (resumable, idempotent).
     Import {
         /// The directory to import (searched recursively).
@@ -120,10 +124,6 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
-    /// Storage status: capacity, growth and forecast per store, usage per
-    /// tenant, the data_dir's watermarks.
-    #[command(subcommand)]
-    Storage(storage_cli::StorageCommand),
     /// The scrubber's last passes (--report), or a pass now (--now):
     /// every copy re-read, damaged or missing ones repaired from a good
     /// copy. Exit code 4 when a copy could not be repaired.
@@ -296,6 +296,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("{}", toml_string(&shown)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Storage(cmd) => storage::run(cmd, &config).await,
         Command::Tenant(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             match cmd {
@@ -547,7 +548,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 && copies.damaged.is_empty();
             Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(4) })
         }
-        Command::Storage(cmd) => storage_cli::storage(cmd, &config).await,
         Command::Scrub(args) => storage_cli::scrub(args, &config).await,
         Command::Bench(cmd) => {
             bench::run(cmd, config).await?;

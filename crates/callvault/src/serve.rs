@@ -49,6 +49,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
     spawn_disk_watch(&config, &vault, &workers);
+    if config.storage.jobs.enabled {
+        workers.spawn(callvault_storage::jobs::StorageWorker {
+            engine: callvault_storage::jobs::Engine {
+                catalog: vault.catalog.clone(),
+                stores: vault.stores.clone(),
+                metrics: vault.metrics.clone(),
+                owner: vault.instance.id().to_owned(),
+                default_policy: config.storage.policy.clone(),
+                config: config.storage.jobs.clone(),
+            },
+        });
+    }
     let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
     spawn_retention(&config, &vault, &workers);
     let edge_metrics = Arc::new(EdgeMetrics::new());
@@ -236,7 +248,7 @@ fn spawn_workers(vault: &Vault, workers: &Workers) {
     });
     workers.spawn(PeriodicRecovery {
         catalog: vault.catalog.clone(),
-        store: vault.store.clone(),
+        stores: vault.stores.clone(),
         metrics: vault.metrics.clone(),
         instance: vault.instance.clone(),
         grace: vault.config.recovery_grace,
@@ -332,7 +344,7 @@ impl Worker for OrphanScan {
 /// Start-up recovery has just run, so the first run waits too.
 struct PeriodicRecovery {
     catalog: Arc<dyn Catalog>,
-    store: Arc<BlobStore>,
+    stores: Arc<callvault_vault::stores::StoreSet>,
     metrics: Arc<Metrics>,
     instance: Arc<Instance>,
     grace: Duration,
@@ -349,12 +361,15 @@ impl Worker for PeriodicRecovery {
         if std::mem::take(&mut self.first) {
             return Ok(Next::Idle);
         }
-        recovery::recover(
+        // Every store; one that is down keeps its leftovers for next time.
+        let stores: Vec<&BlobStore> = self.stores.iter().map(|(s, _)| s.as_ref()).collect();
+        recovery::recover_in(
             self.catalog.as_ref(),
-            &self.store,
+            &stores,
             &self.metrics,
             &self.instance,
             self.grace,
+            |_| true,
         )
         .await?;
         Ok(Next::Idle)

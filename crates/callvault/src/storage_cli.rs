@@ -1,4 +1,4 @@
-//! `callvault storage status` and `callvault scrub`.
+//! `callvault storage status` (dispatched from [`crate::storage`]) and `callvault scrub`.
 
 use std::process::ExitCode;
 
@@ -6,7 +6,7 @@ use anyhow::bail;
 use callvault_storage::capacity::StorageReport;
 use callvault_store::ScrubRun;
 use callvault_vault::Vault;
-use clap::{Subcommand, ValueEnum};
+use clap::ValueEnum;
 
 use crate::config::Config;
 use crate::serve::{capacity_source, scrubber};
@@ -16,16 +16,6 @@ use crate::serve::{capacity_source, scrubber};
 pub enum Format {
     Table,
     Json,
-}
-
-#[derive(Subcommand)]
-pub enum StorageCommand {
-    /// Capacity, growth and days until full per store; usage per tenant;
-    /// the data_dir's free space against its watermarks.
-    Status {
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
 }
 
 /// `callvault scrub`'s arguments.
@@ -105,8 +95,8 @@ fn print_report(
     }
 }
 
-pub async fn storage(cmd: StorageCommand, config: &Config) -> anyhow::Result<ExitCode> {
-    let StorageCommand::Status { format } = cmd;
+/// `callvault storage status`.
+pub async fn storage_status(format: Format, config: &Config) -> anyhow::Result<ExitCode> {
     let vault = Vault::open(config.vault()).await?;
     let report = capacity_source(config, &vault).report(chrono::Utc::now()).await?;
     let names = vault.catalog.list_tenants().await?.into_iter().map(|t| (t.id, t.name)).collect();

@@ -546,6 +546,7 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
             "disk-watch",
             "capacity",
             "scrub",
+            "storage",
             "deliveries",
             "delivery-gauges",
             "trash-gauges",

@@ -459,6 +459,7 @@ impl Engine {
                     p.store == *to && p.object_key == *object_key && p.owner == self.owner
                 });
                 if !ours {
+                    tracing::info!(store = %to, key = %object_key, "another writer's pending object; left to recovery");
                     return Ok(None);
                 }
                 dst.delete(object_key).await?;

@@ -124,8 +124,42 @@ impl BlobStore {
                 )));
             }
         };
-        let (store, prefix) = object_store::parse_url_opts(&url, config.options.iter())
-            .map_err(|e| BlobError::Config(e.to_string()))?;
+        // Our own keys: how often a failing request is retried (object_store
+        // retries for up to 3 minutes by default, which a spill to the
+        // fallback store or a storage job should not wait out).
+        let mut options = config.options.clone();
+        let max_retries = options.remove("max_retries");
+        let retry_timeout = options.remove("retry_timeout_secs");
+        let (store, prefix) = if kind == "s3" && (max_retries.is_some() || retry_timeout.is_some())
+        {
+            let mut retry = object_store::RetryConfig::default();
+            if let Some(n) = max_retries {
+                retry.max_retries = n
+                    .parse()
+                    .map_err(|_| BlobError::Config("max_retries must be a number".into()))?;
+            }
+            if let Some(secs) = retry_timeout {
+                let secs: u64 = secs
+                    .parse()
+                    .map_err(|_| BlobError::Config("retry_timeout_secs must be a number".into()))?;
+                retry.retry_timeout = std::time::Duration::from_secs(secs);
+            }
+            let mut builder = object_store::aws::AmazonS3Builder::new().with_url(url.as_str());
+            for (k, v) in &options {
+                let key = k
+                    .parse::<object_store::aws::AmazonS3ConfigKey>()
+                    .map_err(|e| BlobError::Config(e.to_string()))?;
+                builder = builder.with_config(key, v);
+            }
+            let store =
+                builder.with_retry(retry).build().map_err(|e| BlobError::Config(e.to_string()))?;
+            let prefix =
+                Path::from_url_path(url.path()).map_err(|e| BlobError::Config(e.to_string()))?;
+            (Box::new(store) as Box<dyn ObjectStore>, prefix)
+        } else {
+            object_store::parse_url_opts(&url, options.iter())
+                .map_err(|e| BlobError::Config(e.to_string()))?
+        };
         let inner: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
             Arc::from(store)
         } else {

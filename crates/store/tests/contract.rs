@@ -2130,3 +2130,131 @@ async fn scrub_passes_keep_their_cursor_and_findings(c: &dyn Catalog) {
     assert_eq!(found[0].found_at, at(10, 0, 30));
     assert!(c.scrub_findings(next.id).await.unwrap().is_empty());
 }
+
+// --- storage lifecycle ----------------------------------------------------
+
+mod storage_lifecycle {
+    use super::*;
+
+    contract!(
+        storage_copies_are_added_and_removed_in_two_phases,
+        storage_policies_are_per_tenant_and_audited,
+    );
+}
+
+fn new_copy(rec: &Recording, store: &str, owner: &str) -> NewCopy {
+    NewCopy {
+        tenant_id: rec.tenant_id,
+        recording_id: rec.id,
+        store: store.into(),
+        object_key: rec.object_key.clone(),
+        size_bytes: rec.size_bytes,
+        sha256: rec.sha256.clone(),
+        reason: "replicate".into(),
+        owner: owner.into(),
+    }
+}
+
+async fn storage_copies_are_added_and_removed_in_two_phases(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    let rec = created(c.commit_recording(recording(&t, 1, &[], at(9, 0, 0), 10)).await.unwrap());
+    let now = Utc::now();
+    // A copy is recorded only while its writer's pending row is there.
+    assert!(matches!(
+        c.add_copy(new_copy(&rec, "offsite", "job1"), "storage", now).await,
+        Err(CatalogError::Conflict { .. })
+    ));
+    let pending = PendingObject {
+        store: "offsite".into(),
+        object_key: rec.object_key.clone(),
+        owner: "job1".into(),
+        tenant_id: t.id,
+        created_at: catalog_time(now),
+    };
+    c.add_pending_object(&pending).await.unwrap();
+    assert!(matches!(
+        c.add_copy(new_copy(&rec, "offsite", "job2"), "storage", now).await,
+        Err(CatalogError::Conflict { .. })
+    ));
+    let added = c.add_copy(new_copy(&rec, "offsite", "job1"), "storage", now).await.unwrap();
+    assert!(added.counts());
+    assert!(c.pending_objects().await.unwrap().is_empty(), "the pending row went with it");
+    // Recorded again (a job that died after its commit): the same copy.
+    let again = c.add_copy(new_copy(&rec, "offsite", "job1"), "storage", now).await.unwrap();
+    assert_eq!(again.copy.id, added.copy.id);
+    // Another tenant's view finds nothing; its add is refused.
+    assert!(c.recording_copies(other.id, rec.id).await.unwrap().is_empty());
+    let mut foreign = new_copy(&rec, "archive", "job1");
+    foreign.tenant_id = other.id;
+    assert!(matches!(
+        c.add_copy(foreign, "storage", now).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    let copies = c.recording_copies(t.id, rec.id).await.unwrap();
+    assert_eq!(copies.len(), 2);
+    let primary = copies.iter().find(|c| c.copy.store == "primary").unwrap().copy.id;
+    let offsite = added.copy.id;
+    // Removing the primary copy needs one other verified copy on offsite.
+    assert!(!c.begin_copy_delete(primary, 2, &[], "storage", "tier", now).await.unwrap());
+    assert!(
+        !c.begin_copy_delete(primary, 1, &["archive".into()], "storage", "tier", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        c.begin_copy_delete(primary, 1, &["offsite".into()], "storage", "tier", now).await.unwrap()
+    );
+    // While marked, it no longer counts: the offsite copy cannot go too.
+    assert!(!c.begin_copy_delete(offsite, 1, &[], "storage", "tier", now).await.unwrap());
+    let marked = c.deleting_copies(10).await.unwrap();
+    assert_eq!(marked.len(), 1);
+    assert_eq!(marked[0].copy.id, primary);
+    let scan = c.storage_scan(None, None, 10).await.unwrap();
+    assert_eq!(scan.len(), 1);
+    assert_eq!(scan[0].copies.iter().filter(|c| c.counts()).count(), 1);
+    assert_eq!(c.copy_histogram().await.unwrap(), vec![(1, 1)]);
+    assert!(c.finish_copy_delete(primary, "storage").await.unwrap());
+    assert!(!c.finish_copy_delete(primary, "storage").await.unwrap());
+    assert!(c.deleting_copies(10).await.unwrap().is_empty());
+    assert!(c.storage_scan(Some(other.id), None, 10).await.unwrap().is_empty());
+    let actions: Vec<String> =
+        c.audit_events(Some(t.id), 0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    for want in ["copy.added", "copy.deleting", "copy.deleted"] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
+}
+
+async fn storage_policies_are_per_tenant_and_audited(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    assert_eq!(c.storage_policy(t.id).await.unwrap(), None);
+    let policy = StoragePolicy {
+        copies: 2,
+        stores: vec!["primary".into(), "offsite".into()],
+        tier: Some(TierRule { after_days: 30, from: "primary".into(), to: "archive".into() }),
+        alert_after_secs: 600,
+    };
+    c.set_storage_policy(t.id, Some(&policy), "admin", Utc::now()).await.unwrap();
+    assert_eq!(c.storage_policy(t.id).await.unwrap(), Some(policy.clone()));
+    assert_eq!(c.storage_policy(other.id).await.unwrap(), None);
+    let bad = StoragePolicy { copies: 3, ..policy.clone() };
+    assert!(matches!(
+        c.set_storage_policy(t.id, Some(&bad), "admin", Utc::now()).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert!(matches!(
+        c.set_storage_policy(TenantId(uuid::Uuid::now_v7()), Some(&policy), "admin", Utc::now())
+            .await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    let untiered = StoragePolicy { tier: None, ..policy.clone() };
+    c.set_storage_policy(t.id, Some(&untiered), "admin", Utc::now()).await.unwrap();
+    assert_eq!(c.list_storage_policies().await.unwrap(), vec![(t.id, untiered)]);
+    c.set_storage_policy(t.id, None, "admin", Utc::now()).await.unwrap();
+    assert_eq!(c.storage_policy(t.id).await.unwrap(), None);
+    let actions: Vec<String> =
+        c.audit_events(Some(t.id), 0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "storage_policy.set").count(), 2);
+    assert!(actions.iter().any(|a| a == "storage_policy.reset"));
+}

@@ -227,6 +227,9 @@ pub struct Ingestor {
     pub store: Arc<BlobStore>,
     /// Every store; its fallback takes recordings the primary cannot.
     pub stores: Arc<crate::stores::StoreSet>,
+    /// This process: told to leave its proof of death when an object it
+    /// could not remove stays for recovery.
+    pub instance: Arc<crate::instance::Instance>,
     pub metrics: Arc<Metrics>,
     /// The process instance, named on pending objects and staging files.
     pub owner: String,
@@ -725,7 +728,10 @@ impl Ingestor {
                     tracing::warn!(error = %e, "pending object left for recovery");
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "unacknowledged object left for recovery"),
+            Err(e) => {
+                tracing::warn!(error = %e, "unacknowledged object left for recovery");
+                self.instance.keep_proof_of_death();
+            }
         }
     }
 }

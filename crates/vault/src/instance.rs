@@ -26,6 +26,8 @@ pub struct Instance {
     id: String,
     dir: PathBuf,
     _lock: File,
+    /// Leave the lock file on exit (see [`Instance::keep_proof_of_death`]).
+    keep: std::sync::atomic::AtomicBool,
 }
 
 impl Instance {
@@ -40,11 +42,19 @@ impl Instance {
         let file = File::create(&hidden)?;
         file.lock()?;
         std::fs::rename(&hidden, dir.join(format!("{id}.lock")))?;
-        Ok(Self { id, dir, _lock: file })
+        Ok(Self { id, dir, _lock: file, keep: std::sync::atomic::AtomicBool::new(false) })
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Leave the lock file when this process ends, so that the next
+    /// recovery knows at once that what this instance left (pending objects
+    /// a store that was down kept) is abandoned, instead of waiting out
+    /// `recovery_grace_secs`.
+    pub fn keep_proof_of_death(&self) {
+        self.keep.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn liveness(&self, owner: &str) -> Liveness {
@@ -122,7 +132,8 @@ impl Drop for Instance {
         // its owner's death: the next start recovers the spools left behind
         // at once. Without it the owner could be on another machine and its
         // spools would wait out `recovery_grace_secs`.
-        if spools_left(&self.dir, &self.id) {
+        if spools_left(&self.dir, &self.id) || self.keep.load(std::sync::atomic::Ordering::Relaxed)
+        {
             return;
         }
         let _ = std::fs::remove_file(self.dir.join(format!("{}.lock", self.id)));

@@ -196,6 +196,7 @@ impl Vault {
             catalog: self.catalog.clone(),
             store: self.store.clone(),
             stores: self.stores.clone(),
+            instance: self.instance.clone(),
             metrics: self.metrics.clone(),
             owner: self.instance.id().to_owned(),
             commits: self.commits.clone(),
@@ -207,20 +208,20 @@ impl Vault {
     /// Undo interrupted uploads. Must run before anything else writes.
     pub async fn recover(&self) -> Result<recovery::RecoveryReport, recovery::RecoveryError> {
         // Every store: storage jobs write pending objects to replicas,
-        // archives and fallbacks as ingest does to the primary.
-        let mut report = recovery::RecoveryReport::default();
-        for (store, _) in self.stores.iter() {
-            let r = recovery::recover(
-                self.catalog.as_ref(),
-                store,
-                &self.metrics,
-                &self.instance,
-                self.config.recovery_grace,
-            )
-            .await?;
-            report.staging_files_removed += r.staging_files_removed;
-            report.pending_objects_removed += r.pending_objects_removed;
-        }
+        // archives and fallbacks as ingest does to the primary. A store
+        // that is down keeps its leftovers (their rows stay) for a later
+        // run; only a primary without a fallback stops the start.
+        let stores: Vec<&BlobStore> = self.stores.iter().map(|(s, _)| s.as_ref()).collect();
+        let has_fallback = self.stores.fallback().is_some();
+        let report = recovery::recover_in(
+            self.catalog.as_ref(),
+            &stores,
+            &self.metrics,
+            &self.instance,
+            self.config.recovery_grace,
+            |name| has_fallback || self.stores.role(name) != Some(stores::StoreRole::Primary),
+        )
+        .await?;
         if report != recovery::RecoveryReport::default() {
             tracing::warn!(
                 staging_files = report.staging_files_removed,

@@ -47,24 +47,52 @@ pub async fn recover(
     instance: &Instance,
     grace: std::time::Duration,
 ) -> Result<RecoveryReport, RecoveryError> {
-    let staging_files_removed =
-        store.clean_staging(|owner, at| instance.is_abandoned(owner, at, grace))?;
-    let mut report = RecoveryReport { staging_files_removed, ..Default::default() };
+    recover_in(catalog, &[store], metrics, instance, grace, |_| false).await
+}
+
+/// [`recover`] over several stores at once (the dead owners' lock files
+/// are reaped only after every store was seen to). A store error of a
+/// store `postpone(name)` names is logged and its leftovers kept for a
+/// later run (their rows stay); any other error ends the run.
+pub async fn recover_in(
+    catalog: &dyn Catalog,
+    stores: &[&BlobStore],
+    metrics: &Metrics,
+    instance: &Instance,
+    grace: std::time::Duration,
+    postpone: impl Fn(&str) -> bool,
+) -> Result<RecoveryReport, RecoveryError> {
+    let mut report = RecoveryReport::default();
+    let mut postponed = false;
+    for store in stores {
+        report.staging_files_removed +=
+            store.clean_staging(|owner, at| instance.is_abandoned(owner, at, grace))?;
+    }
     for pending in catalog.pending_objects().await? {
-        if pending.store != store.name()
-            || !instance.is_abandoned(&pending.owner, pending.created_at.into(), grace)
-        {
+        let Some(store) = stores.iter().find(|s| s.name() == pending.store) else { continue };
+        if !instance.is_abandoned(&pending.owner, pending.created_at.into(), grace) {
             continue;
         }
         // Object first, row second: the row is what tells a later run to
         // retry if this one dies in between.
-        store.delete(&pending.object_key).await?;
+        if let Err(e) = store.delete(&pending.object_key).await {
+            if postpone(store.name()) {
+                tracing::warn!(store = store.name(), error = %e, "recovery of a store postponed");
+                postponed = true;
+                continue;
+            }
+            return Err(e.into());
+        }
         catalog.remove_pending_object(&pending.store, &pending.object_key).await?;
         report.pending_objects_removed += 1;
         metrics.recovered_pending_objects.inc();
         tracing::warn!(tenant = %pending.tenant_id, key = %pending.object_key, "removed an unacknowledged upload");
     }
-    instance.reap_dead();
+    // A dead owner's lock file is the proof that what it left may go: keep
+    // them all while some of it could not be removed.
+    if !postponed {
+        instance.reap_dead();
+    }
     Ok(report)
 }
 

@@ -16,6 +16,7 @@
 
 mod capture_live;
 mod delivery;
+mod offload;
 mod scrub;
 mod siprec;
 
@@ -167,10 +168,35 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Offload throughput (recordings/s, MB/s) from a local primary to an
+    /// archive store on an S3-compatible server.
+    Offload {
+        #[arg(long, default_value_t = 200)]
+        recordings: u64,
+        /// Size of each recording.
+        #[arg(long, default_value_t = 512)]
+        size_kib: u64,
+        /// Copies made at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// The S3 endpoint (default: CV_TEST_S3_ENDPOINT).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Directory for the data (default: data_dir/bench).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Offload { recordings, size_kib, concurrency, endpoint, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
+            let endpoint = endpoint
+                .or_else(|| std::env::var("CV_TEST_S3_ENDPOINT").ok())
+                .ok_or_else(|| anyhow::anyhow!("give --endpoint or set CV_TEST_S3_ENDPOINT"))?;
+            offload::run(&dir, &endpoint, recordings, size_kib, concurrency).await
+        }
         BenchCommand::Upload { sizes_mib, clients, volume_mib, dir } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             upload(&sizes_mib, &clients, volume_mib, &dir).await
