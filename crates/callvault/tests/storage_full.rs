@@ -1,10 +1,12 @@
 //! The data_dir and primary store on a small tmpfs, run by the real
 //! binary: below the critical watermark new SIPREC sessions are answered
 //! 503 with Retry-After while the call being recorded goes on and uploads
-//! are still taken; a `disk_low` alert is raised; with the disk full an
-//! upload is a clear 503 problem+json and nothing acknowledged is lost;
-//! once room is made, sessions are answered again, the alert is resolved
-//! and every acknowledged recording plays back with its sha256.
+//! are still taken; a `disk_low` alert is raised; with the disk full to the
+//! last byte no upload is refused either: staging and the object move to
+//! the fallback store (another file system), `storage_spill` is raised;
+//! once room is made, sessions are answered again, the storage jobs move
+//! every spilled recording to the primary, the alerts are resolved and
+//! every acknowledged recording plays back with its sha256.
 //!
 //! Needs root (it mounts a tmpfs); without it the test fails unless
 //! `CV_TEST_SKIP_SERVICES=1`.
@@ -263,6 +265,21 @@ async fn audio_sha(client: &reqwest::Client, url: &str, key: &str, id: &str) -> 
     hex::encode(Sha256::digest(resp.bytes().await.unwrap()))
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 async fn metrics(url: &str) -> String {
     reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap()
 }
@@ -291,6 +308,8 @@ async fn open_alerts(url: &str, admin: &str) -> Vec<Value> {
 async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
     let Some(fs) = Tmpfs::mount(16) else { return };
     let catalog_dir = tempfile::tempdir().unwrap();
+    // The fallback store, on another file system than the full one.
+    let spill_dir = tempfile::tempdir().unwrap();
     let sip_port = free_port();
     let env = Env::new()
         .with("CALLVAULT_DATA_DIR", fs.path().to_str().unwrap())
@@ -301,6 +320,12 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
         .with("CALLVAULT_SERVER__MIN_FREE_DISK_MIB", "6")
         .with("CALLVAULT_SERVER__DISK_LOW_MIB", "8")
         .with("CALLVAULT_SERVER__DISK_CHECK_SECS", "1")
+        .with(
+            "CALLVAULT_STORAGE__STORES__SPILL__URL",
+            &format!("file://{}", spill_dir.path().display()),
+        )
+        .with("CALLVAULT_STORAGE__STORES__SPILL__ROLE", "fallback")
+        .with("CALLVAULT_STORAGE__JOBS__INTERVAL_SECS", "1")
         .with("CALLVAULT_SIP__ENABLED", "true")
         .with("CALLVAULT_SIP__LISTEN", &format!("127.0.0.1:{sip_port}"))
         .with("CALLVAULT_SIP__RTP_PORTS", "40000-40999")
@@ -387,26 +412,30 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
         m.lines().filter(|l| l.contains("sip_sessions")).collect::<Vec<_>>().join("\n")
     );
 
-    // Full to the last byte: an upload is a clear 503, never a 500 or a
-    // dropped connection, and what was acknowledged stays whole.
+    // Full to the last byte: still no upload refused. Staging moves to the
+    // fallback store when the primary's file system fills under it, and
+    // the object goes there; nothing acknowledged is lost.
     let full = fs.fill_to("ballast-full", 0);
-    let mut refused = 0;
-    for i in 0..10 {
-        let (s, ct, body) =
-            upload(&client, &url, &key, wav(4000, 90_000 + i), &format!("full-{i}")).await;
-        match s {
-            StatusCode::CREATED => {
-                stored.push((usize::MAX, body["id"].as_str().unwrap().to_owned()))
-            }
-            StatusCode::SERVICE_UNAVAILABLE => {
-                refused += 1;
-                assert!(ct.starts_with("application/problem+json"), "{ct}: {body}");
-                assert!(body["code"].is_string(), "{body}");
-            }
-            other => panic!("upload on a full disk answered {other}: {body}"),
-        }
+    let mut spilled = Vec::new();
+    for i in 0..10u64 {
+        let audio = wav(4000, 90_000 + i);
+        let (s, _, body) = upload(&client, &url, &key, audio.clone(), &format!("full-{i}")).await;
+        assert_eq!(s, StatusCode::CREATED, "upload {i} on a full primary: {body}");
+        spilled.push((body["id"].as_str().unwrap().to_owned(), audio));
     }
-    assert!(refused > 0, "a full store refused nothing");
+    let objects_in = |dir: &Path| {
+        walk(dir).into_iter().filter(|p| !p.to_string_lossy().contains("staging")).count()
+    };
+    assert!(objects_in(spill_dir.path()) >= spilled.len(), "the fallback store holds them");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !open_alerts(&url, &admin).await.iter().any(|a| a["kind"] == "storage_spill") {
+        assert!(Instant::now() < deadline, "no storage_spill alert");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (id, audio) in &spilled {
+        let sha = audio_sha(&client, &url, &key, id).await;
+        assert_eq!(sha, hex::encode(Sha256::digest(audio)), "spilled {id} plays from the fallback");
+    }
 
     // Room again: sessions answered, alert resolved, everything plays.
     std::fs::remove_file(full).unwrap();
@@ -424,9 +453,24 @@ async fn a_full_data_dir_sheds_new_sessions_and_loses_nothing() {
     }
     for (i, id) in &stored {
         let sha = audio_sha(&client, &url, &key, id).await;
-        if *i != usize::MAX {
-            assert_eq!(sha, hex::encode(Sha256::digest(&audios[*i])), "upload {i}");
-        }
+        assert_eq!(sha, hex::encode(Sha256::digest(&audios[*i])), "upload {i}");
+    }
+    // The storage jobs bring the spilled recordings back to the primary:
+    // the fallback empties and its alert is resolved.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while objects_in(spill_dir.path()) > 0
+        || open_alerts(&url, &admin).await.iter().any(|a| a["kind"] == "storage_spill")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "spilled recordings not returned: {} objects left in the fallback",
+            objects_in(spill_dir.path())
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    for (id, audio) in &spilled {
+        let sha = audio_sha(&client, &url, &key, id).await;
+        assert_eq!(sha, hex::encode(Sha256::digest(audio)), "returned {id} plays from the primary");
     }
     // Both SIPREC calls answered are recordings now.
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -49,6 +49,18 @@ pub enum BlobError {
 }
 
 impl BlobError {
+    /// The local file system has no room (ENOSPC, or a quota: EDQUOT).
+    pub fn is_out_of_space(&self) -> bool {
+        match self {
+            BlobError::Io(e) => {
+                e.kind() == std::io::ErrorKind::StorageFull
+                    || e.kind() == std::io::ErrorKind::QuotaExceeded
+                    || matches!(e.raw_os_error(), Some(28 | 122))
+            }
+            _ => false,
+        }
+    }
+
     fn from_store(err: object_store::Error, key: &str) -> Self {
         match err {
             object_store::Error::AlreadyExists { .. } => {
@@ -567,6 +579,41 @@ impl StagingFile {
 
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Flush what was written to disk. A file system that accepted the
+    /// writes into its cache may still have no room for them (delayed
+    /// allocation): this is where it says so, while the bytes can still
+    /// move ([`relocate`](Self::relocate)).
+    pub fn sync(&mut self) -> Result<(), BlobError> {
+        let file =
+            self.file.as_mut().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
+        file.sync_all()?;
+        Ok(())
+    }
+
+    /// Move what has been written so far into a new staging file of
+    /// `target` (another file system: the fallback store's staging
+    /// directory) and go on writing there. Only the bytes counted as
+    /// written are copied (a write that failed half-way left more), so the
+    /// running hash still describes the file. The old file is removed.
+    pub fn relocate(&mut self, target: &BlobStore, owner: &str) -> Result<(), BlobError> {
+        let mut next = StagingFile::create(&target.staging_dir, owner)?;
+        let old = File::open(&self.path)?;
+        let dest =
+            next.file.as_mut().ok_or_else(|| BlobError::Store("staging file closed".into()))?;
+        let copied = std::io::copy(&mut old.take(self.size), dest)?;
+        if copied != self.size {
+            return Err(BlobError::Store(format!(
+                "staging file shrank to {copied} of {} bytes while moving it",
+                self.size
+            )));
+        }
+        next.hasher = self.hasher.clone();
+        next.size = self.size;
+        // The old file (and its descriptor) goes with `next` when it drops.
+        std::mem::swap(self, &mut next);
+        Ok(())
     }
 
     /// Flush and fsync; the object is then ready for [`BlobStore::commit`].

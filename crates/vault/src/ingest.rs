@@ -144,6 +144,7 @@ pub struct IngestRequest {
 /// Dropped unfinished, the staging file is removed.
 pub struct StagingWriter {
     staging: callvault_store::blob::StagingFile,
+    spare: SpareStaging,
     prober: Prober,
     written: u64,
     limit: u64,
@@ -162,7 +163,7 @@ impl std::io::Write for StagingWriter {
                 return Err(IngestError::TooLarge { limit: self.limit });
             }
             self.prober.push(buf)?;
-            self.staging.write(buf).map_err(|e| IngestError::Unavailable(e.to_string()))
+            self.spare.retry(&mut self.staging, |f| f.write(buf))
         })();
         match step {
             Ok(()) => Ok(buf.len()),
@@ -187,11 +188,12 @@ impl StagingWriter {
     }
 
     /// Everything written: probe the end, sync the file.
-    pub fn finish(self) -> Result<Received, IngestError> {
+    pub fn finish(mut self) -> Result<Received, IngestError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
         let info = self.prober.finish()?;
+        self.spare.retry(&mut self.staging, |f| f.sync())?;
         let staged = self.staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
         Ok(Received { staged, info })
     }
@@ -240,7 +242,65 @@ pub struct Ingestor {
     pub settle: crate::SettlePolicy,
 }
 
+/// Where staging goes when the primary's file system runs out of room:
+/// the fallback store's staging directory. A write or sync that fails for
+/// want of space moves the bytes written so far there and goes on, so an
+/// upload is not refused because one disk filled up while it arrived.
+struct SpareStaging {
+    store: Option<Arc<BlobStore>>,
+    owner: String,
+}
+
+impl SpareStaging {
+    /// Run `op` on the staging file; if it fails for want of room and the
+    /// file has not moved yet, move it and run `op` once more.
+    fn retry(
+        &mut self,
+        staging: &mut callvault_store::blob::StagingFile,
+        mut op: impl FnMut(&mut callvault_store::blob::StagingFile) -> Result<(), BlobError>,
+    ) -> Result<(), IngestError> {
+        match op(staging) {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_out_of_space() && self.store.is_some() => {
+                let spare = self.store.take().expect("checked above");
+                tracing::warn!(
+                    store = spare.name(),
+                    written = staging.size(),
+                    "staging file system full; staging moves to the fallback store"
+                );
+                staging
+                    .relocate(&spare, &self.owner)
+                    .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+                op(staging).map_err(|e| IngestError::Unavailable(e.to_string()))
+            }
+            Err(e) => Err(IngestError::Unavailable(e.to_string())),
+        }
+    }
+}
+
 impl Ingestor {
+    /// A staging file in the primary's staging directory, or in the
+    /// fallback store's when the primary's cannot take one; with the
+    /// fallback to move to if the primary's fills up while it is written.
+    fn stage(&self) -> Result<(callvault_store::blob::StagingFile, SpareStaging), IngestError> {
+        let fallback = self.stores.fallback().filter(|f| f.name() != self.store.name()).cloned();
+        match self.store.stage(&self.owner) {
+            Ok(staging) => {
+                Ok((staging, SpareStaging { store: fallback, owner: self.owner.clone() }))
+            }
+            Err(e) => {
+                let Some(fallback) = fallback else {
+                    return Err(IngestError::Unavailable(e.to_string()));
+                };
+                tracing::warn!(error = %e, "cannot stage on the primary; staging on the fallback store");
+                let staging = fallback
+                    .stage(&self.owner)
+                    .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+                Ok((staging, SpareStaging { store: None, owner: self.owner.clone() }))
+            }
+        }
+    }
+
     /// Receive, validate, store and catalog one recording.
     pub async fn ingest<S>(&self, req: IngestRequest, body: S) -> Result<IngestOutcome, IngestError>
     where
@@ -382,10 +442,10 @@ impl Ingestor {
     /// straight into it, on a blocking thread), probed as it is written;
     /// [`StagingWriter::finish`] gives what [`Ingestor::commit`] stores.
     pub fn staging_writer(&self) -> Result<StagingWriter, IngestError> {
-        let staging =
-            self.store.stage(&self.owner).map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        let (staging, spare) = self.stage()?;
         Ok(StagingWriter {
             staging,
+            spare,
             prober: Prober::new(ProbeLimits::default()),
             written: 0,
             limit: self.max_upload_bytes,
@@ -404,12 +464,11 @@ impl Ingestor {
         S: Stream<Item = ChunkResult> + Send + Unpin,
     {
         use futures::FutureExt;
-        let staging =
-            self.store.stage(&self.owner).map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        let (staging, spare) = self.stage()?;
         // Dropped with the future (a client gone, a timeout), the sink goes
         // with it, or with the blocking task's result, and the staging file
         // is removed.
-        let mut sink = Some(Sink { staging, prober: Prober::new(ProbeLimits::default()) });
+        let mut sink = Some(Sink { staging, spare, prober: Prober::new(ProbeLimits::default()) });
         let mut in_flight = InFlight::new(&self.metrics);
         let mut received = 0u64;
         // One batch is written while the next is gathered: the disk and the
@@ -745,6 +804,7 @@ const WRITE_BATCH_BYTES: usize = 64 * 1024;
 /// blocking write and back.
 struct Sink {
     staging: callvault_store::blob::StagingFile,
+    spare: SpareStaging,
     prober: Prober,
 }
 
@@ -756,11 +816,12 @@ enum Done {
 impl Sink {
     fn write(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
         self.prober.push(chunk)?;
-        self.staging.write(chunk).map_err(|e| IngestError::Unavailable(e.to_string()))
+        self.spare.retry(&mut self.staging, |f| f.write(chunk))
     }
 
-    fn finish(self) -> Result<Received, IngestError> {
+    fn finish(mut self) -> Result<Received, IngestError> {
         let info = self.prober.finish()?;
+        self.spare.retry(&mut self.staging, |f| f.sync())?;
         let staged = self.staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
         Ok(Received { staged, info })
     }
