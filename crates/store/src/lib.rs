@@ -6,6 +6,8 @@
 //!   outbox's side of the catalog.
 //! - [`blob`]: object stores through `object_store`, with create-only,
 //!   streamed, hashed and verified writes.
+//! - [`crypt`]: encryption at rest, the chunked AEAD object format and the
+//!   key hierarchy (master keys wrap data keys).
 //! - [`open_catalog`]: pick the backend from a database URL.
 //!
 //! **Architecture invariant:** a recording row is committed only after its
@@ -17,6 +19,7 @@
 
 pub mod blob;
 pub mod catalog;
+pub mod crypt;
 pub mod outbox;
 pub mod postgres;
 mod sql;
