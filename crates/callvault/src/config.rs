@@ -34,6 +34,8 @@ pub struct Config {
     pub sip: SipConfig,
     pub capture: CaptureSection,
     pub delivery: DeliverySection,
+    /// Encryption at rest: master keys and the active one.
+    pub encryption: callvault_vault::encryption::EncryptionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -181,6 +183,7 @@ impl Default for Config {
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
             delivery: DeliverySection::default(),
+            encryption: Default::default(),
         }
     }
 }
@@ -357,6 +360,9 @@ impl Config {
             message,
         })?;
         self.delivery.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.encryption
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));
@@ -406,6 +412,7 @@ impl Config {
                 live: Duration::from_secs(self.server.settle_live_secs),
                 rejoin_window: Duration::from_secs(self.server.rejoin_window_secs),
             },
+            encryption: self.encryption.clone(),
         }
     }
 

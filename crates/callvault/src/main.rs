@@ -14,6 +14,7 @@ use crate::config::Config;
 mod bench;
 mod config;
 mod delivery;
+mod encryption;
 mod serve;
 
 #[derive(Parser)]
@@ -123,6 +124,9 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Encryption at rest: a tenant's switch, key status, rotation.
+    #[command(subcommand)]
+    Encryption(encryption::EncryptionCommand),
 }
 
 #[derive(Subcommand)]
@@ -182,7 +186,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("callvault: {e:#}");
-            ExitCode::FAILURE
+            if is_key_error(&e) { ExitCode::from(EXIT_KEY_ERROR) } else { ExitCode::FAILURE }
         }
     }
 }
@@ -263,6 +267,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             shown.catalog.url = redact_url(&config.catalog_url());
             shown.store.url = redact_url(&config.store_url());
+            for source in shown.encryption.keys.values_mut() {
+                if let Some((kind @ ("base64" | "hex"), _)) = source.split_once(':') {
+                    *source = format!("{kind}:<redacted>");
+                }
+            }
             println!("{}", toml_string(&shown)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -285,8 +294,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let vault = Vault::open(config.vault()).await?;
             let channels = config.delivery.channels().map_err(anyhow::Error::msg)?;
             let media = callvault_delivery::media_service::MediaService::new(
-                vault.catalog.clone(),
-                vault.store.clone(),
+                vault.reader(),
                 config.public_url(),
                 vault.instance.id(),
             );
@@ -519,7 +527,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             bench::run(cmd, config).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Encryption(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            encryption::run(cmd, &vault).await
+        }
     }
+}
+
+/// The exit code of a wrong or missing master key at start-up: 6, so that
+/// a supervisor can tell it from other failures and not restart in a loop.
+const EXIT_KEY_ERROR: u8 = 6;
+
+fn is_key_error(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<callvault_vault::OpenError>(),
+        Some(callvault_vault::OpenError::Encryption(_))
+    )
 }
 
 fn redact_url(url: &str) -> String {

@@ -69,6 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         edge_metrics: edge_metrics.clone(),
         cursor_key,
         delivery: delivery_api.clone(),
+        reader: vault.reader(),
     });
     workers.spawn(ReadinessCheck::new(
         state.clone(),
@@ -168,12 +169,7 @@ fn start_delivery(
              point at this machine's listen address"
         );
     }
-    let links = MediaService::new(
-        vault.catalog.clone(),
-        vault.store.clone(),
-        public_url,
-        vault.instance.id(),
-    );
+    let links = MediaService::new(vault.reader(), public_url, vault.instance.id());
     let media: Arc<dyn MediaFactory> = Arc::new(links.clone());
     let mut wake = None;
     let mut drainer = None;

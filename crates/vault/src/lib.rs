@@ -13,6 +13,8 @@
 //! - [`metrics`]: the process's Prometheus registry, shared by every edge.
 //! - [`worker`]: the one way background jobs run and report.
 //! - [`outage`]: what recorders do while the vault is unavailable.
+//! - [`encryption`]: master keys, their start-up check, the one reader of
+//!   recordings' audio (decrypting), rotation.
 //!
 //! **Architecture invariant:** no recording reaches the catalog except
 //! through [`ingest::Ingestor`]; the vault knows nothing of HTTP, SIP or
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod encryption;
 pub mod import;
 pub mod ingest;
 pub mod instance;
@@ -58,6 +61,8 @@ pub struct VaultConfig {
     pub recovery_grace: Duration,
     /// When a conversation counts as settled (no more recordings coming).
     pub settle: SettlePolicy,
+    /// Master keys for encryption at rest (`[encryption]`).
+    pub encryption: encryption::EncryptionConfig,
 }
 
 /// How long after a recording is committed its conversation counts as
@@ -127,6 +132,8 @@ pub enum OpenError {
     Store(#[source] BlobError),
     #[error("cannot register this process in data_dir: {0}")]
     Instance(#[source] std::io::Error),
+    #[error("encryption: {0}")]
+    Encryption(#[source] encryption::EncryptionError),
 }
 
 /// The catalog and primary store, opened from a configuration.
@@ -135,6 +142,9 @@ pub struct Vault {
     pub store: Arc<BlobStore>,
     pub metrics: Arc<Metrics>,
     pub instance: Arc<instance::Instance>,
+    /// The master keys of encryption at rest (checked against the catalog
+    /// when the vault opened).
+    pub keyring: Arc<callvault_store::crypt::Keyring>,
     /// Shared by every ingestor of this process.
     commits: Arc<tokio::sync::Semaphore>,
     pub config: VaultConfig,
@@ -148,6 +158,8 @@ impl Vault {
         let catalog = open_catalog(&config.catalog_url, config.catalog_max_connections)
             .await
             .map_err(OpenError::Catalog)?;
+        let keyring = config.encryption.load().map_err(OpenError::Encryption)?;
+        encryption::check_keys(catalog.as_ref(), &keyring).await.map_err(OpenError::Encryption)?;
         let store = BlobStore::open(&config.store).map_err(OpenError::Store)?;
         let instance =
             instance::Instance::acquire(&config.data_dir).map_err(OpenError::Instance)?;
@@ -156,6 +168,7 @@ impl Vault {
             store: Arc::new(store),
             metrics: Arc::new(Metrics::new()),
             instance: Arc::new(instance),
+            keyring: Arc::new(keyring),
             commits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commits.max(1))),
             config,
         })
@@ -170,6 +183,16 @@ impl Vault {
             commits: self.commits.clone(),
             max_upload_bytes: self.config.max_upload_bytes,
             settle: self.config.settle,
+            keyring: self.keyring.clone(),
+        }
+    }
+
+    /// The one reader of recordings' audio (decrypting encrypted ones).
+    pub fn reader(&self) -> encryption::RecordingReader {
+        encryption::RecordingReader {
+            catalog: self.catalog.clone(),
+            store: self.store.clone(),
+            keyring: self.keyring.clone(),
         }
     }
 
