@@ -131,10 +131,8 @@ impl Keyring {
         keys: BTreeMap<String, MasterKey>,
         active: Option<String>,
     ) -> Result<Self, CryptError> {
-        if let Some(a) = &active {
-            if !keys.contains_key(a) {
-                return Err(CryptError::MissingKey(a.clone()));
-            }
+        if let Some(a) = active.as_ref().filter(|a| !keys.contains_key(*a)) {
+            return Err(CryptError::MissingKey(a.clone()));
         }
         for id in keys.keys() {
             validate_key_id(id)?;

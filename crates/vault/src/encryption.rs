@@ -74,13 +74,11 @@ impl EncryptionConfig {
                 ));
             }
         }
-        if let Some(active) = &self.active_key {
-            if !self.keys.contains_key(active) {
-                return Err((
-                    "encryption.active_key".into(),
-                    format!("{active:?} is not one of encryption.keys"),
-                ));
-            }
+        if let Some(active) = self.active_key.as_ref().filter(|a| !self.keys.contains_key(*a)) {
+            return Err((
+                "encryption.active_key".into(),
+                format!("{active:?} is not one of encryption.keys"),
+            ));
         }
         Ok(())
     }
