@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod deliveries;
 mod dto;
 pub mod edge;
+pub mod encryption;
 pub mod listener;
 pub mod openapi;
 mod problem;
@@ -34,6 +35,7 @@ use futures::TryStreamExt;
 
 use crate::auth::KeyCache;
 use crate::edge::{EdgeLimits, EdgeMetrics, Readiness, TenantSlots};
+use crate::encryption as enc;
 use callvault_vault::ingest::{IngestOutcome, IngestRequest, Ingestor, RecordingMetadata};
 use callvault_vault::metrics::{HttpLabels, Metrics, RouteLabels};
 use dto::*;
@@ -71,6 +73,9 @@ pub struct AppState {
     pub retention: callvault_storage::retention::RetentionConfig,
     /// Capacity and the data_dir's watermarks (`GET /v1/storage`).
     pub storage: Option<Arc<storage::StorageApi>>,
+    /// The one reader of recordings' audio (decrypting encrypted ones);
+    /// its keyring serves `/v1/encryption`.
+    pub reader: callvault_vault::encryption::RecordingReader,
 }
 
 /// Most audit events one page may hold.
@@ -95,6 +100,9 @@ pub fn router(state: SharedState) -> Router {
         .merge(deliveries::v1_routes())
         .merge(retention::v1_routes())
         .merge(storage::v1_routes())
+        .route("/encryption", get(enc::status))
+        .route("/encryption/tenants/{name}", get(enc::get_tenant).put(enc::set_tenant))
+        .route("/encryption/rotate", post(enc::rotate))
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -450,13 +458,17 @@ async fn get_audio(
         },
         None => None,
     };
-    let read =
-        state.stores.read_recording(state.catalog.as_ref(), &rec, range.clone()).await.map_err(
-            |e| {
-                tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
-                Problem::unavailable("the recording's object cannot be read right now")
-            },
-        )?;
+    let read = state.reader.read(&rec, range.clone()).await.map_err(|e| {
+        tracing::error!(recording = %rec.id, error = %e, "stored object unreadable");
+        match e {
+            // Damaged or unusable: retrying will not help, and no byte of
+            // it is served.
+            callvault_vault::encryption::ReadError::Crypt(_) => {
+                Problem::internal("the recording's stored object failed verification")
+            }
+            _ => Problem::unavailable("the recording's object cannot be read right now"),
+        }
+    })?;
     let served = read.range.clone();
     let body = Body::from_stream(read.stream.map_err(|e| std::io::Error::other(e.to_string())));
     let mut resp = Response::new(body);

@@ -267,6 +267,31 @@ fn base_document() -> Value {
                     "responses": with(json!({ "204": { "description": "Resolved" } }), problem_responses(&["401", "404"]))
                 }
             },
+            "/v1/encryption": {
+                "get": {
+                    "summary": "Encryption at rest (admin): master key ids (never the keys), which is active, how many data keys each wraps, encrypting tenants, data keys awaiting rotation",
+                    "responses": with(json!({ "200": { "description": "Status", "content": { "application/json": { "schema": { "type": "object" } } } } }), problem_responses(&["401", "403"]))
+                }
+            },
+            "/v1/encryption/tenants/{name}": {
+                "get": {
+                    "summary": "Whether a tenant's new recordings are encrypted (admin)",
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": with(json!({ "200": { "description": "The switch", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TenantEncryption" } } } } }), problem_responses(&["401", "403", "404"]))
+                },
+                "put": {
+                    "summary": "Encrypt (or stop encrypting) a tenant's new recordings (admin); recordings already stored keep their form and stay readable",
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["enabled"], "properties": { "enabled": { "type": "boolean" } } } } } },
+                    "responses": with(json!({ "200": { "description": "The switch", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TenantEncryption" } } } } }), problem_responses(&["400", "401", "403", "404"]))
+                }
+            },
+            "/v1/encryption/rotate": {
+                "post": {
+                    "summary": "Re-wrap every data key under the active master key (admin), in batches; idempotent and resumable, the audio is not rewritten",
+                    "responses": with(json!({ "200": { "description": "What was re-wrapped", "content": { "application/json": { "schema": { "type": "object", "properties": { "active_key": { "type": "string" }, "rewrapped": { "type": "integer" }, "batches": { "type": "integer" } } } } } } }), problem_responses(&["400", "401", "403"]))
+                }
+            },
             "/links/{file}": {
                 "get": {
                     "summary": "A signed, expiring link to a recording (no API key): {recording}.{ext}?d=&e=&s=",
@@ -287,6 +312,11 @@ fn base_document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "TenantEncryption": {
+                    "type": "object",
+                    "required": ["tenant", "enabled"],
+                    "properties": { "tenant": { "type": "string" }, "enabled": { "type": "boolean" } }
+                },
                 "Problem": {
                     "type": "object",
                     "required": ["type", "title", "status", "code"],

@@ -44,6 +44,8 @@ pub struct Config {
     pub capacity: callvault_storage::capacity::CapacityConfig,
     /// The background scrubber: schedule and rate.
     pub scrub: callvault_storage::scrub::ScrubConfig,
+    /// Encryption at rest: master keys and the active one.
+    pub encryption: callvault_vault::encryption::EncryptionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -201,6 +203,7 @@ impl Default for Config {
             storage: StorageSection::default(),
             capacity: Default::default(),
             scrub: Default::default(),
+            encryption: Default::default(),
         }
     }
 }
@@ -392,6 +395,9 @@ impl Config {
             key: format!("scrub.{key}"),
             message,
         })?;
+        self.encryption
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));
@@ -451,6 +457,7 @@ impl Config {
                     .saturating_mul(1 << 20),
                 critical_bytes: self.server.min_free_disk_mib.saturating_mul(1 << 20),
             },
+            encryption: self.encryption.clone(),
         }
     }
 

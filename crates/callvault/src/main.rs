@@ -14,6 +14,7 @@ use crate::config::Config;
 mod bench;
 mod config;
 mod delivery;
+mod encryption;
 mod retention;
 mod serve;
 mod storage;
@@ -145,6 +146,9 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Encryption at rest: a tenant's switch, key status, rotation.
+    #[command(subcommand)]
+    Encryption(encryption::EncryptionCommand),
 }
 
 #[derive(Subcommand)]
@@ -204,7 +208,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("callvault: {e:#}");
-            ExitCode::FAILURE
+            if is_key_error(&e) { ExitCode::from(EXIT_KEY_ERROR) } else { ExitCode::FAILURE }
         }
     }
 }
@@ -293,6 +297,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             shown.catalog.url = redact_url(&config.catalog_url());
             shown.store.url = redact_url(&config.store_url());
+            for source in shown.encryption.keys.values_mut() {
+                if let Some((kind @ ("base64" | "hex"), _)) = source.split_once(':') {
+                    *source = format!("{kind}:<redacted>");
+                }
+            }
             println!("{}", toml_string(&shown)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -315,9 +324,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Destination(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             let channels = config.delivery.channels().map_err(anyhow::Error::msg)?;
-            let media = callvault_delivery::media_service::MediaService::with_stores(
-                vault.catalog.clone(),
-                vault.stores.clone(),
+            let media = callvault_delivery::media_service::MediaService::new(
+                vault.reader(),
                 config.public_url(),
                 vault.instance.id(),
             );
@@ -569,7 +577,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let vault = Vault::open(config.vault()).await?;
             retention::delete(cmd, &vault).await
         }
+        Command::Encryption(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            encryption::run(cmd, &vault).await
+        }
     }
+}
+
+/// The exit code of a wrong or missing master key at start-up: 6, so that
+/// a supervisor can tell it from other failures and not restart in a loop.
+const EXIT_KEY_ERROR: u8 = 6;
+
+fn is_key_error(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<callvault_vault::OpenError>(),
+        Some(callvault_vault::OpenError::Encryption(_))
+    )
 }
 
 fn redact_url(url: &str) -> String {

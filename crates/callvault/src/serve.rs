@@ -89,6 +89,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             capacity: capacity_source(&config, &vault),
             disk: vault.disk.clone(),
         })),
+        reader: vault.reader(),
     });
     workers.spawn(ReadinessCheck::new(state.clone(), vault.disk.clone()));
     let sip = if config.sip.enabled {
@@ -185,12 +186,7 @@ fn start_delivery(
              point at this machine's listen address"
         );
     }
-    let links = MediaService::with_stores(
-        vault.catalog.clone(),
-        vault.stores.clone(),
-        public_url,
-        vault.instance.id(),
-    );
+    let links = MediaService::new(vault.reader(), public_url, vault.instance.id());
     let media: Arc<dyn MediaFactory> = Arc::new(links.clone());
     let mut wake = None;
     let mut drainer = None;

@@ -16,6 +16,10 @@
 //! again. Their key carries their own sha256, so a damaged one is known
 //! without a catalog row; two processes that make the same one race on a
 //! create-only commit and the loser reads the winner's.
+//!
+//! Stored audio is read through the vault's `RecordingReader`, which
+//! decrypts an encrypted recording; such a recording's derived formats are
+//! made each time and never cached (they would be its audio in the clear).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -29,7 +33,7 @@ use callvault_media::transcode::{self, DeliveryTarget, TranscodeError};
 use callvault_model::{Recording, TenantId};
 use callvault_store::blob::{StagedObject, StagingFile};
 use callvault_store::{BlobError, BlobStore, Catalog};
-use callvault_vault::stores::StoreSet;
+use callvault_vault::encryption::{ReadError, RecordingReader};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -49,8 +53,8 @@ pub struct MediaService {
     catalog: Arc<dyn Catalog>,
     /// The primary store: derived objects and staging.
     store: Arc<BlobStore>,
-    /// Every store: originals are read from any verified copy.
-    stores: Arc<StoreSet>,
+    /// Reads recordings' audio (decrypting encrypted ones).
+    reader: RecordingReader,
     public_url: String,
     /// The process instance named on staging files (the vault's instance
     /// id), so that recovery removes what a crash left.
@@ -130,30 +134,18 @@ pub enum ServeError {
 }
 
 impl MediaService {
-    /// `owner` is the vault instance's id (staging files carry it).
+    /// `reader` is the vault's ([`callvault_vault::Vault::reader`]): its
+    /// catalog and store are this service's; `owner` is the vault
+    /// instance's id (staging files carry it).
     pub fn new(
-        catalog: Arc<dyn Catalog>,
-        store: Arc<BlobStore>,
-        public_url: impl Into<String>,
-        owner: impl Into<String>,
-    ) -> Arc<Self> {
-        let stores = Arc::new(StoreSet::from_stores(store, Vec::new()));
-        Self::with_stores(catalog, stores, public_url, owner)
-    }
-
-    /// As [`MediaService::new`], reading originals from any verified copy
-    /// in `stores` (the primary preferred) and keeping derived objects in
-    /// its primary.
-    pub fn with_stores(
-        catalog: Arc<dyn Catalog>,
-        stores: Arc<StoreSet>,
+        reader: RecordingReader,
         public_url: impl Into<String>,
         owner: impl Into<String>,
     ) -> Arc<Self> {
         Arc::new(MediaService {
-            catalog,
-            store: stores.primary().clone(),
-            stores,
+            catalog: reader.catalog.clone(),
+            store: reader.store.clone(),
+            reader,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
             owner: owner.into(),
             inflight: Mutex::new(HashMap::new()),
@@ -219,12 +211,13 @@ impl MediaService {
 
     /// The stored object, its sha256 checked against the catalog's.
     async fn original(&self, rec: &Recording) -> Result<Audio, MediaError> {
-        let read = self
-            .stores
-            .read_recording(self.catalog.as_ref(), rec, None)
-            .await
-            .map_err(|e| MediaError::Unavailable(e.to_string()))?;
-        let bytes = collect(read).await?;
+        let read = self.reader.read(rec, None).await.map_err(unreadable)?;
+        let mut buf = BytesMut::with_capacity(read.size.min(1 << 30) as usize);
+        let mut stream = read.stream;
+        while let Some(chunk) = stream.next().await {
+            buf.extend_from_slice(&chunk.map_err(unreadable)?);
+        }
+        let bytes = buf.freeze();
         let sha256 = hex::encode(Sha256::digest(&bytes));
         if sha256 != rec.sha256 || bytes.len() as u64 != rec.size_bytes {
             tracing::error!(recording = %rec.id, key = %rec.object_key, "stored object does not match its sha256");
@@ -249,14 +242,19 @@ impl MediaService {
     }
 
     /// A derived object: found in the store (and checked), or made once.
+    /// An encrypted recording's derived formats are never cached: they
+    /// would be its audio in the clear.
     async fn derived(&self, rec: &Recording, target: DeliveryTarget) -> Result<Audio, MediaError> {
+        if self.reader.is_encrypted(rec).await.map_err(unreadable)? {
+            return self.make_derived(rec, target, false).await;
+        }
         let name = target.extension();
         let lock = self.flight(&format!("{}.{name}", rec.id));
         let _held = lock.lock().await;
         if let Some(audio) = self.find_derived(rec, target).await? {
             return Ok(audio);
         }
-        self.make_derived(rec, target).await
+        self.make_derived(rec, target, true).await
     }
 
     /// The lock of one derived object in this process.
@@ -315,6 +313,7 @@ impl MediaService {
         &self,
         rec: &Recording,
         target: DeliveryTarget,
+        cache: bool,
     ) -> Result<Audio, MediaError> {
         // The source goes to a staging file first: hashed on the way (the
         // catalog's sha256 is checked before anything is derived from it)
@@ -345,12 +344,10 @@ impl MediaService {
             target.extension(),
             target.extension()
         );
-        match self.store.commit(staged, &key).await {
-            Ok(()) | Err(BlobError::AlreadyExists { .. }) => {}
-            // The cache could not be written: the bytes are still good.
-            Err(e) => {
-                tracing::warn!(recording = %rec.id, error = %e, "cannot cache a derived object")
-            }
+        if !cache {
+            drop(staged);
+        } else {
+            self.cache_derived(rec, staged, &key).await;
         }
         tracing::info!(recording = %rec.id, format = target.extension(), bytes = bytes.len(), "derived format made");
         Ok(Audio {
@@ -361,13 +358,19 @@ impl MediaService {
         })
     }
 
+    async fn cache_derived(&self, rec: &Recording, staged: StagedObject, key: &str) {
+        match self.store.commit(staged, key).await {
+            Ok(()) | Err(BlobError::AlreadyExists { .. }) => {}
+            // The cache could not be written: the bytes are still good.
+            Err(e) => {
+                tracing::warn!(recording = %rec.id, error = %e, "cannot cache a derived object")
+            }
+        }
+    }
+
     /// The stored object in a staging file, its size and sha256 checked.
     async fn stage_source(&self, rec: &Recording) -> Result<StagedObject, MediaError> {
-        let read = self
-            .stores
-            .read_recording(self.catalog.as_ref(), rec, None)
-            .await
-            .map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        let read = self.reader.read(rec, None).await.map_err(unreadable)?;
         let mut staging = Some(self.store.stage(&self.owner).map_err(unavailable)?);
         let mut stream = read.stream;
         let mut batch = BytesMut::new();
@@ -375,7 +378,7 @@ impl MediaService {
             let next = stream.next().await;
             let end = next.is_none();
             if let Some(chunk) = next {
-                batch.extend_from_slice(&chunk.map_err(unavailable)?);
+                batch.extend_from_slice(&chunk.map_err(unreadable)?);
             }
             if batch.len() >= STAGE_BATCH || (end && !batch.is_empty()) {
                 let data = batch.split().freeze();
@@ -503,6 +506,13 @@ async fn collect(read: callvault_store::blob::ObjectRead) -> Result<Bytes, Media
 }
 
 fn unavailable(e: BlobError) -> MediaError {
+    MediaError::Unavailable(e.to_string())
+}
+
+fn unreadable(e: ReadError) -> MediaError {
+    if matches!(e, ReadError::Crypt(_)) {
+        tracing::error!(error = %e, "a stored recording failed decryption");
+    }
     MediaError::Unavailable(e.to_string())
 }
 

@@ -51,6 +51,14 @@ fn call_opus() -> Vec<u8> {
 }
 
 async fn world() -> World {
+    world_with(Default::default(), false).await
+}
+
+/// A world whose tenant encrypts (when `encrypt`) under `encryption`.
+async fn world_with(
+    encryption: callvault_vault::encryption::EncryptionConfig,
+    encrypt: bool,
+) -> World {
     let dir = tempfile::tempdir().unwrap();
     let config = VaultConfig {
         data_dir: dir.path().to_owned(),
@@ -68,10 +76,18 @@ async fn world() -> World {
         recovery_grace: Duration::from_secs(60),
         settle: Default::default(),
         disk: Default::default(),
+        encryption,
     };
     let vault = Vault::open(config).await.unwrap();
     vault.recover().await.unwrap();
     let tenant = vault.catalog.create_tenant("acme", "test").await.unwrap().id;
+    if encrypt {
+        vault
+            .catalog
+            .set_tenant_encryption(tenant, true, "test", chrono::Utc::now())
+            .await
+            .unwrap();
+    }
     let req = IngestRequest {
         tenant,
         description: RecordingMetadata::default().describe().unwrap(),
@@ -82,12 +98,8 @@ async fn world() -> World {
     };
     let body = futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(call_opus()))]);
     let rec = vault.ingestor().ingest(req, body).await.unwrap().recording().clone();
-    let service = MediaService::new(
-        vault.catalog.clone(),
-        vault.store.clone(),
-        "https://vault.example.com/",
-        vault.instance.id(),
-    );
+    let service =
+        MediaService::new(vault.reader(), "https://vault.example.com/", vault.instance.id());
     World { _dir: dir, vault, service, tenant, rec }
 }
 
@@ -120,8 +132,7 @@ async fn an_mp3_is_made_once_and_then_served_from_the_store() {
     let len = first.bytes.len() as u64;
     assert!(hint >= len && hint <= len + len / 10 + 2048, "hint {hint} for {len}");
     // Another process (a fresh service over the same store) finds it.
-    let other =
-        MediaService::new(w.vault.catalog.clone(), w.vault.store.clone(), "https://x", "other");
+    let other = MediaService::new(w.vault.reader(), "https://x", "other");
     let again = other.audio(&w.rec, DeliveryFormat::Mp3).await.unwrap();
     assert_eq!((again.sha256.as_str(), other.transcodes()), (first.sha256.as_str(), 0));
     // The original is the stored object, checked.
@@ -287,4 +298,54 @@ fn range_headers() {
             "{h}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_recording_is_served_decrypted_and_its_mp3_never_cached() {
+    let encryption = callvault_vault::encryption::EncryptionConfig {
+        active_key: Some("k".into()),
+        keys: [("k".to_owned(), format!("hex:{}", "ab".repeat(32)))].into(),
+    };
+    let w = world_with(encryption, true).await;
+    let root = w.vault.store.local_root().unwrap().to_owned();
+    let stored = std::fs::read(root.join(&w.rec.object_key)).unwrap();
+    assert_eq!(&stored[..4], b"CVEN", "the object is sealed");
+    assert_eq!(stored.len() as u64, 20 + w.rec.size_bytes + 16 * w.rec.size_bytes.div_ceil(65536));
+    let dest = Uuid::now_v7();
+    let media = w.service.for_destination(dest, &[3; 32], Duration::from_secs(3600)).unwrap();
+    // The original is the audio as uploaded, its sha256 the catalog's.
+    let orig = media.audio(&w.rec, DeliveryFormat::Original).await.unwrap();
+    assert_eq!(orig.sha256, w.rec.sha256);
+    assert_eq!(&orig.bytes[..4], b"OggS");
+    // MP3 is made from the decrypted audio, and made again each time: a
+    // cached copy would be the call in the clear.
+    let mp3 = media.audio(&w.rec, DeliveryFormat::Mp3).await.unwrap();
+    assert_eq!(mp3.bytes[0], 0xFF);
+    media.audio(&w.rec, DeliveryFormat::Mp3).await.unwrap();
+    assert_eq!(w.service.transcodes(), 2);
+    assert!(!root.join(format!("derived/{}/{}", w.tenant, w.rec.id)).exists());
+    // A link serves Ranges of it.
+    let keys = Keys::default();
+    keys.0
+        .lock()
+        .unwrap()
+        .insert(dest, LinkDestination { tenant_id: w.tenant, link_key: vec![3; 32] });
+    let url = media.link(&w.rec, DeliveryFormat::Original);
+    let (file, query) = split(&url);
+    let part = w
+        .service
+        .serve_link(
+            &keys,
+            LinkRequest { file: &file, query: &query, range: Some("bytes=100-199"), now: now() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(part.body, orig.bytes.slice(100..200));
+    // A damaged object is refused, never served.
+    let mut bad = stored.clone();
+    bad[40] ^= 1;
+    std::fs::remove_file(root.join(&w.rec.object_key)).unwrap();
+    std::fs::write(root.join(&w.rec.object_key), bad).unwrap();
+    assert!(media.audio(&w.rec, DeliveryFormat::Original).await.is_err());
+    assert!(media.audio(&w.rec, DeliveryFormat::Mp3).await.is_err());
 }

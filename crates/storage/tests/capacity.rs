@@ -86,6 +86,7 @@ pub async fn open_vault(dir: &std::path::Path, store: StoreConfig) -> Vault {
         recovery_grace: Duration::from_secs(60),
         settle: Default::default(),
         disk: Default::default(),
+        encryption: Default::default(),
         stores: Vec::new(),
     };
     let vault = Vault::open(config).await.unwrap();

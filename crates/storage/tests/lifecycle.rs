@@ -78,6 +78,7 @@ impl Fixture {
             store: "primary".into(),
             actor: "test".into(),
             settle_at: started,
+            encryption: None,
             events: vec![],
         };
         match self.catalog.commit_recording(new).await.unwrap() {

@@ -107,6 +107,7 @@ async fn world(n: u64) -> Option<World> {
         recovery_grace: Duration::from_secs(60),
         settle: Default::default(),
         disk: Default::default(),
+        encryption: Default::default(),
         stores: vec![NamedStore { config: offsite_config, role: StoreRole::Replica }],
     };
     let vault = Vault::open(config).await.unwrap();

@@ -147,6 +147,11 @@ pub struct NewRecording {
     /// What happened during the recording (DTMF, media gaps), stored with
     /// it in the same transaction.
     pub events: Vec<NewConversationEvent>,
+    /// Set when the object is encrypted: its wrapped data key (stored in
+    /// the same transaction) and the stored bytes' size and sha256, which
+    /// the copy row describes; `size_bytes` and `sha256` above stay the
+    /// audio's.
+    pub encryption: Option<NewRecordingKey>,
 }
 
 /// Something that happened on a conversation at an instant, besides who
@@ -819,6 +824,98 @@ pub trait Catalog: Send + Sync + 'static {
     async fn add_scrub_finding(&self, finding: &crate::capacity::ScrubFinding) -> Result<()>;
     /// What a pass found, in the order found.
     async fn scrub_findings(&self, run_id: Uuid) -> Result<Vec<crate::capacity::ScrubFinding>>;
+
+    // --- encryption at rest -------------------------------------------------
+
+    /// The master key ids the catalog knows, with their check values and
+    /// how many data keys each wraps, by id.
+    async fn master_keys(&self) -> Result<Vec<MasterKeyRecord>>;
+    /// Note a master key id and its check value; an id already known keeps
+    /// the value it has. Returns the stored value (compare it with yours).
+    async fn register_master_key(
+        &self,
+        id: &str,
+        check_value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String>;
+    /// Encrypt (or stop encrypting) a tenant's new recordings; audited.
+    /// `NotFound` for an unknown tenant.
+    async fn set_tenant_encryption(
+        &self,
+        tenant: TenantId,
+        enabled: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Whether a tenant's new recordings are encrypted.
+    async fn tenant_encryption(&self, tenant: TenantId) -> Result<bool>;
+    /// The tenants whose new recordings are encrypted.
+    async fn encrypted_tenants(&self) -> Result<Vec<TenantId>>;
+    /// A recording's wrapped data key; None for a recording stored in the
+    /// clear (or of another tenant).
+    async fn recording_key(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Option<RecordingKey>>;
+    /// Data keys wrapped by any master key but `master_key_id`, ordered by
+    /// recording id, after `after` (the system's view, for rotation).
+    async fn recording_keys_not_under(
+        &self,
+        master_key_id: &str,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<RecordingKey>>;
+    /// Replace wrapped data keys, each only while it is still wrapped by
+    /// the key it was read under (so a concurrent rotation is harmless), in
+    /// one transaction with one audit entry; how many were replaced.
+    async fn rewrap_recording_keys(
+        &self,
+        rewraps: &[Rewrap],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+}
+
+/// An encrypted recording's key, for [`NewRecording::encryption`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecordingKey {
+    /// The master key that wrapped the data key.
+    pub master_key_id: String,
+    /// The data key, wrapped (`crypt::wrap_data_key`).
+    pub wrapped_key: Vec<u8>,
+    /// The stored (encrypted) object's size and sha256: the copy row's.
+    pub stored_size: u64,
+    pub stored_sha256: String,
+}
+
+/// A stored recording's wrapped data key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingKey {
+    pub recording_id: RecordingId,
+    pub tenant_id: TenantId,
+    pub master_key_id: String,
+    pub wrapped_key: Vec<u8>,
+}
+
+/// A data key wrapped anew, for [`Catalog::rewrap_recording_keys`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrap {
+    pub recording_id: RecordingId,
+    /// The master key it was read under; the row changes only if it still is.
+    pub from_key_id: String,
+    pub to_key_id: String,
+    pub wrapped_key: Vec<u8>,
+}
+
+/// A master key id as the catalog knows it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MasterKeyRecord {
+    pub id: String,
+    pub check_value: String,
+    pub created_at: DateTime<Utc>,
+    /// Data keys it wraps.
+    pub data_keys: u64,
 }
 
 /// Catalog-wide counts.
@@ -861,6 +958,15 @@ pub(crate) fn validate_new_recording(new: &NewRecording) -> Result<()> {
     }
     if new.object_key.is_empty() {
         return Err(invalid("empty object key"));
+    }
+    if let Some(enc) = &new.encryption {
+        let hex64 = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex64(&enc.stored_sha256) || enc.wrapped_key.is_empty() || enc.master_key_id.is_empty()
+        {
+            return Err(invalid(
+                "an encrypted recording needs its key id, wrapped key and stored sha256",
+            ));
+        }
     }
     for id in &new.conversation.external_ids {
         if id.kind.is_empty() || id.value.is_empty() {

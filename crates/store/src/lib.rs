@@ -10,6 +10,8 @@
 //! - [`storage`]: copy rows as the storage jobs see them, storage policies.
 //! - [`capacity`]: usage per store and tenant, daily usage samples, scrub
 //!   passes and their findings.
+//! - [`crypt`]: encryption at rest, the chunked AEAD object format and the
+//!   key hierarchy (master keys wrap data keys).
 //! - [`open_catalog`]: pick the backend from a database URL.
 //!
 //! **Architecture invariant:** a recording row is committed only after its
@@ -22,6 +24,7 @@
 pub mod blob;
 pub mod capacity;
 pub mod catalog;
+pub mod crypt;
 pub mod outbox;
 pub mod postgres;
 pub mod retention;

@@ -101,6 +101,11 @@ impl Dialect for PgCatalog {
             script: include_str!("migrations/postgres/0005_storage.sql"),
         },
         Migration {
+            version: 6,
+            name: "encryption",
+            script: include_str!("migrations/postgres/0006_encryption.sql"),
+        },
+        Migration {
             version: 8,
             name: "capacity",
             script: include_str!("migrations/postgres/0008_capacity.sql"),

@@ -132,6 +132,11 @@ impl Dialect for SqliteCatalog {
             script: include_str!("migrations/sqlite/0005_storage.sql"),
         },
         Migration {
+            version: 6,
+            name: "encryption",
+            script: include_str!("migrations/sqlite/0006_encryption.sql"),
+        },
+        Migration {
             version: 8,
             name: "capacity",
             script: include_str!("migrations/sqlite/0008_capacity.sql"),

@@ -101,6 +101,10 @@ contract!(
     holds_keep_recordings_from_the_trash,
     the_trash_hides_restores_and_purges_in_steps,
     the_guard_confirmation_and_trash_stats,
+    encrypted_recordings_keep_their_wrapped_key_and_stored_bytes_on_the_copy,
+    tenants_switch_encryption_on_and_off,
+    master_keys_keep_their_check_value_and_count_their_data_keys,
+    rotation_rewraps_only_keys_still_under_the_old_master_key,
 );
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -154,6 +158,7 @@ fn recording(
         actor: "test".into(),
         settle_at: start + Duration::minutes(2),
         events: vec![],
+        encryption: None,
     }
 }
 
@@ -2257,4 +2262,132 @@ async fn storage_policies_are_per_tenant_and_audited(c: &dyn Catalog) {
         c.audit_events(Some(t.id), 0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions.iter().filter(|a| *a == "storage_policy.set").count(), 2);
     assert!(actions.iter().any(|a| a == "storage_policy.reset"));
+}
+
+// --- encryption at rest ------------------------------------------------------
+
+fn encrypted(mut new: NewRecording, key_id: &str, n: u64) -> NewRecording {
+    new.encryption = Some(NewRecordingKey {
+        master_key_id: key_id.into(),
+        wrapped_key: vec![n as u8; 61],
+        stored_size: new.size_bytes + 36,
+        stored_sha256: sha(n + 1_000_000),
+    });
+    new
+}
+
+async fn encrypted_recordings_keep_their_wrapped_key_and_stored_bytes_on_the_copy(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    assert_eq!(c.register_master_key("k1", "aa", at(9, 0, 0)).await.unwrap(), "aa");
+    let plain = created(c.commit_recording(recording(&t, 1, &[], at(9, 0, 0), 10)).await.unwrap());
+    let new = encrypted(recording(&t, 2, &[], at(9, 1, 0), 10), "k1", 2);
+    let rec = created(c.commit_recording(new).await.unwrap());
+    // The recording describes the audio, the copy the stored ciphertext.
+    assert_eq!((rec.size_bytes, rec.sha256.as_str()), (1002, sha(2).as_str()));
+    let copies = c.list_copies("primary", None, 10).await.unwrap();
+    let copy = copies.iter().find(|k| k.recording_id == rec.id).unwrap();
+    assert_eq!((copy.size_bytes, copy.sha256.clone()), (1002 + 36, sha(1_000_002)));
+    let plain_copy = copies.iter().find(|k| k.recording_id == plain.id).unwrap();
+    assert_eq!((plain_copy.size_bytes, plain_copy.sha256.clone()), (1001, sha(1)));
+    let key = c.recording_key(t.id, rec.id).await.unwrap().unwrap();
+    assert_eq!((key.master_key_id.as_str(), key.wrapped_key.clone()), ("k1", vec![2u8; 61]));
+    assert_eq!(key.tenant_id, t.id);
+    assert!(c.recording_key(t.id, plain.id).await.unwrap().is_none());
+    assert!(c.recording_key(other.id, rec.id).await.unwrap().is_none(), "tenant filtered");
+    // A key id the catalog does not know is refused with the whole commit.
+    let unknown = encrypted(recording(&t, 3, &[], at(9, 2, 0), 10), "nope", 3);
+    let unknown_id = unknown.id;
+    assert!(c.commit_recording(unknown).await.is_err());
+    assert!(c.recording(t.id, unknown_id).await.unwrap().is_none());
+    let mut bad = encrypted(recording(&t, 4, &[], at(9, 3, 0), 10), "k1", 4);
+    bad.encryption.as_mut().unwrap().stored_sha256 = "xyz".into();
+    assert!(matches!(c.commit_recording(bad).await, Err(CatalogError::Invalid { .. })));
+}
+
+async fn tenants_switch_encryption_on_and_off(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let u = c.create_tenant("umbrella", "test").await.unwrap();
+    assert!(!c.tenant_encryption(t.id).await.unwrap());
+    c.set_tenant_encryption(t.id, true, "admin", at(9, 0, 0)).await.unwrap();
+    c.set_tenant_encryption(t.id, true, "admin", at(9, 0, 1)).await.unwrap();
+    assert!(c.tenant_encryption(t.id).await.unwrap());
+    assert!(!c.tenant_encryption(u.id).await.unwrap());
+    assert_eq!(c.encrypted_tenants().await.unwrap(), vec![t.id]);
+    c.set_tenant_encryption(t.id, false, "admin", at(9, 0, 2)).await.unwrap();
+    assert!(!c.tenant_encryption(t.id).await.unwrap());
+    assert!(c.encrypted_tenants().await.unwrap().is_empty());
+    assert!(matches!(
+        c.set_tenant_encryption(TenantId::new(), true, "admin", at(9, 0, 3)).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    let actions: Vec<String> =
+        c.audit_events(Some(t.id), 0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "encryption.enabled").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "encryption.disabled").count(), 1);
+}
+
+async fn master_keys_keep_their_check_value_and_count_their_data_keys(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    assert!(c.master_keys().await.unwrap().is_empty());
+    assert_eq!(c.register_master_key("k1", "c1", at(9, 0, 0)).await.unwrap(), "c1");
+    // A second registration under the same id keeps the first value: the
+    // caller compares and reports a wrong key.
+    assert_eq!(c.register_master_key("k1", "other", at(9, 0, 1)).await.unwrap(), "c1");
+    c.register_master_key("k2", "c2", at(9, 0, 2)).await.unwrap();
+    for n in 0..3 {
+        let new = encrypted(recording(&t, n, &[], at(9, n as u32, 0), 10), "k1", n);
+        created(c.commit_recording(new).await.unwrap());
+    }
+    let keys = c.master_keys().await.unwrap();
+    let view: Vec<(&str, &str, u64)> =
+        keys.iter().map(|k| (k.id.as_str(), k.check_value.as_str(), k.data_keys)).collect();
+    assert_eq!(view, vec![("k1", "c1", 3), ("k2", "c2", 0)]);
+    assert_eq!(keys[0].created_at, at(9, 0, 0));
+}
+
+async fn rotation_rewraps_only_keys_still_under_the_old_master_key(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    c.register_master_key("k1", "c1", at(9, 0, 0)).await.unwrap();
+    c.register_master_key("k2", "c2", at(9, 0, 0)).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let key = if n == 4 { "k2" } else { "k1" };
+        let new = encrypted(recording(&t, n, &[], at(9, n as u32, 0), 10), key, n);
+        ids.push(created(c.commit_recording(new).await.unwrap()).id);
+    }
+    // Paged by recording id.
+    let first = c.recording_keys_not_under("k2", None, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = c.recording_keys_not_under("k2", Some(first[1].recording_id), 10).await.unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(first[1].recording_id < rest[0].recording_id);
+    let rewrap = |k: &RecordingKey, from: &str| Rewrap {
+        recording_id: k.recording_id,
+        from_key_id: from.into(),
+        to_key_id: "k2".into(),
+        wrapped_key: vec![0xee; 61],
+    };
+    // One row was already re-wrapped by someone else: compare-and-swap skips it.
+    let mut batch: Vec<Rewrap> = first.iter().map(|k| rewrap(k, "k1")).collect();
+    batch.push(rewrap(&rest[0], "k0"));
+    assert_eq!(c.rewrap_recording_keys(&batch, "admin", at(10, 0, 0)).await.unwrap(), 2);
+    assert_eq!(
+        c.rewrap_recording_keys(&batch, "admin", at(10, 0, 0)).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let left = c.recording_keys_not_under("k2", None, 10).await.unwrap();
+    assert_eq!(left.len(), 2);
+    let moved = c.recording_key(t.id, first[0].recording_id).await.unwrap().unwrap();
+    assert_eq!((moved.master_key_id.as_str(), moved.wrapped_key[0]), ("k2", 0xee));
+    let all: Vec<Rewrap> = left.iter().map(|k| rewrap(k, "k1")).collect();
+    assert_eq!(c.rewrap_recording_keys(&all, "admin", at(10, 0, 1)).await.unwrap(), 2);
+    assert!(c.recording_keys_not_under("k2", None, 10).await.unwrap().is_empty());
+    let counts: Vec<u64> = c.master_keys().await.unwrap().iter().map(|k| k.data_keys).collect();
+    assert_eq!(counts, vec![0, 5]);
+    assert!(c.rewrap_recording_keys(&[], "admin", at(10, 0, 2)).await.unwrap() == 0);
+    let actions: Vec<String> =
+        c.audit_events(None, 0, 1000).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().any(|a| a == "encryption.rewrapped"));
 }

@@ -97,6 +97,7 @@ fn recording(tenant: &Tenant, n: u64) -> NewRecording {
         actor: "test".into(),
         settle_at: start + Duration::minutes(2),
         events: vec![],
+        encryption: None,
     }
 }
 

@@ -240,6 +240,9 @@ pub struct Ingestor {
     pub max_upload_bytes: u64,
     /// When the conversation of a committed recording counts as settled.
     pub settle: crate::SettlePolicy,
+    /// Master keys: an encrypting tenant's objects get a data key wrapped
+    /// by the active one.
+    pub keyring: Arc<callvault_store::crypt::Keyring>,
 }
 
 /// Where staging goes when the primary's file system runs out of room:
@@ -550,6 +553,7 @@ impl Ingestor {
     ) -> Result<IngestOutcome, IngestError> {
         let unavailable = |e: CatalogError| IngestError::Unavailable(e.to_string());
         let sha256 = staged.sha256.clone();
+        let info_size = staged.size;
         let upload_key = upload_key(&sha256, &req.description.fingerprint);
         if let Some(existing) = self
             .catalog
@@ -587,6 +591,15 @@ impl Ingestor {
             info.format.extension()
         );
         let participants = req.description.participants(started_at, ended_at);
+        // An encrypting tenant's object is the ciphertext of the staged
+        // audio; the hash and probe above were of the plaintext.
+        let (staged, encryption) =
+            if self.catalog.tenant_encryption(req.tenant).await.map_err(unavailable)? {
+                let (sealed, key) = self.encrypt_staged(staged, id).await?;
+                (sealed, Some(key))
+            } else {
+                (staged, None)
+            };
         let mut new = NewRecording {
             id,
             tenant_id: req.tenant,
@@ -600,8 +613,8 @@ impl Ingestor {
             channels: info.channels,
             sample_rate: info.sample_rate,
             duration_ms: info.duration_ms,
-            size_bytes: staged.size,
-            sha256: staged.sha256.clone(),
+            size_bytes: info_size,
+            sha256: sha256.clone(),
             started_at,
             ended_at,
             object_key: object_key.clone(),
@@ -611,6 +624,7 @@ impl Ingestor {
             // Set again just before the commit, from the commit's time.
             settle_at: now,
             events: req.description.events(),
+            encryption,
         };
 
         // Bounded concurrency from here on: a remote store buffers a part
@@ -777,6 +791,41 @@ impl Ingestor {
         }
     }
 
+    /// Encrypt staged audio into a new staging file under a fresh data key
+    /// wrapped by the active master key, on a blocking thread; the plaintext
+    /// staging file is removed.
+    async fn encrypt_staged(
+        &self,
+        plain: StagedObject,
+        id: RecordingId,
+    ) -> Result<(StagedObject, callvault_store::NewRecordingKey), IngestError> {
+        let binding = *id.0.as_bytes();
+        let (data_key, key_id, wrapped) = self.keyring.new_data_key(&binding).map_err(|e| {
+            tracing::error!(error = %e, "an encrypting tenant's upload has no master key to use");
+            IngestError::Unavailable("encryption at rest is not configured".into())
+        })?;
+        // Beside the plaintext when the primary's staging cannot take it.
+        let (sealing, _) = self.stage()?;
+        let sealed = tokio::task::spawn_blocking(move || {
+            let src = std::io::BufReader::with_capacity(256 * 1024, plain.open()?);
+            let mut dst = std::io::BufWriter::with_capacity(256 * 1024, StagingIo(sealing));
+            callvault_store::crypt::encrypt_stream(&data_key, &binding, src, &mut dst)?;
+            let sealing = dst.into_inner().map_err(|e| e.into_error())?.0;
+            drop(plain);
+            sealing.finish().map_err(std::io::Error::other)
+        })
+        .await
+        .map_err(|e| IngestError::Unavailable(format!("encryption task failed: {e}")))?
+        .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        let key = callvault_store::NewRecordingKey {
+            master_key_id: key_id,
+            wrapped_key: wrapped,
+            stored_size: sealed.size,
+            stored_sha256: sealed.sha256.clone(),
+        };
+        Ok((sealed, key))
+    }
+
     /// Remove an object that will not be acknowledged, then its pending row.
     /// If either step fails the pending row stays, and start-up recovery
     /// finishes the job.
@@ -824,6 +873,20 @@ impl Sink {
         self.spare.retry(&mut self.staging, |f| f.sync())?;
         let staged = self.staging.finish().map_err(|e| IngestError::Unavailable(e.to_string()))?;
         Ok(Received { staged, info })
+    }
+}
+
+/// A staging file as an [`std::io::Write`].
+struct StagingIo(callvault_store::blob::StagingFile);
+
+impl std::io::Write for StagingIo {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(std::io::Error::other)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -17,6 +17,8 @@
 //! - [`outage`]: what recorders do while the vault is unavailable.
 //! - [`disk`]: the data_dir's free-space watermarks and the verdict that
 //!   sheds new calls below the critical one.
+//! - [`encryption`]: master keys, their start-up check, the one reader of
+//!   recordings' audio (decrypting), rotation.
 //!
 //! **Architecture invariant:** no recording reaches the catalog except
 //! through [`ingest::Ingestor`]; the vault knows nothing of HTTP, SIP or
@@ -25,6 +27,7 @@
 
 pub mod clock;
 pub mod disk;
+pub mod encryption;
 pub mod import;
 pub mod ingest;
 pub mod instance;
@@ -68,6 +71,8 @@ pub struct VaultConfig {
     pub settle: SettlePolicy,
     /// The data_dir's free-space watermarks.
     pub disk: disk::DiskWatermarks,
+    /// Master keys for encryption at rest (`[encryption]`).
+    pub encryption: encryption::EncryptionConfig,
 }
 
 /// How long after a recording is committed its conversation counts as
@@ -139,6 +144,8 @@ pub enum OpenError {
     Stores(#[source] stores::StoresError),
     #[error("cannot register this process in data_dir: {0}")]
     Instance(#[source] std::io::Error),
+    #[error("encryption: {0}")]
+    Encryption(#[source] encryption::EncryptionError),
 }
 
 /// The catalog and primary store, opened from a configuration.
@@ -153,6 +160,9 @@ pub struct Vault {
     /// The data_dir's free-space verdict, read by every edge that opens
     /// new calls; kept fresh by [`disk::DiskWatch`].
     pub disk: Arc<disk::DiskGuard>,
+    /// The master keys of encryption at rest (checked against the catalog
+    /// when the vault opened).
+    pub keyring: Arc<callvault_store::crypt::Keyring>,
     /// Shared by every ingestor of this process.
     commits: Arc<tokio::sync::Semaphore>,
     pub config: VaultConfig,
@@ -166,6 +176,8 @@ impl Vault {
         let catalog = open_catalog(&config.catalog_url, config.catalog_max_connections)
             .await
             .map_err(OpenError::Catalog)?;
+        let keyring = config.encryption.load().map_err(OpenError::Encryption)?;
+        encryption::check_keys(catalog.as_ref(), &keyring).await.map_err(OpenError::Encryption)?;
         let set = stores::StoreSet::open(&config.store, &config.stores).map_err(|e| match e {
             stores::StoresError::Open { name, source } if name == config.store.name => {
                 OpenError::Store(source)
@@ -186,6 +198,7 @@ impl Vault {
             metrics: Arc::new(Metrics::new()),
             instance: Arc::new(instance),
             disk,
+            keyring: Arc::new(keyring),
             commits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commits.max(1))),
             config,
         })
@@ -202,6 +215,17 @@ impl Vault {
             commits: self.commits.clone(),
             max_upload_bytes: self.config.max_upload_bytes,
             settle: self.config.settle,
+            keyring: self.keyring.clone(),
+        }
+    }
+
+    /// The one reader of recordings' audio (decrypting encrypted ones).
+    pub fn reader(&self) -> encryption::RecordingReader {
+        encryption::RecordingReader {
+            catalog: self.catalog.clone(),
+            store: self.store.clone(),
+            stores: self.stores.clone(),
+            keyring: self.keyring.clone(),
         }
     }
 

@@ -8,7 +8,9 @@
 //!   (neither a copy nor a pending object): a restored catalog, a manual
 //!   copy, a bug. They are reported, never deleted automatically.
 //! - [`check_copies`] walks the copy rows and checks each object exists with
-//!   the right size, or (with `verify`) the right sha256.
+//!   the right size, or (with `verify`) the right sha256. A copy row
+//!   describes the stored bytes (the ciphertext of an encrypted recording),
+//!   so no key is needed to find a damaged copy.
 
 use callvault_store::{BlobError, BlobStore, Catalog, CatalogError};
 use chrono::Utc;

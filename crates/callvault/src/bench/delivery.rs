@@ -374,12 +374,12 @@ async fn measure(
     // every call.
     let timed = Arc::new(TimedCatalog::new(catalog.clone()));
     let dyn_timed: Arc<dyn Catalog> = timed.clone();
-    let media: Arc<dyn MediaFactory> = Arc::new(MediaService::new(
-        dyn_timed.clone(),
-        vault.store.clone(),
-        "http://127.0.0.1:9",
-        vault.instance.id(),
-    ));
+    let reader = callvault_vault::encryption::RecordingReader {
+        catalog: dyn_timed.clone(),
+        ..vault.reader()
+    };
+    let media: Arc<dyn MediaFactory> =
+        Arc::new(MediaService::new(reader, "http://127.0.0.1:9", vault.instance.id()));
     let runner = Runner::new(
         dyn_timed,
         Arc::new(channels),
@@ -1252,6 +1252,55 @@ mod timed {
         }
         async fn scrub_findings(&self, run: Uuid) -> Result<Vec<callvault_store::ScrubFinding>> {
             self.timed(self.inner.scrub_findings(run)).await
+        }
+        async fn master_keys(&self) -> Result<Vec<callvault_store::MasterKeyRecord>> {
+            self.timed(self.inner.master_keys()).await
+        }
+        async fn register_master_key(
+            &self,
+            id: &str,
+            check_value: &str,
+            now: DateTime<Utc>,
+        ) -> Result<String> {
+            self.timed(self.inner.register_master_key(id, check_value, now)).await
+        }
+        async fn set_tenant_encryption(
+            &self,
+            tenant: TenantId,
+            enabled: bool,
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            self.timed(self.inner.set_tenant_encryption(tenant, enabled, actor, now)).await
+        }
+        async fn tenant_encryption(&self, tenant: TenantId) -> Result<bool> {
+            self.timed(self.inner.tenant_encryption(tenant)).await
+        }
+        async fn encrypted_tenants(&self) -> Result<Vec<TenantId>> {
+            self.timed(self.inner.encrypted_tenants()).await
+        }
+        async fn recording_key(
+            &self,
+            tenant: TenantId,
+            recording: RecordingId,
+        ) -> Result<Option<callvault_store::RecordingKey>> {
+            self.timed(self.inner.recording_key(tenant, recording)).await
+        }
+        async fn recording_keys_not_under(
+            &self,
+            master_key_id: &str,
+            after: Option<RecordingId>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::RecordingKey>> {
+            self.timed(self.inner.recording_keys_not_under(master_key_id, after, limit)).await
+        }
+        async fn rewrap_recording_keys(
+            &self,
+            rewraps: &[callvault_store::Rewrap],
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<u64> {
+            self.timed(self.inner.rewrap_recording_keys(rewraps, actor, now)).await
         }
     }
 }

@@ -13,9 +13,12 @@
 //!   against servers started by the bench (module `delivery`).
 //! - `scrub`: the scrubber's rate over a local store and the S3 server at
 //!   `CV_TEST_S3_ENDPOINT` (module `scrub`).
+//! - `encryption`: ingest and Range reads of an encrypting tenant against
+//!   the same in the clear (module `encryption`).
 
 mod capture_live;
 mod delivery;
+mod encryption;
 mod offload;
 mod scrub;
 mod siprec;
@@ -186,6 +189,25 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// The cost of encryption at rest on ingest and on Range reads, as a
+    /// ratio to the same without it.
+    Encryption {
+        /// Files ingested per tenant (one encrypting, one not).
+        #[arg(long, default_value_t = 8)]
+        files: u64,
+        /// Size of each file in MiB.
+        #[arg(long, default_value_t = 16)]
+        size_mib: u64,
+        /// Range reads per tenant.
+        #[arg(long, default_value_t = 2000)]
+        reads: u64,
+        /// Bytes per Range read.
+        #[arg(long, default_value_t = 16384)]
+        read_bytes: u64,
+        /// Directory for the bench's vault (default: data_dir/bench-encryption).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -235,6 +257,16 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
                 capture_live::run(&load, !user_space_filter, &interface, &dir)
             })
             .await?
+        }
+        BenchCommand::Encryption { files, size_mib, reads, read_bytes, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench-encryption"));
+            let opts = encryption::Options {
+                files: files.max(1),
+                size_mib: size_mib.max(1),
+                reads,
+                read_bytes: read_bytes.max(1),
+            };
+            encryption::run(&config, &dir, &opts).await
         }
         BenchCommand::Delivery {
             conversations,

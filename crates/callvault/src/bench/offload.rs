@@ -64,6 +64,7 @@ pub async fn run(
             role: StoreRole::Archive,
         }],
         disk: Default::default(),
+        encryption: Default::default(),
         max_concurrent_commits: 8,
         max_upload_bytes: 1 << 32,
         recovery_grace: Duration::from_secs(60),

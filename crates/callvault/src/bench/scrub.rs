@@ -34,6 +34,7 @@ async fn vault(dir: &Path, store: StoreConfig) -> anyhow::Result<Vault> {
         recovery_grace: Duration::from_secs(60),
         settle: Default::default(),
         disk: Default::default(),
+        encryption: Default::default(),
         stores: Vec::new(),
     };
     let vault = Vault::open(config).await?;

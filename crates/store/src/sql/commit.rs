@@ -248,6 +248,9 @@ async fn try_commit<D: Dialect>(db: &D, new: &NewRecording) -> Result<CommitOutc
         .await?;
     }
     insert_copy(&mut *tx, new, now).await?;
+    if let Some(enc) = &new.encryption {
+        super::encryption::insert_recording_key(&mut *tx, new, enc, now).await?;
+    }
     clear_pending_object(&mut *tx, new).await?;
     // In this transaction: a recording is never visible without its
     // deliveries queued.
@@ -625,8 +628,9 @@ async fn insert_copy(tx: &mut impl SqlConn, new: &NewRecording, now: DateTime<Ut
     .bind(new.id.0)
     .bind(&new.store)
     .bind(&new.object_key)
-    .bind(i64_of(new.size_bytes))
-    .bind(&new.sha256)
+    // The copy describes the stored bytes: the ciphertext when encrypted.
+    .bind(i64_of(new.encryption.as_ref().map_or(new.size_bytes, |e| e.stored_size)))
+    .bind(new.encryption.as_ref().map_or(&new.sha256, |e| &e.stored_sha256))
     .bind(now)
     .execute(&mut *tx)
     .await?;

@@ -16,6 +16,8 @@
 //!   [`copies`], [`audit`], [`maintenance`], [`destinations`], [`outbox`]
 //!   (deliveries), [`alerts`], [`retention`] (rules, holds, the trash, the
 //!   purge): the catalog's operations, by concern.
+//!   (deliveries), [`alerts`], [`encryption`]: the catalog's operations, by
+//!   concern.
 
 mod alerts;
 mod audit;
@@ -23,6 +25,7 @@ mod capacity;
 mod commit;
 mod copies;
 mod destinations;
+mod encryption;
 mod error;
 mod ingest;
 mod keys;
@@ -710,5 +713,62 @@ impl<D: Dialect> Catalog for D {
 
     async fn scrub_findings(&self, run_id: Uuid) -> Result<Vec<crate::capacity::ScrubFinding>> {
         Ok(capacity::findings(self, run_id).await?)
+    }
+
+    async fn master_keys(&self) -> Result<Vec<MasterKeyRecord>> {
+        Ok(encryption::master_keys(self).await?)
+    }
+
+    async fn register_master_key(
+        &self,
+        id: &str,
+        check_value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.writes().note(encryption::register_master_key(self, id, check_value, now).await)
+    }
+
+    async fn set_tenant_encryption(
+        &self,
+        tenant: TenantId,
+        enabled: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(encryption::set_tenant(self, tenant, enabled, actor, now).await)
+    }
+
+    async fn tenant_encryption(&self, tenant: TenantId) -> Result<bool> {
+        Ok(encryption::tenant(self, tenant).await?)
+    }
+
+    async fn encrypted_tenants(&self) -> Result<Vec<TenantId>> {
+        Ok(encryption::encrypted_tenants(self).await?)
+    }
+
+    async fn recording_key(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<Option<RecordingKey>> {
+        Ok(encryption::get(self, tenant, recording).await?)
+    }
+
+    async fn recording_keys_not_under(
+        &self,
+        master_key_id: &str,
+        after: Option<RecordingId>,
+        limit: u32,
+    ) -> Result<Vec<RecordingKey>> {
+        Ok(encryption::not_under(self, master_key_id, after, limit).await?)
+    }
+
+    async fn rewrap_recording_keys(
+        &self,
+        rewraps: &[Rewrap],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.writes().note(encryption::rewrap(self, rewraps, actor, now).await)
     }
 }

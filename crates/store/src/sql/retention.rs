@@ -849,7 +849,8 @@ pub(crate) async fn finish_purge<D: Dialect>(
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
-    for table in ["deliveries", "conversation_events"] {
+    // Its wrapped data key goes with it: the audio is gone from every store.
+    for table in ["deliveries", "conversation_events", "recording_keys"] {
         sql(format!("DELETE FROM {table} WHERE recording_id = $1"))
             .bind(id.0)
             .execute(&mut *tx)
