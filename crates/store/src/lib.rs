@@ -15,6 +15,7 @@
 //! copy row points at a stored object.
 #![forbid(unsafe_code)]
 
+pub mod assurance;
 pub mod blob;
 pub mod catalog;
 pub mod outbox;
@@ -24,6 +25,7 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+pub use assurance::*;
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use catalog::*;
 pub use outbox::*;

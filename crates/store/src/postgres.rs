@@ -85,6 +85,11 @@ impl Dialect for PgCatalog {
             name: "key_generations",
             script: include_str!("migrations/postgres/0004_key_generations.sql"),
         },
+        Migration {
+            version: 7,
+            name: "assurance",
+            script: include_str!("migrations/postgres/0007_assurance.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers

@@ -126,6 +126,11 @@ impl Dialect for SqliteCatalog {
             name: "key_generations",
             script: include_str!("migrations/sqlite/0004_key_generations.sql"),
         },
+        Migration {
+            version: 7,
+            name: "assurance",
+            script: include_str!("migrations/sqlite/0007_assurance.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:
