@@ -44,6 +44,12 @@ pub struct AlertLabels {
     pub severity: String,
 }
 
+/// A kind (of assurance finding).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WorkerLabels {
     pub worker: String,
@@ -114,6 +120,11 @@ pub struct Metrics {
     pub delivery_oldest_undelivered: Family<DestinationLabels, Gauge>,
     /// Open alerts by kind and severity.
     pub alerts_open: Family<AlertLabels, Gauge>,
+    // --- assurance ---
+    /// Answered calls in the call register.
+    pub assurance_calls: Gauge,
+    /// Open assurance findings by kind.
+    pub assurance_findings: Family<KindLabels, Gauge>,
 }
 
 impl Metrics {
@@ -292,6 +303,18 @@ impl Metrics {
         );
         let alerts_open = Family::<AlertLabels, Gauge>::default();
         registry.register("alerts_open", "Open alerts by kind and severity", alerts_open.clone());
+        let assurance_calls = Gauge::default();
+        registry.register(
+            "assurance_calls_total",
+            "Answered calls in the call register (CDRs, capture, SIPREC)",
+            assurance_calls.clone(),
+        );
+        let assurance_findings = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "assurance_findings",
+            "Open assurance findings by kind",
+            assurance_findings.clone(),
+        );
         Self {
             registry,
             worker_runs,
@@ -325,7 +348,16 @@ impl Metrics {
             deliveries,
             delivery_oldest_undelivered,
             alerts_open,
+            assurance_calls,
+            assurance_findings,
         }
+    }
+
+    /// Set the open findings of one kind.
+    pub fn assurance_finding(&self, kind: &str, open: u64) {
+        self.assurance_findings
+            .get_or_create(&KindLabels { kind: kind.to_owned() })
+            .set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
     pub fn ingest_outcome(&self, outcome: &str) {
