@@ -1,6 +1,7 @@
 //! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
 #![recursion_limit = "256"]
 
+pub mod assurance;
 pub mod auth;
 pub mod cursor;
 pub mod deliveries;
@@ -62,6 +63,8 @@ pub struct AppState {
     /// Destinations, deliveries, alerts and signed links; `None` where the
     /// process runs without delivery.
     pub delivery: Option<Arc<deliveries::DeliveryApi>>,
+    /// Assurance reports and CDR import; `None` where assurance is off.
+    pub assurance: Option<Arc<assurance::AssuranceApi>>,
 }
 
 /// Most audit events one page may hold.
@@ -84,6 +87,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/workers", get(list_workers))
         .route("/openapi.json", get(openapi_document))
         .merge(deliveries::v1_routes())
+        .merge(assurance::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use callvault_assurance::AssuranceSection;
 use callvault_capture_driver::config::CaptureSection;
 use callvault_delivery::config::DeliverySection;
 use callvault_siprec::config::SipConfig;
@@ -34,6 +35,7 @@ pub struct Config {
     pub sip: SipConfig,
     pub capture: CaptureSection,
     pub delivery: DeliverySection,
+    pub assurance: AssuranceSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -181,6 +183,7 @@ impl Default for Config {
             sip: SipConfig::default(),
             capture: CaptureSection::default(),
             delivery: DeliverySection::default(),
+            assurance: AssuranceSection::default(),
         }
     }
 }
@@ -357,6 +360,9 @@ impl Config {
             message,
         })?;
         self.delivery.validate().map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.assurance
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid("server.public_url", "expected https://HOST[:PORT][/PATH]"));

@@ -49,6 +49,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let workers = Workers::new(vault.metrics.clone(), stop_rx.clone());
     spawn_workers(&vault, &workers);
     let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
+    let assurance_api = start_assurance(&config, &vault, &workers);
     let edge_metrics = Arc::new(EdgeMetrics::new());
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
@@ -69,6 +70,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         edge_metrics: edge_metrics.clone(),
         cursor_key,
         delivery: delivery_api.clone(),
+        assurance: Some(assurance_api),
     });
     workers.spawn(ReadinessCheck::new(
         state.clone(),
@@ -362,4 +364,24 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Assurance: the reconciliation worker (when `assurance.enabled`) and what
+/// the API needs for reports and CDR imports.
+fn start_assurance(
+    config: &Config,
+    vault: &Vault,
+    workers: &Workers,
+) -> Arc<callvault_api::assurance::AssuranceApi> {
+    let mut wake = None;
+    if config.assurance.enabled {
+        let reconciler = callvault_assurance::Reconciler::new(
+            vault.catalog.clone(),
+            config.assurance.clone(),
+            Some(vault.metrics.clone()),
+        );
+        wake = Some(reconciler.waker());
+        workers.spawn(reconciler);
+    }
+    Arc::new(callvault_api::assurance::AssuranceApi { config: config.assurance.clone(), wake })
 }

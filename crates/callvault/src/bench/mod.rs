@@ -12,6 +12,7 @@
 //! - `delivery`: the outbox emptied by one runner per catalog and channel,
 //!   against servers started by the bench (module `delivery`).
 
+mod assurance;
 mod capture_live;
 mod delivery;
 mod siprec;
@@ -151,10 +152,27 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Assurance: reconcile N calls against N conversations (seeded in
+    /// bulk), then `audit --since 24h` on that data set.
+    Assurance {
+        /// Calls (and conversations) to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        calls: u64,
+        /// Catalog URL (default: the configured catalog).
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Calls checked per batch.
+        #[arg(long, default_value_t = 1000)]
+        batch: u32,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Assurance { calls, catalog, batch } => {
+            let url = catalog.unwrap_or_else(|| config.catalog_url());
+            assurance::run(&url, calls, batch, &config.assurance).await
+        }
         BenchCommand::Upload { sizes_mib, clients, volume_mib, dir } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             upload(&sizes_mib, &clients, volume_mib, &dir).await
