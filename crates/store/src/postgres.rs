@@ -37,6 +37,10 @@ const TABLES: &[&str] = &[
     "alerts",
     "leases",
     "callvault_migrations",
+    // assurance (0007)
+    "calls",
+    "findings",
+    "assurance_cursors",
 ];
 
 /// The PostgreSQL catalog.
