@@ -33,14 +33,12 @@ pub struct AssuranceApi {
 }
 
 pub(crate) fn v1_routes() -> Router<SharedState> {
+    let cdrs = post(import_cdrs).layer(axum::extract::DefaultBodyLimit::max(MAX_CDR_BYTES));
     Router::new()
         .route("/assurance", get(report))
         .route("/assurance/daily", get(daily))
         .route("/assurance/reconcile", post(reconcile))
-        .route(
-            "/cdrs",
-            post(import_cdrs).layer(axum::extract::DefaultBodyLimit::max(MAX_CDR_BYTES)),
-        )
+        .route("/cdrs", cdrs)
 }
 
 fn api(state: &SharedState) -> Result<&AssuranceApi, Problem> {

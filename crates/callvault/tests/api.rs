@@ -545,6 +545,7 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
             "catalog-totals",
             "deliveries",
             "delivery-gauges",
+            "assurance",
             "readiness"
         ]
     );
@@ -580,9 +581,12 @@ async fn openapi_describes_every_route() {
     let paths: HashSet<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     // The router's routes, from the source of truth: the router and the
     // delivery routes it merges (the signed links sit outside /v1).
-    let source =
-        [include_str!("../../api/src/lib.rs"), include_str!("../../api/src/deliveries.rs")]
-            .concat();
+    let source = [
+        include_str!("../../api/src/lib.rs"),
+        include_str!("../../api/src/deliveries.rs"),
+        include_str!("../../api/src/assurance.rs"),
+    ]
+    .concat();
     let routes: HashSet<_> = source
         .lines()
         .filter_map(|l| l.split(".route(\"").nth(1))
