@@ -680,10 +680,10 @@ impl LiveSession {
         let call = self.call_row(&facts, now.to_utc(), None);
         let req = request(self.tenant, self.conversation, facts, flags);
         let stored = store(&self.shared, req, staged, &self.spool).await;
+        self.shared.metrics.sip_session(if stored.is_some() { "recorded" } else { "failed" });
         if let Some(conv) = stored {
             self.register_call(call, conv).await;
         }
-        self.shared.metrics.sip_session(if stored.is_some() { "recorded" } else { "failed" });
     }
 
     /// The call this session recorded, for assurance's call register: the
@@ -839,9 +839,9 @@ impl LiveSession {
                 callvault_store::EmptySessionOutcome::Created(conv)
                 | callvault_store::EmptySessionOutcome::Existing(conv),
             ) => {
-                self.register_call(call, conv).await;
                 self.shared.metrics.sip_session("empty");
                 remove_spool(&self.spool);
+                self.register_call(call, conv).await;
             }
             Err(e) => {
                 // The spool stays: recovery finds it again at the next start.

@@ -243,7 +243,8 @@ pub(crate) async fn facts<D: Dialect>(
         let mut stmt = sql("SELECT r.id, r.conversation_id, r.started_at, r.ended_at, \
              r.duration_ms, r.flags, r.source, (SELECT COUNT(*) FROM copies c \
              WHERE c.recording_id = r.id AND c.verified_at IS NOT NULL) AS verified \
-             FROM recordings r WHERE r.tenant_id = $1 AND r.conversation_id IN (")
+             FROM conversations k JOIN recordings r ON r.conversation_id = k.id \
+             WHERE k.tenant_id = $1 AND k.id IN (")
         .bind(tenant.0);
         in_list(&mut stmt, chunk);
         for row in stmt.fetch_all(&mut *conn).await? {
@@ -261,8 +262,9 @@ pub(crate) async fn facts<D: Dialect>(
             }
         }
 
-        let mut stmt = sql("SELECT conversation_id, kind, at, detail FROM conversation_events \
-             WHERE tenant_id = $1 AND kind IN ('media_gap', 'no_media') AND conversation_id IN (")
+        let mut stmt = sql("SELECT e.conversation_id, e.kind, e.at, e.detail \
+             FROM conversations k JOIN conversation_events e ON e.conversation_id = k.id \
+             WHERE k.tenant_id = $1 AND e.kind IN ('media_gap', 'no_media') AND k.id IN (")
         .bind(tenant.0);
         in_list(&mut stmt, chunk);
         for row in stmt.fetch_all(&mut *conn).await? {
@@ -278,9 +280,10 @@ pub(crate) async fn facts<D: Dialect>(
 
         let mut stmt = sql("SELECT d.conversation_id, d.destination_id, t.name, \
              d.destination_kind, d.event, d.state, d.last_error, d.attempts, d.age_from, \
-             t.max_age_secs, d.updated_at FROM deliveries d \
+             t.max_age_secs, d.updated_at \
+             FROM conversations k JOIN deliveries d ON d.conversation_id = k.id \
              JOIN destinations t ON t.id = d.destination_id \
-             WHERE d.tenant_id = $1 AND d.conversation_id IN (")
+             WHERE k.tenant_id = $1 AND k.id IN (")
         .bind(tenant.0);
         in_list(&mut stmt, chunk);
         for row in stmt.fetch_all(&mut *conn).await? {
