@@ -1,6 +1,7 @@
 //! The HTTP API under `/v1`: JSON, bearer keys, problem+json errors.
 #![recursion_limit = "256"]
 
+pub mod assurance;
 pub mod auth;
 pub mod cursor;
 pub mod deliveries;
@@ -76,6 +77,8 @@ pub struct AppState {
     /// The one reader of recordings' audio (decrypting encrypted ones);
     /// its keyring serves `/v1/encryption`.
     pub reader: callvault_vault::encryption::RecordingReader,
+    /// Assurance reports and CDR import; `None` where assurance is off.
+    pub assurance: Option<Arc<assurance::AssuranceApi>>,
 }
 
 /// Most audit events one page may hold.
@@ -103,6 +106,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/encryption", get(enc::status))
         .route("/encryption/tenants/{name}", get(enc::get_tenant).put(enc::set_tenant))
         .route("/encryption/rotate", post(enc::rotate))
+        .merge(assurance::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()

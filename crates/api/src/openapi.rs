@@ -47,7 +47,7 @@ pub fn document() -> Value {
 
 fn base_document() -> Value {
     let tenant_errors = problem_responses(&["401", "403", "404", "503"]);
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "callvault",
@@ -516,5 +516,102 @@ fn base_document() -> Value {
                 }
             }
         }
-    })
+    });
+    add_assurance(&mut doc);
+    doc
+}
+
+/// Assurance's paths and schemas.
+fn add_assurance(doc: &mut Value) {
+    let errors = problem_responses(&["400", "401", "403", "404", "503"]);
+    let since = json!({ "name": "since", "in": "query", "description": "a span back from now (24h, 7d, 30m) or an RFC 3339 time; default 24h", "schema": { "type": "string" } });
+    let tenant = json!({ "name": "tenant", "in": "query", "description": "admin keys: one tenant by name (default: every tenant)", "schema": { "type": "string" } });
+    let paths = json!({
+        "/v1/assurance": {
+            "get": {
+                "summary": "Assurance over a window: answered calls, recorded completely, with their copies, delivered (counts and percentages), and the findings, newest first",
+                "parameters": [
+                    since, tenant,
+                    { "name": "until", "in": "query", "schema": { "type": "string" } },
+                    { "name": "kind", "in": "query", "schema": { "enum": ["missing", "incomplete", "under_replicated", "undelivered", "orphan_recording"] } },
+                    { "name": "open", "in": "query", "schema": { "type": "boolean", "default": true } },
+                    { "name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": { "type": "string" } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }
+                ],
+                "responses": with(json!({ "200": { "description": "Summary and findings", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "since": { "type": "string", "format": "date-time" }, "until": { "type": "string", "format": "date-time" },
+                        "summary": { "$ref": "#/components/schemas/AssuranceSummary" },
+                        "findings": { "type": "array", "items": { "$ref": "#/components/schemas/Finding" } },
+                        "next_cursor": { "type": ["string", "null"] } } } } } } }), errors.clone())
+            }
+        },
+        "/v1/assurance/daily": {
+            "get": {
+                "summary": "The daily completeness report of a UTC day (default yesterday)",
+                "parameters": [
+                    { "name": "date", "in": "query", "schema": { "type": "string", "format": "date" } }, tenant
+                ],
+                "responses": with(json!({ "200": { "description": "The day's report", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "date": { "type": "string", "format": "date" },
+                        "summary": { "$ref": "#/components/schemas/AssuranceSummary" },
+                        "worst": { "type": "array", "items": { "$ref": "#/components/schemas/Finding" } } } } } } } }), errors.clone())
+            }
+        },
+        "/v1/assurance/reconcile": {
+            "post": {
+                "summary": "Run the reconciliation now (it also runs continuously)",
+                "responses": with(json!({ "202": { "description": "Started" } }), errors.clone())
+            }
+        },
+        "/v1/cdrs": {
+            "post": {
+                "summary": "Import CDRs into the call register (idempotent: the same legs again change nothing)",
+                "parameters": [
+                    { "name": "format", "in": "query", "schema": { "enum": ["cv_json", "asterisk_csv", "asterisk_custom", "freeswitch_json", "generic"], "default": "cv_json" } }
+                ],
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": { "description": "cv_json: an array of CDR legs" } },
+                    "text/csv": { "schema": { "type": "string" } } } },
+                "responses": with(json!({ "200": { "description": "Imported", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "legs": { "type": "integer" }, "inserted": { "type": "integer" }, "existing": { "type": "integer" } } } } } } }), errors)
+            }
+        }
+    });
+    let schemas = json!({
+        "AssuranceSummary": {
+            "type": "object",
+            "properties": {
+                "calls": { "type": "integer" }, "checked": { "type": "integer" },
+                "recorded_completely": { "$ref": "#/components/schemas/Share" },
+                "with_required_copies": { "$ref": "#/components/schemas/Share" },
+                "delivered": { "$ref": "#/components/schemas/Share" },
+                "open_findings": { "type": "object", "additionalProperties": { "type": "integer" } }
+            }
+        },
+        "Share": { "type": "object", "properties": { "count": { "type": "integer" }, "percent": { "type": "number" } } },
+        "Finding": {
+            "type": "object",
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "kind": { "enum": ["missing", "incomplete", "under_replicated", "undelivered", "orphan_recording"] },
+                "call_id": { "type": ["string", "null"] }, "recording_id": { "type": ["string", "null"] },
+                "conversation_id": { "type": ["string", "null"] },
+                "reason": { "type": "string" }, "detail": { "type": "object" },
+                "first_seen": { "type": "string", "format": "date-time" }, "last_seen": { "type": "string", "format": "date-time" },
+                "resolved_at": { "type": ["string", "null"], "format": "date-time" }, "resolution": { "type": ["string", "null"] }
+            }
+        }
+    });
+    if let (Some(p), Value::Object(extra)) =
+        (doc.pointer_mut("/paths").and_then(Value::as_object_mut), paths)
+    {
+        p.extend(extra);
+    }
+    if let (Some(s), Value::Object(extra)) =
+        (doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut), schemas)
+    {
+        s.extend(extra);
+    }
 }

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use callvault_assurance::AssuranceSection;
 use callvault_capture_driver::config::CaptureSection;
 use callvault_delivery::config::DeliverySection;
 use callvault_siprec::config::SipConfig;
@@ -46,6 +47,7 @@ pub struct Config {
     pub scrub: callvault_storage::scrub::ScrubConfig,
     /// Encryption at rest: master keys and the active one.
     pub encryption: callvault_vault::encryption::EncryptionConfig,
+    pub assurance: AssuranceSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -204,6 +206,7 @@ impl Default for Config {
             capacity: Default::default(),
             scrub: Default::default(),
             encryption: Default::default(),
+            assurance: AssuranceSection::default(),
         }
     }
 }
@@ -396,6 +399,9 @@ impl Config {
             message,
         })?;
         self.encryption
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        self.assurance
             .validate()
             .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         let url = &self.server.public_url;

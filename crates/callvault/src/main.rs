@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 
+mod assurance;
 mod bench;
 mod config;
 mod delivery;
@@ -149,6 +150,14 @@ enum Command {
     /// Encryption at rest: a tenant's switch, key status, rotation.
     #[command(subcommand)]
     Encryption(encryption::EncryptionCommand),
+    // --- assurance ---
+    /// Reconcile the call register with the vault and report: answered
+    /// calls, how many are recorded completely, with their copies,
+    /// delivered, and the findings.
+    Audit(assurance::AuditArgs),
+    /// Import PBX call detail records into the call register.
+    #[command(subcommand)]
+    Cdr(assurance::CdrCommand),
 }
 
 #[derive(Subcommand)]
@@ -334,6 +343,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Deliveries(cmd) => {
             let vault = Vault::open(config.vault()).await?;
             delivery::deliveries(cmd, &vault).await
+        }
+        Command::Audit(args) => {
+            let vault = Vault::open(config.vault()).await?;
+            assurance::audit(args, &vault, &config.assurance, config.storage.policy.copies).await
+        }
+        Command::Cdr(cmd) => {
+            let vault = Vault::open(config.vault()).await?;
+            assurance::cdr(cmd, &vault, &config.assurance).await
         }
         Command::Alerts(cmd) => {
             let vault = Vault::open(config.vault()).await?;

@@ -63,6 +63,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let (delivery_api, delivery_drain) = start_delivery(&config, &vault, &workers)?;
     spawn_retention(&config, &vault, &workers);
+    let assurance_api = start_assurance(&config, &vault, &workers);
     let edge_metrics = Arc::new(EdgeMetrics::new());
     let state = Arc::new(AppState {
         catalog: vault.catalog.clone(),
@@ -90,6 +91,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             disk: vault.disk.clone(),
         })),
         reader: vault.reader(),
+        assurance: Some(assurance_api),
     });
     workers.spawn(ReadinessCheck::new(state.clone(), vault.disk.clone()));
     let sip = if config.sip.enabled {
@@ -443,4 +445,25 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Assurance: the reconciliation worker (when `assurance.enabled`) and what
+/// the API needs for reports and CDR imports.
+fn start_assurance(
+    config: &Config,
+    vault: &Vault,
+    workers: &Workers,
+) -> Arc<callvault_api::assurance::AssuranceApi> {
+    let mut wake = None;
+    if config.assurance.enabled {
+        let reconciler = callvault_assurance::Reconciler::new(
+            vault.catalog.clone(),
+            config.assurance.clone(),
+            Some(vault.metrics.clone()),
+        )
+        .with_default_copies(config.storage.policy.copies);
+        wake = Some(reconciler.waker());
+        workers.spawn(reconciler);
+    }
+    Arc::new(callvault_api::assurance::AssuranceApi { config: config.assurance.clone(), wake })
 }

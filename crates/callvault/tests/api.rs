@@ -552,6 +552,7 @@ async fn every_background_worker_is_listed_with_its_figures_for_admins_only() {
             "trash-gauges",
             "retention",
             "trash-purge",
+            "assurance",
             "readiness"
         ]
     );
@@ -592,6 +593,7 @@ async fn openapi_describes_every_route() {
         include_str!("../../api/src/deliveries.rs"),
         include_str!("../../api/src/retention.rs"),
         include_str!("../../api/src/storage.rs"),
+        include_str!("../../api/src/assurance.rs"),
     ]
     .concat();
     let routes: HashSet<_> = source

@@ -1651,3 +1651,78 @@ async fn session_with_only_undecodable_media_is_kept_as_a_conversation() {
         text.lines().any(|l| l.contains("WARN") && l.contains("without media") && l.contains("98"));
     assert!(warned, "no warning in the log:\n{text}");
 }
+
+/// Assurance: a session killed mid-call is `incomplete` with the seconds the
+/// crash cost, measured against the PBX's CDR of the call (8 s of talk).
+#[tokio::test(flavor = "multi_thread")]
+async fn assurance_reports_a_session_killed_mid_call_as_incomplete() {
+    if !sipp_present() {
+        return;
+    }
+    let fast = [
+        ("CALLVAULT_ASSURANCE__SETTLE_SECS", "0"),
+        ("CALLVAULT_ASSURANCE__INTERVAL_SECS", "1"),
+        ("CALLVAULT_ASSURANCE__RECHECK_SECS", "1"),
+    ];
+    let Srs { env, server, sip, key } = Srs::start(&fast);
+    let sipp = Sipp::start("siprec_call.xml", sip, &keys("killed"), &["-m", "1", "-d", "8000"]);
+    let feeder = feed(vec![(sipp.portfile.clone(), TONES.to_vec())], Plan(vec![(0, 6000)]), 1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&sipp.portfile).unwrap_or_default().is_empty() {
+        assert!(Instant::now() < deadline, "the call was not answered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    server.kill9();
+    let mut child = sipp.child;
+    let _ = child.kill();
+    let _ = child.wait();
+    feeder.join().unwrap();
+    let server = Server::start(&env);
+    let srs = Srs { env, server, sip, key };
+    let list = srs.wait_recordings(1, 1).await;
+    let d = srs.detail(list[0]["id"].as_str().unwrap()).await;
+    let call_id = d["external_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "sip_call_id")
+        .map(|e| e["value"].as_str().unwrap().to_owned())
+        .unwrap();
+    let answered: chrono::DateTime<chrono::Utc> =
+        d["started_at"].as_str().unwrap().parse().unwrap();
+    // The PBX's record: the call was answered then and talked for 8 s.
+    let cdr = serde_json::json!([{
+        "format": "asterisk_csv", "leg_key": "killed-1",
+        "ids": [{ "kind": "sip_call_id", "value": call_id }],
+        "caller": "+79120000001", "callee": "101",
+        "started_at": answered - chrono::Duration::seconds(2), "answered_at": answered,
+        "ended_at": answered + chrono::Duration::seconds(8), "talk_secs": 8,
+        "disposition": "answered",
+    }]);
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/cdrs", srs.server.url))
+        .bearer_auth(&srs.key)
+        .json(&cdr)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let finding = loop {
+        let (status, report) =
+            get_json(&format!("{}/v1/assurance?since=1h", srs.server.url), &srs.key).await;
+        assert_eq!(status, 200, "{report}");
+        if let Some(f) = report["findings"].as_array().unwrap().first() {
+            break f.clone();
+        }
+        assert!(Instant::now() < deadline, "no finding: {report:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(finding["kind"], "incomplete", "{finding:#}");
+    let reason = finding["reason"].as_str().unwrap();
+    assert!(reason.starts_with("cut by crash: ") && reason.ends_with(" s lost"), "{reason}");
+    let lost = finding["detail"]["lost_secs"].as_f64().unwrap();
+    // Killed about 3 s into 8 s of talk, audio kept up to the last sync.
+    assert!((4.0..=7.0).contains(&lost), "lost {lost} s: {finding:#}");
+}

@@ -242,7 +242,12 @@ async fn deliver(
             return Outcome::Refused(format!("spool {}: render failed: {e}", c.spool.display()));
         }
     };
-    let Some(mut finished) = finished else { return Outcome::Empty };
+    let Some(mut finished) = finished else {
+        return match &c.tracker {
+            Some(t) => store_without_audio(ingestor, tenant, actor, t).await,
+            None => Outcome::Empty,
+        };
+    };
     let mut flags = flags;
     if let Some(t) = &c.tracker {
         t.apply(&mut finished.facts);
@@ -265,6 +270,11 @@ async fn deliver(
             if let Err(e) = callvault_media::spool::remove_spool(&c.spool) {
                 tracing::warn!(error = %e, "cannot remove a spool");
             }
+            if let (Some(t), IngestOutcome::Created(r) | IngestOutcome::Duplicate(r)) =
+                (&c.tracker, &outcome)
+            {
+                register_call(ingestor, tenant, actor, t, r.conversation_id, None).await;
+            }
             match outcome {
                 IngestOutcome::Created(_) => Outcome::Created,
                 IngestOutcome::Duplicate(_) => Outcome::Duplicate,
@@ -272,5 +282,89 @@ async fn deliver(
         }
         Err(IngestError::Unavailable(e)) => Outcome::Unavailable(e),
         Err(e) => Outcome::Refused(e.to_string()),
+    }
+}
+
+/// Why capture has no audio of an answered call it saw.
+const NO_RTP: &str = "capture saw no RTP for this call";
+
+/// An answered call the capture saw without any audio: kept as a
+/// conversation without a recording (its `no_media` event says why) and
+/// registered as a call, so that assurance reports it missing.
+async fn store_without_audio(
+    ingestor: &Ingestor,
+    tenant: TenantId,
+    actor: &str,
+    t: &TrackerFacts,
+) -> Outcome {
+    let Some(first) = t.call_ids.first() else { return Outcome::Empty };
+    let (started, ended) = t.span();
+    let mut facts = callvault_vault::ingest::RecordingFacts {
+        started_at: started,
+        ended_at: ended,
+        ..Default::default()
+    };
+    t.apply(&mut facts);
+    let req = IngestRequest {
+        tenant,
+        description: facts.describe_lossy(),
+        idempotency_key: Some(format!("capture-no-audio:{first}")),
+        source: RecordingSource::Capture,
+        actor: actor.to_owned(),
+        flags: Vec::new(),
+    };
+    let detail = serde_json::json!({ "reason": NO_RTP, "call_ids": t.call_ids });
+    match ingestor.record_empty_session(req, "no_media", detail).await {
+        Ok(
+            callvault_store::EmptySessionOutcome::Created(conv)
+            | callvault_store::EmptySessionOutcome::Existing(conv),
+        ) => {
+            register_call(ingestor, tenant, actor, t, conv, Some(NO_RTP)).await;
+            Outcome::Empty
+        }
+        Err(IngestError::Unavailable(e)) => Outcome::Unavailable(e),
+        Err(e) => Outcome::Refused(e.to_string()),
+    }
+}
+
+/// Register the call the capture saw (assurance's call register), with
+/// the times signalling gave, independent of the audio. Best effort: a
+/// failure is logged, the recording is not affected.
+async fn register_call(
+    ingestor: &Ingestor,
+    tenant: TenantId,
+    actor: &str,
+    t: &TrackerFacts,
+    conversation: callvault_model::ConversationId,
+    no_audio: Option<&str>,
+) {
+    let Some(first) = t.call_ids.first() else { return };
+    let (Some(started), ended) = t.span() else { return };
+    let ended = ended.unwrap_or(started).max(started);
+    let number = |side: callvault_model::Side| {
+        t.participants.iter().find(|p| p.side == side).and_then(|p| p.address.clone())
+    };
+    let call = callvault_store::NewCall {
+        source: "capture".into(),
+        leg_key: first.clone(),
+        ids: t
+            .call_ids
+            .iter()
+            .map(|v| callvault_store::CallRef { kind: "sip_call_id".into(), value: v.clone() })
+            .collect(),
+        caller: number(callvault_model::Side::External),
+        callee: number(callvault_model::Side::Company),
+        started_at: started,
+        answered_at: Some(started),
+        ended_at: ended,
+        talk_secs: u64::try_from((ended - started).num_seconds()).unwrap_or(0),
+        disposition: "answered".into(),
+        conversation_id: Some(conversation),
+        no_audio_reason: no_audio.map(str::to_owned),
+        check_at: Some(chrono::Utc::now()),
+    };
+    if let Err(e) = ingestor.catalog.import_calls(tenant, &[call], actor, chrono::Utc::now()).await
+    {
+        tracing::warn!(%conversation, error = %e, "captured call not registered for assurance");
     }
 }

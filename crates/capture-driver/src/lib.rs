@@ -224,6 +224,13 @@ pub(crate) struct TrackerFacts {
 }
 
 impl TrackerFacts {
+    /// The call's span as signalling saw it: first join to last leave.
+    fn span(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let start = self.participants.iter().filter_map(|p| p.joined_at).min();
+        let end = self.participants.iter().filter_map(|p| p.left_at).max();
+        (start, end)
+    }
+
     /// Fill in what the tracker knows: its ids, and its participants in
     /// place of the spool's.
     fn apply(&self, facts: &mut RecordingFacts) {

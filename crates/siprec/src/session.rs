@@ -38,7 +38,8 @@ use super::routing::side_of;
 use super::{Input, Shared};
 use callvault_vault::clock::wall_now;
 use callvault_vault::ingest::{
-    EventFacts, IngestError, IngestRequest, Ingestor, ParticipantFacts, Received, RecordingFacts,
+    EventFacts, IngestError, IngestOutcome, IngestRequest, Ingestor, ParticipantFacts, Received,
+    RecordingFacts,
 };
 
 /// What the SIP core tells a session.
@@ -743,9 +744,55 @@ impl LiveSession {
         if self.parties_from_headers {
             flags.push("siprec_parties_from_headers".to_owned());
         }
+        // The session's end, not the audio's: a recording shorter than the
+        // session is what assurance reports.
+        let call = self.call_row(&facts, now.to_utc(), None);
         let req = request(self.tenant, self.conversation, facts, flags);
         let stored = store(&self.shared, req, staged, &self.spool).await;
-        self.shared.metrics.sip_session(if stored { "recorded" } else { "failed" });
+        self.shared.metrics.sip_session(if stored.is_some() { "recorded" } else { "failed" });
+        if let Some(conv) = stored {
+            self.register_call(call, conv).await;
+        }
+    }
+
+    /// The call this session recorded, for assurance's call register: the
+    /// session's own times (answered at its start, ended now), whatever
+    /// audio came.
+    fn call_row(
+        &self,
+        facts: &RecordingFacts,
+        ended_at: DateTime<Utc>,
+        no_audio: Option<&str>,
+    ) -> callvault_store::NewCall {
+        let ended_at = ended_at.max(self.started_at);
+        callvault_store::NewCall {
+            source: "siprec".into(),
+            leg_key: format!("{}:{}", self.call_id, self.conversation),
+            ids: facts
+                .external_ids
+                .iter()
+                .map(|e| callvault_store::CallRef { kind: e.kind.clone(), value: e.value.clone() })
+                .collect(),
+            caller: facts.external_number.clone(),
+            callee: facts.company_number.clone(),
+            started_at: self.started_at,
+            answered_at: Some(self.started_at),
+            ended_at,
+            talk_secs: u64::try_from((ended_at - self.started_at).num_seconds()).unwrap_or(0),
+            disposition: "answered".into(),
+            conversation_id: None,
+            no_audio_reason: no_audio.map(|r| format!("the SRC sent no media: {r}")),
+            check_at: Some(Utc::now()),
+        }
+    }
+
+    /// Register the call (best effort: logged when it fails).
+    async fn register_call(&self, mut call: callvault_store::NewCall, conv: ConversationId) {
+        call.conversation_id = Some(conv);
+        let catalog = &self.shared.ingestor.catalog;
+        if let Err(e) = catalog.import_calls(self.tenant, &[call], "siprec", Utc::now()).await {
+            tracing::warn!(session = self.id.0, error = %e, "SIPREC call not registered for assurance");
+        }
     }
 
     /// What the session knows of its call for the catalog: ids, numbers,
@@ -854,11 +901,16 @@ impl LiveSession {
             "payload_types": payload_types,
             "flags": flags,
         });
+        let call = self.call_row(&facts, ended_at, Some(reason.as_str()));
         let req = request(self.tenant, self.conversation, facts, flags);
         match self.shared.ingestor.record_empty_session(req, "no_media", detail).await {
-            Ok(_) => {
+            Ok(
+                callvault_store::EmptySessionOutcome::Created(conv)
+                | callvault_store::EmptySessionOutcome::Existing(conv),
+            ) => {
                 self.shared.metrics.sip_session("empty");
                 remove_spool(&self.spool);
+                self.register_call(call, conv).await;
             }
             Err(e) => {
                 // The spool stays: recovery finds it again at the next start.
@@ -1203,13 +1255,13 @@ pub(crate) async fn store_once(
 /// vault is unavailable the staged audio is dropped and the session waits
 /// at the server's [`super::vault_gate::VaultGate`]; when it may go again it
 /// renders once more from the spool into staging. Stopping the server while
-/// waiting keeps the spool for recovery. `true` once stored.
+/// waiting keeps the spool for recovery. Its conversation once stored.
 async fn store(
     shared: &Shared,
     req: IngestRequest,
     staged: Option<Received>,
     spool: &Path,
-) -> bool {
+) -> Option<ConversationId> {
     let mut staged = staged;
     let mut probing = false;
     let mut stopping = shared.stopping.clone();
@@ -1226,20 +1278,20 @@ async fn store(
                     shared.vault.abandon_probe();
                 }
                 tracing::error!(error = %e, spool = %spool.display(), "cannot render a SIPREC spool again; kept for recovery");
-                return false;
+                return None;
             }
         };
         match result {
-            Ok(_) => {
+            Ok(IngestOutcome::Created(r) | IngestOutcome::Duplicate(r)) => {
                 shared.vault.stored();
                 remove_spool(spool);
-                return true;
+                return Some(r.conversation_id);
             }
             Err(IngestError::Unavailable(e)) => {
                 shared.vault.unavailable(probing);
                 if *stopping.borrow() {
                     tracing::error!(error = %e, spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
-                    return false;
+                    return None;
                 }
                 if !probing {
                     tracing::warn!(error = %e, "vault unavailable; the SIPREC recording waits in its spool");
@@ -1254,7 +1306,7 @@ async fn store(
                     Some(turn) => probing = turn == super::vault_gate::Turn::Probe,
                     None => {
                         tracing::error!(spool = %spool.display(), "vault unavailable at shutdown; spool kept for recovery");
-                        return false;
+                        return None;
                     }
                 }
             }
@@ -1264,7 +1316,7 @@ async fn store(
                     shared.vault.stored();
                 }
                 tracing::error!(error = %e, spool = %spool.display(), "SIPREC recording refused by ingest; spool kept");
-                return false;
+                return None;
             }
         }
     }

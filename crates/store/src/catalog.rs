@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::assurance::*;
 use crate::outbox::*;
 use crate::retention::*;
 
@@ -709,6 +710,102 @@ pub trait Catalog: Send + Sync + 'static {
     async fn consume_retention_confirmation(&self, tenant: TenantId) -> Result<()>;
     /// Trash size and holds in force, per tenant (every tenant, zeros too).
     async fn trash_stats(&self) -> Result<Vec<TrashStats>>;
+    // --- assurance: the call register and its findings ----------------------
+
+    /// Register calls of `tenant`; a call already registered (same source
+    /// and leg key) is left as it is, so importing twice changes nothing.
+    async fn import_calls(
+        &self,
+        tenant: TenantId,
+        calls: &[NewCall],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallImport>;
+    /// Answered calls due for a check by `now` (any tenant: the
+    /// reconciliation's queue), earliest due first.
+    async fn calls_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Call>>;
+    /// One call of a tenant.
+    async fn call(&self, tenant: TenantId, id: Uuid) -> Result<Option<Call>>;
+    /// Conversations of `tenant` that a batch of calls may match: by the
+    /// value of an external id, or by a number's last 10 digits with the
+    /// conversation started within `[from, to]`.
+    async fn call_match_candidates(
+        &self,
+        tenant: TenantId,
+        id_values: &[String],
+        number_tails: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<MatchCandidates>;
+    /// Recordings (with their verified copies), gaps and deliveries of
+    /// conversations of `tenant`.
+    async fn conversation_facts(
+        &self,
+        tenant: TenantId,
+        conversations: &[ConversationId],
+    ) -> Result<Vec<ConversationFacts>>;
+    /// Write a batch of call checks in one transaction; the findings opened
+    /// now (findings still open are brought up to date, fixed ones
+    /// resolved with their reason).
+    async fn record_call_checks(
+        &self,
+        checks: &[CallCheck],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Finding>>;
+    /// Tenants that import CDRs.
+    async fn cdr_tenants(&self) -> Result<Vec<TenantId>>;
+    /// Conversations of `tenant` with a recording and no call, started
+    /// after `after` (a `(started_at, id)` position) and by `until`.
+    async fn orphan_candidates(
+        &self,
+        tenant: TenantId,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OrphanCandidate>>;
+    /// Hold open one `orphan_recording` finding per recording; the ones
+    /// opened now.
+    async fn record_orphans(
+        &self,
+        tenant: TenantId,
+        orphans: &[(OrphanCandidate, NewFinding)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Finding>>;
+    /// Where a named incremental pass of assurance stands.
+    async fn assurance_cursor(&self, name: &str) -> Result<Option<(DateTime<Utc>, Option<Uuid>)>>;
+    async fn set_assurance_cursor(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        id: Option<Uuid>,
+    ) -> Result<()>;
+    /// Answered calls in `[from, to)` and how many are complete.
+    async fn assurance_summary(
+        &self,
+        tenant: Option<TenantId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<AssuranceSummary>;
+    /// Findings, newest first (keyset on `(first_seen, id)`); `tenant` None
+    /// is the system's view.
+    async fn list_findings(
+        &self,
+        tenant: Option<TenantId>,
+        query: &FindingQuery,
+    ) -> Result<Vec<Finding>>;
+    /// Answered calls registered, and open findings by tenant and kind.
+    async fn assurance_gauges(&self) -> Result<(u64, Vec<(TenantId, String, u64)>)>;
+    /// Insert `count` synthetic conversations (each with a recording and
+    /// its verified copy) and `count` answered CDR calls due by `now`, for
+    /// the assurance benchmark only: one call in 100 has no conversation,
+    /// one in 100 a recording 20 s short. Bulk inserts; no audit entries.
+    #[doc(hidden)]
+    async fn bench_seed_assurance(
+        &self,
+        tenant: TenantId,
+        count: u64,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Insert `count` synthetic conversations for `tenant`, for the search
     /// benchmark only. Uses the backend's bulk path; writes no audit entries.

@@ -21,6 +21,7 @@
 //! copy row points at a stored object.
 #![forbid(unsafe_code)]
 
+pub mod assurance;
 pub mod blob;
 pub mod capacity;
 pub mod catalog;
@@ -34,6 +35,7 @@ pub mod storage;
 
 use std::sync::Arc;
 
+pub use assurance::*;
 pub use blob::{BlobError, BlobStore, StagedObject, StoreConfig};
 pub use capacity::*;
 pub use catalog::*;

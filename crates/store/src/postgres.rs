@@ -47,6 +47,10 @@ const TABLES: &[&str] = &[
     "retention_rules",
     "legal_holds",
     "retention_confirmations",
+    // assurance (0007)
+    "calls",
+    "findings",
+    "assurance_cursors",
 ];
 
 /// The PostgreSQL catalog.
@@ -104,6 +108,11 @@ impl Dialect for PgCatalog {
             version: 6,
             name: "encryption",
             script: include_str!("migrations/postgres/0006_encryption.sql"),
+        },
+        Migration {
+            version: 7,
+            name: "assurance",
+            script: include_str!("migrations/postgres/0007_assurance.sql"),
         },
         Migration {
             version: 8,

@@ -137,6 +137,11 @@ impl Dialect for SqliteCatalog {
             script: include_str!("migrations/sqlite/0006_encryption.sql"),
         },
         Migration {
+            version: 7,
+            name: "assurance",
+            script: include_str!("migrations/sqlite/0007_assurance.sql"),
+        },
+        Migration {
             version: 8,
             name: "capacity",
             script: include_str!("migrations/sqlite/0008_capacity.sql"),

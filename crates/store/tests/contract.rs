@@ -105,6 +105,10 @@ contract!(
     tenants_switch_encryption_on_and_off,
     master_keys_keep_their_check_value_and_count_their_data_keys,
     rotation_rewraps_only_keys_still_under_the_old_master_key,
+    calls_are_registered_once_per_leg,
+    call_checks_open_keep_and_resolve_findings,
+    match_candidates_and_facts_are_per_tenant,
+    orphans_summary_and_cursors,
 );
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -2390,4 +2394,285 @@ async fn rotation_rewraps_only_keys_still_under_the_old_master_key(c: &dyn Catal
     let actions: Vec<String> =
         c.audit_events(None, 0, 1000).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.iter().any(|a| a == "encryption.rewrapped"));
+}
+// --- assurance: the call register and its findings ------------------------------
+
+fn new_call(leg: &str, caller: &str, answered: DateTime<Utc>, talk: u64) -> NewCall {
+    NewCall {
+        source: "cdr:asterisk_csv".into(),
+        leg_key: leg.into(),
+        ids: vec![CallRef { kind: "asterisk_linkedid".into(), value: format!("linked-{leg}") }],
+        caller: Some(caller.into()),
+        callee: Some("101".into()),
+        started_at: answered - Duration::seconds(5),
+        answered_at: Some(answered),
+        ended_at: answered + Duration::seconds(talk as i64),
+        talk_secs: talk,
+        disposition: "answered".into(),
+        conversation_id: None,
+        no_audio_reason: None,
+        check_at: Some(answered + Duration::seconds(talk as i64 + 60)),
+    }
+}
+
+fn check(call: &Call, findings: &[(&str, &str)], resolutions: &[(&str, &str)]) -> CallCheck {
+    CallCheck {
+        tenant_id: call.tenant_id,
+        call_id: call.id,
+        conversation_id: call.conversation_id,
+        recorded: findings.is_empty(),
+        copies: findings.is_empty(),
+        delivered: findings.is_empty(),
+        findings: findings
+            .iter()
+            .map(|(k, r)| NewFinding {
+                kind: k.to_string(),
+                reason: r.to_string(),
+                detail: serde_json::json!({}),
+            })
+            .collect(),
+        resolutions: resolutions.iter().map(|(k, r)| (k.to_string(), r.to_string())).collect(),
+        next_check_at: None,
+    }
+}
+
+async fn calls_are_registered_once_per_leg(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    let mut unanswered = new_call("3", "+79120000003", at(9, 2, 0), 0);
+    unanswered.answered_at = None;
+    unanswered.disposition = "no_answer".into();
+    let calls = vec![
+        new_call("1", "+7 912 345-67-89", at(9, 0, 0), 60),
+        new_call("2", "101", at(9, 1, 0), 30),
+        unanswered,
+    ];
+    let first = c.import_calls(t.id, &calls, "test", at(10, 0, 0)).await.unwrap();
+    assert_eq!(first, CallImport { inserted: 3, existing: 0 });
+    // The same legs again change nothing; another tenant's are its own.
+    let again = c.import_calls(t.id, &calls, "test", at(10, 5, 0)).await.unwrap();
+    assert_eq!(again, CallImport { inserted: 0, existing: 3 });
+    let theirs = c.import_calls(other.id, &calls[..1], "test", at(10, 0, 0)).await.unwrap();
+    assert_eq!(theirs.inserted, 1);
+    // Only answered calls are due, by their check time, earliest first.
+    assert!(c.calls_due(at(9, 1, 59), 10).await.unwrap().is_empty());
+    let due = c.calls_due(at(12, 0, 0), 10).await.unwrap();
+    assert_eq!(due.len(), 3, "{due:?}");
+    assert!(due.iter().all(|k| k.answered_at.is_some()));
+    let mine: Vec<&Call> = due.iter().filter(|k| k.tenant_id == t.id).collect();
+    assert_eq!(mine.len(), 2);
+    let one = mine.iter().find(|k| k.leg_key == "1").unwrap();
+    assert_eq!(one.caller_tail.as_deref(), Some("9123456789"));
+    assert_eq!(one.ids[0].value, "linked-1");
+    assert_eq!(one.talk_secs, 60);
+    assert_eq!(one.answered_at, Some(at(9, 0, 0)));
+    // Tenant-filtered reads.
+    assert!(c.call(t.id, one.id).await.unwrap().is_some());
+    assert!(c.call(other.id, one.id).await.unwrap().is_none());
+    // Refused: a bad source, a call answered after it ended.
+    let mut bad = new_call("9", "1", at(9, 0, 0), 10);
+    bad.source = "pbx".into();
+    assert!(matches!(
+        c.import_calls(t.id, &[bad], "test", at(10, 0, 0)).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+    let mut bad = new_call("9", "1", at(9, 0, 0), 10);
+    bad.answered_at = Some(at(11, 0, 0));
+    assert!(matches!(
+        c.import_calls(t.id, &[bad], "test", at(10, 0, 0)).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+}
+
+async fn call_checks_open_keep_and_resolve_findings(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    c.import_calls(t.id, &[new_call("1", "+79123456789", at(9, 0, 0), 60)], "test", at(10, 0, 0))
+        .await
+        .unwrap();
+    let call = c.calls_due(at(12, 0, 0), 10).await.unwrap().remove(0);
+    // A first check opens the finding; a second keeps the same one open.
+    let mut first = check(&call, &[("missing", "no recording")], &[]);
+    first.next_check_at = Some(at(12, 5, 0));
+    let opened = c.record_call_checks(&[first.clone()], at(12, 0, 0)).await.unwrap();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].kind, "missing");
+    assert_eq!(opened[0].call_id, Some(call.id));
+    let again = c.record_call_checks(&[first], at(12, 5, 0)).await.unwrap();
+    assert!(again.is_empty(), "still open: not opened twice");
+    let open = c
+        .list_findings(
+            Some(t.id),
+            &FindingQuery { open_only: true, limit: 10, ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].last_seen, at(12, 5, 0));
+    assert_eq!(open[0].first_seen, at(12, 0, 0));
+    assert!(c.list_findings(Some(other.id), &FindingQuery::default()).await.unwrap().is_empty());
+    // Due again at its next check; the verdict sticks.
+    let due = c.calls_due(at(12, 5, 0), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].checked_at, Some(at(12, 5, 0)));
+    let s = c.assurance_summary(Some(t.id), at(0, 0, 0), at(23, 0, 0)).await.unwrap();
+    assert_eq!((s.calls, s.checked, s.recorded), (1, 1, 0));
+    assert_eq!(s.open_findings, vec![("missing".to_owned(), 1)]);
+    // Fixed: resolved with why, and settled.
+    let fixed = check(&due[0], &[], &[("missing", "recording r1 arrived")]);
+    assert!(c.record_call_checks(&[fixed], at(12, 10, 0)).await.unwrap().is_empty());
+    let all = c
+        .list_findings(Some(t.id), &FindingQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].resolved_at, Some(at(12, 10, 0)));
+    assert_eq!(all[0].resolution.as_deref(), Some("recording r1 arrived"));
+    assert!(c.calls_due(at(23, 0, 0), 10).await.unwrap().is_empty());
+    let s = c.assurance_summary(None, at(0, 0, 0), at(23, 0, 0)).await.unwrap();
+    assert_eq!((s.calls, s.checked, s.recorded, s.copies, s.delivered), (1, 1, 1, 1, 1));
+    assert!(s.open_findings.is_empty());
+    // A new gap later opens a new finding of the same kind.
+    let again = check(&due[0], &[("missing", "gone again")], &[]);
+    assert_eq!(c.record_call_checks(&[again], at(13, 0, 0)).await.unwrap().len(), 1);
+    let (calls, open) = c.assurance_gauges().await.unwrap();
+    assert_eq!(calls, 1);
+    assert_eq!(open, vec![(t.id, "missing".to_owned(), 1)]);
+    // Paging, newest first.
+    let page =
+        c.list_findings(None, &FindingQuery { limit: 1, ..Default::default() }).await.unwrap();
+    assert_eq!(page[0].reason, "gone again");
+    let after = FindingCursor { first_seen: page[0].first_seen, id: page[0].id };
+    let next = c
+        .list_findings(None, &FindingQuery { limit: 1, after: Some(after), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(next[0].reason, "no recording");
+    // A bad kind is refused.
+    let bad = check(&due[0], &[("lost", "x")], &[]);
+    assert!(matches!(
+        c.record_call_checks(&[bad], at(13, 0, 0)).await,
+        Err(CatalogError::Invalid { .. })
+    ));
+}
+
+async fn match_candidates_and_facts_are_per_tenant(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    let mut r = recording(&t, 1, &[("asterisk_linkedid", "L1")], at(9, 0, 0), 60);
+    r.flags = vec!["cut_by_crash".into()];
+    r.events = vec![NewConversationEvent {
+        at: at(9, 0, 30),
+        kind: "media_gap".into(),
+        participant: None,
+        detail: serde_json::json!({ "duration_ms": 7000 }),
+    }];
+    let rec = created(c.commit_recording(r).await.unwrap());
+    let theirs = created(
+        c.commit_recording(recording(&other, 2, &[("asterisk_linkedid", "L1")], at(9, 0, 0), 60))
+            .await
+            .unwrap(),
+    );
+    let found = c
+        .call_match_candidates(
+            t.id,
+            &["L1".into(), "nope".into()],
+            &["9123456789".into()],
+            at(8, 59, 0),
+            at(9, 1, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.by_id,
+        vec![("asterisk_linkedid".to_owned(), "L1".to_owned(), rec.conversation_id)]
+    );
+    assert_eq!(found.by_number, vec![("9123456789".to_owned(), rec.conversation_id, at(9, 0, 0))]);
+    let outside = c
+        .call_match_candidates(t.id, &[], &["9123456789".into()], at(9, 5, 0), at(9, 6, 0))
+        .await
+        .unwrap();
+    assert!(outside.by_number.is_empty());
+    let facts =
+        c.conversation_facts(t.id, &[rec.conversation_id, theirs.conversation_id]).await.unwrap();
+    assert_eq!(facts.len(), 1, "another tenant's conversation is not read");
+    let f = &facts[0];
+    assert_eq!(f.recordings.len(), 1);
+    assert_eq!(f.recordings[0].id, rec.id);
+    assert_eq!(f.recordings[0].duration_ms, 60_000);
+    assert_eq!(f.recordings[0].verified_copies, 1);
+    assert_eq!(f.recordings[0].flags, vec!["cut_by_crash".to_owned()]);
+    assert_eq!(f.events.len(), 1);
+    assert_eq!(f.events[0].kind, "media_gap");
+    assert_eq!(f.events[0].detail["duration_ms"], 7000);
+    assert!(f.deliveries.is_empty());
+}
+
+async fn orphans_summary_and_cursors(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    let a = created(
+        c.commit_recording(recording(&t, 1, &[("asterisk_linkedid", "A")], at(9, 0, 0), 60))
+            .await
+            .unwrap(),
+    );
+    let b = created(
+        c.commit_recording(recording(&t, 2, &[("asterisk_linkedid", "B")], at(9, 5, 0), 60))
+            .await
+            .unwrap(),
+    );
+    created(
+        c.commit_recording(recording(&other, 3, &[("asterisk_linkedid", "C")], at(9, 0, 0), 60))
+            .await
+            .unwrap(),
+    );
+    assert!(c.cdr_tenants().await.unwrap().is_empty(), "no tenant imports CDRs yet");
+    c.import_calls(t.id, &[new_call("1", "+79123456789", at(9, 0, 0), 60)], "test", at(10, 0, 0))
+        .await
+        .unwrap();
+    assert_eq!(c.cdr_tenants().await.unwrap(), vec![t.id]);
+    let orphans = c.orphan_candidates(t.id, None, at(23, 0, 0), 10).await.unwrap();
+    assert_eq!(orphans.iter().map(|o| o.recording_id).collect::<Vec<_>>(), vec![a.id, b.id]);
+    let after = Some((orphans[0].started_at, orphans[0].conversation_id.0));
+    let rest = c.orphan_candidates(t.id, after, at(23, 0, 0), 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].recording_id, b.id);
+    let list: Vec<(OrphanCandidate, NewFinding)> = orphans
+        .iter()
+        .map(|o| {
+            (
+                o.clone(),
+                NewFinding {
+                    kind: "orphan_recording".into(),
+                    reason: "no call".into(),
+                    detail: serde_json::json!({}),
+                },
+            )
+        })
+        .collect();
+    assert_eq!(c.record_orphans(t.id, &list, at(12, 0, 0)).await.unwrap().len(), 2);
+    assert!(c.record_orphans(t.id, &list, at(12, 1, 0)).await.unwrap().is_empty());
+    // A call matching A's conversation resolves A's orphan finding.
+    let mut call = c.calls_due(at(23, 0, 0), 10).await.unwrap().remove(0);
+    call.conversation_id = Some(a.conversation_id);
+    c.record_call_checks(&[check(&call, &[], &[])], at(12, 2, 0)).await.unwrap();
+    let open = c
+        .list_findings(
+            Some(t.id),
+            &FindingQuery { open_only: true, limit: 10, ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].recording_id, Some(b.id));
+    // A's conversation now has a call: no longer a candidate.
+    let orphans = c.orphan_candidates(t.id, None, at(23, 0, 0), 10).await.unwrap();
+    assert_eq!(orphans.len(), 1);
+    let s = c.assurance_summary(Some(t.id), at(0, 0, 0), at(23, 0, 0)).await.unwrap();
+    assert_eq!(s.open_findings, vec![("orphan_recording".to_owned(), 1)]);
+    // Cursors.
+    assert_eq!(c.assurance_cursor("x").await.unwrap(), None);
+    c.set_assurance_cursor("x", at(9, 0, 0), Some(a.id.0)).await.unwrap();
+    c.set_assurance_cursor("x", at(9, 5, 0), None).await.unwrap();
+    assert_eq!(c.assurance_cursor("x").await.unwrap(), Some((at(9, 5, 0), None)));
 }

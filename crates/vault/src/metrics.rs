@@ -44,6 +44,12 @@ pub struct AlertLabels {
     pub severity: String,
 }
 
+/// A kind (of assurance finding).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WorkerLabels {
     pub worker: String,
@@ -134,6 +140,11 @@ pub struct Metrics {
     pub storage: StorageMetrics,
     /// The data_dir's watermarks, capacity and scrubbing.
     pub capacity: CapacityMetrics,
+    // --- assurance ---
+    /// Answered calls in the call register.
+    pub assurance_calls: Gauge,
+    /// Open assurance findings by kind.
+    pub assurance_findings: Family<KindLabels, Gauge>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -559,6 +570,18 @@ impl Metrics {
         );
         let storage = StorageMetrics::register(&mut registry);
         let capacity = CapacityMetrics::register(&mut registry);
+        let assurance_calls = Gauge::default();
+        registry.register(
+            "assurance_calls_total",
+            "Answered calls in the call register (CDRs, capture, SIPREC)",
+            assurance_calls.clone(),
+        );
+        let assurance_findings = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "assurance_findings",
+            "Open assurance findings by kind",
+            assurance_findings.clone(),
+        );
         Self {
             registry,
             worker_runs,
@@ -600,7 +623,16 @@ impl Metrics {
             trash_purged,
             storage,
             capacity,
+            assurance_calls,
+            assurance_findings,
         }
+    }
+
+    /// Set the open findings of one kind.
+    pub fn assurance_finding(&self, kind: &str, open: u64) {
+        self.assurance_findings
+            .get_or_create(&KindLabels { kind: kind.to_owned() })
+            .set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
     pub fn ingest_outcome(&self, outcome: &str) {

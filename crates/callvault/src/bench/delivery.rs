@@ -1302,6 +1302,110 @@ mod timed {
         ) -> Result<u64> {
             self.timed(self.inner.rewrap_recording_keys(rewraps, actor, now)).await
         }
+        // --- assurance: delegated as they are ---
+        async fn import_calls(
+            &self,
+            tenant: TenantId,
+            calls: &[callvault_store::NewCall],
+            actor: &str,
+            now: DateTime<Utc>,
+        ) -> Result<callvault_store::CallImport> {
+            self.inner.import_calls(tenant, calls, actor, now).await
+        }
+        async fn calls_due(
+            &self,
+            now: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::Call>> {
+            self.inner.calls_due(now, limit).await
+        }
+        async fn call(&self, tenant: TenantId, id: Uuid) -> Result<Option<callvault_store::Call>> {
+            self.inner.call(tenant, id).await
+        }
+        async fn call_match_candidates(
+            &self,
+            tenant: TenantId,
+            id_values: &[String],
+            number_tails: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<callvault_store::MatchCandidates> {
+            self.inner.call_match_candidates(tenant, id_values, number_tails, from, to).await
+        }
+        async fn conversation_facts(
+            &self,
+            tenant: TenantId,
+            conversations: &[ConversationId],
+        ) -> Result<Vec<callvault_store::ConversationFacts>> {
+            self.inner.conversation_facts(tenant, conversations).await
+        }
+        async fn record_call_checks(
+            &self,
+            checks: &[callvault_store::CallCheck],
+            now: DateTime<Utc>,
+        ) -> Result<Vec<callvault_store::Finding>> {
+            self.inner.record_call_checks(checks, now).await
+        }
+        async fn cdr_tenants(&self) -> Result<Vec<TenantId>> {
+            self.inner.cdr_tenants().await
+        }
+        async fn orphan_candidates(
+            &self,
+            tenant: TenantId,
+            after: Option<(DateTime<Utc>, Uuid)>,
+            until: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<callvault_store::OrphanCandidate>> {
+            self.inner.orphan_candidates(tenant, after, until, limit).await
+        }
+        async fn record_orphans(
+            &self,
+            tenant: TenantId,
+            orphans: &[(callvault_store::OrphanCandidate, callvault_store::NewFinding)],
+            now: DateTime<Utc>,
+        ) -> Result<Vec<callvault_store::Finding>> {
+            self.inner.record_orphans(tenant, orphans, now).await
+        }
+        async fn assurance_cursor(
+            &self,
+            name: &str,
+        ) -> Result<Option<(DateTime<Utc>, Option<Uuid>)>> {
+            self.inner.assurance_cursor(name).await
+        }
+        async fn set_assurance_cursor(
+            &self,
+            name: &str,
+            at: DateTime<Utc>,
+            id: Option<Uuid>,
+        ) -> Result<()> {
+            self.inner.set_assurance_cursor(name, at, id).await
+        }
+        async fn assurance_summary(
+            &self,
+            tenant: Option<TenantId>,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<callvault_store::AssuranceSummary> {
+            self.inner.assurance_summary(tenant, from, to).await
+        }
+        async fn list_findings(
+            &self,
+            tenant: Option<TenantId>,
+            query: &callvault_store::FindingQuery,
+        ) -> Result<Vec<callvault_store::Finding>> {
+            self.inner.list_findings(tenant, query).await
+        }
+        async fn assurance_gauges(&self) -> Result<(u64, Vec<(TenantId, String, u64)>)> {
+            self.inner.assurance_gauges().await
+        }
+        async fn bench_seed_assurance(
+            &self,
+            tenant: TenantId,
+            count: u64,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            self.inner.bench_seed_assurance(tenant, count, now).await
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 //! - `encryption`: ingest and Range reads of an encrypting tenant against
 //!   the same in the clear (module `encryption`).
 
+mod assurance;
 mod capture_live;
 mod delivery;
 mod encryption;
@@ -208,6 +209,19 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Assurance: reconcile N calls against N conversations (seeded in
+    /// bulk), then `audit --since 24h` on that data set.
+    Assurance {
+        /// Calls (and conversations) to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        calls: u64,
+        /// Catalog URL (default: the configured catalog).
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Calls checked per batch.
+        #[arg(long, default_value_t = 1000)]
+        batch: u32,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
@@ -218,6 +232,10 @@ pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("CV_TEST_S3_ENDPOINT").ok())
                 .ok_or_else(|| anyhow::anyhow!("give --endpoint or set CV_TEST_S3_ENDPOINT"))?;
             offload::run(&dir, &endpoint, recordings, size_kib, concurrency).await
+        }
+        BenchCommand::Assurance { calls, catalog, batch } => {
+            let url = catalog.unwrap_or_else(|| config.catalog_url());
+            assurance::run(&url, calls, batch, &config.assurance).await
         }
         BenchCommand::Upload { sizes_mib, clients, volume_mib, dir } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));

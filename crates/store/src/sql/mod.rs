@@ -20,6 +20,7 @@
 //!   concern.
 
 mod alerts;
+mod assurance;
 mod audit;
 mod capacity;
 mod commit;
@@ -54,6 +55,7 @@ pub(crate) use error::catalog_error;
 pub(crate) use migrate::Migration;
 pub(crate) use stmt::{SqlConn, SqlRow, Stmt, Value};
 
+use crate::assurance::*;
 use crate::catalog::*;
 use crate::outbox::*;
 use crate::retention::*;
@@ -586,6 +588,117 @@ impl<D: Dialect> Catalog for D {
 
     async fn trash_stats(&self) -> Result<Vec<TrashStats>> {
         Ok(retention::stats(self).await?)
+    }
+
+    async fn import_calls(
+        &self,
+        tenant: TenantId,
+        calls: &[NewCall],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallImport> {
+        self.writes().note(assurance::import(self, tenant, calls, actor, now).await)
+    }
+
+    async fn calls_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Call>> {
+        Ok(assurance::due(self, now, limit).await?)
+    }
+
+    async fn call(&self, tenant: TenantId, id: Uuid) -> Result<Option<Call>> {
+        Ok(assurance::get(self, tenant, id).await?)
+    }
+
+    async fn call_match_candidates(
+        &self,
+        tenant: TenantId,
+        id_values: &[String],
+        number_tails: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<MatchCandidates> {
+        Ok(assurance::candidates(self, tenant, id_values, number_tails, from, to).await?)
+    }
+
+    async fn conversation_facts(
+        &self,
+        tenant: TenantId,
+        conversations: &[ConversationId],
+    ) -> Result<Vec<ConversationFacts>> {
+        Ok(assurance::facts(self, tenant, conversations).await?)
+    }
+
+    async fn record_call_checks(
+        &self,
+        checks: &[CallCheck],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Finding>> {
+        self.writes().note(assurance::record_checks(self, checks, now).await)
+    }
+
+    async fn cdr_tenants(&self) -> Result<Vec<TenantId>> {
+        Ok(assurance::cdr_tenants(self).await?)
+    }
+
+    async fn orphan_candidates(
+        &self,
+        tenant: TenantId,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OrphanCandidate>> {
+        Ok(assurance::orphan_candidates(self, tenant, after, until, limit).await?)
+    }
+
+    async fn record_orphans(
+        &self,
+        tenant: TenantId,
+        orphans: &[(OrphanCandidate, NewFinding)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Finding>> {
+        self.writes().note(assurance::record_orphans(self, tenant, orphans, now).await)
+    }
+
+    async fn assurance_cursor(&self, name: &str) -> Result<Option<(DateTime<Utc>, Option<Uuid>)>> {
+        Ok(assurance::cursor(self, name).await?)
+    }
+
+    async fn set_assurance_cursor(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        id: Option<Uuid>,
+    ) -> Result<()> {
+        self.writes().note(assurance::set_cursor(self, name, at, id).await)
+    }
+
+    async fn assurance_summary(
+        &self,
+        tenant: Option<TenantId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<AssuranceSummary> {
+        Ok(assurance::summary(self, tenant, from, to).await?)
+    }
+
+    async fn list_findings(
+        &self,
+        tenant: Option<TenantId>,
+        query: &FindingQuery,
+    ) -> Result<Vec<Finding>> {
+        Ok(assurance::list(self, tenant, query).await?)
+    }
+
+    async fn assurance_gauges(&self) -> Result<(u64, Vec<(TenantId, String, u64)>)> {
+        Ok(assurance::gauges(self).await?)
+    }
+
+    async fn bench_seed_assurance(
+        &self,
+        tenant: TenantId,
+        count: u64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(assurance::bench_seed(self, tenant, count, now).await)
     }
 
     async fn bench_seed(&self, tenant: TenantId, count: u64, seed: u64) -> Result<()> {

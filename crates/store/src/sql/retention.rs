@@ -821,6 +821,13 @@ async fn delete_conversation_rows(conn: &mut impl SqlConn, id: ConversationId) -
             .execute(&mut *conn)
             .await?;
     }
+    // The call register keeps the call (it happened) without its match.
+    for table in ["calls", "findings"] {
+        sql(format!("UPDATE {table} SET conversation_id = NULL WHERE conversation_id = $1"))
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
     sql("DELETE FROM conversations WHERE id = $1").bind(id.0).execute(&mut *conn).await?;
     Ok(())
 }
@@ -849,6 +856,11 @@ pub(crate) async fn finish_purge<D: Dialect>(
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
+    // Findings keep their history without the recording they named.
+    sql("UPDATE findings SET recording_id = NULL WHERE recording_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
     // Its wrapped data key goes with it: the audio is gone from every store.
     for table in ["deliveries", "conversation_events", "recording_keys"] {
         sql(format!("DELETE FROM {table} WHERE recording_id = $1"))

@@ -1,0 +1,502 @@
+//! Assurance through the real binary: the call register (capture, CDRs),
+//! reconciliation, `callvault audit`, `GET /v1/assurance`, the alerts.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use callvault_capture::synth::{self, Encap};
+use callvault_capture::{PcapWriter, Precision, Timestamp};
+use chrono::{DateTime, Utc};
+use common::*;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+/// An environment whose reconciliation checks calls at once and often.
+fn fast_env() -> Env {
+    Env::new()
+        .with("CALLVAULT_ASSURANCE__SETTLE_SECS", "0")
+        .with("CALLVAULT_ASSURANCE__RECHECK_SECS", "1")
+        .with("CALLVAULT_ASSURANCE__INTERVAL_SECS", "1")
+        .with("CALLVAULT_ASSURANCE__ORPHAN_GRACE_SECS", "0")
+        .with("CALLVAULT_DELIVERY__ALLOW_PRIVATE_TARGETS", "true")
+        .with("CALLVAULT_DELIVERY__POLL_MILLIS", "100")
+}
+
+fn audit_json(env: &Env, args: &[&str]) -> Value {
+    let mut all = vec!["audit", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = env.cli(&all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn findings<'a>(doc: &'a Value, kind: &str) -> Vec<&'a Value> {
+    doc["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == kind).collect()
+}
+
+// --- (a) a capture where one call has no RTP ------------------------------------
+
+struct Capture {
+    writer: PcapWriter<Vec<u8>>,
+    now_ms: u64,
+}
+
+impl Capture {
+    fn send(&mut self, src: &str, dst: &str, payload: &[u8]) {
+        let (src, dst): (SocketAddr, SocketAddr) = (src.parse().unwrap(), dst.parse().unwrap());
+        let (_, frame) = synth::wrap(Encap::Ethernet, &synth::udp_packet(src, dst, payload));
+        self.writer.write_frame(Timestamp::from_nanos(self.now_ms * 1_000_000), &frame).unwrap();
+    }
+
+    fn sip(&mut self, src: &str, dst: &str, text: String) {
+        self.now_ms += 10;
+        self.send(src, dst, text.as_bytes());
+    }
+
+    /// `n` A-law packets each way, 20 ms apart.
+    fn rtp(&mut self, x: &str, y: &str, n: u16, ssrc: u32) {
+        for i in 0..n {
+            self.now_ms += 20;
+            let payload = [0xd5u8; 160];
+            self.send(x, y, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &payload));
+            self.send(y, x, &synth::rtp(8, i, u32::from(i) * 160, ssrc + 1, &payload));
+        }
+    }
+
+    /// Silence on the wire: no packet for `ms`.
+    fn idle(&mut self, ms: u64) {
+        self.now_ms += ms;
+    }
+}
+
+fn sdp(media: &str) -> String {
+    let (ip, port) = media.split_once(':').unwrap();
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
+    )
+}
+
+fn msg(first: &str, headers: &[String], body: &str) -> String {
+    let mut m = format!("{first}\r\n");
+    for h in headers {
+        m.push_str(h);
+        m.push_str("\r\n");
+    }
+    if !body.is_empty() {
+        m.push_str("Content-Type: application/sdp\r\n");
+    }
+    m.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    m
+}
+
+fn headers(
+    call_id: &str,
+    from: (&str, &str),
+    to: (&str, &str),
+    cseq: &str,
+    to_tag: bool,
+) -> Vec<String> {
+    vec![
+        format!("Via: SIP/2.0/UDP {};branch=z9hG4bK-{call_id}-{}", from.1, cseq.replace(' ', "")),
+        format!("From: <sip:{}@{}>;tag={call_id}-f", from.0, from.1),
+        format!(
+            "To: <sip:{}@{}>{}",
+            to.0,
+            to.1,
+            if to_tag { format!(";tag={call_id}-t") } else { String::new() }
+        ),
+        format!("Call-ID: {call_id}"),
+        format!("CSeq: {cseq}"),
+        format!("Contact: <sip:{}@{}>", from.0, from.1),
+    ]
+}
+
+/// A whole call: INVITE, 200, ACK, `packets` of RTP each way (none: the
+/// line stays silent for as long), BYE.
+fn call(
+    c: &mut Capture,
+    id: &str,
+    caller: (&str, &str, &str),
+    callee: (&str, &str, &str),
+    packets: u16,
+) {
+    let (a, b) = ((caller.0, caller.1), (callee.0, callee.1));
+    let invite = format!("INVITE sip:{}@{} SIP/2.0", b.0, b.1);
+    c.sip(caller.1, callee.1, msg(&invite, &headers(id, a, b, "1 INVITE", false), &sdp(caller.2)));
+    c.sip(
+        callee.1,
+        caller.1,
+        msg("SIP/2.0 200 OK", &headers(id, a, b, "1 INVITE", true), &sdp(callee.2)),
+    );
+    let ack = format!("ACK sip:{}@{} SIP/2.0", b.0, b.1);
+    c.sip(caller.1, callee.1, msg(&ack, &headers(id, a, b, "1 ACK", true), ""));
+    if packets == 0 {
+        c.idle(3_000);
+    } else {
+        c.rtp(caller.2, callee.2, packets, 0xCA11_0000);
+    }
+    let bye = format!("BYE sip:{}@{} SIP/2.0", b.0, b.1);
+    c.sip(caller.1, callee.1, msg(&bye, &headers(id, a, b, "2 BYE", true), ""));
+    c.sip(callee.1, caller.1, msg("SIP/2.0 200 OK", &headers(id, a, b, "2 BYE", true), ""));
+}
+
+#[test]
+fn a_captured_call_without_rtp_is_the_one_missing() {
+    let mut c = Capture {
+        writer: PcapWriter::new(
+            Vec::new(),
+            callvault_capture::LinkType::ETHERNET,
+            Precision::Micro,
+        )
+        .unwrap(),
+        now_ms: 1_764_000_000_000,
+    };
+    call(
+        &mut c,
+        "call-ok-1",
+        ("79120000001", "203.0.113.1:5060", "203.0.113.1:20000"),
+        ("101", "10.0.0.1:5060", "10.0.0.1:30000"),
+        150,
+    );
+    c.idle(20_000);
+    call(
+        &mut c,
+        "call-silent",
+        ("79120000002", "203.0.113.2:5060", "203.0.113.2:20000"),
+        ("102", "10.0.0.2:5060", "10.0.0.2:30000"),
+        0,
+    );
+    c.idle(20_000);
+    call(
+        &mut c,
+        "call-ok-3",
+        ("79120000003", "203.0.113.3:5060", "203.0.113.3:20000"),
+        ("103", "10.0.0.3:5060", "10.0.0.3:30000"),
+        150,
+    );
+
+    let env = fast_env();
+    env.tenant_with_key("acme");
+    let pcap = env.data_dir().join("three.pcap");
+    std::fs::write(&pcap, c.writer.into_inner().unwrap()).unwrap();
+    let out = env.cli(&[
+        "capture",
+        "--read",
+        pcap.to_str().unwrap(),
+        "--tenant",
+        "acme",
+        "--company-net",
+        "10.0.0.0/8",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let doc = audit_json(&env, &["--since", "2025-01-01T00:00:00Z", "--tenant", "acme"]);
+    assert_eq!(doc["summary"]["calls"], 3, "{doc:#}");
+    assert_eq!(doc["summary"]["checked"], 3, "{doc:#}");
+    assert_eq!(doc["summary"]["recorded_completely"]["count"], 2, "{doc:#}");
+    let all = doc["findings"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "exactly one finding: {doc:#}");
+    let missing = &all[0];
+    assert_eq!(missing["kind"], "missing");
+    assert_eq!(missing["reason"], "capture saw no RTP for this call");
+    // It is the silent call: its conversation carries that Call-ID.
+    let call_id = missing["call_id"].as_str().unwrap();
+    let csv =
+        env.cli(&["audit", "--format", "csv", "--since", "2025-01-01T00:00:00Z", "--no-reconcile"]);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(call_id) && csv.contains("capture saw no RTP for this call"), "{csv}");
+    let table = env.cli(&["audit", "--since", "2025-01-01T00:00:00Z", "--no-reconcile"]);
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains("recorded completely          2   66.7 %"), "{table}");
+    // A second audit changes nothing.
+    let again = audit_json(&env, &["--since", "2025-01-01T00:00:00Z"]);
+    assert_eq!(again["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(again["findings"][0]["id"], missing["id"]);
+}
+
+// --- (c), (d), (e): CDRs, a late upload, the alert ---------------------------------
+
+fn python() -> Option<String> {
+    if let Ok(p) = std::env::var("CV_TEST_PYTHON") {
+        return Some(p);
+    }
+    if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
+        eprintln!("skipping: CV_TEST_PYTHON is not set and CV_TEST_SKIP_SERVICES=1");
+        return None;
+    }
+    panic!(
+        "CV_TEST_PYTHON is not set (a Python with standardwebhooks), or set CV_TEST_SKIP_SERVICES=1"
+    );
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+struct Receiver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Receiver {
+    fn start(python: &str, log: &Path) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../delivery/tests/servers/webhook_receiver.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .args(["--secret", SECRET, "--log"])
+            .arg(log)
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the webhook receiver");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the receiver said {line:?}"));
+        Self { child, port, log: log.to_owned() }
+    }
+
+    fn records(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CDR legs in callvault's own JSON shape (`cv_json`).
+fn legs(now: DateTime<Utc>) -> Value {
+    let leg = |key: &str, call_id: &str, caller: &str, ago: i64, talk: i64| {
+        let answered = now - chrono::Duration::seconds(ago);
+        json!({
+            "format": "asterisk_csv",
+            "leg_key": key,
+            "ids": [{ "kind": "sip_call_id", "value": call_id }],
+            "caller": caller,
+            "callee": "101",
+            "started_at": answered - chrono::Duration::seconds(4),
+            "answered_at": answered,
+            "ended_at": answered + chrono::Duration::seconds(talk),
+            "talk_secs": talk,
+            "disposition": "answered",
+        })
+    };
+    let mut unanswered = leg("1700.3", "call-3@pbx", "+79120000003", 200, 0);
+    unanswered["answered_at"] = Value::Null;
+    unanswered["disposition"] = json!("no_answer");
+    json!([
+        leg("1700.1", "call-1@pbx", "+79120000001", 120, 1),
+        leg("1700.2", "call-2@pbx", "+79120000002", 100, 1),
+        unanswered,
+    ])
+}
+
+async fn upload(url: &str, key: &str, call_id: &str, seed: u64) -> String {
+    let meta = json!({ "final": true, "call_id": call_id });
+    let form = Form::new()
+        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
+        .part(
+            "audio",
+            Part::bytes(wav(8000, seed)).file_name("call.wav").mime_str("audio/wav").unwrap(),
+        );
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/recordings"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Poll `GET path` until `done` holds (60 s at most).
+async fn until(url: &str, key: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get_json(&format!("{url}{path}"), key).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if done(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting on {path}: {body:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
+    let Some(python) = python() else { return };
+    let env = fast_env();
+    let key = env.tenant_with_key("acme");
+    let receiver = Receiver::start(&python, &env.data_dir().join("hooks.jsonl"));
+    let server = Server::start(&env);
+    let client = reqwest::Client::new();
+    // Alerts go to a webhook.
+    let resp = client
+        .post(format!("{}/v1/destinations", server.url))
+        .bearer_auth(&key)
+        .json(&json!({
+            "name": "ops-hook", "kind": "webhook", "events": ["alert"],
+            "config": { "url": format!("http://127.0.0.1:{}/hook", receiver.port), "timeout_secs": 5 },
+            "secrets": { "secret": SECRET },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED, "{}", resp.text().await.unwrap());
+
+    // One call has its recording already; the other has none.
+    upload(&server.url, &key, "call-1@pbx", 1).await;
+    let cdrs = serde_json::to_vec(&legs(Utc::now())).unwrap();
+    let imported_at = Instant::now();
+    let resp = client
+        .post(format!("{}/v1/cdrs?format=cv_json", server.url))
+        .bearer_auth(&key)
+        .body(cdrs.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body, json!({ "legs": 3, "inserted": 3, "existing": 0 }));
+
+    let report =
+        until(&server.url, &key, "/v1/assurance?since=1h", |b| b["summary"]["checked"] == 2).await;
+    let found_at = Instant::now();
+    assert_eq!(
+        report["summary"]["calls"], 2,
+        "the unanswered leg is not a call to check: {report:#}"
+    );
+    assert_eq!(report["summary"]["recorded_completely"]["count"], 1);
+    assert_eq!(report["summary"]["recorded_completely"]["percent"], 50.0);
+    let missing = report["findings"].as_array().unwrap();
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(missing[0]["kind"], "missing");
+    assert_eq!(missing[0]["reason"], "no recording: no conversation matches this call");
+    let finding_id = missing[0]["id"].as_str().unwrap().to_owned();
+    let first_seen: DateTime<Utc> = missing[0]["first_seen"].as_str().unwrap().parse().unwrap();
+
+    // (e) The alert: its delivery row, and the webhook it became.
+    let alert_rows = |b: &Value| -> Vec<Value> {
+        b["items"].as_array().unwrap().iter().filter(|d| d["event"] == "alert").cloned().collect()
+    };
+    let deliveries =
+        until(&server.url, &key, "/v1/deliveries", |b| !alert_rows(b).is_empty()).await;
+    let queued: DateTime<Utc> =
+        alert_rows(&deliveries)[0]["created_at"].as_str().unwrap().parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !receiver.records().iter().any(|r| r["body"]["type"] == "alert") {
+        assert!(Instant::now() < deadline, "no alert webhook: {:?}", receiver.records());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let hook_at = Instant::now();
+    println!(
+        "time to alert: finding first seen → alert delivery queued {} ms; CDR import → finding \
+         visible {} ms; CDR import → alert webhook received {} ms (seen by polling every 100 ms)",
+        (queued - first_seen).num_milliseconds(),
+        (found_at - imported_at).as_millis(),
+        (hook_at - imported_at).as_millis(),
+    );
+    let alert = receiver.records().into_iter().find(|r| r["body"]["type"] == "alert").unwrap();
+    assert!(alert.to_string().contains("assurance_finding"), "{alert:#}");
+
+    // (d) The same CDRs again: nothing new, no second finding.
+    let resp = client
+        .post(format!("{}/v1/cdrs", server.url))
+        .bearer_auth(&key)
+        .body(cdrs)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body, json!({ "legs": 3, "inserted": 0, "existing": 3 }));
+    let file = env.data_dir().join("cdrs.json");
+    std::fs::write(&file, serde_json::to_vec(&legs(Utc::now())).unwrap()).unwrap();
+    let out = env.cli(&["cdr", "import", file.to_str().unwrap(), "--tenant", "acme"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("registered 0, already registered 3"), "{text}");
+    let doc = audit_json(&env, &["--since", "1h", "--tenant", "acme"]);
+    assert_eq!(doc["summary"]["calls"], 2, "{doc:#}");
+    assert_eq!(findings(&doc, "missing").len(), 1, "{doc:#}");
+
+    // The late upload: the finding resolves itself and says why.
+    let rec = upload(&server.url, &key, "call-2@pbx", 2).await;
+    let report = until(&server.url, &key, "/v1/assurance?since=1h&open=false", |b| {
+        b["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == finding_id.as_str() && !f["resolved_at"].is_null())
+    })
+    .await;
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == finding_id.as_str())
+        .unwrap();
+    assert_eq!(f["resolution"], format!("recording {rec} arrived"), "{f:#}");
+    let open = until(&server.url, &key, "/v1/assurance?since=1h", |b| {
+        b["summary"]["recorded_completely"]["count"] == 2
+    })
+    .await;
+    assert!(open["findings"].as_array().unwrap().is_empty(), "{open:#}");
+    assert_eq!(open["summary"]["recorded_completely"]["percent"], 100.0);
+    // The alert closes once nothing of its kind is open.
+    until(&server.url, &key, "/v1/alerts?open=true", |b| {
+        !b.as_array().unwrap().iter().any(|a| a["kind"] == "assurance_finding")
+    })
+    .await;
+
+    // The daily report of today is reachable; the gauges are there.
+    let today = Utc::now().date_naive().to_string();
+    let (status, daily) =
+        get_json(&format!("{}/v1/assurance/daily?date={today}", server.url), &key).await;
+    assert_eq!(status, StatusCode::OK, "{daily}");
+    assert_eq!(daily["summary"]["calls"], 2);
+    let metrics =
+        client.get(format!("{}/metrics", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("callvault_assurance_calls_total 2"), "{metrics}");
+    assert!(metrics.contains("callvault_assurance_findings{kind=\"missing\"} 0"), "{metrics}");
+    // Bad input is a clear 400.
+    let resp = client
+        .post(format!("{}/v1/cdrs?format=nope", server.url))
+        .bearer_auth(&key)
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let resp = client
+        .post(format!("{}/v1/cdrs", server.url))
+        .bearer_auth(&key)
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = get_json(&format!("{}/v1/assurance?since=yesterday", server.url), &key).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
