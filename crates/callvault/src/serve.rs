@@ -89,6 +89,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         storage: Some(Arc::new(callvault_api::storage::StorageApi {
             capacity: capacity_source(&config, &vault),
             disk: vault.disk.clone(),
+            section: config.storage.clone(),
         })),
         reader: vault.reader(),
         assurance: Some(assurance_api),

@@ -778,3 +778,74 @@ async fn storage_status_shows_stores_to_admins_and_own_usage_to_tenants() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no store named"));
 }
+
+// --- storage policies over the API ------------------------------------------------
+
+#[tokio::test]
+async fn storage_policies_are_set_checked_and_reset_by_admins_only() {
+    let env = Env::new()
+        .with("CALLVAULT_STORAGE__STORES__COLD__URL", "file://./cold")
+        .with("CALLVAULT_STORAGE__STORES__COLD__ROLE", "archive")
+        .with("CALLVAULT_STORAGE__STORES__MIRROR__URL", "file://./mirror")
+        .with("CALLVAULT_STORAGE__STORES__MIRROR__ROLE", "replica");
+    let admin = env.admin_key();
+    let acme = env.tenant_with_key("acme");
+    let server = Server::start(&env);
+    let url = &server.url;
+    let client = reqwest::Client::new();
+    let put = |key: &str, body: serde_json::Value| {
+        client.put(format!("{url}/v1/storage/policies/acme")).bearer_auth(key).json(&body).send()
+    };
+
+    let (s, p) = get_json(&format!("{url}/v1/storage/policies/acme"), &admin).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!((p["source"].as_str(), p["policy"]["copies"].as_u64()), (Some("default"), Some(1)));
+
+    // A tenant key cannot change where its recordings are kept.
+    let r = put(&acme, serde_json::json!({ "copies": 1 })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A store the server does not have, or fewer copies than placements
+    // can give, is refused with a reason.
+    let r = put(&admin, serde_json::json!({ "copies": 2, "stores": ["primary", "nowhere"] }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "invalid_policy", "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("nowhere"), "{problem}");
+    let r = put(&admin, serde_json::json!({ "copies": 0 })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let wanted = serde_json::json!({
+        "copies": 2,
+        "stores": ["primary", "mirror"],
+        "tier": { "after_days": 30, "from": "primary", "to": "cold" },
+        "alert_after_secs": 600
+    });
+    let r = put(&admin, wanted.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (s, p) = get_json(&format!("{url}/v1/storage/policies/acme"), &admin).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["source"], "tenant");
+    assert_eq!(p["policy"], wanted);
+    let (_, all) = get_json(&format!("{url}/v1/storage/policies"), &admin).await;
+    assert_eq!(all["tenants"][0]["tenant"], "acme", "{all}");
+    assert_eq!(all["default"]["copies"], 1);
+
+    let r = client
+        .delete(format!("{url}/v1/storage/policies/acme"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (_, p) = get_json(&format!("{url}/v1/storage/policies/acme"), &admin).await;
+    assert_eq!(p["source"], "default");
+    let (s, _) = get_json(&format!("{url}/v1/storage/policies/nobody"), &admin).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Both changes are in the tenant's audit log.
+    let (_, log) = get_json(&format!("{url}/v1/audit?limit=1000"), &acme).await;
+    let text = log.to_string();
+    assert!(text.contains("storage_policy.set") && text.contains("storage_policy.reset"), "{log}");
+}
