@@ -379,7 +379,7 @@ async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, json!({ "legs": 3, "inserted": 3, "existing": 0 }));
+    assert_eq!(body, json!({ "legs": 3, "inserted": 3, "existing": 0, "rejected": [] }));
 
     let report =
         until(&server.url, &key, "/v1/assurance?since=1h", |b| b["summary"]["checked"] == 2).await;
@@ -430,7 +430,7 @@ async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
         .await
         .unwrap();
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, json!({ "legs": 3, "inserted": 0, "existing": 3 }));
+    assert_eq!(body, json!({ "legs": 3, "inserted": 0, "existing": 3, "rejected": [] }));
     let file = env.data_dir().join("cdrs.json");
     std::fs::write(&file, serde_json::to_vec(&legs(Utc::now())).unwrap()).unwrap();
     let out = env.cli(&["cdr", "import", file.to_str().unwrap(), "--tenant", "acme"]);
@@ -499,4 +499,359 @@ async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let (status, _) = get_json(&format!("{}/v1/assurance?since=yesterday", server.url), &key).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+// --- (f) the PBXs' own CDR files: crates/assurance/tests/fixtures/cdr -----------
+
+/// Every fixture call is on 2026-12-01.
+const FIXTURE_SINCE: &str = "2026-12-01T00:00:00Z";
+
+fn fixture(rel: &str) -> String {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assurance/tests/fixtures/cdr").join(rel);
+    path.to_str().unwrap().to_owned()
+}
+
+/// A final recording of `secs` seconds described by `meta`.
+async fn upload_secs(url: &str, key: &str, mut meta: Value, secs: usize, seed: u64) -> String {
+    meta["final"] = json!(true);
+    let form = Form::new()
+        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
+        .part(
+            "audio",
+            Part::bytes(wav(secs * 8000, seed))
+                .file_name("call.wav")
+                .mime_str("audio/wav")
+                .unwrap(),
+        );
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/recordings"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// One fixture file (or folder) and what the vault must make of it.
+struct Fixture {
+    /// `cdr import` arguments after the path: format, time zone, fields...
+    args: Vec<String>,
+    path: String,
+    /// Recordings uploaded before the import: metadata and seconds of audio.
+    recordings: Vec<(Value, usize)>,
+    /// A webhook destination that cannot be reached (the `undelivered` case).
+    unreachable_webhook: bool,
+    /// Legs the file holds, and how many of them are answered calls.
+    legs: u64,
+    answered: u64,
+    /// What each rejected row or refused file is reported as.
+    rejected: &'static [&'static str],
+    /// The findings: kind, the call's talk seconds (-1: the finding's detail
+    /// has none), its reason (undelivered: the reason's beginning; the error
+    /// text is the OS's).
+    findings: Vec<(&'static str, f64, String)>,
+}
+
+fn import_fixture(env: &Env, f: &Fixture) -> String {
+    let mut args = vec!["cdr", "import", f.path.as_str(), "--tenant", "pbx"];
+    args.extend(f.args.iter().map(String::as_str));
+    let out = env.cli(&args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the fixtures hold malformed rows: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for r in f.rejected {
+        assert!(text.contains(r), "{r:?} is not reported: {text}");
+    }
+    text
+}
+
+/// The open findings as (kind, talk seconds, reason, id), sorted.
+fn finding_rows(doc: &Value) -> Vec<(String, f64, String, String)> {
+    let mut rows: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["detail"]["talk_secs"].as_f64().unwrap_or(-1.0),
+                f["reason"].as_str().unwrap().to_owned(),
+                f["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, a.1).partial_cmp(&(&b.0, b.1)).unwrap());
+    rows
+}
+
+async fn run_fixture(f: Fixture) {
+    let env = Env::new()
+        .with("CALLVAULT_ASSURANCE__SETTLE_SECS", "0")
+        .with("CALLVAULT_ASSURANCE__RECHECK_SECS", "1")
+        .with("CALLVAULT_ASSURANCE__INTERVAL_SECS", "1")
+        // The uploads are seconds old: none is an orphan while the calls
+        // that match it wait for their first check.
+        .with("CALLVAULT_ASSURANCE__ORPHAN_GRACE_SECS", "3600")
+        .with("CALLVAULT_DELIVERY__ALLOW_PRIVATE_TARGETS", "true")
+        .with("CALLVAULT_DELIVERY__POLL_MILLIS", "100")
+        .with("CALLVAULT_DELIVERY__MAX_AGE_SECS", "1");
+    let key = env.tenant_with_key("pbx");
+    let server = Server::start(&env);
+    if f.unreachable_webhook {
+        // A port nobody listens on: every attempt is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/destinations", server.url))
+            .bearer_auth(&key)
+            .json(&json!({
+                "name": "crm-hook", "kind": "webhook", "events": ["conversation.settled"],
+                "config": { "url": format!("http://127.0.0.1:{port}/hook"), "timeout_secs": 2 },
+                "secrets": { "secret": SECRET },
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED, "{}", resp.text().await.unwrap());
+    }
+    for (i, (meta, secs)) in f.recordings.iter().enumerate() {
+        upload_secs(&server.url, &key, meta.clone(), *secs, i as u64 + 1).await;
+    }
+
+    let text = import_fixture(&env, &f);
+    let summary = format!("legs {}, registered {}, already registered 0", f.legs, f.legs);
+    assert!(text.contains(&summary), "{summary:?}: {text}");
+
+    // The server's own reconciliation settles them (undelivered: once the
+    // deliveries have outlived their maximum age).
+    let path = format!("/v1/assurance?since={FIXTURE_SINCE}");
+    until(&server.url, &key, &path, |b| {
+        b["summary"]["checked"] == f.answered
+            && b["findings"].as_array().unwrap().len() >= f.findings.len()
+    })
+    .await;
+
+    let doc = audit_json(&env, &["--since", FIXTURE_SINCE, "--tenant", "pbx"]);
+    assert_eq!(
+        doc["summary"]["calls"], f.answered,
+        "unanswered, busy and failed legs are no calls to check: {doc:#}"
+    );
+    let rows = finding_rows(&doc);
+    assert_eq!(rows.len(), f.findings.len(), "{doc:#}");
+    // Each finding is about a call of its own.
+    let mut calls: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["call_id"].as_str().unwrap())
+        .collect();
+    calls.sort();
+    calls.dedup();
+    assert_eq!(calls.len(), rows.len(), "{doc:#}");
+    for (row, want) in rows.iter().zip(&f.findings) {
+        assert_eq!((row.0.as_str(), row.1), (want.0, want.1), "{doc:#}");
+        if row.0 == "undelivered" {
+            assert!(row.2.starts_with(&want.2), "{:?} for {want:?}", row.2);
+            assert!(row.2.contains("cannot connect"), "{:?}", row.2);
+        } else {
+            assert_eq!(row.2, want.2, "{doc:#}");
+        }
+    }
+
+    // The same file again: no new call, no new finding.
+    let text = import_fixture(&env, &f);
+    let summary = format!("legs {}, registered 0, already registered {}", f.legs, f.legs);
+    assert!(text.contains(&summary), "{summary:?}: {text}");
+    let again = audit_json(&env, &["--since", FIXTURE_SINCE, "--tenant", "pbx"]);
+    assert_eq!(again["summary"]["calls"], f.answered, "{again:#}");
+    assert_eq!(finding_rows(&again), rows, "{again:#}");
+    let all = audit_json(&env, &["--since", FIXTURE_SINCE, "--tenant", "pbx", "--all"]);
+    assert_eq!(all["findings"].as_array().unwrap().len(), rows.len(), "{all:#}");
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+const NO_RECORDING: &str = "no recording: no conversation matches this call";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asterisk_master_csv_fixture_findings() {
+    run_fixture(Fixture {
+        path: fixture("asterisk-csv/Master.csv"),
+        args: strings(&["--format", "asterisk_csv", "--tz", "+03:00"]),
+        recordings: vec![
+            // Line 1, by linkedid: the whole 180 s.
+            (json!({ "linkedid": "1796108400.1", "started_at": "2026-12-01T07:00:05Z" }), 181),
+            // Line 2, the 3 s call: 2 s of audio is within the tolerance.
+            (json!({ "linkedid": "1796109000.3", "started_at": "2026-12-01T07:10:12Z" }), 2),
+            // Lines 6-8, the transfer: one recording of the whole call.
+            (json!({ "linkedid": "1796110800.10", "started_at": "2026-12-01T07:40:03Z" }), 243),
+        ],
+        unreachable_webhook: false,
+        legs: 9,
+        answered: 6,
+        rejected: &["rejected line 10:", "rejected line 11:", "rejected line 12:"],
+        // Line 9: answered, no recording.
+        findings: vec![("missing", 600.0, NO_RECORDING.into())],
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asterisk_cdr_custom_fixture_findings() {
+    let conf = std::fs::read_to_string(fixture("asterisk-custom/cdr_custom.conf")).unwrap();
+    let fields = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("fields = "))
+        .expect("the .conf has a fields line")
+        .to_owned();
+    let mut args = strings(&["--format", "asterisk_custom", "--tz", "+03:00", "--fields"]);
+    args.push(fields);
+    run_fixture(Fixture {
+        path: fixture("asterisk-custom/Master.csv"),
+        args,
+        recordings: vec![
+            // Line 1, by Call-ID: complete.
+            (
+                json!({ "call_id": "a84b4c76e66710@pbx2.example.com", "started_at": "2026-12-01T09:00:04Z" }),
+                121,
+            ),
+            // Line 2: 20 s of a 45 s talk.
+            (
+                json!({ "call_id": "3848276298220188511@carrier.example.net", "started_at": "2026-12-01T09:05:10Z" }),
+                20,
+            ),
+        ],
+        unreachable_webhook: false,
+        legs: 5,
+        answered: 2,
+        rejected: &["rejected line 6:", "rejected line 7:"],
+        findings: vec![(
+            "incomplete",
+            45.0,
+            "the recording covers 20.0 s of 45.0 s talk time: 25.0 s lost".into(),
+        )],
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asterisk_cel_fixture_findings() {
+    run_fixture(Fixture {
+        path: fixture("asterisk-cel/Master.csv"),
+        args: strings(&["--format", "asterisk_custom", "--tz", "+03:00"]),
+        // The inbound call (both channels, by linkedid): complete, but its
+        // one destination refuses every attempt.
+        recordings: vec![(
+            json!({ "linkedid": "1796119200.20", "started_at": "2026-12-01T10:00:04Z" }),
+            181,
+        )],
+        unreachable_webhook: true,
+        legs: 6,
+        answered: 2,
+        rejected: &[
+            "rejected line 9:",
+            "rejected line 22:",
+            "rejected line 28:",
+            "rejected line 34:",
+        ],
+        findings: vec![
+            // One per leg (the trunk's 179 s, the agent's 180 s): an
+            // undelivered finding names the destination, not the talk time.
+            ("undelivered", -1.0, "crm-hook (webhook): gave up after ".into()),
+            ("undelivered", -1.0, "crm-hook (webhook): gave up after ".into()),
+        ],
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn freeswitch_json_fixture_findings() {
+    run_fixture(Fixture {
+        path: fixture("freeswitch"),
+        args: strings(&["--format", "auto"]),
+        recordings: vec![
+            // The first call, by its A leg's Call-ID and uuid (the B leg
+            // names it as its bridge): complete.
+            (
+                json!({
+                    "call_id": "8d3ab1e2-4c5f-11ef-9b1d-525400123456@198.51.100.10",
+                    "external_ids": { "freeswitch_uuid": "3f6c2a90-8f5e-4d6e-9a41-0b1c2d3e4f01" },
+                    "started_at": "2026-12-01T11:00:05Z",
+                }),
+                241,
+            ),
+            // The transfer, recorded 11:10:02-11:11:30 only: the first agent's
+            // leg is covered, the A leg and the second agent's are not.
+            (
+                json!({
+                    "external_ids": { "freeswitch_uuid": "9b2e51c4-0d7a-4c3b-8e6f-1a2b3c4d5a01" },
+                    "started_at": "2026-12-01T11:10:02Z",
+                }),
+                88,
+            ),
+        ],
+        unreachable_webhook: false,
+        legs: 8,
+        answered: 5,
+        rejected: &[
+            "broken.cdr.json: cannot read the CDRs",
+            "not-a-cdr.json: format not recognised",
+        ],
+        findings: vec![
+            (
+                "incomplete",
+                204.0,
+                "the recording covers 88.0 s of 204.0 s talk time: 116.0 s lost".into(),
+            ),
+            (
+                "incomplete",
+                298.0,
+                "the recording covers 88.0 s of 298.0 s talk time: 210.0 s lost".into(),
+            ),
+        ],
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generic_csv_fixture_findings() {
+    let mapping = fixture("generic/mapping.json");
+    run_fixture(Fixture {
+        path: fixture("generic/calls.csv"),
+        args: strings(&["--format", "generic", "--mapping", &mapping]),
+        recordings: vec![
+            // cx-1001, by SIPREC group: complete.
+            (
+                json!({ "external_ids": { "siprec_group": "grp-1001" }, "started_at": "2026-12-01T12:00:06Z" }),
+                301,
+            ),
+            // cx-1002, the 2 s call: no ids, matched by number and time.
+            (
+                json!({
+                    "direction": "outbound",
+                    "caller": "502", "callee": "+79161230000",
+                    "external_number": "+79161230000", "company_number": "502",
+                    "started_at": "2026-12-01T12:10:09Z",
+                }),
+                2,
+            ),
+        ],
+        unreachable_webhook: false,
+        legs: 6,
+        answered: 3,
+        rejected: &["rejected line 7:", "rejected line 8:", "rejected line 9:"],
+        // cx-1008: answered, no recording.
+        findings: vec![("missing", 290.0, NO_RECORDING.into())],
+    })
+    .await;
 }
