@@ -310,14 +310,19 @@ fn undelivered(deliveries: &[DeliveryFacts], now: DateTime<Utc>) -> (Vec<(String
         let what = match (worst.state.as_str(), &worst.last_error) {
             ("no_match", _) => "the CRM found no matching contact".to_owned(),
             (_, Some(e)) => e.clone(),
-            (state, None) => format!("{state} after {} attempts", worst.attempts),
+            (state, None) => format!(
+                "{state} after {} attempt{}",
+                worst.attempts,
+                if worst.attempts == 1 { "" } else { "s" }
+            ),
         };
+        // How long the call has gone without reaching this destination.
         let reason = format!(
-            "{} ({}): {} for {}",
+            "{} ({}): {}; undelivered for {}",
             worst.destination,
             worst.destination_kind,
             what,
-            human(now.min(worst.updated_at.max(worst.age_from)) - worst.age_from)
+            human(now.max(worst.age_from) - worst.age_from)
         );
         failed.push((id.to_string(), reason));
     }
@@ -465,7 +470,10 @@ mod tests {
         f.deliveries[0].state = "dead".into();
         let c = assess(&call(60, false), Some(&f), &limits(), t(3 * 86_400 + 10));
         assert_eq!(kinds(&c), ["undelivered"]);
-        assert_eq!(c.findings[0].reason, "mail (email): SMTP 552 5.2.2 mailbox full for 2 days");
+        assert_eq!(
+            c.findings[0].reason,
+            "mail (email): SMTP 552 5.2.2 mailbox full; undelivered for 3 days"
+        );
     }
 
     #[test]

@@ -170,8 +170,9 @@ pub fn decide(policy: &RetryPolicy, attempt: &Attempt, facts: Facts) -> Decision
             if age_at_due.is_none_or(|age| age > max_age) {
                 Decision {
                     error: Some(format!(
-                        "gave up after {} attempts over {}: {error}",
+                        "gave up after {} attempt{} (maximum age {}): {error}",
                         facts.attempts,
+                        if facts.attempts == 1 { "" } else { "s" },
                         human(max_age)
                     )),
                     alert: Some(AlertKind::DeliveryDead),

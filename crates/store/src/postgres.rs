@@ -43,6 +43,10 @@ const TABLES: &[&str] = &[
     "storage_samples",
     "scrub_runs",
     "scrub_findings",
+    // encryption at rest (0006)
+    "encryption_master_keys",
+    "recording_keys",
+    "tenant_encryption",
     // Retention, legal hold, trash (migration 0009).
     "retention_rules",
     "legal_holds",
