@@ -53,49 +53,6 @@ impl Capture {
     }
 }
 
-fn sdp(media: &str) -> String {
-    let (ip, port) = media.split_once(':').unwrap();
-    format!(
-        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
-    )
-}
-
-fn msg(first: &str, headers: &[String], body: &str) -> String {
-    let mut m = format!("{first}\r\n");
-    for h in headers {
-        m.push_str(h);
-        m.push_str("\r\n");
-    }
-    if !body.is_empty() {
-        m.push_str("Content-Type: application/sdp\r\n");
-    }
-    m.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    m
-}
-
-/// The headers of a request from `from` to `to` in dialog `call_id`.
-fn headers(
-    call_id: &str,
-    from: (&str, &str),
-    to: (&str, &str),
-    cseq: &str,
-    to_tag: bool,
-) -> Vec<String> {
-    vec![
-        format!("Via: SIP/2.0/UDP {};branch=z9hG4bK-{call_id}-{}", from.1, cseq.replace(' ', "")),
-        format!("From: <sip:{}@{}>;tag={call_id}-f", from.0, from.1),
-        format!(
-            "To: <sip:{}@{}>{}",
-            to.0,
-            to.1,
-            if to_tag { format!(";tag={call_id}-t") } else { String::new() }
-        ),
-        format!("Call-ID: {call_id}"),
-        format!("CSeq: {cseq}"),
-        format!("Contact: <sip:{}@{}>", from.0, from.1),
-    ]
-}
-
 fn call(c: &mut Capture, call_id: &str, caller: (&str, &str, &str), callee: (&str, &str, &str)) {
     let (a, b) = ((caller.0, caller.1), (callee.0, callee.1));
     c.sip(

@@ -219,3 +219,50 @@ pub fn tone_power(s: &[i16], hz: f64) -> f64 {
     }
     (a * a + b * b - w * a * b) / (s.len().max(1) as f64).powi(2)
 }
+
+// --- SIP text for synthetic captures ---------------------------------------------
+
+/// A plain G.711 A-law SDP offer for `ip:port`.
+pub fn sdp(media: &str) -> String {
+    let (ip, port) = media.split_once(':').unwrap();
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
+    )
+}
+
+/// A SIP message: its first line, headers and an SDP body.
+pub fn msg(first: &str, headers: &[String], body: &str) -> String {
+    let mut m = format!("{first}\r\n");
+    for h in headers {
+        m.push_str(h);
+        m.push_str("\r\n");
+    }
+    if !body.is_empty() {
+        m.push_str("Content-Type: application/sdp\r\n");
+    }
+    m.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    m
+}
+
+/// The headers of a request from `from` to `to` in dialog `call_id`.
+pub fn headers(
+    call_id: &str,
+    from: (&str, &str),
+    to: (&str, &str),
+    cseq: &str,
+    to_tag: bool,
+) -> Vec<String> {
+    vec![
+        format!("Via: SIP/2.0/UDP {};branch=z9hG4bK-{call_id}-{}", from.1, cseq.replace(' ', "")),
+        format!("From: <sip:{}@{}>;tag={call_id}-f", from.0, from.1),
+        format!(
+            "To: <sip:{}@{}>{}",
+            to.0,
+            to.1,
+            if to_tag { format!(";tag={call_id}-t") } else { String::new() }
+        ),
+        format!("Call-ID: {call_id}"),
+        format!("CSeq: {cseq}"),
+        format!("Contact: <sip:{}@{}>", from.0, from.1),
+    ]
+}
