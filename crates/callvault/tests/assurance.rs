@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use callvault_capture::synth::{self, Encap};
@@ -181,66 +179,6 @@ fn a_captured_call_without_rtp_is_the_one_missing() {
 
 // --- (c), (d), (e): CDRs, a late upload, the alert ---------------------------------
 
-fn python() -> Option<String> {
-    if let Ok(p) = std::env::var("CV_TEST_PYTHON") {
-        return Some(p);
-    }
-    if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!("skipping: CV_TEST_PYTHON is not set and CV_TEST_SKIP_SERVICES=1");
-        return None;
-    }
-    panic!(
-        "CV_TEST_PYTHON is not set (a Python with standardwebhooks), or set CV_TEST_SKIP_SERVICES=1"
-    );
-}
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-struct Receiver {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Receiver {
-    fn start(python: &str, log: &Path) -> Self {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../delivery/tests/servers/webhook_receiver.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .args(["--secret", SECRET, "--log"])
-            .arg(log)
-            .args(["--port", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the webhook receiver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the receiver said {line:?}"));
-        Self { child, port, log: log.to_owned() }
-    }
-
-    fn records(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// CDR legs in callvault's own JSON shape (`cv_json`).
 fn legs(now: DateTime<Utc>) -> Value {
     let leg = |key: &str, call_id: &str, caller: &str, ago: i64, talk: i64| {
@@ -307,7 +245,7 @@ async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
     let Some(python) = python() else { return };
     let env = fast_env();
     let key = env.tenant_with_key("acme");
-    let receiver = Receiver::start(&python, &env.data_dir().join("hooks.jsonl"));
+    let receiver = Receiver::start(&python, &env.data_dir().join("hooks.jsonl"), 0);
     let server = Server::start(&env);
     let client = reqwest::Client::new();
     // Alerts go to a webhook.

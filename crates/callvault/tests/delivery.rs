@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,84 +15,6 @@ use common::*;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn python() -> Option<String> {
-    if let Ok(p) = std::env::var("CV_TEST_PYTHON") {
-        return Some(p);
-    }
-    if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!("skipping: CV_TEST_PYTHON is not set and CV_TEST_SKIP_SERVICES=1");
-        return None;
-    }
-    panic!(
-        "CV_TEST_PYTHON is not set: a Python with aiosmtpd and standardwebhooks \
-         (scripts/test.sh makes one), or set CV_TEST_SKIP_SERVICES=1"
-    );
-}
-
-fn servers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../delivery/tests/servers")
-}
-
-/// The port a test server prints as `PORT <n>` once it listens.
-fn announced_port(child: &mut Child) -> u16 {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    line.trim()
-        .strip_prefix("PORT ")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("the test server said {line:?}"))
-}
-
-/// The Python webhook receiver: verifies every signature with the
-/// `standardwebhooks` library and logs each request.
-struct Receiver {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Receiver {
-    fn start(python: &str, log: &Path, port: u16) -> Self {
-        let mut child = Command::new(python)
-            .arg(servers_dir().join("webhook_receiver.py"))
-            .args(["--secret", SECRET, "--log"])
-            .arg(log)
-            .args(["--port", &port.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the webhook receiver");
-        let port = announced_port(&mut child);
-        Self { child, port, log: log.to_owned() }
-    }
-
-    fn records(&self) -> Vec<Value> {
-        read_records(&self.log)
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn read_records(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -1,9 +1,12 @@
 //! Helpers for tests that run the real `callvault` binary.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_callvault");
 
@@ -265,4 +268,85 @@ pub fn headers(
         format!("CSeq: {cseq}"),
         format!("Contact: <sip:{}@{}>", from.0, from.1),
     ]
+}
+
+// --- the Python test servers (crates/delivery/tests/servers) ---------------------
+
+/// The webhook destinations' signing secret in the tests.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+pub fn python() -> Option<String> {
+    if let Ok(p) = std::env::var("CV_TEST_PYTHON") {
+        return Some(p);
+    }
+    if std::env::var("CV_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
+        eprintln!("skipping: CV_TEST_PYTHON is not set and CV_TEST_SKIP_SERVICES=1");
+        return None;
+    }
+    panic!(
+        "CV_TEST_PYTHON is not set: a Python with aiosmtpd and standardwebhooks \
+         (scripts/test.sh makes one), or set CV_TEST_SKIP_SERVICES=1"
+    );
+}
+
+pub fn servers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../delivery/tests/servers")
+}
+
+/// The port a test server prints as `PORT <n>` once it listens.
+pub fn announced_port(child: &mut Child) -> u16 {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    line.trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the test server said {line:?}"))
+}
+
+/// The Python webhook receiver: verifies every signature with the
+/// `standardwebhooks` library and logs each request.
+pub struct Receiver {
+    pub child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+}
+
+impl Receiver {
+    pub fn start(python: &str, log: &Path, port: u16) -> Self {
+        let mut child = Command::new(python)
+            .arg(servers_dir().join("webhook_receiver.py"))
+            .args(["--secret", SECRET, "--log"])
+            .arg(log)
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the webhook receiver");
+        let port = announced_port(&mut child);
+        Self { child, port, log: log.to_owned() }
+    }
+
+    pub fn records(&self) -> Vec<Value> {
+        read_records(&self.log)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn read_records(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
