@@ -3,6 +3,7 @@
 
 pub mod assurance;
 pub mod auth;
+pub mod console;
 pub mod cursor;
 pub mod deliveries;
 mod dto;
@@ -115,6 +116,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(deliveries::link_routes())
+        .merge(console::routes())
         .fallback(|| async { Problem::not_found("route") })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

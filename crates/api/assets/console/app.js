@@ -1,0 +1,221 @@
+// The console's entry point: session, header, hash routing.
+import { api, ApiError, setCsrf, whenUnauthorized } from "./api.js";
+import { h, replace } from "./dom.js";
+import { initI18n, setLanguage, currentLanguage, t } from "./i18n.js";
+import { renderSearch } from "./search.js";
+import { renderConversation } from "./conversation.js";
+import { renderDeliveries, renderStorage, renderCompleteness, renderAlerts } from "./boards.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The signed-in session (SessionDto) or null. */
+let session = null;
+/** Bumped on every navigation: a page drawn for an old route stops. */
+let generation = 0;
+let statusTimer = null;
+
+/** Announce a short message in the live region. */
+export function announce(message, kind = "info") {
+  const el = $("status");
+  el.textContent = message;
+  el.className = `status ${kind} shown`;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { el.className = "status"; el.textContent = ""; }, 6000);
+}
+
+/** The current session (for pages that need the role). */
+export function currentSession() {
+  return session;
+}
+
+/** Show an API error inside container (problem detail), or a not-available sentence. */
+export function showError(container, err, what) {
+  if (err instanceof ApiError && err.status === 401) return;
+  if (err instanceof ApiError && err.notAvailable && what) {
+    container.append(h("p", { class: "not-available" }, t("common.notAvailable", { what }),
+      err.detail ? ` (${err.detail})` : ""));
+    return;
+  }
+  container.append(h("p", { class: "error", role: "alert" },
+    t("common.error"), " ", err instanceof ApiError ? err.detail || `HTTP ${err.status}` : String(err)));
+}
+
+function showSignIn() {
+  session = null;
+  setCsrf(null);
+  $("loading").hidden = true;
+  $("app-view").hidden = true;
+  $("signin-view").hidden = false;
+  replace($("main"));
+  $("signin-key").value = "";
+  $("signin-lang").value = currentLanguage();
+  $("signin-key").focus();
+}
+
+function showApp(s) {
+  session = s;
+  setCsrf(s.csrf_token);
+  $("loading").hidden = true;
+  $("signin-view").hidden = true;
+  $("app-view").hidden = false;
+  renderHeader();
+  if (!location.hash || location.hash === "#" || location.hash === "#/") {
+    location.replace("#/search");
+  } else {
+    route();
+  }
+}
+
+function renderHeader() {
+  const admin = session.role === "admin";
+  $("tenant-field").hidden = !admin;
+  const sel = $("tenant-switch");
+  if (admin) {
+    replace(sel, h("option", { value: "" }, t("header.allTenants")),
+      (session.tenants || []).map((x) => h("option", { value: x.name }, x.name)));
+    sel.value = session.tenant ? session.tenant.name : "";
+  }
+  const who = admin ? t("header.admin") : session.tenant ? session.tenant.name : "";
+  replace($("who"), who, session.key_prefix ? h("span", { class: "muted" }, ` · ${session.key_prefix}`) : null);
+  $("lang").value = currentLanguage();
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const keyInput = $("signin-key");
+  const err = $("signin-error");
+  const key = keyInput.value.trim();
+  err.textContent = "";
+  if (!key) {
+    err.textContent = t("signin.empty");
+    keyInput.focus();
+    return;
+  }
+  $("signin-submit").disabled = true;
+  try {
+    const s = await api("/v1/session", { method: "POST", body: { key }, quiet401: true });
+    keyInput.value = "";
+    showApp(s);
+  } catch (e) {
+    keyInput.value = "";
+    err.textContent = e instanceof ApiError && (e.status === 401 || e.status === 400)
+      ? t("signin.invalid")
+      : `${t("common.error")} ${e.detail || e.message}`;
+    keyInput.focus();
+  } finally {
+    $("signin-submit").disabled = false;
+  }
+}
+
+async function signOut() {
+  try {
+    await api("/v1/session", { method: "DELETE", quiet401: true });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) {
+      announce(`${t("common.error")} ${e.detail || e.message}`, "error");
+      return;
+    }
+  }
+  history.replaceState(null, "", "#/search");
+  showSignIn();
+  announce(t("signin.signedOut"));
+}
+
+async function switchTenant() {
+  const name = $("tenant-switch").value || null;
+  try {
+    const s = await api("/v1/session/tenant", { method: "PUT", body: { tenant: name } });
+    session = s;
+    setCsrf(s.csrf_token);
+    renderHeader();
+    announce(t("header.tenantSwitched", { tenant: name || t("header.allTenants") }));
+    if (location.hash.startsWith("#/conversation/")) location.hash = "#/search";
+    else route();
+  } catch (e) {
+    announce(`${t("common.error")} ${e.detail || e.message}`, "error");
+    renderHeader();
+  }
+}
+
+async function changeLanguage(code) {
+  await setLanguage(code);
+  $("lang").value = code;
+  $("signin-lang").value = code;
+  if (session) {
+    renderHeader();
+    route();
+  }
+}
+
+const ROUTES = [
+  [/^#\/search$/, "nav-search", () => renderSearch],
+  [/^#\/conversation\/([^/]+)$/, "nav-search", (m) => (main, gen) => renderConversation(main, gen, decodeURIComponent(m[1]))],
+  [/^#\/deliveries$/, "nav-deliveries", () => renderDeliveries],
+  [/^#\/storage$/, "nav-storage", () => renderStorage],
+  [/^#\/completeness$/, "nav-completeness", () => renderCompleteness],
+  [/^#\/alerts$/, "nav-alerts", () => renderAlerts],
+];
+
+/** Is the page drawn for navigation number gen still the current one? */
+export function isCurrent(gen) {
+  return gen === generation;
+}
+
+function route() {
+  if (!session) return;
+  const gen = ++generation;
+  const main = $("main");
+  const hash = location.hash || "#/search";
+  let found = null;
+  for (const [re, nav, make] of ROUTES) {
+    const m = hash.match(re);
+    if (m) {
+      found = { nav, render: make(m) };
+      break;
+    }
+  }
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (found && a.id === found.nav) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  $("nav").classList.remove("open");
+  $("nav-toggle").setAttribute("aria-expanded", "false");
+  replace(main);
+  if (!found) {
+    main.append(h("h1", {}, t("common.notFoundTitle")), h("p", {}, t("common.notFound")));
+    return;
+  }
+  Promise.resolve(found.render(main, gen)).catch((e) => showError(main, e));
+  main.focus({ preventScroll: true });
+}
+
+async function start() {
+  try {
+    await initI18n();
+  } catch (e) {
+    // Without the dictionaries the keys themselves are shown.
+    console.error(e);
+  }
+  whenUnauthorized(() => { if (session) { showSignIn(); announce(t("signin.expired"), "error"); } });
+  $("signin").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", signOut);
+  $("tenant-switch").addEventListener("change", switchTenant);
+  $("lang").addEventListener("change", (e) => changeLanguage(e.target.value));
+  $("signin-lang").addEventListener("change", (e) => changeLanguage(e.target.value));
+  $("nav-toggle").addEventListener("click", () => {
+    const open = $("nav").classList.toggle("open");
+    $("nav-toggle").setAttribute("aria-expanded", String(open));
+  });
+  window.addEventListener("hashchange", route);
+  try {
+    const s = await api("/v1/session", { quiet401: true });
+    showApp(s);
+  } catch (e) {
+    showSignIn();
+    if (!(e instanceof ApiError && e.status === 401)) {
+      $("signin-error").textContent = `${t("common.error")} ${e.detail || e.message}`;
+    }
+  }
+}
+
+start();
