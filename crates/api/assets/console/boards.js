@@ -222,6 +222,8 @@ export async function renderCompleteness(main, gen) {
   }
   if (!isCurrent(gen)) return;
   const labels = dates.map(formatDay);
+  // A day with nothing checked has no share (the API says 100 %).
+  const pct = (summary, share) => (summary.checked ? `${formatNumber(share.percent, 1)} %` : "—");
   const calls = days.map((d) => d.summary.calls);
   const complete = days.map((d) => d.summary.recorded_completely.count);
   const canvas = h("canvas", { id: "completeness-chart", class: "chart", role: "img", "aria-label": t("compl.chartLabel") });
@@ -230,9 +232,9 @@ export async function renderCompleteness(main, gen) {
     h("td", { class: "num" }, formatNumber(d.summary.calls)),
     h("td", { class: "num" }, formatNumber(d.summary.checked)),
     h("td", { class: "num" }, formatNumber(d.summary.recorded_completely.count)),
-    h("td", { class: "num" + (d.summary.recorded_completely.percent < 100 ? " bad" : "") }, `${formatNumber(d.summary.recorded_completely.percent, 1)} %`),
-    h("td", { class: "num" }, `${formatNumber(d.summary.with_required_copies.percent, 1)} %`),
-    h("td", { class: "num" }, `${formatNumber(d.summary.delivered.percent, 1)} %`)));
+    h("td", { class: "num" + (d.summary.checked && d.summary.recorded_completely.percent < 100 ? " bad" : "") }, pct(d.summary, d.summary.recorded_completely)),
+    h("td", { class: "num" }, pct(d.summary, d.summary.with_required_copies)),
+    h("td", { class: "num" }, pct(d.summary, d.summary.delivered))));
   const findings = report.findings.map((f) => h("tr", { dataset: { findingId: f.id, kind: f.kind } },
     h("td", {}, formatTime(f.first_seen)),
     h("td", {}, tMaybe(`finding.${f.kind}`) || f.kind),

@@ -57,7 +57,8 @@ export function drawBars(canvas, labels, series, height = 220) {
   const top = 8;
   const plotH = height - bottom - top;
   const plotW = width - left - 8;
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const top0 = Math.max(0, ...series.flatMap((s) => s.values));
+  const max = Math.max(2, Math.ceil(top0 / 2) * 2);
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = MUTED;
   ctx.textAlign = "right";

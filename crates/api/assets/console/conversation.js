@@ -123,7 +123,8 @@ export async function renderConversation(main, gen, id) {
   // Events, with the recordings' own flags (a crash cut) where they end.
   const events = conv.timeline.map((e) => ({ ...e }));
   for (const r of recordings) {
-    for (const flag of r.flags || []) {
+    // A crash cut is where the recording ends; other flags stay badges.
+    for (const flag of (r.flags || []).filter((f) => f === "cut_by_crash")) {
       events.push({ event: flag, offset_ms: r.offset_ms + r.duration_ms, at: r.ended_at, recording_id: r.id, participant_id: r.participant_id, isFlag: true });
     }
   }
