@@ -2,7 +2,7 @@
 import { api, ApiError, setCsrf, whenUnauthorized } from "./api.js";
 import { h, replace } from "./dom.js";
 import { initI18n, setLanguage, currentLanguage, t } from "./i18n.js";
-import { renderSearch } from "./search.js";
+import { renderSearch, resetSearch } from "./search.js";
 import { renderConversation } from "./conversation.js";
 import { renderDeliveries, renderStorage, renderCompleteness, renderAlerts } from "./boards.js";
 
@@ -31,6 +31,11 @@ export function currentSession() {
 /** Show an API error inside container (problem detail), or a not-available sentence. */
 export function showError(container, err, what) {
   if (err instanceof ApiError && err.status === 401) return;
+  if (err instanceof ApiError && err.status === 403 && session && session.role === "admin" && !session.tenant) {
+    // An operator's session acts for no tenant until one is chosen.
+    container.append(h("p", { class: "not-available" }, t("common.chooseTenant")));
+    return;
+  }
   if (err instanceof ApiError && err.notAvailable && what) {
     container.append(h("p", { class: "not-available" }, t("common.notAvailable", { what }),
       err.detail ? ` (${err.detail})` : ""));
@@ -42,6 +47,7 @@ export function showError(container, err, what) {
 
 function showSignIn() {
   session = null;
+  resetSearch();
   setCsrf(null);
   $("loading").hidden = true;
   $("app-view").hidden = true;
@@ -128,6 +134,7 @@ async function switchTenant() {
     session = s;
     setCsrf(s.csrf_token);
     renderHeader();
+    resetSearch();
     announce(t("header.tenantSwitched", { tenant: name || t("header.allTenants") }));
     if (location.hash.startsWith("#/conversation/")) location.hash = "#/search";
     else route();

@@ -1,10 +1,10 @@
 // The boards: deliveries, storage, completeness, alerts. Each reads the API
 // and says plainly when its data route is not available here.
-import { api, ApiError } from "./api.js";
+import { api } from "./api.js";
 import { h, replace, table } from "./dom.js";
 import { t, tMaybe, formatTime, formatBytes, formatNumber, formatDay } from "./i18n.js";
 import { drawBars, drawForecast } from "./charts.js";
-import { announce, isCurrent, showError, currentSession } from "./app.js";
+import { announce, isCurrent, showError } from "./app.js";
 
 /** States a delivery can be retried from by hand. */
 const RETRYABLE = new Set(["pending", "retry_wait", "dead", "no_match", "cancelled", "skipped"]);
@@ -40,11 +40,6 @@ function board(main, id, title) {
   return el;
 }
 
-function needsTenant(err) {
-  const s = currentSession();
-  return err instanceof ApiError && err.status === 403 && s && s.role === "admin" && !s.tenant;
-}
-
 // --- deliveries ----------------------------------------------------------
 
 export async function renderDeliveries(main, gen) {
@@ -56,8 +51,7 @@ export async function renderDeliveries(main, gen) {
     } catch (e) {
       if (!isCurrent(gen)) return;
       replace(el);
-      if (needsTenant(e)) el.append(h("p", { class: "not-available" }, t("common.chooseTenant")));
-      else showError(el, e, t("nav.deliveries"));
+      showError(el, e, t("nav.deliveries"));
       el.setAttribute("aria-busy", "false");
       return;
     }

@@ -4,7 +4,7 @@ import { api, ApiError } from "./api.js";
 import { h, replace, table } from "./dom.js";
 import { t, tMaybe, formatTime, formatDuration, formatBytes } from "./i18n.js";
 import { drawWaveform } from "./charts.js";
-import { isCurrent, showError, currentSession } from "./app.js";
+import { isCurrent, showError } from "./app.js";
 import { retryButton, stateLabel } from "./boards.js";
 
 const WAVE_COLORS = {
@@ -39,7 +39,6 @@ function detailText(detail) {
 }
 
 export async function renderConversation(main, gen, id) {
-  const session = currentSession();
   let conv;
   try {
     conv = await api(`/v1/conversations/${encodeURIComponent(id)}`);
@@ -47,9 +46,7 @@ export async function renderConversation(main, gen, id) {
     if (!isCurrent(gen)) return;
     replace(main, h("h1", {}, t("conv.title")));
     if (e instanceof ApiError && e.status === 404) {
-      main.append(h("p", { class: "error", role: "alert" }, t("conv.notFound")));
-    } else if (e instanceof ApiError && e.status === 403 && session && session.role === "admin" && !session.tenant) {
-      main.append(h("p", { class: "not-available" }, t("common.chooseTenant")));
+      main.append(h("p", { class: "error not-found", role: "alert" }, t("conv.notFound")));
     } else {
       showError(main, e);
     }

@@ -11,8 +11,19 @@ const DIRECTIONS = ["inbound", "outbound", "internal"];
 const SOURCES = ["upload", "capture", "siprec"];
 const FLAGS = ["cut_by_crash", "incomplete", "undelivered"];
 
+// The value is set as a property, not an attribute: the form's reset()
+// then clears the fields instead of bringing back an earlier search.
 function input(id, type, value, extra = {}) {
-  return h("input", { id, name: id, type, value: value ?? "", ...extra });
+  const el = h("input", { id, name: id, type, ...extra });
+  el.value = value ?? "";
+  return el;
+}
+
+/** Forget the filters and paging (a tenant switch: another tenant's calls). */
+export function resetSearch() {
+  state.filters = {};
+  state.cursors = [];
+  state.searched = false;
 }
 
 function select(id, options, value) {
@@ -58,15 +69,16 @@ export async function renderSearch(main, gen) {
   }
 
   function reset() {
-    state.filters = {};
-    state.cursors = [];
-    state.searched = false;
+    resetSearch();
     renderSearch(main, gen);
   }
 
   async function run(cursor) {
     const q = state.filters;
+    // Rows on screen until the answer comes are the previous search's.
     results.setAttribute("aria-busy", "true");
+    const old = document.getElementById("results");
+    if (old) old.setAttribute("aria-busy", "true");
     try {
       const page = await api("/v1/conversations", {
         query: {
@@ -115,7 +127,7 @@ export async function renderSearch(main, gen) {
     replace(results,
       h("h2", { class: "visually-hidden" }, t("search.results")),
       page.items.length ? null : h("p", { class: "empty" }, t("search.none")),
-      table({ id: "results" }, headers, rows),
+      table({ id: "results", "aria-busy": "false" }, headers, rows),
       pager);
   }
 
