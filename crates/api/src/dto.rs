@@ -3,7 +3,8 @@
 use base64::Engine;
 use callvault_model::*;
 use callvault_store::{
-    ApiKey, ConversationDetail, ConversationQuery, ConversationSummary, Cursor, Page,
+    ApiKey, ConversationDetail, ConversationFlag, ConversationQuery, ConversationSummary, Cursor,
+    Page,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,16 @@ pub struct ConversationParams {
     pub has_recording: Option<bool>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// `inbound`, `outbound` or `internal`.
+    pub direction: Option<String>,
+    /// `upload`, `import`, `capture` or `siprec`: a live recording from it.
+    pub source: Option<String>,
+    /// The longest recording lasts at least this many seconds.
+    pub min_duration_s: Option<u64>,
+    /// The longest recording lasts at most this many whole seconds.
+    pub max_duration_s: Option<u64>,
+    /// `cut_by_crash`, `incomplete` or `undelivered`.
+    pub flag: Option<String>,
 }
 
 impl ConversationParams {
@@ -103,7 +114,62 @@ impl ConversationParams {
             _ => (None, raw),
         });
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        let direction = match self.direction.as_deref() {
+            None => None,
+            Some(d @ ("inbound" | "outbound" | "internal")) => d.parse().ok(),
+            Some(_) => {
+                return Err(Problem::bad_request(
+                    "invalid_query",
+                    "direction must be inbound, outbound or internal",
+                ));
+            }
+        };
+        let source = self
+            .source
+            .as_deref()
+            .map(|s| {
+                s.parse::<RecordingSource>().map_err(|_| {
+                    Problem::bad_request(
+                        "invalid_query",
+                        "source must be upload, import, capture or siprec",
+                    )
+                })
+            })
+            .transpose()?;
+        let flag = self
+            .flag
+            .as_deref()
+            .map(|f| {
+                ConversationFlag::parse(f).ok_or_else(|| {
+                    Problem::bad_request(
+                        "invalid_query",
+                        "flag must be cut_by_crash, incomplete or undelivered",
+                    )
+                })
+            })
+            .transpose()?;
+        const MAX_SECS: u64 = 366 * 86_400;
+        if [self.min_duration_s, self.max_duration_s].into_iter().flatten().any(|s| s > MAX_SECS) {
+            return Err(Problem::bad_request(
+                "invalid_query",
+                "min_duration_s and max_duration_s must be at most 31622400 (a year)",
+            ));
+        }
+        if let (Some(min), Some(max)) = (self.min_duration_s, self.max_duration_s)
+            && min > max
+        {
+            return Err(Problem::bad_request(
+                "invalid_query",
+                "min_duration_s must not be above max_duration_s",
+            ));
+        }
         Ok(ConversationQuery {
+            direction,
+            source,
+            // Whole seconds: a 60.4 s call is within max_duration_s=60.
+            min_duration_ms: self.min_duration_s.map(|s| s * 1000),
+            max_duration_ms: self.max_duration_s.map(|s| s * 1000 + 999),
+            flag,
             from: self.from,
             to: self.to,
             number: self.number,
@@ -171,6 +237,12 @@ pub struct ConversationSummaryDto {
     pub conversation: ConversationDto,
     pub recording_count: u32,
     pub participant_count: u32,
+    /// The longest live recording, 0 without one.
+    pub duration_ms: u64,
+    /// Where its live recordings came from.
+    pub sources: Vec<RecordingSource>,
+    /// `cut_by_crash`, `incomplete`, `undelivered`.
+    pub flags: Vec<ConversationFlag>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -189,6 +261,9 @@ impl From<Page<ConversationSummary>> for ConversationPage {
                     conversation: s.conversation.into(),
                     recording_count: s.recording_count,
                     participant_count: s.participant_count,
+                    duration_ms: s.duration_ms,
+                    sources: s.sources,
+                    flags: s.flags,
                 })
                 .collect(),
             next_cursor: p.next.as_ref().map(encode_cursor),

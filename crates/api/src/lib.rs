@@ -10,6 +10,7 @@ mod dto;
 pub mod edge;
 pub mod encryption;
 pub mod listener;
+mod media;
 pub mod openapi;
 mod problem;
 pub mod readiness;
@@ -108,6 +109,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/encryption/tenants/{name}", get(enc::get_tenant).put(enc::set_tenant))
         .route("/encryption/rotate", post(enc::rotate))
         .merge(assurance::v1_routes())
+        .merge(media::v1_routes())
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -435,15 +437,20 @@ async fn get_audio(
     State(state): State<SharedState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<media::AudioParams>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let tenant = caller.tenant()?;
     let id: RecordingId = parse_id(&id, "recording")?;
+    let ask = params.check()?;
     let rec = state
         .catalog
         .recording(tenant, id)
         .await?
         .ok_or_else(|| Problem::not_found("recording"))?;
+    if ask.mp3 {
+        return media::mp3_audio(&state, &rec, &headers, ask.download).await;
+    }
     let size = rec.size_bytes;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(spec) => match parse_range(spec, size) {
@@ -487,11 +494,7 @@ async fn get_audio(
     if let Ok(v) = HeaderValue::from_str(&(served.end - served.start).to_string()) {
         h.insert(header::CONTENT_LENGTH, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{}.{}\"",
-        rec.id,
-        rec.format.extension()
-    )) {
+    if let Some(v) = media::disposition(&rec, rec.format.extension(), ask.download) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if range.is_some() {

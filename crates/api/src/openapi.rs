@@ -95,11 +95,26 @@ fn base_document() -> Value {
             "/v1/recordings/{id}/audio": {
                 "get": {
                     "summary": "A recording's audio, with HTTP Range support",
-                    "parameters": [id_param("id"), { "name": "Range", "in": "header", "required": false, "schema": { "type": "string", "example": "bytes=0-1023" } }],
+                    "description": "format=original (default) serves the stored object; format=mp3 serves it as MP3, made once and cached (never cached for an encrypted recording). download=1 makes it an attachment named <recording>.<ext>.",
+                    "parameters": [
+                        id_param("id"),
+                        { "name": "Range", "in": "header", "required": false, "schema": { "type": "string", "example": "bytes=0-1023" } },
+                        { "name": "format", "in": "query", "schema": { "enum": ["original", "mp3"], "default": "original" } },
+                        { "name": "download", "in": "query", "schema": { "enum": ["0", "1", "true", "false"] } }
+                    ],
                     "responses": with(json!({
                         "200": { "description": "The whole object", "content": { "audio/*": { "schema": { "type": "string", "format": "binary" } } } },
                         "206": { "description": "The requested range", "content": { "audio/*": { "schema": { "type": "string", "format": "binary" } } } }
-                    }), problem_responses(&["401", "403", "404", "416", "503"]))
+                    }), problem_responses(&["400", "401", "403", "404", "416", "422", "503"]))
+                }
+            },
+            "/v1/recordings/{id}/peaks": {
+                "get": {
+                    "summary": "Waveform peaks of a recording: per channel, the minimum and maximum over N equal bins, -127..127 of full scale",
+                    "description": "Computed from the stored audio on the first request and cached (not for an encrypted recording). Stereo recordings carry the external party left and the company right.",
+                    "parameters": [id_param("id"), { "name": "bins", "in": "query", "schema": { "type": "integer", "minimum": 16, "maximum": 4000, "default": 1000 } }],
+                    "responses": with(json!({ "200": { "description": "The peaks", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Peaks" } } } } }),
+                        problem_responses(&["400", "401", "403", "404", "422", "503"]))
                 }
             },
             "/v1/conversations": {
@@ -112,6 +127,11 @@ fn base_document() -> Value {
                         { "name": "participant", "in": "query", "schema": { "type": "string" }, "description": "a participant's address or display name" },
                         { "name": "external_id", "in": "query", "schema": { "type": "string" }, "description": "kind:value, or a bare value of any kind" },
                         { "name": "has_recording", "in": "query", "schema": { "type": "boolean" } },
+                        { "name": "direction", "in": "query", "schema": { "enum": ["inbound", "outbound", "internal"] } },
+                        { "name": "source", "in": "query", "schema": { "enum": ["upload", "import", "capture", "siprec"] }, "description": "a live recording from this source" },
+                        { "name": "min_duration_s", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "the longest recording lasts at least this many seconds" },
+                        { "name": "max_duration_s", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "the longest recording lasts at most this many whole seconds (none counts as 0)" },
+                        { "name": "flag", "in": "query", "schema": { "enum": ["cut_by_crash", "incomplete", "undelivered"] }, "description": "cut_by_crash: a recording cut short by a crash; incomplete/undelivered: an open assurance finding of that kind" },
                         { "name": "cursor", "in": "query", "schema": { "type": "string" } },
                         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }
                     ],
@@ -371,7 +391,22 @@ fn base_document() -> Value {
                         "external_number": { "type": ["string", "null"] }, "company_number": { "type": ["string", "null"] },
                         "started_at": { "type": "string", "format": "date-time" }, "ended_at": { "type": ["string", "null"], "format": "date-time" },
                         "external_ids": { "type": "array", "items": { "type": "object", "properties": { "kind": { "type": "string" }, "value": { "type": "string" } } } },
-                        "recording_count": { "type": "integer" }, "participant_count": { "type": "integer" }
+                        "recording_count": { "type": "integer" }, "participant_count": { "type": "integer" },
+                        "duration_ms": { "type": "integer", "description": "the longest live recording (search results only; 0 without one)" },
+                        "sources": { "type": "array", "items": { "enum": ["upload", "import", "capture", "siprec"] }, "description": "search results only" },
+                        "flags": { "type": "array", "items": { "enum": ["cut_by_crash", "incomplete", "undelivered"] }, "description": "search results only" }
+                    }
+                },
+                "Peaks": {
+                    "type": "object",
+                    "properties": {
+                        "recording_id": { "type": "string", "format": "uuid" },
+                        "duration_ms": { "type": "integer" },
+                        "bins": { "type": "integer" },
+                        "channels": { "type": "array", "items": { "type": "object", "properties": {
+                            "label": { "enum": ["external", "company", "mono"] },
+                            "min": { "type": "array", "items": { "type": "integer", "minimum": -127, "maximum": 127 } },
+                            "max": { "type": "array", "items": { "type": "integer", "minimum": -127, "maximum": 127 } } } } }
                     }
                 },
                 "ConversationPage": {

@@ -17,6 +17,9 @@
 //! without a catalog row; two processes that make the same one race on a
 //! create-only commit and the loser reads the winner's.
 //!
+//! Waveform peaks for the console are cached the same way
+//! (`derived/{tenant}/{recording}/peaks-{sha256}.bin`, see [`PEAKS_BINS`]).
+//!
 //! Stored audio is read through the vault's `RecordingReader`, which
 //! decrypts an encrypted recording; such a recording's derived formats are
 //! made each time and never cached (they would be its audio in the clear).
@@ -29,6 +32,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
+use callvault_media::peaks::Peaks;
 use callvault_media::transcode::{self, DeliveryTarget, TranscodeError};
 use callvault_model::{Recording, TenantId};
 use callvault_store::blob::{StagedObject, StagingFile};
@@ -448,6 +452,91 @@ impl MediaService {
             extension: audio.extension,
             sha256: audio.sha256,
             body,
+        })
+    }
+}
+
+/// Bins of the cached peaks: the most the API serves, so that every request
+/// is answered by grouping them.
+pub const PEAKS_BINS: usize = callvault_media::peaks::MAX_BINS;
+
+/// Waveform peaks (the console's): a derived object like the formats,
+/// `derived/{tenant}/{recording}/peaks-{sha256}.bin`, made once at
+/// [`PEAKS_BINS`] and never cached for an encrypted recording.
+impl MediaService {
+    /// The recording's peaks at [`PEAKS_BINS`] bins: from the cache, or
+    /// decoded from the stored audio (decrypted, its sha256 checked) on a
+    /// blocking thread and cached.
+    pub async fn peaks(&self, rec: &Recording) -> Result<Peaks, MediaError> {
+        if self.reader.is_encrypted(rec).await.map_err(unreadable)? {
+            return self.make_peaks(rec).await;
+        }
+        let lock = self.flight(&format!("{}.peaks", rec.id));
+        let _held = lock.lock().await;
+        if let Some(peaks) = self.find_peaks(rec).await? {
+            return Ok(peaks);
+        }
+        let peaks = self.make_peaks(rec).await?;
+        let bytes = peaks.to_bytes();
+        let staging = self.store.stage(&self.owner).map_err(unavailable)?;
+        let staged = tokio::task::spawn_blocking(move || {
+            let mut staging = staging;
+            staging.write(&bytes)?;
+            staging.finish()
+        })
+        .await
+        .map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        match staged {
+            Ok(staged) => {
+                let key = format!("{}/peaks-{}.bin", Self::derived_dir(rec), staged.sha256);
+                self.cache_derived(rec, staged, &key).await;
+            }
+            // The cache could not be written: the peaks are still good.
+            Err(e) => tracing::warn!(recording = %rec.id, error = %e, "cannot stage peaks"),
+        }
+        Ok(peaks)
+    }
+
+    /// Cached peaks whose bytes match the sha256 in their key; damaged
+    /// ones are deleted.
+    async fn find_peaks(&self, rec: &Recording) -> Result<Option<Peaks>, MediaError> {
+        let dir = Self::derived_dir(rec);
+        let prefix = format!("{dir}/peaks-");
+        let mut keys = Vec::new();
+        let mut listing = self.store.list(&dir);
+        while let Some(item) = listing.next().await {
+            let (key, _) = item.map_err(unavailable)?;
+            if key.starts_with(&prefix) && key.ends_with(".bin") {
+                keys.push(key);
+            }
+        }
+        drop(listing);
+        for key in keys {
+            let Ok(bytes) = self.read_all(&key).await else { continue };
+            let want = &key[prefix.len()..key.len() - ".bin".len()];
+            if hex::encode(Sha256::digest(&bytes)) == want
+                && let Some(peaks) = Peaks::from_bytes(&bytes)
+                && peaks.bins() == PEAKS_BINS
+            {
+                return Ok(Some(peaks));
+            }
+            tracing::warn!(recording = %rec.id, %key, "cached peaks damaged; making them again");
+            self.store.delete(&key).await.map_err(unavailable)?;
+        }
+        Ok(None)
+    }
+
+    async fn make_peaks(&self, rec: &Recording) -> Result<Peaks, MediaError> {
+        let source = self.stage_source(rec).await?;
+        let from = rec.format;
+        let made = tokio::task::spawn_blocking(move || {
+            callvault_media::peaks::peaks(source.open()?, from, PEAKS_BINS)
+        })
+        .await
+        .map_err(|e| MediaError::Unavailable(format!("peaks task failed: {e}")))?;
+        made.map_err(|e| match e {
+            TranscodeError::Io(e) => MediaError::Unavailable(e.to_string()),
+            other => MediaError::Unconvertible(other.to_string()),
         })
     }
 }

@@ -17,6 +17,8 @@
 //!   Ogg/Opus, WAV, FLAC, MP3, streamed into a writer ([`render_to`]) or
 //!   into memory ([`render()`]); [`RenderPool`].
 //! - [`resample`]: the few rate conversions telephony needs.
+//! - [`peaks`]: a stored recording decoded into per-channel min/max bins
+//!   (the console's waveform).
 //! - [`transcode`]: a stored recording (Ogg/Opus, WAV, FLAC, MP3) decoded
 //!   and encoded for delivery (MP3, WAV, Ogg/Opus), a block at a time.
 //!
@@ -32,6 +34,7 @@
 //! their spool by the same code.
 
 pub mod codec;
+pub mod peaks;
 pub mod recorder;
 pub mod render;
 pub mod resample;

@@ -380,7 +380,7 @@ impl<W: Write> Target<W> {
 }
 
 /// A decoder of one input format, giving planar PCM a block at a time.
-trait Source {
+pub(crate) trait Source {
     /// 1 or more.
     fn channels(&self) -> usize;
     fn rate(&self) -> u32;
@@ -393,7 +393,8 @@ trait Source {
     fn next_block(&mut self, out: &mut [Vec<i16>]) -> Result<bool, TranscodeError>;
 }
 
-fn open_source<R>(input: R, from: AudioFormat) -> Result<Box<dyn Source>, TranscodeError>
+/// The decoder of a stored `from` recording (shared with [`crate::peaks`]).
+pub(crate) fn open_source<R>(input: R, from: AudioFormat) -> Result<Box<dyn Source>, TranscodeError>
 where
     R: Read + Seek + Send + Sync + 'static,
 {

@@ -125,8 +125,8 @@ async fn purge_one(
     now: DateTime<Utc>,
     report: &mut PurgeReport,
 ) -> Result<(), PurgeError> {
-    let copies = match catalog.begin_purge(id, now).await? {
-        PurgeStart::Purge { copies, .. } => copies,
+    let (tenant_id, copies) = match catalog.begin_purge(id, now).await? {
+        PurgeStart::Purge { tenant_id, copies } => (tenant_id, copies),
         PurgeStart::Held => {
             report.held += 1;
             return Ok(());
@@ -150,8 +150,35 @@ async fn purge_one(
         report.objects += 1;
         report.bytes += copy.size_bytes;
     }
+    purge_derived(stores, tenant_id, id).await?;
     if catalog.finish_purge(id, PURGE_ACTOR, now).await? {
         report.purged += 1;
+    }
+    Ok(())
+}
+
+/// The media made from a recording and cached in the primary store (MP3
+/// and other formats, waveform peaks: delivery's `MediaService`, under
+/// `derived/{tenant}/{recording}/`) go with it: they are its audio too.
+async fn purge_derived(
+    stores: &dyn StoreLookup,
+    tenant: TenantId,
+    id: RecordingId,
+) -> Result<(), PurgeError> {
+    let Some(primary) = stores.store(callvault_vault::stores::PRIMARY) else { return Ok(()) };
+    let dir = format!("derived/{tenant}/{id}/");
+    let err = |source| PurgeError::Store { store: callvault_vault::stores::PRIMARY.into(), source };
+    let mut keys = Vec::new();
+    let mut listing = primary.list(dir.trim_end_matches('/'));
+    while let Some(item) = futures::StreamExt::next(&mut listing).await {
+        let (key, _) = item.map_err(err)?;
+        if key.starts_with(&dir) {
+            keys.push(key);
+        }
+    }
+    drop(listing);
+    for key in keys {
+        primary.delete(&key).await.map_err(err)?;
     }
     Ok(())
 }

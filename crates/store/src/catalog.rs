@@ -230,6 +230,47 @@ pub struct ConversationSummary {
     pub conversation: Conversation,
     pub recording_count: u32,
     pub participant_count: u32,
+    /// The longest live recording's duration; 0 without one.
+    pub duration_ms: u64,
+    /// The sources of its live recordings, each once, in
+    /// [`RecordingSource`] order.
+    pub sources: Vec<RecordingSource>,
+    /// What the console flags it with, each once, in
+    /// [`ConversationFlag`] order.
+    pub flags: Vec<ConversationFlag>,
+}
+
+/// A mark the console searches by and shows on a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationFlag {
+    /// One of its live recordings was cut short by a crash (recording flag
+    /// `cut_by_crash`: audio up to the recorder's last sync).
+    CutByCrash,
+    /// An open assurance finding of kind `incomplete` names it.
+    Incomplete,
+    /// An open assurance finding of kind `undelivered` names it.
+    Undelivered,
+}
+
+impl ConversationFlag {
+    /// Every flag, in display order.
+    pub const ALL: [ConversationFlag; 3] =
+        [ConversationFlag::CutByCrash, ConversationFlag::Incomplete, ConversationFlag::Undelivered];
+
+    /// The flag's name in the API (and, for the two findings, the finding's kind).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationFlag::CutByCrash => "cut_by_crash",
+            ConversationFlag::Incomplete => "incomplete",
+            ConversationFlag::Undelivered => "undelivered",
+        }
+    }
+
+    /// The flag of its API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
 }
 
 /// A recording together with its copies.
@@ -274,6 +315,17 @@ pub struct ConversationQuery {
     pub has_recording: Option<bool>,
     pub after: Option<Cursor>,
     pub limit: u32,
+    /// The conversation's direction.
+    pub direction: Option<Direction>,
+    /// At least one live recording from this source.
+    pub source: Option<RecordingSource>,
+    /// The longest live recording lasts at least this long (ms).
+    pub min_duration_ms: Option<u64>,
+    /// The longest live recording lasts at most this long (ms); a
+    /// conversation without one counts as 0.
+    pub max_duration_ms: Option<u64>,
+    /// Carries this flag.
+    pub flag: Option<ConversationFlag>,
 }
 
 /// One page of results and the cursor of the next, if any.

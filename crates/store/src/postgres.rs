@@ -129,6 +129,12 @@ impl Dialect for PgCatalog {
             name: "retention",
             script: include_str!("migrations/postgres/0009_retention.sql"),
         },
+        // Issue 16: the console's search filters.
+        Migration {
+            version: 11,
+            name: "console_search",
+            script: include_str!("migrations/postgres/0011_console_search.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers

@@ -152,6 +152,12 @@ impl Dialect for SqliteCatalog {
             name: "retention",
             script: include_str!("migrations/sqlite/0009_retention.sql"),
         },
+        // Issue 16: the console's search filters.
+        Migration {
+            version: 11,
+            name: "console_search",
+            script: include_str!("migrations/sqlite/0011_console_search.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:

@@ -2676,3 +2676,324 @@ async fn orphans_summary_and_cursors(c: &dyn Catalog) {
     c.set_assurance_cursor("x", at(9, 5, 0), None).await.unwrap();
     assert_eq!(c.assurance_cursor("x").await.unwrap(), Some((at(9, 5, 0), None)));
 }
+
+// --- the console's search filters (migration 0011) ---------------------------
+
+contract!(@more console_search_contract;
+    console_filters_by_direction_source_duration_and_flag,
+);
+
+/// Ids of one search, newest first, paging `limit` at a time to the end.
+async fn search_ids(
+    c: &dyn Catalog,
+    t: &Tenant,
+    q: ConversationQuery,
+    limit: u32,
+) -> Vec<ConversationId> {
+    let mut q = ConversationQuery { limit, ..q };
+    let mut ids = Vec::new();
+    loop {
+        let page = c.search_conversations(t.id, &q).await.unwrap();
+        assert!(page.items.len() <= limit as usize);
+        ids.extend(page.items.iter().map(|s| s.conversation.id));
+        match page.next {
+            Some(cursor) => q.after = Some(cursor),
+            None => return ids,
+        }
+    }
+}
+
+async fn console_filters_by_direction_source_duration_and_flag(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let other = c.create_tenant("other", "test").await.unwrap();
+    // a: inbound upload 30 s; b: outbound capture 200 s cut by a crash;
+    // c: internal SIPREC 90 s plus an upload of 10 s; d: inbound capture
+    // 600 s. Started a, b, c, d one minute apart.
+    let commit = |n: u64,
+                  linkedid: &str,
+                  start: DateTime<Utc>,
+                  secs: i64,
+                  direction: Direction,
+                  source: RecordingSource,
+                  flags: &[&str]| {
+        let mut r = recording(&t, n, &[("asterisk_linkedid", linkedid)], start, secs);
+        r.conversation.direction = Some(direction);
+        r.source = source;
+        r.flags = flags.iter().map(|f| f.to_string()).collect();
+        r
+    };
+    let a = created(
+        c.commit_recording(commit(
+            1,
+            "A",
+            at(9, 0, 0),
+            30,
+            Direction::Inbound,
+            RecordingSource::Upload,
+            &[],
+        ))
+        .await
+        .unwrap(),
+    );
+    let b = created(
+        c.commit_recording(commit(
+            2,
+            "B",
+            at(9, 1, 0),
+            200,
+            Direction::Outbound,
+            RecordingSource::Capture,
+            &["cut_by_crash"],
+        ))
+        .await
+        .unwrap(),
+    );
+    let c1 = created(
+        c.commit_recording(commit(
+            3,
+            "C",
+            at(9, 2, 0),
+            90,
+            Direction::Internal,
+            RecordingSource::Siprec,
+            &[],
+        ))
+        .await
+        .unwrap(),
+    );
+    let c2 = created(
+        c.commit_recording(commit(
+            4,
+            "C",
+            at(9, 2, 30),
+            10,
+            Direction::Internal,
+            RecordingSource::Upload,
+            &[],
+        ))
+        .await
+        .unwrap(),
+    );
+    assert_eq!(c1.conversation_id, c2.conversation_id);
+    let d = created(
+        c.commit_recording(commit(
+            5,
+            "D",
+            at(9, 3, 0),
+            600,
+            Direction::Inbound,
+            RecordingSource::Capture,
+            &[],
+        ))
+        .await
+        .unwrap(),
+    );
+    let (a, b, cc, d) =
+        (a.conversation_id, b.conversation_id, c1.conversation_id, d.conversation_id);
+    // Another tenant's crash cut and findings never show.
+    let mut theirs = recording(&other, 6, &[("asterisk_linkedid", "B")], at(9, 1, 0), 200);
+    theirs.flags = vec!["cut_by_crash".into()];
+    c.commit_recording(theirs).await.unwrap();
+
+    // Findings through the assurance checks: c incomplete, d undelivered
+    // (open); a incomplete, then resolved.
+    let calls: Vec<NewCall> = [("1", at(9, 0, 0)), ("2", at(9, 2, 0)), ("3", at(9, 3, 0))]
+        .iter()
+        .map(|(leg, when)| new_call(leg, "+79123456789", *when, 60))
+        .collect();
+    c.import_calls(t.id, &calls, "test", at(10, 0, 0)).await.unwrap();
+    let mut due = c.calls_due(at(12, 0, 0), 10).await.unwrap();
+    due.sort_by_key(|call| call.answered_at);
+    assert_eq!(due.len(), 3);
+    let with_conversation = |call: &Call, conv: ConversationId, f: &[(&str, &str)]| {
+        let mut k = check(call, f, &[]);
+        k.conversation_id = Some(conv);
+        k
+    };
+    let checks = vec![
+        with_conversation(&due[0], a, &[("incomplete", "short")]),
+        with_conversation(&due[1], cc, &[("incomplete", "short")]),
+        with_conversation(&due[2], d, &[("undelivered", "not sent")]),
+    ];
+    assert_eq!(c.record_call_checks(&checks, at(12, 0, 0)).await.unwrap().len(), 3);
+    let mut fixed = check(&due[0], &[], &[("incomplete", "complete now")]);
+    fixed.conversation_id = Some(a);
+    c.record_call_checks(&[fixed], at(12, 5, 0)).await.unwrap();
+    let their_call = new_call("9", "+79123456789", at(9, 1, 0), 60);
+    c.import_calls(other.id, &[their_call], "test", at(10, 0, 0)).await.unwrap();
+
+    let q = ConversationQuery::default;
+    for limit in [1, 50] {
+        assert_eq!(search_ids(c, &t, q(), limit).await, vec![d, cc, b, a]);
+        let dir = |d| ConversationQuery { direction: Some(d), ..q() };
+        assert_eq!(search_ids(c, &t, dir(Direction::Inbound), limit).await, vec![d, a]);
+        assert_eq!(search_ids(c, &t, dir(Direction::Outbound), limit).await, vec![b]);
+        assert_eq!(search_ids(c, &t, dir(Direction::Internal), limit).await, vec![cc]);
+        let src = |s| ConversationQuery { source: Some(s), ..q() };
+        assert_eq!(search_ids(c, &t, src(RecordingSource::Upload), limit).await, vec![cc, a]);
+        assert_eq!(search_ids(c, &t, src(RecordingSource::Capture), limit).await, vec![d, b]);
+        assert_eq!(search_ids(c, &t, src(RecordingSource::Siprec), limit).await, vec![cc]);
+        assert!(search_ids(c, &t, src(RecordingSource::Import), limit).await.is_empty());
+        // The longest recording counts: c's 10 s upload does not make it short.
+        let dur = |min: Option<u64>, max: Option<u64>| ConversationQuery {
+            min_duration_ms: min,
+            max_duration_ms: max,
+            ..q()
+        };
+        assert_eq!(search_ids(c, &t, dur(Some(90_000), None), limit).await, vec![d, cc, b]);
+        assert_eq!(search_ids(c, &t, dur(Some(90_001), None), limit).await, vec![d, b]);
+        assert_eq!(search_ids(c, &t, dur(None, Some(90_000)), limit).await, vec![cc, a]);
+        assert_eq!(search_ids(c, &t, dur(None, Some(89_999)), limit).await, vec![a]);
+        assert_eq!(search_ids(c, &t, dur(Some(60_000), Some(300_000)), limit).await, vec![cc, b]);
+        let flag = |f| ConversationQuery { flag: Some(f), ..q() };
+        assert_eq!(search_ids(c, &t, flag(ConversationFlag::CutByCrash), limit).await, vec![b]);
+        // a's incomplete finding is resolved: only c is incomplete now.
+        assert_eq!(search_ids(c, &t, flag(ConversationFlag::Incomplete), limit).await, vec![cc]);
+        assert_eq!(search_ids(c, &t, flag(ConversationFlag::Undelivered), limit).await, vec![d]);
+        // Combined with each other and with the key-driven filters.
+        let number = Some("8 912 345 67 89".to_owned());
+        assert_eq!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    number: number.clone(),
+                    direction: Some(Direction::Inbound),
+                    ..q()
+                },
+                limit
+            )
+            .await,
+            vec![d, a]
+        );
+        assert_eq!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    number: number.clone(),
+                    flag: Some(ConversationFlag::CutByCrash),
+                    ..q()
+                },
+                limit
+            )
+            .await,
+            vec![b]
+        );
+        assert_eq!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    participant: Some("104".into()),
+                    source: Some(RecordingSource::Upload),
+                    ..q()
+                },
+                limit
+            )
+            .await,
+            vec![cc]
+        );
+        assert_eq!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    flag: Some(ConversationFlag::Undelivered),
+                    direction: Some(Direction::Inbound),
+                    source: Some(RecordingSource::Capture),
+                    min_duration_ms: Some(600_000),
+                    ..q()
+                },
+                limit
+            )
+            .await,
+            vec![d]
+        );
+        assert!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    flag: Some(ConversationFlag::Undelivered),
+                    direction: Some(Direction::Outbound),
+                    ..q()
+                },
+                limit
+            )
+            .await
+            .is_empty()
+        );
+        assert_eq!(
+            search_ids(
+                c,
+                &t,
+                ConversationQuery {
+                    flag: Some(ConversationFlag::Incomplete),
+                    from: Some(at(9, 2, 0)),
+                    to: Some(at(9, 3, 0)),
+                    ..q()
+                },
+                limit
+            )
+            .await,
+            vec![cc]
+        );
+    }
+    // The other tenant sees only its own.
+    let theirs = search_ids(
+        c,
+        &other,
+        ConversationQuery { flag: Some(ConversationFlag::CutByCrash), ..q() },
+        50,
+    )
+    .await;
+    assert_eq!(theirs.len(), 1);
+    assert!(
+        search_ids(
+            c,
+            &other,
+            ConversationQuery { flag: Some(ConversationFlag::Incomplete), ..q() },
+            50
+        )
+        .await
+        .is_empty()
+    );
+
+    // Each item says its longest recording, sources and flags.
+    let page = c.search_conversations(t.id, &ConversationQuery { limit: 10, ..q() }).await.unwrap();
+    let item = |id| page.items.iter().find(|s| s.conversation.id == id).unwrap();
+    assert_eq!(
+        (item(cc).duration_ms, item(cc).sources.clone(), item(cc).flags.clone()),
+        (
+            90_000,
+            vec![RecordingSource::Upload, RecordingSource::Siprec],
+            vec![ConversationFlag::Incomplete]
+        )
+    );
+    assert_eq!(item(b).flags, vec![ConversationFlag::CutByCrash]);
+    assert_eq!(item(b).sources, vec![RecordingSource::Capture]);
+    assert_eq!(item(d).flags, vec![ConversationFlag::Undelivered]);
+    assert_eq!((item(a).duration_ms, item(a).flags.clone()), (30_000, vec![]));
+
+    // A recording in the trash no longer counts: c's upload goes.
+    c.trash_recordings(t.id, &[c2.id], &cli_cause(), at(13, 0, 0)).await.unwrap();
+    let uploads = ConversationQuery { source: Some(RecordingSource::Upload), ..q() };
+    assert_eq!(search_ids(c, &t, uploads, 50).await, vec![a]);
+    let page = c.search_conversations(t.id, &ConversationQuery { limit: 10, ..q() }).await.unwrap();
+    let item = page.items.iter().find(|s| s.conversation.id == cc).unwrap();
+    assert_eq!(item.sources, vec![RecordingSource::Siprec]);
+    assert!(matches!(
+        c.search_conversations(
+            t.id,
+            &ConversationQuery {
+                min_duration_ms: Some(10),
+                max_duration_ms: Some(5),
+                limit: 5,
+                ..q()
+            }
+        )
+        .await,
+        Err(CatalogError::Invalid { .. })
+    ));
+}

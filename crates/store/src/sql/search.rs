@@ -1,7 +1,7 @@
 //! Reads of conversations and recordings: the search, one conversation with
 //! everything in it, one recording.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use callvault_model::*;
 use uuid::Uuid;
@@ -11,8 +11,8 @@ use super::error::Result;
 use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS};
 use super::stmt::{SqlConn, SqlRow, Stmt, sql};
 use crate::catalog::{
-    CatalogError, ConversationDetail, ConversationQuery, ConversationSummary, Cursor, Page,
-    RecordingWithCopies, number_tail,
+    CatalogError, ConversationDetail, ConversationFlag, ConversationQuery, ConversationSummary,
+    Cursor, Page, RecordingWithCopies, number_tail,
 };
 
 /// The largest page a search returns.
@@ -30,13 +30,18 @@ pub(crate) async fn conversations<D: Dialect>(
     let page = &rows[..rows.len().min(limit as usize)];
     let ids: Vec<Uuid> = page.iter().map(|r| r.uuid("id")).collect::<Result<_, _>>()?;
     let mut external_ids = external_ids_of(&mut *conn, &ids).await?;
+    let mut facets = facets_of(&mut *conn, tenant, &ids).await?;
     let mut items = Vec::with_capacity(page.len());
     for row in page {
         let id = row.uuid("id")?;
+        let facet = facets.remove(&id).unwrap_or_default();
         items.push(ConversationSummary {
             conversation: rows::conversation(row, external_ids.remove(&id).unwrap_or_default())?,
             recording_count: u32::try_from(row.i32("recording_count")?).unwrap_or(0),
             participant_count: u32::try_from(row.i64("participant_count")?).unwrap_or(0),
+            duration_ms: facet.duration_ms,
+            sources: facet.sources,
+            flags: facet.flags.into_iter().collect(),
         });
     }
     // One row more than the page was asked for: there is a next page.
@@ -50,6 +55,26 @@ pub(crate) async fn conversations<D: Dialect>(
     Ok(Page { items, next })
 }
 
+/// The recording flag the `cut_by_crash` filter matches, as one literal
+/// term: the partial index `recordings_cut_by_crash` (migration 0011) has
+/// exactly this predicate, so both planners can use it. `flags` is a JSON
+/// array of strings (TEXT in SQLite, JSONB in PostgreSQL, whose text form
+/// also quotes each element).
+fn cut_by_crash(qualifier: &str) -> String {
+    format!("CAST({qualifier}flags AS TEXT) LIKE '%\"cut_by_crash\"%'")
+}
+
+/// What drives a search: the row source read in newest-first order (or
+/// whose matches are few enough to sort).
+enum Driver {
+    /// A `conversation_keys` kind and value (in time order).
+    Key(&'static str, String),
+    /// The conversations carrying a flag: few, from a partial index.
+    Flag(ConversationFlag),
+    /// The conversations' time index.
+    Time,
+}
+
 /// The search as one statement, newest first, one row past the page.
 fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> Result<Stmt> {
     let tail = match &query.number {
@@ -59,15 +84,25 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
         })?),
         None => None,
     };
+    if let (Some(min), Some(max)) = (query.min_duration_ms, query.max_duration_ms)
+        && min > max
+    {
+        return Err(CatalogError::Invalid {
+            what: "duration",
+            reason: "the minimum is above the maximum".into(),
+        }
+        .into());
+    }
     // A number or participant filter drives the query from the search keys,
-    // already in time order; otherwise the time index of the conversations
-    // does.
-    let driver = match (&tail, &query.participant) {
-        (Some(tail), _) => Some(("number", tail.clone())),
-        (None, Some(who)) => Some(("participant", who.clone())),
-        (None, None) => None,
+    // already in time order; else a flag from its (small) set of
+    // conversations; otherwise the time index of the conversations does.
+    let driver = match (&tail, &query.participant, query.flag) {
+        (Some(tail), _, _) => Driver::Key("number", tail.clone()),
+        (None, Some(who), _) => Driver::Key("participant", who.clone()),
+        (None, None, Some(flag)) => Driver::Flag(flag),
+        (None, None, None) => Driver::Time,
     };
-    let (time_col, id_col) = if driver.is_some() {
+    let (time_col, id_col) = if matches!(driver, Driver::Key(..)) {
         ("k.started_at", "k.conversation_id")
     } else {
         ("c.started_at", "c.id")
@@ -79,18 +114,22 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
     );
     // With no filter beyond the key, time range and cursor, the page is cut
     // from the key index alone (LIMIT inside), and only the page's rows are
-    // joined and sorted. Otherwise the join is filtered first, which may sort
-    // every match.
-    let keys_only = driver.is_some()
-        && query.external_id.is_none()
+    // joined and sorted. Otherwise the join is filtered first, in the key
+    // index's order.
+    let keys_only = query.external_id.is_none()
         && query.has_recording.is_none()
-        && !(tail.is_some() && query.participant.is_some());
-    match driver {
-        Some((kind, value)) if keys_only => {
+        && !(tail.is_some() && query.participant.is_some())
+        && query.direction.is_none()
+        && query.source.is_none()
+        && query.min_duration_ms.is_none()
+        && query.max_duration_ms.is_none()
+        && query.flag.is_none();
+    match &driver {
+        Driver::Key(kind, value) if keys_only => {
             stmt.push("FROM (SELECT conversation_id, started_at FROM conversation_keys WHERE tenant_id = ")
                 .push_bind(tenant.0)
                 .push(" AND kind = ")
-                .push_bind(kind)
+                .push_bind(*kind)
                 .push(" AND value = ")
                 .push_bind(value);
             push_time_and_cursor(&mut stmt, query, "started_at", "conversation_id");
@@ -104,20 +143,44 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
                 .push(") k CROSS JOIN conversations c WHERE c.id = k.conversation_id AND c.tenant_id = ")
                 .push_bind(tenant.0);
         }
-        Some((kind, value)) => {
+        Driver::Key(kind, value) => {
             // CROSS JOIN fixes the join order in SQLite (keys first);
             // PostgreSQL plans it as an inner join.
             stmt.push("FROM conversation_keys k CROSS JOIN conversations c WHERE k.tenant_id = ")
                 .push_bind(tenant.0)
                 .push(" AND k.kind = ")
-                .push_bind(kind)
+                .push_bind(*kind)
                 .push(" AND k.value = ")
                 .push_bind(value)
                 .push(" AND c.id = k.conversation_id AND c.tenant_id = ")
                 .push_bind(tenant.0);
             push_time_and_cursor(&mut stmt, query, time_col, id_col);
         }
-        None => {
+        Driver::Flag(flag) => {
+            // The flagged conversations are few (partial indexes); they are
+            // joined and sorted, which stays cheap while they are.
+            stmt.push("FROM (SELECT DISTINCT conversation_id FROM ");
+            match flag {
+                ConversationFlag::CutByCrash => {
+                    stmt.push("recordings WHERE tenant_id = ")
+                        .push_bind(tenant.0)
+                        .push(&format!(" AND {} AND trashed_at IS NULL", cut_by_crash("")));
+                }
+                ConversationFlag::Incomplete | ConversationFlag::Undelivered => {
+                    stmt.push("findings WHERE tenant_id = ")
+                        .push_bind(tenant.0)
+                        .push(" AND kind = ")
+                        .push_bind(flag.as_str())
+                        .push(" AND resolved_at IS NULL AND conversation_id IS NOT NULL");
+                }
+            }
+            stmt.push(
+                ") f CROSS JOIN conversations c WHERE c.id = f.conversation_id AND c.tenant_id = ",
+            )
+            .push_bind(tenant.0);
+            push_time_and_cursor(&mut stmt, query, time_col, id_col);
+        }
+        Driver::Time => {
             stmt.push("FROM conversations c WHERE c.tenant_id = ").push_bind(tenant.0);
             push_time_and_cursor(&mut stmt, query, time_col, id_col);
         }
@@ -148,9 +211,130 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
         }
         None => {}
     }
+    push_facet_filters(&mut stmt, tenant, query, &driver);
     stmt.push(&format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT "))
         .push_bind(i64::from(limit) + 1);
     Ok(stmt)
+}
+
+/// Direction, source, duration and (unless it drives) flag, each checked
+/// on the driving rows through the per-conversation indexes: the scan in
+/// time order stops once the page is full.
+fn push_facet_filters(
+    stmt: &mut Stmt,
+    tenant: TenantId,
+    query: &ConversationQuery,
+    driver: &Driver,
+) {
+    if let Some(direction) = query.direction {
+        stmt.push(" AND c.direction = ").push_bind(direction.as_str());
+    }
+    // Live recordings of the conversation, as the start of a subquery.
+    let live = |stmt: &mut Stmt, negate: bool| {
+        stmt.push(if negate { " AND NOT EXISTS" } else { " AND EXISTS" })
+            .push(" (SELECT 1 FROM recordings r WHERE r.conversation_id = c.id AND r.tenant_id = ")
+            .push_bind(tenant.0)
+            .push(" AND r.trashed_at IS NULL");
+    };
+    if let Some(source) = query.source {
+        live(stmt, false);
+        stmt.push(" AND r.source = ").push_bind(source.as_str()).push(")");
+    }
+    // The longest recording is at least `min`: one of them is.
+    if let Some(min) = query.min_duration_ms {
+        live(stmt, false);
+        stmt.push(" AND r.duration_ms >= ").push_bind(clamp_i64(min)).push(")");
+    }
+    // The longest recording is at most `max`: none is longer.
+    if let Some(max) = query.max_duration_ms {
+        live(stmt, true);
+        stmt.push(" AND r.duration_ms > ").push_bind(clamp_i64(max)).push(")");
+    }
+    match (query.flag, driver) {
+        (Some(_), Driver::Flag(_)) | (None, _) => {}
+        (Some(ConversationFlag::CutByCrash), _) => {
+            live(stmt, false);
+            stmt.push(&format!(" AND {})", cut_by_crash("r.")));
+        }
+        (Some(flag), _) => {
+            stmt.push(" AND EXISTS (SELECT 1 FROM findings fd WHERE fd.conversation_id = c.id AND fd.tenant_id = ")
+                .push_bind(tenant.0)
+                .push(" AND fd.kind = ")
+                .push_bind(flag.as_str())
+                .push(" AND fd.resolved_at IS NULL)");
+        }
+    }
+}
+
+fn clamp_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// What a result row shows beyond the conversation: its longest live
+/// recording, their sources and its flags.
+#[derive(Default)]
+struct Facets {
+    duration_ms: u64,
+    sources: Vec<RecordingSource>,
+    flags: BTreeSet<ConversationFlag>,
+}
+
+/// The [`Facets`] of each of `ids`, from their live recordings and open
+/// findings: two statements for a whole page.
+async fn facets_of(
+    conn: &mut impl SqlConn,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Facets>> {
+    let mut map: HashMap<Uuid, Facets> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let mut stmt = sql("SELECT conversation_id, source, duration_ms, flags FROM recordings \
+                        WHERE trashed_at IS NULL AND tenant_id = ");
+    stmt.push_bind(tenant.0).push(" AND conversation_id IN (");
+    stmt.push_list(ids.iter().copied()).push(")");
+    for row in stmt.fetch_all(&mut *conn).await? {
+        let facet = map.entry(row.uuid("conversation_id")?).or_default();
+        facet.duration_ms =
+            facet.duration_ms.max(u64::try_from(row.i64("duration_ms")?).unwrap_or(0));
+        let source: RecordingSource = parse_source(&row.text("source")?)?;
+        if !facet.sources.contains(&source) {
+            facet.sources.push(source);
+        }
+        let flags: Vec<String> = row.json("flags")?;
+        if flags.iter().any(|f| f == ConversationFlag::CutByCrash.as_str()) {
+            facet.flags.insert(ConversationFlag::CutByCrash);
+        }
+    }
+    for facet in map.values_mut() {
+        facet.sources.sort_by_key(|s| SOURCE_ORDER.iter().position(|o| o == s));
+    }
+    let mut stmt = sql("SELECT DISTINCT conversation_id, kind FROM findings \
+                        WHERE resolved_at IS NULL AND kind IN ('incomplete', 'undelivered') \
+                        AND tenant_id = ");
+    stmt.push_bind(tenant.0).push(" AND conversation_id IN (");
+    stmt.push_list(ids.iter().copied()).push(")");
+    for row in stmt.fetch_all(conn).await? {
+        if let Some(flag) = ConversationFlag::parse(&row.text("kind")?) {
+            map.entry(row.uuid("conversation_id")?).or_default().flags.insert(flag);
+        }
+    }
+    Ok(map)
+}
+
+/// The order sources are listed in.
+const SOURCE_ORDER: [RecordingSource; 4] = [
+    RecordingSource::Upload,
+    RecordingSource::Import,
+    RecordingSource::Capture,
+    RecordingSource::Siprec,
+];
+
+fn parse_source(s: &str) -> Result<RecordingSource> {
+    s.parse().map_err(|_| {
+        CatalogError::Invalid { what: "recording source", reason: format!("unknown: {s}") }.into()
+    })
 }
 
 /// The time range and the cursor, on the driving table's columns.
