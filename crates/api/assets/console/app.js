@@ -1,8 +1,8 @@
 // The console's entry point: session, header, hash routing.
 import { api, ApiError, setCsrf, whenUnauthorized } from "./api.js";
 import { h, replace } from "./dom.js";
-import { initI18n, setLanguage, currentLanguage, t } from "./i18n.js";
-import { renderSearch, resetSearch } from "./search.js";
+import { initI18n, setLanguage, currentLanguage, t, translateStatic } from "./i18n.js";
+import { renderSearch, resetSearch, refreshSearch } from "./search.js";
 import { renderConversation } from "./conversation.js";
 import { renderDeliveries, renderStorage, renderCompleteness, renderAlerts } from "./boards.js";
 
@@ -20,7 +20,7 @@ export function announce(message, kind = "info") {
   el.textContent = message;
   el.className = `status ${kind} shown`;
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { el.className = "status"; el.textContent = ""; }, 6000);
+  statusTimer = setTimeout(() => { el.className = "status"; el.textContent = ""; }, 4000);
 }
 
 /** The current session (for pages that need the role). */
@@ -45,25 +45,40 @@ export function showError(container, err, what) {
     t("common.error"), " ", err instanceof ApiError ? err.detail || `HTTP ${err.status}` : String(err)));
 }
 
+/**
+ * Put one of the page's templates in #root. Only the mounted view is in the
+ * document: while signed out there is no header (no #signout), while signed
+ * in no sign-in form, so "the element is there" means "in that state".
+ */
+function mount(templateId) {
+  const root = $("root");
+  root.replaceChildren(document.getElementById(templateId).content.cloneNode(true));
+  translateStatic(root);
+}
+
 function showSignIn() {
   session = null;
+  generation++; // pages still loading stop drawing
   resetSearch();
   setCsrf(null);
-  $("loading").hidden = true;
-  $("app-view").hidden = true;
-  $("signin-view").hidden = false;
-  replace($("main"));
-  $("signin-key").value = "";
+  mount("signin-template");
+  $("signin").addEventListener("submit", signIn);
   $("signin-lang").value = currentLanguage();
+  $("signin-lang").addEventListener("change", (e) => changeLanguage(e.target.value));
   $("signin-key").focus();
 }
 
 function showApp(s) {
   session = s;
   setCsrf(s.csrf_token);
-  $("loading").hidden = true;
-  $("signin-view").hidden = true;
-  $("app-view").hidden = false;
+  mount("app-template");
+  $("signout").addEventListener("click", signOut);
+  $("tenant-switch").addEventListener("change", switchTenant);
+  $("lang").addEventListener("change", (e) => changeLanguage(e.target.value));
+  $("nav-toggle").addEventListener("click", () => {
+    const open = $("nav").classList.toggle("open");
+    $("nav-toggle").setAttribute("aria-expanded", String(open));
+  });
   renderHeader();
   if (!location.hash || location.hash === "#" || location.hash === "#/") {
     location.replace("#/search");
@@ -134,10 +149,11 @@ async function switchTenant() {
     session = s;
     setCsrf(s.csrf_token);
     renderHeader();
-    resetSearch();
     announce(t("header.tenantSwitched", { tenant: name || t("header.allTenants") }));
+    // Another tenant's call is not this one's: back to the search. The
+    // search page keeps its form and searches again; a board reloads.
     if (location.hash.startsWith("#/conversation/")) location.hash = "#/search";
-    else route();
+    else if (!(location.hash === "#/search" && refreshSearch())) route();
   } catch (e) {
     announce(`${t("common.error")} ${e.detail || e.message}`, "error");
     renderHeader();
@@ -146,8 +162,7 @@ async function switchTenant() {
 
 async function changeLanguage(code) {
   await setLanguage(code);
-  $("lang").value = code;
-  $("signin-lang").value = code;
+  for (const id of ["lang", "signin-lang"]) if ($(id)) $(id).value = code;
   if (session) {
     renderHeader();
     route();
@@ -169,7 +184,7 @@ export function isCurrent(gen) {
 }
 
 function route() {
-  if (!session) return;
+  if (!session || !$("main")) return;
   const gen = ++generation;
   const main = $("main");
   const hash = location.hash || "#/search";
@@ -204,15 +219,6 @@ async function start() {
     console.error(e);
   }
   whenUnauthorized(() => { if (session) { showSignIn(); announce(t("signin.expired"), "error"); } });
-  $("signin").addEventListener("submit", signIn);
-  $("signout").addEventListener("click", signOut);
-  $("tenant-switch").addEventListener("change", switchTenant);
-  $("lang").addEventListener("change", (e) => changeLanguage(e.target.value));
-  $("signin-lang").addEventListener("change", (e) => changeLanguage(e.target.value));
-  $("nav-toggle").addEventListener("click", () => {
-    const open = $("nav").classList.toggle("open");
-    $("nav-toggle").setAttribute("aria-expanded", String(open));
-  });
   window.addEventListener("hashchange", route);
   try {
     const s = await api("/v1/session", { quiet401: true });

@@ -24,7 +24,14 @@ function eventLabel(kind) {
   return tMaybe(`event.${kind}`) || kind;
 }
 
-function detailText(detail) {
+/** What an event's detail says, in a few words. */
+function detailText(kind, detail) {
+  if (detail && typeof detail === "object" && !Array.isArray(detail)) {
+    if (kind === "dtmf" && detail.digit !== undefined) return String(detail.digit);
+    if (kind === "transfer") return detail.transferee ? `→ ${detail.transferee}` : "";
+    if (kind === "media_gap" && detail.duration_ms !== undefined) return `${(detail.duration_ms / 1000).toFixed(1)} s`;
+    if (kind === "hold" || kind === "resume") return "";
+  }
   if (detail === null || detail === undefined || typeof detail !== "object") {
     return detail === null || detail === undefined ? "" : String(detail);
   }
@@ -129,7 +136,7 @@ export async function renderConversation(main, gen, id) {
   const eventList = h("ul", { id: "events", class: "events" }, events.map((e) => {
     const who = e.participant_id ? names.get(e.participant_id) : null;
     const label = e.isFlag ? flagLabel(e.event) : eventLabel(e.event);
-    const detail = e.isFlag ? "" : detailText(e.detail);
+    const detail = e.isFlag ? "" : detailText(e.event, e.detail);
     const btn = h("button", { type: "button", class: "linkish", title: formatTime(e.at),
       on: { click: () => seekTo(e) } },
       h("span", { class: "offset mono" }, formatDuration(e.offset_ms)), " ",

@@ -88,7 +88,8 @@ export function formatDay(date) {
 /** Milliseconds as h:mm:ss or m:ss. */
 export function formatDuration(ms) {
   if (ms === undefined || ms === null) return "—";
-  const neg = ms < 0;
+  // Less than a second before the start (a join a few ms early) is 0:00.
+  const neg = ms <= -1000;
   let s = Math.floor(Math.abs(ms) / 1000);
   const hh = Math.floor(s / 3600);
   s -= hh * 3600;

@@ -19,7 +19,23 @@ function input(id, type, value, extra = {}) {
   return el;
 }
 
-/** Forget the filters and paging (a tenant switch: another tenant's calls). */
+/** Runs the shown search again (set while the search page is shown). */
+let refresh = null;
+/** Numbers the searches: only the latest one's answer is shown. */
+let runSeq = 0;
+
+/**
+ * Search again from the first page with the same filters (after a tenant
+ * switch), keeping the form as it is. False when the page is not shown.
+ */
+export function refreshSearch() {
+  state.cursors = [];
+  if (!refresh || !document.getElementById("search-form")) return false;
+  refresh();
+  return true;
+}
+
+/** Forget the filters and paging (signing out). */
 export function resetSearch() {
   state.filters = {};
   state.cursors = [];
@@ -73,8 +89,9 @@ export async function renderSearch(main, gen) {
     renderSearch(main, gen);
   }
 
-  async function run(cursor) {
+  async function run(cursor, announceCount = true) {
     const q = state.filters;
+    const seq = ++runSeq;
     // Rows on screen until the answer comes are the previous search's.
     results.setAttribute("aria-busy", "true");
     const old = document.getElementById("results");
@@ -87,15 +104,15 @@ export async function renderSearch(main, gen) {
           flag: q.flag, cursor, limit: 50,
         },
       });
-      if (!isCurrent(gen)) return;
+      if (!isCurrent(gen) || seq !== runSeq) return;
       showResults(page);
-      announce(t("search.found", { count: page.items.length }));
+      if (announceCount) announce(t("search.found", { count: page.items.length }));
     } catch (e) {
-      if (!isCurrent(gen)) return;
+      if (!isCurrent(gen) || seq !== runSeq) return;
       replace(results);
       showError(results, e);
     } finally {
-      results.setAttribute("aria-busy", "false");
+      if (seq === runSeq) results.setAttribute("aria-busy", "false");
     }
   }
 
@@ -138,6 +155,7 @@ export async function renderSearch(main, gen) {
     state.searched = true;
     run(undefined);
   });
+  refresh = () => run(undefined, false);
   // Coming back to the page shows the same page of results again.
-  await run(state.cursors[state.cursors.length - 1]);
+  await run(state.cursors[state.cursors.length - 1], false);
 }
