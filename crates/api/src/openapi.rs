@@ -131,7 +131,7 @@ fn base_document() -> Value {
                         { "name": "direction", "in": "query", "schema": { "enum": ["inbound", "outbound", "internal"] } },
                         { "name": "source", "in": "query", "schema": { "enum": ["upload", "import", "capture", "siprec"] }, "description": "a live recording from this source" },
                         { "name": "min_duration_s", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "the longest recording lasts at least this many seconds" },
-                        { "name": "max_duration_s", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "the longest recording lasts at most this many whole seconds (none counts as 0)" },
+                        { "name": "max_duration_s", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "the longest recording lasts at most this many whole seconds (a conversation without a recording does not match)" },
                         { "name": "flag", "in": "query", "schema": { "enum": ["cut_by_crash", "incomplete", "undelivered"] }, "description": "cut_by_crash: a recording cut short by a crash; incomplete/undelivered: an open assurance finding of that kind" },
                         { "name": "cursor", "in": "query", "schema": { "type": "string" } },
                         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }

@@ -322,7 +322,7 @@ pub struct ConversationQuery {
     /// The longest live recording lasts at least this long (ms).
     pub min_duration_ms: Option<u64>,
     /// The longest live recording lasts at most this long (ms); a
-    /// conversation without one counts as 0.
+    /// conversation without a live recording never matches.
     pub max_duration_ms: Option<u64>,
     /// Carries this flag.
     pub flag: Option<ConversationFlag>,

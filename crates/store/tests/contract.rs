@@ -2880,6 +2880,13 @@ async fn console_filters_by_direction_source_duration_and_flag(c: &dyn Catalog) 
             .await,
             vec![b]
         );
+        // Flags checked row by row (a key drives).
+        for (f, want) in
+            [(ConversationFlag::Incomplete, vec![cc]), (ConversationFlag::Undelivered, vec![d])]
+        {
+            let q = ConversationQuery { number: number.clone(), flag: Some(f), ..q() };
+            assert_eq!(search_ids(c, &t, q, limit).await, want);
+        }
         assert_eq!(
             search_ids(
                 c,

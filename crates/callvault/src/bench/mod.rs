@@ -15,9 +15,12 @@
 //!   `CV_TEST_S3_ENDPOINT` (module `scrub`).
 //! - `encryption`: ingest and Range reads of an encrypting tenant against
 //!   the same in the clear (module `encryption`).
+//! - `console`: the console's search page through HTTP at 1 M
+//!   conversations, per filter kind (module `console`).
 
 mod assurance;
 mod capture_live;
+mod console;
 mod delivery;
 mod encryption;
 mod offload;
@@ -222,10 +225,30 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         batch: u32,
     },
+    /// The console's search page through HTTP (a real server, signed in),
+    /// per filter kind, over a seeded catalog.
+    Console {
+        /// Conversations to seed (skipped when the bench tenant already has them).
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: u64,
+        /// Queries per filter kind.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Catalog URL (default: SQLite in --dir).
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Directory for the server's data (default: data_dir/bench-console).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, config: Config) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Console { conversations, queries, catalog, dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("bench-console"));
+            console::run(&dir, catalog, conversations, queries).await
+        }
         BenchCommand::Offload { recordings, size_kib, concurrency, endpoint, dir } => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("bench"));
             let endpoint = endpoint

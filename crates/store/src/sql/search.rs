@@ -24,8 +24,18 @@ pub(crate) async fn conversations<D: Dialect>(
     query: &ConversationQuery,
 ) -> Result<Page<ConversationSummary>> {
     let limit = query.limit.clamp(1, MAX_PAGE);
-    let stmt = search_statement(tenant, query, limit)?;
     let mut conn = db.read().await?;
+    // A flag drives the search only while its conversations are few: then
+    // joining and sorting them all is cheap. Many flagged conversations are
+    // found sooner by the time index, checking each row (a page needs
+    // about limit × total / flagged rows).
+    let flag_drives = match query.flag {
+        Some(flag) if query.number.is_none() && query.participant.is_none() => {
+            flagged_at_most(&mut *conn, tenant, flag, FLAG_DRIVES_UP_TO).await?
+        }
+        _ => false,
+    };
+    let stmt = search_statement(tenant, query, limit, flag_drives)?;
     let rows = stmt.fetch_all(&mut *conn).await?;
     let page = &rows[..rows.len().min(limit as usize)];
     let ids: Vec<Uuid> = page.iter().map(|r| r.uuid("id")).collect::<Result<_, _>>()?;
@@ -64,6 +74,45 @@ fn cut_by_crash(qualifier: &str) -> String {
     format!("CAST({qualifier}flags AS TEXT) LIKE '%\"cut_by_crash\"%'")
 }
 
+/// The most flagged conversations a flag-driven search joins and sorts;
+/// above this the time index drives. At 1 M conversations the two cost the
+/// same near sqrt(1 M × 50) ≈ 7 000; lower keeps the sort small.
+const FLAG_DRIVES_UP_TO: i64 = 3000;
+
+/// The source of a flag's conversations: rows of one table, each naming a
+/// conversation (from a partial index).
+fn push_flagged(stmt: &mut Stmt, tenant: TenantId, flag: ConversationFlag) {
+    match flag {
+        ConversationFlag::CutByCrash => {
+            stmt.push("recordings WHERE tenant_id = ")
+                .push_bind(tenant.0)
+                .push(&format!(" AND {} AND trashed_at IS NULL", cut_by_crash("")));
+        }
+        ConversationFlag::Incomplete | ConversationFlag::Undelivered => {
+            stmt.push("findings WHERE tenant_id = ")
+                .push_bind(tenant.0)
+                .push(" AND kind = ")
+                .push_bind(flag.as_str())
+                .push(" AND resolved_at IS NULL AND conversation_id IS NOT NULL");
+        }
+    }
+}
+
+/// Whether the tenant has at most `most` rows carrying `flag` (counting
+/// stops past it).
+async fn flagged_at_most(
+    conn: &mut impl SqlConn,
+    tenant: TenantId,
+    flag: ConversationFlag,
+    most: i64,
+) -> Result<bool> {
+    let mut stmt = sql("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ");
+    push_flagged(&mut stmt, tenant, flag);
+    stmt.push(" LIMIT ").push_bind(most + 1).push(") flagged");
+    let row = stmt.fetch_one(conn).await?;
+    Ok(row.i64("n")? <= most)
+}
+
 /// What drives a search: the row source read in newest-first order (or
 /// whose matches are few enough to sort).
 enum Driver {
@@ -76,7 +125,12 @@ enum Driver {
 }
 
 /// The search as one statement, newest first, one row past the page.
-fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> Result<Stmt> {
+fn search_statement(
+    tenant: TenantId,
+    query: &ConversationQuery,
+    limit: u32,
+    flag_drives: bool,
+) -> Result<Stmt> {
     let tail = match &query.number {
         Some(number) => Some(number_tail(number).ok_or_else(|| CatalogError::Invalid {
             what: "number",
@@ -99,8 +153,8 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
     let driver = match (&tail, &query.participant, query.flag) {
         (Some(tail), _, _) => Driver::Key("number", tail.clone()),
         (None, Some(who), _) => Driver::Key("participant", who.clone()),
-        (None, None, Some(flag)) => Driver::Flag(flag),
-        (None, None, None) => Driver::Time,
+        (None, None, Some(flag)) if flag_drives => Driver::Flag(flag),
+        (None, None, _) => Driver::Time,
     };
     let (time_col, id_col) = if matches!(driver, Driver::Key(..)) {
         ("k.started_at", "k.conversation_id")
@@ -160,20 +214,7 @@ fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> 
             // The flagged conversations are few (partial indexes); they are
             // joined and sorted, which stays cheap while they are.
             stmt.push("FROM (SELECT DISTINCT conversation_id FROM ");
-            match flag {
-                ConversationFlag::CutByCrash => {
-                    stmt.push("recordings WHERE tenant_id = ")
-                        .push_bind(tenant.0)
-                        .push(&format!(" AND {} AND trashed_at IS NULL", cut_by_crash("")));
-                }
-                ConversationFlag::Incomplete | ConversationFlag::Undelivered => {
-                    stmt.push("findings WHERE tenant_id = ")
-                        .push_bind(tenant.0)
-                        .push(" AND kind = ")
-                        .push_bind(flag.as_str())
-                        .push(" AND resolved_at IS NULL AND conversation_id IS NOT NULL");
-                }
-            }
+            push_flagged(&mut stmt, tenant, *flag);
             stmt.push(
                 ") f CROSS JOIN conversations c WHERE c.id = f.conversation_id AND c.tenant_id = ",
             )
@@ -230,30 +271,34 @@ fn push_facet_filters(
         stmt.push(" AND c.direction = ").push_bind(direction.as_str());
     }
     // Live recordings of the conversation, as the start of a subquery.
-    let live = |stmt: &mut Stmt, negate: bool| {
-        stmt.push(if negate { " AND NOT EXISTS" } else { " AND EXISTS" })
-            .push(" (SELECT 1 FROM recordings r WHERE r.conversation_id = c.id AND r.tenant_id = ")
+    let live = |stmt: &mut Stmt| {
+        stmt.push(" AND EXISTS (SELECT 1 FROM recordings r WHERE r.conversation_id = c.id AND r.tenant_id = ")
             .push_bind(tenant.0)
             .push(" AND r.trashed_at IS NULL");
     };
     if let Some(source) = query.source {
-        live(stmt, false);
+        live(stmt);
         stmt.push(" AND r.source = ").push_bind(source.as_str()).push(")");
     }
     // The longest recording is at least `min`: one of them is.
     if let Some(min) = query.min_duration_ms {
-        live(stmt, false);
+        live(stmt);
         stmt.push(" AND r.duration_ms >= ").push_bind(clamp_i64(min)).push(")");
     }
-    // The longest recording is at most `max`: none is longer.
+    // The longest recording is at most `max` (none: no match).
     if let Some(max) = query.max_duration_ms {
-        live(stmt, true);
-        stmt.push(" AND r.duration_ms > ").push_bind(clamp_i64(max)).push(")");
+        stmt.push(
+            " AND (SELECT MAX(r.duration_ms) FROM recordings r WHERE r.conversation_id = c.id \
+             AND r.tenant_id = ",
+        )
+        .push_bind(tenant.0)
+        .push(" AND r.trashed_at IS NULL) <= ")
+        .push_bind(clamp_i64(max));
     }
     match (query.flag, driver) {
         (Some(_), Driver::Flag(_)) | (None, _) => {}
         (Some(ConversationFlag::CutByCrash), _) => {
-            live(stmt, false);
+            live(stmt);
             stmt.push(&format!(" AND {})", cut_by_crash("r.")));
         }
         (Some(flag), _) => {
