@@ -112,20 +112,22 @@ async function signIn(ev) {
     keyInput.focus();
     return;
   }
-  $("signin-submit").disabled = true;
+  const submit = $("signin-submit");
+  submit.disabled = true;
+  let s;
   try {
-    const s = await api("/v1/session", { method: "POST", body: { key }, quiet401: true });
-    keyInput.value = "";
-    showApp(s);
+    s = await api("/v1/session", { method: "POST", body: { key }, quiet401: true });
   } catch (e) {
-    keyInput.value = "";
     err.textContent = e instanceof ApiError && (e.status === 401 || e.status === 400)
       ? t("signin.invalid")
       : `${t("common.error")} ${e.detail || e.message}`;
     keyInput.focus();
+    return;
   } finally {
-    $("signin-submit").disabled = false;
+    keyInput.value = "";
+    submit.disabled = false;
   }
+  showApp(s);
 }
 
 async function signOut() {

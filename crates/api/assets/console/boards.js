@@ -34,6 +34,16 @@ export function retryButton(d, after) {
   return btn;
 }
 
+/** Destination id → name (empty when the list cannot be read). */
+export async function destinationNames() {
+  try {
+    const dests = await api("/v1/destinations");
+    return new Map((Array.isArray(dests) ? dests : dests.items || []).map((d) => [d.id, d.name]));
+  } catch (_) {
+    return new Map(); // names are a nicety: kinds are shown instead
+  }
+}
+
 function board(main, id, title) {
   const el = h("section", { id, class: "board", "aria-busy": "true" });
   replace(main, h("h1", {}, title), el);
@@ -55,11 +65,7 @@ export async function renderDeliveries(main, gen) {
       el.setAttribute("aria-busy", "false");
       return;
     }
-    let names = new Map();
-    try {
-      const dests = await api("/v1/destinations");
-      names = new Map((Array.isArray(dests) ? dests : dests.items || []).map((d) => [d.id, d.name]));
-    } catch (_) { /* names are a nicety: ids and kinds are shown instead */ }
+    const names = await destinationNames();
     if (!isCurrent(gen)) return;
 
     const per = new Map();
@@ -102,6 +108,7 @@ export async function renderDeliveries(main, gen) {
       h("h2", {}, t("del.recent")),
       table({ id: "deliveries" }, [t("del.updated"), t("del.destination"), t("del.event"), t("del.call"), t("del.state"),
         t("del.attempts"), t("del.lastError"), t("del.action")], recent),
+      recent.length ? null : h("p", { class: "empty ok" }, t("del.nothingWaiting")),
       h("p", {}, h("button", { type: "button", id: "deliveries-refresh", on: { click: load } }, t("common.refresh"))));
     el.setAttribute("aria-busy", "false");
   }

@@ -5,7 +5,7 @@ import { h, replace, table } from "./dom.js";
 import { t, tMaybe, formatTime, formatDuration, formatBytes } from "./i18n.js";
 import { drawWaveform } from "./charts.js";
 import { isCurrent, showError } from "./app.js";
-import { retryButton, stateLabel } from "./boards.js";
+import { retryButton, stateLabel, destinationNames } from "./boards.js";
 
 const WAVE_COLORS = {
   external: { wave: "#8fb3de", played: "#1f4e8c", head: "#b00020" },
@@ -63,8 +63,13 @@ export async function renderConversation(main, gen, id) {
 
   const names = new Map(conv.participants.map((p) => [p.id, p.display_name || p.address || t(`side.${p.side}`)]));
   const recordings = conv.recordings.slice().sort((a, b) => a.offset_ms - b.offset_ms);
-  const origin = ms(conv.started_at);
-  let end = conv.ended_at ? ms(conv.ended_at) : origin;
+  // The scale starts at the first thing that happened (a leg may join a
+  // few milliseconds before the conversation's own start).
+  const start = ms(conv.started_at);
+  let origin = start;
+  for (const p of conv.participants) origin = Math.min(origin, ms(p.joined_at));
+  for (const r of recordings) origin = Math.min(origin, ms(r.started_at));
+  let end = conv.ended_at ? ms(conv.ended_at) : start;
   for (const p of conv.participants) end = Math.max(end, ms(p.joined_at), p.left_at ? ms(p.left_at) : 0);
   for (const r of recordings) end = Math.max(end, ms(r.ended_at));
   const span = Math.max(1000, end - origin);
@@ -104,6 +109,14 @@ export async function renderConversation(main, gen, id) {
   // Timeline of participants.
   const pct = (t0) => `${(Math.max(0, Math.min(span, t0 - origin)) / span) * 100}%`;
   const head = h("div", { class: "timeline-head", "aria-hidden": "true" });
+  // A click on a lane plays the recording from that moment of the call (the
+  // events list is the keyboard's way to the same).
+  function seekOnTrack(ev) {
+    if (!current) return;
+    const rect = ev.currentTarget.getBoundingClientRect();
+    const at = origin + ((ev.clientX - rect.left) / rect.width) * span;
+    seekSeconds((at - start - current.offset_ms) / 1000);
+  }
   const lanes = conv.participants.map((p) => {
     const from = ms(p.joined_at);
     const to = p.left_at ? ms(p.left_at) : end;
@@ -117,7 +130,7 @@ export async function renderConversation(main, gen, id) {
         h("span", { class: `badge side-${p.side}` }, t(`side.${p.side}`)), " ",
         h("span", { class: "name" }, p.display_name || p.address || "—"),
         p.display_name && p.address ? h("span", { class: "muted mono" }, ` ${p.address}`) : null),
-      h("div", { class: "lane-track" }, bar));
+      h("div", { class: "lane-track", on: { click: seekOnTrack } }, bar));
   });
   const timeline = h("div", { id: "timeline", class: "timeline" },
     h("div", { class: "timeline-axis", "aria-hidden": "true" },
@@ -188,7 +201,7 @@ export async function renderConversation(main, gen, id) {
     for (const c of channels) drawWaveform(c.canvas, c.data, progress, WAVE_COLORS[c.data.label] || WAVE_COLORS.mono);
     for (const c of channels) c.canvas.setAttribute("aria-valuenow", String(Math.round(player.currentTime)));
     if (current) {
-      const frac = Math.max(0, Math.min(1, (current.offset_ms + player.currentTime * 1000) / span));
+      const frac = Math.max(0, Math.min(1, (start - origin + current.offset_ms + player.currentTime * 1000) / span));
       head.style.left = `calc(14.5rem + (100% - 14.5rem) * ${frac})`;
     }
   }
@@ -281,9 +294,10 @@ export async function renderConversation(main, gen, id) {
   async function loadDeliveries() {
     try {
       const items = await api(`/v1/conversations/${encodeURIComponent(id)}/deliveries`);
+      const names = await destinationNames();
       if (!isCurrent(gen)) return;
       const rows = items.map((d) => h("tr", { dataset: { deliveryId: d.id, state: d.state } },
-        h("td", {}, d.destination_kind), h("td", {}, d.event),
+        h("td", {}, names.get(d.destination_id) || d.destination_kind), h("td", {}, d.event),
         h("td", {}, h("span", { class: `badge state-${d.state}` }, stateLabel(d.state))),
         h("td", { class: "num" }, String(d.attempts)),
         h("td", { class: "error-text" }, d.last_error || "—"),
