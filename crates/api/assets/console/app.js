@@ -77,6 +77,7 @@ function showApp(s) {
   $("lang").addEventListener("change", (e) => changeLanguage(e.target.value));
   $("nav-toggle").addEventListener("click", () => {
     const open = $("nav").classList.toggle("open");
+    document.querySelector("header.top").classList.toggle("open", open);
     $("nav-toggle").setAttribute("aria-expanded", String(open));
   });
   renderHeader();
@@ -203,6 +204,7 @@ function route() {
     else a.removeAttribute("aria-current");
   }
   $("nav").classList.remove("open");
+  document.querySelector("header.top").classList.remove("open");
   $("nav-toggle").setAttribute("aria-expanded", "false");
   replace(main);
   if (!found) {
