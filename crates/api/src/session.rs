@@ -451,7 +451,7 @@ pub(crate) async fn from_cookie(
             }
             // A read goes on with the session as it was; it ends a little
             // sooner, that is all.
-            Err(e) => tracing::warn!(error = %e, "console session not touched"),
+            Err(e) => tracing::debug!(error = %e, "console session not touched"),
         }
     }
     // A tenant key's session acts as its own tenant, whatever the row says.
