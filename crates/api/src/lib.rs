@@ -14,6 +14,7 @@ pub mod openapi;
 mod problem;
 pub mod readiness;
 mod retention;
+pub mod session;
 pub mod storage;
 
 use std::sync::Arc;
@@ -80,6 +81,8 @@ pub struct AppState {
     pub reader: callvault_vault::encryption::RecordingReader,
     /// Assurance reports and CDR import; `None` where assurance is off.
     pub assurance: Option<Arc<assurance::AssuranceApi>>,
+    /// The web console's sessions (`[console]`).
+    pub console: session::ConsoleConfig,
 }
 
 /// Most audit events one page may hold.
@@ -109,6 +112,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/encryption/rotate", post(enc::rotate))
         .merge(assurance::v1_routes())
         .merge(media::v1_routes())
+        .merge(session::v1_routes())
+        .layer(middleware::from_fn(session::renew_cookie))
         // Uploads are limited by `server.max_upload_bytes` while streaming.
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -198,13 +203,21 @@ async fn as_problem(resp: Response) -> Response {
     problem.into_response()
 }
 
-/// The caller, as its bearer key says.
-pub struct Caller(pub ApiKey);
+/// The caller: its key, and the console session the request came in (None
+/// for a bearer key).
+pub struct Caller(pub ApiKey, pub Option<callvault_store::ConsoleSession>);
 
 impl Caller {
+    /// The tenant the caller acts as: a tenant key's own, or the tenant an
+    /// admin's console session switched to.
     fn tenant(&self) -> Result<TenantId, Problem> {
         match (self.0.role, self.0.tenant_id) {
             (KeyRole::Tenant, Some(t)) => Ok(t),
+            (KeyRole::Admin, _) => self
+                .1
+                .as_ref()
+                .and_then(|s| s.tenant_id)
+                .ok_or_else(|| Problem::forbidden("this endpoint needs a tenant key")),
             _ => Err(Problem::forbidden("this endpoint needs a tenant key")),
         }
     }
@@ -229,7 +242,10 @@ impl FromRequestParts<SharedState> for Caller {
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(Problem::unauthorized("missing Authorization: Bearer <key>"));
+            // No bearer key: a console session's cookie, if any.
+            return session::from_cookie(parts, state).await?.ok_or_else(|| {
+                Problem::unauthorized("missing Authorization: Bearer <key> (or a console session)")
+            });
         };
         let secret = value
             .to_str()
@@ -238,7 +254,7 @@ impl FromRequestParts<SharedState> for Caller {
             .map(str::trim)
             .ok_or_else(|| Problem::unauthorized("expected Authorization: Bearer <key>"))?;
         match state.keys.lookup(state.catalog.as_ref(), secret).await? {
-            Some(key) => Ok(Caller(key)),
+            Some(key) => Ok(Caller(key, None)),
             None => {
                 tracing::info!("request with an unknown or revoked api key");
                 Err(Problem::unauthorized("unknown or revoked api key"))
@@ -656,10 +672,8 @@ async fn audit_log(
     caller: Caller,
     Query(params): Query<AuditParams>,
 ) -> Result<Json<Vec<serde_json::Value>>, Problem> {
-    let tenant = match caller.0.role {
-        KeyRole::Admin => None,
-        KeyRole::Tenant => Some(caller.tenant()?),
-    };
+    // An admin console session switched to a tenant sees that tenant's.
+    let tenant = caller.tenant().ok();
     let limit = match params.limit {
         None => 100,
         Some(n @ 1..=MAX_AUDIT_PAGE) => n,

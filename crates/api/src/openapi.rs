@@ -32,6 +32,7 @@ fn id_param(name: &str) -> Value {
 pub fn document() -> Value {
     let mut doc = base_document();
     crate::retention::add_openapi(&mut doc);
+    crate::session::add_openapi(&mut doc);
     if let (Some(paths), Value::Object(more)) =
         (doc["paths"].as_object_mut(), crate::storage::openapi_paths())
     {

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use callvault_storage::capacity::{CapacitySource, StoreCapacity};
-use callvault_store::{KeyRole, StoragePolicy};
+use callvault_store::StoragePolicy;
 use callvault_vault::disk::DiskGuard;
 use serde::Serialize;
 
@@ -162,10 +162,8 @@ async fn storage_status(
         .storage
         .as_ref()
         .ok_or_else(|| Problem::unavailable("storage status is not available"))?;
-    let only = match caller.0.role {
-        KeyRole::Admin => None,
-        KeyRole::Tenant => Some(caller.tenant()?),
-    };
+    // A tenant (or an admin console session switched to one) sees its own.
+    let only = caller.tenant().ok();
     let report = api.capacity.report(chrono::Utc::now()).await?;
     let names: HashMap<_, _> =
         state.catalog.list_tenants().await?.into_iter().map(|t| (t.id, t.name)).collect();

@@ -48,6 +48,8 @@ pub struct Config {
     /// Encryption at rest: master keys and the active one.
     pub encryption: callvault_vault::encryption::EncryptionConfig,
     pub assurance: AssuranceSection,
+    /// The web console's sessions: cookie flags, idle and absolute ends.
+    pub console: callvault_api::session::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -207,6 +209,7 @@ impl Default for Config {
             scrub: Default::default(),
             encryption: Default::default(),
             assurance: AssuranceSection::default(),
+            console: Default::default(),
         }
     }
 }
@@ -374,6 +377,10 @@ impl Config {
                 return Err(invalid(key, "must be positive"));
             }
         }
+        self.console.validate().map_err(|(key, message)| ConfigError::Invalid {
+            key: format!("console.{key}"),
+            message,
+        })?;
         self.sip.validate().map_err(|(key, message)| ConfigError::Invalid {
             key: format!("sip.{key}"),
             message,

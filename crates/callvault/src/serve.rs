@@ -93,6 +93,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })),
         reader: vault.reader(),
         assurance: Some(assurance_api),
+        console: config.console.clone(),
     });
     workers.spawn(ReadinessCheck::new(state.clone(), vault.disk.clone()));
     let sip = if config.sip.enabled {
@@ -379,7 +380,8 @@ impl Worker for PeriodicRecovery {
     }
 }
 
-/// Planner statistics: at start-up, then hourly.
+/// Planner statistics and the purge of ended console sessions: at start-up,
+/// then hourly.
 struct CatalogMaintenance {
     catalog: Arc<dyn Catalog>,
 }
@@ -392,6 +394,10 @@ impl Worker for CatalogMaintenance {
 
     async fn work(&mut self) -> Result<Next, WorkError> {
         self.catalog.maintain().await?;
+        let ended = self.catalog.purge_console_sessions(chrono::Utc::now()).await?;
+        if ended > 0 {
+            tracing::debug!(ended, "expired console sessions purged");
+        }
         Ok(Next::Idle)
     }
 

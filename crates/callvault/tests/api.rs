@@ -595,6 +595,7 @@ async fn openapi_describes_every_route() {
         include_str!("../../api/src/storage.rs"),
         include_str!("../../api/src/assurance.rs"),
         include_str!("../../api/src/media.rs"),
+        include_str!("../../api/src/session.rs"),
     ]
     .concat();
     let routes: HashSet<_> = source

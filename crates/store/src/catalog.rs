@@ -1024,6 +1024,43 @@ pub trait Catalog: Send + Sync + 'static {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<u64>;
+
+    // --- console sessions (issue 16) ----------------------------------------
+
+    /// Store a new console session (a sign-in), audited as
+    /// `console_session.created`. `NotFound` for an unknown key or tenant.
+    async fn create_console_session(&self, session: &ConsoleSession, actor: &str) -> Result<()>;
+    /// The live session with this id (the sha256 of its token) and its key:
+    /// None when unknown, past either end at `now`, or when its key is
+    /// revoked.
+    async fn console_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(ApiKey, ConsoleSession)>>;
+    /// Note a session's use at `now` and move its idle end to
+    /// `idle_expires_at` (capped at the absolute end); not audited.
+    async fn touch_console_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        idle_expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Make a session act as `tenant` (None: no tenant), audited as
+    /// `console_session.tenant_switched`. `NotFound` for an unknown session
+    /// or tenant.
+    async fn set_console_session_tenant(
+        &self,
+        id: &str,
+        tenant: Option<TenantId>,
+        actor: &str,
+    ) -> Result<()>;
+    /// End a session (a sign-out), audited as `console_session.ended`;
+    /// whether it existed.
+    async fn delete_console_session(&self, id: &str, actor: &str) -> Result<bool>;
+    /// Delete the sessions past either end at `now` or whose key is revoked;
+    /// how many.
+    async fn purge_console_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 /// An encrypted recording's key, for [`NewRecording::encryption`].
@@ -1223,4 +1260,24 @@ mod tests {
         assert_eq!(number_tail("101").as_deref(), Some("101"));
         assert_eq!(number_tail("sip:alice@example.com"), None);
     }
+}
+
+/// A web console session. The cookie's token itself is never stored: `id`
+/// is its lowercase hex sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    pub id: String,
+    /// The key signed in with; its revocation ends the session.
+    pub api_key_id: ApiKeyId,
+    /// The tenant the session acts as: a tenant key's own, or the one an
+    /// admin switched to (None: none).
+    pub tenant_id: Option<TenantId>,
+    /// What state-changing requests must carry in `X-CSRF-Token`.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The sliding end: moved forward as the session is used.
+    pub idle_expires_at: DateTime<Utc>,
+    /// The absolute end, however active the session.
+    pub expires_at: DateTime<Utc>,
 }

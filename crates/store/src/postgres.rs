@@ -55,6 +55,8 @@ const TABLES: &[&str] = &[
     "calls",
     "findings",
     "assurance_cursors",
+    // console sessions (0010)
+    "console_sessions",
 ];
 
 /// The PostgreSQL catalog.
@@ -128,6 +130,12 @@ impl Dialect for PgCatalog {
             version: 9,
             name: "retention",
             script: include_str!("migrations/postgres/0009_retention.sql"),
+        },
+        // Issue 16: console sessions.
+        Migration {
+            version: 10,
+            name: "console_sessions",
+            script: include_str!("migrations/postgres/0010_console_sessions.sql"),
         },
         // Issue 16: the console's search filters.
         Migration {

@@ -152,6 +152,12 @@ impl Dialect for SqliteCatalog {
             name: "retention",
             script: include_str!("migrations/sqlite/0009_retention.sql"),
         },
+        // Issue 16: console sessions.
+        Migration {
+            version: 10,
+            name: "console_sessions",
+            script: include_str!("migrations/sqlite/0010_console_sessions.sql"),
+        },
         // Issue 16: the console's search filters.
         Migration {
             version: 11,

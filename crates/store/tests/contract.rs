@@ -2677,6 +2677,154 @@ async fn orphans_summary_and_cursors(c: &dyn Catalog) {
     assert_eq!(c.assurance_cursor("x").await.unwrap(), Some((at(9, 5, 0), None)));
 }
 
+// --- console sessions (migration 0010) --------------------------------------
+
+contract!(@more console_sessions;
+    console_sessions_live_until_an_end_or_their_key_is_revoked,
+    console_sessions_switch_tenant_end_and_are_audited,
+);
+
+async fn session_key(c: &dyn Catalog, tenant: Option<&Tenant>, n: u64) -> ApiKey {
+    let new = NewApiKey {
+        tenant_id: tenant.map(|t| t.id),
+        role: if tenant.is_some() { KeyRole::Tenant } else { KeyRole::Admin },
+        label: "console".into(),
+        prefix: format!("cv_{n}"),
+        hash: sha(1000 + n),
+    };
+    c.create_api_key(new, "test").await.unwrap()
+}
+
+fn session(n: u64, key: &ApiKey, start: DateTime<Utc>) -> ConsoleSession {
+    ConsoleSession {
+        id: sha(2000 + n),
+        api_key_id: key.id,
+        tenant_id: key.tenant_id,
+        csrf_token: format!("csrf-{n}"),
+        created_at: start,
+        last_seen_at: start,
+        idle_expires_at: start + Duration::minutes(60),
+        expires_at: start + Duration::hours(12),
+    }
+}
+
+async fn console_sessions_live_until_an_end_or_their_key_is_revoked(c: &dyn Catalog) {
+    let t = c.create_tenant("acme", "test").await.unwrap();
+    let key = session_key(c, Some(&t), 1).await;
+    let start = at(9, 0, 0);
+    let s = session(1, &key, start);
+    c.create_console_session(&s, "test").await.unwrap();
+    let (found_key, found) = c.console_session(&s.id, start).await.unwrap().unwrap();
+    assert_eq!(found_key, key);
+    assert_eq!(found, s);
+    assert!(c.console_session(&sha(9999), start).await.unwrap().is_none());
+    // The same id twice; a session of a key that does not exist.
+    assert!(matches!(
+        c.create_console_session(&s, "test").await,
+        Err(CatalogError::Conflict { .. })
+    ));
+    let ghost = ConsoleSession { id: sha(2100), api_key_id: ApiKeyId::new(), ..s.clone() };
+    assert!(matches!(
+        c.create_console_session(&ghost, "test").await,
+        Err(CatalogError::NotFound { .. })
+    ));
+
+    // Idle end: gone at it, alive just before; a touch moves it forward.
+    let idle_end = start + Duration::minutes(60);
+    assert!(c.console_session(&s.id, idle_end - Duration::seconds(1)).await.unwrap().is_some());
+    assert!(c.console_session(&s.id, idle_end).await.unwrap().is_none());
+    let used = start + Duration::minutes(30);
+    c.touch_console_session(&s.id, used, used + Duration::minutes(60)).await.unwrap();
+    let (_, touched) = c.console_session(&s.id, idle_end).await.unwrap().unwrap();
+    assert_eq!(touched.last_seen_at, used);
+    assert_eq!(touched.idle_expires_at, used + Duration::minutes(60));
+    // A touch never moves the idle end back, nor past the absolute end.
+    c.touch_console_session(&s.id, used, start).await.unwrap();
+    let (_, same) = c.console_session(&s.id, idle_end).await.unwrap().unwrap();
+    assert_eq!(same.idle_expires_at, used + Duration::minutes(60));
+    let late = start + Duration::hours(11);
+    c.touch_console_session(&s.id, late, late + Duration::hours(5)).await.unwrap();
+    let (_, capped) = c.console_session(&s.id, late).await.unwrap().unwrap();
+    assert_eq!(capped.idle_expires_at, s.expires_at);
+    // Absolute end.
+    assert!(c.console_session(&s.id, s.expires_at).await.unwrap().is_none());
+
+    // Purge: expired ones and those of revoked keys go, live ones stay.
+    let other = session_key(c, Some(&t), 2).await;
+    let live = session(2, &key, late);
+    let revoked = session(3, &other, late);
+    c.create_console_session(&live, "test").await.unwrap();
+    c.create_console_session(&revoked, "test").await.unwrap();
+    assert!(c.console_session(&revoked.id, late).await.unwrap().is_some());
+    c.revoke_api_key(other.id, "test").await.unwrap();
+    assert!(c.console_session(&revoked.id, late).await.unwrap().is_none());
+    // At 21:00 the first session is past its absolute end (21:00), the
+    // second is alive (idle end 21:00 + 1 min after a touch).
+    let purge_at = start + Duration::hours(12);
+    c.touch_console_session(
+        &live.id,
+        purge_at - Duration::minutes(59),
+        purge_at + Duration::minutes(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.purge_console_sessions(purge_at).await.unwrap(), 2);
+    assert!(c.console_session(&live.id, purge_at).await.unwrap().is_some());
+    assert_eq!(c.purge_console_sessions(purge_at).await.unwrap(), 0);
+    assert_eq!(c.purge_console_sessions(purge_at + Duration::minutes(1)).await.unwrap(), 1);
+    assert!(c.console_session(&live.id, purge_at).await.unwrap().is_none());
+}
+
+async fn console_sessions_switch_tenant_end_and_are_audited(c: &dyn Catalog) {
+    let a = c.create_tenant("alpha", "test").await.unwrap();
+    let b = c.create_tenant("beta", "test").await.unwrap();
+    let admin = session_key(c, None, 1).await;
+    let start = at(9, 0, 0);
+    let s = session(1, &admin, start);
+    assert_eq!(s.tenant_id, None);
+    let actor = format!("api_key:{}", admin.id);
+    c.create_console_session(&s, &actor).await.unwrap();
+
+    c.set_console_session_tenant(&s.id, Some(a.id), &actor).await.unwrap();
+    let (_, now_a) = c.console_session(&s.id, start).await.unwrap().unwrap();
+    assert_eq!(now_a.tenant_id, Some(a.id));
+    c.set_console_session_tenant(&s.id, Some(b.id), &actor).await.unwrap();
+    assert_eq!(c.console_session(&s.id, start).await.unwrap().unwrap().1.tenant_id, Some(b.id));
+    c.set_console_session_tenant(&s.id, None, &actor).await.unwrap();
+    assert_eq!(c.console_session(&s.id, start).await.unwrap().unwrap().1.tenant_id, None);
+    assert!(matches!(
+        c.set_console_session_tenant(&s.id, Some(TenantId::new()), &actor).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+    assert!(matches!(
+        c.set_console_session_tenant(&sha(9999), Some(a.id), &actor).await,
+        Err(CatalogError::NotFound { .. })
+    ));
+
+    assert!(c.delete_console_session(&s.id, &actor).await.unwrap());
+    assert!(c.console_session(&s.id, start).await.unwrap().is_none());
+    assert!(!c.delete_console_session(&s.id, &actor).await.unwrap());
+
+    // Sign-in, the switch into a tenant and sign-out are in the audit log,
+    // the switch visible to the tenant switched to; never the token.
+    let all = c.audit_events(None, 0, 1000).await.unwrap();
+    let mine: Vec<_> = all.iter().filter(|e| e.actor == actor).collect();
+    let done: Vec<_> = mine.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        done,
+        [
+            "console_session.created",
+            "console_session.tenant_switched",
+            "console_session.tenant_switched",
+            "console_session.tenant_switched",
+            "console_session.ended",
+        ]
+    );
+    assert!(mine.iter().all(|e| e.subject == actor));
+    assert!(all.iter().all(|e| !e.detail.to_string().contains(&s.id)));
+    assert!(actions(c, &a).await.contains(&"console_session.tenant_switched".to_owned()));
+}
+
 // --- the console's search filters (migration 0011) ---------------------------
 
 contract!(@more console_search_contract;

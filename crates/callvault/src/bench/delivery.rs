@@ -1406,6 +1406,43 @@ mod timed {
         ) -> Result<()> {
             self.inner.bench_seed_assurance(tenant, count, now).await
         }
+        // --- console sessions: delegated as they are ---
+        async fn create_console_session(
+            &self,
+            session: &callvault_store::ConsoleSession,
+            actor: &str,
+        ) -> Result<()> {
+            self.inner.create_console_session(session, actor).await
+        }
+        async fn console_session(
+            &self,
+            id: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<(ApiKey, callvault_store::ConsoleSession)>> {
+            self.inner.console_session(id, now).await
+        }
+        async fn touch_console_session(
+            &self,
+            id: &str,
+            now: DateTime<Utc>,
+            idle_expires_at: DateTime<Utc>,
+        ) -> Result<()> {
+            self.inner.touch_console_session(id, now, idle_expires_at).await
+        }
+        async fn set_console_session_tenant(
+            &self,
+            id: &str,
+            tenant: Option<TenantId>,
+            actor: &str,
+        ) -> Result<()> {
+            self.inner.set_console_session_tenant(id, tenant, actor).await
+        }
+        async fn delete_console_session(&self, id: &str, actor: &str) -> Result<bool> {
+            self.inner.delete_console_session(id, actor).await
+        }
+        async fn purge_console_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+            self.inner.purge_console_sessions(now).await
+        }
     }
 }
 

@@ -15,7 +15,7 @@
 //! - [`migrate`], [`tenants`], [`keys`], [`ingest`], [`commit`], [`search`],
 //!   [`copies`], [`audit`], [`maintenance`], [`destinations`], [`outbox`]
 //!   (deliveries), [`alerts`], [`retention`] (rules, holds, the trash, the
-//!   purge): the catalog's operations, by concern.
+//!   purge), [`sessions`] (web console sessions): the catalog's operations, by concern.
 //!   (deliveries), [`alerts`], [`encryption`]: the catalog's operations, by
 //!   concern.
 
@@ -36,6 +36,7 @@ mod outbox;
 mod retention;
 mod rows;
 mod search;
+mod sessions;
 mod stmt;
 mod storage;
 mod tenants;
@@ -889,5 +890,45 @@ impl<D: Dialect> Catalog for D {
         now: DateTime<Utc>,
     ) -> Result<u64> {
         self.writes().note(encryption::rewrap(self, rewraps, actor, now).await)
+    }
+
+    // --- console sessions (issue 16) ----------------------------------------
+
+    async fn create_console_session(&self, session: &ConsoleSession, actor: &str) -> Result<()> {
+        self.writes().note(sessions::create(self, session, actor).await)
+    }
+
+    async fn console_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(ApiKey, ConsoleSession)>> {
+        Ok(sessions::live(self, id, now).await?)
+    }
+
+    async fn touch_console_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        idle_expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writes().note(sessions::touch(self, id, now, idle_expires_at).await)
+    }
+
+    async fn set_console_session_tenant(
+        &self,
+        id: &str,
+        tenant: Option<TenantId>,
+        actor: &str,
+    ) -> Result<()> {
+        self.writes().note(sessions::set_tenant(self, id, tenant, actor).await)
+    }
+
+    async fn delete_console_session(&self, id: &str, actor: &str) -> Result<bool> {
+        self.writes().note(sessions::delete(self, id, actor).await)
+    }
+
+    async fn purge_console_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.writes().note(sessions::purge(self, now).await)
     }
 }
