@@ -159,6 +159,10 @@ impl Dialect for PgCatalog {
     /// updated row, not the sub-select that chose it).
     const CLAIM_LOCK: &'static str = " FOR UPDATE OF d SKIP LOCKED";
 
+    /// A serial plan: see [`Dialect::SEARCH_SETTINGS`].
+    const SEARCH_SETTINGS: &'static [&'static str] =
+        &["SET LOCAL max_parallel_workers_per_gather = 0"];
+
     async fn read(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
         self.pool.acquire().await
     }

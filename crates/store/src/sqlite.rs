@@ -175,6 +175,9 @@ impl Dialect for SqliteCatalog {
     /// Nothing: BEGIN IMMEDIATE made the claim the only writer.
     const CLAIM_LOCK: &'static str = "";
 
+    /// Nothing: SQLite plans one thread per statement.
+    const SEARCH_SETTINGS: &'static [&'static str] = &[];
+
     async fn read(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
         self.readers.acquire().await
     }

@@ -81,6 +81,12 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// claimers running at once never take the same row; SQLite needs
     /// nothing, its write transaction already excludes every other writer.
     const CLAIM_LOCK: &'static str;
+    /// Settings for the transaction a conversation search runs in (each a
+    /// statement, `SET LOCAL` or nothing): PostgreSQL plans the console's
+    /// row-by-row filters serially, since a parallel scan of the time index
+    /// reads far past the page and its workers' start-up outweighs a
+    /// search of a few milliseconds.
+    const SEARCH_SETTINGS: &'static [&'static str];
 
     /// A connection to read with.
     fn read(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>, sqlx::Error>> + Send;

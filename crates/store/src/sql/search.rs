@@ -24,7 +24,13 @@ pub(crate) async fn conversations<D: Dialect>(
     query: &ConversationQuery,
 ) -> Result<Page<ConversationSummary>> {
     let limit = query.limit.clamp(1, MAX_PAGE);
-    let mut conn = db.read().await?;
+    let mut pooled = db.read().await?;
+    // One read transaction: the page and its details from one snapshot, and
+    // the dialect's search settings local to it.
+    let mut conn = sqlx::Connection::begin(&mut *pooled).await?;
+    for setting in D::SEARCH_SETTINGS {
+        sql(*setting).execute(&mut *conn).await?;
+    }
     // A flag drives the search only while its conversations are few: then
     // joining and sorting them all is cheap. Many flagged conversations are
     // found sooner by the time index, checking each row (a page needs
@@ -54,6 +60,7 @@ pub(crate) async fn conversations<D: Dialect>(
             flags: facet.flags.into_iter().collect(),
         });
     }
+    conn.commit().await?;
     // One row more than the page was asked for: there is a next page.
     let next = if rows.len() > page.len() {
         items
@@ -276,6 +283,22 @@ fn push_facet_filters(
             .push_bind(tenant.0)
             .push(" AND r.trashed_at IS NULL");
     };
+    // The flag first: rarer than a source or a duration, it rejects most
+    // rows with one probe.
+    match (query.flag, driver) {
+        (Some(_), Driver::Flag(_)) | (None, _) => {}
+        (Some(ConversationFlag::CutByCrash), _) => {
+            live(stmt);
+            stmt.push(&format!(" AND {})", cut_by_crash("r.")));
+        }
+        (Some(flag), _) => {
+            stmt.push(" AND EXISTS (SELECT 1 FROM findings fd WHERE fd.conversation_id = c.id AND fd.tenant_id = ")
+                .push_bind(tenant.0)
+                .push(" AND fd.kind = ")
+                .push_bind(flag.as_str())
+                .push(" AND fd.resolved_at IS NULL)");
+        }
+    }
     if let Some(source) = query.source {
         live(stmt);
         stmt.push(" AND r.source = ").push_bind(source.as_str()).push(")");
@@ -294,20 +317,6 @@ fn push_facet_filters(
         .push_bind(tenant.0)
         .push(" AND r.trashed_at IS NULL) <= ")
         .push_bind(clamp_i64(max));
-    }
-    match (query.flag, driver) {
-        (Some(_), Driver::Flag(_)) | (None, _) => {}
-        (Some(ConversationFlag::CutByCrash), _) => {
-            live(stmt);
-            stmt.push(&format!(" AND {})", cut_by_crash("r.")));
-        }
-        (Some(flag), _) => {
-            stmt.push(" AND EXISTS (SELECT 1 FROM findings fd WHERE fd.conversation_id = c.id AND fd.tenant_id = ")
-                .push_bind(tenant.0)
-                .push(" AND fd.kind = ")
-                .push_bind(flag.as_str())
-                .push(" AND fd.resolved_at IS NULL)");
-        }
     }
 }
 
