@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod pcap;
+pub mod webdriver;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_callvault");
 
 /// A data directory plus the environment that points the binary at it.
