@@ -12,7 +12,7 @@ use serde_json::Value;
 
 #[test]
 fn a_captured_blind_transfer_is_one_stereo_recording() {
-    let pcap = common::pcap::blind_transfer(100, 150);
+    let pcap = common::pcap::blind_transfer("15551230000", 100, 150);
     let env = Env::new();
     let key = env.tenant_with_key("acme");
     // `--read DIR`: the capture files in it, other files ignored.

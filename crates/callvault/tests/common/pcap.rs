@@ -96,18 +96,18 @@ pub fn call(
     );
 }
 
-/// A blind transfer: the caller (15551230000) reaches the secretary (100,
+/// A blind transfer: the caller (`caller`, digits) reaches the secretary (100,
 /// `first` packets of 20 ms each way), who transfers to a colleague (200,
 /// `second` packets) and hangs up. The company is 10.0.0.0/8.
-pub fn blind_transfer(first: u16, second: u16) -> Vec<u8> {
+pub fn blind_transfer(caller: &str, first: u16, second: u16) -> Vec<u8> {
     let mut c = Capture::new(1_764_000_000_000);
     // The caller reaches the secretary, who transfers to a colleague and hangs up.
-    call(&mut c, "leg-1", ("15551230000", EXT, EXT_MEDIA), ("100", SEC, SEC_MEDIA));
+    call(&mut c, "leg-1", (caller, EXT, EXT_MEDIA), ("100", SEC, SEC_MEDIA));
     c.rtp(EXT_MEDIA, SEC_MEDIA, first, 0xCA11_0000);
     let refer = msg(
-        &format!("REFER sip:15551230000@{EXT} SIP/2.0"),
+        &format!("REFER sip:{caller}@{EXT} SIP/2.0"),
         &[
-            headers("leg-1", ("100", SEC), ("15551230000", EXT), "2 REFER", true),
+            headers("leg-1", ("100", SEC), (caller, EXT), "2 REFER", true),
             vec![format!("Refer-To: <sip:200@{COL}>")],
         ]
         .concat(),
@@ -115,19 +115,18 @@ pub fn blind_transfer(first: u16, second: u16) -> Vec<u8> {
     );
     c.sip(SEC, EXT, refer);
     let bye = msg(
-        &format!("BYE sip:15551230000@{EXT} SIP/2.0"),
-        &headers("leg-1", ("100", SEC), ("15551230000", EXT), "3 BYE", true),
+        &format!("BYE sip:{caller}@{EXT} SIP/2.0"),
+        &headers("leg-1", ("100", SEC), (caller, EXT), "3 BYE", true),
         "",
     );
     c.sip(SEC, EXT, bye);
-    call(&mut c, "leg-2", ("15551230000", EXT, EXT_MEDIA), ("200", COL, COL_MEDIA));
+    call(&mut c, "leg-2", (caller, EXT, EXT_MEDIA), ("200", COL, COL_MEDIA));
     c.rtp(EXT_MEDIA, COL_MEDIA, second, 0xCA11_0001);
     let bye = msg(
         &format!("BYE sip:200@{COL} SIP/2.0"),
-        &headers("leg-2", ("15551230000", EXT), ("200", COL), "2 BYE", true),
+        &headers("leg-2", (caller, EXT), ("200", COL), "2 BYE", true),
         "",
     );
     c.sip(EXT, COL, bye);
-
     c.writer.into_inner().unwrap()
 }

@@ -146,6 +146,11 @@ impl Browser {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
     }
 
+    /// Moves a single-page app to `hash` without reloading it.
+    pub async fn goto_hash(&self, hash: &str) {
+        self.script("location.hash = arguments[0];", vec![json!(hash)]).await;
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or("").to_owned()
     }
@@ -170,7 +175,9 @@ impl Browser {
                 Err(e) => {
                     if Instant::now() > deadline {
                         let shot = self.screenshot("missing-element").await;
-                        panic!("no element {css} ({e}); page in {}", shot.display());
+                        let why = e["value"]["message"].as_str().unwrap_or_default();
+                        let why = why.lines().next().unwrap_or_default();
+                        panic!("no element {css} ({why}); page in {}", shot.display());
                     }
                 }
             }
