@@ -71,6 +71,25 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
             .map(|e| e["value"].as_str().unwrap().to_owned())
             .collect();
         assert!(ids.contains(&"leg-1".to_owned()) && ids.contains(&"leg-2".to_owned()), "{ids:?}");
+        // The REFER is on the timeline: the secretary transferred the
+        // caller to 200.
+        let secretary = conv["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["address"] == "100")
+            .map(|p| p["id"].clone())
+            .unwrap();
+        let transfers: Vec<&Value> = conv["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "transfer")
+            .collect();
+        assert_eq!(transfers.len(), 1, "{:#}", conv["timeline"]);
+        assert_eq!(transfers[0]["participant_id"], secretary, "{conv:#}");
+        assert_eq!(transfers[0]["detail"]["target"], "200");
+        assert_eq!(transfers[0]["detail"]["transferee"], "15551230000");
     });
 }
 

@@ -237,7 +237,8 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     channels.sort();
     assert_eq!(channels, ["company", "external"]);
     assert!(requests(&url, "/v1/recordings/{id}/peaks", 200).await >= 1);
-    b.find("#events li[data-event]").await;
+    // The secretary's REFER is an event on the conversation's timeline.
+    b.find("#events li[data-event='transfer']").await;
     b.find("#copies").await;
     let mp3 = b.attr(&b.find("#download-mp3").await, "href").await.unwrap();
     assert!(mp3.contains("format=mp3"), "{mp3}");

@@ -96,6 +96,26 @@ pub fn call(
     );
 }
 
+/// Headers of an in-dialog request sent by the callee: its own tag in
+/// From, the caller's in To (`headers` gives the caller's tag to From).
+fn callee_headers(
+    call_id: &str,
+    callee: (&str, &str),
+    caller: (&str, &str),
+    cseq: &str,
+) -> Vec<String> {
+    let (caller_tag, callee_tag) = (format!(";tag={call_id}-f"), format!(";tag={call_id}-t"));
+    let mut h = headers(call_id, callee, caller, cseq, true);
+    for line in &mut h {
+        if line.starts_with("From:") {
+            *line = line.replace(&caller_tag, &callee_tag);
+        } else if line.starts_with("To:") {
+            *line = line.replace(&callee_tag, &caller_tag);
+        }
+    }
+    h
+}
+
 /// A blind transfer: the caller (`caller`, digits) reaches the secretary (100,
 /// `first` packets of 20 ms each way), who transfers to a colleague (200,
 /// `second` packets) and hangs up. The company is 10.0.0.0/8.
@@ -107,7 +127,7 @@ pub fn blind_transfer(caller: &str, first: u16, second: u16) -> Vec<u8> {
     let refer = msg(
         &format!("REFER sip:{caller}@{EXT} SIP/2.0"),
         &[
-            headers("leg-1", ("100", SEC), (caller, EXT), "2 REFER", true),
+            callee_headers("leg-1", ("100", SEC), (caller, EXT), "2 REFER"),
             vec![format!("Refer-To: <sip:200@{COL}>")],
         ]
         .concat(),
@@ -116,7 +136,7 @@ pub fn blind_transfer(caller: &str, first: u16, second: u16) -> Vec<u8> {
     c.sip(SEC, EXT, refer);
     let bye = msg(
         &format!("BYE sip:{caller}@{EXT} SIP/2.0"),
-        &headers("leg-1", ("100", SEC), (caller, EXT), "3 BYE", true),
+        &callee_headers("leg-1", ("100", SEC), (caller, EXT), "3 BYE"),
         "",
     );
     c.sip(SEC, EXT, bye);
