@@ -202,7 +202,9 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     }
     b.screenshot("03-search-results").await;
 
-    // The conversation: player, waveforms, timeline, events, copies.
+    // The conversation: player, waveforms, timeline, events, copies. The
+    // audio requests the page makes are counted from here.
+    let ranges_before = requests(&url, "/v1/recordings/{id}/audio", 206).await;
     let link = b.find(&format!("tr[data-conversation-id='{conv}'] a")).await;
     b.click(&link).await;
     b.find("#player").await;
@@ -244,9 +246,9 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     assert!(mp3.contains("format=mp3"), "{mp3}");
     b.screenshot("04-conversation").await;
 
-    // Play, then seek: the element's position moves and the browser reads
-    // the audio in Range requests.
-    let ranges_before = requests(&url, "/v1/recordings/{id}/audio", 206).await;
+    // Play, then seek: the element's position moves, and the browser read
+    // the audio in Range requests (a recording this short comes whole in
+    // the first one, `bytes=0-`).
     b.script(
         "const p = document.querySelector('#player'); p.muted = true; p.play().catch(() => {});",
         vec![],

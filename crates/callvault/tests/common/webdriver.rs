@@ -14,7 +14,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 /// The element reference key of the W3C protocol.
-const ELEMENT: &str = "element-6066-11e4-a5bf-6487cd0e6de7";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where Debian's packages put the driver and the browser.
 fn driver_binary() -> PathBuf {
