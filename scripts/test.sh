@@ -38,6 +38,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 command -v sipp >/dev/null || pkgs+=(sip-tester)
 command -v tshark >/dev/null || pkgs+=(tshark)
 command -v tcpdump >/dev/null || pkgs+=(tcpdump)   # bench capture compares against it
+# The web console end to end: Debian's headless Chromium driven through
+# chromedriver (WebDriver); no browser is downloaded at test time.
+command -v chromium >/dev/null || pkgs+=(chromium)
+command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
 if [ ${#pkgs[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pkgs[@]}" >/dev/null

@@ -227,19 +227,6 @@ async fn upload(url: &str, key: &str, call_id: &str, seed: u64) -> String {
 }
 
 /// Poll `GET path` until `done` holds (60 s at most).
-async fn until(url: &str, key: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, body) = get_json(&format!("{url}{path}"), key).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        if done(&body) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting on {path}: {body:#}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
     let Some(python) = python() else { return };

@@ -3,128 +3,22 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
-use callvault_capture::synth::{self, Encap};
-use callvault_capture::{PcapWriter, Precision, Timestamp};
+use callvault_capture::synth;
+use callvault_capture::{PcapWriter, Precision};
 use callvault_media::codec::g711::linear_to_alaw;
+use common::pcap::*;
 use common::*;
 use serde_json::Value;
 
-const EXT: &str = "203.0.113.10:5060";
-const EXT_MEDIA: &str = "203.0.113.10:20000";
-const SEC: &str = "10.0.0.20:5060";
-const SEC_MEDIA: &str = "10.0.0.20:30000";
-const COL: &str = "10.0.0.30:5060";
-const COL_MEDIA: &str = "10.0.0.30:32000";
-
-struct Capture {
-    writer: PcapWriter<Vec<u8>>,
-    now_ms: u64,
-}
-
-impl Capture {
-    fn send(&mut self, src: &str, dst: &str, payload: &[u8]) {
-        let (src, dst): (SocketAddr, SocketAddr) = (src.parse().unwrap(), dst.parse().unwrap());
-        let (_, frame) = synth::wrap(Encap::Ethernet, &synth::udp_packet(src, dst, payload));
-        self.writer.write_frame(Timestamp::from_nanos(self.now_ms * 1_000_000), &frame).unwrap();
-    }
-
-    fn sip(&mut self, src: &str, dst: &str, text: String) {
-        self.now_ms += 10;
-        self.send(src, dst, text.as_bytes());
-    }
-
-    /// `n` A-law packets each way, 20 ms apart; each side has its own tone.
-    fn rtp(&mut self, x: &str, y: &str, n: u16, ssrc: u32) {
-        for i in 0..n {
-            self.now_ms += 20;
-            let tone = |f: f64| -> Vec<u8> {
-                (0..160)
-                    .map(|k| {
-                        let t = (u64::from(i) * 160 + k) as f64 / 8000.0;
-                        linear_to_alaw((8000.0 * (t * f * std::f64::consts::TAU).sin()) as i16)
-                    })
-                    .collect()
-            };
-            self.send(x, y, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &tone(440.0)));
-            self.send(y, x, &synth::rtp(8, i, u32::from(i) * 160, ssrc, &tone(1000.0)));
-        }
-    }
-}
-
-fn call(c: &mut Capture, call_id: &str, caller: (&str, &str, &str), callee: (&str, &str, &str)) {
-    let (a, b) = ((caller.0, caller.1), (callee.0, callee.1));
-    c.sip(
-        caller.1,
-        callee.1,
-        msg(
-            &format!("INVITE sip:{}@{} SIP/2.0", b.0, b.1),
-            &headers(call_id, a, b, "1 INVITE", false),
-            &sdp(caller.2),
-        ),
-    );
-    c.sip(
-        callee.1,
-        caller.1,
-        msg("SIP/2.0 200 OK", &headers(call_id, a, b, "1 INVITE", true), &sdp(callee.2)),
-    );
-    c.sip(
-        caller.1,
-        callee.1,
-        msg(
-            &format!("ACK sip:{}@{} SIP/2.0", b.0, b.1),
-            &headers(call_id, a, b, "1 ACK", true),
-            "",
-        ),
-    );
-}
-
 #[test]
 fn a_captured_blind_transfer_is_one_stereo_recording() {
-    let mut c = Capture {
-        writer: PcapWriter::new(
-            Vec::new(),
-            callvault_capture::LinkType::ETHERNET,
-            Precision::Micro,
-        )
-        .unwrap(),
-        now_ms: 1_764_000_000_000,
-    };
-    // The caller reaches the secretary, who transfers to a colleague and hangs up.
-    call(&mut c, "leg-1", ("15551230000", EXT, EXT_MEDIA), ("100", SEC, SEC_MEDIA));
-    c.rtp(EXT_MEDIA, SEC_MEDIA, 100, 0xCA11_0000);
-    let refer = msg(
-        &format!("REFER sip:15551230000@{EXT} SIP/2.0"),
-        &[
-            headers("leg-1", ("100", SEC), ("15551230000", EXT), "2 REFER", true),
-            vec![format!("Refer-To: <sip:200@{COL}>")],
-        ]
-        .concat(),
-        "",
-    );
-    c.sip(SEC, EXT, refer);
-    let bye = msg(
-        &format!("BYE sip:15551230000@{EXT} SIP/2.0"),
-        &headers("leg-1", ("100", SEC), ("15551230000", EXT), "3 BYE", true),
-        "",
-    );
-    c.sip(SEC, EXT, bye);
-    call(&mut c, "leg-2", ("15551230000", EXT, EXT_MEDIA), ("200", COL, COL_MEDIA));
-    c.rtp(EXT_MEDIA, COL_MEDIA, 150, 0xCA11_0001);
-    let bye = msg(
-        &format!("BYE sip:200@{COL} SIP/2.0"),
-        &headers("leg-2", ("15551230000", EXT), ("200", COL), "2 BYE", true),
-        "",
-    );
-    c.sip(EXT, COL, bye);
-
+    let pcap = common::pcap::blind_transfer("15551230000", 100, 150);
     let env = Env::new();
     let key = env.tenant_with_key("acme");
     // `--read DIR`: the capture files in it, other files ignored.
     let dir = env.data_dir().join("captures");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("transfer.pcap"), c.writer.into_inner().unwrap()).unwrap();
+    std::fs::write(dir.join("transfer.pcap"), pcap).unwrap();
     std::fs::write(dir.join("README.txt"), "not a capture").unwrap();
     let out = env.cli(&[
         "capture",
@@ -177,6 +71,25 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
             .map(|e| e["value"].as_str().unwrap().to_owned())
             .collect();
         assert!(ids.contains(&"leg-1".to_owned()) && ids.contains(&"leg-2".to_owned()), "{ids:?}");
+        // The REFER is on the timeline: the secretary transferred the
+        // caller to 200.
+        let secretary = conv["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["address"] == "100")
+            .map(|p| p["id"].clone())
+            .unwrap();
+        let transfers: Vec<&Value> = conv["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "transfer")
+            .collect();
+        assert_eq!(transfers.len(), 1, "{:#}", conv["timeline"]);
+        assert_eq!(transfers[0]["participant_id"], secretary, "{conv:#}");
+        assert_eq!(transfers[0]["detail"]["target"], "200");
+        assert_eq!(transfers[0]["detail"]["transferee"], "15551230000");
     });
 }
 
@@ -262,15 +175,7 @@ fn one_call(
     packets: u16,
     bye: bool,
 ) -> Vec<u8> {
-    let mut c = Capture {
-        writer: PcapWriter::new(
-            Vec::new(),
-            callvault_capture::LinkType::ETHERNET,
-            Precision::Micro,
-        )
-        .unwrap(),
-        now_ms: start_ms,
-    };
+    let mut c = Capture::new(start_ms);
     let ext_media = format!("203.0.113.10:{port}");
     let sec_media = format!("10.0.0.20:{}", port + 10_000);
     call(&mut c, call_id, (caller, EXT, &ext_media), ("100", SEC, &sec_media));

@@ -32,7 +32,7 @@ use callvault_model::{ConversationId, ExternalId, ParticipantId, Side, TenantId}
 use chrono::{DateTime, Utc};
 
 use callvault_vault::clock::wall_now;
-use callvault_vault::ingest::{Ingestor, ParticipantFacts, Received, RecordingFacts};
+use callvault_vault::ingest::{EventFacts, Ingestor, ParticipantFacts, Received, RecordingFacts};
 use callvault_vault::instance::Instance;
 use callvault_vault::metrics::Metrics;
 
@@ -188,10 +188,12 @@ fn finish_timeline(
         ended_at: Some(started_at + chrono::Duration::milliseconds(rendered.duration_ms as i64)),
         ..Default::default()
     };
+    let mut index: HashMap<ParticipantId, usize> = HashMap::new();
     for p in &timeline.participants {
         if p.label.is_empty() {
             continue;
         }
+        index.insert(p.participant, facts.participants.len());
         if p.side == Side::External && facts.external_number.is_none() {
             facts.external_number = Some(p.label.clone());
         }
@@ -207,6 +209,20 @@ fn finish_timeline(
         });
     }
     facts.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
+    // DTMF the recorder decoded, attributed to its sender.
+    facts.events = timeline
+        .catalog_events()
+        .into_iter()
+        .map(|e| EventFacts {
+            at: e.at.to_utc(),
+            kind: e.kind.into(),
+            participant: e
+                .participant
+                .and_then(|p| index.get(&p).copied())
+                .filter(|&i| i < facts.participants.len()),
+            detail: e.detail,
+        })
+        .collect();
     Ok(Some(Finished { received, facts, conversation: timeline.conversation }))
 }
 
@@ -221,6 +237,9 @@ pub(crate) struct TrackerFacts {
     pub correlation: Option<String>,
     /// Participants with names and join and leave times.
     pub participants: Vec<ParticipantFacts>,
+    /// What signalling showed: transfers and holds, their participants
+    /// indexes into `participants`.
+    pub events: Vec<EventFacts>,
 }
 
 impl TrackerFacts {
@@ -244,7 +263,17 @@ impl TrackerFacts {
         if let Some(c) = &self.correlation {
             facts.external_ids.push(ExternalId::new("conversation_key", c.clone()));
         }
+        // The recorder's events name the spool's participants: find each
+        // among the tracker's by its address.
+        for e in &mut facts.events {
+            let address = e.participant.and_then(|i| facts.participants.get(i)?.address.clone());
+            e.participant = address.and_then(|a| {
+                self.participants.iter().position(|p| p.address.as_deref() == Some(a.as_str()))
+            });
+        }
         facts.participants.clone_from(&self.participants);
+        facts.events.extend(self.events.iter().cloned());
+        facts.events.sort_by_key(|e| e.at);
     }
 }
 
@@ -256,6 +285,8 @@ struct Live {
     ids: HashMap<ParticipantKey, ParticipantId>,
     joined: HashMap<ParticipantKey, DateTime<Utc>>,
     left: HashMap<ParticipantKey, DateTime<Utc>>,
+    /// Transfers and holds as they happened: (time, kind, who, detail).
+    events: Vec<(DateTime<Utc>, &'static str, Option<ParticipantKey>, serde_json::Value)>,
 }
 
 pub async fn run(
@@ -918,6 +949,7 @@ fn drain(
                         ids: HashMap::new(),
                         joined: HashMap::new(),
                         left: HashMap::new(),
+                        events: Vec::new(),
                     },
                 );
             }
@@ -964,6 +996,29 @@ fn drain(
             // never queues them.
             TrackerOutput::Rtp { .. } => {}
             TrackerOutput::ParticipantSideChanged { .. } => {}
+            TrackerOutput::Transfer {
+                conversation,
+                ts,
+                transferor,
+                transferee,
+                target,
+                replaces,
+            } => {
+                if let Some(l) = live.get_mut(&conversation.0) {
+                    let detail = serde_json::json!({
+                        "target": target,
+                        "attended": replaces,
+                        "transferee": transferee.map(|k| k.0),
+                    });
+                    l.events.push((ts.to_utc(), "transfer", transferor, detail));
+                }
+            }
+            TrackerOutput::Hold { conversation, participant, ts, held } => {
+                if let Some(l) = live.get_mut(&conversation.0) {
+                    let kind = if held { "hold" } else { "resume" };
+                    l.events.push((ts.to_utc(), kind, Some(participant), serde_json::json!({})));
+                }
+            }
             TrackerOutput::ConversationEnded {
                 conversation,
                 ts,
@@ -989,11 +1044,14 @@ fn drain(
                     call_ids: call_ids.clone(),
                     correlation: correlation.first().map(|(_, v)| v.clone()),
                     participants: Vec::new(),
+                    events: Vec::new(),
                 };
+                let mut index: HashMap<ParticipantKey, usize> = HashMap::new();
                 for p in &participants {
                     if p.number.is_empty() && p.display_name.is_none() {
                         continue;
                     }
+                    index.insert(p.participant, known.participants.len());
                     known.participants.push(ParticipantFacts {
                         side: p.side.external_or_company(),
                         address: Some(p.number.clone()).filter(|n| !n.is_empty()),
@@ -1003,6 +1061,21 @@ fn drain(
                     });
                 }
                 known.participants.truncate(callvault_vault::ingest::MAX_PARTICIPANTS);
+                let n = known.participants.len();
+                let who = |k: Option<ParticipantKey>| {
+                    k.and_then(|k| index.get(&k).copied()).filter(|&i| i < n)
+                };
+                for (at, kind, by, mut detail) in l.events {
+                    // The transferee by number (tracker keys mean nothing
+                    // outside the tracker).
+                    if let Some(t) = detail.get_mut("transferee") {
+                        let key = t.as_u64().map(ParticipantKey);
+                        let number = who(key).and_then(|i| known.participants[i].address.clone());
+                        *t = serde_json::json!(number);
+                    }
+                    let event = EventFacts { at, kind: kind.into(), participant: who(by), detail };
+                    known.events.push(event);
+                }
                 let spool = l.recorder.finish(ts)?;
                 if tx.send(Closed { spool, tracker: Some(known) }).is_err() {
                     return Err(Error::VaultGone);

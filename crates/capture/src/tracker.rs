@@ -58,7 +58,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use callvault_model::Side;
-use callvault_sip::sdp::{RtpMap, SessionDescription};
+use callvault_sip::sdp::{Direction, RtpMap, SessionDescription};
 use callvault_sip::{Method, NameAddr, SipMessage, Uri};
 
 use crate::demux::Event;
@@ -200,6 +200,29 @@ pub enum TrackerOutput {
         relayed: bool,
         payload: Vec<u8>,
     },
+    /// A participant asked another to call someone else (REFER): blind
+    /// when `replaces` is false, attended (the new leg replaces a
+    /// consultation call) when true.
+    Transfer {
+        conversation: ConversationKey,
+        ts: Timestamp,
+        /// Who sent the REFER.
+        transferor: Option<ParticipantKey>,
+        /// Who was asked to make the new call.
+        transferee: Option<ParticipantKey>,
+        /// The Refer-To's user part (number or extension); empty for an
+        /// attended transfer that names only the call it replaces.
+        target: String,
+        replaces: bool,
+    },
+    /// A participant put the call on hold (`held`: its offer was
+    /// `sendonly`, `inactive` or to 0.0.0.0) or took it off hold.
+    Hold {
+        conversation: ConversationKey,
+        participant: ParticipantKey,
+        ts: Timestamp,
+        held: bool,
+    },
     ConversationEnded {
         conversation: ConversationKey,
         ts: Timestamp,
@@ -290,6 +313,8 @@ struct PartyInfo {
     rtpmaps: Vec<RtpMap>,
     key: Option<ParticipantKey>,
     side: Side,
+    /// Its latest offer put the call on hold.
+    held: bool,
 }
 
 impl Default for PartyInfo {
@@ -302,6 +327,7 @@ impl Default for PartyInfo {
             rtpmaps: Vec::new(),
             key: None,
             side: Side::Unknown,
+            held: false,
         }
     }
 }
@@ -658,7 +684,7 @@ impl CallTracker {
                     if method == Method::Invite {
                         self.stats.reinvites += 1;
                     }
-                    self.apply_sdp(&call_id, sender, msg);
+                    self.apply_sdp(ts, &call_id, sender, msg);
                 }
                 Method::Bye => self.end_dialog(&call_id, EndReason::HungUp),
                 Method::Cancel if !d.answered => self.end_dialog(&call_id, EndReason::HungUp),
@@ -673,7 +699,7 @@ impl CallTracker {
             let sender = if from_tag == d.from_tag { Party::Callee } else { Party::Caller };
             if cseq.method != Method::Invite {
                 if cseq.method == Method::Update && (200..300).contains(&code) {
-                    self.apply_sdp(&call_id, sender, msg);
+                    self.apply_sdp(ts, &call_id, sender, msg);
                 }
                 return;
             }
@@ -681,12 +707,12 @@ impl CallTracker {
             if sender == Party::Caller || cseq.seq != d.invite_cseq {
                 // Response to a re-INVITE.
                 if (200..300).contains(&code) {
-                    self.apply_sdp(&call_id, sender, msg);
+                    self.apply_sdp(ts, &call_id, sender, msg);
                 }
                 return;
             }
             match code {
-                100..=199 => self.apply_sdp(&call_id, sender, msg),
+                100..=199 => self.apply_sdp(ts, &call_id, sender, msg),
                 200..=299 => {
                     if d.answered {
                         if d.to_tag != to_tag {
@@ -703,7 +729,7 @@ impl CallTracker {
                         d.parties[1].signalling = Some(src.ip());
                     }
                     let _ = dst;
-                    self.apply_sdp(&call_id, sender, msg);
+                    self.apply_sdp(ts, &call_id, sender, msg);
                     self.answer(ts, &call_id);
                 }
                 _ => {
@@ -851,7 +877,7 @@ impl CallTracker {
         );
         self.pending_order.push_back((seq, call_id.to_owned()));
         self.stats.dialogs_created += 1;
-        self.apply_sdp(call_id, Party::Caller, msg);
+        self.apply_sdp(ts, call_id, Party::Caller, msg);
         if self.pending_order.len() > self.config.max_dialogs.saturating_mul(2) {
             let dialogs = &self.dialogs;
             self.pending_order
@@ -971,14 +997,23 @@ impl CallTracker {
         let Some(conv) = d.conv else { return };
         // The REFER's recipient is the transferee.
         let from_tag = msg.from().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
-        let transferee = if from_tag == d.from_tag { &d.parties[1] } else { &d.parties[0] };
-        let transferee = transferee.number.clone();
+        let (by, to) = if from_tag == d.from_tag { (0, 1) } else { (1, 0) };
+        let (transferor, transferee_key) = (d.parties[by].key, d.parties[to].key);
+        let transferee = d.parties[to].number.clone();
         // Attended transfers are matched by the Replaces of the next INVITE.
         let replaces = msg.refer_to_replaces().map(|r| r.call_id);
         let target = msg.refer_to().and_then(|r| r.user().map(str::to_owned)).unwrap_or_default();
         if target.is_empty() && replaces.is_none() {
             return;
         }
+        self.out.push_back(TrackerOutput::Transfer {
+            conversation: conv,
+            ts,
+            transferor,
+            transferee: transferee_key,
+            target: target.clone(),
+            replaces: replaces.is_some(),
+        });
         if self.refers.len() >= self.config.max_pending_refers.max(1)
             && let Some(old) = self.refers.pop_front()
             && let Some(c) = self.conversations.get_mut(&old.conv)
@@ -997,8 +1032,10 @@ impl CallTracker {
         });
     }
 
-    /// Takes the SDP of `msg` as `sender`'s receive address and codecs.
-    fn apply_sdp(&mut self, call_id: &str, sender: Party, msg: &SipMessage<'_>) {
+    /// Takes the SDP of `msg` as `sender`'s receive address and codecs; an
+    /// offer in a request of an answered call also says whether `sender`
+    /// holds the call.
+    fn apply_sdp(&mut self, ts: Timestamp, call_id: &str, sender: Party, msg: &SipMessage<'_>) {
         let is_sdp = msg.content_type().is_some_and(|t| {
             t.type_.eq_ignore_ascii_case("application") && t.subtype.eq_ignore_ascii_case("sdp")
         });
@@ -1017,9 +1054,22 @@ impl CallTracker {
         };
         let Some(ip) = md.effective_connection(&sdp).and_then(|c| c.ip()) else { return };
         let rtpmaps = md.rtpmaps.clone();
+        let held = ip.is_unspecified()
+            || matches!(md.effective_direction(&sdp), Direction::SendOnly | Direction::Inactive);
         let Some(d) = self.dialogs.get_mut(call_id) else { return };
+        let (answered, conv) = (d.answered, d.conv);
         let p = &mut d.parties[sender.idx()];
         p.rtpmaps = rtpmaps;
+        // Answers follow the offer (recvonly to sendonly): only a request's
+        // offer changes who holds the call.
+        if msg.is_request()
+            && answered
+            && p.held != held
+            && let (Some(conversation), Some(participant)) = (conv, p.key)
+        {
+            p.held = held;
+            self.out.push_back(TrackerOutput::Hold { conversation, participant, ts, held });
+        }
         if ip.is_unspecified() {
             // RFC 2543 hold: keep routing to the address we know.
             return;

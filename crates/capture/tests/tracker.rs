@@ -196,6 +196,26 @@ impl Sim {
                     let key = (conversation.0, *participant, *side);
                     (given, conversation.0, Event::Flow { id: *flow, key, what, runs: Vec::new() })
                 }
+                TrackerOutput::Transfer {
+                    conversation,
+                    ts,
+                    transferor,
+                    transferee,
+                    target,
+                    replaces,
+                } => {
+                    let p =
+                        |k: &Option<ParticipantKey>| k.map_or("?".into(), |k| format!("p{}", k.0));
+                    let kind = if *replaces { "attended transfer" } else { "transfer" };
+                    let what =
+                        format!("{kind} by {} of {} to {target:?}", p(transferor), p(transferee));
+                    (ms(*ts), conversation.0, Event::Note(what))
+                }
+                TrackerOutput::Hold { conversation, participant, ts, held } => {
+                    let what =
+                        format!("p{} {}", participant.0, if *held { "holds" } else { "resumes" });
+                    (ms(*ts), conversation.0, Event::Note(what))
+                }
                 TrackerOutput::ConversationEnded {
                     conversation,
                     ts,
@@ -267,6 +287,8 @@ enum Event {
     Joined(Vec<String>),
     Left(Vec<String>),
     SideChanged(String),
+    /// A transfer or a hold.
+    Note(String),
     /// The flow, its conversation, participant and side, its description,
     /// and its RTP runs.
     Flow {
@@ -296,7 +318,7 @@ impl std::fmt::Display for Event {
             Event::Started(call_id) => write!(f, "started by {call_id}"),
             Event::Joined(who) => write!(f, "joined {}", who.join(", ")),
             Event::Left(who) => write!(f, "left {}", who.join(", ")),
-            Event::SideChanged(what) | Event::Ended(what) => f.write_str(what),
+            Event::SideChanged(what) | Event::Note(what) | Event::Ended(what) => f.write_str(what),
             Event::Flow { key, what, runs, .. } => {
                 f.write_str(what)?;
                 let runs: Vec<String> = runs
@@ -645,6 +667,7 @@ fn blind_transfer_is_one_conversation_with_three_participants() {
             40 c1 joined p1 15551230000 external, p2 100 company
             70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of blind-1 pt=8,101: 20 in 70..450
             70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of blind-1 pt=8,101: 20 in 70..450
+           460 c1 transfer by p2 of p1 to "200"
            490 c1 left p2
            510 c1 joined p3 200 company
            540 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of blind-2 pt=8,101: 20 in 540..920
@@ -686,6 +709,7 @@ fn attended_transfer_with_replaces_stays_in_the_callers_conversation() {
             70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of att-1 pt=8,101: 10 in 70..250
            290 c2 started by att-2
            290 c2 joined p3 100 company, p4 200 company
+           310 c1 attended transfer by p2 of p1 to "200"
            330 c1 joined p5 200 company
            350 c2 left p3, p4
            350 c2 ended, hung up: att-2 (p3 company, p4 company)
@@ -750,6 +774,8 @@ fn hold_and_resume_on_a_new_port() {
             40 c1 joined p1 15551230000 external, p2 100 company
             70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of hold-1 pt=8,101: 10 in 70..250
             70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of hold-1 pt=8,101: 10 in 70..250
+           260 c1 p1 holds
+           290 c1 p1 resumes
            350 c1 flow f3 p1 external 203.0.113.10:20004 > 10.0.0.20:30000 of hold-1 pt=8,101: 10 in 350..530
            350 c1 flow f4 p2 company 10.0.0.20:30000 > 203.0.113.10:20004 of hold-1 pt=8,101: 10 in 350..530
            540 c1 left p1, p2
@@ -907,7 +933,9 @@ fn blind_transfer_drives_one_recording() {
                 assert_eq!(r.stats().audio_packets, routed);
                 timeline = Some(r.close(ts).expect("close"));
             }
-            TrackerOutput::ParticipantSideChanged { .. } => {}
+            TrackerOutput::ParticipantSideChanged { .. }
+            | TrackerOutput::Transfer { .. }
+            | TrackerOutput::Hold { .. } => {}
         }
     }
     let tl = timeline.expect("conversation ended");
@@ -965,6 +993,7 @@ fn duplicated_sip_changes_nothing() {
             40 c1 joined p1 15551230000 external, p2 100 company
             70 c1 flow f1 p1 external 203.0.113.10:20000 > 10.0.0.20:30000 of dup-1 pt=8,101: 10 in 70..250
             70 c1 flow f2 p2 company 10.0.0.20:30000 > 203.0.113.10:20000 of dup-1 pt=8,101: 10 in 70..250
+           260 c1 transfer by p2 of p1 to "200"
            300 c1 joined p3 200 company
            320 c1 left p2
            350 c1 flow f3 p1 external 203.0.113.10:20000 > 10.0.0.30:32000 of dup-2 pt=8,101: 10 in 350..530
@@ -988,6 +1017,7 @@ fn transfer_that_never_happens_ends_at_the_hang_up() {
     sim.check(expect![[r#"
             40 c1 started by norefer-1
             40 c1 joined p1 15551230000 external, p2 100 company
+            60 c1 transfer by p2 of p1 to "200"
             70 c1 left p2
             70 (given at 40080) c1 left p1
             70 (given at 40080) c1 ended, hung up: norefer-1 (p1 external, p2 company)
@@ -1492,6 +1522,7 @@ fn b2bua_heuristic_gives_way_to_a_refer() {
             40 c1 joined p1 15551230000 external, p2 8005550100 company
             90 c2 started by rw-2
             90 c2 joined p3 15557770000 company, p4 100 company
+           110 c2 transfer by p4 of p3 to "200"
            150 c2 joined p5 15551230000 company, p6 200 company
            170 c2 left p3, p4
            190 c2 left p5, p6

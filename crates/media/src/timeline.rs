@@ -77,6 +77,32 @@ pub enum TimelineEvent {
     MediaGap { offset_ms: i64, duration_ms: u64 },
 }
 
+/// A [`TimelineEvent`] as the catalog keeps it (a conversation event):
+/// DTMF (`dtmf`) and media gaps (`media_gap`). Undecoded payloads and
+/// losses are counted, not kept as events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEvent {
+    pub at: Timestamp,
+    /// `dtmf` or `media_gap`.
+    pub kind: &'static str,
+    /// Who sent it (DTMF), as the recorder knows the participant.
+    pub participant: Option<ParticipantId>,
+    /// `dtmf`: `digit`, `event`, `duration_ms`, `volume_dbm0`, `stream`,
+    /// `side`; `media_gap`: `end` (RFC 3339), `duration_ms`.
+    pub detail: serde_json::Value,
+}
+
+/// The key an RFC 4733 event stands for (0-9, *, #, A-D), else its number.
+pub fn dtmf_digit(event: u8) -> String {
+    match event {
+        0..=9 => char::from(b'0' + event).to_string(),
+        10 => "*".into(),
+        11 => "#".into(),
+        12..=15 => char::from(b'A' + event - 12).to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// A finished (or crash-cut) conversation, ready to render.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedTimeline {
@@ -109,6 +135,46 @@ pub struct ClosedTimeline {
 }
 
 impl ClosedTimeline {
+    /// The events the catalog keeps, in timeline order.
+    pub fn catalog_events(&self) -> Vec<CatalogEvent> {
+        let start = self.time_of(self.start_sample);
+        let at = |offset_ms: i64| match u64::try_from(offset_ms) {
+            Ok(ms) => start + std::time::Duration::from_millis(ms),
+            Err(_) => start - std::time::Duration::from_millis(offset_ms.unsigned_abs()),
+        };
+        let mut out = Vec::new();
+        for e in &self.events {
+            match *e {
+                TimelineEvent::Dtmf { offset_ms, stream, event, volume, duration_ms } => {
+                    out.push(CatalogEvent {
+                        at: at(offset_ms),
+                        kind: "dtmf",
+                        participant: self.participant_of(stream),
+                        detail: serde_json::json!({
+                            "digit": dtmf_digit(event),
+                            "event": event,
+                            "duration_ms": duration_ms,
+                            "volume_dbm0": -i32::from(volume),
+                            "stream": stream,
+                            "side": self.side_of(stream),
+                        }),
+                    });
+                }
+                TimelineEvent::MediaGap { offset_ms, duration_ms } => out.push(CatalogEvent {
+                    at: at(offset_ms),
+                    kind: "media_gap",
+                    participant: None,
+                    detail: serde_json::json!({
+                        "end": at(offset_ms + duration_ms as i64).to_utc(),
+                        "duration_ms": duration_ms,
+                    }),
+                }),
+                TimelineEvent::UndecodedPayload { .. } | TimelineEvent::Loss { .. } => {}
+            }
+        }
+        out
+    }
+
     /// Samples in the recording.
     pub fn len_samples(&self) -> u64 {
         self.end_sample.saturating_sub(self.start_sample)

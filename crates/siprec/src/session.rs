@@ -984,52 +984,16 @@ fn timeline_events(
     timeline: &ClosedTimeline,
     index: &HashMap<ParticipantId, usize>,
 ) -> Vec<EventFacts> {
-    let start = timeline.time_of(timeline.start_sample).to_utc();
-    let at = |offset_ms: i64| start + chrono::Duration::milliseconds(offset_ms);
-    let mut events = Vec::new();
-    for e in &timeline.events {
-        match *e {
-            TimelineEvent::Dtmf { offset_ms, stream, event, volume, duration_ms } => {
-                let participant =
-                    timeline.participant_of(stream).and_then(|p| index.get(&p).copied());
-                events.push(EventFacts {
-                    at: at(offset_ms),
-                    kind: "dtmf".into(),
-                    participant,
-                    detail: serde_json::json!({
-                        "digit": dtmf_digit(event),
-                        "event": event,
-                        "duration_ms": duration_ms,
-                        "volume_dbm0": -i32::from(volume),
-                        "stream": stream,
-                        "side": timeline.side_of(stream),
-                    }),
-                });
-            }
-            TimelineEvent::MediaGap { offset_ms, duration_ms } => events.push(EventFacts {
-                at: at(offset_ms),
-                kind: "media_gap".into(),
-                participant: None,
-                detail: serde_json::json!({
-                    "end": at(offset_ms + duration_ms as i64),
-                    "duration_ms": duration_ms,
-                }),
-            }),
-            TimelineEvent::UndecodedPayload { .. } | TimelineEvent::Loss { .. } => {}
-        }
-    }
-    events
-}
-
-/// The key an RFC 4733 event stands for (0-9, *, #, A-D), else its number.
-fn dtmf_digit(event: u8) -> String {
-    match event {
-        0..=9 => char::from(b'0' + event).to_string(),
-        10 => "*".into(),
-        11 => "#".into(),
-        12..=15 => char::from(b'A' + event - 12).to_string(),
-        other => other.to_string(),
-    }
+    timeline
+        .catalog_events()
+        .into_iter()
+        .map(|e| EventFacts {
+            at: e.at.to_utc(),
+            kind: e.kind.into(),
+            participant: e.participant.and_then(|p| index.get(&p).copied()),
+            detail: e.detail,
+        })
+        .collect()
 }
 
 /// The recording flag of a session that did not end the ordinary way.

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod pcap;
+pub mod webdriver;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_callvault");
 
 /// A data directory plus the environment that points the binary at it.
@@ -349,4 +352,38 @@ pub fn read_records(log: &Path) -> Vec<Value> {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
+}
+
+/// `POST /v1/recordings` of `audio` with `meta`; panics unless it is stored
+/// (201). Returns the recording.
+pub async fn upload_stored(url: &str, key: &str, meta: Value, audio: Vec<u8>) -> Value {
+    use ::reqwest::multipart::{Form, Part};
+    let form = Form::new()
+        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
+        .part("audio", Part::bytes(audio).file_name("call.wav").mime_str("audio/wav").unwrap());
+    let resp = ::reqwest::Client::new()
+        .post(format!("{url}/v1/recordings"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, ::reqwest::StatusCode::CREATED, "{body}");
+    body
+}
+
+/// Polls `GET {url}{path}` with `key` until `done` holds (60 s at most).
+pub async fn until(url: &str, key: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get_json(&format!("{url}{path}"), key).await;
+        assert_eq!(status, ::reqwest::StatusCode::OK, "{body}");
+        if done(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting on {path}: {body:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
