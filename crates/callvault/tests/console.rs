@@ -240,11 +240,18 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     assert_eq!(channels, ["company", "external"]);
     assert!(requests(&url, "/v1/recordings/{id}/peaks", 200).await >= 1);
     // The secretary's REFER is an event on the conversation's timeline.
-    b.find("#events li[data-event='transfer']").await;
+    let transfer = b.find("#events li[data-event='transfer']").await;
+    let text = b.text(&transfer).await;
+    assert!(text.contains("100") && text.contains("→ 200"), "{text}");
     b.find("#copies").await;
     let mp3 = b.attr(&b.find("#download-mp3").await, "href").await.unwrap();
     assert!(mp3.contains("format=mp3"), "{mp3}");
     b.screenshot("04-conversation").await;
+    b.script("document.querySelector('#timeline').scrollIntoView();", vec![]).await;
+    b.screenshot("04b-timeline").await;
+    b.script("document.querySelector('#events').scrollIntoView();", vec![]).await;
+    b.screenshot("04c-events").await;
+    b.script("window.scrollTo(0, 0);", vec![]).await;
 
     // Play, then seek: the element's position moves, and the browser read
     // the audio in Range requests (a recording this short comes whole in

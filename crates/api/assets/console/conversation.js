@@ -30,7 +30,12 @@ function eventLabel(kind) {
 function detailText(kind, detail) {
   if (detail && typeof detail === "object" && !Array.isArray(detail)) {
     if (kind === "dtmf" && detail.digit !== undefined) return String(detail.digit);
-    if (kind === "transfer") return detail.transferee ? `→ ${detail.transferee}` : "";
+    if (kind === "transfer") {
+      // Who was transferred where; an attended transfer names no target.
+      const to = detail.target ? `→ ${detail.target}` : "";
+      const what = [detail.transferee || "", to].filter(Boolean).join(" ");
+      return detail.attended ? `${what} (${t("event.attended")})`.trim() : what;
+    }
     if (kind === "media_gap" && detail.duration_ms !== undefined) return `${(detail.duration_ms / 1000).toFixed(1)} s`;
     if (kind === "hold" || kind === "resume") return "";
   }
