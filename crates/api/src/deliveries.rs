@@ -47,6 +47,7 @@ pub(crate) fn v1_routes() -> Router<SharedState> {
         .route("/destinations/{id}", one)
         .route("/destinations/{id}/test", post(test_destination_route))
         .route("/deliveries", get(list_deliveries))
+        .route("/deliveries/summary", get(delivery_summary))
         .route("/deliveries/{id}", get(get_delivery))
         .route("/deliveries/{id}/retry", post(retry_delivery))
         .route("/conversations/{id}/deliveries", get(conversation_deliveries))
@@ -204,6 +205,21 @@ impl From<DeliveryAttempt> for AttemptDto {
     fn from(a: DeliveryAttempt) -> Self {
         Self { attempt: a.attempt, at: a.at, outcome: a.outcome, status: a.status, error: a.error }
     }
+}
+
+/// One destination's deliveries not through yet (`GET /v1/deliveries/summary`).
+#[derive(Debug, Serialize)]
+pub struct DestinationBacklogDto {
+    pub destination_id: Uuid,
+    /// The destination's name; None when it was deleted.
+    pub name: Option<String>,
+    pub kind: String,
+    pub pending: u64,
+    pub in_flight: u64,
+    pub retry_wait: u64,
+    pub dead: u64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -459,6 +475,39 @@ async fn create_destination(
     let created = state.catalog.create_destination(new, &t.caller.actor(), Utc::now()).await?;
     tracing::info!(destination = %created.id, kind = %created.kind, actor = %t.caller.actor(), "destination created");
     Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+/// Per destination, how many of the tenant's deliveries are pending, in
+/// flight, waiting for a retry or dead, with the latest error: exact counts
+/// whatever the backlog, for the console's deliveries board.
+async fn delivery_summary(
+    State(state): State<SharedState>,
+    t: TenantCaller,
+) -> Result<Json<Vec<DestinationBacklogDto>>, Problem> {
+    let backlog = state.catalog.delivery_backlog(t.tenant).await?;
+    let names: std::collections::HashMap<Uuid, String> = state
+        .catalog
+        .list_destinations(t.tenant)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    Ok(Json(
+        backlog
+            .into_iter()
+            .map(|b| DestinationBacklogDto {
+                name: names.get(&b.destination_id).cloned(),
+                destination_id: b.destination_id,
+                kind: b.destination_kind,
+                pending: b.pending,
+                in_flight: b.in_flight,
+                retry_wait: b.retry_wait,
+                dead: b.dead,
+                last_error_at: b.last_error.as_ref().map(|e| e.0),
+                last_error: b.last_error.map(|e| e.1),
+            })
+            .collect(),
+    ))
 }
 
 async fn list_destinations(

@@ -250,6 +250,21 @@ fn base_document() -> Value {
                         "items": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" } }, "next": { "type": ["string", "null"] } } } } } } }), problem_responses(&["400", "401", "403"]))
                 }
             },
+            "/v1/deliveries/summary": {
+                "get": {
+                    "summary": "Per destination, the tenant's deliveries not through yet (pending, in flight, retrying, dead) with the latest error",
+                    "responses": with(json!({ "200": { "description": "One entry per destination with such deliveries", "content": { "application/json": { "schema": { "type": "array", "items": { "type": "object",
+                        "required": ["destination_id", "kind", "pending", "in_flight", "retry_wait", "dead"],
+                        "properties": {
+                            "destination_id": { "type": "string", "format": "uuid" },
+                            "name": { "type": ["string", "null"], "description": "null when the destination was deleted" },
+                            "kind": { "type": "string" },
+                            "pending": { "type": "integer" }, "in_flight": { "type": "integer" },
+                            "retry_wait": { "type": "integer" }, "dead": { "type": "integer" },
+                            "last_error": { "type": ["string", "null"] },
+                            "last_error_at": { "type": ["string", "null"], "format": "date-time" } } } } } } } }), problem_responses(&["401", "403"]))
+                }
+            },
             "/v1/deliveries/{id}": {
                 "get": {
                     "summary": "A delivery with the history of its attempts",

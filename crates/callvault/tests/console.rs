@@ -318,6 +318,10 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     b.goto_hash("#/deliveries").await;
     let row = b.find(&format!("#deliveries tr[data-delivery-id='{delivery}']")).await;
     assert_eq!(b.attr(&row, "data-state").await.as_deref(), Some("dead"));
+    // The per-destination summary counts it, with the webhook's error.
+    let summary = b.find("#delivery-summary tr[data-destination-id]").await;
+    let text = b.text(&summary).await;
+    assert!(text.contains("crm-hook") && text.contains("cannot connect"), "{text}");
     b.screenshot("07-deliveries").await;
     let retry =
         b.find(&format!("#deliveries tr[data-delivery-id='{delivery}'] button.retry")).await;

@@ -594,6 +594,9 @@ pub trait Catalog: Send + Sync + 'static {
     ) -> Result<Option<Delivery>>;
     /// The outbox in figures.
     async fn delivery_stats(&self, now: DateTime<Utc>) -> Result<DeliveryStats>;
+    /// A tenant's deliveries not through yet (pending, in flight, waiting
+    /// for a retry, dead), counted per destination, with the latest error.
+    async fn delivery_backlog(&self, tenant: TenantId) -> Result<Vec<DestinationBacklog>>;
 
     // --- alerts -------------------------------------------------------------
 

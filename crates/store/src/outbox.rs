@@ -375,6 +375,20 @@ pub struct DeliveryStats {
     pub oldest_undelivered: Vec<(Uuid, TenantId, String, DateTime<Utc>)>,
 }
 
+/// One destination's deliveries of a tenant that are not through yet
+/// (the console's deliveries board), and the latest error among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationBacklog {
+    pub destination_id: Uuid,
+    pub destination_kind: String,
+    pub pending: u64,
+    pub in_flight: u64,
+    pub retry_wait: u64,
+    pub dead: u64,
+    /// The most recently updated error of these deliveries, and when.
+    pub last_error: Option<(DateTime<Utc>, String)>,
+}
+
 /// An alert to raise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {

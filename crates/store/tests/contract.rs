@@ -1202,6 +1202,19 @@ async fn deliveries_are_listed_retried_and_counted(c: &dyn Catalog) {
     let early: Vec<_> = early.oldest_undelivered.iter().map(|x| x.0).collect();
     assert_eq!(early, [d.id], "only the one in flight: nothing else is due yet");
 
+    // The console's backlog: exact counts per destination of what is not
+    // through yet, with the latest error; each tenant sees its own.
+    let backlog = c.delivery_backlog(t.id).await.unwrap();
+    assert_eq!(backlog.len(), 1, "{backlog:?}");
+    let b = &backlog[0];
+    assert_eq!((b.destination_id, b.destination_kind.as_str()), (d.id, "webhook"));
+    assert_eq!((b.pending, b.in_flight, b.retry_wait, b.dead), (2, 1, 0, 1));
+    assert_eq!(b.last_error, Some((at(11, 0, 3), "boom".to_string())));
+    let theirs_backlog = c.delivery_backlog(u.id).await.unwrap();
+    assert_eq!(theirs_backlog.len(), 1);
+    assert_eq!((theirs_backlog[0].destination_id, theirs_backlog[0].pending), (e.id, 1));
+    assert_eq!(theirs_backlog[0].last_error, None);
+
     // A manual retry: due now, its age counted from now.
     let now = at(15, 0, 0);
     assert!(c.retry_delivery(Some(u.id), dead, now).await.unwrap().is_none(), "another tenant's");

@@ -8,8 +8,10 @@ import { announce, isCurrent, showError } from "./app.js";
 
 /** States a delivery can be retried from by hand. */
 const RETRYABLE = new Set(["pending", "retry_wait", "dead", "no_match", "cancelled", "skipped"]);
-/** The states the board counts per destination. */
-const WATCHED = ["pending", "retry_wait", "dead"];
+/** The states of deliveries that are not through yet, listed on the board. */
+const WATCHED = ["pending", "in_flight", "retry_wait", "dead"];
+/** Rows of each state the board lists (the counts per destination are exact). */
+const LISTED = 200;
 
 export function stateLabel(state) {
   return tMaybe(`state.${state}`) || state;
@@ -55,9 +57,12 @@ function board(main, id, title) {
 export async function renderDeliveries(main, gen) {
   const el = board(main, "deliveries-board", t("nav.deliveries"));
   async function load() {
-    let lists;
+    let lists, summary;
     try {
-      lists = await Promise.all(WATCHED.map((state) => api("/v1/deliveries", { query: { state, limit: 1000 } })));
+      [summary, ...lists] = await Promise.all([
+        api("/v1/deliveries/summary"),
+        ...WATCHED.map((state) => api("/v1/deliveries", { query: { state, limit: LISTED } })),
+      ]);
     } catch (e) {
       if (!isCurrent(gen)) return;
       replace(el);
@@ -68,26 +73,14 @@ export async function renderDeliveries(main, gen) {
     const names = await destinationNames();
     if (!isCurrent(gen)) return;
 
-    const per = new Map();
-    const all = [];
-    WATCHED.forEach((state, i) => {
-      for (const d of lists[i].items) {
-        all.push(d);
-        const key = d.destination_id;
-        if (!per.has(key)) per.set(key, { kind: d.destination_kind, pending: 0, retry_wait: 0, dead: 0, lastError: null, lastAt: 0 });
-        const p = per.get(key);
-        p[state]++;
-        const at = new Date(d.updated_at).getTime();
-        if (d.last_error && at >= p.lastAt) { p.lastError = d.last_error; p.lastAt = at; }
-      }
-    });
-    const capped = (state, i) => (lists[i].next ? `${formatNumber(lists[i].items.length)}+` : null);
-    const summaryRows = [...per.entries()].map(([id, p]) => h("tr", { dataset: { destinationId: id } },
-      h("th", { scope: "row" }, names.get(id) || p.kind, names.get(id) ? h("span", { class: "muted" }, ` (${p.kind})`) : null),
+    const all = lists.flatMap((l) => l.items);
+    const summaryRows = summary.map((p) => h("tr", { dataset: { destinationId: p.destination_id } },
+      h("th", { scope: "row" }, p.name || names.get(p.destination_id) || p.kind, h("span", { class: "muted" }, ` (${p.kind})`)),
       h("td", { class: "num" }, formatNumber(p.pending)),
+      h("td", { class: "num" }, formatNumber(p.in_flight)),
       h("td", { class: "num" }, formatNumber(p.retry_wait)),
       h("td", { class: "num" + (p.dead ? " bad" : "") }, formatNumber(p.dead)),
-      h("td", { class: "error-text" }, p.lastError || "—")));
+      h("td", { class: "error-text" }, p.last_error || "—")));
     all.sort((a, b) => new Date(b.updated_at) - new Date(a.updated_at));
     const recent = all.slice(0, 200).map((d) => h("tr", { dataset: { deliveryId: d.id, state: d.state } },
       h("td", {}, formatTime(d.updated_at)),
@@ -98,14 +91,14 @@ export async function renderDeliveries(main, gen) {
       h("td", { class: "num" }, String(d.attempts)),
       h("td", { class: "error-text" }, d.last_error || "—"),
       h("td", {}, retryButton(d, load))));
-    const notes = WATCHED.map(capped).filter(Boolean);
+    const capped = lists.some((l) => l.next);
     replace(el,
       h("h2", {}, t("del.perDestination")),
       summaryRows.length
-        ? table({ id: "delivery-summary" }, [t("del.destination"), stateLabel("pending"), stateLabel("retry_wait"), stateLabel("dead"), t("del.lastError")], summaryRows)
+        ? table({ id: "delivery-summary" }, [t("del.destination"), stateLabel("pending"), stateLabel("in_flight"), stateLabel("retry_wait"), stateLabel("dead"), t("del.lastError")], summaryRows)
         : h("p", { class: "empty ok" }, t("del.allDelivered")),
-      notes.length ? h("p", { class: "muted" }, t("del.capped")) : null,
       h("h2", {}, t("del.recent")),
+      capped ? h("p", { class: "muted" }, t("del.capped")) : null,
       table({ id: "deliveries" }, [t("del.updated"), t("del.destination"), t("del.event"), t("del.call"), t("del.state"),
         t("del.attempts"), t("del.lastError"), t("del.action")], recent),
       recent.length ? null : h("p", { class: "empty ok" }, t("del.nothingWaiting")),

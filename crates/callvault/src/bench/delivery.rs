@@ -712,8 +712,8 @@ mod timed {
     use callvault_store::{
         Alert, AlertScope, ApiKey, Catalog, CommitOutcome, ConversationDetail, ConversationQuery,
         ConversationSummary, Delivery, DeliveryAttempt, DeliveryFinish, DeliveryQuery,
-        DeliveryStats, Destination, DestinationUpdate, NewAlert, NewApiKey, NewDelivery,
-        NewDestination, NewRecording, Page, PendingObject, Result, Totals,
+        DeliveryStats, Destination, DestinationBacklog, DestinationUpdate, NewAlert, NewApiKey,
+        NewDelivery, NewDestination, NewRecording, Page, PendingObject, Result, Totals,
     };
     use chrono::{DateTime, Utc};
     use serde_json::Value;
@@ -970,6 +970,9 @@ mod timed {
         }
         async fn delivery_stats(&self, now: DateTime<Utc>) -> Result<DeliveryStats> {
             self.timed(self.inner.delivery_stats(now)).await
+        }
+        async fn delivery_backlog(&self, tenant: TenantId) -> Result<Vec<DestinationBacklog>> {
+            self.timed(self.inner.delivery_backlog(tenant)).await
         }
         async fn raise_alert(&self, new: NewAlert, now: DateTime<Utc>) -> Result<(Alert, bool)> {
             self.timed(self.inner.raise_alert(new, now)).await

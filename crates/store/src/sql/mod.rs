@@ -411,6 +411,10 @@ impl<D: Dialect> Catalog for D {
         Ok(outbox::stats(self, now).await?)
     }
 
+    async fn delivery_backlog(&self, tenant: TenantId) -> Result<Vec<DestinationBacklog>> {
+        Ok(outbox::backlog(self, tenant).await?)
+    }
+
     async fn raise_alert(&self, new: NewAlert, now: DateTime<Utc>) -> Result<(Alert, bool)> {
         self.writes().note(alerts::raise(self, new, now).await)
     }

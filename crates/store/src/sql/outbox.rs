@@ -12,7 +12,8 @@ use super::stmt::{SqlConn, SqlRow, sql};
 use crate::catalog::{CatalogError, catalog_time};
 use crate::outbox::{
     Delivery, DeliveryAttempt, DeliveryFinish, DeliveryQuery, DeliveryState, DeliveryStats,
-    EVENT_CONVERSATION_SETTLED, EVENT_CONVERSATION_UPDATED, EVENT_RECORDING_STORED, NewDelivery,
+    DestinationBacklog, EVENT_CONVERSATION_SETTLED, EVENT_CONVERSATION_UPDATED,
+    EVENT_RECORDING_STORED, NewDelivery,
 };
 
 /// The columns of a delivery row, in [`delivery`]'s terms.
@@ -477,6 +478,60 @@ pub(crate) async fn retry<D: Dialect>(
         }
         .into()),
     }
+}
+
+/// See [`crate::Catalog::delivery_backlog`]. The counts read the states'
+/// index; the latest error is looked up per destination (a handful).
+pub(crate) async fn backlog<D: Dialect>(
+    db: &D,
+    tenant: TenantId,
+) -> Result<Vec<DestinationBacklog>> {
+    let mut conn = db.read().await?;
+    let rows = sql("SELECT destination_id, destination_kind, state, COUNT(*) AS n FROM deliveries \
+                    WHERE tenant_id = $1 AND state IN ('pending', 'in_flight', 'retry_wait', 'dead') \
+                    GROUP BY destination_id, destination_kind, state \
+                    ORDER BY destination_id, state")
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<DestinationBacklog> = Vec::new();
+    for r in &rows {
+        let id = r.uuid("destination_id")?;
+        if out.last().is_none_or(|b| b.destination_id != id) {
+            out.push(DestinationBacklog {
+                destination_id: id,
+                destination_kind: r.text("destination_kind")?,
+                pending: 0,
+                in_flight: 0,
+                retry_wait: 0,
+                dead: 0,
+                last_error: None,
+            });
+        }
+        let Some(b) = out.last_mut() else { continue };
+        let n = u64::try_from(r.i64("n")?).unwrap_or_default();
+        match parse_state(&r.text("state")?)? {
+            DeliveryState::Pending => b.pending = n,
+            DeliveryState::InFlight => b.in_flight = n,
+            DeliveryState::RetryWait => b.retry_wait = n,
+            DeliveryState::Dead => b.dead = n,
+            _ => {}
+        }
+    }
+    for b in &mut out {
+        let row = sql("SELECT last_error, updated_at FROM deliveries \
+                       WHERE tenant_id = $1 AND destination_id = $2 AND last_error IS NOT NULL \
+                       AND state IN ('pending', 'in_flight', 'retry_wait', 'dead') \
+                       ORDER BY updated_at DESC LIMIT 1")
+        .bind(tenant.0)
+        .bind(b.destination_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(r) = row {
+            b.last_error = Some((r.time("updated_at")?, r.text("last_error")?));
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn stats<D: Dialect>(db: &D, now: DateTime<Utc>) -> Result<DeliveryStats> {
