@@ -12,7 +12,6 @@ use callvault_capture::{PcapWriter, Precision, Timestamp};
 use chrono::{DateTime, Utc};
 use common::*;
 use reqwest::StatusCode;
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 /// An environment whose reconciliation checks calls at once and often.
@@ -141,15 +140,7 @@ fn a_captured_call_without_rtp_is_the_one_missing() {
     env.tenant_with_key("acme");
     let pcap = env.data_dir().join("three.pcap");
     std::fs::write(&pcap, c.writer.into_inner().unwrap()).unwrap();
-    let out = env.cli(&[
-        "capture",
-        "--read",
-        pcap.to_str().unwrap(),
-        "--tenant",
-        "acme",
-        "--company-net",
-        "10.0.0.0/8",
-    ]);
+    let out = env.capture_read(&pcap, "acme");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let doc = audit_json(&env, &["--since", "2025-01-01T00:00:00Z", "--tenant", "acme"]);
@@ -208,25 +199,10 @@ fn legs(now: DateTime<Utc>) -> Value {
 
 async fn upload(url: &str, key: &str, call_id: &str, seed: u64) -> String {
     let meta = json!({ "final": true, "call_id": call_id });
-    let form = Form::new()
-        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
-        .part(
-            "audio",
-            Part::bytes(wav(8000, seed)).file_name("call.wav").mime_str("audio/wav").unwrap(),
-        );
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/v1/recordings"))
-        .bearer_auth(key)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let body: Value = resp.json().await.unwrap();
-    body["id"].as_str().unwrap().to_owned()
+    let rec = upload_stored(url, key, meta, wav(8000, seed)).await;
+    rec["id"].as_str().unwrap().to_owned()
 }
 
-/// Poll `GET path` until `done` holds (60 s at most).
 #[tokio::test(flavor = "multi_thread")]
 async fn cdr_calls_without_recordings_are_missing_until_they_arrive() {
     let Some(python) = python() else { return };
@@ -398,26 +374,8 @@ fn fixture(rel: &str) -> String {
 /// A final recording of `secs` seconds described by `meta`.
 async fn upload_secs(url: &str, key: &str, mut meta: Value, secs: usize, seed: u64) -> String {
     meta["final"] = json!(true);
-    let form = Form::new()
-        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
-        .part(
-            "audio",
-            Part::bytes(wav(secs * 8000, seed))
-                .file_name("call.wav")
-                .mime_str("audio/wav")
-                .unwrap(),
-        );
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/v1/recordings"))
-        .bearer_auth(key)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
+    let rec = upload_stored(url, key, meta, wav(secs * 8000, seed)).await;
+    rec["id"].as_str().unwrap().to_owned()
 }
 
 /// One fixture file (or folder) and what the vault must make of it.

@@ -20,15 +20,7 @@ fn a_captured_blind_transfer_is_one_stereo_recording() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("transfer.pcap"), pcap).unwrap();
     std::fs::write(dir.join("README.txt"), "not a capture").unwrap();
-    let out = env.cli(&[
-        "capture",
-        "--read",
-        dir.to_str().unwrap(),
-        "--tenant",
-        "acme",
-        "--company-net",
-        "10.0.0.0/8",
-    ]);
+    let out = env.capture_read(&dir, "acme");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(
@@ -212,15 +204,7 @@ fn a_truncated_capture_costs_only_what_follows_the_cut() {
         one_call("good-3", "15551110003", 20_200, t0 + 120_000, 50, true),
     )
     .unwrap();
-    let out = env.cli(&[
-        "capture",
-        "--read",
-        dir.to_str().unwrap(),
-        "--tenant",
-        "acme",
-        "--company-net",
-        "10.0.0.0/8",
-    ]);
+    let out = env.capture_read(&dir, "acme");
     let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(5), "{text}{err}");
     assert!(

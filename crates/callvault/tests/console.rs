@@ -132,15 +132,7 @@ async fn a_supervisor_finds_plays_and_follows_a_transferred_call() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("transfer.pcap"), common::pcap::blind_transfer(CALLER, 400, 600))
         .unwrap();
-    let out = env.cli(&[
-        "capture",
-        "--read",
-        dir.to_str().unwrap(),
-        "--tenant",
-        "acme",
-        "--company-net",
-        "10.0.0.0/8",
-    ]);
+    let out = env.capture_read(&dir, "acme");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let server = Server::start(&env);

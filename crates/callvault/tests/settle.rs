@@ -6,25 +6,11 @@ mod common;
 
 use callvault_store::{Catalog, DeliveryQuery, NewDestination, open_catalog};
 use chrono::Utc;
+use common::upload_stored as upload;
 use common::*;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-
-async fn upload(url: &str, key: &str, meta: Value, audio: Vec<u8>) -> Value {
-    let form = Form::new()
-        .part("metadata", Part::text(meta.to_string()).mime_str("application/json").unwrap())
-        .part("audio", Part::bytes(audio).file_name("call.wav").mime_str("audio/wav").unwrap());
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/v1/recordings"))
-        .bearer_auth(key)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    resp.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn uploads_settle_after_the_settle_time_or_at_once_when_final() {

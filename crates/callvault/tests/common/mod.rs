@@ -54,6 +54,13 @@ impl Env {
         self.command().args(args).output().unwrap()
     }
 
+    /// `callvault capture --read PATH --tenant TENANT --company-net 10.0.0.0/8`
+    /// (the company of `common::pcap`'s calls), run to completion.
+    pub fn capture_read(&self, path: &Path, tenant: &str) -> Output {
+        let path = path.to_str().unwrap();
+        self.cli(&["capture", "--read", path, "--tenant", tenant, "--company-net", "10.0.0.0/8"])
+    }
+
     /// `callvault tenant create` + `callvault key create`: the key's secret.
     pub fn tenant_with_key(&self, name: &str) -> String {
         let out = self.cli(&["tenant", "create", name]);
