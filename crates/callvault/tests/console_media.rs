@@ -243,3 +243,46 @@ async fn peaks_mp3_and_search_filters_through_the_api() {
     let (_, theirs) = get_json(&format!("{url}/v1/conversations?source=upload"), &other).await;
     assert_eq!(theirs["items"], json!([]));
 }
+
+#[tokio::test]
+async fn an_encrypted_recordings_peaks_and_mp3_are_never_cached() {
+    use base64::Engine;
+    let key_b64 = format!("base64:{}", base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+    let env = Env::new()
+        .with("CALLVAULT_ENCRYPTION__KEYS__A", &key_b64)
+        .with("CALLVAULT_ENCRYPTION__ACTIVE_KEY", "a");
+    let key = env.tenant_with_key("acme");
+    let admin = env.admin_key();
+    let server = Server::start(&env);
+    let url = &server.url;
+    let client = reqwest::Client::new();
+    let resp = client
+        .put(format!("{url}/v1/encryption/tenants/acme"))
+        .bearer_auth(&admin)
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let left = tone(8000, 16_000.0, 440.0);
+    let right = vec![0i16; 8000];
+    let rec = upload(url, &key, json!({ "linkedid": "L-enc" }), stereo_wav(&left, &right)).await;
+    let id = rec["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let (s, p) = get_json(&format!("{url}/v1/recordings/{id}/peaks?bins=50"), &key).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let lmax = values(&p["channels"][0]["max"]);
+        assert!(lmax.iter().all(|v| (58..=63).contains(v)), "{lmax:?}");
+        assert!(values(&p["channels"][1]["max"]).iter().all(|v| *v == 0));
+        let resp = client
+            .get(format!("{url}/v1/recordings/{id}/audio?format=mp3"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(!resp.bytes().await.unwrap().is_empty());
+    }
+    // Derived media would be the call in the clear.
+    assert!(derived(&env.objects_dir(), &id, "").is_empty());
+}

@@ -5,7 +5,7 @@
 //! hour of audio in the browser.
 //!
 //! One pass, memory independent of length: samples are folded into at most
-//! [`MAX_SPANS`] equal spans whose width doubles (merging neighbours)
+//! 16 000 equal spans whose width doubles (merging neighbours)
 //! whenever they would run over, so the frame count need not be known up
 //! front; the spans are then grouped into the bins asked for. Inputs of
 //! more than two channels are folded to one (their mean), as transcoding

@@ -211,6 +211,17 @@ async fn the_purge_waits_for_the_grace_period_then_removes_objects_and_rows() {
     c.trash_recordings(f.tenant.id, &[gone.id], &cause, trashed_at).await.unwrap();
     let stores = VaultStores(Arc::new(StoreSet::from_stores(f.store.clone(), Vec::new())));
     let week = StdDuration::from_secs(7 * 86_400);
+    // Media derived from each (delivery's MP3, the console's peaks).
+    let derived = |id: RecordingId, name: &str| format!("derived/{}/{id}/{name}", f.tenant.id);
+    for key in [
+        derived(gone.id, "mp3-1.mp3"),
+        derived(gone.id, "peaks-2.bin"),
+        derived(keep.id, "mp3-3.mp3"),
+    ] {
+        let mut staging = f.store.stage("test").unwrap();
+        staging.write(b"derived").unwrap();
+        f.store.commit(staging.finish().unwrap(), &key).await.unwrap();
+    }
 
     // Six days later: still restorable, object in place.
     let r = purge(c, &stores, None, trashed_at + Duration::days(6), week, 100).await.unwrap();
@@ -226,6 +237,10 @@ async fn the_purge_waits_for_the_grace_period_then_removes_objects_and_rows() {
     assert_eq!(r.bytes, gone.size_bytes);
     assert!(f.store.size(&gone.object_key).await.unwrap().is_none());
     assert!(f.store.size(&keep.object_key).await.unwrap().is_some());
+    // Its derived media go with it; the other's stay.
+    assert!(f.store.size(&derived(gone.id, "mp3-1.mp3")).await.unwrap().is_none());
+    assert!(f.store.size(&derived(gone.id, "peaks-2.bin")).await.unwrap().is_none());
+    assert!(f.store.size(&derived(keep.id, "mp3-3.mp3")).await.unwrap().is_some());
     let copies = c.list_copies("primary", None, 100).await.unwrap();
     assert_eq!(copies.iter().map(|k| k.recording_id).collect::<Vec<_>>(), [keep.id]);
     assert!(c.conversation(f.tenant.id, gone.conversation_id).await.unwrap().is_none());

@@ -161,6 +161,14 @@ pub async fn run(
                 )
             }),
         ),
+        // The worst case: a flag with filters that leave almost nothing
+        // (about 1 in 3 000 and 1 in 20 000 conversations); the time index
+        // is read far back for a page.
+        ("rare: internal+crash", Box::new(|_| "direction=internal&flag=cut_by_crash".to_owned())),
+        (
+            "rare: int+import+inc",
+            Box::new(|_| "direction=internal&source=import&flag=incomplete".to_owned()),
+        ),
         (
             "day+direction+dur",
             Box::new(|i| {
