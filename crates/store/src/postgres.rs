@@ -143,6 +143,12 @@ impl Dialect for PgCatalog {
             name: "console_search",
             script: include_str!("migrations/postgres/0011_console_search.sql"),
         },
+        // Issue 16: flags as search keys.
+        Migration {
+            version: 12,
+            name: "flag_keys",
+            script: include_str!("migrations/postgres/0012_flag_keys.sql"),
+        },
     ];
 
     /// The advisory lock ('callvaul' as an i64) that serialises servers

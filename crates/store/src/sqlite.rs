@@ -164,6 +164,12 @@ impl Dialect for SqliteCatalog {
             name: "console_search",
             script: include_str!("migrations/sqlite/0011_console_search.sql"),
         },
+        // Issue 16: flags as search keys.
+        Migration {
+            version: 12,
+            name: "flag_keys",
+            script: include_str!("migrations/sqlite/0012_flag_keys.sql"),
+        },
     ];
 
     /// The migrations table in this dialect, and nothing to take first:

@@ -2801,6 +2801,7 @@ async fn console_filters_by_direction_source_duration_and_flag(c: &dyn Catalog) 
         .await
         .unwrap(),
     );
+    let b_rec = b.id;
     let (a, b, cc, d) =
         (a.conversation_id, b.conversation_id, c1.conversation_id, d.conversation_id);
     // Another tenant's crash cut and findings never show.
@@ -3016,6 +3017,16 @@ async fn console_filters_by_direction_source_duration_and_flag(c: &dyn Catalog) 
         .await,
         Err(CatalogError::Invalid { .. })
     ));
+
+    // Flags are search keys that follow the trash: b's crash cut trashed,
+    // b is no longer cut by a crash; restored, it is again.
+    let crash = || ConversationQuery { flag: Some(ConversationFlag::CutByCrash), ..q() };
+    let with_direction = || ConversationQuery { direction: Some(Direction::Outbound), ..crash() };
+    c.trash_recordings(t.id, &[b_rec], &cli_cause(), at(13, 1, 0)).await.unwrap();
+    assert!(search_ids(c, &t, crash(), 50).await.is_empty());
+    c.restore_trashed(Some(t.id), b_rec.0, "test", at(13, 2, 0)).await.unwrap();
+    assert_eq!(search_ids(c, &t, crash(), 50).await, vec![b]);
+    assert_eq!(search_ids(c, &t, with_direction(), 1).await, vec![b]);
 }
 
 // --- console sessions (migration 0010) --------------------------------------

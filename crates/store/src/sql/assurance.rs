@@ -16,7 +16,8 @@ use super::error::Result;
 use super::rows::i64_of;
 use super::stmt::{SqlConn, SqlRow, Stmt, sql};
 use crate::assurance::*;
-use crate::catalog::{catalog_time, number_tail};
+use super::search;
+use crate::catalog::{ConversationFlag, catalog_time, number_tail};
 
 /// The most values in one `IN` list, and calls in one insert.
 const CHUNK: usize = 400;
@@ -399,23 +400,41 @@ pub(crate) async fn record_checks<D: Dialect>(
         .bind(c.tenant_id.0)
         .execute(&mut *tx)
         .await?;
+        // Conversations whose flags (open incomplete/undelivered findings)
+        // this call changes: their flag search keys follow.
+        let mut flagged: Vec<Uuid> = Vec::new();
+        let is_flag = |kind: &str| ConversationFlag::parse(kind).is_some();
         for f in &c.findings {
             let subject = Subject::Call(c.call_id);
             if let Some(new) =
                 hold_open(&mut *tx, c.tenant_id, subject, c.conversation_id, f, now).await?
             {
+                if is_flag(&new.kind) {
+                    flagged.extend(new.conversation_id.map(|id| id.0));
+                }
                 opened.push(new);
             }
         }
         for (kind, why) in &c.resolutions {
-            sql("UPDATE findings SET resolved_at = $1, resolution = $2 \
-                 WHERE subject_id = $3 AND kind = $4 AND resolved_at IS NULL")
+            let rows = sql("UPDATE findings SET resolved_at = $1, resolution = $2 \
+                 WHERE subject_id = $3 AND kind = $4 AND resolved_at IS NULL \
+                 RETURNING conversation_id")
             .bind(now)
             .bind(why)
             .bind(c.call_id)
             .bind(kind)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            if is_flag(kind) {
+                for row in &rows {
+                    flagged.extend(row.opt_uuid("conversation_id")?);
+                }
+            }
+        }
+        flagged.sort();
+        flagged.dedup();
+        for conversation in flagged {
+            search::sync_flag_keys(&mut *tx, conversation).await?;
         }
         if let Some(conv) = c.conversation_id {
             sql("UPDATE findings SET resolved_at = $1, resolution = $2 \

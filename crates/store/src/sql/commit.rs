@@ -15,8 +15,9 @@ use super::error::Result;
 use super::ingest::find_duplicate;
 use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS, i64_of};
 use super::stmt::{SqlConn, SqlRow, sql};
+use super::search;
 use crate::catalog::{
-    CommitOutcome, ConversationHints, EmptySessionOutcome, NewConversationEvent, NewEmptySession,
+    CommitOutcome, ConversationFlag, ConversationHints, EmptySessionOutcome, NewConversationEvent, NewEmptySession,
     NewParticipant, NewRecording, catalog_time, number_tails, validate_empty_session,
     validate_new_recording,
 };
@@ -235,6 +236,9 @@ async fn try_commit<D: Dialect>(db: &D, new: &NewRecording) -> Result<CommitOutc
     let recording =
         insert_recording(&mut *tx, new, conversation.id, participants.first().copied(), now)
             .await?;
+    if new.flags.iter().any(|f| f == ConversationFlag::CutByCrash.as_str()) {
+        search::sync_flag_keys(&mut *tx, conversation.id).await?;
+    }
     for e in &new.events {
         insert_event(
             &mut *tx,

@@ -267,6 +267,15 @@ async fn seed_batch<D: Dialect>(db: &D, tenant: TenantId, seeded: &[Seeded]) -> 
         }
         stmt.execute(&mut *tx).await?;
     }
+    // Flags are search keys, as the catalog keeps them.
+    for (s, r) in &recorded {
+        let open_flag = r.finding.is_some_and(|(kind, open)| {
+            open && crate::catalog::ConversationFlag::parse(kind).is_some()
+        });
+        if r.cut_by_crash || open_flag {
+            super::search::sync_flag_keys(&mut *tx, s.id).await?;
+        }
+    }
 
     tx.commit().await?;
     Ok(())

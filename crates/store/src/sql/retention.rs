@@ -14,7 +14,8 @@ use super::audit::{self, Entry};
 use super::error::Result;
 use super::rows::{self, i64_of};
 use super::stmt::{SqlConn, SqlRow, sql};
-use crate::catalog::{CatalogError, catalog_time};
+use super::search;
+use crate::catalog::{CatalogError, ConversationFlag, catalog_time};
 use crate::retention::*;
 
 /// The most rows one listing returns.
@@ -380,7 +381,7 @@ async fn trash_one(
     let row = sql(format!(
         "UPDATE recordings SET trashed_at = $1, trashed_by = $2 WHERE id = $3 AND tenant_id = $4 \
          AND trashed_at IS NULL AND NOT {} \
-         RETURNING conversation_id, size_bytes, sha256, started_at, source",
+         RETURNING conversation_id, size_bytes, sha256, started_at, source, flags",
         held("recordings.tenant_id", "recordings.conversation_id")
     ))
     .bind(now)
@@ -411,6 +412,11 @@ async fn trash_one(
     .bind(conversation.0)
     .execute(&mut *conn)
     .await?;
+    // A trashed crash cut no longer flags its conversation.
+    let flags: Vec<String> = row.json("flags")?;
+    if flags.iter().any(|f| f == ConversationFlag::CutByCrash.as_str()) {
+        search::sync_flag_keys(&mut *conn, conversation.0).await?;
+    }
     cancel_deliveries(&mut *conn, "recording_id", id.0, now).await?;
     audit::append(
         &mut *conn,
@@ -673,6 +679,7 @@ pub(crate) async fn restore<D: Dialect>(
         }
     }
     for (t, conversation, n) in conversations {
+        search::sync_flag_keys(&mut *tx, conversation.0).await?;
         let updated = sql("UPDATE conversations SET recording_count = recording_count + $1, \
                            trashed_at = NULL, trashed_by = NULL WHERE id = $2 \
                            AND trashed_at IS NOT NULL")

@@ -31,17 +31,7 @@ pub(crate) async fn conversations<D: Dialect>(
     for setting in D::SEARCH_SETTINGS {
         sql(*setting).execute(&mut *conn).await?;
     }
-    // A flag drives the search only while its conversations are few: then
-    // joining and sorting them all is cheap. Many flagged conversations are
-    // found sooner by the time index, checking each row (a page needs
-    // about limit × total / flagged rows).
-    let flag_drives = match query.flag {
-        Some(flag) if query.number.is_none() && query.participant.is_none() => {
-            flagged_at_most(&mut *conn, tenant, flag, FLAG_DRIVES_UP_TO).await?
-        }
-        _ => false,
-    };
-    let stmt = search_statement(tenant, query, limit, flag_drives)?;
+    let stmt = search_statement(tenant, query, limit)?;
     let rows = stmt.fetch_all(&mut *conn).await?;
     let page = &rows[..rows.len().min(limit as usize)];
     let ids: Vec<Uuid> = page.iter().map(|r| r.uuid("id")).collect::<Result<_, _>>()?;
@@ -81,43 +71,45 @@ fn cut_by_crash(qualifier: &str) -> String {
     format!("CAST({qualifier}flags AS TEXT) LIKE '%\"cut_by_crash\"%'")
 }
 
-/// The most flagged conversations a flag-driven search joins and sorts;
-/// above this the time index drives. At 1 M conversations the two cost the
-/// same near sqrt(1 M × 50) ≈ 7 000; lower keeps the sort small.
-const FLAG_DRIVES_UP_TO: i64 = 3000;
+/// The search-key kind of a conversation's flags: `conversation_keys` rows
+/// (`flag`, `cut_by_crash` | `incomplete` | `undelivered`) kept by
+/// [`sync_flag_keys`], so that a flag search reads one index range in time
+/// order, as a number search does.
+const FLAG_KEY: &str = "flag";
 
-/// The source of a flag's conversations: rows of one table, each naming a
-/// conversation (from a partial index).
-fn push_flagged(stmt: &mut Stmt, tenant: TenantId, flag: ConversationFlag) {
-    match flag {
-        ConversationFlag::CutByCrash => {
-            stmt.push("recordings WHERE tenant_id = ")
-                .push_bind(tenant.0)
-                .push(&format!(" AND {} AND trashed_at IS NULL", cut_by_crash("")));
-        }
-        ConversationFlag::Incomplete | ConversationFlag::Undelivered => {
-            stmt.push("findings WHERE tenant_id = ")
-                .push_bind(tenant.0)
-                .push(" AND kind = ")
-                .push_bind(flag.as_str())
-                .push(" AND resolved_at IS NULL AND conversation_id IS NOT NULL");
-        }
-    }
-}
-
-/// Whether the tenant has at most `most` rows carrying `flag` (counting
-/// stops past it).
-async fn flagged_at_most(
-    conn: &mut impl SqlConn,
-    tenant: TenantId,
-    flag: ConversationFlag,
-    most: i64,
-) -> Result<bool> {
-    let mut stmt = sql("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ");
-    push_flagged(&mut stmt, tenant, flag);
-    stmt.push(" LIMIT ").push_bind(most + 1).push(") flagged");
-    let row = stmt.fetch_one(conn).await?;
-    Ok(row.i64("n")? <= most)
+/// Makes a conversation's flag keys what its live recordings and open
+/// findings say now: called in the transaction that changes either (a
+/// recording stored cut by a crash, trashed or restored; a finding opened
+/// or resolved). Idempotent.
+pub(crate) async fn sync_flag_keys(conn: &mut impl SqlConn, conversation: Uuid) -> Result<()> {
+    sql("DELETE FROM conversation_keys WHERE conversation_id = $1 AND kind = $2")
+        .bind(conversation)
+        .bind(FLAG_KEY)
+        .execute(&mut *conn)
+        .await?;
+    sql(format!(
+        "INSERT INTO conversation_keys (tenant_id, kind, value, conversation_id, started_at) \
+         SELECT c.tenant_id, $2, $3, c.id, c.started_at FROM conversations c WHERE c.id = $1 \
+         AND EXISTS (SELECT 1 FROM recordings r WHERE r.conversation_id = c.id \
+         AND r.trashed_at IS NULL AND {}) ON CONFLICT DO NOTHING",
+        cut_by_crash("r.")
+    ))
+    .bind(conversation)
+    .bind(FLAG_KEY)
+    .bind(ConversationFlag::CutByCrash.as_str())
+    .execute(&mut *conn)
+    .await?;
+    sql("INSERT INTO conversation_keys (tenant_id, kind, value, conversation_id, started_at) \
+         SELECT DISTINCT c.tenant_id, $2, f.kind, c.id, c.started_at FROM findings f \
+         CROSS JOIN conversations c WHERE f.conversation_id = $1 AND c.id = $1 \
+         AND f.resolved_at IS NULL AND f.kind IN ($3, $4) ON CONFLICT DO NOTHING")
+    .bind(conversation)
+    .bind(FLAG_KEY)
+    .bind(ConversationFlag::Incomplete.as_str())
+    .bind(ConversationFlag::Undelivered.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// What drives a search: the row source read in newest-first order (or
@@ -125,8 +117,6 @@ async fn flagged_at_most(
 enum Driver {
     /// A `conversation_keys` kind and value (in time order).
     Key(&'static str, String),
-    /// The conversations carrying a flag: few, from a partial index.
-    Flag(ConversationFlag),
     /// The conversations' time index.
     Time,
 }
@@ -136,7 +126,6 @@ fn search_statement(
     tenant: TenantId,
     query: &ConversationQuery,
     limit: u32,
-    flag_drives: bool,
 ) -> Result<Stmt> {
     let tail = match &query.number {
         Some(number) => Some(number_tail(number).ok_or_else(|| CatalogError::Invalid {
@@ -154,15 +143,16 @@ fn search_statement(
         }
         .into());
     }
-    // A number or participant filter drives the query from the search keys,
-    // already in time order; else a flag from its (small) set of
-    // conversations; otherwise the time index of the conversations does.
+    // A number, participant or flag filter drives the query from the search
+    // keys, already in time order; otherwise the time index of the
+    // conversations does.
     let driver = match (&tail, &query.participant, query.flag) {
         (Some(tail), _, _) => Driver::Key("number", tail.clone()),
         (None, Some(who), _) => Driver::Key("participant", who.clone()),
-        (None, None, Some(flag)) if flag_drives => Driver::Flag(flag),
-        (None, None, _) => Driver::Time,
+        (None, None, Some(flag)) => Driver::Key(FLAG_KEY, flag.as_str().to_owned()),
+        (None, None, None) => Driver::Time,
     };
+    let flag_drives = matches!(driver, Driver::Key(FLAG_KEY, _));
     let (time_col, id_col) = if matches!(driver, Driver::Key(..)) {
         ("k.started_at", "k.conversation_id")
     } else {
@@ -184,7 +174,7 @@ fn search_statement(
         && query.source.is_none()
         && query.min_duration_ms.is_none()
         && query.max_duration_ms.is_none()
-        && query.flag.is_none();
+        && (query.flag.is_none() || flag_drives);
     match &driver {
         Driver::Key(kind, value) if keys_only => {
             stmt.push("FROM (SELECT conversation_id, started_at FROM conversation_keys WHERE tenant_id = ")
@@ -215,17 +205,6 @@ fn search_statement(
                 .push_bind(value)
                 .push(" AND c.id = k.conversation_id AND c.tenant_id = ")
                 .push_bind(tenant.0);
-            push_time_and_cursor(&mut stmt, query, time_col, id_col);
-        }
-        Driver::Flag(flag) => {
-            // The flagged conversations are few (partial indexes); they are
-            // joined and sorted, which stays cheap while they are.
-            stmt.push("FROM (SELECT DISTINCT conversation_id FROM ");
-            push_flagged(&mut stmt, tenant, *flag);
-            stmt.push(
-                ") f CROSS JOIN conversations c WHERE c.id = f.conversation_id AND c.tenant_id = ",
-            )
-            .push_bind(tenant.0);
             push_time_and_cursor(&mut stmt, query, time_col, id_col);
         }
         Driver::Time => {
@@ -259,7 +238,7 @@ fn search_statement(
         }
         None => {}
     }
-    push_facet_filters(&mut stmt, tenant, query, &driver);
+    push_facet_filters(&mut stmt, tenant, query, flag_drives);
     stmt.push(&format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT "))
         .push_bind(i64::from(limit) + 1);
     Ok(stmt)
@@ -272,7 +251,7 @@ fn push_facet_filters(
     stmt: &mut Stmt,
     tenant: TenantId,
     query: &ConversationQuery,
-    driver: &Driver,
+    flag_drives: bool,
 ) {
     if let Some(direction) = query.direction {
         stmt.push(" AND c.direction = ").push_bind(direction.as_str());
@@ -285,8 +264,8 @@ fn push_facet_filters(
     };
     // The flag first: rarer than a source or a duration, it rejects most
     // rows with one probe.
-    match (query.flag, driver) {
-        (Some(_), Driver::Flag(_)) | (None, _) => {}
+    match (query.flag, flag_drives) {
+        (Some(_), true) | (None, _) => {}
         (Some(ConversationFlag::CutByCrash), _) => {
             live(stmt);
             stmt.push(&format!(" AND {})", cut_by_crash("r.")));
