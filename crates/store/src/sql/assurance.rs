@@ -14,9 +14,9 @@ use super::Dialect;
 use super::audit::{self, Entry};
 use super::error::Result;
 use super::rows::i64_of;
+use super::search;
 use super::stmt::{SqlConn, SqlRow, Stmt, sql};
 use crate::assurance::*;
-use super::search;
 use crate::catalog::{ConversationFlag, catalog_time, number_tail};
 
 /// The most values in one `IN` list, and calls in one insert.

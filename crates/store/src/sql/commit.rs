@@ -14,12 +14,12 @@ use super::audit::{self, Entry};
 use super::error::Result;
 use super::ingest::find_duplicate;
 use super::rows::{self, PARTICIPANT_COLUMNS, RECORDING_COLUMNS, i64_of};
-use super::stmt::{SqlConn, SqlRow, sql};
 use super::search;
+use super::stmt::{SqlConn, SqlRow, sql};
 use crate::catalog::{
-    CommitOutcome, ConversationFlag, ConversationHints, EmptySessionOutcome, NewConversationEvent, NewEmptySession,
-    NewParticipant, NewRecording, catalog_time, number_tails, validate_empty_session,
-    validate_new_recording,
+    CommitOutcome, ConversationFlag, ConversationHints, EmptySessionOutcome, NewConversationEvent,
+    NewEmptySession, NewParticipant, NewRecording, catalog_time, number_tails,
+    validate_empty_session, validate_new_recording,
 };
 
 /// How often a commit that lost a race is run again.

@@ -13,8 +13,8 @@ use super::Dialect;
 use super::audit::{self, Entry};
 use super::error::Result;
 use super::rows::{self, i64_of};
-use super::stmt::{SqlConn, SqlRow, sql};
 use super::search;
+use super::stmt::{SqlConn, SqlRow, sql};
 use crate::catalog::{CatalogError, ConversationFlag, catalog_time};
 use crate::retention::*;
 

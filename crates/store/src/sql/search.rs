@@ -122,11 +122,7 @@ enum Driver {
 }
 
 /// The search as one statement, newest first, one row past the page.
-fn search_statement(
-    tenant: TenantId,
-    query: &ConversationQuery,
-    limit: u32,
-) -> Result<Stmt> {
+fn search_statement(tenant: TenantId, query: &ConversationQuery, limit: u32) -> Result<Stmt> {
     let tail = match &query.number {
         Some(number) => Some(number_tail(number).ok_or_else(|| CatalogError::Invalid {
             what: "number",
