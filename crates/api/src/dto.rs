@@ -249,6 +249,11 @@ pub struct ConversationSummaryDto {
 pub struct ConversationPage {
     pub items: Vec<ConversationSummaryDto>,
     pub next_cursor: Option<String>,
+    /// The page stopped at the search's scan budget before it was full:
+    /// the calls that match and started at or after this instant are all
+    /// here; `next_cursor` searches further back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub searched_back_to: Option<DateTime<Utc>>,
 }
 
 impl From<Page<ConversationSummary>> for ConversationPage {
@@ -267,6 +272,7 @@ impl From<Page<ConversationSummary>> for ConversationPage {
                 })
                 .collect(),
             next_cursor: p.next.as_ref().map(encode_cursor),
+            searched_back_to: p.searched_back_to,
         }
     }
 }
