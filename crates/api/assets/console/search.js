@@ -143,8 +143,14 @@ export async function renderSearch(main, gen) {
       h("span", { class: "muted" }, t("search.page", { page: state.cursors.length + 1 })));
     replace(results,
       h("h2", { class: "visually-hidden" }, t("search.results")),
-      page.items.length ? null : h("p", { class: "empty" }, t("search.none")),
+      page.items.length || page.searched_back_to ? null : h("p", { class: "empty" }, t("search.none")),
       table({ id: "results", "aria-busy": "false" }, headers, rows),
+      // The server checked as many calls as one page may and stopped: say
+      // how far back, and let Next page go on from there.
+      page.searched_back_to
+        ? h("p", { id: "searched-back-to", class: "muted", role: "status" },
+          t("search.searchedBackTo", { time: formatTime(page.searched_back_to) }))
+        : null,
       pager);
   }
 
