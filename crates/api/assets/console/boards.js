@@ -175,7 +175,9 @@ export async function renderStorage(main, gen) {
     canvas = h("canvas", { id: "forecast", class: "chart", role: "img",
       "aria-label": t("storage.forecastLabel", { days: horizon }) });
     parts.push(h("h2", {}, t("storage.forecast")),
-      h("p", { class: "muted" }, t("storage.forecastHint", { days: horizon })),
+      h("p", { class: "muted" }, t("storage.forecastHint", { days: horizon }),
+        // A tenant's own view has no store capacity to draw.
+        lines.some((l) => l.capacity) ? [" ", t("storage.forecastCapacity")] : null),
       canvas,
       h("ul", { class: "legend" }, lines.map((l) => h("li", {}, h("span", { class: "swatch", dataset: { color: l.color } }), l.label,
         l.daysUntilFull !== undefined ? ` — ${days(l.daysUntilFull)}` : ""))));
