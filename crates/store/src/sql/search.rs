@@ -328,13 +328,7 @@ fn search_statement(
     }
     if let Some(bound) = bound {
         // At or before the bound in the scan's order (newest first).
-        stmt.push(&format!(" AND ({time_col} > "))
-            .push_bind(bound.started_at)
-            .push(&format!(" OR ({time_col} = "))
-            .push_bind(bound.started_at)
-            .push(&format!(" AND {id_col} >= "))
-            .push_bind(bound.id.0)
-            .push("))");
+        push_position(&mut stmt, time_col, id_col, bound, Side::UpToAndIncluding);
     }
     push_facet_filters(&mut stmt, tenant, query, flag_drives);
     stmt.push(&format!(" ORDER BY {time_col} DESC, {id_col} DESC LIMIT "))
@@ -476,15 +470,33 @@ fn push_time_and_cursor(stmt: &mut Stmt, query: &ConversationQuery, time_col: &s
     if let Some(to) = query.to {
         stmt.push(&format!(" AND {time_col} < ")).push_bind(to);
     }
-    if let Some(after) = query.after {
-        stmt.push(&format!(" AND ({time_col} < "))
-            .push_bind(after.started_at)
-            .push(&format!(" OR ({time_col} = "))
-            .push_bind(after.started_at)
-            .push(&format!(" AND {id_col} < "))
-            .push_bind(after.id.0)
-            .push("))");
+    if let Some(after) = &query.after {
+        push_position(stmt, time_col, id_col, after, Side::After);
     }
+}
+
+/// Which rows of the newest-first order [`push_position`] keeps.
+enum Side {
+    /// Strictly after the position (older, or as old with a smaller id).
+    After,
+    /// Up to the position, itself included.
+    UpToAndIncluding,
+}
+
+/// Rows on one side of a (start time, id) position in the search's
+/// newest-first order.
+fn push_position(stmt: &mut Stmt, time_col: &str, id_col: &str, at: &Cursor, side: Side) {
+    let (time_op, id_op) = match side {
+        Side::After => ("<", "<"),
+        Side::UpToAndIncluding => (">", ">="),
+    };
+    stmt.push(&format!(" AND ({time_col} {time_op} "))
+        .push_bind(at.started_at)
+        .push(&format!(" OR ({time_col} = "))
+        .push_bind(at.started_at)
+        .push(&format!(" AND {id_col} {id_op} "))
+        .push_bind(at.id.0)
+        .push("))");
 }
 
 /// The external ids of each of `ids`, ordered by kind and value.
