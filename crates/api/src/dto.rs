@@ -249,9 +249,9 @@ pub struct ConversationSummaryDto {
 pub struct ConversationPage {
     pub items: Vec<ConversationSummaryDto>,
     pub next_cursor: Option<String>,
-    /// The page stopped at the search's scan budget before it was full:
-    /// the calls that match and started at or after this instant are all
-    /// here; `next_cursor` searches further back.
+    /// The search stopped at its scan budget (the page may be short): the
+    /// calls that match and started at or after this instant are all here;
+    /// `next_cursor` searches further back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub searched_back_to: Option<DateTime<Utc>>,
 }

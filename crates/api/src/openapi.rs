@@ -430,7 +430,7 @@ fn base_document() -> Value {
                     "properties": {
                         "items": { "type": "array", "items": { "$ref": "#/components/schemas/Conversation" } },
                         "next_cursor": { "type": ["string", "null"] },
-                        "searched_back_to": { "type": "string", "format": "date-time", "description": "Present when the search stopped at its scan budget (3 000 candidate calls a page) before the page was full: every match that started at or after this instant is on the page; next_cursor searches further back." }
+                        "searched_back_to": { "type": "string", "format": "date-time", "description": "Present when the search stopped at its scan budget (3 000 candidate calls a page; the page may be short): every match that started at or after this instant is on the page; next_cursor searches further back." }
                     }
                 },
                 "ConversationDetail": {

@@ -333,9 +333,9 @@ pub struct ConversationQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<Cursor>,
-    /// Set when the search stopped at its scan budget before the page was
-    /// full: every match that started at or after this instant (before the
-    /// cursor) is on the page; older ones may follow on the next page.
+    /// Set when the search stopped at its scan budget (the page may be
+    /// short): every match that started at or after this instant (before
+    /// the cursor) is on the page; older ones may follow on the next page.
     pub searched_back_to: Option<DateTime<Utc>>,
 }
 
